@@ -1,0 +1,72 @@
+"""What was built, as the site sees it: threads with their built versions.
+
+The pipeline fills a :class:`Catalog` after bundling; routes (``routes.py``) and
+the gallery (``gallery.py``) read it. Only versions with an artifact appear.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """One built version, as listed in the gallery and the routes."""
+
+    version: str
+    title: str
+    created: str | None
+    """UTC ``YYYY-MM-DDTHH:MM:SSZ`` or ``None`` when the snapshot did not say."""
+    author: str | None
+    tags: tuple[str, ...]
+    entry: str
+    unlisted: bool
+    build_key: str
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """A thread with at least one built version."""
+
+    id: str
+    title: str
+    description: str | None
+    tags: tuple[str, ...]
+    versions: tuple[VersionEntry, ...]
+    """Newest first."""
+    latest: str
+    """The pinned version (``thread.yml: latest``) when it was built, else the newest."""
+    unlisted: bool
+    """Unlisted threads get share links but no gallery card."""
+
+    @property
+    def latest_entry(self) -> VersionEntry:
+        return next(v for v in self.versions if v.version == self.latest)
+
+    @property
+    def created(self) -> str | None:
+        """When the thread started: its oldest known ``created``."""
+        dates = [v.created for v in self.versions if v.created]
+        return min(dates) if dates else None
+
+    @property
+    def all_tags(self) -> tuple[str, ...]:
+        """Thread tags, then tags of its versions, without duplicates."""
+        seen: dict[str, None] = dict.fromkeys(self.tags)
+        for version in self.versions:
+            seen.update(dict.fromkeys(version.tags))
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All built threads, sorted by id."""
+
+    threads: tuple[ThreadEntry, ...]
+
+    @property
+    def listed(self) -> tuple[ThreadEntry, ...]:
+        return tuple(t for t in self.threads if not t.unlisted)
+
+    def thread(self, thread_id: str) -> ThreadEntry:
+        return next(t for t in self.threads if t.id == thread_id)

@@ -1,0 +1,177 @@
+"""The manifest: which sources to read and how to build them (``hybrid.yml``).
+
+Validation is strict: an unknown key, a wrong type or a missing source folder is
+a :class:`ManifestError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+
+from mkdocs_hybrid.errors import ManifestError
+
+SOURCE_TYPES = ("directory", "snapshots")
+TARGETS = ("es2015", "es2016", "es2017", "es2018", "es2019", "es2020", "es2021", "es2022", "es2023", "es2024", "esnext")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One source of snapshots: a directory tree or a folder of snapshot JSON files."""
+
+    type: Literal["directory", "snapshots"]
+    path: Path
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How snapshots are bundled, and the limits a snapshot must stay within."""
+
+    target: str = "es2020"
+    minify: bool = True
+    batch_size: int = 50
+    """Entry points per esbuild call (one failure is isolated and the rest rebuilt)."""
+    max_file_bytes: int = 2 * 1024 * 1024
+    """Largest single file a snapshot may contain (2 MiB)."""
+    max_snapshot_bytes: int = 10 * 1024 * 1024
+    """Largest total size of one snapshot's files (10 MiB)."""
+    max_files: int = 500
+    """Most files one snapshot may contain."""
+    cache_dir: str = ".cache/mkdocs-hybrid"
+    """Where bundles and npm installs are cached, relative to the manifest; safe to delete."""
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    enabled: bool = False
+    seconds: int = 4
+    fps: int = 30
+    width: int = 1280
+    height: int = 720
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    pages_project: str | None = None
+    branch: str = "main"
+    r2_bucket: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A validated manifest. Relative paths are resolved against ``base_dir``."""
+
+    sources: tuple[SourceConfig, ...]
+    base_dir: Path
+    origin: str
+    build: BuildOptions = field(default_factory=BuildOptions)
+    video: VideoOptions = field(default_factory=VideoOptions)
+    deploy: DeployOptions = field(default_factory=DeployOptions)
+
+    @property
+    def cache_dir(self) -> Path:
+        return (self.base_dir / self.build.cache_dir).resolve()
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and validate a ``hybrid.yml`` file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read the manifest ({exc.strerror}); check the path") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"{path}: invalid YAML: {_yaml_problem(exc)}") from None
+    return parse_manifest(data, base_dir=path.parent, origin=str(path))
+
+
+def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifest") -> Manifest:
+    """Validate manifest data (as loaded from YAML or given inline in ``mkdocs.yml``)."""
+    base = Path(base_dir).resolve()
+    mapping = _mapping(data, origin, "the manifest")
+    _reject_unknown(mapping, {"sources", "build", "video", "deploy"}, origin, "the manifest")
+    raw_sources = mapping.get("sources")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise ManifestError(f"{origin}: 'sources' must be a non-empty list, e.g. [{{type: directory, path: sample_projects}}]")
+    sources = tuple(_source(item, index, base, origin) for index, item in enumerate(raw_sources))
+    video = _options(VideoOptions, mapping.get("video"), origin, "video")
+    if video.enabled:
+        raise ManifestError(f"{origin}: video.enabled: video previews are not available in this release; set it to false")
+    return Manifest(
+        sources=sources,
+        base_dir=base,
+        origin=origin,
+        build=_build_options(mapping.get("build"), origin),
+        video=video,
+        deploy=_options(DeployOptions, mapping.get("deploy"), origin, "deploy"),
+    )
+
+
+def _source(item: object, index: int, base: Path, origin: str) -> SourceConfig:
+    where = f"sources[{index}]"
+    mapping = _mapping(item, origin, where)
+    _reject_unknown(mapping, {"type", "path"}, origin, where)
+    kind = mapping.get("type")
+    if kind not in SOURCE_TYPES:
+        raise ManifestError(f"{origin}: {where}.type must be one of {', '.join(SOURCE_TYPES)}, not {kind!r}")
+    raw_path = mapping.get("path")
+    if not isinstance(raw_path, str) or not raw_path:
+        raise ManifestError(f"{origin}: {where}.path must be a folder path")
+    path = (base / raw_path).resolve()
+    if not path.is_dir():
+        raise ManifestError(f"{origin}: {where}.path {raw_path!r} is not a folder ({path}); create it or fix the path")
+    return SourceConfig(type=kind, path=path)
+
+
+def _build_options(data: object, origin: str) -> BuildOptions:
+    options = _options(BuildOptions, data, origin, "build")
+    if options.target not in TARGETS:
+        raise ManifestError(f"{origin}: build.target must be one of {', '.join(TARGETS)}, not {options.target!r}")
+    for name in ("batch_size", "max_file_bytes", "max_snapshot_bytes", "max_files"):
+        if getattr(options, name) < 1:
+            raise ManifestError(f"{origin}: build.{name} must be a positive integer")
+    return options
+
+
+def _options(cls: Any, data: object, origin: str, section: str) -> Any:
+    """Build a frozen options dataclass from a mapping, checking keys and value types."""
+    if data is None:
+        return cls()
+    mapping = _mapping(data, origin, section)
+    known = {f.name: f for f in fields(cls)}
+    _reject_unknown(mapping, set(known), origin, section)
+    defaults = cls()
+    for key, value in mapping.items():
+        expected = type(getattr(defaults, key))
+        if getattr(defaults, key) is None:
+            expected = str
+        if value is not None and (type(value) is not expected):
+            raise ManifestError(
+                f"{origin}: {section}.{key} must be {expected.__name__}, not {type(value).__name__} ({value!r})"
+            )
+    return cls(**mapping)
+
+
+def _mapping(data: object, origin: str, where: str) -> Mapping[str, Any]:
+    if not isinstance(data, dict):
+        raise ManifestError(f"{origin}: {where} must be a mapping, not {type(data).__name__}")
+    return data
+
+
+def _reject_unknown(mapping: Mapping[str, Any], allowed: set[str], origin: str, where: str) -> None:
+    unknown = sorted(str(key) for key in mapping if key not in allowed)
+    if unknown:
+        raise ManifestError(
+            f"{origin}: unknown key(s) {', '.join(unknown)} in {where}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else str(problem)
