@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from mkdocs_hybrid.errors import HybridError, ManifestError, SnapshotError, ToolchainError
 from mkdocs_hybrid.manifest import Manifest, load_manifest, parse_manifest
-from mkdocs_hybrid.pipeline import BuildReport, Export
+from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.snapshot import Snapshot, Thread
 
 __version__ = "0.1.0"

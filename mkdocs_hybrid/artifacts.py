@@ -1,0 +1,105 @@
+"""Render one built snapshot into its artifact and its share page.
+
+``artifacts/{thread}/{version}/page.html, style.css, meta.json`` hold the demo;
+``p/{thread}/{version}/index.html`` is the share link: a real path on any static
+host that shows the artifact in a sandboxed frame (demos are untrusted code and
+must not run with the site's origin).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from markupsafe import Markup
+
+from mkdocs_hybrid.bundler import Bundle
+from mkdocs_hybrid.errors import HybridError
+from mkdocs_hybrid.html_entry import SCRIPT_MARK, STYLE_MARK
+from mkdocs_hybrid.snapshot import Snapshot
+from mkdocs_hybrid.templates import environment
+
+META_FORMAT = "mkdocs-hybrid/meta@1"
+_SCRIPT_CLOSE = re.compile(r"</(script)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ArtifactFiles:
+    """The bytes of one artifact, keyed by file name, plus its share page."""
+
+    files: Mapping[str, bytes]
+    share_page: bytes
+
+
+def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, Any], *,
+                    gallery_listed: bool) -> ArtifactFiles:
+    """Render page.html, style.css and meta.json (``info`` adds build facts to meta.json)."""
+    page = _page_html(snapshot, bundle).encode("utf-8")
+    files = {"page.html": page, "style.css": bundle.css}
+    meta = {
+        "format": META_FORMAT,
+        "thread": snapshot.thread,
+        "version": snapshot.version,
+        "title": snapshot.title,
+        "created": snapshot.created,
+        "author": snapshot.author,
+        "tags": list(snapshot.tags),
+        "entry": snapshot.entry,
+        **info,
+        "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                  for name, data in sorted(files.items())},
+        "video": None,
+    }
+    files["meta.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return ArtifactFiles(files=files, share_page=_share_html(snapshot, gallery_listed).encode("utf-8"))
+
+
+def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles) -> None:
+    """Write the artifact and its share page, refusing any path outside ``site_dir``."""
+    folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in artifact.files.items():
+        (folder / name).write_bytes(data)
+    share = safe_join(site_dir, "p", snapshot.thread, snapshot.version)
+    share.mkdir(parents=True, exist_ok=True)
+    (share / "index.html").write_bytes(artifact.share_page)
+
+
+def safe_join(root: Path, *parts: str) -> Path:
+    """``root/parts...``, or an error when the result would leave ``root``."""
+    base = root.resolve()
+    path = base.joinpath(*parts).resolve()
+    if not path.is_relative_to(base):
+        raise HybridError(f"refusing to write outside the output folder: {'/'.join(parts)}")
+    return path
+
+
+def _page_html(snapshot: Snapshot, bundle: Bundle) -> str:
+    js = _inline_script(bundle.js.decode("utf-8"))
+    if bundle.html is None:
+        return environment().get_template("page.html").render(
+            title=snapshot.title, has_css=bool(bundle.css), js=Markup(js))
+    style = '<link rel="stylesheet" href="style.css">' if bundle.css else ""
+    script = f'<script type="module">{js}</script>' if js else ""
+    return bundle.html.template.replace(STYLE_MARK, style, 1).replace(SCRIPT_MARK, script, 1)
+
+
+def _inline_script(js: str) -> str:
+    # esbuild already escapes "</script" in strings; this covers any other occurrence.
+    return _SCRIPT_CLOSE.sub(r"<\\/\1", js).strip()
+
+
+def _share_html(snapshot: Snapshot, gallery_listed: bool) -> str:
+    base = "../../../"
+    return environment().get_template("share.html").render(
+        title=snapshot.title,
+        thread=snapshot.thread,
+        version=snapshot.version,
+        description=None,
+        artifact_href=f"{base}artifacts/{snapshot.thread}/{snapshot.version}/page.html",
+        gallery_href=f"{base}gallery/{snapshot.thread}/" if gallery_listed else None,
+    )

@@ -1,0 +1,214 @@
+"""Bundle snapshots with native esbuild, many entry points per call.
+
+Snapshots are grouped by their installed dependency set (one ``NODE_PATH`` per
+call) and built in batches in an isolated temporary root. esbuild writes nothing
+when any entry of a batch fails, so a failed batch is retried without the
+snapshots its errors name, and bisected when an error names none of them: every
+good snapshot is still built, every bad one gets its own error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from mkdocs_hybrid.dependencies import InstalledSet
+from mkdocs_hybrid.errors import SnapshotError
+from mkdocs_hybrid.html_entry import HtmlEntry, split_html_entry
+from mkdocs_hybrid.manifest import BuildOptions
+from mkdocs_hybrid.snapshot import Snapshot
+from mkdocs_hybrid.toolchain import Toolchain
+
+ENTRY_NAME = ".hybrid-entry.js"
+DATAURL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico",
+                      ".woff", ".woff2", ".ttf", ".otf", ".mp3", ".wav", ".ogg")
+TEXT_EXTENSIONS = (".txt", ".md", ".glsl", ".frag", ".vert", ".csv")
+ESBUILD_TIMEOUT = 600
+_ERROR_HEAD = re.compile(r"^✘ \[ERROR\] (?P<message>.*)$")
+_LOCATION = re.compile(r"^\s+(?P<file>[^\s].*?):(?P<line>\d+):(?P<column>\d+):\s*$")
+
+
+@dataclass(frozen=True)
+class BundleJob:
+    """One snapshot to bundle, with its installed dependencies."""
+
+    snapshot: Snapshot
+    deps: InstalledSet
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """esbuild's output for one snapshot."""
+
+    js: bytes
+    css: bytes
+    html: HtmlEntry | None
+    """The page around the bundle, for ``index.html`` entries."""
+
+
+def esbuild_flags(options: BuildOptions) -> list[str]:
+    """The flags every snapshot is built with; part of the build key, and what the editor mirrors."""
+    flags = [
+        "--bundle", "--format=esm", "--platform=browser", f"--target={options.target}",
+        "--charset=utf8", "--jsx=automatic", "--tsconfig-raw={}", "--loader:.js=jsx",
+        *(f"--loader:{ext}=dataurl" for ext in DATAURL_EXTENSIONS),
+        *(f"--loader:{ext}=text" for ext in TEXT_EXTENSIONS),
+    ]
+    return flags + ["--minify"] if options.minify else flags
+
+
+def bundle_jobs(jobs: Sequence[BundleJob], toolchain: Toolchain, options: BuildOptions,
+                on_done: Callable[[BundleJob, Bundle | SnapshotError], None]) -> None:
+    """Bundle every job, calling ``on_done`` once per job with its bundle or its error."""
+    groups: dict[str, list[BundleJob]] = {}
+    for job in jobs:
+        groups.setdefault(job.deps.key, []).append(job)
+    for group in groups.values():
+        for start in range(0, len(group), options.batch_size):
+            batch = _prepared(group[start:start + options.batch_size], on_done)
+            _bundle_isolating(batch, toolchain, options, on_done)
+
+
+def _prepared(jobs: Sequence[BundleJob], on_done: Callable[[BundleJob, Bundle | SnapshotError], None]
+              ) -> list[tuple[BundleJob, HtmlEntry | None]]:
+    """Split HTML entries first: a page that loads from another site fails here, alone."""
+    ready = []
+    for job in jobs:
+        try:
+            page = split_html_entry(job.snapshot) if job.snapshot.is_html else None
+        except SnapshotError as exc:
+            on_done(job, exc)
+            continue
+        ready.append((job, page))
+    return ready
+
+
+def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain,
+                      options: BuildOptions, on_done: Callable[[BundleJob, Bundle | SnapshotError], None]) -> None:
+    pending = list(batch)
+    while pending:
+        result = _run_batch(pending, toolchain, options)
+        if isinstance(result, dict):
+            for job, page in pending:
+                js, css = result[job.snapshot.ref]
+                on_done(job, Bundle(js=js, css=css, html=page))
+            return
+        named = {ref for ref, _ in result if ref}
+        if named:
+            for job, _ in pending:
+                if job.snapshot.ref in named:
+                    on_done(job, _failure(job.snapshot, [m for ref, m in result if ref == job.snapshot.ref]))
+            pending = [(job, page) for job, page in pending if job.snapshot.ref not in named]
+        elif len(pending) == 1:
+            on_done(pending[0][0], _failure(pending[0][0].snapshot, [m for _, m in result]))
+            return
+        else:
+            half = len(pending) // 2
+            _bundle_isolating(pending[:half], toolchain, options, on_done)
+            pending = pending[half:]
+
+
+def _failure(snapshot: Snapshot, messages: list[str]) -> SnapshotError:
+    unique = list(dict.fromkeys(messages)) or ["esbuild failed without a message"]
+    return SnapshotError("; ".join(unique), thread=snapshot.thread, version=snapshot.version)
+
+
+def _run_batch(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain, options: BuildOptions
+               ) -> dict[str, tuple[bytes, bytes]] | list[tuple[str | None, str]]:
+    """One esbuild call: outputs by snapshot ref, or errors as (ref or None, message)."""
+    root = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-build-"))
+    try:
+        # An empty package.json stops esbuild looking at parent folders (a "type" there changes output).
+        (root / "package.json").write_text("{}\n", encoding="utf-8")
+        entries = [_write_snapshot(root, job.snapshot, page) for job, page in batch]
+        node_path = batch[0][0].deps.node_modules
+        env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(node_path) if node_path else ""}
+        command = [str(toolchain.esbuild), *entries, *esbuild_flags(options), "--outdir=out", "--outbase=.",
+                   "--metafile=meta.json", "--log-limit=0", "--log-level=error", "--color=false"]
+        try:
+            run = subprocess.run(command, cwd=root, env=env, capture_output=True, timeout=ESBUILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return [(None, f"esbuild timed out after {ESBUILD_TIMEOUT} s")]
+        if run.returncode != 0:
+            return _parse_errors(run.stderr.decode("utf-8", errors="replace"))
+        return _read_outputs(root, batch, entries)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _write_snapshot(root: Path, snapshot: Snapshot, page: HtmlEntry | None) -> str:
+    """Lay the snapshot out as ``{thread}/{version}/...`` and return its entry point."""
+    folder = root / snapshot.thread / snapshot.version
+    for name, data in snapshot.files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    if page is None:
+        return f"{snapshot.thread}/{snapshot.version}/{snapshot.entry}"
+    for name, code in page.inline_modules.items():
+        (folder / name).write_text(code, encoding="utf-8")
+    base = Path(snapshot.entry).parent
+    lines = [f"import {json.dumps('./' + os.path.relpath(path, base).replace(os.sep, '/'))};" for path in page.imports]
+    (folder / base / ENTRY_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return (Path(snapshot.thread) / snapshot.version / base / ENTRY_NAME).as_posix()
+
+
+def _read_outputs(root: Path, batch: list[tuple[BundleJob, HtmlEntry | None]], entries: list[str]
+                  ) -> dict[str, tuple[bytes, bytes]]:
+    outputs = json.loads((root / "meta.json").read_text(encoding="utf-8"))["outputs"]
+    by_entry = {info["entryPoint"]: (path, info.get("cssBundle")) for path, info in outputs.items()
+                if info.get("entryPoint")}
+    result = {}
+    for (job, _), entry in zip(batch, entries):
+        js_path, css_path = by_entry[entry]
+        js = (root / js_path).read_bytes()
+        css = (root / css_path).read_bytes() if css_path else b""
+        result[job.snapshot.ref] = (js, css)
+    return result
+
+
+def _parse_errors(stderr: str) -> list[tuple[str | None, str]]:
+    """esbuild's text errors as (snapshot ref or None, "file:line:col: message")."""
+    errors: list[tuple[str | None, str]] = []
+    message: str | None = None
+    for line in stderr.splitlines():
+        head = _ERROR_HEAD.match(line)
+        if head:
+            if message is not None:
+                errors.append((None, message))
+            message = head["message"]
+            continue
+        where = _LOCATION.match(line)
+        if where and message is not None:
+            errors.append(_locate(where["file"], where["line"], where["column"], message))
+            message = None
+    if message is not None:
+        errors.append((None, message))
+    if not errors:
+        errors.append((None, stderr.strip().splitlines()[-1] if stderr.strip() else "esbuild failed"))
+    return errors
+
+
+def _locate(file: str, line: str, column: str, message: str) -> tuple[str | None, str]:
+    parts = file.split("/")
+    if len(parts) >= 3 and not os.path.isabs(file) and parts[0] != "node_modules":
+        hint = _hint(message)
+        return f"{parts[0]}/{parts[1]}", f"{'/'.join(parts[2:])}:{line}:{column}: {message}{hint}"
+    return None, f"{file}:{line}:{column}: {message}"
+
+
+def _hint(message: str) -> str:
+    match = re.match(r'Could not resolve "([^"]+)"', message)
+    if not match or match[1].startswith("."):
+        return ""
+    package = match[1].split("/")[0] if not match[1].startswith("@") else "/".join(match[1].split("/")[:2])
+    return f' (add "{package}" to the dependencies in package.json)'
+
+

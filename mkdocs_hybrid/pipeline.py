@@ -1,0 +1,217 @@
+"""The export pipeline: sources -> snapshots -> bundles -> artifacts -> routes.
+
+:class:`Export` is the library entry point used by the CLI and the MkDocs plugin.
+One broken snapshot is reported and skipped; the others are still built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from mkdocs_hybrid.artifacts import render_artifact, write_artifact
+from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
+from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver
+from mkdocs_hybrid.errors import SnapshotError
+from mkdocs_hybrid.html_entry import split_html_entry
+from mkdocs_hybrid.manifest import Manifest
+from mkdocs_hybrid.report import BuildReport
+from mkdocs_hybrid.routes import write_routes
+from mkdocs_hybrid.snapshot import Snapshot, Thread, version_sort_key
+from mkdocs_hybrid.sources import scan_sources
+from mkdocs_hybrid.templates import template_digest
+from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
+
+KEY_FORMAT = 1
+LOCK_FILE = "hybrid-lock.json"
+ProgressCallback = Callable[[int, int], None]
+"""Called with (done, total) as snapshots finish."""
+
+
+@dataclass(frozen=True)
+class _Built:
+    snapshot: Snapshot
+    build_key: str
+
+
+class Export:
+    """Build every snapshot of a manifest into a site folder."""
+
+    def __init__(self, manifest: Manifest, *, progress: ProgressCallback | None = None) -> None:
+        self.manifest = manifest
+        self.progress = progress or (lambda done, total: None)
+        self.report = BuildReport()
+
+    def run(self, site_dir: Path) -> Catalog:
+        """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
+        site_dir.mkdir(parents=True, exist_ok=True)
+        with self._timed("scan"):
+            scan = scan_sources(self.manifest)
+            self.report.failed.extend(scan.errors)
+        with self._timed("toolchain"):
+            toolchain = find_toolchain(self.manifest.base_dir)
+            self.report.esbuild_version = toolchain.version
+        with self._timed("dependencies"):
+            jobs = self._jobs(scan.snapshots, toolchain)
+        listed = {thread_id for thread_id, thread in scan.threads.items() if not thread.unlisted}
+        listed |= {job.snapshot.thread for job in jobs if job.snapshot.thread not in scan.threads}
+        with self._timed("bundle"):
+            built = self._build(jobs, toolchain, site_dir, listed)
+        with self._timed("routes"):
+            catalog = build_catalog(scan.threads, built)
+            write_routes(site_dir, catalog)
+        self.report.threads = len(catalog.threads)
+        return catalog
+
+    def _jobs(self, snapshots: list[Snapshot], toolchain: Toolchain) -> list[BundleJob]:
+        cache = self.manifest.cache_dir
+        resolver = DependencyResolver(cache, self.manifest.base_dir / LOCK_FILE, toolchain.npm)
+        jobs = []
+        installed = {}
+        for snapshot in snapshots:
+            try:
+                direct = resolver.resolve(snapshot.dependencies)
+                key = json.dumps(direct, sort_keys=True)
+                if key not in installed:
+                    installed[key] = resolver.install(direct)
+                jobs.append(BundleJob(snapshot, installed[key]))
+            except DependencyError as exc:
+                self.report.failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
+                                                        path=f"{snapshot.origin}/package.json"))
+        resolver.save_lock()
+        return jobs
+
+    def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]) -> list[_Built]:
+        store = BundleStore(self.manifest.cache_dir / "bundles")
+        built: list[_Built] = []
+        total, done = len(jobs), 0
+        template = template_digest()
+
+        def finish(job: BundleJob, outcome: Bundle | SnapshotError, cached: bool = False) -> None:
+            nonlocal done
+            done += 1
+            snapshot = job.snapshot
+            if isinstance(outcome, SnapshotError):
+                self.report.failed.append(outcome)
+            else:
+                if not cached:
+                    store.put(keys[snapshot.ref], outcome)
+                info = self._meta_info(job, keys[snapshot.ref], template, toolchain)
+                artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed)
+                write_artifact(site_dir, snapshot, artifact)
+                (self.report.cached if cached else self.report.built).append(snapshot.ref)
+                built.append(_Built(snapshot, info["build_key"]))
+            self.progress(done, total)
+
+        keys = {job.snapshot.ref: bundle_key(job, toolchain, self.manifest) for job in jobs}
+        fresh = []
+        for job in jobs:
+            hit = store.get(keys[job.snapshot.ref])
+            if hit is None:
+                fresh.append(job)
+                continue
+            try:
+                page = split_html_entry(job.snapshot) if job.snapshot.is_html else None
+                finish(job, Bundle(js=hit[0], css=hit[1], html=page), cached=True)
+            except SnapshotError as exc:
+                finish(job, exc)
+        bundle_jobs(fresh, toolchain, self.manifest.build, finish)
+        return built
+
+    def _meta_info(self, job: BundleJob, key: str, template: str, toolchain: Toolchain) -> dict[str, object]:
+        snapshot = job.snapshot
+        described = json.dumps([key, template, snapshot.title, snapshot.created, snapshot.author,
+                                list(snapshot.tags), snapshot.unlisted])
+        return {
+            "build_key": hashlib.sha256(described.encode()).hexdigest(),
+            "bundle_key": key,
+            "esbuild": toolchain.version,
+            "build": {"target": self.manifest.build.target, "minify": self.manifest.build.minify},
+            "dependencies": dict(job.deps.direct),
+            "packages": dict(job.deps.packages),
+        }
+
+    @contextmanager
+    def _timed(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def bundle_key(job: BundleJob, toolchain: Toolchain, manifest: Manifest) -> str:
+    """Everything that changes esbuild's output: files, entry, dependencies, esbuild and its flags."""
+    snapshot = job.snapshot
+    inputs = {
+        "format": KEY_FORMAT,
+        "esbuild": toolchain.version,
+        "flags": esbuild_flags(manifest.build),
+        "entry": snapshot.entry,
+        "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(snapshot.files.items())},
+        "packages": dict(job.deps.packages) or dict(job.deps.direct),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+class BundleStore:
+    """Content-addressed cache of esbuild outputs (``{key}.js`` and ``{key}.css``); safe to delete."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def get(self, key: str) -> tuple[bytes, bytes] | None:
+        folder = self.root / key[:2]
+        try:
+            return (folder / f"{key}.js").read_bytes(), (folder / f"{key}.css").read_bytes()
+        except OSError:
+            return None
+
+    def put(self, key: str, bundle: Bundle) -> None:
+        folder = self.root / key[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        # CSS first, JS last and renamed into place: a present .js means a complete entry.
+        for suffix, data in ((".css", bundle.css), (".js", bundle.js)):
+            staging = folder / f".{key}{suffix}.{os.getpid()}"
+            staging.write_bytes(data)
+            staging.replace(folder / f"{key}{suffix}")
+
+
+def build_catalog(threads: dict[str, Thread], built: list[_Built]) -> Catalog:
+    """Group built versions into threads, newest first, and choose each thread's latest."""
+    by_thread: dict[str, list[_Built]] = {}
+    for item in built:
+        by_thread.setdefault(item.snapshot.thread, []).append(item)
+    entries = []
+    for thread_id, items in sorted(by_thread.items()):
+        items.sort(key=lambda item: version_sort_key(item.snapshot), reverse=True)
+        thread = threads.get(thread_id) or Thread(id=thread_id, origin="")
+        entries.append(_thread_entry(thread, items))
+    return Catalog(threads=tuple(entries))
+
+
+def _thread_entry(thread: Thread, items: list[_Built]) -> ThreadEntry:
+    versions = tuple(
+        VersionEntry(version=i.snapshot.version, title=i.snapshot.title, created=i.snapshot.created,
+                     author=i.snapshot.author, tags=i.snapshot.tags, entry=i.snapshot.entry,
+                     unlisted=i.snapshot.unlisted, build_key=i.build_key)
+        for i in items)
+    names = [v.version for v in versions]
+    listed = [v.version for v in versions if not v.unlisted]
+    latest = thread.latest if thread.latest in names else (listed or names)[0]
+    return ThreadEntry(
+        id=thread.id,
+        title=thread.title or next(v.title for v in versions if v.version == latest),
+        description=thread.description,
+        tags=thread.tags,
+        versions=versions,
+        latest=latest,
+        unlisted=thread.unlisted,
+    )
