@@ -23,7 +23,7 @@ from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.html_entry import HtmlEntry, split_html_entry
 from mkdocs_hybrid.manifest import BuildOptions
-from mkdocs_hybrid.snapshot import Snapshot
+from mkdocs_hybrid.snapshot import ID_PATTERN, Snapshot
 from mkdocs_hybrid.toolchain import Toolchain
 
 ENTRY_NAME = ".hybrid-entry.js"
@@ -57,7 +57,7 @@ def esbuild_flags(options: BuildOptions) -> list[str]:
     """The flags every snapshot is built with; part of the build key, and what the editor mirrors."""
     flags = [
         "--bundle", "--format=esm", "--platform=browser", f"--target={options.target}",
-        "--charset=utf8", "--jsx=automatic", "--tsconfig-raw={}", "--loader:.js=jsx",
+        "--charset=utf8", "--jsx=automatic", '--define:process.env.NODE_ENV="production"', "--tsconfig-raw={}", "--loader:.js=jsx",
         *(f"--loader:{ext}=dataurl" for ext in DATAURL_EXTENSIONS),
         *(f"--loader:{ext}=text" for ext in TEXT_EXTENSIONS),
     ]
@@ -100,7 +100,8 @@ def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain
                 js, css = result[job.snapshot.ref]
                 on_done(job, Bundle(js=js, css=css, html=page))
             return
-        named = {ref for ref, _ in result if ref}
+        # Only errors inside a pending snapshot's own files name it; others need bisection.
+        named = {ref for ref, _ in result} & {job.snapshot.ref for job, _ in pending}
         if named:
             for job, _ in pending:
                 if job.snapshot.ref in named:
@@ -198,7 +199,7 @@ def _parse_errors(stderr: str) -> list[tuple[str | None, str]]:
 
 def _locate(file: str, line: str, column: str, message: str) -> tuple[str | None, str]:
     parts = file.split("/")
-    if len(parts) >= 3 and not os.path.isabs(file) and parts[0] != "node_modules":
+    if len(parts) >= 3 and not os.path.isabs(file) and all(ID_PATTERN.fullmatch(p) for p in parts[:2]):
         hint = _hint(message)
         return f"{parts[0]}/{parts[1]}", f"{'/'.join(parts[2:])}:{line}:{column}: {message}{hint}"
     return None, f"{file}:{line}:{column}: {message}"

@@ -1,0 +1,340 @@
+"""The gallery: an index of listed threads and one page per thread.
+
+The fragments returned by :func:`render_index` and :func:`render_thread` are
+plain HTML (no Markdown) that the MkDocs plugin drops into pages kept out of
+the nav; :func:`write_standalone` wraps the same fragments in a minimal layout
+for use without MkDocs. Every link is prefixed with ``base`` (the relative URL
+from the page to the site root) so the gallery works in any subfolder and on
+any static host.
+
+Site layout read here: ``artifacts/{thread}/{version}/page.html``,
+``p/{thread}/{version}/``, ``p/{thread}/latest/``, ``gallery/``,
+``gallery/{thread}/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.templates import environment, template_dir
+
+__all__ = ["asset_files", "render_index", "render_thread", "write_standalone"]
+
+ASSET_NAMES = ("gallery.css", "gallery.js")
+"""Files of ``site_template/assets/`` that belong to the gallery."""
+
+ASSET_PREFIX = "gallery/assets/"
+"""Where the gallery's assets go, relative to the site root."""
+
+POSTER_PALETTES = 12
+"""Number of gradient palettes in ``gallery.css`` (``.hg-poster--0`` .. ``--11``)."""
+
+FEATURED_TAGS = 24
+"""Tag chips shown up front in the index filter; the rest sit behind "more tags"."""
+
+PREVIEW_SANDBOX = "allow-scripts allow-pointer-lock allow-popups allow-modals allow-forms"
+"""Demos are untrusted code: never ``allow-same-origin``, so they cannot reach the gallery's origin."""
+
+EMBED_HEIGHT = 480
+
+
+@dataclass(frozen=True)
+class Poster:
+    """The card's picture: a deterministic gradient tile, or ``poster.webp`` when built."""
+
+    initials: str
+    palette: int
+    image_url: str | None
+
+
+@dataclass(frozen=True)
+class Date:
+    """A build-time date: ISO timestamp for ``<time datetime>``, ``YYYY-MM-DD`` to show."""
+
+    iso: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """One thread on the index page."""
+
+    id: str
+    title: str
+    description: str | None
+    tags: tuple[str, ...]
+    version_count: int
+    latest: str
+    created: Date | None
+    poster: Poster
+    thread_url: str
+    latest_url: str
+    search_text: str
+    tags_json: str
+
+
+@dataclass(frozen=True)
+class TagChip:
+    """One tag button of the index filter."""
+
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    """A link shown in a read-only field with a copy button.
+
+    ``href`` is what the page links to; ``copy_url`` is absolute when the site
+    URL is known, else the same relative URL, which ``gallery.js`` resolves
+    against ``location.href``.
+    """
+
+    href: str
+    copy_url: str
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """One version on its thread's page."""
+
+    version: str
+    title: str
+    created: Date | None
+    author: str | None
+    tags: tuple[str, ...]
+    is_latest: bool
+    share: ShareLink
+    preview_url: str
+    preview_title: str
+    preview_now: bool
+    embed_src: str
+    embed_snippet: str
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _absolute(path: str, site_url: str | None) -> str | None:
+    """``site_url`` joined with a site-relative ``path``, or ``None`` without a site URL."""
+    if not site_url:
+        return None
+    return site_url.rstrip("/") + "/" + path
+
+
+def _share_link(path: str, *, base: str, site_url: str | None) -> ShareLink:
+    href = base + path
+    return ShareLink(href=href, copy_url=_absolute(path, site_url) or href)
+
+
+def _date(created: str | None) -> Date | None:
+    """``2026-03-14T10:00:00Z`` -> shown as ``2026-03-14``: no locale, no "days ago"."""
+    if not created:
+        return None
+    return Date(iso=created, label=created[:10])
+
+
+def _initials(title: str, fallback: str) -> str:
+    """Up to two letters or digits from the title's first words (the id's when it has none)."""
+    words = re.findall(r"[^\W_]+", title) or re.findall(r"[^\W_]+", fallback)
+    return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+def _palette(thread_id: str) -> int:
+    """A stable palette index: the same thread gets the same colours on every build."""
+    return int.from_bytes(hashlib.sha256(thread_id.encode()).digest()[:4], "big") % POSTER_PALETTES
+
+
+def _poster(thread: ThreadEntry, *, base: str) -> Poster:
+    latest = thread.latest_entry
+    # VersionEntry may gain ``poster: bool`` once posters are rendered.
+    has_image = bool(getattr(latest, "poster", False))
+    image_url = f"{base}artifacts/{thread.id}/{latest.version}/poster.webp" if has_image else None
+    return Poster(initials=_initials(thread.title, thread.id), palette=_palette(thread.id), image_url=image_url)
+
+
+def _visible_versions(thread: ThreadEntry) -> tuple[VersionEntry, ...]:
+    """Listed versions, newest first; the latest stays visible since ``p/{thread}/latest/`` shows it anyway."""
+    return tuple(v for v in thread.versions if not v.unlisted or v.version == thread.latest)
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _visible_tags(thread: ThreadEntry) -> tuple[str, ...]:
+    """Thread tags, then tags of its visible versions (unlisted versions do not leak theirs)."""
+    return _unique([*thread.tags, *(tag for v in _visible_versions(thread) for tag in v.tags)])
+
+
+def _search_text(thread: ThreadEntry, tags: tuple[str, ...]) -> str:
+    """What the text filter matches: id, title, description and tags, lower-cased."""
+    parts = [thread.id, thread.title, thread.description or "", *tags]
+    return " ".join(" ".join(parts).lower().split())
+
+
+def _asset_version() -> str:
+    """A short content hash appended to asset URLs so a changed stylesheet is never served stale."""
+    digest = hashlib.sha256()
+    for name, content in sorted(asset_files().items()):
+        digest.update(name.encode() + b"\0" + content)
+    return digest.hexdigest()[:10]
+
+
+def _asset_urls(base: str) -> dict[str, str]:
+    version = _asset_version()
+    return {
+        "css_url": f"{base}{ASSET_PREFIX}gallery.css?v={version}",
+        "js_url": f"{base}{ASSET_PREFIX}gallery.js?v={version}",
+    }
+
+
+# --- index -----------------------------------------------------------------------------------
+
+
+def _card(thread: ThreadEntry, *, base: str, site_url: str | None) -> Card:
+    tags = _visible_tags(thread)
+    return Card(
+        id=thread.id,
+        title=thread.title,
+        description=thread.description,
+        tags=tags,
+        version_count=len(_visible_versions(thread)),
+        latest=thread.latest,
+        created=_date(thread.created),
+        poster=_poster(thread, base=base),
+        thread_url=f"{base}gallery/{thread.id}/",
+        latest_url=f"{base}p/{thread.id}/latest/",
+        search_text=_search_text(thread, tags),
+        tags_json=json.dumps(list(tags), ensure_ascii=False),
+    )
+
+
+def _tag_chips(cards: Iterable[Card]) -> list[TagChip]:
+    """Every tag with the number of cards carrying it: most used first, then by name."""
+    counts = Counter(tag for card in cards for tag in card.tags)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))
+    return [TagChip(name=name, count=count) for name, count in ordered]
+
+
+def render_index(catalog: Catalog, *, base: str, site_url: str | None = None) -> str:
+    """HTML fragment of the gallery index: one card per listed thread, with a client-side filter."""
+    cards = [_card(thread, base=base, site_url=site_url) for thread in catalog.listed]
+    chips = _tag_chips(cards)
+    template = environment().get_template("gallery_index.html")
+    return template.render(
+        cards=cards,
+        featured_tags=chips[:FEATURED_TAGS],
+        more_tags=chips[FEATURED_TAGS:],
+        gallery_url=f"{base}gallery/",
+        **_asset_urls(base),
+    )
+
+
+# --- thread page -----------------------------------------------------------------------------
+
+
+def _attr(value: str) -> str:
+    """``value`` escaped for a double-quoted HTML attribute (for the embed snippet's own text)."""
+    return str(escape(value))
+
+
+def _embed_snippet(src: str, title: str) -> str:
+    """The ``<iframe>`` a reader pastes into their own page (shown escaped, never rendered here)."""
+    return (
+        f'<iframe src="{_attr(src)}" title="{_attr(title)}" width="100%" height="{EMBED_HEIGHT}"'
+        f' style="border:0" loading="lazy" sandbox="{PREVIEW_SANDBOX}"></iframe>'
+    )
+
+
+def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str, site_url: str | None) -> VersionView:
+    artifact_path = f"artifacts/{thread.id}/{version.version}/page.html"
+    is_latest = version.version == thread.latest
+    embed_src = _absolute(artifact_path, site_url) or base + artifact_path
+    return VersionView(
+        version=version.version,
+        title=version.title,
+        created=_date(version.created),
+        author=version.author,
+        tags=version.tags,
+        is_latest=is_latest,
+        share=_share_link(f"p/{thread.id}/{version.version}/", base=base, site_url=site_url),
+        preview_url=base + artifact_path,
+        preview_title=f"Live preview: {version.title} ({thread.id}/{version.version})",
+        # Only the latest preview loads by itself (lazily); the others wait for a click, which
+        # keeps a thread with many versions light on a phone.
+        preview_now=is_latest,
+        embed_src=embed_src,
+        embed_snippet=_embed_snippet(embed_src, f"{version.title} ({thread.id}/{version.version})"),
+    )
+
+
+def _tag_filter_url(gallery_url: str, tag: str) -> str:
+    return f"{gallery_url}?tag={quote(tag, safe='')}"
+
+
+def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None) -> str:
+    """HTML fragment of one thread's page: its versions newest first, with share links and previews."""
+    gallery_url = f"{base}gallery/"
+    versions = [_version_view(thread, v, base=base, site_url=site_url) for v in _visible_versions(thread)]
+    template = environment().get_template("gallery_thread.html")
+    return template.render(
+        thread=thread,
+        tags=[(tag, _tag_filter_url(gallery_url, tag)) for tag in thread.tags],
+        created=_date(thread.created),
+        poster=_poster(thread, base=base),
+        versions=versions,
+        latest_link=_share_link(f"p/{thread.id}/latest/", base=base, site_url=site_url),
+        gallery_url=gallery_url,
+        sandbox=PREVIEW_SANDBOX,
+        **_asset_urls(base),
+    )
+
+
+# --- assets and standalone output --------------------------------------------------------------
+
+
+def asset_files() -> dict[str, bytes]:
+    """The gallery's static files: site-relative path -> bytes."""
+    assets = template_dir() / "assets"
+    return {ASSET_PREFIX + name: (assets / name).read_bytes() for name in ASSET_NAMES}
+
+
+def _standalone_page(title: str, fragment: str) -> bytes:
+    template = environment().get_template("gallery_standalone.html")
+    # The fragment was rendered (and escaped) by our own templates: mark it safe, once.
+    return template.render(title=title, content=Markup(fragment)).encode()
+
+
+def _write(site_dir: Path, relative: str, content: bytes) -> str:
+    path = site_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return relative
+
+
+def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None = None) -> list[str]:
+    """Write the gallery without MkDocs: index, one page per listed thread, and the assets.
+
+    Returns the written paths, relative to ``site_dir``, in writing order. The
+    bytes depend only on the catalog, ``site_url`` and the templates.
+    """
+    written = [
+        _write(site_dir, "gallery/index.html", _standalone_page("Gallery", render_index(catalog, base="../", site_url=site_url)))
+    ]
+    for thread in catalog.listed:
+        fragment = render_thread(thread, base="../../", site_url=site_url)
+        written.append(_write(site_dir, f"gallery/{thread.id}/index.html", _standalone_page(f"{thread.title} · Gallery", fragment)))
+    for relative, content in sorted(asset_files().items()):
+        written.append(_write(site_dir, relative, content))
+    return written

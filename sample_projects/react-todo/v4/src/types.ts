@@ -1,0 +1,7 @@
+export interface Todo {
+  id: number;
+  text: string;
+  done: boolean;
+}
+
+export type Filter = "all" | "active" | "done";
