@@ -198,6 +198,7 @@ def _parse_errors(stderr: str) -> list[tuple[str | None, str]]:
 
 
 def _locate(file: str, line: str, column: str, message: str) -> tuple[str | None, str]:
+    column = str(int(column) + 1)  # esbuild's text log counts columns from 0; editors count from 1
     parts = file.split("/")
     if len(parts) >= 3 and not os.path.isabs(file) and all(ID_PATTERN.fullmatch(p) for p in parts[:2]):
         hint = _hint(message)

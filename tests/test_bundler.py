@@ -58,8 +58,8 @@ def test_one_broken_snapshot_in_a_batch_does_not_stop_the_others() -> None:
     unresolved = snap("bad/v2", {"index.ts": "import {y} from './missing'\nconsole.log(y)\n"})
     results = run([*good[:2], broken, *good[2:], unresolved], batch_size=50)
     assert all(isinstance(results[s.ref], Bundle) for s in good)
-    assert str(results["bad/v1"]) == 'bad/v1: index.js:2:10: Unexpected ";"'
-    assert str(results["bad/v2"]) == 'bad/v2: index.ts:1:16: Could not resolve "./missing"'
+    assert str(results["bad/v1"]) == 'bad/v1: index.js:2:11: Unexpected ";"'
+    assert str(results["bad/v2"]) == 'bad/v2: index.ts:1:17: Could not resolve "./missing"'
 
 
 def test_bare_import_without_dependency_says_what_to_do() -> None:
@@ -78,7 +78,7 @@ def test_errors_inside_a_dependency_are_isolated_by_bisection(tmp_path: Path) ->
                                               "console.log(z)\n"}) for i in range(8)]
     results = run(snapshots, deps, batch_size=8)
     assert [ref for ref, outcome in results.items() if isinstance(outcome, SnapshotError)] == ["t/v5"]
-    assert "node_modules/broken/index.js:1:17: Unexpected" in str(results["t/v5"])
+    assert "node_modules/broken/index.js:1:18: Unexpected" in str(results["t/v5"])
 
 
 def test_batched_and_single_builds_give_the_same_bytes() -> None:
@@ -137,7 +137,7 @@ def test_export_reports_every_failure_and_builds_the_rest(tmp_path: Path) -> Non
     assert sorted(export.report.built) == ["ok/v1", "ok/v2"]
     failed = {e.ref: str(e) for e in export.report.failed}
     assert set(failed) == {"syntax/v1", "deps/v1"}
-    assert failed["syntax/v1"].startswith("syntax/v1: src/index.js:1:6: ")
+    assert failed["syntax/v1"].startswith("syntax/v1: src/index.js:1:7: ")
     assert 'Could not resolve "left-pad" (add "left-pad" to the dependencies' in failed["deps/v1"]
     assert [t.id for t in catalog.threads] == ["ok"]
     assert (tmp_path / "site/artifacts/ok/v2/page.html").read_text().count("<h1>Plain</h1>") == 1

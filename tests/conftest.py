@@ -1,0 +1,156 @@
+"""Shared fixtures: a frozen copy of the sample project and real ``mkdocs build`` runs of it.
+
+Every build runs in a copy under pytest's temporary folder, so the bundle cache
+(``build.cache_dir``, relative to the manifest), ``hybrid-lock.json`` and
+``hybrid-report.json`` never touch the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+SOURCE_DATE_EPOCH = "1767225600"
+"""2026-01-01T00:00:00Z: the build date MkDocs writes (sitemap) when it honours SOURCE_DATE_EPOCH."""
+
+PROJECT_ITEMS = ("mkdocs.yml", "hybrid.yml", "docs", "sample_projects", "exports", "hybrid-lock.json")
+OPTIONAL_ITEMS = frozenset({"hybrid-lock.json"})
+LOCK_FILE = "hybrid-lock.json"
+DEFAULT_CACHE_DIR = ".cache/mkdocs-hybrid"
+BUILD_TIMEOUT = 600
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """Copy the files of a MkDocs + mkdocs-hybrid project (not its site or cache) into ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PROJECT_ITEMS:
+        path = source / name
+        if path.is_dir():
+            shutil.copytree(path, target / name)
+        elif path.is_file():
+            shutil.copy2(path, target / name)
+        elif name not in OPTIONAL_ITEMS:
+            raise FileNotFoundError(f"{path} is missing: the sample project needs it")
+    return target
+
+
+def read_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def write_yaml(path: Path, data: Any) -> None:
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def set_theme(project_dir: Path, theme: str) -> None:
+    """Switch the project's theme; material gets ``font: false`` so no page loads Google Fonts."""
+    config_path = project_dir / "mkdocs.yml"
+    config = read_yaml(config_path)
+    current = config.get("theme")
+    current_name = current.get("name") if isinstance(current, dict) else current
+    if current_name == theme:
+        return
+    config["theme"] = {"name": "material", "font": False} if theme == "material" else {"name": theme}
+    write_yaml(config_path, config)
+
+
+def cache_dir(project_dir: Path) -> Path:
+    """The project's ``build.cache_dir`` (relative to ``hybrid.yml``)."""
+    manifest_path = project_dir / "hybrid.yml"
+    manifest = (read_yaml(manifest_path) or {}) if manifest_path.is_file() else {}
+    return project_dir / ((manifest.get("build") or {}).get("cache_dir") or DEFAULT_CACHE_DIR)
+
+
+def seed_dependencies(built_project: Path, project_dir: Path) -> None:
+    """Reuse the npm installs and version pins of an earlier build (not its bundles).
+
+    npm installs cost most of a fresh build's time; the bundles are still built
+    from scratch, so the build stays a real, full one.
+    """
+    installs = cache_dir(built_project) / "deps"
+    if installs.is_dir():
+        shutil.copytree(installs, cache_dir(project_dir) / "deps", symlinks=True)
+    lock = built_project / LOCK_FILE
+    if lock.is_file() and not (project_dir / LOCK_FILE).exists():
+        shutil.copy2(lock, project_dir / LOCK_FILE)
+
+
+def site_dir(project_dir: Path) -> Path:
+    """The project's ``site_dir`` (MkDocs resolves it against the folder of ``mkdocs.yml``)."""
+    return project_dir / (read_yaml(project_dir / "mkdocs.yml").get("site_dir") or "site")
+
+
+def build_site(project_dir: Path, *, theme: str = "mkdocs", strict: bool = False,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``mkdocs build`` in ``project_dir``; the caller checks the return code."""
+    set_theme(project_dir, theme)
+    command = [sys.executable, "-m", "mkdocs", "build"]
+    if strict:
+        command.append("--strict")
+    run_env = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH,
+        # mkdocs-material prints a multi-line notice about MkDocs 2.0 on every run.
+        "NO_MKDOCS_2_WARNING": "1",
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    return subprocess.run(command, cwd=project_dir, env=run_env, capture_output=True, text=True,
+                          timeout=BUILD_TIMEOUT)
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    """Everything a user saw on the console (MkDocs logs to stderr)."""
+    return (result.stdout or "") + (result.stderr or "")
+
+
+def _built_site(sample_project: Path, target: Path, theme: str, *, seed_from: Path | None = None) -> Path:
+    project = copy_project(sample_project, target)
+    if seed_from is not None:
+        seed_dependencies(seed_from, project)
+    result = build_site(project, theme=theme)
+    assert result.returncode == 0, f"mkdocs build ({theme}) failed:\n{output_of(result)}"
+    return site_dir(project)
+
+
+@pytest.fixture(scope="session")
+def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A frozen copy of the repository's sample project; never built in, copy it again to build."""
+    return copy_project(REPO, tmp_path_factory.mktemp("sample-project"))
+
+
+@pytest.fixture
+def project_copy(sample_project: Path, tmp_path: Path) -> Path:
+    """A fresh, never-built copy of the sample project for one test to change and build."""
+    return copy_project(sample_project, tmp_path / "project")
+
+
+@pytest.fixture
+def seeded_project(sample_project: Path, sample_site_mkdocs: Path, tmp_path: Path) -> Path:
+    """Like ``project_copy``, with the npm installs of the session's first build already in its cache."""
+    project = copy_project(sample_project, tmp_path / "project")
+    seed_dependencies(sample_site_mkdocs.parent, project)
+    return project
+
+
+@pytest.fixture(scope="session")
+def sample_site_mkdocs(sample_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample site built once with MkDocs' default theme; ``.parent`` is its project."""
+    return _built_site(sample_project, tmp_path_factory.mktemp("site-mkdocs"), "mkdocs")
+
+
+@pytest.fixture(scope="session")
+def sample_site_material(sample_project: Path, sample_site_mkdocs: Path,
+                         tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample site built once with mkdocs-material; ``.parent`` is its project."""
+    return _built_site(sample_project, tmp_path_factory.mktemp("site-material"), "material",
+                       seed_from=sample_site_mkdocs.parent)

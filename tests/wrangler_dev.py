@@ -1,0 +1,146 @@
+"""Serve a folder with ``wrangler pages dev``: Cloudflare's own asset server, offline.
+
+Tests that need real edge behaviour (``_headers``, ``_redirects``, ``_worker.js``,
+404 handling) use :func:`serve_with_wrangler`::
+
+    with serve_with_wrangler(site_dir) as base_url:
+        httpx.get(f"{base_url}/p/t/latest", follow_redirects=False)
+
+Everything wrangler writes (state, logs, ``.wrangler/tmp``) goes to a temporary
+directory that is removed afterwards: nothing lands in the repo or in ``~``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WRANGLER = REPO_ROOT / "node_modules" / ".bin" / "wrangler"
+COMPATIBILITY_DATE = "2025-01-01"
+"""Pinned: the workerd bundled with wrangler 4.86 refuses dates after 2026-05-03."""
+START_TIMEOUT_SECONDS = 60.0
+"""Ready in 5-11 s here; generous for loaded CI machines."""
+LOG_TAIL_LINES = 30
+
+
+class WranglerStartError(RuntimeError):
+    """``wrangler pages dev`` is missing, exited, or did not answer in time."""
+
+
+@contextmanager
+def serve_with_wrangler(site_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> Iterator[str]:
+    """Run ``wrangler pages dev site_dir`` on a free local port and yield its base URL.
+
+    The process group is terminated on exit. Raises :class:`WranglerStartError`
+    with the last lines of wrangler's output when it does not start.
+    """
+    if not WRANGLER.is_file():
+        raise WranglerStartError(f"{WRANGLER} not found: run `npm ci` in {REPO_ROOT}")
+    if not Path(site_dir).is_dir():
+        raise WranglerStartError(f"{site_dir} is not a directory")
+    with tempfile.TemporaryDirectory(prefix="wrangler-pages-dev-") as scratch:
+        scratch_dir = Path(scratch)
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        log_path = scratch_dir / "wrangler.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                _command(site_dir, port, _free_port(), scratch_dir / "state"),
+                cwd=scratch_dir,  # wrangler writes .wrangler/tmp into its working directory
+                env=_environment(scratch_dir / "home"),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so workerd children stop with it
+            )
+            try:
+                _wait_until_ready(process, base_url, log_path, timeout)
+                yield base_url
+            finally:
+                _stop(process)
+
+
+def _command(site_dir: Path, port: int, inspector_port: int, persist_dir: Path) -> list[str]:
+    return [
+        str(WRANGLER), "pages", "dev", str(Path(site_dir).resolve()),
+        "--ip", "127.0.0.1",
+        "--port", str(port),
+        # The default inspector port (9229) would collide between parallel servers.
+        "--inspector-port", str(inspector_port),
+        "--compatibility-date", COMPATIBILITY_DATE,
+        "--persist-to", str(persist_dir),
+        "--show-interactive-dev-session=false",
+    ]
+
+
+def _environment(home: Path) -> dict[str, str]:
+    """The caller's environment, offline and with a throwaway home (wrangler writes config/logs there)."""
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        CLOUDFLARE_CF_FETCH_ENABLED="false",
+        WRANGLER_SEND_METRICS="false",
+        WRANGLER_SEND_ERROR_REPORTS="false",
+        NO_COLOR="1",
+        CI="true",
+    )
+    return env
+
+
+def _free_port() -> int:
+    """A port the OS just reported free (a small race with other processes is accepted)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log_path: Path, timeout: float) -> None:
+    """Poll until any HTTP answer comes back (a 404 for ``/`` counts as ready)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise WranglerStartError(
+                f"wrangler pages dev exited with code {process.returncode}:\n{_log_tail(log_path)}"
+            )
+        try:
+            httpx.get(f"{base_url}/", timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.25)
+    raise WranglerStartError(f"wrangler pages dev did not answer on {base_url} within {timeout:.0f} s:\n"
+                             f"{_log_tail(log_path)}")
+
+
+def _log_tail(log_path: Path) -> str:
+    lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return "\n".join(lines[-LOG_TAIL_LINES:]) or "(no output)"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, then SIGKILL whatever is left of it (workerd children)."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    _signal_group(process, signal.SIGKILL)
+    process.wait(timeout=10)
+
+
+def _signal_group(process: subprocess.Popen[bytes], signal_number: int) -> None:
+    try:
+        os.killpg(process.pid, signal_number)
+    except ProcessLookupError:
+        pass  # the whole group has already exited
