@@ -14,7 +14,7 @@ from mkdocs_hybrid.manifest import BuildOptions
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.snapshot import Snapshot, detect_entry
 from mkdocs_hybrid.toolchain import find_toolchain
-from tests.factory import REPO, manifest_for, write_tree
+from tests.factory import REPO, manifest_for, snapshot_json, write_tree
 
 NO_DEPS = InstalledSet(direct={})
 
@@ -142,3 +142,35 @@ def test_export_reports_every_failure_and_builds_the_rest(tmp_path: Path) -> Non
     assert [t.id for t in catalog.threads] == ["ok"]
     assert (tmp_path / "site/artifacts/ok/v2/page.html").read_text().count("<h1>Plain</h1>") == 1
     assert not (tmp_path / "site/artifacts/syntax").exists()
+
+
+def test_every_kind_of_bad_input_fails_alone_and_the_good_ones_are_built(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "outside.txt").write_text("secret")
+    write_tree(tmp_path, {
+        "demos/good/v1/index.js": "document.body.textContent = 'one'\n",
+        "demos/good/v2/index.html": "<p>two</p>",
+        "demos/syntax/v1/index.js": "let = ;\n",
+        "demos/unresolved/v1/index.js": "import {x} from './nope.js'\nconsole.log(x)\n",
+        "demos/noentry/v1/readme.txt": "no entry here",
+        "demos/BadId/v1/index.js": "x",
+        "demos/yaml/v1/snapshot.yml": "title: [\n", "demos/yaml/v1/index.js": "x",
+        "demos/huge/v1/index.js": "x", "demos/huge/v1/blob.bin": b"0" * 5000,
+        "demos/link/v1/index.js": "x",
+        "exports/escape.json": snapshot_json("escape", "v1", {"../x.js": "x", "index.js": "x"}),
+        "exports/dup.json": snapshot_json("good", "v1", {"index.js": "x"}),
+    })
+    os.symlink(tmp_path / "outside.txt", tmp_path / "demos/link/v1/data.txt")
+    site = tmp_path / "site"
+    export = Export(manifest_for(tmp_path, snapshots="exports", max_file_bytes=4096))
+    catalog = export.run(site)
+    failed = {e.ref: str(e) for e in export.report.failed}
+    assert sorted(export.report.built) == ["good/v1", "good/v2"]
+    assert set(failed) == {"syntax/v1", "unresolved/v1", "noentry/v1", "BadId", "yaml/v1", "huge/v1", "link/v1",
+                           "escape/v1", "good/v1"}, failed
+    assert "duplicate version" in failed["good/v1"]
+    assert [t.id for t in catalog.threads] == ["good"]
+    for ref in ("good/v1", "good/v2"):
+        assert sorted(p.name for p in (site / "artifacts" / ref).iterdir()) == ["meta.json", "page.html", "style.css"]
+    assert sorted(p.name for p in (site / "artifacts").iterdir()) == ["good"]
