@@ -88,6 +88,7 @@ def test_batched_and_single_builds_give_the_same_bytes() -> None:
         item.files["src/index.jsx"] += b"import './app.css'\n"  # type: ignore[index]
     batched = run(snapshots, InstalledSet(direct={"react": "x"}, node_modules=_react_modules()), batch_size=6)
     single = run(snapshots, InstalledSet(direct={"react": "x"}, node_modules=_react_modules()), batch_size=1)
+    assert all(isinstance(v, Bundle) for v in [*batched.values(), *single.values()]), {**batched, **single}
     assert {k: (v.js, v.css) for k, v in batched.items()} == {k: (v.js, v.css) for k, v in single.items()}
 
 

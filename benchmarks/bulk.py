@@ -1,0 +1,197 @@
+"""Bulk export benchmark: our export against plain esbuild on the same snapshots, in one run.
+
+    python benchmarks/bulk.py [--count 1000] [--react-share 0.3] [--keep DIR]
+
+Generates N realistic snapshots (vanilla JS/TS demos with CSS, and React + TSX demos),
+then measures, in this order and on the same inputs:
+
+- floor: plain native esbuild, same flags, batches of 50 entry points (what bundling alone costs);
+- naive: one esbuild process per snapshot (the obvious script);
+- cold export: ``Export.run`` with an empty bundle cache (npm install already cached, as in CI);
+- no-op rebuild: ``Export.run`` again with nothing changed.
+
+Figures are reported as ratios against the floor measured in the same run, because the
+machines this runs on are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from mkdocs_hybrid.bundler import esbuild_flags  # noqa: E402
+from mkdocs_hybrid.manifest import load_manifest  # noqa: E402
+from mkdocs_hybrid.pipeline import Export  # noqa: E402
+from mkdocs_hybrid.toolchain import find_toolchain  # noqa: E402
+
+REACT_APP = """import {{ useState, useMemo }} from "react";
+import {{ createRoot }} from "react-dom/client";
+import "./app.css";
+
+type Item = {{ id: number; label: string; done: boolean }};
+
+function App() {{
+  const [items, setItems] = useState<Item[]>(
+    Array.from({{ length: {n} }}, (_, i) => ({{ id: i, label: "Task " + i, done: i % 3 === 0 }})));
+  const left = useMemo(() => items.filter((i) => !i.done).length, [items]);
+  return (
+    <main className="app-{seed}">
+      <h1>Demo {seed}</h1>
+      <p>{{left}} left</p>
+      <ul>{{items.map((i) => (
+        <li key={{i.id}} onClick={{() => setItems(items.map((x) => x.id === i.id ? {{ ...x, done: !x.done }} : x))}}>
+          {{i.done ? "✓ " : ""}}{{i.label}}
+        </li>))}}</ul>
+    </main>
+  );
+}}
+createRoot(document.getElementById("root")!).render(<App />);
+"""
+
+VANILLA = """import {{ palette }} from "./palette.js";
+import "./style.css";
+const canvas = document.createElement("canvas");
+document.body.append(canvas);
+const ctx = canvas.getContext("2d");
+let t = {seed};
+function frame() {{
+  canvas.width = innerWidth; canvas.height = innerHeight;
+  for (let i = 0; i < {n}; i++) {{
+    ctx.fillStyle = palette[i % palette.length];
+    ctx.beginPath();
+    ctx.arc((Math.sin(t + i) + 1) * innerWidth / 2, (Math.cos(t * 1.3 + i) + 1) * innerHeight / 2, 4 + i % 7, 0, 7);
+    ctx.fill();
+  }}
+  t += 0.01;
+  requestAnimationFrame(frame);
+}}
+frame();
+"""
+
+
+def generate(root: Path, count: int, react_share: float) -> None:
+    rng = random.Random(42)
+    for index in range(count):
+        thread, version = f"t{index // 4:05d}", f"v{index % 4 + 1}"
+        folder = root / "demos" / thread / version
+        (folder / "src").mkdir(parents=True)
+        n = rng.randint(5, 60)
+        if rng.random() < react_share:
+            (folder / "src/index.tsx").write_text(REACT_APP.format(n=n, seed=index))
+            (folder / "src/app.css").write_text(f".app-{index} {{ font: 16px system-ui; color: #{index % 999:03d} }}\n"
+                                                 * rng.randint(1, 20))
+            (folder / "package.json").write_text(json.dumps({"dependencies": {"react": "18.3.1",
+                                                                              "react-dom": "18.3.1"}}))
+        else:
+            (folder / "src/index.js").write_text(VANILLA.format(n=n, seed=index))
+            colors = [f"#{rng.randrange(16**6):06x}" for _ in range(rng.randint(3, 40))]
+            (folder / "src/palette.js").write_text(f"export const palette = {json.dumps(colors)};\n")
+            (folder / "src/style.css").write_text("body { margin: 0; background: #111 }\n")
+    (root / "hybrid.yml").write_text("sources: [{type: directory, path: demos}]\nbuild: {cache_dir: .cache}\n")
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def plain_esbuild(root: Path, batch: int) -> float:
+    """The floor: the same entries and flags, grouped by dependency set, 50 per call."""
+    toolchain = find_toolchain(REPO)
+    manifest = load_manifest(root / "hybrid.yml")
+    flags = esbuild_flags(manifest.build)
+    react_modules = next((manifest.cache_dir / "deps").glob("*/node_modules"))
+    groups: dict[str, list[str]] = {"react": [], "none": []}
+    for entry in sorted((root / "demos").glob("*/*/src/index.*")):
+        groups["react" if entry.suffix == ".tsx" else "none"].append(str(entry.relative_to(root / "demos")))
+    out = Path(tempfile.mkdtemp())
+
+    def run() -> None:
+        for name, entries in groups.items():
+            env = {"PATH": os.environ["PATH"], "NODE_PATH": str(react_modules) if name == "react" else ""}
+            for start in range(0, len(entries), batch):
+                subprocess.run([str(toolchain.esbuild), *entries[start:start + batch], *flags, f"--outdir={out}",
+                                "--outbase=.", "--log-level=error"], cwd=root / "demos", env=env, check=True)
+
+    try:
+        return timed(run)
+    finally:
+        shutil.rmtree(out)
+
+
+def naive(root: Path, limit: int) -> tuple[float, int]:
+    """One esbuild process per snapshot (measured on the first ``limit`` and scaled)."""
+    toolchain = find_toolchain(REPO)
+    manifest = load_manifest(root / "hybrid.yml")
+    react_modules = next((manifest.cache_dir / "deps").glob("*/node_modules"))
+    entries = sorted((root / "demos").glob("*/*/src/index.*"))[:limit]
+    out = Path(tempfile.mkdtemp())
+
+    def run() -> None:
+        for entry in entries:
+            env = {"PATH": os.environ["PATH"], "NODE_PATH": str(react_modules)}
+            subprocess.run([str(toolchain.esbuild), str(entry), *esbuild_flags(manifest.build),
+                            f"--outfile={out}/x.js", "--log-level=error"], env=env, check=True)
+
+    try:
+        return timed(run), len(entries)
+    finally:
+        shutil.rmtree(out)
+
+
+def site_stats(site: Path) -> tuple[int, int]:
+    files = [p for p in site.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--react-share", type=float, default=0.3)
+    parser.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: a temp folder)")
+    args = parser.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="hybrid-bench-"))
+    generate(root, args.count, args.react_share)
+    manifest = load_manifest(root / "hybrid.yml")
+
+    warm = Export(manifest)  # installs react once (npm), like a CI cache would have it
+    warm.run(root / "warm-site")
+    shutil.rmtree(manifest.cache_dir / "bundles")
+
+    floor = plain_esbuild(root, 50)
+    naive_seconds, naive_count = naive(root, min(args.count, 200))
+    naive_scaled = naive_seconds * args.count / naive_count
+    cold = timed(lambda: Export(manifest).run(root / "site"))
+    noop = timed(lambda: Export(manifest).run(root / "site"))
+    files, size = site_stats(root / "site")
+
+    rows = [
+        ("plain esbuild, 50 per call (floor)", floor),
+        (f"naive, 1 process per snapshot (scaled from {naive_count})", naive_scaled),
+        ("our cold export (empty bundle cache)", cold),
+        ("our no-op rebuild", noop),
+    ]
+    print(f"{args.count} snapshots ({args.react_share:.0%} React), {os.cpu_count()} CPUs")
+    print(f"{'measurement':58} {'seconds':>8} {'x floor':>8}")
+    for name, seconds in rows:
+        print(f"{name:58} {seconds:8.2f} {seconds / floor:8.2f}")
+    print(f"cold export vs naive: {naive_scaled / cold:.1f}x faster; no-op rebuild = {noop / cold:.0%} of cold")
+    print(f"site: {files} files, {size / 1e6:.1f} MB, {size / args.count / 1e3:.1f} KB per version")
+    if not args.keep:
+        shutil.rmtree(root)
+
+
+if __name__ == "__main__":
+    main()
