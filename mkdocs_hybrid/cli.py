@@ -68,7 +68,8 @@ def check(manifest_path: Path) -> None:
         _fail(exc)
     for error in scan.errors:
         err.print(f"[red]error[/red] {error}", soft_wrap=True)
-    click.echo(f"{len(scan.snapshots)} snapshots in {len(scan.threads)} threads, {len(scan.errors)} errors")
+    threads = {snapshot.thread for snapshot in scan.snapshots}
+    click.echo(f"{len(scan.snapshots)} snapshots in {len(threads)} threads, {len(scan.errors)} errors")
     sys.exit(1 if scan.errors else 0)
 
 

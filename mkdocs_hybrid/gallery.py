@@ -160,7 +160,8 @@ def _poster(thread: ThreadEntry, *, base: str) -> Poster:
     # VersionEntry may gain ``poster: bool`` once posters are rendered.
     has_image = bool(getattr(latest, "poster", False))
     image_url = f"{base}artifacts/{thread.id}/{latest.version}/poster.webp" if has_image else None
-    return Poster(initials=_initials(thread.title, thread.id), palette=_palette(thread.id), image_url=image_url)
+    return Poster(initials=_initials(thread.title, thread.id), palette=_palette(thread.id),
+                  image_url=image_url)
 
 
 def _visible_versions(thread: ThreadEntry) -> tuple[VersionEntry, ...]:
@@ -202,7 +203,7 @@ def _asset_urls(base: str) -> dict[str, str]:
 # --- index -----------------------------------------------------------------------------------
 
 
-def _card(thread: ThreadEntry, *, base: str, site_url: str | None) -> Card:
+def _card(thread: ThreadEntry, *, base: str) -> Card:
     tags = _visible_tags(thread)
     return Card(
         id=thread.id,
@@ -228,8 +229,12 @@ def _tag_chips(cards: Iterable[Card]) -> list[TagChip]:
 
 
 def render_index(catalog: Catalog, *, base: str, site_url: str | None = None) -> str:
-    """HTML fragment of the gallery index: one card per listed thread, with a client-side filter."""
-    cards = [_card(thread, base=base, site_url=site_url) for thread in catalog.listed]
+    """HTML fragment of the gallery index: one card per listed thread, with a client-side filter.
+
+    ``site_url`` is accepted for symmetry with :func:`render_thread`; the index
+    only links within the site, so relative links are all it needs.
+    """
+    cards = [_card(thread, base=base) for thread in catalog.listed]
     chips = _tag_chips(cards)
     template = environment().get_template("gallery_index.html")
     return template.render(
@@ -257,7 +262,8 @@ def _embed_snippet(src: str, title: str) -> str:
     )
 
 
-def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str, site_url: str | None) -> VersionView:
+def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
+                  site_url: str | None) -> VersionView:
     artifact_path = f"artifacts/{thread.id}/{version.version}/page.html"
     is_latest = version.version == thread.latest
     embed_src = _absolute(artifact_path, site_url) or base + artifact_path
@@ -329,12 +335,9 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
     Returns the written paths, relative to ``site_dir``, in writing order. The
     bytes depend only on the catalog, ``site_url`` and the templates.
     """
-    written = [
-        _write(site_dir, "gallery/index.html", _standalone_page("Gallery", render_index(catalog, base="../", site_url=site_url)))
-    ]
+    pages = {"gallery/index.html": _standalone_page("Gallery", render_index(catalog, base="../", site_url=site_url))}
     for thread in catalog.listed:
         fragment = render_thread(thread, base="../../", site_url=site_url)
-        written.append(_write(site_dir, f"gallery/{thread.id}/index.html", _standalone_page(f"{thread.title} · Gallery", fragment)))
-    for relative, content in sorted(asset_files().items()):
-        written.append(_write(site_dir, relative, content))
-    return written
+        pages[f"gallery/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment)
+    pages.update(sorted(asset_files().items()))
+    return [_write(site_dir, relative, content) for relative, content in pages.items()]

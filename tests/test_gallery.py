@@ -12,11 +12,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from mkdocs_hybrid import gallery, templates
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 EVIL_TITLE = "<script>alert(1)</script>"
 QUOTED_TAG = "say \"hi\" & 'bye'"
@@ -160,7 +164,8 @@ def test_index_has_one_card_per_listed_thread(catalog: Catalog) -> None:
 
 
 def test_index_cards_carry_filter_data(catalog: Catalog) -> None:
-    cards = {c.attrs["data-hg-id"]: c for c in find(parse(gallery.render_index(catalog, base="")), "li", cls="hg-card")}
+    elements = parse(gallery.render_index(catalog, base=""))
+    cards = {card.attrs["data-hg-id"]: card for card in find(elements, "li", cls="hg-card")}
     evil = cards["evil"]
     assert json.loads(evil.attrs["data-hg-tags"]) == [QUOTED_TAG, "react"]
     assert "<script>alert(1)</script>" in evil.attrs["data-hg-search"]  # unescaped once, as the browser sees it
@@ -212,7 +217,7 @@ def test_index_tag_chips_most_used_first(catalog: Catalog) -> None:
 def poster_classes(html: str) -> dict[str, str]:
     """Card id -> its poster's palette class."""
     ids = [c.attrs["data-hg-id"] for c in find(parse(html), "li", cls="hg-card")]
-    posters = [e.attrs["class"].split()[1] for e in parse(html) if e.tag == "a" and "hg-poster" in e.attrs.get("class", "")]
+    posters = [e.attrs["class"].split()[1] for e in find(parse(html), "a", cls="hg-poster")]
     return dict(zip(ids, posters, strict=True))
 
 
@@ -247,7 +252,8 @@ def test_index_without_threads_says_so() -> None:
 
 
 def test_many_tags_go_behind_more() -> None:
-    threads = tuple(thread(f"t{i:02d}", f"Thread {i}", (version("v1", day=1),), tags=(f"tag{i:02d}",)) for i in range(30))
+    threads = tuple(thread(f"t{i:02d}", f"Thread {i}", (version("v1", day=1),), tags=(f"tag{i:02d}",))
+                    for i in range(30))
     html = gallery.render_index(Catalog(threads=threads), base="")
     more = html[html.index('<details class="hg-more-tags">'):]
     assert "6 more tags" in more
@@ -331,13 +337,14 @@ def test_thread_escapes_everything_from_snapshots(catalog: Catalog) -> None:
 
 
 def test_thread_site_url_makes_copied_links_absolute(catalog: Catalog) -> None:
-    html = gallery.render_thread(catalog.thread("alpha-clock"), base="../../", site_url="https://demos.example.com/sub/")
+    site_url = "https://demos.example.com/sub/"
+    html = gallery.render_thread(catalog.thread("alpha-clock"), base="../../", site_url=site_url)
     elements = parse(html)
     fields = {e.attrs["id"]: e.attrs["value"] for e in find(elements, "input", cls="hg-url")}
     assert fields["hg-share-v3"] == "https://demos.example.com/sub/p/alpha-clock/v3/"
     assert fields["hg-latest-url"] == "https://demos.example.com/sub/p/alpha-clock/latest/"
     snippets = find(elements, "textarea")
-    assert snippets[0].text.startswith('<iframe src="https://demos.example.com/sub/artifacts/alpha-clock/v3/page.html"')
+    assert snippets[0].text.startswith(f'<iframe src="{site_url}artifacts/alpha-clock/v3/page.html"')
     # Links on the page itself stay relative, so the site works before it is deployed.
     assert "../../p/alpha-clock/v3/" in [e.attrs.get("href") for e in elements]
 
@@ -482,10 +489,12 @@ def served_site(tmp_path: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def visible_card_ids(page: object) -> list[str]:
-    return page.eval_on_selector_all(  # type: ignore[attr-defined]
+def visible_card_ids(page: Page) -> list[str]:
+    """Ids of the cards the filter leaves visible, in page order."""
+    ids: list[str] = page.eval_on_selector_all(
         "li.hg-card", "cards => cards.filter(c => !c.hidden).map(c => c.dataset.hgId)"
     )
+    return ids
 
 
 @pytest.mark.browser
@@ -544,8 +553,9 @@ def test_gallery_in_chromium(served_site: str, tmp_path: Path) -> None:
             assert page.input_value("#hg-share-v3") == served_site + "p/alpha-clock/v3/"
             embed = page.input_value("#hg-embed-v3")
             assert embed.startswith(f'<iframe src="{served_site}artifacts/alpha-clock/v3/page.html"')
-            page.click("#hg-share-v3 ~ button[data-hg-copy]")
-            page.wait_for_function("document.querySelector('#hg-share-v3 ~ button[data-hg-copy]').textContent !== 'Copy'")
+            copy_button = "#hg-share-v3 ~ button[data-hg-copy]"
+            page.click(copy_button)
+            page.wait_for_function(f"document.querySelector('{copy_button}').textContent !== 'Copy'")
             assert page.evaluate("navigator.clipboard.readText()") == served_site + "p/alpha-clock/v3/"
 
             # Without the Clipboard API (plain http on a LAN), the link is left selected for a manual copy.
