@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -117,8 +118,6 @@ def expected_latest(project_dir: Path, versions: list[Version]) -> dict[str, str
 
 
 def _instant(created: str | None) -> float:
-    from datetime import datetime
-
     assert created is not None
     return datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
 
@@ -293,4 +292,7 @@ def has_content(found: dict[str, Any]) -> bool:
     return bool(found["text"] or found["svg"] or found["canvas"] or found["animations"])
 
 
-HAS_CONTENT_JS = f"() => {{ const f = ({VISIBLE_CONTENT_JS})(); return !!(f.text.length || f.svg || f.canvas || f.animations); }}"
+HAS_CONTENT_JS = (
+    f"() => {{ const f = ({VISIBLE_CONTENT_JS})(); return !!(f.text.length || f.svg || f.canvas || f.animations); }}"
+)
+"""The same test as :func:`has_content`, for ``frame.wait_for_function``."""

@@ -102,6 +102,8 @@ def build_site(project_dir: Path, *, theme: str = "mkdocs", strict: bool = False
         # mkdocs-material prints a multi-line notice about MkDocs 2.0 on every run.
         "NO_MKDOCS_2_WARNING": "1",
         "PYTHONUNBUFFERED": "1",
+        # The plugin under test is this checkout's, whatever copy pip last installed in editable mode.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
         **(env or {}),
     }
     return subprocess.run(command, cwd=project_dir, env=run_env, capture_output=True, text=True,

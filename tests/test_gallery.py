@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -18,22 +14,13 @@ import pytest
 
 from mkdocs_hybrid import gallery, templates
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
+from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 EVIL_TITLE = "<script>alert(1)</script>"
 QUOTED_TAG = "say \"hi\" & 'bye'"
-CHROMIUM = Path("/usr/lib/chromium/chromium-headless-shell")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 # --- catalog fixtures ------------------------------------------------------------------------
@@ -457,36 +444,12 @@ def write_site(site: Path) -> Catalog:
     return catalog
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served_site(tmp_path: Path) -> Iterator[str]:
     site = tmp_path / "site"
     write_site(site)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("http.server did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serve_static(site) as base_url:
+        yield base_url + "/"
 
 
 def visible_card_ids(page: Page) -> list[str]:
@@ -507,7 +470,7 @@ def test_gallery_in_chromium(served_site: str, tmp_path: Path) -> None:
     errors: list[str] = []
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served_site.rstrip("/"))

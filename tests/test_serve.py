@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import read_yaml, write_yaml
+from tests.browser import free_port
 
 START_TIMEOUT = 60.0
 REBUILD_TIMEOUT = 60.0
@@ -63,12 +63,6 @@ class Server:
             if time.monotonic() > deadline:
                 pytest.fail(f"{what} did not happen within {timeout:.0f} s; mkdocs serve log:\n{self.log()}")
             time.sleep(POLL_INTERVAL)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def plain_threads(sample_project: Path) -> list[Path]:
