@@ -14,6 +14,7 @@ import base64
 import html
 import mimetypes
 import posixpath
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
@@ -66,10 +67,7 @@ class _TagScanner(HTMLParser):
 
     def __init__(self, source: str) -> None:
         super().__init__(convert_charrefs=False)
-        self._line_starts = [0]
-        for index, char in enumerate(source):
-            if char == "\n":
-                self._line_starts.append(index + 1)
+        self._line_starts = [0, *(match.end() for match in re.finditer("\n", source))]
         self._source = source
         self.tags: list[_Tag] = []
         self._open_script: _Tag | None = None

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 from mkdocs_hybrid.artifacts import render_artifact, write_artifact
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver
+from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet, set_key
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.html_entry import split_html_entry
 from mkdocs_hybrid.manifest import Manifest
@@ -74,17 +74,18 @@ class Export:
         cache = self.manifest.cache_dir
         resolver = DependencyResolver(cache, self.manifest.base_dir / LOCK_FILE, toolchain.npm)
         jobs = []
-        installed = {}
+        installed: dict[str, InstalledSet] = {}
         for snapshot in snapshots:
             try:
                 direct = resolver.resolve(snapshot.dependencies)
-                key = json.dumps(direct, sort_keys=True)
+                key = set_key(direct)
                 if key not in installed:
                     installed[key] = resolver.install(direct)
                 jobs.append(BundleJob(snapshot, installed[key]))
             except DependencyError as exc:
+                where = snapshot.origin if snapshot.origin.endswith(".json") else f"{snapshot.origin}/package.json"
                 self.report.failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
-                                                        path=f"{snapshot.origin}/package.json"))
+                                                        path=where))
         resolver.save_lock()
         return jobs
 

@@ -175,3 +175,31 @@ def test_every_kind_of_bad_input_fails_alone_and_the_good_ones_are_built(tmp_pat
     for ref in ("good/v1", "good/v2"):
         assert sorted(p.name for p in (site / "artifacts" / ref).iterdir()) == ["meta.json", "page.html", "style.css"]
     assert sorted(p.name for p in (site / "artifacts").iterdir()) == ["good"]
+
+
+def test_a_mismatched_esbuild_wasm_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkdocs_hybrid.errors import ToolchainError
+
+    modules = tmp_path / "node_modules"
+    (modules / "@esbuild").mkdir(parents=True)
+    for platform_dir in (REPO / "node_modules/@esbuild").iterdir():
+        (modules / "@esbuild" / platform_dir.name).symlink_to(platform_dir)
+    write_tree(modules, {"esbuild-wasm/package.json": '{"name": "esbuild-wasm", "version": "0.0.1"}'})
+    monkeypatch.setenv("MKDOCS_HYBRID_NODE_MODULES", str(modules))
+    with pytest.raises(ToolchainError, match=r"native esbuild 0\.\d+\.\d+ does not match esbuild-wasm 0\.0\.1"):
+        find_toolchain(tmp_path)
+
+
+def test_an_unknown_npm_package_fails_its_snapshot_only(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "demos/ok/v1/index.js": "document.body.textContent = 'fine'\n",
+        "demos/ghost/v1/index.js": "import 'mkdocs-hybrid-no-such-package'\n",
+        "demos/ghost/v1/package.json": '{"dependencies": {"mkdocs-hybrid-no-such-package": "^1.0.0"}}',
+    })
+    export = Export(manifest_for(tmp_path))
+    export.run(tmp_path / "site")
+    assert export.report.built == ["ok/v1"]
+    [error] = export.report.failed
+    assert error.ref == "ghost/v1" and error.path == str(tmp_path / "demos/ghost/v1/package.json")
+    assert "npm could not resolve mkdocs-hybrid-no-such-package@^1.0.0" in str(error) and "E404" in str(error)
+    assert not (tmp_path / "hybrid-lock.json").exists(), "a failed resolution must not be pinned"
