@@ -6,8 +6,11 @@ what happened (0 ok, 1 failed snapshots with --strict, 2 bad manifest or tools).
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -15,8 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mkdocs_hybrid import __version__, gallery
 from mkdocs_hybrid.errors import HybridError
-from mkdocs_hybrid.manifest import load_manifest
+from mkdocs_hybrid.manifest import Manifest, load_manifest
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.sources import scan_sources
 
 err = Console(stderr=True, highlight=False)
@@ -73,11 +77,122 @@ def check(manifest_path: Path) -> None:
     sys.exit(1 if scan.errors else 0)
 
 
+def _deploy_options(function: Any) -> Any:
+    options = [
+        click.option("--project", "-p", default=None, help="Pages project (default: deploy.pages_project)."),
+        click.option("--branch", "-b", default=None, help="Branch to deploy (default: deploy.branch)."),
+        click.option("--dry-run", is_flag=True, help="Show what would be uploaded; change nothing."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (for CI)."),
+        click.option("--create-project", is_flag=True, help="Create the Pages project if it does not exist."),
+        click.option("--commit-hash", default=None, help="Recorded on the deployment (default: git HEAD)."),
+        click.option("--commit-message", default=None, help="Recorded on the deployment (default: git's)."),
+        click.option("--commit-dirty/--commit-clean", default=None, help="Recorded on the deployment."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@main.command()
+@click.argument("site_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
+              default="hybrid.yml", show_default=True, help="Read deploy defaults from this manifest, if present.")
+@_deploy_options
+def deploy(site_dir: Path, manifest_path: Path, **options: Any) -> None:
+    """Deploy a built site to Cloudflare Pages, uploading only what changed."""
+    try:
+        manifest = load_manifest(manifest_path) if manifest_path.is_file() else None
+        _run_deploy(site_dir, manifest, **options)
+    except HybridError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.option("--config-file", "-f", type=click.Path(dir_okay=False, path_type=Path), default="mkdocs.yml",
+              show_default=True, help="The MkDocs config to build (with the hybrid plugin).")
+@click.option("--allow-failures", is_flag=True, help="Deploy even if some snapshots failed to build.")
+@_deploy_options
+def publish(config_file: Path, allow_failures: bool, **options: Any) -> None:
+    """Build the site with MkDocs, then deploy it, only after a clean build."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    try:
+        config = load_config(str(config_file))
+        mkdocs_build(config)
+    except (MkDocsException, OSError) as exc:
+        _fail(HybridError(f"{config_file}: the build failed, nothing was deployed: {exc}"))
+    plugin = config.plugins.get("hybrid")
+    export = getattr(plugin, "export", None)
+    if export is None:
+        _fail(HybridError(f"{config_file}: the hybrid plugin is not enabled; add it under plugins"))
+    _stop_on_failures(export.report, allow_failures)
+    try:
+        _run_deploy(Path(config.site_dir), plugin.manifest, **options)
+    except HybridError as exc:
+        _fail(exc)
+
+
+def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
+    if report.ok:
+        return
+    refs = ", ".join(sorted({error.ref for error in report.failed}))
+    if not allow_failures:
+        _fail(HybridError(f"{len(report.failed)} snapshot(s) failed, nothing was deployed: {refs}; fix them or "
+                          "pass --allow-failures"), code=1)
+    err.print(f"[yellow]warning[/yellow] not published (build failed): {refs}", soft_wrap=True)
+
+
+def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | None, branch: str | None,
+                dry_run: bool, as_json: bool, create_project: bool, commit_hash: str | None,
+                commit_message: str | None, commit_dirty: bool | None) -> None:
+    from mkdocs_hybrid.deploy import Credentials, deploy_site
+
+    settings = manifest.deploy if manifest else None
+    project = project or (settings.pages_project if settings else None)
+    if not project:
+        raise HybridError("no Pages project: pass --project NAME or set deploy.pages_project in hybrid.yml")
+    branch = branch or (settings.branch if settings else "main")
+    credentials = None if dry_run and not _has_credentials() else Credentials.from_env()
+    git = _git_facts()
+    with _progress() as progress:
+        task = progress.add_task("uploading", total=None)
+        result = deploy_site(
+            site_dir, project=project, branch=branch, credentials=credentials, dry_run=dry_run,
+            create_project=create_project, commit_hash=commit_hash or git.get("hash"),
+            commit_message=commit_message or git.get("message"),
+            commit_dirty=commit_dirty if commit_dirty is not None else git.get("dirty"),
+            progress=lambda done, total: progress.update(task, completed=done, total=total))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(f"mkdocs-hybrid: {'dry run: ' if dry_run else ''}{result.summary()}")
+
+
+def _has_credentials() -> bool:
+    import os
+
+    return bool(os.environ.get("CLOUDFLARE_API_TOKEN") and os.environ.get("CLOUDFLARE_ACCOUNT_ID"))
+
+
+def _git_facts() -> dict[str, Any]:
+    """HEAD's hash and subject, and whether the tree is dirty, as wrangler records them."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+
+    try:
+        return {"hash": git("rev-parse", "HEAD"), "message": git("log", "-1", "--format=%s"),
+                "dirty": bool(git("status", "--porcelain"))}
+    except (OSError, subprocess.SubprocessError):
+        return {}
+
+
 def _progress() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=err, transient=True)
 
 
-def _fail(exc: HybridError) -> None:
+def _fail(exc: HybridError, code: int = 2) -> Any:
     err.print(f"[red]error[/red] {exc}", soft_wrap=True)
-    sys.exit(2)
+    sys.exit(code)

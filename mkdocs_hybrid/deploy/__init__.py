@@ -1,0 +1,28 @@
+"""Deploy a built site: Cloudflare Pages Direct Upload, with media on R2.
+
+Public API; the underscore modules are implementation details.
+"""
+
+from __future__ import annotations
+
+from mkdocs_hybrid.deploy._api import CloudflareAPIError, Credentials, DeployError, PagesAPI, UploadToken
+from mkdocs_hybrid.deploy._buckets import Bucket, pack_buckets
+from mkdocs_hybrid.deploy._files import SiteFile, collect_site_files, content_type, pages_hash
+from mkdocs_hybrid.deploy._pages import DeployResult, RetryPolicy, deploy_site
+
+__all__ = [
+    "Bucket",
+    "CloudflareAPIError",
+    "Credentials",
+    "DeployError",
+    "DeployResult",
+    "PagesAPI",
+    "RetryPolicy",
+    "SiteFile",
+    "UploadToken",
+    "collect_site_files",
+    "content_type",
+    "deploy_site",
+    "pack_buckets",
+    "pages_hash",
+]

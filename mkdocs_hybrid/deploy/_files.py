@@ -1,0 +1,92 @@
+"""The files of a built site as Cloudflare Pages sees them: names, hashes, content types.
+
+Mirrors what ``wrangler pages deploy`` does, so either tool finds the other's
+uploads already present: the same ignore list, symlinks skipped, the same
+content hash (blake3 of the base64 text plus the extension, 32 hex digits)
+and the same Content-Type table (the ``mime`` package wrangler bundles).
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from blake3 import blake3
+
+MAX_FILE_BYTES = 25 * 1024 * 1024
+"""Pages refuses larger files (26,214,400 bytes)."""
+DEFAULT_MAX_FILES = 20_000
+"""The free plan's limit; the upload JWT says the real one."""
+ROUTING_FILES = ("_headers", "_redirects", "_routes.json", "_worker.js")
+"""Sent as deployment form parts, never as assets."""
+_IGNORED_AT_ROOT = {*ROUTING_FILES, "functions", ".wrangler"}
+_IGNORED_ANYWHERE = {".DS_Store", "node_modules", ".git"}
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    """One asset of the site."""
+
+    name: str
+    """Site-relative POSIX path, without a leading slash."""
+    path: Path
+    size: int
+    hash: str
+    content_type: str
+
+
+def pages_hash(content: bytes, name: str) -> str:
+    """wrangler's asset hash: ``blake3(base64(content) + extension)``, first 32 hex digits."""
+    extension = os.path.splitext(name)[1][1:]
+    return blake3(base64.b64encode(content) + extension.encode()).hexdigest()[:32]
+
+
+def content_type(name: str) -> str:
+    """The Content-Type wrangler would send for ``name`` (``mime.getType`` semantics)."""
+    last = name.rsplit("/", 1)[-1].lower()
+    extension = last.rsplit(".", 1)[-1]
+    has_path = len(last) < len(name)
+    has_dot = len(extension) < len(last) - 1
+    found = _content_types().get(extension) if (has_dot or not has_path) else None
+    return found or "application/octet-stream"
+
+
+def collect_site_files(site_dir: Path) -> list[SiteFile]:
+    """Every asset under ``site_dir`` that a deployment uploads, sorted by name."""
+    files = []
+    for path in _walk(site_dir, site_dir):
+        data = path.read_bytes()
+        name = path.relative_to(site_dir).as_posix()
+        files.append(SiteFile(name=name, path=path, size=len(data), hash=pages_hash(data, name),
+                              content_type=content_type(name)))
+    return sorted(files, key=lambda f: f.name)
+
+
+def _walk(folder: Path, root: Path) -> list[Path]:
+    found = []
+    for entry in os.scandir(folder):
+        relative = Path(entry.path).relative_to(root).as_posix()
+        if _ignored(relative) or entry.is_symlink():
+            continue
+        if entry.is_dir():
+            found.extend(_walk(Path(entry.path), root))
+        else:
+            found.append(Path(entry.path))
+    return found
+
+
+def _ignored(relative: str) -> bool:
+    if relative in _IGNORED_AT_ROOT:
+        return True
+    return any(fnmatch.fnmatchcase(part, pattern) for part in relative.split("/") for pattern in _IGNORED_ANYWHERE)
+
+
+@cache
+def _content_types() -> dict[str, str]:
+    table: dict[str, str] = json.loads((Path(__file__).parent / "content_types.json").read_text(encoding="utf-8"))
+    return table

@@ -1,0 +1,358 @@
+"""Deploy a built site to Cloudflare Pages in one pass (Direct Upload), like ``wrangler pages deploy``.
+
+Only files whose content hash the account does not hold yet are uploaded, so a
+redeploy of an unchanged site uploads nothing, and a rerun after a crash
+uploads only what is still missing. Every limit is checked before any upload,
+and the deployment itself is created last: a failure on the way never touches
+the live deployment. Retries follow wrangler's (see :class:`RetryPolicy`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol, Sequence
+
+import httpx
+
+from mkdocs_hybrid.deploy._api import (
+    PROJECT_NOT_FOUND,
+    UNAUTHORIZED,
+    UNKNOWN_ERROR,
+    CloudflareAPIError,
+    Credentials,
+    DeployError,
+    PagesAPI,
+    UploadToken,
+)
+from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
+from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, SiteFile, collect_site_files
+
+MAX_COMMIT_MESSAGE_BYTES = 384
+MEDIA_EXTENSIONS = (".mp4", ".webm", ".mov", ".m4v")
+"""Served from R2 when a media store is configured: Pages answers range requests with 200, not 206."""
+MAX_STATIC_REDIRECTS = 2_000
+ProgressCallback = Callable[[int, int], None]
+
+
+class MediaUploader(Protocol):
+    """What the deploy needs from the R2 media store (``mkdocs_hybrid.deploy.MediaStore``)."""
+
+    def upload(self, path: Path, *, content_type: str | None = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """wrangler's retry rules; tests shrink ``base_delay`` to run fast."""
+
+    attempts: int = 5
+    """Tries of check-missing and of each upload request (waits 2^n x base_delay)."""
+    base_delay: float = 1.0
+    gateway_delay: float = 5.0
+    """Extra wait after a gateway error (502-524), which also drops upload concurrency to 1."""
+    deployment_attempts: int = 3
+    status_polls: int = 5
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class DeployResult:
+    """What a deployment did (``--json`` prints :meth:`to_dict`)."""
+
+    project: str
+    branch: str
+    files: int = 0
+    uploaded_files: int = 0
+    uploaded_bytes: int = 0
+    skipped_files: int = 0
+    media_files: int = 0
+    deployment_id: str | None = None
+    url: str | None = None
+    dry_run: bool = False
+    seconds: float = 0.0
+    media: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> str:
+        verb = "would upload" if self.dry_run else "uploaded"
+        line = (f"{self.files} files, {verb} {self.uploaded_files} ({_mib(self.uploaded_bytes)}), "
+                f"{self.skipped_files} already present")
+        if self.media_files:
+            line += f", {self.media_files} media files on R2"
+        if self.deployment_id:
+            line += f"; deployment {self.deployment_id} {self.url or ''}".rstrip()
+        return line + f" in {self.seconds:.1f} s"
+
+
+def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Credentials | None = None,
+                commit_hash: str | None = None, commit_message: str | None = None,
+                commit_dirty: bool | None = None, create_project: bool = False, dry_run: bool = False,
+                media: MediaUploader | None = None, retry: RetryPolicy | None = None,
+                progress: ProgressCallback | None = None,
+                transport: httpx.BaseTransport | None = None) -> DeployResult:
+    """Upload what is missing and create a deployment of ``site_dir`` on ``project``/``branch``."""
+    started = time.monotonic()
+    site_dir = Path(site_dir)
+    if not site_dir.is_dir():
+        raise DeployError(f"{site_dir} is not a folder: build the site first (mkdocs build)")
+    files = collect_site_files(site_dir)
+    pages_files, media_files = _split_media(files, media)
+    routing = _routing_parts(site_dir)
+    result = DeployResult(project=project, branch=branch, files=len(pages_files), media_files=len(media_files),
+                          dry_run=dry_run)
+    if credentials is None:
+        if not dry_run:
+            raise DeployError("no Cloudflare credentials: set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID")
+        result.uploaded_files, result.uploaded_bytes = len(pages_files), sum(f.size for f in pages_files)
+        result.seconds = time.monotonic() - started
+        return result
+    api = PagesAPI(credentials, transport=transport)
+    try:
+        run = _Deployment(api, project, retry or RetryPolicy(), progress or (lambda done, total: None))
+        run.deploy(pages_files, media_files, routing, result, media, dry_run=dry_run, branch=branch,
+                   commit=_commit_fields(commit_hash, commit_message, commit_dirty), create=create_project)
+    finally:
+        api.close()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+class _Deployment:
+    """One deployment's conversation with the API, with wrangler's retries."""
+
+    def __init__(self, api: PagesAPI, project: str, retry: RetryPolicy, progress: ProgressCallback) -> None:
+        self.api = api
+        self.project = project
+        self.retry = retry
+        self.progress = progress
+        self.token: UploadToken | None = None
+        self._token_lock = threading.Lock()
+        self._serial = threading.Lock()
+        self._gateway_trouble = threading.Event()
+
+    def deploy(self, files: list[SiteFile], media_files: list[SiteFile], routing: dict[str, bytes],
+               result: DeployResult, media: MediaUploader | None, *, dry_run: bool, branch: str,
+               commit: dict[str, str], create: bool) -> None:
+        self._project(branch, create)
+        self.token = self.api.upload_token(self.project)
+        _check_file_count(files, self.token.max_files or DEFAULT_MAX_FILES)
+        hashes = [f.hash for f in files]
+        missing_hashes = set(self._with_retries("check-missing", lambda: self.api.check_missing(self._jwt(), hashes)))
+        missing = _unique_by_hash(f for f in files if f.hash in missing_hashes)
+        result.uploaded_files = len(missing)
+        result.uploaded_bytes = sum(f.size for f in missing)
+        result.skipped_files = len(files) - len(missing)
+        if dry_run:
+            return
+        redirects = self._upload_media(media_files, media, result)
+        self._upload(missing, total=len(files))
+        self._upsert(hashes)
+        parts = _deployment_parts(routing, redirects)
+        fields = {"manifest": json.dumps({f"/{f.name}": f.hash for f in files}), "branch": branch, **commit}
+        deployment = self._create_deployment(fields, parts)
+        result.deployment_id, result.url = str(deployment.get("id")), deployment.get("url")
+        self._wait_until_live(result.deployment_id)
+
+    def _project(self, branch: str, create: bool) -> None:
+        try:
+            self.api.get_project(self.project)
+        except CloudflareAPIError as exc:
+            if exc.code != PROJECT_NOT_FOUND:
+                raise
+            if not create:
+                raise DeployError(f"Pages project {self.project!r} does not exist: create it in the dashboard or "
+                                  "pass --create-project") from None
+            self.api.create_project(self.project, branch)
+
+    def _jwt(self) -> UploadToken:
+        with self._token_lock:
+            if self.token is None or self.token.expired():
+                self.token = self.api.upload_token(self.project)
+            return self.token
+
+    def _refresh_if_unauthorized(self, error: CloudflareAPIError) -> bool:
+        if error.code == UNAUTHORIZED or error.status == 401 or (self.token and self.token.expired()):
+            with self._token_lock:
+                self.token = self.api.upload_token(self.project)
+            return True
+        return False
+
+    def _with_retries(self, what: str, call: Callable[[], Any]) -> Any:
+        """check-missing and upload: up to ``attempts`` tries, 2^n waits, token refresh, gateway back-off."""
+        attempt, gateway_errors = 0, 0
+        while True:
+            try:
+                return call()
+            except CloudflareAPIError as error:
+                if attempt >= self.retry.attempts - 1:
+                    raise DeployError(f"{what} failed after {attempt + 1} attempts: {error}; rerun the deploy "
+                                      "(files already uploaded are not sent again)") from None
+                self.retry.sleep(error.retry_after if error.retry_after is not None
+                                 else 2 ** attempt * self.retry.base_delay)
+                if error.is_gateway:
+                    self._gateway_trouble.set()
+                    self.retry.sleep(2 ** gateway_errors * self.retry.gateway_delay)
+                    gateway_errors += 1
+                    attempt += gateway_errors >= self.retry.attempts
+                elif not self._refresh_if_unauthorized(error):
+                    attempt += 1
+
+    def _upload(self, missing: list[SiteFile], *, total: int) -> None:
+        done = total - len(missing)
+        self.progress(done, total)
+        lock = threading.Lock()
+
+        def send(bucket: Bucket) -> None:
+            nonlocal done
+            payload = [{"key": f.hash, "value": base64.b64encode(f.path.read_bytes()).decode("ascii"),
+                        "metadata": {"contentType": f.content_type}, "base64": True} for f in bucket.files]
+            self._with_retries("upload", lambda: self._send_bucket(payload))
+            with lock:
+                done += len(bucket.files)
+                self.progress(done, total)
+
+        with ThreadPoolExecutor(max_workers=UPLOAD_CONCURRENCY) as pool:
+            for future in [pool.submit(send, bucket) for bucket in pack_buckets(missing)]:
+                future.result()
+
+    def _send_bucket(self, payload: list[dict[str, Any]]) -> None:
+        if self._gateway_trouble.is_set():  # after a gateway error, one request at a time (as wrangler)
+            with self._serial:
+                return self.api.upload(self._jwt(), payload)
+        return self.api.upload(self._jwt(), payload)
+
+    def _upsert(self, hashes: list[str]) -> None:
+        # As wrangler: one retry, and a failure only costs the next deploy some re-uploads.
+        for attempt in range(2):
+            try:
+                return self.api.upsert_hashes(self._jwt(), hashes)
+            except CloudflareAPIError as error:
+                if attempt == 0:
+                    self.retry.sleep(self.retry.base_delay)
+                    self._refresh_if_unauthorized(error)
+
+    def _upload_media(self, media_files: list[SiteFile], media: MediaUploader | None,
+                      result: DeployResult) -> list[str]:
+        rules = []
+        for item in media_files:
+            assert media is not None
+            uploaded = media.upload(item.path, content_type=item.content_type)
+            result.media.append({"path": item.name, "url": uploaded.url, "uploaded": uploaded.uploaded})
+            rules.append(f"/{item.name} {uploaded.url} 302")
+        return rules
+
+    def _create_deployment(self, fields: dict[str, str], parts: dict[str, bytes]) -> dict[str, Any]:
+        for attempt in range(self.retry.deployment_attempts):
+            try:
+                return dict(self.api.create_deployment(self.project, fields, parts))
+            except CloudflareAPIError as error:
+                retryable = error.code == UNKNOWN_ERROR or error.status >= 500 or error.status in (0, 429)
+                if not retryable or attempt == self.retry.deployment_attempts - 1:
+                    raise DeployError(f"creating the deployment failed: {error}; the live site is unchanged, "
+                                      "rerun the deploy") from None
+                self.retry.sleep(error.retry_after or 2 ** attempt * self.retry.base_delay)
+        raise AssertionError("unreachable")
+
+    def _wait_until_live(self, deployment_id: str) -> None:
+        stage: dict[str, Any] = {}
+        for attempt in range(self.retry.status_polls):
+            self.retry.sleep(2 ** attempt * self.retry.base_delay)
+            try:
+                stage = self.api.get_deployment(self.project, deployment_id).get("latest_stage") or {}
+            except CloudflareAPIError:
+                continue
+            if stage.get("name") == "deploy" and stage.get("status") in ("success", "failure"):
+                break
+        if stage.get("name") == "deploy" and stage.get("status") == "success":
+            return
+        if stage.get("status") == "failure":
+            raise DeployError(f"deployment {deployment_id} failed on Cloudflare's side; see the Pages dashboard")
+        raise DeployError(f"deployment {deployment_id} was created but did not report success in time; "
+                          "check the Pages dashboard")
+
+
+def _split_media(files: list[SiteFile], media: MediaUploader | None) -> tuple[list[SiteFile], list[SiteFile]]:
+    """Files for Pages and files for R2; files too large for Pages are an error without R2."""
+    if media is None:
+        too_large = [f for f in files if f.size > MAX_FILE_BYTES]
+        if too_large:
+            listed = ", ".join(f"{f.name} ({_mib(f.size)})" for f in too_large[:10])
+            raise DeployError(f"{len(too_large)} file(s) over Pages' 25 MiB limit: {listed}; configure "
+                              "deploy.r2_bucket so they go to R2, or remove them")
+        return files, []
+    to_r2 = [f for f in files if f.size > MAX_FILE_BYTES or f.name.lower().endswith(MEDIA_EXTENSIONS)]
+    return [f for f in files if f not in to_r2], to_r2
+
+
+def _check_file_count(files: Sequence[SiteFile], limit: int) -> None:
+    if len(files) > limit:
+        raise DeployError(f"the site has {len(files):,} files but this Pages plan allows {limit:,} per deployment: "
+                          "move media to R2 (deploy.r2_bucket), shard the gallery, or upgrade the plan")
+
+
+def _routing_parts(site_dir: Path) -> dict[str, bytes]:
+    return {name: (site_dir / name).read_bytes()
+            for name in ("_headers", "_redirects", "_routes.json", "_worker.js") if (site_dir / name).is_file()}
+
+
+def _deployment_parts(routing: dict[str, bytes], media_redirects: list[str]) -> dict[str, bytes]:
+    parts = {name: data for name, data in routing.items() if name in ("_headers", "_redirects")}
+    if media_redirects:
+        # Static rules must come before the first dynamic one: media rules go on top.
+        existing = routing.get("_redirects", b"").decode("utf-8")
+        parts["_redirects"] = ("\n".join(media_redirects) + "\n" + existing).encode("utf-8")
+        _check_static_redirects(parts["_redirects"].decode("utf-8"))
+    if "_worker.js" in routing:
+        parts["_worker.bundle"] = _worker_bundle(routing["_worker.js"])
+        if "_routes.json" in routing:
+            parts["_routes.json"] = routing["_routes.json"]
+    return parts
+
+
+def _check_static_redirects(text: str) -> None:
+    rules = [line.split()[0] for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    static = 0
+    for source in rules:
+        if "*" in source or ":" in source:
+            break
+        static += 1
+    if static > MAX_STATIC_REDIRECTS:
+        raise DeployError(f"_redirects would have {static} static rules with the media redirects, over Pages' "
+                          f"{MAX_STATIC_REDIRECTS}: reference media by their R2 URL instead")
+
+
+def _worker_bundle(worker_js: bytes) -> bytes:
+    """A one-module worker upload form (what ``wrangler pages deploy --no-bundle`` sends)."""
+    boundary = "mkdocs-hybrid-worker-bundle"
+    metadata = json.dumps({"main_module": "_worker.js"})
+    return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{metadata}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"_worker.js\"; filename=\"_worker.js\"\r\n"
+            f"Content-Type: application/javascript+module\r\n\r\n").encode() + worker_js + \
+        f"\r\n--{boundary}--\r\n".encode()
+
+
+def _commit_fields(commit_hash: str | None, message: str | None, dirty: bool | None) -> dict[str, str]:
+    fields = {}
+    if message:
+        fields["commit_message"] = message.encode("utf-8")[:MAX_COMMIT_MESSAGE_BYTES].decode("utf-8", "ignore")
+    if commit_hash:
+        fields["commit_hash"] = commit_hash
+    if dirty is not None:
+        fields["commit_dirty"] = "true" if dirty else "false"
+    return fields
+
+
+def _unique_by_hash(files: Iterable[SiteFile]) -> list[SiteFile]:
+    """Identical files share a hash: upload each content once."""
+    return list({f.hash: f for f in files}.values())
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB"
