@@ -55,9 +55,16 @@ class VideoOptions:
 
 @dataclass(frozen=True)
 class DeployOptions:
+    """Where ``mkdocs-hybrid deploy``/``publish`` send the site (CLI flags override these)."""
+
     pages_project: str | None = None
     branch: str = "main"
     r2_bucket: str | None = None
+    """R2 bucket for videos and files over Pages' 25 MiB limit (credentials from R2_ACCESS_KEY_ID/...)."""
+    r2_public_url: str | None = None
+    """Public URL of that bucket (r2.dev or a custom domain); the site links media there."""
+    r2_endpoint_url: str | None = None
+    """S3 endpoint; default ``https://{CLOUDFLARE_ACCOUNT_ID}.r2.cloudflarestorage.com``."""
 
 
 @dataclass(frozen=True)
@@ -102,13 +109,14 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
     video = _options(VideoOptions, mapping.get("video"), origin, "video")
     if video.enabled:
         raise ManifestError(f"{origin}: video.enabled: video previews are not available in this release; set it to false")
+    deploy = _options(DeployOptions, mapping.get("deploy"), origin, "deploy")
     return Manifest(
         sources=sources,
         base_dir=base,
         origin=origin,
         build=_build_options(mapping.get("build"), origin),
         video=video,
-        deploy=_options(DeployOptions, mapping.get("deploy"), origin, "deploy"),
+        deploy=deploy,
     )
 
 
