@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mkdocs_hybrid import __version__, gallery
 from mkdocs_hybrid.errors import HybridError
-from mkdocs_hybrid.manifest import Manifest, load_manifest
+from mkdocs_hybrid.manifest import DeployOptions, Manifest, load_manifest
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.sources import scan_sources
@@ -155,11 +155,12 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
         raise HybridError("no Pages project: pass --project NAME or set deploy.pages_project in hybrid.yml")
     branch = branch or (settings.branch if settings else "main")
     credentials = None if dry_run and not _has_credentials() else Credentials.from_env()
+    media = _media_store(settings) if settings and settings.r2_bucket else None
     git = _git_facts()
     with _progress() as progress:
         task = progress.add_task("uploading", total=None)
         result = deploy_site(
-            site_dir, project=project, branch=branch, credentials=credentials, dry_run=dry_run,
+            site_dir, project=project, branch=branch, credentials=credentials, dry_run=dry_run, media=media,
             create_project=create_project, commit_hash=commit_hash or git.get("hash"),
             commit_message=commit_message or git.get("message"),
             commit_dirty=commit_dirty if commit_dirty is not None else git.get("dirty"),
@@ -168,6 +169,17 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(f"mkdocs-hybrid: {'dry run: ' if dry_run else ''}{result.summary()}")
+
+
+def _media_store(settings: DeployOptions) -> Any:
+    from mkdocs_hybrid.deploy import MediaStore, R2Config
+
+    if not settings.r2_public_url:
+        raise HybridError("deploy.r2_bucket is set without deploy.r2_public_url: give the bucket's public or "
+                          "custom-domain URL, so the site can link the media")
+    assert settings.r2_bucket
+    return MediaStore(R2Config.from_env(settings.r2_bucket, settings.r2_public_url,
+                                        endpoint_url=settings.r2_endpoint_url))
 
 
 def _has_credentials() -> bool:

@@ -9,6 +9,7 @@ from mkdocs_hybrid.deploy._api import CloudflareAPIError, Credentials, DeployErr
 from mkdocs_hybrid.deploy._buckets import Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import SiteFile, collect_site_files, content_type, pages_hash
 from mkdocs_hybrid.deploy._pages import DeployResult, RetryPolicy, deploy_site
+from mkdocs_hybrid.deploy._r2 import MediaError, MediaStore, R2Config, UploadedMedia, r2_client
 
 __all__ = [
     "Bucket",
@@ -16,13 +17,18 @@ __all__ = [
     "Credentials",
     "DeployError",
     "DeployResult",
+    "MediaError",
+    "MediaStore",
     "PagesAPI",
+    "R2Config",
     "RetryPolicy",
     "SiteFile",
     "UploadToken",
+    "UploadedMedia",
     "collect_site_files",
     "content_type",
     "deploy_site",
     "pack_buckets",
     "pages_hash",
+    "r2_client",
 ]

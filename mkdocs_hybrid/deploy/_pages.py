@@ -177,32 +177,28 @@ class _Deployment:
                 self.token = self.api.upload_token(self.project)
             return self.token
 
-    def _refresh_if_unauthorized(self, error: CloudflareAPIError) -> bool:
+    def _refresh_if_unauthorized(self, error: CloudflareAPIError) -> None:
         if error.code == UNAUTHORIZED or error.status == 401 or (self.token and self.token.expired()):
             with self._token_lock:
                 self.token = self.api.upload_token(self.project)
-            return True
-        return False
 
     def _with_retries(self, what: str, call: Callable[[], Any]) -> Any:
-        """check-missing and upload: up to ``attempts`` tries, 2^n waits, token refresh, gateway back-off."""
-        attempt, gateway_errors = 0, 0
-        while True:
+        """check-missing and upload: up to ``attempts`` tries, 2^n waits (or Retry-After), a new token when
+        the old one is refused or expired, and after a gateway error a longer wait and one request at a time."""
+        for attempt in range(self.retry.attempts):
             try:
                 return call()
             except CloudflareAPIError as error:
-                if attempt >= self.retry.attempts - 1:
+                if attempt == self.retry.attempts - 1:
                     raise DeployError(f"{what} failed after {attempt + 1} attempts: {error}; rerun the deploy "
                                       "(files already uploaded are not sent again)") from None
-                self.retry.sleep(error.retry_after if error.retry_after is not None
-                                 else 2 ** attempt * self.retry.base_delay)
+                wait = error.retry_after if error.retry_after is not None else 2 ** attempt * self.retry.base_delay
                 if error.is_gateway:
                     self._gateway_trouble.set()
-                    self.retry.sleep(2 ** gateway_errors * self.retry.gateway_delay)
-                    gateway_errors += 1
-                    attempt += gateway_errors >= self.retry.attempts
-                elif not self._refresh_if_unauthorized(error):
-                    attempt += 1
+                    wait += 2 ** attempt * self.retry.gateway_delay
+                self.retry.sleep(wait)
+                self._refresh_if_unauthorized(error)
+        raise AssertionError("unreachable")
 
     def _upload(self, missing: list[SiteFile], *, total: int) -> None:
         done = total - len(missing)

@@ -25,11 +25,12 @@ import mimetypes
 import os
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Mapping, Union
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 import boto3
@@ -77,8 +78,8 @@ _DENIED = frozenset({"403", "AccessDenied", "Forbidden", "InvalidAccessKeyId", "
                      "Unauthorized", "InvalidToken", "ExpiredToken"})
 _CHANGED = frozenset({"BadDigest", "InvalidDigest"})
 
-PathLike = Union[str, "os.PathLike[str]"]
-BytesLike = Union[bytes, bytearray, memoryview]
+PathLike = str | os.PathLike[str]
+BytesLike = bytes | bytearray | memoryview
 
 
 class MediaError(HybridError):
@@ -115,8 +116,9 @@ class R2Config:
     part_size: int = DEFAULT_PART_SIZE
     """Every part but the last has exactly this size (raised when 10,000 parts would not hold the file)."""
     part_jobs: int = DEFAULT_PART_JOBS
-    max_attempts: int = 5
-    """botocore's standard retry mode: tries per request, throttling and 5xx included."""
+    max_retries: int = 5
+    """Retries per request after the first try (botocore's standard mode ``retries.max_attempts``):
+    throttling, 5xx and dropped connections included."""
 
     def __post_init__(self) -> None:
         if not _BUCKET_NAME.match(self.bucket or ""):
@@ -141,7 +143,7 @@ class R2Config:
         ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``. The account id
         defaults to ``CLOUDFLARE_ACCOUNT_ID`` (or ``R2_ACCOUNT_ID``), the
         endpoint to ``R2_ENDPOINT_URL``. ``options`` are the transfer settings
-        (``multipart_threshold``, ``part_size``, ``part_jobs``, ``max_attempts``).
+        (``multipart_threshold``, ``part_size``, ``part_jobs``, ``max_retries``).
         """
         env = os.environ if environ is None else environ
         key_id, secret = _credentials_from_env(env, bucket)
@@ -196,7 +198,7 @@ def r2_client(config: R2Config) -> BaseClient:
     client_config = Config(
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
-        retries={"max_attempts": config.max_attempts, "mode": "standard"},
+        retries={"max_attempts": config.max_retries, "mode": "standard"},
         signature_version="s3v4",
     )
     try:
@@ -292,8 +294,7 @@ class MediaStore:
         try:
             size = path.stat().st_size
         except OSError as error:
-            raise MediaError(f"cannot read {path}: {error.strerror or error}; rebuild the site and rerun",
-                             bucket=self.config.bucket) from None
+            raise _unreadable(path, error, self.config.bucket, None) from None
         multipart = size >= self.config.multipart_threshold
         part_size = _part_size_for(size, self.config.part_size) if multipart else max(size, 1)
         digest, md5s, read = _digest_file(path, part_size, self.config.bucket)
@@ -337,8 +338,7 @@ class MediaStore:
                 self.client.put_object(Body=body, ContentLength=plan.size, ContentMD5=_b64(plan.md5s[0]),
                                        **self._object_headers(plan))
         except OSError as error:
-            raise MediaError(f"cannot read {plan.path}: {error.strerror or error}; rebuild the site and rerun",
-                             bucket=self.config.bucket, key=plan.key) from None
+            raise _unreadable(plan.path, error, self.config.bucket, plan.key) from None
         except (ClientError, BotoCoreError) as error:
             raise self._error(error, "uploading", plan.key, plan.path) from None
 
@@ -366,6 +366,7 @@ class MediaStore:
         try:
             futures: list[Future[dict[str, Any]]] = [
                 pool.submit(self._send_part, plan, upload_id, n, failed) for n in numbers]
+            wait(futures, return_when=FIRST_EXCEPTION)
             return [future.result() for future in futures]
         except BaseException:
             failed.set()
@@ -425,9 +426,10 @@ def _check_transfer_settings(config: R2Config) -> None:
     if not MIN_PART_SIZE <= config.part_size <= MAX_PART_SIZE:
         raise MediaError(f"R2 part_size {config.part_size} is out of range: use 5 MiB to 5 GiB "
                          f"({MIN_PART_SIZE} to {MAX_PART_SIZE} bytes)", bucket=config.bucket)
-    for name in ("multipart_threshold", "part_jobs", "max_attempts"):
-        if getattr(config, name) < 1:
-            raise MediaError(f"R2 {name} must be at least 1, not {getattr(config, name)}", bucket=config.bucket)
+    for name, least in (("multipart_threshold", 1), ("part_jobs", 1), ("max_retries", 0)):
+        if getattr(config, name) < least:
+            raise MediaError(f"R2 {name} must be at least {least}, not {getattr(config, name)}",
+                             bucket=config.bucket)
 
 
 def _credentials_from_env(env: Mapping[str, str], bucket: str) -> tuple[str, str]:
@@ -463,7 +465,14 @@ def _part_size_for(size: int, part_size: int) -> int:
 
 
 def _sha256_file(path: Path, bucket: str) -> str:
-    return _digest_file(path, MAX_PART_SIZE, bucket)[0]
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            for chunk in iter(lambda: stream.read(READ_CHUNK), b""):
+                digest.update(chunk)
+    except OSError as error:
+        raise _unreadable(path, error, bucket, None) from None
+    return digest.hexdigest()
 
 
 def _digest_file(path: Path, part_size: int, bucket: str) -> tuple[str, tuple[bytes, ...], int]:
@@ -481,8 +490,7 @@ def _digest_file(path: Path, part_size: int, bucket: str) -> tuple[str, tuple[by
                 if read < part_size:
                     break
     except OSError as error:
-        raise MediaError(f"cannot read {path}: {error.strerror or error}; rebuild the site and rerun",
-                         bucket=bucket) from None
+        raise _unreadable(path, error, bucket, None) from None
     return whole.hexdigest(), tuple(md5s) or (hashlib.md5(b"", usedforsecurity=False).digest(),), total
 
 
@@ -508,11 +516,15 @@ def _read_part(plan: _Plan, number: int, bucket: str) -> bytes:
             stream.seek(offset)
             data = stream.read(length)
     except OSError as error:
-        raise MediaError(f"cannot read {plan.path}: {error.strerror or error}; rebuild the site and rerun",
-                         bucket=bucket, key=plan.key) from None
+        raise _unreadable(plan.path, error, bucket, plan.key) from None
     if len(data) != length or hashlib.md5(data, usedforsecurity=False).digest() != plan.md5s[number - 1]:
         raise _changed(plan.path, bucket, plan.key)
     return data
+
+
+def _unreadable(path: Path, error: OSError, bucket: str, key: str | None) -> MediaError:
+    return MediaError(f"cannot read {path} for R2 bucket {bucket!r}: {error.strerror or error}; rebuild the site "
+                      "and rerun", bucket=bucket, key=key)
 
 
 def _changed(path: Path, bucket: str, key: str | None) -> MediaError:
