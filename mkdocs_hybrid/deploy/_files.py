@@ -1,15 +1,16 @@
 """The files of a built site as Cloudflare Pages sees them: names, hashes, content types.
 
 Mirrors what ``wrangler pages deploy`` does, so either tool finds the other's
-uploads already present: the same ignore list, symlinks skipped, the same
+uploads already present: the same ignore list, the same
 content hash (blake3 of the base64 text plus the extension, 32 hex digits)
 and the same Content-Type table (the ``mime`` package wrangler bundles).
+One deliberate difference: wrangler follows symlinks, we skip them, so a link
+in the output folder can never publish a file from outside it.
 """
 
 from __future__ import annotations
 
 import base64
-import fnmatch
 import json
 import os
 from dataclasses import dataclass
@@ -81,9 +82,12 @@ def _walk(folder: Path, root: Path) -> list[Path]:
 
 
 def _ignored(relative: str) -> bool:
+    """wrangler's minimatch patterns: ``**/node_modules`` etc. match at any depth, except that ``**``
+    does not walk through dot-folders (``.hidden/node_modules`` is deployed)."""
     if relative in _IGNORED_AT_ROOT:
         return True
-    return any(fnmatch.fnmatchcase(part, pattern) for part in relative.split("/") for pattern in _IGNORED_ANYWHERE)
+    parts = relative.split("/")
+    return parts[-1] in _IGNORED_ANYWHERE and not any(part.startswith(".") for part in parts[:-1])
 
 
 @cache
