@@ -513,3 +513,32 @@ def test_no_checksum_trailers_on_the_wire(multipart_store: MediaStore, tmp_path:
     control = listen(default)
     default.put_object(Bucket=multipart_store.config.bucket, Key="control", Body=b"x")
     assert _checksum_headers(control.requests[-1][3]), "the control client should send checksum headers"
+
+
+# -- deploy: media go to R2, the Pages deployment redirects to them -----------------------------
+
+
+def test_deploy_sends_videos_to_r2_and_redirects_their_paths(store: MediaStore, tmp_path: Path) -> None:
+    from mkdocs_hybrid.deploy import Credentials, RetryPolicy, deploy_site
+    from tests.cloudflare_api import FakeCloudflare
+
+    site = tmp_path / "site"
+    (site / "artifacts/t/v1").mkdir(parents=True)
+    (site / "artifacts/t/v1/page.html").write_text("<p>demo</p>")
+    (site / "artifacts/t/v1/preview.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 4000)
+    (site / "_redirects").write_text("/p/t/latest /p/t/v1/ 302\n/artifacts/:t/:v/page.html /artifacts/:t/:v/page 200\n")
+    with FakeCloudflare() as fake:
+        result = deploy_site(site, project="demos", branch="main", media=store,
+                             credentials=Credentials(fake.token, fake.account_id, fake.base_url),
+                             retry=RetryPolicy(base_delay=0.01))
+        live = fake.live()
+    [media] = result.media
+    assert media["path"] == "artifacts/t/v1/preview.mp4" and media["uploaded"] is True
+    assert media["url"].startswith(PUBLIC_URL + "/media/") and media["url"].endswith(".mp4")
+    key = media["url"][len(PUBLIC_URL) + 1:]
+    head = store.client.head_object(Bucket=store.config.bucket, Key=key)
+    assert head["ContentType"] == "video/mp4" and head["CacheControl"] == "public, max-age=31536000, immutable"
+    assert "/artifacts/t/v1/preview.mp4" not in live.manifest and "/artifacts/t/v1/page.html" in live.manifest
+    redirects = live.files["_redirects"].decode().splitlines()
+    assert redirects[0] == f"/artifacts/t/v1/preview.mp4 {media['url']} 302", "static media rules come first"
+    assert redirects[1:] == (site / "_redirects").read_text().splitlines()

@@ -95,7 +95,7 @@ def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Crede
                 commit_hash: str | None = None, commit_message: str | None = None,
                 commit_dirty: bool | None = None, create_project: bool = False, dry_run: bool = False,
                 media: MediaUploader | None = None, retry: RetryPolicy | None = None,
-                progress: ProgressCallback | None = None,
+                progress: ProgressCallback | None = None, timeout: float = 60.0,
                 transport: httpx.BaseTransport | None = None) -> DeployResult:
     """Upload what is missing and create a deployment of ``site_dir`` on ``project``/``branch``."""
     started = time.monotonic()
@@ -113,7 +113,7 @@ def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Crede
         result.uploaded_files, result.uploaded_bytes = len(pages_files), sum(f.size for f in pages_files)
         result.seconds = time.monotonic() - started
         return result
-    api = PagesAPI(credentials, transport=transport)
+    api = PagesAPI(credentials, transport=transport, timeout=timeout)
     try:
         run = _Deployment(api, project, retry or RetryPolicy(), progress or (lambda done, total: None))
         run.deploy(pages_files, media_files, routing, result, media, dry_run=dry_run, branch=branch,
@@ -148,7 +148,7 @@ class _Deployment:
         missing = _unique_by_hash(f for f in files if f.hash in missing_hashes)
         result.uploaded_files = len(missing)
         result.uploaded_bytes = sum(f.size for f in missing)
-        result.skipped_files = len(files) - len(missing)
+        result.skipped_files = sum(1 for f in files if f.hash not in missing_hashes)
         if dry_run:
             return
         redirects = self._upload_media(media_files, media, result)
