@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -211,3 +212,34 @@ def test_the_deployed_site_serves_every_share_link(site: Path, tmp_path: Path) -
             assert b"<iframe" in response.content or b"http-equiv" in response.content, share
         artifact = client.get("/artifacts/react-todo/v4/page.html", follow_redirects=True)
         assert artifact.status_code == 200 and b'id="root"' in artifact.content
+
+
+def test_worker_mode_sends_the_worker_bundle_and_routes(tmp_path: Path) -> None:
+    site = write_tree(tmp_path / "site", {"index.html": "x", "_worker.js": "export default {fetch() {}}\n",
+                                          "_routes.json": '{"version":1,"include":["/p/*/latest"],"exclude":[]}'})
+    with FakeCloudflare() as fake:
+        deploy(fake, site)
+        live = fake.live()
+    assert set(live.manifest) == {"/index.html"}
+    assert live.files["_routes.json"] == (site / "_routes.json").read_bytes()
+    bundle = live.files["_worker.bundle"]
+    assert b'{"main_module": "_worker.js"}' in bundle and b"export default {fetch() {}}" in bundle
+
+
+def test_cli_prints_a_summary_and_json(site: Path, tmp_path: Path) -> None:
+    with FakeCloudflare() as fake:
+        env = {**os.environ, "CLOUDFLARE_API_TOKEN": fake.token, "CLOUDFLARE_ACCOUNT_ID": fake.account_id,
+               "CLOUDFLARE_API_BASE_URL": fake.base_url, "PYTHONPATH": str(REPO)}
+        command = [sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()", "deploy", str(site),
+                   "--project", "demos", "--branch", "main"]
+        first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        second = subprocess.run([*command, "--json"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                timeout=120)
+        live = fake.live()
+    files = len(collect_site_files(site))
+    assert first.returncode == 0, first.stderr
+    assert f"mkdocs-hybrid: {files} files, uploaded" in first.stdout and "0 already present" in first.stdout
+    assert f"deployment {fake.deployments[0].id} https://" in first.stdout
+    report = json.loads(second.stdout)
+    assert (report["uploaded_files"], report["skipped_files"]) == (0, files)
+    assert report["deployment_id"] == live.id
