@@ -93,7 +93,7 @@ def load_manifest(path: str | Path) -> Manifest:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ManifestError(f"{path}: invalid YAML: {_yaml_problem(exc)}") from None
+        raise ManifestError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
     return parse_manifest(data, base_dir=path.parent, origin=str(path))
 
 
@@ -171,15 +171,22 @@ def _mapping(data: object, origin: str, where: str) -> Mapping[str, Any]:
     return data
 
 
-def _reject_unknown(mapping: Mapping[str, Any], allowed: set[str], origin: str, where: str) -> None:
+def unknown_keys(mapping: Mapping[str, Any], allowed: set[str]) -> str | None:
+    """``"unknown key(s) a, b"`` plus what is allowed, or ``None`` when every key is known."""
     unknown = sorted(str(key) for key in mapping if key not in allowed)
-    if unknown:
-        raise ManifestError(
-            f"{origin}: unknown key(s) {', '.join(unknown)} in {where}; allowed: {', '.join(sorted(allowed))}"
-        )
+    if not unknown:
+        return None
+    return f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error as one line with its 1-based line and column."""
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else str(problem)
+
+
+def _reject_unknown(mapping: Mapping[str, Any], allowed: set[str], origin: str, where: str) -> None:
+    problem = unknown_keys(mapping, allowed)
+    if problem:
+        raise ManifestError(f"{origin}: {where}: {problem}")

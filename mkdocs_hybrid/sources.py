@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.manifest import BuildOptions, Manifest, SourceConfig
+from mkdocs_hybrid.manifest import BuildOptions, Manifest, SourceConfig, unknown_keys, yaml_problem
 from mkdocs_hybrid.snapshot import (
     ENTRY_EXTENSIONS,
     Snapshot,
@@ -305,10 +305,7 @@ def _load_yaml(path: Path, **where: Any) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SnapshotError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}{at}", path=str(path),
-                            **where) from None
+        raise SnapshotError(f"invalid YAML: {yaml_problem(exc)}", path=str(path), **where) from None
     except UnicodeDecodeError:
         raise SnapshotError("not UTF-8 text", path=str(path), **where) from None
     if data is None:
@@ -319,9 +316,9 @@ def _load_yaml(path: Path, **where: Any) -> dict[str, Any]:
 
 
 def _reject_unknown(data: Mapping[str, Any], allowed: set[str], **where: Any) -> None:
-    unknown = sorted(str(k) for k in data if k not in allowed)
-    if unknown:
-        raise SnapshotError(f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}", **where)
+    problem = unknown_keys(data, allowed)
+    if problem:
+        raise SnapshotError(problem, **where)
 
 
 def _optional_text(data: Mapping[str, Any], key: str, **where: Any) -> str | None:
