@@ -15,9 +15,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
@@ -64,30 +65,50 @@ def esbuild_flags(options: BuildOptions) -> list[str]:
     return flags + ["--minify"] if options.minify else flags
 
 
+Outcome = tuple[BundleJob, Bundle | SnapshotError]
+
+
 def bundle_jobs(jobs: Sequence[BundleJob], toolchain: Toolchain, options: BuildOptions,
-                on_done: Callable[[BundleJob, Bundle | SnapshotError], None]) -> None:
-    """Bundle every job, calling ``on_done`` once per job with its bundle or its error."""
+                on_done: Callable[[BundleJob, Bundle | SnapshotError], None], *,
+                executor: Executor | None = None) -> None:
+    """Bundle every job, calling ``on_done`` once per job (in this thread) with its bundle or its error.
+
+    Batches are independent, so with an ``executor`` (threads, processes, or dask's) they run in
+    parallel; ``on_done`` still runs here, so the caller stays the only writer.
+    """
+    batches = list(_batches(jobs, options.batch_size))
+    if executor is None:
+        for batch in batches:
+            for job, outcome in bundle_batch(batch, toolchain, options):
+                on_done(job, outcome)
+        return
+    futures = [executor.submit(bundle_batch, batch, toolchain, options) for batch in batches]
+    for future in as_completed(futures):
+        for job, outcome in future.result():
+            on_done(job, outcome)
+
+
+def _batches(jobs: Sequence[BundleJob], size: int) -> Iterator[list[BundleJob]]:
+    """Jobs grouped by dependency set (one NODE_PATH per esbuild call), ``size`` at a time."""
     groups: dict[str, list[BundleJob]] = {}
     for job in jobs:
         groups.setdefault(job.deps.key, []).append(job)
     for group in groups.values():
-        for start in range(0, len(group), options.batch_size):
-            batch = _prepared(group[start:start + options.batch_size], on_done)
-            _bundle_isolating(batch, toolchain, options, on_done)
+        for start in range(0, len(group), size):
+            yield group[start:start + size]
 
 
-def _prepared(jobs: Sequence[BundleJob], on_done: Callable[[BundleJob, Bundle | SnapshotError], None]
-              ) -> list[tuple[BundleJob, HtmlEntry | None]]:
-    """Split HTML entries first: a page that loads from another site fails here, alone."""
+def bundle_batch(jobs: list[BundleJob], toolchain: Toolchain, options: BuildOptions) -> list[Outcome]:
+    """Bundle one batch, isolating failures; a plain function so any executor can run it."""
+    outcomes: list[Outcome] = []
     ready = []
-    for job in jobs:
+    for job in jobs:  # HTML entries first: a page that loads from another site fails here, alone
         try:
-            page = split_html_entry(job.snapshot) if job.snapshot.is_html else None
+            ready.append((job, split_html_entry(job.snapshot) if job.snapshot.is_html else None))
         except SnapshotError as exc:
-            on_done(job, exc)
-            continue
-        ready.append((job, page))
-    return ready
+            outcomes.append((job, exc))
+    _bundle_isolating(ready, toolchain, options, lambda job, outcome: outcomes.append((job, outcome)))
+    return outcomes
 
 
 def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain,

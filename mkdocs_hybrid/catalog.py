@@ -6,7 +6,10 @@ the gallery (``gallery.py``) read it. Only versions with an artifact appear.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+
+CATALOG_FORMAT = "mkdocs-hybrid/catalog@1"
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,31 @@ class Catalog:
 
     def thread(self, thread_id: str) -> ThreadEntry:
         return next(t for t in self.threads if t.id == thread_id)
+
+
+def catalog_to_json(catalog: Catalog) -> str:
+    """Serialise a catalog (for shard builds that are merged later)."""
+    return json.dumps({"format": CATALOG_FORMAT, "threads": [asdict(t) for t in catalog.threads]},
+                      indent=1, sort_keys=True) + "\n"
+
+
+def catalog_from_json(text: str) -> Catalog:
+    data = json.loads(text)
+    if data.get("format") != CATALOG_FORMAT:
+        raise ValueError(f'not a catalog: "format" must be "{CATALOG_FORMAT}"')
+    threads = []
+    for item in data["threads"]:
+        versions = tuple(VersionEntry(**{**v, "tags": tuple(v["tags"])}) for v in item["versions"])
+        threads.append(ThreadEntry(**{**item, "tags": tuple(item["tags"]), "versions": versions}))
+    return Catalog(threads=tuple(threads))
+
+
+def merge_catalogs(catalogs: list[Catalog]) -> Catalog:
+    """One catalog from shards' catalogs; a thread in two shards is an error."""
+    seen: dict[str, ThreadEntry] = {}
+    for catalog in catalogs:
+        for thread in catalog.threads:
+            if thread.id in seen:
+                raise ValueError(f"thread {thread.id!r} is in two shards; build shards with the same --shard N")
+            seen[thread.id] = thread
+    return Catalog(threads=tuple(seen[tid] for tid in sorted(seen)))

@@ -7,10 +7,13 @@ what happened (0 ok, 1 failed snapshots with --strict, 2 bad manifest or tools).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 from rich.console import Console
@@ -19,11 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mkdocs_hybrid import __version__, gallery
 from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.manifest import DeployOptions, Manifest, load_manifest
-from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.catalog import catalog_from_json, catalog_to_json, merge_catalogs
+from mkdocs_hybrid.pipeline import Export, Shard
+from mkdocs_hybrid.routes import write_routes
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.sources import scan_sources
 
 err = Console(stderr=True, highlight=False)
+SHARD_CATALOG = ".hybrid-shard/catalog.json"
+"""Where a shard build leaves its catalog for `merge` (not part of the merged site)."""
 MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
                         default="hybrid.yml", show_default=True, help="The manifest to read.")
 
@@ -42,15 +49,25 @@ def main() -> None:
               default="hybrid-report.json", show_default=True, help="Where to write the JSON build report.")
 @click.option("--site-url", default=None, help="Public URL of the site, for absolute share links.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any snapshot failed (after building the others).")
-def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str | None, strict: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="esbuild batches at once [CPUs].")
+@click.option("--shard", default=None, help="Build shard I/N only (by thread); combine with `merge`.")
+@click.option("--executor", "executor_address", default=None,
+              help="A dask.distributed scheduler (tcp://host:8786) to run the batches on.")
+def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str | None, strict: bool,
+          jobs: int | None, shard: str | None, executor_address: str | None) -> None:
     """Build artifacts, share routes and a standalone gallery (no MkDocs needed)."""
     try:
         manifest = load_manifest(manifest_path)
-        with _progress() as progress:
+        with _progress() as progress, _dask_executor(executor_address) as executor:
             task = progress.add_task("bundling", total=None)
-            export = Export(manifest, progress=lambda done, total: progress.update(task, completed=done, total=total))
+            export = Export(manifest, progress=lambda done, total: progress.update(task, completed=done, total=total),
+                            jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None)
             catalog = export.run(site_dir)
-        gallery.write_standalone(site_dir, catalog, site_url=site_url)
+        if shard:
+            (site_dir / SHARD_CATALOG).parent.mkdir(parents=True, exist_ok=True)
+            (site_dir / SHARD_CATALOG).write_text(catalog_to_json(catalog), encoding="utf-8")
+        else:
+            gallery.write_standalone(site_dir, catalog, site_url=site_url)
     except HybridError as exc:
         _fail(exc)
     report = export.report
@@ -60,6 +77,45 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
     click.echo("mkdocs-hybrid: " + report.summary())
     if strict and not report.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("shard_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--site-dir", "-d", type=click.Path(file_okay=False, path_type=Path), default="site",
+              show_default=True, help="Output folder for the merged site.")
+@click.option("--site-url", default=None, help="Public URL of the site, for absolute share links.")
+def merge(shard_dirs: tuple[Path, ...], site_dir: Path, site_url: str | None) -> None:
+    """Merge shard builds (build --shard I/N) into one site: artifacts, routes and gallery."""
+    try:
+        catalogs = []
+        for shard_dir in shard_dirs:
+            catalog_file = shard_dir / SHARD_CATALOG
+            if not catalog_file.is_file():
+                raise HybridError(f"{shard_dir}: no {SHARD_CATALOG}; build it with `mkdocs-hybrid build --shard I/N`")
+            catalogs.append(catalog_from_json(catalog_file.read_text(encoding="utf-8")))
+            for tree in ("artifacts", "p"):
+                if (shard_dir / tree).is_dir():
+                    shutil.copytree(shard_dir / tree, site_dir / tree, dirs_exist_ok=True)
+        catalog = merge_catalogs(catalogs)
+        write_routes(site_dir, catalog)
+        gallery.write_standalone(site_dir, catalog, site_url=site_url)
+    except (HybridError, ValueError) as exc:
+        _fail(HybridError(str(exc)))
+    click.echo(f"mkdocs-hybrid: merged {len(shard_dirs)} shards: {len(catalog.threads)} threads into {site_dir}")
+
+
+@contextmanager
+def _dask_executor(address: str | None) -> Iterator[Executor | None]:
+    """dask.distributed's Executor for a scheduler address (the optional ``dask`` extra)."""
+    if not address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise HybridError("--executor needs dask.distributed: pip install 'mkdocs-hybrid[dask]'") from None
+    with Client(address, timeout="30s") as client:
+        yield client.get_executor(pure=False)
 
 
 @main.command()

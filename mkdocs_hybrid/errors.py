@@ -35,6 +35,10 @@ class SnapshotError(HybridError):
         self.detail = message
         super().__init__(self._format())
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep the keyword fields when errors cross process boundaries (process pools, dask).
+        return (_snapshot_error, (self.detail, self.thread, self.version, self.path))
+
     @property
     def ref(self) -> str:
         """``thread/version`` (or just the thread, or ``?``) for reports."""
@@ -45,3 +49,7 @@ class SnapshotError(HybridError):
     def _format(self) -> str:
         where = f"{self.path}: " if self.path else ""
         return f"{self.ref}: {where}{self.detail}"
+
+
+def _snapshot_error(detail: str, thread: str | None, version: str | None, path: str | None) -> SnapshotError:
+    return SnapshotError(detail, thread=thread, version=version, path=path)

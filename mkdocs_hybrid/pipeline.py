@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +20,13 @@ from mkdocs_hybrid.artifacts import render_artifact, write_artifact
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet, set_key
-from mkdocs_hybrid.errors import SnapshotError
+from mkdocs_hybrid.errors import HybridError, SnapshotError
 from mkdocs_hybrid.html_entry import split_html_entry
 from mkdocs_hybrid.manifest import Manifest
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.routes import write_routes
 from mkdocs_hybrid.snapshot import Snapshot, Thread, version_sort_key
-from mkdocs_hybrid.sources import scan_sources
+from mkdocs_hybrid.sources import Scan, scan_sources
 from mkdocs_hybrid.templates import template_digest
 from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
 
@@ -44,16 +45,24 @@ class _Built:
 class Export:
     """Build every snapshot of a manifest into a site folder."""
 
-    def __init__(self, manifest: Manifest, *, progress: ProgressCallback | None = None) -> None:
+    def __init__(self, manifest: Manifest, *, progress: ProgressCallback | None = None, jobs: int | None = None,
+                 executor: Executor | None = None, shard: Shard | None = None) -> None:
+        """``jobs`` esbuild batches run at once (default: one per CPU) unless an ``executor`` (for example
+        dask's ``Client.get_executor()``) is given; ``shard`` builds only the threads of one shard."""
         self.manifest = manifest
         self.progress = progress or (lambda done, total: None)
         self.report = BuildReport()
+        self.jobs = jobs or os.cpu_count() or 1
+        self.executor = executor
+        self.shard = shard
 
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
         site_dir.mkdir(parents=True, exist_ok=True)
         with self._timed("scan"):
             scan = scan_sources(self.manifest)
+            if self.shard:
+                scan = self.shard.select(scan)
             self.report.failed.extend(scan.errors)
         with self._timed("toolchain"):
             toolchain = find_toolchain(self.manifest.base_dir)
@@ -123,8 +132,18 @@ class Export:
                 finish(job, Bundle(js=hit[0], css=hit[1], html=page), cached=True)
             except SnapshotError as exc:
                 finish(job, exc)
-        bundle_jobs(fresh, toolchain, self.manifest.build, finish)
+        with self._executor(len(fresh)) as executor:
+            bundle_jobs(fresh, toolchain, self.manifest.build, finish, executor=executor)
         return built
+
+    @contextmanager
+    def _executor(self, work: int) -> Iterator[Executor | None]:
+        """The caller's executor, else threads (esbuild runs as a subprocess, so threads suffice)."""
+        if self.executor is not None or self.jobs <= 1 or work <= self.manifest.build.batch_size:
+            yield self.executor
+            return
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            yield pool
 
     def _meta_info(self, job: BundleJob, key: str, template: str, toolchain: Toolchain) -> dict[str, object]:
         snapshot = job.snapshot
@@ -160,6 +179,36 @@ def bundle_key(job: BundleJob, toolchain: Toolchain, manifest: Manifest) -> str:
         "packages": dict(job.deps.packages) or dict(job.deps.direct),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (1-based): the threads whose id hashes to it, all their versions together."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise HybridError(f"--shard {text!r}: write I/N, e.g. 1/4") from None
+        if not 1 <= index <= count:
+            raise HybridError(f"--shard {text!r}: I must be between 1 and N")
+        return cls(index, count)
+
+    def owns(self, thread: str) -> bool:
+        digest = hashlib.sha256(thread.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+    def select(self, scan: Scan) -> Scan:
+        """This shard's part of a scan (errors without a thread go to shard 1)."""
+        return Scan(
+            threads={tid: t for tid, t in scan.threads.items() if self.owns(tid)},
+            snapshots=[s for s in scan.snapshots if self.owns(s.thread)],
+            errors=[e for e in scan.errors if (self.owns(e.thread) if e.thread else self.index == 1)],
+        )
 
 
 class BundleStore:

@@ -14,4 +14,4 @@ if [ ! -x /usr/lib/chromium/chromium-headless-shell ]; then
 fi
 
 npm ci --no-audit --no-fund --loglevel=error
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
