@@ -7,8 +7,10 @@ then measures, in this order and on the same inputs:
 
 - floor: plain native esbuild, same flags, batches of 50 entry points (what bundling alone costs);
 - naive: one esbuild process per snapshot (the obvious script);
-- cold export: ``Export.run`` with an empty bundle cache (npm install already cached, as in CI);
-- no-op rebuild: ``Export.run`` again with nothing changed.
+- cold export: ``Export.run`` with an empty bundle cache (npm install already cached, as in CI),
+  sequential (``--jobs 1``) and with one esbuild batch per CPU;
+- cold ``mkdocs build`` with the gallery (a real MkDocs project over the same snapshots);
+- no-op rebuild, and a rebuild with 1% of the versions changed.
 
 Figures are reported as ratios against the floor measured in the same run, because the
 machines this runs on are shared and noisy.
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -151,6 +154,23 @@ def naive(root: Path, limit: int) -> tuple[float, int]:
         shutil.rmtree(out)
 
 
+def mkdocs_build(root: Path) -> None:
+    """A real ``mkdocs build`` of the same snapshots with the hybrid plugin (gallery included)."""
+    (root / "docs").mkdir(exist_ok=True)
+    (root / "docs/index.md").write_text("# Bench\n")
+    (root / "mkdocs.yml").write_text("site_name: bench\ntheme: {name: mkdocs, highlightjs: false}\n"
+                                     "plugins: [{hybrid: {manifest: hybrid.yml}}]\n")
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(root / "mkdocs-site")], cwd=root,
+                   check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def change_one_percent(root: Path) -> None:
+    """Edit one version in a hundred, as a nightly run with a few new saves would see."""
+    entries = sorted((root / "demos").glob("*/*/src/index.*"))
+    for entry in entries[:: 100]:
+        entry.write_text(entry.read_text() + "\nconsole.debug('changed');\n")
+
+
 def site_stats(site: Path) -> tuple[int, int]:
     files = [p for p in site.rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
@@ -173,22 +193,36 @@ def main() -> None:
     floor = plain_esbuild(root, 50)
     naive_seconds, naive_count = naive(root, min(args.count, 200))
     naive_scaled = naive_seconds * args.count / naive_count
+    cold_sequential = timed(lambda: Export(manifest, jobs=1).run(root / "site"))
+    shutil.rmtree(manifest.cache_dir / "bundles")
     cold = timed(lambda: Export(manifest).run(root / "site"))
+    shutil.rmtree(manifest.cache_dir / "bundles")
+    mkdocs_cold = timed(lambda: mkdocs_build(root))
     noop = timed(lambda: Export(manifest).run(root / "site"))
+    change_one_percent(root)
+    changed = timed(lambda: Export(manifest).run(root / "site"))
     files, size = site_stats(root / "site")
 
     rows = [
         ("plain esbuild, 50 per call (floor)", floor),
         (f"naive, 1 process per snapshot (scaled from {naive_count})", naive_scaled),
-        ("our cold export (empty bundle cache)", cold),
+        ("our cold export, --jobs 1", cold_sequential),
+        (f"our cold export, --jobs {os.cpu_count()}", cold),
+        ("our cold mkdocs build with the gallery", mkdocs_cold),
         ("our no-op rebuild", noop),
+        ("our rebuild, 1% of versions changed", changed),
     ]
     print(f"{args.count} snapshots ({args.react_share:.0%} React), {os.cpu_count()} CPUs")
     print(f"{'measurement':58} {'seconds':>8} {'x floor':>8}")
     for name, seconds in rows:
         print(f"{name:58} {seconds:8.2f} {seconds / floor:8.2f}")
-    print(f"cold export vs naive: {naive_scaled / cold:.1f}x faster; no-op rebuild = {noop / cold:.0%} of cold")
-    print(f"site: {files} files, {size / 1e6:.1f} MB, {size / args.count / 1e3:.1f} KB per version")
+    print(f"cold export vs naive: {naive_scaled / cold:.1f}x faster; no-op rebuild = {noop / cold:.0%} of cold; "
+          f"1% changed = {changed / cold:.0%} of cold")
+    print(f"site: {files} files, {size / 1e6:.1f} MB, {size / args.count / 1e3:.1f} KB and "
+          f"{files / args.count:.1f} files per version")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: {own:.0f} MB in this process, {children:.0f} MB in the largest child (esbuild or mkdocs)")
     if not args.keep:
         shutil.rmtree(root)
 
