@@ -53,15 +53,20 @@ def main() -> None:
 @click.option("--shard", default=None, help="Build shard I/N only (by thread); combine with `merge`.")
 @click.option("--executor", "executor_address", default=None,
               help="A dask.distributed scheduler (tcp://host:8786) to run the batches on.")
+@click.option("--republish", multiple=True, metavar="THREAD/VERSION",
+              help="Replace a published version's bytes with this build's (new template/esbuild); repeatable.")
+@click.option("--republish-all", is_flag=True, help="Replace the published bytes of every rebuilt version.")
 def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str | None, strict: bool,
-          jobs: int | None, shard: str | None, executor_address: str | None) -> None:
+          jobs: int | None, shard: str | None, executor_address: str | None, republish: tuple[str, ...] = (),
+          republish_all: bool = False) -> None:
     """Build artifacts, share routes and a standalone gallery (no MkDocs needed)."""
     try:
         manifest = load_manifest(manifest_path)
         with _progress() as progress, _dask_executor(executor_address) as executor:
             task = progress.add_task("bundling", total=None)
             export = Export(manifest, progress=lambda done, total: progress.update(task, completed=done, total=total),
-                            jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None)
+                            jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None,
+                            republish=True if republish_all else set(republish))
             catalog = export.run(site_dir)
         if shard:
             (site_dir / SHARD_CATALOG).parent.mkdir(parents=True, exist_ok=True)
@@ -132,6 +137,36 @@ def check(manifest_path: Path) -> None:
     click.echo(f"{len(scan.snapshots)} snapshots in {len(threads)} threads, {len(scan.errors)} errors")
     sys.exit(1 if scan.errors else 0)
 
+
+
+@main.command()
+@click.argument("thread")
+@click.argument("version", required=False)
+@click.option("--clear", is_flag=True, help="Remove the pin: latest follows thread.yml / the newest again.")
+@MANIFEST
+def pin(thread: str, version: str | None, clear: bool, manifest_path: Path) -> None:
+    """Point THREAD's latest at a published VERSION (rollback); applies from the next build."""
+    from mkdocs_hybrid.ledger import pin_latest
+
+    if clear == bool(version):
+        _fail(HybridError("pin: give THREAD VERSION, or THREAD --clear"))
+    try:
+        click.echo(pin_latest(load_manifest(manifest_path), thread, None if clear else version))
+    except HybridError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("thread")
+@MANIFEST
+def history(thread: str, manifest_path: Path) -> None:
+    """Show THREAD's latest history and its published versions with their file hashes."""
+    from mkdocs_hybrid.ledger import thread_history
+
+    try:
+        click.echo(thread_history(load_manifest(manifest_path), thread))
+    except HybridError as exc:
+        _fail(exc)
 
 def _deploy_options(function: Any) -> Any:
     options = [

@@ -42,6 +42,9 @@ class BuildOptions:
     """Most files one snapshot may contain."""
     cache_dir: str = ".cache/mkdocs-hybrid"
     """Where bundles and npm installs are cached, relative to the manifest; safe to delete."""
+    ledger: str = ".mkdocs-hybrid/ledger.sqlite"
+    """The publish ledger (SQLite, relative to the manifest; published bytes are kept beside it in
+    ``blobs/``): NOT safe to delete, it is what keeps published versions immutable. ``false`` disables it."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ def _source(item: object, index: int, base: Path, origin: str) -> SourceConfig:
 
 
 def _build_options(data: object, origin: str) -> BuildOptions:
+    if isinstance(data, dict) and data.get("ledger") is False:
+        data = {**data, "ledger": ""}  # `ledger: false` disables the publish ledger
     options = _options(BuildOptions, data, origin, "build")
     if options.target not in TARGETS:
         raise ManifestError(f"{origin}: build.target must be one of {', '.join(TARGETS)}, not {options.target!r}")

@@ -12,9 +12,9 @@ import os
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from mkdocs_hybrid.artifacts import render_artifact, write_artifact
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
@@ -22,6 +22,7 @@ from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet, set_key
 from mkdocs_hybrid.errors import HybridError, SnapshotError
 from mkdocs_hybrid.html_entry import split_html_entry
+from mkdocs_hybrid.ledger import open_build_ledger
 from mkdocs_hybrid.manifest import Manifest
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.routes import write_routes
@@ -46,7 +47,8 @@ class Export:
     """Build every snapshot of a manifest into a site folder."""
 
     def __init__(self, manifest: Manifest, *, progress: ProgressCallback | None = None, jobs: int | None = None,
-                 executor: Executor | None = None, shard: Shard | None = None) -> None:
+                 executor: Executor | None = None, shard: Shard | None = None,
+                 republish: Iterable[str] | bool = (), ledger: bool = True) -> None:
         """``jobs`` esbuild batches run at once (default: one per CPU) unless an ``executor`` (for example
         dask's ``Client.get_executor()``) is given; ``shard`` builds only the threads of one shard."""
         self.manifest = manifest
@@ -55,10 +57,15 @@ class Export:
         self.jobs = jobs or os.cpu_count() or 1
         self.executor = executor
         self.shard = shard
+        self.republish = republish
+        """``t/v`` refs (or ``True``: all) whose new bytes replace their published ones (see ``ledger.py``)."""
+        self.use_ledger = ledger
 
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
         site_dir.mkdir(parents=True, exist_ok=True)
+        ledger = open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,
+                                   owns=self.shard.owns if self.shard else None)
         with self._timed("scan"):
             scan = scan_sources(self.manifest)
             if self.shard:
@@ -74,7 +81,9 @@ class Export:
         with self._timed("bundle"):
             built = self._build(jobs, toolchain, site_dir, listed)
         with self._timed("routes"):
-            catalog = build_catalog(scan.threads, built)
+            built = ledger.reconcile(site_dir, scan, built, self.report, listed)
+            catalog = build_catalog(scan.threads, built, pins=ledger.pins())
+            ledger.commit(catalog)
             write_routes(site_dir, catalog)
         self.report.threads = len(catalog.threads)
         return catalog
@@ -234,8 +243,9 @@ class BundleStore:
             staging.replace(folder / f"{key}{suffix}")
 
 
-def build_catalog(threads: dict[str, Thread], built: list[_Built]) -> Catalog:
-    """Group built versions into threads, newest first, and choose each thread's latest."""
+def build_catalog(threads: dict[str, Thread], built: list[_Built], pins: dict[str, str] | None = None) -> Catalog:
+    """Group built versions into threads, newest first, and choose each thread's latest
+    (a ledger pin, from ``mkdocs-hybrid pin``, overrides ``thread.yml: latest``)."""
     by_thread: dict[str, list[_Built]] = {}
     for item in built:
         by_thread.setdefault(item.snapshot.thread, []).append(item)
@@ -243,6 +253,8 @@ def build_catalog(threads: dict[str, Thread], built: list[_Built]) -> Catalog:
     for thread_id, items in sorted(by_thread.items()):
         items.sort(key=lambda item: version_sort_key(item.snapshot), reverse=True)
         thread = threads.get(thread_id) or Thread(id=thread_id, origin="")
+        if pins and thread_id in pins:
+            thread = replace(thread, latest=pins[thread_id])
         entries.append(_thread_entry(thread, items))
     return Catalog(threads=tuple(entries))
 

@@ -61,13 +61,17 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self._pages: dict[str, str | None] = {}
         """Generated page src_uri -> thread id (``None`` for the index)."""
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # `mkdocs serve` is a preview: editing a snapshot in place must rebuild it, so no publish ledger.
+        self._serving = command == "serve"
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.manifest = self._load_manifest(Path(config.config_file_path or "mkdocs.yml").resolve().parent)
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         assert self.manifest is not None
-        self.export = Export(self.manifest, progress=_progress_logger())
+        self.export = Export(self.manifest, progress=_progress_logger(), ledger=not getattr(self, "_serving", False))
         try:
             self.catalog = self.export.run(Path(config.site_dir))
         except HybridError as exc:

@@ -22,6 +22,8 @@ class BuildReport:
     esbuild_version: str = ""
     built: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Published versions served from the ledger's bytes (not from this build's output)."""
     failed: list[SnapshotError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     threads: int = 0
@@ -35,6 +37,7 @@ class BuildReport:
         total = sum(self.timings.values())
         line = (f"{len(self.built)} built, {len(self.cached)} cached, {len(self.failed)} failed "
                 f"({self.threads} threads) in {total:.1f} s")
+        line += f"; {len(self.kept)} kept as published" if self.kept else ""
         return line if self.ok else line + "; failures: " + ", ".join(e.ref for e in self.failed)
 
     def to_dict(self) -> dict[str, object]:
@@ -42,9 +45,10 @@ class BuildReport:
             "format": REPORT_FORMAT,
             "esbuild": self.esbuild_version,
             "counts": {"built": len(self.built), "cached": len(self.cached), "failed": len(self.failed),
-                       "threads": self.threads},
+                       "kept": len(self.kept), "threads": self.threads},
             "built": sorted(self.built),
             "cached": sorted(self.cached),
+            "kept": sorted(self.kept),
             "failed": [{"ref": e.ref, "thread": e.thread, "version": e.version, "path": e.path, "error": e.detail}
                        for e in sorted(self.failed, key=lambda e: (e.ref, str(e)))],
             "timings": {name: round(seconds, 3) for name, seconds in self.timings.items()},

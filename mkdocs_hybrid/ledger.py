@@ -1,0 +1,499 @@
+"""The publish ledger: what was published, byte for byte, and where ``latest`` pointed.
+
+A (thread, version) is *published* the first time its artifact is written into a
+site. From then on it is immutable:
+
+- a snapshot whose files (entry, files, dependency specs) changed under the same
+  version id is refused (:data:`IMMUTABLE`) and the published artifact is served;
+- the same inputs rebuilt into different bytes (new esbuild, new template) keep
+  the published bytes, unless the operator republishes (``--republish t/v``);
+- a published version whose rebuild fails, or whose snapshot disappeared from the
+  sources, keeps its published artifact in the site and in the catalog.
+
+Storage: one SQLite file (stdlib, WAL, ``busy_timeout``), by default
+``<manifest dir>/.mkdocs-hybrid/ledger.sqlite`` (``build.ledger``), and the
+published artifact files content-addressed beside it in ``blobs/<sha[:2]>/<sha>``.
+It is *not* in the cache folder: the cache is safe to delete, the ledger is not.
+The build process is the only writer, and a build writes in one transaction
+(taken with ``BEGIN IMMEDIATE`` after bundling, committed after the catalog is
+known), so a build killed at any point leaves either all rows of a version or
+none; blobs are written before the rows that name them.
+
+Times (``published_at``, ``changed_at``) honour ``SOURCE_DATE_EPOCH``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mkdocs_hybrid.artifacts import (
+    ArtifactFiles,
+    _share_html,
+    safe_join,
+    write_artifact,
+)
+from mkdocs_hybrid.catalog import Catalog, VersionEntry
+from mkdocs_hybrid.errors import HybridError, SnapshotError
+from mkdocs_hybrid.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.manifest import Manifest
+    from mkdocs_hybrid.report import BuildReport
+    from mkdocs_hybrid.sources import Scan
+
+LEDGER_FORMAT = 1
+SNAPSHOT_KEY_FORMAT = 1
+IMMUTABLE = ("this version was published with different files; versions are immutable: "
+             "save your change as a new version (e.g. {suggestion})")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS ledger_info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS versions(
+    thread TEXT NOT NULL, version TEXT NOT NULL,
+    published_at TEXT NOT NULL, republished_at TEXT,
+    snapshot_key TEXT NOT NULL, build_key TEXT NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (thread, version));
+CREATE TABLE IF NOT EXISTS files(
+    thread TEXT NOT NULL, version TEXT NOT NULL, name TEXT NOT NULL,
+    sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+    PRIMARY KEY (thread, version, name),
+    FOREIGN KEY (thread, version) REFERENCES versions(thread, version) ON DELETE CASCADE);
+CREATE TABLE IF NOT EXISTS latest_history(
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    thread TEXT NOT NULL, version TEXT NOT NULL, changed_at TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('build', 'pin')));
+CREATE TABLE IF NOT EXISTS pins(thread TEXT PRIMARY KEY, version TEXT NOT NULL);
+"""
+
+
+def now() -> str:
+    """UTC ``YYYY-MM-DDTHH:MM:SSZ``: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    seconds = int(epoch) if epoch and epoch.strip().isdigit() else int(time.time())
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def snapshot_key(snapshot: Snapshot) -> str:
+    """What the author controls: entry, files and dependency specs (not the toolchain or the template)."""
+    inputs = {
+        "format": SNAPSHOT_KEY_FORMAT,
+        "entry": snapshot.entry,
+        "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(snapshot.files.items())},
+        "dependencies": dict(sorted(snapshot.dependencies.items())),
+    }
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def ledger_path(manifest: Manifest) -> Path | None:
+    """Where ``build.ledger`` puts the ledger (relative to the manifest), or ``None`` when disabled."""
+    value = getattr(manifest.build, "ledger", ".mkdocs-hybrid/ledger.sqlite")
+    if not value:
+        return None
+    return (manifest.base_dir / value).resolve()
+
+
+@dataclass(frozen=True)
+class Published:
+    """One ledger row with its files."""
+
+    thread: str
+    version: str
+    published_at: str
+    snapshot_key: str
+    build_key: str
+    entry: VersionEntry
+    files: Mapping[str, tuple[str, int]]
+    """name -> (sha256, size)."""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.thread}/{self.version}"
+
+
+class Ledger:
+    """The SQLite ledger and its blob store."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.blobs = path.parent / "blobs"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA busy_timeout = 60000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.executescript(_SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO ledger_info VALUES ('format', ?)", (str(LEDGER_FORMAT),))
+        except sqlite3.Error as exc:
+            raise HybridError(f"{path}: cannot open the publish ledger ({exc}); restore it from a backup or "
+                              "set build.ledger to another path") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def published(self, thread: str | None = None) -> dict[tuple[str, str], Published]:
+        where, args = ("WHERE thread = ?", (thread,)) if thread else ("", ())
+        files: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
+        for t, v, name, sha, size in self.db.execute(f"SELECT thread, version, name, sha256, size FROM files {where}",
+                                                     args):
+            files.setdefault((t, v), {})[name] = (sha, size)
+        rows = {}
+        for t, v, at, skey, bkey, entry in self.db.execute(
+                f"SELECT thread, version, published_at, snapshot_key, build_key, entry FROM versions {where}", args):
+            rows[(t, v)] = Published(t, v, at, skey, bkey, _version_entry(json.loads(entry), v, bkey),
+                                     files.get((t, v), {}))
+        return rows
+
+    def pins(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT thread, version FROM pins"))
+
+    def latest(self, thread: str) -> str | None:
+        row = self.db.execute("SELECT version FROM latest_history WHERE thread = ? ORDER BY id DESC LIMIT 1",
+                              (thread,)).fetchone()
+        return row[0] if row else None
+
+    def history(self, thread: str) -> list[tuple[str, str, str]]:
+        """(changed_at, version, reason), oldest first."""
+        return list(self.db.execute(
+            "SELECT changed_at, version, reason FROM latest_history WHERE thread = ? ORDER BY id", (thread,)))
+
+    # -- pins --------------------------------------------------------------------------------------
+
+    def pin(self, thread: str, version: str | None) -> None:
+        """Pin ``latest`` of ``thread`` to a published version (``None`` clears the pin)."""
+        with self._transaction():
+            if version is None:
+                self.db.execute("DELETE FROM pins WHERE thread = ?", (thread,))
+                return
+            if not self.db.execute("SELECT 1 FROM versions WHERE thread = ? AND version = ?",
+                                   (thread, version)).fetchone():
+                known = [v for (v,) in self.db.execute(
+                    "SELECT version FROM versions WHERE thread = ? ORDER BY version", (thread,))]
+                hint = f"published versions: {', '.join(known)}" if known else "the thread has no published version"
+                raise HybridError(f"{thread}/{version} is not published, so latest cannot point at it ({hint}); "
+                                  "build and publish it first")
+            self.db.execute("INSERT OR REPLACE INTO pins VALUES (?, ?)", (thread, version))
+            self.db.execute("INSERT INTO latest_history(thread, version, changed_at, reason) VALUES (?, ?, ?, 'pin')",
+                            (thread, version, now()))
+
+    # -- blobs -------------------------------------------------------------------------------------
+
+    def blob_path(self, sha: str) -> Path:
+        return self.blobs / sha[:2] / sha
+
+    def put_blob(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.blob_path(sha)
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            staging = path.with_name(f".{sha}.{os.getpid()}")
+            staging.write_bytes(data)
+            staging.replace(path)
+        return sha
+
+    def get_blob(self, sha: str) -> bytes | None:
+        try:
+            data = self.blob_path(sha).read_bytes()
+        except OSError:
+            return None
+        return data if hashlib.sha256(data).hexdigest() == sha else None
+
+    def _transaction(self) -> Any:
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+class BuildLedger:
+    """The ledger's part in one :class:`~mkdocs_hybrid.pipeline.Export` run.
+
+    ``reconcile`` after bundling (decides what each version serves), ``build_catalog``
+    with :meth:`pins`, then ``commit`` with the catalog (records publications and
+    ``latest`` changes in one transaction).
+    """
+
+    def __init__(self, ledger: Ledger | None, *, republish: Iterable[str] | bool = (),
+                 owns: Any = None) -> None:
+        self.ledger = ledger
+        self.republish_all = republish is True
+        self.republish = set() if isinstance(republish, bool) else set(republish)
+        self.owns = owns or (lambda thread: True)
+        self._writes: list[tuple[str, Snapshot | VersionEntry, str, str, dict[str, tuple[str, int]]]] = []
+        self._pins: dict[str, str] = {}
+        self._open = False
+
+    def pins(self) -> dict[str, str]:
+        return self._pins
+
+    def reconcile(self, site_dir: Path, scan: Scan, built: list[Any], report: BuildReport,
+                  listed: set[str]) -> list[Any]:
+        """The versions the site holds after the ledger's rules (same item type as ``built``)."""
+        if self.ledger is None:
+            return built
+        from mkdocs_hybrid.pipeline import _Built
+
+        db = self.ledger.db
+        db.execute("BEGIN IMMEDIATE")
+        self._open = True
+        self._pins = self.ledger.pins()
+        published = self.ledger.published()
+        failed = {error.ref for error in report.failed}
+        known_threads = set(scan.threads)
+        scanned = {snapshot.ref: snapshot for snapshot in scan.snapshots}
+        versions_by_thread: dict[str, set[str]] = {}
+        for snapshot in scan.snapshots:
+            versions_by_thread.setdefault(snapshot.thread, set()).add(snapshot.version)
+        for thread, version in published:
+            versions_by_thread.setdefault(thread, set()).add(version)
+
+        def is_listed(thread: str) -> bool:
+            return thread in listed or thread not in known_threads
+
+        result: list[Any] = []
+        handled: set[str] = set()
+        kept: list[str] = getattr(report, "kept", [])
+
+        def serve(row: Published, why: str) -> None:
+            entry = row.entry
+            if not self._serve(site_dir, row, is_listed(row.thread)):
+                report.failed.append(SnapshotError(
+                    f"{why}, but its published bytes are missing from {self.ledger.blobs if self.ledger else ''}; "
+                    f"republish it with --republish {row.ref}", thread=row.thread, version=row.version))
+                return
+            kept.append(row.ref)
+            result.append(_Built(_entry_snapshot(row.thread, entry), row.build_key))
+
+        for item in built:
+            snapshot = item.snapshot
+            ref = snapshot.ref
+            handled.add(ref)
+            row = published.get((snapshot.thread, snapshot.version))
+            if row is None:
+                self._writes.append(("new", snapshot, snapshot_key(snapshot), item.build_key,
+                                     self._store(site_dir, snapshot.thread, snapshot.version)))
+                result.append(item)
+                continue
+            key = snapshot_key(snapshot)
+            if key != row.snapshot_key:
+                _drop(report, ref)
+                suggestion = suggest_version(snapshot.version, versions_by_thread.get(snapshot.thread, set()))
+                report.failed.append(SnapshotError(IMMUTABLE.format(suggestion=suggestion),
+                                                   thread=snapshot.thread, version=snapshot.version))
+                serve(row, "this version was changed")
+                continue
+            files = _hash_folder(site_dir, snapshot.thread, snapshot.version)
+            if files == dict(row.files):
+                result.append(item)
+            elif self.republish_all or ref in self.republish:
+                self._writes.append(("republish", snapshot, key, item.build_key,
+                                     self._store(site_dir, snapshot.thread, snapshot.version)))
+                result.append(item)
+            else:
+                _drop(report, ref)
+                serve(row, "the rebuild gave different bytes")
+        for (thread, version), row in sorted(published.items()):
+            ref = f"{thread}/{version}"
+            if ref in handled or not self.owns(thread):
+                continue
+            # (c) its rebuild failed, or (d) its snapshot left the sources: keep serving it.
+            current = scanned.get(ref)
+            if current is not None and snapshot_key(current) != row.snapshot_key:
+                report.failed.append(SnapshotError(IMMUTABLE.format(
+                    suggestion=suggest_version(version, versions_by_thread.get(thread, set()))),
+                    thread=thread, version=version))
+            serve(row, "its rebuild failed" if ref in failed else "its snapshot is gone")
+        return result
+
+    def commit(self, catalog: Catalog) -> None:
+        """Record new publications and ``latest`` changes, in the transaction ``reconcile`` began."""
+        if self.ledger is None or not self._open:
+            return
+        db = self.ledger.db
+        stamp = now()
+        entries = {(t.id, v.version): v for t in catalog.threads for v in t.versions}
+        try:
+            for kind, snapshot, key, build_key, files in self._writes:
+                assert isinstance(snapshot, Snapshot)
+                entry = entries.get((snapshot.thread, snapshot.version))
+                if entry is None:  # not in the catalog (should not happen): do not publish it
+                    continue
+                entry_json = json.dumps(asdict(entry), sort_keys=True)
+                if kind == "new":
+                    db.execute("INSERT INTO versions VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                               (snapshot.thread, snapshot.version, stamp, key, build_key, entry_json))
+                else:
+                    db.execute("UPDATE versions SET republished_at = ?, build_key = ?, entry = ? "
+                               "WHERE thread = ? AND version = ?",
+                               (stamp, build_key, entry_json, snapshot.thread, snapshot.version))
+                    db.execute("DELETE FROM files WHERE thread = ? AND version = ?",
+                               (snapshot.thread, snapshot.version))
+                db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+                               [(snapshot.thread, snapshot.version, name, sha, size)
+                                for name, (sha, size) in sorted(files.items())])
+            for thread in catalog.threads:
+                if self.ledger.latest(thread.id) != thread.latest:
+                    db.execute("INSERT INTO latest_history(thread, version, changed_at, reason) "
+                               "VALUES (?, ?, ?, 'build')", (thread.id, thread.latest, stamp))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            self._open = False
+            self.ledger.close()
+
+    def _store(self, site_dir: Path, thread: str, version: str) -> dict[str, tuple[str, int]]:
+        assert self.ledger is not None
+        folder = safe_join(site_dir, "artifacts", thread, version)
+        files = {}
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                data = path.read_bytes()
+                files[path.name] = (self.ledger.put_blob(data), len(data))
+        return files
+
+    def _serve(self, site_dir: Path, row: Published, listed: bool) -> bool:
+        assert self.ledger is not None
+        files = {}
+        for name, (sha, _size) in sorted(row.files.items()):
+            data = self.ledger.get_blob(sha)
+            if data is None:
+                return False
+            files[name] = data
+        snapshot = _entry_snapshot(row.thread, row.entry)
+        folder = safe_join(site_dir, "artifacts", row.thread, row.version)
+        if folder.is_dir():
+            for stale in folder.iterdir():
+                if stale.is_file() and stale.name not in files:
+                    stale.unlink()
+        write_artifact(site_dir, snapshot, ArtifactFiles(files=files, share_page=_share_html(snapshot, listed).encode()))
+        return True
+
+
+def open_build_ledger(manifest: Manifest, *, enabled: bool = True, republish: Iterable[str] | bool = (),
+                      owns: Any = None) -> BuildLedger:
+    path = ledger_path(manifest) if enabled else None
+    return BuildLedger(Ledger(path) if path else None, republish=republish, owns=owns)
+
+
+def suggest_version(version: str, taken: set[str]) -> str:
+    """The next free id in ``version``'s numbering (``v1`` with v1..v4 taken -> ``v5``)."""
+    match = re.fullmatch(r"(.*?)(\d+)", version)
+    if not match:
+        prefix, number = f"{version}-", 1
+    else:
+        prefix = match.group(1)
+        numbers = [int(m.group(1)) for v in taken if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", v))]
+        number = max(numbers, default=int(match.group(2)))
+    candidate = f"{prefix}{number + 1}"
+    while candidate in taken:
+        number += 1
+        candidate = f"{prefix}{number + 1}"
+    return candidate
+
+
+def _version_entry(data: dict[str, Any], version: str, build_key: str) -> VersionEntry:
+    """A stored catalog entry, tolerant of fields added to or removed from :class:`VersionEntry` since."""
+    defaults: dict[str, Any] = {"version": version, "title": version, "created": None, "author": None, "tags": (),
+                                "entry": "", "unlisted": False, "build_key": build_key}
+    known = {f.name for f in fields(VersionEntry)}
+    values = {name: data.get(name, defaults.get(name)) for name in known}
+    values["tags"] = tuple(values["tags"] or ())
+    return VersionEntry(**values)
+
+
+def _entry_snapshot(thread: str, entry: VersionEntry) -> Snapshot:
+    """A file-less snapshot carrying a published version's catalog facts."""
+    return Snapshot(thread=thread, version=entry.version, files={}, entry=entry.entry, title=entry.title,
+                    origin="ledger", created=entry.created, author=entry.author, tags=tuple(entry.tags),
+                    unlisted=entry.unlisted)
+
+
+def _hash_folder(site_dir: Path, thread: str, version: str) -> dict[str, tuple[str, int]]:
+    folder = safe_join(site_dir, "artifacts", thread, version)
+    files = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            data = path.read_bytes()
+            files[path.name] = (hashlib.sha256(data).hexdigest(), len(data))
+    return files
+
+
+def _drop(report: BuildReport, ref: str) -> None:
+    for bucket in (report.built, report.cached):
+        while ref in bucket:
+            bucket.remove(ref)
+
+
+def format_history(ledger: Ledger, thread: str) -> str:
+    """What ``mkdocs-hybrid history THREAD`` prints."""
+    lines = [f"thread {thread}"]
+    pins = ledger.pins()
+    lines.append(f"pinned latest: {pins[thread]}" if thread in pins else "pinned latest: (none)")
+    lines.append("latest history (changed_at, version, reason):")
+    lines += [f"  {at}  {version}  {reason}" for at, version, reason in ledger.history(thread)] or ["  (none)"]
+    lines.append("published versions (published_at, version, build key, files):")
+    rows = sorted(ledger.published(thread).values(), key=lambda r: (r.published_at, r.version))
+    for row in rows:
+        lines.append(f"  {row.published_at}  {row.version}  build {row.build_key[:12]}")
+        lines += [f"      {name}  sha256 {sha}  {size} bytes" for name, (sha, size) in sorted(row.files.items())]
+    if not rows:
+        lines.append("  (none)")
+    return "\n".join(lines)
+
+
+
+
+def _open_existing(manifest: Manifest) -> Ledger:
+    path = ledger_path(manifest)
+    if path is None:
+        raise HybridError(f"{manifest.origin}: build.ledger is false, so there is no publish ledger")
+    if not path.is_file():
+        raise HybridError(f"{path}: no publish ledger yet; build the site first (mkdocs-hybrid build)")
+    return Ledger(path)
+
+
+def pin_latest(manifest: Manifest, thread: str, version: str | None) -> str:
+    """``mkdocs-hybrid pin``: pin (or, with ``None``, unpin) a thread's latest; returns a line to print."""
+    ledger = _open_existing(manifest)
+    try:
+        ledger.pin(thread, version)
+    finally:
+        ledger.close()
+    if version is None:
+        return f"{thread}: latest is no longer pinned; the next build follows thread.yml or the newest version"
+    return f"{thread}: latest pinned to {version}; rebuild and deploy the site to move /p/{thread}/latest"
+
+
+def thread_history(manifest: Manifest, thread: str) -> str:
+    """``mkdocs-hybrid history``."""
+    ledger = _open_existing(manifest)
+    try:
+        return format_history(ledger, thread)
+    finally:
+        ledger.close()
+
+
+__all__ = ["IMMUTABLE", "BuildLedger", "Ledger", "Published", "format_history", "ledger_path", "now",
+           "open_build_ledger", "pin_latest", "snapshot_key", "suggest_version", "thread_history"]
