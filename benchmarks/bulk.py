@@ -164,10 +164,19 @@ def mkdocs_build(root: Path) -> None:
                    check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
+def forget_builds(manifest) -> None:
+    """A cold build: no bundle cache and no publish ledger (npm installs stay, as a CI cache keeps them)."""
+    shutil.rmtree(manifest.cache_dir / "bundles", ignore_errors=True)
+    shutil.rmtree(manifest.base_dir / ".mkdocs-hybrid", ignore_errors=True)
+
+
 def change_one_percent(root: Path) -> None:
-    """Edit one version in a hundred, as a nightly run with a few new saves would see."""
-    entries = sorted((root / "demos").glob("*/*/src/index.*"))
-    for entry in entries[:: 100]:
+    """Save a new version of one version in a hundred (published versions are immutable)."""
+    folders = sorted((root / "demos").glob("*/*/"))
+    for folder in folders[:: 100]:
+        new = folder.parent / f"{folder.name}-next"
+        shutil.copytree(folder, new)
+        entry = next((new / "src").glob("index.*"))
         entry.write_text(entry.read_text() + "\nconsole.debug('changed');\n")
 
 
@@ -188,15 +197,15 @@ def main() -> None:
 
     warm = Export(manifest)  # installs react once (npm), like a CI cache would have it
     warm.run(root / "warm-site")
-    shutil.rmtree(manifest.cache_dir / "bundles")
 
     floor = plain_esbuild(root, 50)
     naive_seconds, naive_count = naive(root, min(args.count, 200))
     naive_scaled = naive_seconds * args.count / naive_count
+    forget_builds(manifest)
     cold_sequential = timed(lambda: Export(manifest, jobs=1).run(root / "site"))
-    shutil.rmtree(manifest.cache_dir / "bundles")
+    forget_builds(manifest)
     cold = timed(lambda: Export(manifest).run(root / "site"))
-    shutil.rmtree(manifest.cache_dir / "bundles")
+    forget_builds(manifest)
     mkdocs_cold = timed(lambda: mkdocs_build(root))
     noop = timed(lambda: Export(manifest).run(root / "site"))
     change_one_percent(root)

@@ -70,12 +70,30 @@ def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles) 
 
 
 def safe_join(root: Path, *parts: str) -> Path:
-    """``root/parts...``, or an error when the result would leave ``root``."""
-    base = root.resolve()
-    path = base.joinpath(*parts).resolve()
-    if not path.is_relative_to(base):
-        raise HybridError(f"refusing to write outside the output folder: {'/'.join(parts)}")
-    return path
+    """``root/parts...``, or an error when a part could lead outside ``root``.
+
+    Checked lexically (every part one plain name): resolving symlinks on every write cost more than
+    rendering, and the parts are ids that were validated when the snapshot was read.
+    """
+    for part in parts:
+        if not part or part in (".", "..") or "/" in part or "\\" in part or "\0" in part:
+            raise HybridError(f"refusing to write outside the output folder: {'/'.join(parts)}")
+    return root.joinpath(*parts)
+
+
+def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str) -> bool:
+    """Whether ``site_dir`` already holds this artifact for ``build_key``, with every file at its size.
+
+    Lets a rebuild into an existing folder skip rendering and rewriting unchanged versions.
+    """
+    folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    try:
+        meta = json.loads((folder / "meta.json").read_bytes())
+        files = meta["files"] if meta.get("build_key") == build_key else None
+        return bool(files) and all((folder / name).stat().st_size == info["size"] for name, info in files.items()) \
+            and safe_join(site_dir, "p", snapshot.thread, snapshot.version, "index.html").is_file()
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
 
 
 def _page_html(snapshot: Snapshot, bundle: Bundle) -> str:

@@ -14,9 +14,9 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from mkdocs_hybrid.artifacts import render_artifact, write_artifact
+from mkdocs_hybrid.artifacts import artifact_is_current, render_artifact, write_artifact
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet, set_key
@@ -122,7 +122,7 @@ class Export:
             else:
                 if not cached:
                     store.put(keys[snapshot.ref], outcome)
-                info = self._meta_info(job, keys[snapshot.ref], template, toolchain)
+                info = self._meta_info(job, keys[snapshot.ref], template, toolchain, snapshot.thread in listed)
                 artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed)
                 write_artifact(site_dir, snapshot, artifact)
                 (self.report.cached if cached else self.report.built).append(snapshot.ref)
@@ -132,6 +132,13 @@ class Export:
         keys = {job.snapshot.ref: bundle_key(job, toolchain, self.manifest) for job in jobs}
         fresh = []
         for job in jobs:
+            info = self._meta_info(job, keys[job.snapshot.ref], template, toolchain, job.snapshot.thread in listed)
+            if artifact_is_current(site_dir, job.snapshot, info["build_key"]):
+                done += 1
+                self.report.cached.append(job.snapshot.ref)
+                built.append(_Built(job.snapshot, info["build_key"]))
+                self.progress(done, total)
+                continue
             hit = store.get(keys[job.snapshot.ref])
             if hit is None:
                 fresh.append(job)
@@ -154,10 +161,12 @@ class Export:
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             yield pool
 
-    def _meta_info(self, job: BundleJob, key: str, template: str, toolchain: Toolchain) -> dict[str, object]:
+    def _meta_info(self, job: BundleJob, key: str, template: str, toolchain: Toolchain,
+                   listed: bool) -> dict[str, Any]:
         snapshot = job.snapshot
+        # Everything the artifact and its share page show: a change here must change the key.
         described = json.dumps([key, template, snapshot.title, snapshot.created, snapshot.author,
-                                list(snapshot.tags), snapshot.unlisted])
+                                list(snapshot.tags), snapshot.unlisted, listed])
         return {
             "build_key": hashlib.sha256(described.encode()).hexdigest(),
             "bundle_key": key,

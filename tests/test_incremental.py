@@ -1,0 +1,46 @@
+"""Rebuilding into an existing site: unchanged versions are left alone, anything off is rewritten."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs_hybrid.pipeline import Export
+from tests.factory import manifest_for, write_tree
+
+
+def project(root: Path) -> Path:
+    write_tree(root, {f"demos/t/v{i}/index.js": f"document.title = 'v{i}'\n" for i in (1, 2, 3)})
+    return root
+
+
+def test_an_unchanged_rebuild_rewrites_nothing(tmp_path: Path) -> None:
+    manifest = manifest_for(project(tmp_path))
+    Export(manifest).run(tmp_path / "site")
+    page = tmp_path / "site/artifacts/t/v1/page.html"
+    written = page.stat().st_mtime_ns
+    again = Export(manifest)
+    again.run(tmp_path / "site")
+    assert sorted(again.report.cached) == ["t/v1", "t/v2", "t/v3"] and again.report.built == []
+    assert page.stat().st_mtime_ns == written
+
+
+def test_a_damaged_or_missing_artifact_file_is_rewritten(tmp_path: Path) -> None:
+    manifest = manifest_for(project(tmp_path))
+    Export(manifest).run(tmp_path / "site")
+    page = tmp_path / "site/artifacts/t/v1/page.html"
+    good = page.read_bytes()
+    page.write_bytes(good[:-10])
+    (tmp_path / "site/p/t/v2/index.html").unlink()
+    Export(manifest).run(tmp_path / "site")
+    assert page.read_bytes() == good
+    assert (tmp_path / "site/p/t/v2/index.html").is_file()
+
+
+def test_unlisting_a_thread_rewrites_its_share_pages(tmp_path: Path) -> None:
+    manifest = manifest_for(project(tmp_path))
+    Export(manifest).run(tmp_path / "site")
+    share = tmp_path / "site/p/t/v1/index.html"
+    assert "All versions" in share.read_text()
+    (tmp_path / "demos/t/thread.yml").write_text("unlisted: true\n")
+    Export(manifest).run(tmp_path / "site")
+    assert "All versions" not in share.read_text(), "an unlisted thread has no gallery page to link to"
