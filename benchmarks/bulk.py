@@ -202,7 +202,7 @@ def main() -> None:
     naive_seconds, naive_count = naive(root, min(args.count, 200))
     naive_scaled = naive_seconds * args.count / naive_count
     forget_builds(manifest)
-    cold_sequential = timed(lambda: Export(manifest, jobs=1).run(root / "site"))
+    cold_sequential = timed(lambda: Export(manifest, jobs=1).run(root / "site-sequential"))
     forget_builds(manifest)
     cold = timed(lambda: Export(manifest).run(root / "site"))
     forget_builds(manifest)
