@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from markupsafe import Markup
 
@@ -22,8 +22,11 @@ from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.html_entry import SCRIPT_MARK, STYLE_MARK
 from mkdocs_hybrid.snapshot import Snapshot
 from mkdocs_hybrid.templates import environment
+from mkdocs_hybrid.vendor import VendorFile
 
 META_FORMAT = "mkdocs-hybrid/meta@1"
+SITE_ROOT = "../../../"
+"""From ``artifacts/{thread}/{version}/`` (and ``p/{thread}/{version}/``) back to the site root."""
 _SCRIPT_CLOSE = re.compile(r"</(script)", re.IGNORECASE)
 
 
@@ -36,9 +39,10 @@ class ArtifactFiles:
 
 
 def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, Any], *,
-                    gallery_listed: bool) -> ArtifactFiles:
+                    gallery_listed: bool, vendor: VendorFile | None = None) -> ArtifactFiles:
     """Render page.html, style.css and meta.json (``info`` adds build facts to meta.json)."""
-    page = _page_html(snapshot, bundle).encode("utf-8")
+    vendor_src = f"{SITE_ROOT}{vendor.name}" if vendor else None
+    page = _page_html(snapshot, bundle, vendor_src).encode("utf-8")
     files = {"page.html": page, "style.css": bundle.css}
     meta = {
         "format": META_FORMAT,
@@ -52,10 +56,21 @@ def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, Any],
         **info,
         "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
                   for name, data in sorted(files.items())},
+        "vendor": {"path": vendor.name, "sha256": hashlib.sha256(vendor.content).hexdigest(),
+                   "size": len(vendor.content), "modules": list(vendor.specifiers)} if vendor else None,
         "video": None,
     }
     files["meta.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return ArtifactFiles(files=files, share_page=_share_html(snapshot, gallery_listed).encode("utf-8"))
+
+
+def write_vendor_files(site_dir: Path, files: Iterable[VendorFile]) -> None:
+    """Write shared vendor scripts (content-addressed: an existing one is already right)."""
+    for vendor in files:
+        target = safe_join(site_dir, *vendor.name.split("/"))
+        if not target.is_file() or target.stat().st_size != len(vendor.content):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(vendor.content)
 
 
 def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles) -> None:
@@ -96,13 +111,15 @@ def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str) -> b
         return False
 
 
-def _page_html(snapshot: Snapshot, bundle: Bundle) -> str:
+def _page_html(snapshot: Snapshot, bundle: Bundle, vendor_src: str | None) -> str:
     js = _inline_script(bundle.js.decode("utf-8"))
     if bundle.html is None:
         return environment().get_template("page.html").render(
-            title=snapshot.title, has_css=bool(bundle.css), js=Markup(js))
+            title=snapshot.title, has_css=bool(bundle.css), js=Markup(js), vendor_src=vendor_src)
     style = '<link rel="stylesheet" href="style.css">' if bundle.css else ""
     script = f'<script type="module">{js}</script>' if js else ""
+    if vendor_src:  # a classic script runs before any module script: the shims find their modules
+        script = f'<script src="{vendor_src}"></script>' + script
     return bundle.html.template.replace(STYLE_MARK, style, 1).replace(SCRIPT_MARK, script, 1)
 
 
@@ -112,7 +129,7 @@ def _inline_script(js: str) -> str:
 
 
 def _share_html(snapshot: Snapshot, gallery_listed: bool) -> str:
-    base = "../../../"
+    base = SITE_ROOT
     return environment().get_template("share.html").render(
         title=snapshot.title,
         thread=snapshot.thread,

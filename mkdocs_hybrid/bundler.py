@@ -26,6 +26,7 @@ from mkdocs_hybrid.html_entry import HtmlEntry, split_html_entry
 from mkdocs_hybrid.manifest import BuildOptions
 from mkdocs_hybrid.snapshot import ID_PATTERN, Snapshot
 from mkdocs_hybrid.toolchain import Toolchain
+from mkdocs_hybrid.vendor import VendorFile
 
 ENTRY_NAME = ".hybrid-entry.js"
 DATAURL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico",
@@ -42,6 +43,12 @@ class BundleJob:
 
     snapshot: Snapshot
     deps: InstalledSet
+    vendor: VendorFile | None = None
+    """Shared vendor script its dependencies come from (bundled against shims, see ``vendor.py``)."""
+
+    @property
+    def node_path(self) -> Path | None:
+        return self.vendor.shims if self.vendor else self.deps.node_modules
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,7 @@ def _batches(jobs: Sequence[BundleJob], size: int) -> Iterator[list[BundleJob]]:
     """Jobs grouped by dependency set (one NODE_PATH per esbuild call), ``size`` at a time."""
     groups: dict[str, list[BundleJob]] = {}
     for job in jobs:
-        groups.setdefault(job.deps.key, []).append(job)
+        groups.setdefault(str(job.node_path), []).append(job)
     for group in groups.values():
         for start in range(0, len(group), size):
             yield group[start:start + size]
@@ -150,7 +157,7 @@ def _run_batch(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolc
         # An empty package.json stops esbuild looking at parent folders (a "type" there changes output).
         (root / "package.json").write_text("{}\n", encoding="utf-8")
         entries = [_write_snapshot(root, job.snapshot, page) for job, page in batch]
-        node_path = batch[0][0].deps.node_modules
+        node_path = batch[0][0].node_path
         env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(node_path) if node_path else ""}
         command = [str(toolchain.esbuild), *entries, *esbuild_flags(options), "--outdir=out", "--outbase=.",
                    "--metafile=meta.json", "--log-limit=0", "--log-level=error", "--color=false"]

@@ -40,6 +40,9 @@ class BuildOptions:
     """Largest total size of one snapshot's files (10 MiB)."""
     max_files: int = 500
     """Most files one snapshot may contain."""
+    vendor: bool = True
+    """Bundle npm dependencies once per pinned set into a shared ``vendor/<hash>.js`` (one React for all demos)
+    instead of into every page."""
     cache_dir: str = ".cache/mkdocs-hybrid"
     """Where bundles and npm installs are cached, relative to the manifest; safe to delete."""
     ledger: str = ".mkdocs-hybrid/ledger.sqlite"

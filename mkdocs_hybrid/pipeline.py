@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,13 +17,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from mkdocs_hybrid.artifacts import artifact_is_current, render_artifact, write_artifact
+from mkdocs_hybrid.artifacts import artifact_is_current, render_artifact, write_artifact, write_vendor_files
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet, set_key
 from mkdocs_hybrid.errors import HybridError, SnapshotError
 from mkdocs_hybrid.html_entry import split_html_entry
-from mkdocs_hybrid.ledger import open_build_ledger
+from mkdocs_hybrid.ledger import ledger_path, open_build_ledger
 from mkdocs_hybrid.manifest import Manifest
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.routes import write_routes
@@ -30,6 +31,7 @@ from mkdocs_hybrid.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.sources import Scan, scan_sources
 from mkdocs_hybrid.templates import template_digest
 from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
+from mkdocs_hybrid.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
 
 KEY_FORMAT = 1
 LOCK_FILE = "hybrid-lock.json"
@@ -93,19 +95,29 @@ class Export:
         resolver = DependencyResolver(cache, self.manifest.base_dir / LOCK_FILE, toolchain.npm)
         jobs = []
         installed: dict[str, InstalledSet] = {}
+        vendors = VendorBuilder(cache, toolchain, self.manifest.build)
         for snapshot in snapshots:
             try:
                 direct = resolver.resolve(snapshot.dependencies)
                 key = set_key(direct)
                 if key not in installed:
                     installed[key] = resolver.install(direct)
-                jobs.append(BundleJob(snapshot, installed[key]))
+                jobs.append(BundleJob(snapshot, installed[key], self._vendor(snapshot, installed[key], vendors)))
             except DependencyError as exc:
                 where = snapshot.origin if snapshot.origin.endswith(".json") else f"{snapshot.origin}/package.json"
                 self.report.failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
                                                         path=where))
+            except SnapshotError as exc:
+                self.report.failed.append(SnapshotError(exc.detail, thread=snapshot.thread, version=snapshot.version,
+                                                        path=snapshot.origin))
         resolver.save_lock()
         return jobs
+
+    def _vendor(self, snapshot: Snapshot, deps: InstalledSet, vendors: VendorBuilder) -> VendorFile | None:
+        if not self.manifest.build.vendor or not deps.direct:
+            return None
+        specifiers = imported_packages(snapshot, deps)
+        return vendors.vendor_for(specifiers, deps) if specifiers else None
 
     def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]) -> list[_Built]:
         store = BundleStore(self.manifest.cache_dir / "bundles")
@@ -123,7 +135,8 @@ class Export:
                 if not cached:
                     store.put(keys[snapshot.ref], outcome)
                 info = self._meta_info(job, keys[snapshot.ref], template, toolchain, snapshot.thread in listed)
-                artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed)
+                artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
+                                           vendor=job.vendor)
                 write_artifact(site_dir, snapshot, artifact)
                 (self.report.cached if cached else self.report.built).append(snapshot.ref)
                 built.append(_Built(snapshot, info["build_key"]))
@@ -150,7 +163,28 @@ class Export:
                 finish(job, exc)
         with self._executor(len(fresh)) as executor:
             bundle_jobs(fresh, toolchain, self.manifest.build, finish, executor=executor)
+        used = {job.vendor.name: job.vendor for job in jobs if job.vendor}
+        write_vendor_files(site_dir, used.values())
+        self._keep_vendor_files(site_dir, used)
         return built
+
+    def _keep_vendor_files(self, site_dir: Path, used: dict[str, VendorFile]) -> None:
+        """With a ledger, every vendor file ever published stays in the site: kept (published) pages may
+        still point at one this build no longer makes (after an esbuild or dependency upgrade)."""
+        path = ledger_path(self.manifest) if self.use_ledger else None
+        if path is None:
+            return
+        archive = path.parent / "vendor"
+        archive.mkdir(parents=True, exist_ok=True)
+        for name, vendor in used.items():
+            target = archive / Path(name).name
+            if not target.is_file():
+                target.write_bytes(vendor.content)
+        for kept in sorted(archive.glob("*.js")):
+            destination = site_dir / VENDOR_DIR / kept.name
+            if not destination.is_file():
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(kept, destination)
 
     @contextmanager
     def _executor(self, work: int) -> Iterator[Executor | None]:
@@ -195,6 +229,7 @@ def bundle_key(job: BundleJob, toolchain: Toolchain, manifest: Manifest) -> str:
         "entry": snapshot.entry,
         "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(snapshot.files.items())},
         "packages": dict(job.deps.packages) or dict(job.deps.direct),
+        "vendor": job.vendor.name if job.vendor else None,
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 

@@ -133,6 +133,7 @@ class RedirectRule:
 HEADER_RULES: tuple[HeaderRule, ...] = (
     HeaderRule("/artifacts/*", (), (("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff"))),
     HeaderRule("/p/:thread/:version/*", (), (("Cache-Control", IMMUTABLE),)),
+    HeaderRule("/vendor/*", (), (("Cache-Control", IMMUTABLE),)),
     HeaderRule("/p/:thread/latest", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
     HeaderRule("/p/:thread/latest/*", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
 )

@@ -1,0 +1,148 @@
+"""Shared, content-hashed vendor files: one copy of React for every React demo.
+
+For a snapshot with npm dependencies, the bare specifiers its code imports
+(``react``, ``react-dom/client``, the JSX runtime, ...) are bundled once per
+(dependency set, specifier set) into ``vendor/<hash>.js``, a classic script that
+puts the modules on ``globalThis.__hybridVendor``. The snapshot itself is then
+bundled against small shim packages that read from there, so each demo adds
+only its own code. A classic ``<script src>`` loads without CORS, so this works
+inside the sandboxed (opaque-origin) frames and on any static host.
+
+The vendor file depends only on the pinned versions, the specifiers and the
+esbuild flags, never on other snapshots, so it is stable and immutable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs_hybrid.dependencies import InstalledSet
+from mkdocs_hybrid.errors import SnapshotError
+from mkdocs_hybrid.manifest import BuildOptions
+from mkdocs_hybrid.snapshot import SCRIPT_EXTENSIONS, Snapshot
+from mkdocs_hybrid.toolchain import Toolchain
+
+GLOBAL = "__hybridVendor"
+VENDOR_DIR = "vendor"
+_SPECIFIER = re.compile(
+    r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\bexport\s*\*\s*from\s*)["']([^"'\s]+)["']""")
+_NON_CODE = re.compile(r"\.(css|scss|less|json|png|jpe?g|gif|svg|webp|avif|woff2?|ttf|otf|wasm|txt|md)$", re.I)
+
+
+@dataclass(frozen=True)
+class VendorFile:
+    """One built vendor script and the shim packages that point at it."""
+
+    name: str
+    """Site-relative path, ``vendor/<hash>.js``."""
+    content: bytes
+    shims: Path
+    """A ``node_modules`` folder of shims, for ``NODE_PATH``."""
+    specifiers: tuple[str, ...]
+
+
+def imported_packages(snapshot: Snapshot, dependencies: InstalledSet) -> tuple[str, ...]:
+    """The bare specifiers of declared dependencies that the snapshot's code imports (sorted)."""
+    names = set(dependencies.direct)
+    found = set()
+    for path, data in snapshot.files.items():
+        if not path.endswith(SCRIPT_EXTENSIONS) and not path.endswith(".html"):
+            continue
+        for specifier in _SPECIFIER.findall(data.decode("utf-8", errors="replace")):
+            if _package_name(specifier) in names and not _NON_CODE.search(specifier):
+                found.add(specifier)
+    if "react" in names:
+        found.add("react/jsx-runtime")  # the automatic JSX runtime imports it without a visible import
+    return tuple(sorted(found))
+
+
+def _package_name(specifier: str) -> str:
+    parts = specifier.split("/")
+    return "/".join(parts[:2]) if specifier.startswith("@") else parts[0]
+
+
+class VendorBuilder:
+    """Builds (and caches) vendor files and their shims under ``cache_dir/vendor``."""
+
+    def __init__(self, cache_dir: Path, toolchain: Toolchain, options: BuildOptions) -> None:
+        self.root = cache_dir / "vendor"
+        self.toolchain = toolchain
+        self.options = options
+        self._built: dict[str, VendorFile] = {}
+
+    def vendor_for(self, specifiers: tuple[str, ...], deps: InstalledSet) -> VendorFile:
+        from mkdocs_hybrid.bundler import esbuild_flags  # bundler imports this module
+
+        key = hashlib.sha256(json.dumps([self.toolchain.version, esbuild_flags(self.options), dict(deps.packages),
+                                         list(specifiers)]).encode()).hexdigest()[:24]
+        if key not in self._built:
+            self._built[key] = self._load(key, specifiers) or self._build(key, specifiers, deps)
+        return self._built[key]
+
+    def _load(self, key: str, specifiers: tuple[str, ...]) -> VendorFile | None:
+        folder = self.root / key
+        try:
+            name = (folder / "name").read_text(encoding="utf-8")
+            return VendorFile(name=name, content=(folder / "vendor.js").read_bytes(), shims=folder / "node_modules",
+                              specifiers=specifiers)
+        except OSError:
+            return None
+
+    def _build(self, key: str, specifiers: tuple[str, ...], deps: InstalledSet) -> VendorFile:
+        content = self._bundle(specifiers, deps)
+        name = f"{VENDOR_DIR}/{hashlib.sha256(content).hexdigest()[:20]}.js"
+        staging = Path(tempfile.mkdtemp(prefix=".vendor-", dir=self._ensure_root()))
+        try:
+            _write_shims(staging / "node_modules", specifiers)
+            (staging / "vendor.js").write_bytes(content)
+            (staging / "name").write_text(name, encoding="utf-8")
+            shutil.rmtree(self.root / key, ignore_errors=True)
+            staging.rename(self.root / key)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return VendorFile(name=name, content=content, shims=self.root / key / "node_modules", specifiers=specifiers)
+
+    def _ensure_root(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.root
+
+    def _bundle(self, specifiers: tuple[str, ...], deps: InstalledSet) -> bytes:
+        from mkdocs_hybrid.bundler import esbuild_flags
+
+        modules = ", ".join(f"{json.dumps(s)}: require({json.dumps(s)})" for s in specifiers)
+        entry = f"globalThis.{GLOBAL} = Object.assign(globalThis.{GLOBAL} || {{}}, {{{modules}}});\n"
+        flags = [f for f in esbuild_flags(self.options) if not f.startswith("--format")]
+        with tempfile.TemporaryDirectory(prefix="mkdocs-hybrid-vendor-") as scratch:
+            (Path(scratch) / "package.json").write_text("{}\n", encoding="utf-8")
+            (Path(scratch) / "entry.js").write_text(entry, encoding="utf-8")
+            env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(deps.node_modules or "")}
+            run = subprocess.run([str(self.toolchain.esbuild), "entry.js", *flags, "--format=iife",
+                                  "--log-level=error", "--color=false", "--outfile=vendor.js"],
+                                 cwd=scratch, env=env, capture_output=True, timeout=600)
+            if run.returncode != 0:
+                message = run.stderr.decode("utf-8", errors="replace").strip().splitlines()
+                raise SnapshotError(f"could not bundle the shared vendor file for {', '.join(specifiers)}: "
+                                    f"{message[0] if message else 'esbuild failed'}")
+            return (Path(scratch) / "vendor.js").read_bytes()
+
+
+def _write_shims(node_modules: Path, specifiers: tuple[str, ...]) -> None:
+    """One tiny CommonJS module per specifier, returning the vendored module at run time."""
+    for specifier in specifiers:
+        package = _package_name(specifier)
+        subpath = specifier[len(package):].lstrip("/")
+        folder = node_modules / package
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "package.json").write_text(json.dumps({"name": package, "main": "index.js"}) + "\n",
+                                             encoding="utf-8")
+        target = folder / (subpath if subpath.endswith((".js", ".cjs", ".mjs")) else f"{subpath or 'index'}.js")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f"module.exports = globalThis.{GLOBAL}[{json.dumps(specifier)}];\n", encoding="utf-8")

@@ -1,0 +1,85 @@
+"""Shared vendor files: one copy of each pinned dependency set for all the demos that use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mkdocs_hybrid.pipeline import Export
+from tests.factory import manifest_for, write_tree
+
+REACT = '{"dependencies": {"react": "18.3.1", "react-dom": "18.3.1"}}'
+
+
+def react_demo(n: int) -> dict[str, str]:
+    app = (f"import {{ useState }} from 'react'\nimport {{ createRoot }} from 'react-dom/client'\n"
+           f"function App() {{ const [count, setCount] = useState({n})\n"
+           f"  return <button onClick={{() => setCount(count + 1)}}>Demo {n}: {{count}}</button> }}\n"
+           f"createRoot(document.getElementById('root')).render(<App />)\n")
+    return {f"demos/r{n}/v1/src/index.jsx": app, f"demos/r{n}/v1/package.json": REACT}
+
+
+def site_bytes(site: Path) -> int:
+    return sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def react_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("vendor")
+    files: dict[str, str] = {}
+    for n in range(3):
+        files.update(react_demo(n))
+    write_tree(root, files)
+    return root
+
+
+def test_react_demos_share_one_vendor_file(react_project: Path) -> None:
+    export = Export(manifest_for(react_project))
+    export.run(react_project / "site")
+    assert export.report.failed == []
+    vendors = sorted((react_project / "site/vendor").iterdir())
+    assert len(vendors) == 1 and vendors[0].stat().st_size > 100_000, "React is in the vendor file, once"
+    for n in range(3):
+        page = (react_project / f"site/artifacts/r{n}/v1/page.html").read_text()
+        assert f'<script src="../../../vendor/{vendors[0].name}"></script>' in page
+        assert len(page.encode()) < 10_000, "the page holds only the demo's own code"
+        meta = json.loads((react_project / f"site/artifacts/r{n}/v1/meta.json").read_text())
+        assert meta["vendor"]["path"] == f"vendor/{vendors[0].name}"
+        assert meta["vendor"]["modules"] == ["react", "react-dom/client", "react/jsx-runtime"]
+    assert "Cache-Control: public, max-age=31536000, immutable" in \
+        (react_project / "site/_headers").read_text().split("/vendor/*", 1)[1].split("\n\n")[0]
+
+
+def test_each_extra_react_demo_adds_less_than_10_kb(react_project: Path, tmp_path: Path) -> None:
+    manifest = manifest_for(react_project)
+    Export(manifest).run(tmp_path / "three")
+    write_tree(react_project, react_demo(3))
+    Export(manifest).run(tmp_path / "four")
+    added = site_bytes(tmp_path / "four") - site_bytes(tmp_path / "three")
+    assert 0 < added <= 10_000, added
+
+
+def test_vendor_can_be_turned_off(react_project: Path, tmp_path: Path) -> None:
+    export = Export(manifest_for(react_project, vendor=False, ledger=False))
+    export.run(tmp_path / "site")
+    assert not (tmp_path / "site/vendor").exists()
+    assert len((tmp_path / "site/artifacts/r0/v1/page.html").read_bytes()) > 100_000, "React inlined"
+
+
+def test_published_pages_keep_their_vendor_file_after_it_changes(react_project: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    manifest = manifest_for(react_project)
+    Export(manifest).run(tmp_path / "first")
+    [old] = [p.name for p in (tmp_path / "first/vendor").iterdir()]
+    # A new esbuild or dependency upgrade would change the vendor file; pretend the flags changed.
+    from mkdocs_hybrid import bundler
+
+    original = bundler.esbuild_flags
+    monkeypatch.setattr(bundler, "esbuild_flags", lambda options: [*original(options), "--keep-names"])
+    Export(manifest).run(tmp_path / "second")
+    names = {p.name for p in (tmp_path / "second/vendor").iterdir()}
+    assert old in names and len(names) == 2, "the published pages (kept by the ledger) still load their vendor file"
+    page = (tmp_path / "second/artifacts/r0/v1/page.html").read_text()
+    assert f"vendor/{old}" in page, "published bytes are kept"
