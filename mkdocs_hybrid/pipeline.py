@@ -15,12 +15,12 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from mkdocs_hybrid.artifacts import artifact_is_current, render_artifact, write_artifact, write_vendor_files
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet, set_key
+from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet
 from mkdocs_hybrid.errors import HybridError, SnapshotError
 from mkdocs_hybrid.html_entry import split_html_entry
 from mkdocs_hybrid.ledger import ledger_path, open_build_ledger
@@ -94,15 +94,12 @@ class Export:
         cache = self.manifest.cache_dir
         resolver = DependencyResolver(cache, self.manifest.base_dir / LOCK_FILE, toolchain.npm)
         jobs = []
-        installed: dict[str, InstalledSet] = {}
+        installed: dict[str, InstalledSet | DependencyError] = {}
         vendors = VendorBuilder(cache, toolchain, self.manifest.build)
         for snapshot in snapshots:
             try:
-                direct = resolver.resolve(snapshot.dependencies)
-                key = set_key(direct)
-                if key not in installed:
-                    installed[key] = resolver.install(direct)
-                jobs.append(BundleJob(snapshot, installed[key], self._vendor(snapshot, installed[key], vendors)))
+                deps = self._install(resolver, snapshot.dependencies, installed)
+                jobs.append(BundleJob(snapshot, deps, self._vendor(snapshot, deps, vendors)))
             except DependencyError as exc:
                 where = snapshot.origin if snapshot.origin.endswith(".json") else f"{snapshot.origin}/package.json"
                 self.report.failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
@@ -112,6 +109,21 @@ class Export:
                                                         path=snapshot.origin))
         resolver.save_lock()
         return jobs
+
+    @staticmethod
+    def _install(resolver: DependencyResolver, specs: Mapping[str, str],
+                 installed: dict[str, InstalledSet | DependencyError]) -> InstalledSet:
+        """Resolve and install a dependency set once per build, failures included (npm is slow to say no)."""
+        key = json.dumps(dict(specs), sort_keys=True)
+        if key not in installed:
+            try:
+                installed[key] = resolver.install(resolver.resolve(specs))
+            except DependencyError as exc:
+                installed[key] = exc
+        outcome = installed[key]
+        if isinstance(outcome, DependencyError):
+            raise outcome
+        return outcome
 
     def _vendor(self, snapshot: Snapshot, deps: InstalledSet, vendors: VendorBuilder) -> VendorFile | None:
         if not self.manifest.build.vendor or not deps.direct:
@@ -125,32 +137,34 @@ class Export:
         total, done = len(jobs), 0
         template = template_digest()
 
-        def finish(job: BundleJob, outcome: Bundle | SnapshotError, cached: bool = False) -> None:
+        def record(job: BundleJob, build_key: str | None, cached: bool = False) -> None:
             nonlocal done
             done += 1
+            if build_key is not None:
+                (self.report.cached if cached else self.report.built).append(job.snapshot.ref)
+                built.append(_Built(job.snapshot, build_key))
+            self.progress(done, total)
+
+        def finish(job: BundleJob, outcome: Bundle | SnapshotError, cached: bool = False) -> None:
             snapshot = job.snapshot
             if isinstance(outcome, SnapshotError):
                 self.report.failed.append(outcome)
-            else:
-                if not cached:
-                    store.put(keys[snapshot.ref], outcome)
-                info = self._meta_info(job, keys[snapshot.ref], template, toolchain, snapshot.thread in listed)
-                artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
-                                           vendor=job.vendor)
-                write_artifact(site_dir, snapshot, artifact)
-                (self.report.cached if cached else self.report.built).append(snapshot.ref)
-                built.append(_Built(snapshot, info["build_key"]))
-            self.progress(done, total)
+                return record(job, None)
+            if not cached:
+                store.put(keys[snapshot.ref], outcome)
+            info = infos[snapshot.ref]
+            artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
+                                       vendor=job.vendor)
+            write_artifact(site_dir, snapshot, artifact)
+            record(job, info["build_key"], cached)
 
         keys = {job.snapshot.ref: bundle_key(job, toolchain, self.manifest) for job in jobs}
+        infos = {job.snapshot.ref: self._meta_info(job, keys[job.snapshot.ref], template, toolchain,
+                                                   job.snapshot.thread in listed) for job in jobs}
         fresh = []
         for job in jobs:
-            info = self._meta_info(job, keys[job.snapshot.ref], template, toolchain, job.snapshot.thread in listed)
-            if artifact_is_current(site_dir, job.snapshot, info["build_key"]):
-                done += 1
-                self.report.cached.append(job.snapshot.ref)
-                built.append(_Built(job.snapshot, info["build_key"]))
-                self.progress(done, total)
+            if artifact_is_current(site_dir, job.snapshot, infos[job.snapshot.ref]["build_key"]):
+                record(job, infos[job.snapshot.ref]["build_key"], cached=True)  # already in the site: no writes
                 continue
             hit = store.get(keys[job.snapshot.ref])
             if hit is None:
