@@ -52,14 +52,6 @@ class ThreadEntry:
         dates = [v.created for v in self.versions if v.created]
         return min(dates) if dates else None
 
-    @property
-    def all_tags(self) -> tuple[str, ...]:
-        """Thread tags, then tags of its versions, without duplicates."""
-        seen: dict[str, None] = dict.fromkeys(self.tags)
-        for version in self.versions:
-            seen.update(dict.fromkeys(version.tags))
-        return tuple(seen)
-
 
 @dataclass(frozen=True)
 class Catalog:

@@ -238,14 +238,19 @@ def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
 def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | None, branch: str | None,
                 dry_run: bool, as_json: bool, create_project: bool, commit_hash: str | None,
                 commit_message: str | None, commit_dirty: bool | None) -> None:
-    from mkdocs_hybrid.deploy import Credentials, deploy_site
+    from mkdocs_hybrid.deploy import Credentials, DeployError, deploy_site
 
     settings = manifest.deploy if manifest else None
     project = project or (settings.pages_project if settings else None)
     if not project:
         raise HybridError("no Pages project: pass --project NAME or set deploy.pages_project in hybrid.yml")
     branch = branch or (settings.branch if settings else "main")
-    credentials = None if dry_run and not _has_credentials() else Credentials.from_env()
+    try:
+        credentials: Credentials | None = Credentials.from_env()
+    except DeployError:
+        if not dry_run:
+            raise
+        credentials = None  # a dry run without credentials still lists what would be uploaded
     media = _media_store(settings) if settings and settings.r2_bucket else None
     git = _git_facts()
     with _progress() as progress:
@@ -271,12 +276,6 @@ def _media_store(settings: DeployOptions) -> Any:
     assert settings.r2_bucket
     return MediaStore(R2Config.from_env(settings.r2_bucket, settings.r2_public_url,
                                         endpoint_url=settings.r2_endpoint_url))
-
-
-def _has_credentials() -> bool:
-    import os
-
-    return bool(os.environ.get("CLOUDFLARE_API_TOKEN") and os.environ.get("CLOUDFLARE_ACCOUNT_ID"))
 
 
 def _git_facts() -> dict[str, Any]:

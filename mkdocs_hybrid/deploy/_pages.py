@@ -31,12 +31,12 @@ from mkdocs_hybrid.deploy._api import (
     UploadToken,
 )
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
-from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, SiteFile, collect_site_files
+from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
+from mkdocs_hybrid.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 
 MAX_COMMIT_MESSAGE_BYTES = 384
 MEDIA_EXTENSIONS = (".mp4", ".webm", ".mov", ".m4v")
 """Served from R2 when a media store is configured: Pages answers range requests with 200, not 206."""
-MAX_STATIC_REDIRECTS = 2_000
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -294,8 +294,7 @@ def _check_file_count(files: Sequence[SiteFile], limit: int) -> None:
 
 
 def _routing_parts(site_dir: Path) -> dict[str, bytes]:
-    return {name: (site_dir / name).read_bytes()
-            for name in ("_headers", "_redirects", "_routes.json", "_worker.js") if (site_dir / name).is_file()}
+    return {name: (site_dir / name).read_bytes() for name in ROUTING_FILES if (site_dir / name).is_file()}
 
 
 def _deployment_parts(routing: dict[str, bytes], media_redirects: list[str]) -> dict[str, bytes]:
@@ -313,15 +312,11 @@ def _deployment_parts(routing: dict[str, bytes], media_redirects: list[str]) -> 
 
 
 def _check_static_redirects(text: str) -> None:
-    rules = [line.split()[0] for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    static = 0
-    for source in rules:
-        if "*" in source or ":" in source:
-            break
-        static += 1
-    if static > MAX_STATIC_REDIRECTS:
+    sources = [line.split()[0] for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    static, _ = count_redirect_rules(sources)
+    if static > MAX_STATIC_REDIRECT_RULES:
         raise DeployError(f"_redirects would have {static} static rules with the media redirects, over Pages' "
-                          f"{MAX_STATIC_REDIRECTS}: reference media by their R2 URL instead")
+                          f"{MAX_STATIC_REDIRECT_RULES}: reference media by their R2 URL instead")
 
 
 def _worker_bundle(worker_js: bytes) -> bytes:
