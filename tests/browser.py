@@ -7,7 +7,6 @@ test module owns the Playwright objects so that one browser serves the module.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import yaml
+
+from tests.factory import free_port
 
 CHROMIUM = Path("/usr/lib/chromium/chromium-headless-shell")
 """Debian's headless shell; not the ``/usr/bin/chromium`` wrapper, which injects its own flags."""
@@ -137,12 +138,6 @@ def source_text(project_dir: Path, thread: str) -> str:
 
 
 # ---- servers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

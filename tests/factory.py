@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Mapping
 
@@ -11,6 +15,33 @@ import yaml
 from mkdocs_hybrid.manifest import Manifest, parse_manifest
 
 REPO = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()"]
+"""The ``mkdocs-hybrid`` command of this checkout, whatever copy pip installed."""
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for :data:`CLI`: this checkout first on the path, no Cloudflare credentials unless given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
+    return {**env, "PYTHONPATH": str(REPO), **extra}
+
+
+def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``mkdocs-hybrid ARGS`` as a user would, capturing its output."""
+    return subprocess.run([*CLI, *args], cwd=cwd, env=dict(env or cli_env()), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``: relative path -> bytes (to compare whole sites)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def free_port() -> int:
+    """A port the OS just reported free on 127.0.0.1 (a small race with other processes is accepted)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:

@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,13 +15,19 @@ import pytest
 
 from mkdocs_hybrid.deploy import Credentials, DeployError, RetryPolicy, collect_site_files, deploy_site
 from tests.cloudflare_api import FakeCloudflare
-from tests.factory import REPO, write_tree
+from tests.factory import CLI, cli_env, run_cli, write_tree
 
 FAST = RetryPolicy(base_delay=0.01, gateway_delay=0.01)
 
 
 def creds(fake: FakeCloudflare) -> Credentials:
     return Credentials(api_token=fake.token, account_id=fake.account_id, api_base=fake.base_url)
+
+
+def fake_env(fake: FakeCloudflare) -> dict[str, str]:
+    """What the CLI needs to deploy to the local API."""
+    return cli_env(CLOUDFLARE_API_TOKEN=fake.token, CLOUDFLARE_ACCOUNT_ID=fake.account_id,
+                   CLOUDFLARE_API_BASE_URL=fake.base_url)
 
 
 def deploy(fake: FakeCloudflare, site: Path, **options: object):
@@ -168,12 +173,10 @@ def test_dry_run_changes_nothing(site: Path) -> None:
 def test_a_killed_deploy_resumes_with_what_is_still_missing(site: Path, tmp_path: Path) -> None:
     with FakeCloudflare() as fake:
         fake.fail("assets/upload", delay=120, times=2)  # two of three buckets hang; the third completes
-        env = {**os.environ, "CLOUDFLARE_API_TOKEN": fake.token, "CLOUDFLARE_ACCOUNT_ID": fake.account_id,
-               "CLOUDFLARE_API_BASE_URL": fake.base_url, "PYTHONPATH": str(REPO)}
         process = subprocess.Popen(
-            [sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()", "deploy", str(site),
+            [*CLI, "deploy", str(site),
              "--project", "demos", "--branch", "main", "--commit-hash", "b" * 40],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            cwd=tmp_path, env=fake_env(fake), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         deadline = time.monotonic() + 60
         while not fake.assets and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -228,13 +231,9 @@ def test_worker_mode_sends_the_worker_bundle_and_routes(tmp_path: Path) -> None:
 
 def test_cli_prints_a_summary_and_json(site: Path, tmp_path: Path) -> None:
     with FakeCloudflare() as fake:
-        env = {**os.environ, "CLOUDFLARE_API_TOKEN": fake.token, "CLOUDFLARE_ACCOUNT_ID": fake.account_id,
-               "CLOUDFLARE_API_BASE_URL": fake.base_url, "PYTHONPATH": str(REPO)}
-        command = [sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()", "deploy", str(site),
-                   "--project", "demos", "--branch", "main"]
-        first = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-        second = subprocess.run([*command, "--json"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                                timeout=120)
+        command = ["deploy", str(site), "--project", "demos", "--branch", "main"]
+        first = run_cli(*command, cwd=tmp_path, env=fake_env(fake))
+        second = run_cli(*command, "--json", cwd=tmp_path, env=fake_env(fake))
         live = fake.live()
     files = len(collect_site_files(site))
     assert first.returncode == 0, first.stderr

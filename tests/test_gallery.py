@@ -15,6 +15,7 @@ import pytest
 from mkdocs_hybrid import gallery, templates
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static
+from tests.factory import read_tree
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -358,9 +359,6 @@ def test_asset_files() -> None:
     assert b".hybrid-gallery" in assets["gallery/assets/gallery.css"]
     assert b"data-hg-query" in assets["gallery/assets/gallery.js"]
 
-
-def read_tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_write_standalone(tmp_path: Path, catalog: Catalog) -> None:

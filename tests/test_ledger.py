@@ -19,7 +19,7 @@ from mkdocs_hybrid.cli import main
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.ledger import suggest_version
 from mkdocs_hybrid.pipeline import Export
-from tests.factory import REPO, manifest_for, write_tree
+from tests.factory import REPO, manifest_for, read_tree, write_tree
 
 EPOCH = "1767225600"
 ARTIFACT = ("page.html", "style.css", "meta.json")
@@ -41,9 +41,6 @@ def project(root: Path, **files: dict[str, str]) -> Path:
 def artifact(site: Path, ref: str) -> dict[str, bytes]:
     return {name: (site / "artifacts" / ref / name).read_bytes() for name in ARTIFACT}
 
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def build(root: Path, site: Path, **options: object) -> Export:
@@ -154,7 +151,7 @@ def test_a_published_version_whose_snapshot_disappeared_stays_in_the_site(tmp_pa
     site = tmp_path / "site"
     build(root, site)
     published = {ref: artifact(site, ref) for ref in ("t/v1", "gone/v1")}
-    first_tree = tree(site)
+    first_tree = read_tree(site)
     shutil.rmtree(root / "demos/t/v1")
     shutil.rmtree(root / "demos/gone")
     shutil.rmtree(site)
@@ -162,7 +159,7 @@ def test_a_published_version_whose_snapshot_disappeared_stays_in_the_site(tmp_pa
     assert later.report.ok and sorted(later.report.kept) == ["gone/v1", "t/v1"]
     assert {ref: artifact(site, ref) for ref in published} == published
     assert versions(later) == {"gone": ["v1"], "t": ["v2", "v1"]}
-    assert tree(site) == first_tree  # share pages and routes too
+    assert read_tree(site) == first_tree  # share pages and routes too
 
 
 def test_pin_moves_latest_and_history_shows_it(tmp_path: Path) -> None:
@@ -258,7 +255,7 @@ def test_builds_with_source_date_epoch_are_byte_identical_with_ledger_served_ver
         shutil.rmtree(root / "demos/gone")
         later = build(root, tmp_path / f"{name}-site")
         assert sorted(later.report.kept) == ["gone/v1", "t/v1", "t/v2"]
-        results.append((tree(tmp_path / f"{name}-site"), tree(root / ".mkdocs-hybrid" / "blobs"),
+        results.append((read_tree(tmp_path / f"{name}-site"), read_tree(root / ".mkdocs-hybrid" / "blobs"),
                         rows(root, "SELECT * FROM versions ORDER BY 1, 2"),
                         rows(root, "SELECT thread, version, changed_at, reason FROM latest_history ORDER BY id")))
     assert results[0] == results[1]

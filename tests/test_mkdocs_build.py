@@ -32,6 +32,7 @@ from conftest import (
     write_yaml,
 )
 from mkdocs_hybrid.plugin import HybridPlugin
+from tests.factory import read_tree
 
 ARTIFACT_FILES = ("page.html", "style.css", "meta.json")
 HASHED_FILES = ("page.html", "style.css")
@@ -123,9 +124,6 @@ def listed_threads(project: Path) -> list[SampleThread]:
 
 # --- reading the built site --------------------------------------------------------------------
 
-
-def read_tree(root: Path) -> dict[str, bytes]:
-    return {path.relative_to(root).as_posix(): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
 
 
 def tree_differences(left: dict[str, bytes], right: dict[str, bytes]) -> list[str]:

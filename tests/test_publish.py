@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.factory import REPO
+from tests.factory import run_cli
 
 
-def publish(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDFLARE_")}
-    clean_env["PYTHONPATH"] = str(REPO)
-    return subprocess.run([sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()", "publish",
-                           "--config-file", str(project / "mkdocs.yml"), *args],
-                          cwd=project, env={**clean_env, **(env or {})}, capture_output=True, text=True, timeout=300)
+def publish(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("publish", "--config-file", str(project / "mkdocs.yml"), *args, cwd=project)
 
 
 def break_one_snapshot(project: Path) -> str:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import filecmp
-import os
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import pytest
 
 from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.pipeline import Export, Shard
-from tests.factory import REPO, manifest_for, write_tree
+from tests.factory import manifest_for, read_tree, run_cli, write_tree
 
 
 def demo_project(root: Path, threads: int = 12) -> Path:
@@ -28,14 +25,6 @@ def demo_project(root: Path, threads: int = 12) -> Path:
     return root
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()", *args], cwd=cwd,
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300)
-
 
 def test_parallel_batches_give_the_same_site_as_sequential(tmp_path: Path) -> None:
     project = demo_project(tmp_path / "project")
@@ -46,7 +35,7 @@ def test_parallel_batches_give_the_same_site_as_sequential(tmp_path: Path) -> No
     parallel = Export(manifest, jobs=4)
     parallel.run(tmp_path / "four")
     assert len(parallel.report.built) == 24 and [e.ref for e in parallel.report.failed] == ["t03/v3"]
-    assert tree(tmp_path / "one") == tree(tmp_path / "four")
+    assert read_tree(tmp_path / "one") == read_tree(tmp_path / "four")
 
 
 def test_process_pool_executor_builds_the_same_bytes(tmp_path: Path) -> None:
@@ -59,33 +48,33 @@ def test_process_pool_executor_builds_the_same_bytes(tmp_path: Path) -> None:
     assert str(remote.report.failed[0]) == 't03/v3: index.js:1:7: Expected identifier but found "="'
     local = Export(manifest, jobs=1)
     local.run(tmp_path / "local")
-    assert tree(tmp_path / "pool") == tree(tmp_path / "local")
+    assert read_tree(tmp_path / "pool") == read_tree(tmp_path / "local")
 
 
 def test_two_shards_merged_equal_one_full_build(tmp_path: Path) -> None:
     project = demo_project(tmp_path / "project")
     manifest_for(project)
-    assert cli("build", "-d", str(tmp_path / "full"), cwd=project).returncode == 0
+    assert run_cli("build", "-d", str(tmp_path / "full"), cwd=project).returncode == 0
     for index in (1, 2):
-        result = cli("build", "-d", str(tmp_path / f"shard{index}"), "--shard", f"{index}/2", cwd=project)
+        result = run_cli("build", "-d", str(tmp_path / f"shard{index}"), "--shard", f"{index}/2", cwd=project)
         assert result.returncode == 0, result.stderr
     shard_threads = [{p.name for p in (tmp_path / f"shard{i}/artifacts").iterdir()} for i in (1, 2)]
     assert shard_threads[0] and shard_threads[1] and not shard_threads[0] & shard_threads[1]
-    merged = cli("merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "-d", str(tmp_path / "merged"),
+    merged = run_cli("merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "-d", str(tmp_path / "merged"),
                  cwd=project)
     assert merged.returncode == 0, merged.stderr
     comparison = filecmp.dircmp(tmp_path / "full", tmp_path / "merged")
-    assert tree(tmp_path / "full") == tree(tmp_path / "merged"), comparison.diff_files
+    assert read_tree(tmp_path / "full") == read_tree(tmp_path / "merged"), comparison.diff_files
 
 
 def test_merge_refuses_overlapping_or_unsharded_inputs(tmp_path: Path) -> None:
     project = demo_project(tmp_path / "project", threads=2)
     manifest_for(project)
-    cli("build", "-d", str(tmp_path / "a"), "--shard", "1/1", cwd=project)
-    overlapping = cli("merge", str(tmp_path / "a"), str(tmp_path / "a"), "-d", str(tmp_path / "m"), cwd=project)
+    run_cli("build", "-d", str(tmp_path / "a"), "--shard", "1/1", cwd=project)
+    overlapping = run_cli("merge", str(tmp_path / "a"), str(tmp_path / "a"), "-d", str(tmp_path / "m"), cwd=project)
     assert overlapping.returncode == 2 and "is in two shards" in overlapping.stderr
-    cli("build", "-d", str(tmp_path / "plain"), cwd=project)
-    plain = cli("merge", str(tmp_path / "plain"), "-d", str(tmp_path / "m2"), cwd=project)
+    run_cli("build", "-d", str(tmp_path / "plain"), cwd=project)
+    plain = run_cli("merge", str(tmp_path / "plain"), "-d", str(tmp_path / "m2"), cwd=project)
     assert plain.returncode == 2 and "build it with `mkdocs-hybrid build --shard I/N`" in plain.stderr
 
 
@@ -101,8 +90,8 @@ def test_dask_local_cluster_builds_the_samples(tmp_path: Path) -> None:
     manifest_for(project, batch_size=2)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   scheduler_port=0) as cluster:
-        result = cli("build", "-d", str(tmp_path / "dask"), "--executor", cluster.scheduler_address, cwd=project)
+        result = run_cli("build", "-d", str(tmp_path / "dask"), "--executor", cluster.scheduler_address, cwd=project)
     assert result.returncode == 0, result.stderr
     assert "8 built" in result.stdout and "1 failed" in result.stdout
-    assert cli("build", "-d", str(tmp_path / "local"), "--jobs", "1", cwd=project).returncode == 0
-    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+    assert run_cli("build", "-d", str(tmp_path / "local"), "--jobs", "1", cwd=project).returncode == 0
+    assert read_tree(tmp_path / "dask") == read_tree(tmp_path / "local")

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from conftest import read_yaml, write_yaml
-from tests.browser import free_port
+from tests.factory import free_port
 
 START_TIMEOUT = 60.0
 REBUILD_TIMEOUT = 60.0

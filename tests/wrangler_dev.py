@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.factory import free_port
 
 import httpx
 
@@ -50,12 +51,12 @@ def serve_with_wrangler(site_dir: Path, *, timeout: float = START_TIMEOUT_SECOND
         raise WranglerStartError(f"{site_dir} is not a directory")
     with tempfile.TemporaryDirectory(prefix="wrangler-pages-dev-") as scratch:
         scratch_dir = Path(scratch)
-        port = _free_port()
+        port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         log_path = scratch_dir / "wrangler.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                _command(site_dir, port, _free_port(), scratch_dir / "state"),
+                _command(site_dir, port, free_port(), scratch_dir / "state"),
                 cwd=scratch_dir,  # wrangler writes .wrangler/tmp into its working directory
                 env=_environment(scratch_dir / "home"),
                 stdin=subprocess.DEVNULL,
@@ -97,13 +98,6 @@ def _environment(home: Path) -> dict[str, str]:
         CI="true",
     )
     return env
-
-
-def _free_port() -> int:
-    """A port the OS just reported free (a small race with other processes is accepted)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], base_url: str, log_path: Path, timeout: float) -> None:
