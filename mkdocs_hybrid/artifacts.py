@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,14 +100,17 @@ def safe_join(root: Path, *parts: str) -> Path:
 def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str) -> bool:
     """Whether ``site_dir`` already holds this artifact for ``build_key``, with every file at its size.
 
-    Lets a rebuild into an existing folder skip rendering and rewriting unchanged versions.
+    Lets a rebuild into an existing folder skip rendering and rewriting unchanged versions. Called once
+    per version on every rebuild, so it works on plain strings (pathlib cost more than the check).
     """
-    folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    artifact = str(safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version))
     try:
-        meta = json.loads((folder / "meta.json").read_bytes())
+        with open(os.path.join(artifact, "meta.json"), "rb") as handle:
+            meta = json.loads(handle.read())
         files = meta["files"] if meta.get("build_key") == build_key else None
-        return bool(files) and all((folder / name).stat().st_size == info["size"] for name, info in files.items()) \
-            and safe_join(site_dir, "p", snapshot.thread, snapshot.version, "index.html").is_file()
+        return bool(files) and all(os.stat(os.path.join(artifact, name)).st_size == info["size"]
+                                   for name, info in files.items()) \
+            and os.path.isfile(os.path.join(site_dir, "p", snapshot.thread, snapshot.version, "index.html"))
     except (OSError, ValueError, KeyError, TypeError):
         return False
 

@@ -15,8 +15,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import Executor, as_completed
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -33,6 +33,7 @@ DATAURL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg",
                       ".woff", ".woff2", ".ttf", ".otf", ".mp3", ".wav", ".ogg")
 TEXT_EXTENSIONS = (".txt", ".md", ".glsl", ".frag", ".vert", ".csv")
 ESBUILD_TIMEOUT = 600
+MAX_BATCHES_IN_FLIGHT = 32
 _ERROR_HEAD = re.compile(r"^✘ \[ERROR\] (?P<message>.*)$")
 _LOCATION = re.compile(r"^\s+(?P<file>[^\s].*?):(?P<line>\d+):(?P<column>\d+):\s*$")
 
@@ -81,18 +82,33 @@ def bundle_jobs(jobs: Sequence[BundleJob], toolchain: Toolchain, options: BuildO
     """Bundle every job, calling ``on_done`` once per job (in this thread) with its bundle or its error.
 
     Batches are independent, so with an ``executor`` (threads, processes, or dask's) they run in
-    parallel; ``on_done`` still runs here, so the caller stays the only writer.
+    parallel; ``on_done`` still runs here, so the caller stays the only writer. At most
+    ``MAX_BATCHES_IN_FLIGHT`` batches are submitted ahead: a batch sent to another process carries its
+    snapshots' contents, and memory must not grow with the number of snapshots.
     """
-    batches = list(_batches(jobs, options.batch_size))
+    batches = _batches(jobs, options.batch_size)
     if executor is None:
         for batch in batches:
             for job, outcome in bundle_batch(batch, toolchain, options):
                 on_done(job, outcome)
         return
-    futures = [executor.submit(bundle_batch, batch, toolchain, options) for batch in batches]
-    for future in as_completed(futures):
-        for job, outcome in future.result():
-            on_done(job, outcome)
+    # Outcomes from other processes are copies: hand back the caller's own job objects.
+    callers = {job.snapshot.ref: job for job in jobs}
+
+    def deliver(futures: set[Future[list[Outcome]]]) -> None:
+        for future in futures:
+            for job, outcome in future.result():
+                on_done(callers[job.snapshot.ref], outcome)
+
+    running: set[Future[list[Outcome]]] = set()
+    for batch in batches:
+        if len(running) >= MAX_BATCHES_IN_FLIGHT:
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            deliver(finished)
+        running.add(executor.submit(bundle_batch, batch, toolchain, options))
+    while running:
+        finished, running = wait(running, return_when=FIRST_COMPLETED)
+        deliver(finished)
 
 
 def _batches(jobs: Sequence[BundleJob], size: int) -> Iterator[list[BundleJob]]:
@@ -109,12 +125,19 @@ def bundle_batch(jobs: list[BundleJob], toolchain: Toolchain, options: BuildOpti
     """Bundle one batch, isolating failures; a plain function so any executor can run it."""
     outcomes: list[Outcome] = []
     ready = []
-    for job in jobs:  # HTML entries first: a page that loads from another site fails here, alone
+    originals: dict[str, BundleJob] = {}
+    for job in jobs:  # read each snapshot once; an HTML page that loads from another site fails here, alone
+        snapshot = job.snapshot
         try:
-            ready.append((job, split_html_entry(job.snapshot) if job.snapshot.is_html else None))
+            loaded = replace(job, snapshot=replace(snapshot, files=snapshot.files.loaded()))
+            ready.append((loaded, split_html_entry(loaded.snapshot) if snapshot.is_html else None))
+            originals[snapshot.ref] = job
         except SnapshotError as exc:
-            outcomes.append((job, exc))
-    _bundle_isolating(ready, toolchain, options, lambda job, outcome: outcomes.append((job, outcome)))
+            outcomes.append((job, SnapshotError(exc.detail, thread=snapshot.thread, version=snapshot.version,
+                                                path=exc.path)))
+    # Outcomes carry the caller's job (contents not held), so memory stays one batch deep.
+    _bundle_isolating(ready, toolchain, options,
+                      lambda job, outcome: outcomes.append((originals[job.snapshot.ref], outcome)))
     return outcomes
 
 

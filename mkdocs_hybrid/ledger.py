@@ -88,7 +88,7 @@ def snapshot_key(snapshot: Snapshot) -> str:
     inputs = {
         "format": SNAPSHOT_KEY_FORMAT,
         "entry": snapshot.entry,
-        "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(snapshot.files.items())},
+        "files": dict(sorted(snapshot.digests.items())),
         "dependencies": dict(sorted(snapshot.dependencies.items())),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
@@ -111,9 +111,14 @@ class Published:
     published_at: str
     snapshot_key: str
     build_key: str
-    entry: VersionEntry
+    entry_json: str
+    """The catalog entry as published (parsed only for versions the ledger serves: see ``entry``)."""
     files: Mapping[str, tuple[str, int]]
     """name -> (sha256, size)."""
+
+    @property
+    def entry(self) -> VersionEntry:
+        return _version_entry(json.loads(self.entry_json), self.version, self.build_key)
 
     @property
     def ref(self) -> str:
@@ -152,17 +157,16 @@ class Ledger:
         rows = {}
         for t, v, at, skey, bkey, entry in self.db.execute(
                 f"SELECT thread, version, published_at, snapshot_key, build_key, entry FROM versions {where}", args):
-            rows[(t, v)] = Published(t, v, at, skey, bkey, _version_entry(json.loads(entry), v, bkey),
-                                     files.get((t, v), {}))
+            rows[(t, v)] = Published(t, v, at, skey, bkey, entry, files.get((t, v), {}))
         return rows
 
     def pins(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT thread, version FROM pins"))
 
-    def latest(self, thread: str) -> str | None:
-        row = self.db.execute("SELECT version FROM latest_history WHERE thread = ? ORDER BY id DESC LIMIT 1",
-                              (thread,)).fetchone()
-        return row[0] if row else None
+    def latest_versions(self) -> dict[str, str]:
+        """Each thread's current ``latest`` from the history (one query for all threads)."""
+        return dict(self.db.execute(
+            "SELECT thread, version FROM latest_history WHERE id IN (SELECT MAX(id) FROM latest_history GROUP BY thread)"))
 
     def history(self, thread: str) -> list[tuple[str, str, str]]:
         """(changed_at, version, reason), oldest first."""
@@ -355,8 +359,9 @@ class BuildLedger:
                 db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
                                [(snapshot.thread, snapshot.version, name, sha, size)
                                 for name, (sha, size) in sorted(files.items())])
+            recorded = self.ledger.latest_versions()
             for thread in catalog.threads:
-                if self.ledger.latest(thread.id) != thread.latest:
+                if recorded.get(thread.id) != thread.latest:
                     db.execute("INSERT INTO latest_history(thread, version, changed_at, reason) "
                                "VALUES (?, ?, ?, 'build')", (thread.id, thread.latest, stamp))
             db.execute("COMMIT")

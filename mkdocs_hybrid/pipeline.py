@@ -69,7 +69,7 @@ class Export:
         ledger = open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,
                                    owns=self.shard.owns if self.shard else None)
         with self._timed("scan"):
-            scan = scan_sources(self.manifest)
+            scan = scan_sources(self.manifest, owns=self.shard.owns if self.shard else None)
             if self.shard:
                 scan = self.shard.select(scan)
             self.report.failed.extend(scan.errors)
@@ -158,7 +158,8 @@ class Export:
             write_artifact(site_dir, snapshot, artifact)
             record(job, info["build_key"], cached)
 
-        keys = {job.snapshot.ref: bundle_key(job, toolchain, self.manifest) for job in jobs}
+        common = toolchain_inputs(toolchain, self.manifest)
+        keys = {job.snapshot.ref: bundle_key(job, common) for job in jobs}
         infos = {job.snapshot.ref: self._meta_info(job, keys[job.snapshot.ref], template, toolchain,
                                                    job.snapshot.thread in listed) for job in jobs}
         fresh = []
@@ -233,15 +234,18 @@ class Export:
             self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def bundle_key(job: BundleJob, toolchain: Toolchain, manifest: Manifest) -> str:
+def toolchain_inputs(toolchain: Toolchain, manifest: Manifest) -> dict[str, Any]:
+    """The part of every bundle key that is the same for all snapshots of a build: esbuild and its flags."""
+    return {"format": KEY_FORMAT, "esbuild": toolchain.version, "flags": esbuild_flags(manifest.build)}
+
+
+def bundle_key(job: BundleJob, toolchain_inputs: dict[str, Any]) -> str:
     """Everything that changes esbuild's output: files, entry, dependencies, esbuild and its flags."""
     snapshot = job.snapshot
     inputs = {
-        "format": KEY_FORMAT,
-        "esbuild": toolchain.version,
-        "flags": esbuild_flags(manifest.build),
+        **toolchain_inputs,
         "entry": snapshot.entry,
-        "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(snapshot.files.items())},
+        "files": dict(sorted(snapshot.digests.items())),
         "packages": dict(job.deps.packages) or dict(job.deps.direct),
         "vendor": job.vendor.name if job.vendor else None,
     }

@@ -1,15 +1,19 @@
 """The data model: a thread is a series of versions; a snapshot is one version's files.
 
-Sources (``sources.py``) produce these objects; nothing downstream reads the
-original files again.
+Sources (``sources.py``) produce these objects. A snapshot knows the sha256 of
+each of its files; the contents stay where the source keeps them until the
+bundler reads them, so a scan of thousands of snapshots holds no file contents.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
+
+from mkdocs_hybrid.errors import SnapshotError
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 RESERVED_IDS = frozenset({"latest"})
@@ -20,6 +24,9 @@ ENTRY_CANDIDATES = (
 )
 SCRIPT_EXTENSIONS = (".tsx", ".jsx", ".ts", ".js", ".mjs", ".mts", ".cjs", ".cts")
 ENTRY_EXTENSIONS = (".html", *SCRIPT_EXTENSIONS)
+_SPECIFIER = re.compile(
+    r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\bexport\s*\*\s*from\s*)["']([^"'\s]+)["']""")
+_NON_CODE = re.compile(r"\.(css|scss|less|json|png|jpe?g|gif|svg|webp|avif|woff2?|ttf|otf|wasm|txt|md)$", re.I)
 
 
 def check_id(value: object, what: str) -> str:
@@ -76,6 +83,108 @@ def version_sort_key(snapshot: Snapshot) -> tuple[str, tuple[tuple[int, object],
     return (snapshot.created or "", natural)
 
 
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def find_bare_imports(files: Mapping[str, bytes]) -> tuple[str, ...]:
+    """The bare module specifiers (``react``, ``react-dom/client``) the code files name, sorted.
+
+    A plain scan of import/require/export-from strings: enough to choose what goes in a shared vendor
+    file, and computed once per content (sources keep it in their index).
+    """
+    found = set()
+    for path, data in files.items():
+        if not path.endswith(SCRIPT_EXTENSIONS) and not path.endswith(".html"):
+            continue
+        for specifier in _SPECIFIER.findall(data.decode("utf-8", errors="replace")):
+            if not specifier.startswith((".", "/")) and ":" not in specifier and not _NON_CODE.search(specifier):
+                found.add(specifier)
+    return tuple(sorted(found))
+
+
+class FileReader(Protocol):
+    """Where a snapshot's contents live until they are needed (a folder, a JSON file)."""
+
+    origin: str
+
+    def read(self, path: str) -> bytes: ...
+
+    def read_all(self, paths: Iterable[str]) -> Mapping[str, bytes]: ...
+
+
+class SnapshotFiles(Mapping[str, bytes]):
+    """A snapshot's files: path -> contents, with the sha256 of each known up front.
+
+    Contents are either held (snapshots made in memory) or read from their source on each access and
+    checked against the digest taken at scan time: a file edited during a build fails its snapshot
+    with a clear error instead of mixing two versions. Pickling (process pools, dask) sends contents.
+    """
+
+    __slots__ = ("digests", "_contents", "_reader")
+
+    def __init__(self, digests: Mapping[str, str], *, contents: Mapping[str, bytes] | None = None,
+                 reader: FileReader | None = None) -> None:
+        if (contents is None) == (reader is None):
+            raise ValueError("SnapshotFiles needs either contents or a reader")
+        self.digests = dict(digests)
+        self._contents = dict(contents) if contents is not None else None
+        self._reader = reader
+
+    @classmethod
+    def held(cls, contents: Mapping[str, bytes]) -> SnapshotFiles:
+        return cls({path: sha256_hex(data) for path, data in contents.items()}, contents=contents)
+
+    def __getitem__(self, path: str) -> bytes:
+        if path not in self.digests:
+            raise KeyError(path)
+        if self._contents is not None:
+            return self._contents[path]
+        assert self._reader is not None
+        return self._checked(path, self._reading(lambda reader: reader.read(path)))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.digests)
+
+    def __len__(self) -> int:
+        return len(self.digests)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.digests
+
+    def load(self) -> dict[str, bytes]:
+        """Every file's contents, read at once (one parse for a JSON source)."""
+        if self._contents is not None:
+            return dict(self._contents)
+        contents = self._reading(lambda reader: reader.read_all(self.digests))
+        return {path: self._checked(path, contents.get(path)) for path in self.digests}
+
+    def loaded(self) -> SnapshotFiles:
+        """The same files with their contents held in memory."""
+        return self if self._contents is not None else SnapshotFiles(self.digests, contents=self.load())
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_held_files, (self.digests, self.load()))
+
+    def _reading(self, action: Callable[[FileReader], Any]) -> Any:
+        assert self._reader is not None
+        try:
+            return action(self._reader)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SnapshotError(f"cannot read the snapshot again ({exc}); it changed during the build: rerun it",
+                                path=self._reader.origin) from None
+
+    def _checked(self, path: str, data: object) -> bytes:
+        if not isinstance(data, bytes) or sha256_hex(data) != self.digests[path]:
+            origin = self._reader.origin if self._reader else "?"
+            raise SnapshotError(f"{path} changed during the build; rerun the build", path=origin)
+        return data
+
+
+def _held_files(digests: Mapping[str, str], contents: Mapping[str, bytes]) -> SnapshotFiles:
+    return SnapshotFiles(digests, contents=contents)
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One version of a thread: its files and what ``snapshot.yml`` says about it."""
@@ -83,6 +192,7 @@ class Snapshot:
     thread: str
     version: str
     files: Mapping[str, bytes]
+    """A :class:`SnapshotFiles` (a plain mapping given here is wrapped into one)."""
     entry: str
     title: str
     origin: str
@@ -93,6 +203,21 @@ class Snapshot:
     dependencies: Mapping[str, str] = field(default_factory=dict)
     unlisted: bool = False
     video: str | None = None
+    imports: tuple[str, ...] | None = None
+    """Bare specifiers the code imports (see :func:`find_bare_imports`); computed when not given."""
+
+    def __post_init__(self) -> None:
+        # Frozen, so fill the derived fields through object.__setattr__ (once, at construction).
+        if not isinstance(self.files, SnapshotFiles):
+            object.__setattr__(self, "files", SnapshotFiles.held(self.files))
+        if self.imports is None:
+            object.__setattr__(self, "imports", find_bare_imports(self.files))
+
+    @property
+    def digests(self) -> Mapping[str, str]:
+        """path -> sha256 of every file, without reading any of them."""
+        assert isinstance(self.files, SnapshotFiles)
+        return self.files.digests
 
     @property
     def ref(self) -> str:

@@ -3,6 +3,11 @@
 Each source yields :class:`Snapshot` objects and collects a
 :class:`SnapshotError` for every snapshot (or thread) it cannot read, so one
 broken snapshot never stops the others. Nothing here executes snapshot code.
+
+Snapshots leave the scan with their file digests but not their contents (the
+bundler reads those when it needs them), and a snapshot whose files have the
+same stat as in the last scan is rebuilt from the source index without reading
+anything (``source_index.py``).
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from stat import S_ISREG
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
@@ -21,12 +27,14 @@ from mkdocs_hybrid.manifest import BuildOptions, Manifest, SourceConfig, unknown
 from mkdocs_hybrid.snapshot import (
     ENTRY_EXTENSIONS,
     Snapshot,
+    SnapshotFiles,
     Thread,
     check_id,
     check_relative_path,
     detect_entry,
     parse_created,
 )
+from mkdocs_hybrid.source_index import INDEX_FILE, SourceIndex, StatEntry, stat_signature
 
 SNAPSHOT_FORMAT = "mkdocs-hybrid/snapshot@1"
 THREAD_KEYS = {"title", "description", "tags", "latest", "unlisted"}
@@ -48,12 +56,17 @@ class Scan:
     errors: list[SnapshotError] = field(default_factory=list)
 
 
-def scan_sources(manifest: Manifest) -> Scan:
-    """Read every source of the manifest; duplicates across sources are errors."""
+def scan_sources(manifest: Manifest, *, owns: Callable[[str], bool] | None = None) -> Scan:
+    """Read every source of the manifest; duplicates across sources are errors.
+
+    ``owns`` limits the scan to some threads (a shard): other threads' folders are not read.
+    """
     scan = Scan()
     seen: dict[tuple[str, str], str] = {}
+    index = open_source_index(manifest)
+    reader = _SourceReader(manifest.build, scan, index, owns or (lambda thread: True))
     for source in manifest.sources:
-        for item in _read_source(source, manifest.build, scan):
+        for item in reader.read(source):
             key = (item.thread, item.version)
             if key in seen:
                 scan.errors.append(SnapshotError(
@@ -62,39 +75,182 @@ def scan_sources(manifest: Manifest) -> Scan:
                 continue
             seen[key] = item.origin
             scan.snapshots.append(item)
+    index.save(prune=owns is None)
     _check_pins(scan)
     scan.snapshots.sort(key=lambda s: (s.thread, s.version))
     return scan
 
 
-def _read_source(source: SourceConfig, limits: BuildOptions, scan: Scan) -> Iterable[Snapshot]:
-    if source.type == "directory":
-        return _read_directory(source.path, limits, scan)
-    return _read_json_folder(source.path, limits, scan)
+def open_source_index(manifest: Manifest) -> SourceIndex:
+    """The source index in the build cache, valid for the current limits."""
+    limits = manifest.build
+    settings = [limits.max_file_bytes, limits.max_snapshot_bytes, limits.max_files]
+    return SourceIndex(manifest.cache_dir / INDEX_FILE, settings)
 
 
-# -- directory source --------------------------------------------------------------------------
+class _SourceReader:
+    """Reads sources for one scan, through the source index."""
 
+    def __init__(self, limits: BuildOptions, scan: Scan, index: SourceIndex, owns: Callable[[str], bool]) -> None:
+        self.limits = limits
+        self.scan = scan
+        self.index = index
+        self.owns = owns
 
-def _read_directory(root: Path, limits: BuildOptions, scan: Scan) -> Iterable[Snapshot]:
-    for thread_dir in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        try:
-            thread_id = check_id(thread_dir.name, "thread")
-            thread = _read_thread_yml(thread_dir, thread_id)
-        except (ValueError, SnapshotError) as exc:
-            scan.errors.append(_as_error(exc, thread=thread_dir.name, path=str(thread_dir)))
-            continue
-        scan.threads.setdefault(thread_id, thread)
-        for version_dir in sorted(p for p in thread_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    def read(self, source: SourceConfig) -> Iterable[Snapshot]:
+        if source.type == "directory":
+            return self._directory(str(source.path))
+        return self._json_folder(str(source.path))
+
+    # -- directory source ----------------------------------------------------------------------
+
+    def _directory(self, root: str) -> Iterable[Snapshot]:
+        for thread_dir in _subfolders(root):
+            name = os.path.basename(thread_dir)
             try:
-                yield _read_version_dir(version_dir, thread, limits)
+                thread_id = check_id(name, "thread")
+                if not self.owns(thread_id):
+                    continue
+                thread, thread_signature = self._thread(thread_dir, thread_id)
             except (ValueError, SnapshotError) as exc:
-                scan.errors.append(_as_error(exc, thread=thread_id, version=version_dir.name, path=str(version_dir)))
+                self.scan.errors.append(_as_error(exc, thread=name, path=thread_dir))
+                continue
+            self.scan.threads.setdefault(thread_id, thread)
+            for version_dir in _subfolders(thread_dir):
+                try:
+                    yield self._version(version_dir, thread, thread_signature)
+                except (ValueError, SnapshotError) as exc:
+                    self.scan.errors.append(_as_error(exc, thread=thread_id, version=os.path.basename(version_dir),
+                                                      path=version_dir))
+
+    def _thread(self, thread_dir: str, thread_id: str) -> tuple[Thread, str]:
+        path = os.path.join(thread_dir, "thread.yml")
+        stat = _stat_file(path)
+        signature, newest = stat_signature([("thread.yml", stat)] if stat else [], salt=thread_id)
+        record = self.index.lookup(path, signature)
+        if record is not None:
+            try:
+                return Thread(**{**record, "tags": tuple(record["tags"])}), signature
+            except (KeyError, TypeError):
+                pass
+        thread = _read_thread_yml(Path(path), thread_id, exists=stat is not None)
+        self.index.store(path, signature, newest, {**asdict(thread), "tags": list(thread.tags)})
+        return thread, signature
+
+    def _version(self, version_dir: str, thread: Thread, thread_signature: str) -> Snapshot:
+        version = check_id(os.path.basename(version_dir), "version")
+        where = dict(thread=thread.id, version=version)
+        listing = _list_files(version_dir, self.limits, **where)
+        signature, newest = stat_signature(listing, salt=thread_signature)
+        reader = _FolderReader(version_dir)
+        cached = _cached_snapshot(self.index.lookup(version_dir, signature), reader)
+        if cached is not None:
+            return cached
+        snapshot = _read_version_dir(Path(version_dir), thread, version, [name for name, _ in listing])
+        self.index.store(version_dir, signature, newest, _record(snapshot))
+        return replace(snapshot, files=SnapshotFiles(snapshot.digests, reader=reader))
+
+    # -- snapshot JSON source ------------------------------------------------------------------
+
+    def _json_folder(self, root: str) -> Iterable[Snapshot]:
+        for path in _json_files_under(root):
+            try:
+                snapshot = self._json_snapshot(path)
+            except (ValueError, SnapshotError) as exc:
+                self.scan.errors.append(_as_error(exc, path=path))
+                continue
+            if self.owns(snapshot.thread):
+                yield snapshot
+
+    def _json_snapshot(self, path: str) -> Snapshot:
+        stat = os.stat(path)
+        signature, newest = stat_signature([("", stat)])
+        reader = _JsonReader(path)
+        cached = _cached_snapshot(self.index.lookup(path, signature), reader)
+        if cached is not None:
+            return cached
+        snapshot = read_snapshot_json(Path(path), self.limits)
+        self.index.store(path, signature, newest, _record(snapshot))
+        return replace(snapshot, files=SnapshotFiles(snapshot.digests, reader=reader))
 
 
-def _read_thread_yml(thread_dir: Path, thread_id: str) -> Thread:
-    path = thread_dir / "thread.yml"
-    data = _load_yaml(path, thread=thread_id) if path.is_file() else {}
+def _subfolders(root: str) -> list[str]:
+    """Sorted non-hidden subfolders (symlinked folders count, as ``Path.is_dir`` counts them)."""
+    with os.scandir(root) as entries:
+        return sorted(e.path for e in entries if not e.name.startswith(".") and e.is_dir())
+
+
+def _stat_file(path: str) -> os.stat_result | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat if S_ISREG(stat.st_mode) else None
+
+
+def _json_files_under(root: str) -> list[str]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not _skipped(d)]
+        found += [os.path.join(dirpath, name) for name in filenames if name.endswith(".json") and not _skipped(name)]
+    return sorted(found)
+
+
+class _FolderReader:
+    """Reads a version folder's files on demand (picklable: a process pool gets the path)."""
+
+    def __init__(self, folder: str) -> None:
+        self.origin = folder
+
+    def read(self, path: str) -> bytes:
+        with open(os.path.join(self.origin, path), "rb") as handle:
+            return handle.read()
+
+    def read_all(self, paths: Iterable[str]) -> Mapping[str, bytes]:
+        return {path: self.read(path) for path in paths}
+
+
+class _JsonReader:
+    """Reads a snapshot JSON file's files on demand (one parse per read_all)."""
+
+    def __init__(self, path: str) -> None:
+        self.origin = path
+
+    def read(self, path: str) -> bytes:
+        return self.read_all([path])[path]
+
+    def read_all(self, paths: Iterable[str]) -> Mapping[str, bytes]:
+        with open(self.origin, "rb") as handle:
+            files = json.loads(handle.read())["files"]
+        return {path: files[path].encode("utf-8") for path in paths}
+
+
+def _record(snapshot: Snapshot) -> dict[str, Any]:
+    """What the source index keeps of a snapshot: everything but the contents."""
+    return {
+        "thread": snapshot.thread, "version": snapshot.version, "entry": snapshot.entry, "title": snapshot.title,
+        "origin": snapshot.origin, "created": snapshot.created, "author": snapshot.author,
+        "tags": list(snapshot.tags), "dependencies": dict(snapshot.dependencies), "unlisted": snapshot.unlisted,
+        "video": snapshot.video, "imports": list(snapshot.imports or ()), "digests": dict(snapshot.digests),
+    }
+
+
+def _cached_snapshot(record: dict[str, Any] | None, reader: _FolderReader | _JsonReader) -> Snapshot | None:
+    if record is None:
+        return None
+    try:
+        fields = {**record, "tags": tuple(record["tags"]), "imports": tuple(record["imports"])}
+        files = SnapshotFiles(fields.pop("digests"), reader=reader)
+        return Snapshot(**fields, files=files)
+    except (KeyError, TypeError, ValueError):
+        return None  # an index from another version of this module: read the sources
+
+
+# -- reading a directory source ----------------------------------------------------------------
+
+
+def _read_thread_yml(path: Path, thread_id: str, *, exists: bool) -> Thread:
+    data = _load_yaml(path, thread=thread_id) if exists else {}
     where = dict(thread=thread_id, path=str(path))
     _reject_unknown(data, THREAD_KEYS, **where)
     latest = data.get("latest")
@@ -111,14 +267,13 @@ def _read_thread_yml(thread_dir: Path, thread_id: str) -> Thread:
     )
 
 
-def _read_version_dir(version_dir: Path, thread: Thread, limits: BuildOptions) -> Snapshot:
-    version = check_id(version_dir.name, "version")
+def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: list[str]) -> Snapshot:
     where = dict(thread=thread.id, version=version)
-    files = _read_files(version_dir, limits, **where)
+    files = {name: (version_dir / name).read_bytes() for name in names if name not in METADATA_FILES}
     meta_path = version_dir / "snapshot.yml"
-    meta = _load_yaml(meta_path, **where) if meta_path.is_file() else {}
+    meta = _load_yaml(meta_path, **where) if "snapshot.yml" in names else {}
     _reject_unknown(meta, SNAPSHOT_YML_KEYS, path=str(meta_path), **where)
-    dependencies = _package_dependencies(version_dir / "package.json", **where)
+    dependencies = _package_dependencies(version_dir / "package.json", **where) if "package.json" in names else {}
     video = _optional_text(meta, "video", path=str(meta_path), **where)
     if video is not None:
         _field(lambda: check_relative_path(video), "video", path=str(meta_path), **where)
@@ -128,44 +283,54 @@ def _read_version_dir(version_dir: Path, thread: Thread, limits: BuildOptions) -
                      meta_origin=str(meta_path), default_title=thread.title, video=video)
 
 
-def _read_files(folder: Path, limits: BuildOptions, **where: Any) -> dict[str, bytes]:
-    """All files of a version folder, refusing anything that leaves it or is too large."""
-    files: dict[str, bytes] = {}
-    total = 0
-    boundary = folder.resolve()
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not _skipped(d) and _inside(here / d, boundary, **where))
-        for name in sorted(filenames):
-            path = here / name
-            relative = path.relative_to(folder).as_posix()
-            if _skipped(name) or relative in METADATA_FILES:
+def _list_files(folder: str, limits: BuildOptions, **where: Any) -> list[StatEntry]:
+    """Every file of a version folder with its stat (metadata files included), refusing anything that
+    leaves the folder or is too large. Reads no contents."""
+    found: list[StatEntry] = []
+    total = count = 0
+    boundary: list[str] = []  # the resolved folder, computed at the first symlink
+    pending = [("", folder)]
+    while pending:
+        prefix, directory = pending.pop()
+        with os.scandir(directory) as scanned:
+            entries = sorted(scanned, key=lambda entry: entry.name)
+        for entry in entries:
+            if _skipped(entry.name):
                 continue
-            _inside(path, boundary, **where)
-            size = path.stat().st_size
-            if size > limits.max_file_bytes:
+            if entry.is_symlink():
+                _check_link(entry.path, folder, boundary, **where)
+                if entry.is_dir():
+                    continue  # links to folders are not followed (a link to a file is)
+            elif entry.is_dir():
+                pending.append((f"{prefix}{entry.name}/", entry.path))
+                continue
+            stat = entry.stat()
+            relative = prefix + entry.name
+            found.append((relative, stat))
+            if relative in METADATA_FILES:
+                continue
+            if stat.st_size > limits.max_file_bytes:
                 raise SnapshotError(
-                    f"file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit "
-                    "(build.max_file_bytes); shrink it or move it out of the snapshot",
-                    path=str(path), **where)
-            total += size
-            if total > limits.max_snapshot_bytes or len(files) >= limits.max_files:
+                    f"file is {stat.st_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit "
+                    "(build.max_file_bytes); shrink it or move it out of the snapshot", path=entry.path, **where)
+            total += stat.st_size
+            count += 1
+            if total > limits.max_snapshot_bytes or count > limits.max_files:
                 raise SnapshotError(
                     f"snapshot exceeds {limits.max_snapshot_bytes:,} bytes or {limits.max_files} files "
-                    "(build.max_snapshot_bytes / build.max_files)", path=str(folder), **where)
-            files[relative] = path.read_bytes()
-    return files
+                    "(build.max_snapshot_bytes / build.max_files)", path=folder, **where)
+    return sorted(found, key=lambda item: item[0])
 
 
-def _inside(path: Path, boundary: Path, **where: Any) -> bool:
+def _check_link(path: str, folder: str, boundary: list[str], **where: Any) -> None:
     """Symlinks are followed only when they stay inside the snapshot folder."""
-    if path.is_symlink():
-        target = path.resolve()
-        if not target.is_relative_to(boundary) or not target.exists():
-            raise SnapshotError(
-                f"symlink points outside the snapshot (to {os.readlink(path)}); copy the file in instead",
-                path=str(path), **where)
-    return True
+    if not boundary:
+        boundary.append(os.path.realpath(folder))
+    target = os.path.realpath(path)
+    if os.path.commonpath([target, boundary[0]]) != boundary[0] or not os.path.exists(target):
+        raise SnapshotError(
+            f"symlink points outside the snapshot (to {os.readlink(path)}); copy the file in instead",
+            path=path, **where)
 
 
 def _skipped(name: str) -> bool:
@@ -202,16 +367,6 @@ def check_dependencies(value: object, **where: Any) -> dict[str, str]:
 
 
 # -- snapshot JSON source ----------------------------------------------------------------------
-
-
-def _read_json_folder(root: Path, limits: BuildOptions, scan: Scan) -> Iterable[Snapshot]:
-    for path in sorted(root.rglob("*.json")):
-        if any(_skipped(part) for part in path.relative_to(root).parts):
-            continue
-        try:
-            yield read_snapshot_json(path, limits)
-        except (ValueError, SnapshotError) as exc:
-            scan.errors.append(_as_error(exc, path=str(path)))
 
 
 def read_snapshot_json(path: Path, limits: BuildOptions) -> Snapshot:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -27,16 +26,11 @@ from pathlib import Path
 from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.manifest import BuildOptions
-from mkdocs_hybrid.snapshot import SCRIPT_EXTENSIONS, Snapshot
+from mkdocs_hybrid.snapshot import Snapshot
 from mkdocs_hybrid.toolchain import Toolchain
 
 GLOBAL = "__hybridVendor"
 VENDOR_DIR = "vendor"
-_SPECIFIER = re.compile(
-    r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\bexport\s*\*\s*from\s*)["']([^"'\s]+)["']""")
-_NON_CODE = re.compile(r"\.(css|scss|less|json|png|jpe?g|gif|svg|webp|avif|woff2?|ttf|otf|wasm|txt|md)$", re.I)
-
-
 @dataclass(frozen=True)
 class VendorFile:
     """One built vendor script and the shim packages that point at it."""
@@ -52,13 +46,7 @@ class VendorFile:
 def imported_packages(snapshot: Snapshot, dependencies: InstalledSet) -> tuple[str, ...]:
     """The bare specifiers of declared dependencies that the snapshot's code imports (sorted)."""
     names = set(dependencies.direct)
-    found = set()
-    for path, data in snapshot.files.items():
-        if not path.endswith(SCRIPT_EXTENSIONS) and not path.endswith(".html"):
-            continue
-        for specifier in _SPECIFIER.findall(data.decode("utf-8", errors="replace")):
-            if _package_name(specifier) in names and not _NON_CODE.search(specifier):
-                found.add(specifier)
+    found = {specifier for specifier in snapshot.imports or () if _package_name(specifier) in names}
     if "react" in names:
         found.add("react/jsx-runtime")  # the automatic JSX runtime imports it without a visible import
     return tuple(sorted(found))

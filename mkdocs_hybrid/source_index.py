@@ -1,0 +1,99 @@
+"""The source index: what the last scan made of each snapshot, keyed by the stat of its files.
+
+A rebuild of thousands of unchanged snapshots should not read thousands of files. Like git's
+index (and the manifest of mkdocs-material's social cache), this keeps, per version folder, per
+snapshot JSON file and per ``thread.yml``, a signature of the stat of every file read (size,
+mtime, ctime, inode) and the record the scan built from them: metadata, each file's sha256 and
+the bare imports. When the signature still matches, the scan rebuilds the snapshot from the
+record without opening a file; the bundler reads contents later, only when it must, and checks
+them against the recorded digests.
+
+An entry whose newest file is younger than ``RACY_SECONDS`` is not stored: a coarse file-system
+clock could not tell it from an edit of the same size a moment later. The index lives in the
+build cache (``sources.json``) and is safe to delete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+INDEX_FORMAT = 1
+INDEX_FILE = "sources.json"
+RACY_SECONDS = 2
+
+StatEntry = tuple[str, os.stat_result]
+"""A file's name (as the source knows it) and its stat."""
+
+
+def stat_signature(entries: Iterable[StatEntry], *, salt: str = "") -> tuple[str, int]:
+    """A digest of the names and stats, and the newest modification time among them (ns)."""
+    digest = hashlib.blake2b(salt.encode(), digest_size=16)
+    newest = 0
+    for name, stat in entries:
+        digest.update(f"\0{name}\0{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}".encode())
+        newest = max(newest, stat.st_mtime_ns, stat.st_ctime_ns)
+    return digest.hexdigest(), newest
+
+
+class SourceIndex:
+    """Records by origin (a folder or file path), valid while their stat signature matches."""
+
+    def __init__(self, path: Path | None, settings: object) -> None:
+        """``path`` ``None`` keeps nothing between runs; ``settings`` (limits, format) must match to reuse."""
+        self.path = path
+        self.settings = json.dumps([INDEX_FORMAT, settings], sort_keys=True, default=str)
+        self._racy_after = time.time_ns() - RACY_SECONDS * 1_000_000_000
+        self._entries: dict[str, list[Any]] = self._load()
+        self._seen: set[str] = set()
+        self._dirty = False
+
+    def lookup(self, origin: str, signature: str) -> dict[str, Any] | None:
+        self._seen.add(origin)
+        entry = self._entries.get(origin)
+        if not isinstance(entry, list) or len(entry) != 2 or entry[0] != signature or not isinstance(entry[1], dict):
+            return None
+        return entry[1]
+
+    def store(self, origin: str, signature: str, newest: int, record: dict[str, Any]) -> None:
+        self._seen.add(origin)
+        if newest >= self._racy_after:
+            self._entries.pop(origin, None)  # too fresh to trust: read it again next time
+        else:
+            self._entries[origin] = [signature, record]
+        self._dirty = True
+
+    def save(self, *, prune: bool = True) -> None:
+        """Write the index if it changed; ``prune`` drops origins this scan did not see (deleted sources)."""
+        if prune:
+            gone = set(self._entries) - self._seen
+            for origin in gone:
+                del self._entries[origin]
+            self._dirty |= bool(gone)
+        if self.path is None or not self._dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            staging = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            staging.write_text(json.dumps({"settings": self.settings, "entries": self._entries},
+                                          separators=(",", ":")), encoding="utf-8")
+            staging.replace(self.path)
+        except OSError:
+            pass  # only a cache: the next scan reads the sources again
+        self._dirty = False
+
+    def _load(self) -> dict[str, list[Any]]:
+        if self.path is None:
+            return {}
+        try:
+            data = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("settings") != self.settings:
+            return {}
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
