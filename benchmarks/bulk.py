@@ -166,7 +166,8 @@ def mkdocs_build(root: Path) -> None:
 
 def forget_builds(manifest) -> None:
     """A cold build: no bundle cache and no publish ledger (npm installs stay, as a CI cache keeps them)."""
-    shutil.rmtree(manifest.cache_dir / "bundles", ignore_errors=True)
+    for name in ("bundles.sqlite", "bundles.sqlite-wal", "bundles.sqlite-shm"):
+        (manifest.cache_dir / name).unlink(missing_ok=True)
     shutil.rmtree(manifest.base_dir / ".mkdocs-hybrid", ignore_errors=True)
 
 

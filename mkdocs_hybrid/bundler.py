@@ -133,8 +133,7 @@ def bundle_batch(jobs: list[BundleJob], toolchain: Toolchain, options: BuildOpti
             ready.append((loaded, split_html_entry(loaded.snapshot) if snapshot.is_html else None))
             originals[snapshot.ref] = job
         except SnapshotError as exc:
-            outcomes.append((job, SnapshotError(exc.detail, thread=snapshot.thread, version=snapshot.version,
-                                                path=exc.path)))
+            outcomes.append((job, exc.located(snapshot.thread, snapshot.version)))
     # Outcomes carry the caller's job (contents not held), so memory stays one batch deep.
     _bundle_isolating(ready, toolchain, options,
                       lambda job, outcome: outcomes.append((originals[job.snapshot.ref], outcome)))

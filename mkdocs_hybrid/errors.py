@@ -39,6 +39,10 @@ class SnapshotError(HybridError):
         # Keep the keyword fields when errors cross process boundaries (process pools, dask).
         return (_snapshot_error, (self.detail, self.thread, self.version, self.path))
 
+    def located(self, thread: str, version: str, path: str | None = None) -> SnapshotError:
+        """This error for ``thread/version`` (its own path, if any, wins over ``path``)."""
+        return SnapshotError(self.detail, thread=thread, version=version, path=self.path or path)
+
     @property
     def ref(self) -> str:
         """``thread/version`` (or just the thread, or ``?``) for reports."""

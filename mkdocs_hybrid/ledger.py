@@ -11,13 +11,14 @@ site. From then on it is immutable:
   sources, keeps its published artifact in the site and in the catalog.
 
 Storage: one SQLite file (stdlib, WAL, ``busy_timeout``), by default
-``<manifest dir>/.mkdocs-hybrid/ledger.sqlite`` (``build.ledger``), and the
-published artifact files content-addressed beside it in ``blobs/<sha[:2]>/<sha>``.
+``<manifest dir>/.mkdocs-hybrid/ledger.sqlite`` (``build.ledger``), holding the
+rows and the published artifact files themselves (``blobs``, by sha256: one
+database write costs far less than creating a file per artifact file).
 It is *not* in the cache folder: the cache is safe to delete, the ledger is not.
 The build process is the only writer, and a build writes in one transaction
 (taken with ``BEGIN IMMEDIATE`` after bundling, committed after the catalog is
-known), so a build killed at any point leaves either all rows of a version or
-none; blobs are written before the rows that name them.
+known), so a build killed at any point leaves either all rows and blobs of a
+version or none.
 
 Times (``published_at``, ``changed_at``) honour ``SOURCE_DATE_EPOCH``.
 """
@@ -73,6 +74,7 @@ CREATE TABLE IF NOT EXISTS latest_history(
     thread TEXT NOT NULL, version TEXT NOT NULL, changed_at TEXT NOT NULL,
     reason TEXT NOT NULL CHECK (reason IN ('build', 'pin')));
 CREATE TABLE IF NOT EXISTS pins(thread TEXT PRIMARY KEY, version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs(sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
@@ -130,7 +132,6 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.blobs = path.parent / "blobs"
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
@@ -194,25 +195,23 @@ class Ledger:
 
     # -- blobs -------------------------------------------------------------------------------------
 
-    def blob_path(self, sha: str) -> Path:
-        return self.blobs / sha[:2] / sha
-
     def put_blob(self, data: bytes) -> str:
+        """Store ``data`` by its sha256 (in the caller's transaction) and return the sha."""
         sha = hashlib.sha256(data).hexdigest()
-        path = self.blob_path(sha)
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            staging = path.with_name(f".{sha}.{os.getpid()}")
-            staging.write_bytes(data)
-            staging.replace(path)
+        self.db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha, data))
         return sha
 
     def get_blob(self, sha: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+        data = row[0] if row else self._blob_file(sha)
+        return data if data is not None and hashlib.sha256(data).hexdigest() == sha else None
+
+    def _blob_file(self, sha: str) -> bytes | None:
+        """Ledgers written before blobs moved into the database kept them in ``blobs/<sha[:2]>/<sha>``."""
         try:
-            data = self.blob_path(sha).read_bytes()
+            return (self.path.parent / "blobs" / sha[:2] / sha).read_bytes()
         except OSError:
             return None
-        return data if hashlib.sha256(data).hexdigest() == sha else None
 
     def _transaction(self) -> Any:
         return _Transaction(self.db)
@@ -282,7 +281,7 @@ class BuildLedger:
             entry = row.entry
             if not self._serve(site_dir, row, is_listed(row.thread)):
                 report.failed.append(SnapshotError(
-                    f"{why}, but its published bytes are missing from {self.ledger.blobs if self.ledger else ''}; "
+                    f"{why}, but its published bytes are missing from {self.ledger.path if self.ledger else ''}; "
                     f"republish it with --republish {row.ref}", thread=row.thread, version=row.version))
                 return
             kept.append(row.ref)

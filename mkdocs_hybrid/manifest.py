@@ -46,8 +46,8 @@ class BuildOptions:
     cache_dir: str = ".cache/mkdocs-hybrid"
     """Where bundles and npm installs are cached, relative to the manifest; safe to delete."""
     ledger: str = ".mkdocs-hybrid/ledger.sqlite"
-    """The publish ledger (SQLite, relative to the manifest; published bytes are kept beside it in
-    ``blobs/``): NOT safe to delete, it is what keeps published versions immutable. ``false`` disables it."""
+    """The publish ledger (SQLite, relative to the manifest, holding the published bytes too): NOT safe to
+    delete, it is what keeps published versions immutable. ``false`` disables it."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from mkdocs_hybrid.artifacts import artifact_is_current, render_artifact, write_artifact, write_vendor_files
+from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet
@@ -105,8 +106,7 @@ class Export:
                 self.report.failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
                                                         path=where))
             except SnapshotError as exc:
-                self.report.failed.append(SnapshotError(exc.detail, thread=snapshot.thread, version=snapshot.version,
-                                                        path=snapshot.origin))
+                self.report.failed.append(exc.located(snapshot.thread, snapshot.version, snapshot.origin))
         resolver.save_lock()
         return jobs
 
@@ -132,7 +132,16 @@ class Export:
         return vendors.vendor_for(specifiers, deps) if specifiers else None
 
     def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]) -> list[_Built]:
-        store = BundleStore(self.manifest.cache_dir / "bundles")
+        with BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
+            built = self._render(jobs, toolchain, site_dir, listed, cache)
+        used = {job.vendor.name: job.vendor for job in jobs if job.vendor}
+        write_vendor_files(site_dir, used.values())
+        self._keep_vendor_files(site_dir, used)
+        return built
+
+    def _render(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str],
+                cache: BundleCache) -> list[_Built]:
+        """Write each job's artifact: kept when the site has it, from the cache, or bundled now."""
         built: list[_Built] = []
         total, done = len(jobs), 0
         template = template_digest()
@@ -151,7 +160,7 @@ class Export:
                 self.report.failed.append(outcome)
                 return record(job, None)
             if not cached:
-                store.put(keys[snapshot.ref], outcome)
+                cache.put(keys[snapshot.ref], outcome.js, outcome.css)
             info = infos[snapshot.ref]
             artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
                                        vendor=job.vendor)
@@ -167,7 +176,7 @@ class Export:
             if artifact_is_current(site_dir, job.snapshot, infos[job.snapshot.ref]["build_key"]):
                 record(job, infos[job.snapshot.ref]["build_key"], cached=True)  # already in the site: no writes
                 continue
-            hit = store.get(keys[job.snapshot.ref])
+            hit = cache.get(keys[job.snapshot.ref])
             if hit is None:
                 fresh.append(job)
                 continue
@@ -175,12 +184,9 @@ class Export:
                 page = split_html_entry(job.snapshot) if job.snapshot.is_html else None
                 finish(job, Bundle(js=hit[0], css=hit[1], html=page), cached=True)
             except SnapshotError as exc:
-                finish(job, exc)
+                finish(job, exc.located(job.snapshot.thread, job.snapshot.version))
         with self._executor(len(fresh)) as executor:
             bundle_jobs(fresh, toolchain, self.manifest.build, finish, executor=executor)
-        used = {job.vendor.name: job.vendor for job in jobs if job.vendor}
-        write_vendor_files(site_dir, used.values())
-        self._keep_vendor_files(site_dir, used)
         return built
 
     def _keep_vendor_files(self, site_dir: Path, used: dict[str, VendorFile]) -> None:
@@ -280,29 +286,6 @@ class Shard:
             snapshots=[s for s in scan.snapshots if self.owns(s.thread)],
             errors=[e for e in scan.errors if (self.owns(e.thread) if e.thread else self.index == 1)],
         )
-
-
-class BundleStore:
-    """Content-addressed cache of esbuild outputs (``{key}.js`` and ``{key}.css``); safe to delete."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def get(self, key: str) -> tuple[bytes, bytes] | None:
-        folder = self.root / key[:2]
-        try:
-            return (folder / f"{key}.js").read_bytes(), (folder / f"{key}.css").read_bytes()
-        except OSError:
-            return None
-
-    def put(self, key: str, bundle: Bundle) -> None:
-        folder = self.root / key[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        # CSS first, JS last and renamed into place: a present .js means a complete entry.
-        for suffix, data in ((".css", bundle.css), (".js", bundle.js)):
-            staging = folder / f".{key}{suffix}.{os.getpid()}"
-            staging.write_bytes(data)
-            staging.replace(folder / f"{key}{suffix}")
 
 
 def build_catalog(threads: dict[str, Thread], built: list[_Built], pins: dict[str, str] | None = None) -> Catalog:

@@ -135,7 +135,7 @@ def test_a_failing_rebuild_keeps_the_published_artifact(tmp_path: Path, monkeypa
             finish(job, SnapshotError("esbuild crashed", thread=job.snapshot.thread, version=job.snapshot.version))
 
     monkeypatch.setattr(pipeline, "bundle_jobs", broken_bundler)
-    shutil.rmtree(root / ".cache" / "bundles")
+    (root / ".cache" / "bundles.sqlite").unlink()
     shutil.rmtree(site)
     failed = build(root, site)
     assert errors(failed) == {"t/v1": "esbuild crashed", "t/v2": "esbuild crashed"}
@@ -238,8 +238,7 @@ def test_the_ledger_survives_a_build_killed_midway(tmp_path: Path) -> None:
     assert rows(root, "SELECT count(*) FROM versions") == [(181,)]
     assert rows(root, "SELECT count(*) FROM files") == [(543,)]
     assert rows(root, "PRAGMA integrity_check") == [("ok",)]
-    for (sha,) in rows(root, "SELECT sha256 FROM files"):
-        assert (root / ".mkdocs-hybrid" / "blobs" / sha[:2] / sha).is_file()
+    assert rows(root, "SELECT count(*) FROM files WHERE sha256 NOT IN (SELECT sha256 FROM blobs)") == [(0,)]
 
 
 def test_builds_with_source_date_epoch_are_byte_identical_with_ledger_served_versions(
@@ -255,7 +254,7 @@ def test_builds_with_source_date_epoch_are_byte_identical_with_ledger_served_ver
         shutil.rmtree(root / "demos/gone")
         later = build(root, tmp_path / f"{name}-site")
         assert sorted(later.report.kept) == ["gone/v1", "t/v1", "t/v2"]
-        results.append((read_tree(tmp_path / f"{name}-site"), read_tree(root / ".mkdocs-hybrid" / "blobs"),
+        results.append((read_tree(tmp_path / f"{name}-site"), rows(root, "SELECT * FROM blobs ORDER BY 1"),
                         rows(root, "SELECT * FROM versions ORDER BY 1, 2"),
                         rows(root, "SELECT thread, version, changed_at, reason FROM latest_history ORDER BY id")))
     assert results[0] == results[1]

@@ -1,0 +1,86 @@
+"""The bundle cache: esbuild's output for each bundle key, in one SQLite file; safe to delete.
+
+One database row instead of two files per bundle: on a busy disk, creating thousands of small
+files cost more than bundling them (see BENCHMARKS.md). The file uses WAL with
+``synchronous=NORMAL``, so a crash may forget the last bundles (they are built again), and a
+damaged or foreign file is replaced by an empty cache rather than failing the build.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+CACHE_FILE = "bundles.sqlite"
+COMMIT_EVERY = 256
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS bundles(key TEXT PRIMARY KEY, js BLOB NOT NULL, css BLOB NOT NULL)"
+
+
+class BundleCache:
+    """``key -> (js, css)``; used from one thread (the build's parent), committed on :meth:`close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._pending = 0
+        self._db = self._open() or self._open(fresh=True)
+
+    def get(self, key: str) -> tuple[bytes, bytes] | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT js, css FROM bundles WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return (row[0], row[1]) if row else None
+
+    def put(self, key: str, js: bytes, css: bytes) -> None:
+        if self._db is None:
+            return
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
+            self._db.execute("INSERT OR REPLACE INTO bundles VALUES (?, ?, ?)", (key, js, css))
+            self._pending += 1
+            if self._pending >= COMMIT_EVERY:
+                self._commit()
+        except sqlite3.Error:
+            self._db = None  # a cache that cannot be written is no cache: build on without it
+
+    def close(self) -> None:
+        if self._db is None:
+            return
+        try:
+            self._commit()
+        except sqlite3.Error:
+            pass
+        self._db.close()
+        self._db = None
+
+    def __enter__(self) -> BundleCache:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _commit(self) -> None:
+        assert self._db is not None
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+        self._pending = 0
+
+    def _open(self, *, fresh: bool = False) -> sqlite3.Connection | None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if fresh:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.execute("PRAGMA busy_timeout = 60000")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute(_SCHEMA)
+            db.execute("SELECT key, js, css FROM bundles LIMIT 0")
+            return db
+        except (sqlite3.Error, OSError):
+            return None
