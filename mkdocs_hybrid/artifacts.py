@@ -91,10 +91,14 @@ def safe_join(root: Path, *parts: str) -> Path:
     Checked lexically (every part one plain name): resolving symlinks on every write cost more than
     rendering, and the parts are ids that were validated when the snapshot was read.
     """
+    _check_parts(parts)
+    return root.joinpath(*parts)
+
+
+def _check_parts(parts: tuple[str, ...]) -> None:
     for part in parts:
         if not part or part in (".", "..") or "/" in part or "\\" in part or "\0" in part:
             raise HybridError(f"refusing to write outside the output folder: {'/'.join(parts)}")
-    return root.joinpath(*parts)
 
 
 def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str) -> bool:
@@ -103,7 +107,8 @@ def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str) -> b
     Lets a rebuild into an existing folder skip rendering and rewriting unchanged versions. Called once
     per version on every rebuild, so it works on plain strings (pathlib cost more than the check).
     """
-    artifact = str(safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version))
+    _check_parts((snapshot.thread, snapshot.version))
+    artifact = os.path.join(site_dir, "artifacts", snapshot.thread, snapshot.version)
     try:
         with open(os.path.join(artifact, "meta.json"), "rb") as handle:
             meta = json.loads(handle.read())

@@ -32,7 +32,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,8 +115,13 @@ class Published:
     build_key: str
     entry_json: str
     """The catalog entry as published (parsed only for versions the ledger serves: see ``entry``)."""
-    files: Mapping[str, tuple[str, int]]
-    """name -> (sha256, size)."""
+    db: sqlite3.Connection = field(repr=False, compare=False)
+
+    @property
+    def files(self) -> dict[str, tuple[str, int]]:
+        """name -> (sha256, size), read when asked: a rebuild that matches its build key never asks."""
+        return {name: (sha, size) for name, sha, size in self.db.execute(
+            "SELECT name, sha256, size FROM files WHERE thread = ? AND version = ?", (self.thread, self.version))}
 
     @property
     def entry(self) -> VersionEntry:
@@ -151,15 +156,8 @@ class Ledger:
 
     def published(self, thread: str | None = None) -> dict[tuple[str, str], Published]:
         where, args = ("WHERE thread = ?", (thread,)) if thread else ("", ())
-        files: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
-        for t, v, name, sha, size in self.db.execute(f"SELECT thread, version, name, sha256, size FROM files {where}",
-                                                     args):
-            files.setdefault((t, v), {})[name] = (sha, size)
-        rows = {}
-        for t, v, at, skey, bkey, entry in self.db.execute(
-                f"SELECT thread, version, published_at, snapshot_key, build_key, entry FROM versions {where}", args):
-            rows[(t, v)] = Published(t, v, at, skey, bkey, entry, files.get((t, v), {}))
-        return rows
+        return {(t, v): Published(t, v, at, skey, bkey, entry, self.db) for t, v, at, skey, bkey, entry in self.db.execute(
+            f"SELECT thread, version, published_at, snapshot_key, build_key, entry FROM versions {where}", args)}
 
     def pins(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT thread, version FROM pins"))
