@@ -7,7 +7,6 @@ what happened (0 ok, 1 failed snapshots with --strict, 2 bad manifest or tools).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from concurrent.futures import Executor
@@ -22,15 +21,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mkdocs_hybrid import __version__, gallery
 from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.manifest import DeployOptions, Manifest, load_manifest
-from mkdocs_hybrid.catalog import catalog_from_json, catalog_to_json, merge_catalogs
-from mkdocs_hybrid.pipeline import Export, Shard
-from mkdocs_hybrid.routes import write_routes
+from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.report import BuildReport
+from mkdocs_hybrid.shards import Shard, merge_shards, write_shard_files
 from mkdocs_hybrid.sources import scan_sources
 
 err = Console(stderr=True, highlight=False)
-SHARD_CATALOG = ".hybrid-shard/catalog.json"
-"""Where a shard build leaves its catalog for `merge` (not part of the merged site)."""
 MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
                         default="hybrid.yml", show_default=True, help="The manifest to read.")
 
@@ -68,9 +64,8 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
                             jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None,
                             republish=True if republish_all else set(republish))
             catalog = export.run(site_dir)
-        if shard:
-            (site_dir / SHARD_CATALOG).parent.mkdir(parents=True, exist_ok=True)
-            (site_dir / SHARD_CATALOG).write_text(catalog_to_json(catalog), encoding="utf-8")
+        if export.shard:
+            write_shard_files(site_dir, export.shard, catalog, manifest)
         else:
             gallery.write_standalone(site_dir, catalog, site_url=site_url)
     except HybridError as exc:
@@ -86,27 +81,20 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
 
 @main.command()
 @click.argument("shard_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@MANIFEST
 @click.option("--site-dir", "-d", type=click.Path(file_okay=False, path_type=Path), default="site",
               show_default=True, help="Output folder for the merged site.")
 @click.option("--site-url", default=None, help="Public URL of the site, for absolute share links.")
-def merge(shard_dirs: tuple[Path, ...], site_dir: Path, site_url: str | None) -> None:
-    """Merge shard builds (build --shard I/N) into one site: artifacts, routes and gallery."""
+def merge(shard_dirs: tuple[Path, ...], manifest_path: Path, site_dir: Path, site_url: str | None) -> None:
+    """Merge shard builds (build --shard I/N) into one site and the project's publish ledger."""
     try:
-        catalogs = []
-        for shard_dir in shard_dirs:
-            catalog_file = shard_dir / SHARD_CATALOG
-            if not catalog_file.is_file():
-                raise HybridError(f"{shard_dir}: no {SHARD_CATALOG}; build it with `mkdocs-hybrid build --shard I/N`")
-            catalogs.append(catalog_from_json(catalog_file.read_text(encoding="utf-8")))
-            for tree in ("artifacts", "p"):
-                if (shard_dir / tree).is_dir():
-                    shutil.copytree(shard_dir / tree, site_dir / tree, dirs_exist_ok=True)
-        catalog = merge_catalogs(catalogs)
-        write_routes(site_dir, catalog)
-        gallery.write_standalone(site_dir, catalog, site_url=site_url)
-    except (HybridError, ValueError) as exc:
-        _fail(HybridError(str(exc)))
-    click.echo(f"mkdocs-hybrid: merged {len(shard_dirs)} shards: {len(catalog.threads)} threads into {site_dir}")
+        manifest = load_manifest(manifest_path)
+        merged = merge_shards(list(shard_dirs), site_dir, manifest)
+        gallery.write_standalone(site_dir, merged.catalog, site_url=site_url)
+    except HybridError as exc:
+        _fail(exc)
+    click.echo(f"mkdocs-hybrid: merged {len(shard_dirs)} shards: {len(merged.catalog.threads)} threads into "
+               f"{site_dir}; the ledger took {len(merged.published)} newly published versions")
 
 
 @contextmanager

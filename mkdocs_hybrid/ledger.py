@@ -31,7 +31,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +78,15 @@ CREATE TABLE IF NOT EXISTS blobs(sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
+_SHARD_TABLES = (
+    ("versions", "thread, version, published_at, republished_at, snapshot_key, build_key, entry"),
+    ("files", "thread, version, name, sha256, size"),
+    ("latest_history", "thread, version, changed_at, reason"),
+    ("pins", "thread, version"),
+)
+"""What a shard's partial ledger copies (the thread is the first column)."""
+
+
 def now() -> str:
     """UTC ``YYYY-MM-DDTHH:MM:SSZ``: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -102,6 +111,12 @@ def ledger_path(manifest: Manifest) -> Path | None:
     if not value:
         return None
     return (manifest.base_dir / value).resolve()
+
+
+def vendor_archive(manifest: Manifest) -> Path | None:
+    """Where every vendor file ever published is kept, beside the ledger (``None`` without a ledger)."""
+    path = ledger_path(manifest)
+    return path.parent / "vendor" if path is not None else None
 
 
 @dataclass(frozen=True)
@@ -210,6 +225,83 @@ class Ledger:
             return (self.path.parent / "blobs" / sha[:2] / sha).read_bytes()
         except OSError:
             return None
+
+    # -- shards ------------------------------------------------------------------------------------
+
+    def export_threads(self, target: Path, owns: Callable[[str], bool], label: str) -> None:
+        """Write a new ledger at ``target`` with this one's rows (and blobs) for the threads ``owns``
+        accepts: a shard's partial ledger, labelled (``I/N``) for :meth:`absorb`."""
+        target.unlink(missing_ok=True)
+        part = Ledger(target)
+        try:
+            with part._transaction():
+                part.db.execute("INSERT OR REPLACE INTO ledger_info VALUES ('shard', ?)", (label,))
+                for table, columns in _SHARD_TABLES:
+                    rows = [row for row in self.db.execute(f"SELECT {columns} FROM {table} ORDER BY rowid")
+                            if owns(row[0])]
+                    marks = ", ".join("?" * len(columns.split(",")))
+                    part.db.executemany(f"INSERT INTO {table}({columns}) VALUES ({marks})", rows)
+                for (sha,) in list(part.db.execute("SELECT DISTINCT sha256 FROM files")):
+                    data = self.get_blob(sha)
+                    if data is None:
+                        raise HybridError(f"{self.path}: published file {sha} is missing; the ledger is damaged")
+                    part.put_blob(data)
+        finally:
+            part.close()
+
+    def absorb(self, parts: list[tuple[Path, Callable[[str], bool]]]) -> list[str]:
+        """Take shards' partial ledgers in, all or nothing; returns the refs newly published or republished.
+
+        A shard was built from a copy of this ledger, so for the threads it owns it must hold every
+        version this ledger holds, with the same snapshot; anything else is refused before any write.
+        Pins are not taken: ``mkdocs-hybrid pin`` writes them here, and shards only read them.
+        """
+        sources = [(path, _open_read_only(path), owns) for path, owns in parts]
+        try:
+            plans = [self._plan_absorb(path, db, owns) for path, db, owns in sources]
+            with self._transaction():
+                for (_, db, _), taken in zip(sources, plans):
+                    self._copy_from(db, taken)
+        finally:
+            for _, db, _ in sources:
+                db.close()
+        return sorted(f"{t}/{v}" for taken in plans for t, v in taken)
+
+    def _plan_absorb(self, path: Path, part: sqlite3.Connection, owns: Callable[[str], bool]) -> list[tuple[str, str]]:
+        """The versions to take from a partial ledger, or an error when it does not follow this ledger."""
+        query = "SELECT thread, version, snapshot_key, COALESCE(republished_at, '') FROM versions"
+        mine = {(t, v): (key, again) for t, v, key, again in self.db.execute(query)}
+        theirs = {(t, v): (key, again) for t, v, key, again in part.execute(query)}
+        problems = [f"{t}/{v} is not in it" for (t, v) in mine if owns(t) and (t, v) not in theirs]
+        problems += [f"{t}/{v} has other files" for (t, v), (key, _) in theirs.items()
+                     if (t, v) in mine and mine[(t, v)][0] != key]
+        problems += [f"{t}/{v} belongs to another shard" for (t, v) in theirs if not owns(t)]
+        problems += [f"{t}/{v} lacks its published bytes" for t, v in part.execute(
+            "SELECT DISTINCT f.thread, f.version FROM files f LEFT JOIN blobs b ON b.sha256 = f.sha256 "
+            "WHERE b.sha256 IS NULL")]
+        if problems:
+            raise HybridError(
+                f"{path}: this shard's ledger does not follow the project ledger {self.path} "
+                f"({'; '.join(sorted(problems)[:5])}); build every shard with a copy of the project's ledger")
+        return sorted((t, v) for (t, v), (_, again) in theirs.items() if (t, v) not in mine or again > mine[(t, v)][1])
+
+    def _copy_from(self, part: sqlite3.Connection, taken: list[tuple[str, str]]) -> None:
+        versions_columns, files_columns = _SHARD_TABLES[0][1], _SHARD_TABLES[1][1]
+        for where in taken:
+            self.db.execute("DELETE FROM versions WHERE thread = ? AND version = ?", where)
+            row = part.execute(f"SELECT {versions_columns} FROM versions WHERE thread = ? AND version = ?",
+                               where).fetchone()
+            self.db.execute(f"INSERT INTO versions({versions_columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            self.db.executemany(f"INSERT INTO files({files_columns}) VALUES (?, ?, ?, ?, ?)", part.execute(
+                f"SELECT {files_columns} FROM files WHERE thread = ? AND version = ?", where))
+        for sha, data in part.execute("SELECT sha256, data FROM blobs"):
+            if hashlib.sha256(data).hexdigest() == sha:
+                self.db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha, data))
+        known = set(self.db.execute("SELECT thread, version, changed_at, reason FROM latest_history"))
+        for row in part.execute("SELECT thread, version, changed_at, reason FROM latest_history ORDER BY id"):
+            if row not in known:
+                self.db.execute("INSERT INTO latest_history(thread, version, changed_at, reason) "
+                                "VALUES (?, ?, ?, ?)", row)
 
     def _transaction(self) -> Any:
         return _Transaction(self.db)
@@ -471,6 +563,15 @@ def format_history(ledger: Ledger, thread: str) -> str:
 
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        db.execute("SELECT thread, version, snapshot_key, republished_at FROM versions LIMIT 0")
+        return db
+    except sqlite3.Error as exc:
+        raise HybridError(f"{path}: not a readable mkdocs-hybrid ledger ({exc}); build the shard again") from None
+
+
 def _open_existing(manifest: Manifest) -> Ledger:
     path = ledger_path(manifest)
     if path is None:
@@ -502,4 +603,4 @@ def thread_history(manifest: Manifest, thread: str) -> str:
 
 
 __all__ = ["IMMUTABLE", "BuildLedger", "Ledger", "Published", "format_history", "ledger_path", "now",
-           "open_build_ledger", "pin_latest", "snapshot_key", "suggest_version", "thread_history"]
+           "open_build_ledger", "pin_latest", "snapshot_key", "suggest_version", "thread_history", "vendor_archive"]

@@ -22,14 +22,15 @@ from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet
-from mkdocs_hybrid.errors import HybridError, SnapshotError
+from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.html_entry import split_html_entry
-from mkdocs_hybrid.ledger import ledger_path, open_build_ledger
+from mkdocs_hybrid.ledger import open_build_ledger, vendor_archive
 from mkdocs_hybrid.manifest import Manifest
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.routes import write_routes
+from mkdocs_hybrid.shards import Shard
 from mkdocs_hybrid.snapshot import Snapshot, Thread, version_sort_key
-from mkdocs_hybrid.sources import Scan, scan_sources
+from mkdocs_hybrid.sources import scan_sources
 from mkdocs_hybrid.templates import template_digest
 from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
@@ -192,10 +193,9 @@ class Export:
     def _keep_vendor_files(self, site_dir: Path, used: dict[str, VendorFile]) -> None:
         """With a ledger, every vendor file ever published stays in the site: kept (published) pages may
         still point at one this build no longer makes (after an esbuild or dependency upgrade)."""
-        path = ledger_path(self.manifest) if self.use_ledger else None
-        if path is None:
+        archive = vendor_archive(self.manifest) if self.use_ledger else None
+        if archive is None:
             return
-        archive = path.parent / "vendor"
         archive.mkdir(parents=True, exist_ok=True)
         for name, vendor in used.items():
             target = archive / Path(name).name
@@ -256,36 +256,6 @@ def bundle_key(job: BundleJob, toolchain_inputs: dict[str, Any]) -> str:
         "vendor": job.vendor.name if job.vendor else None,
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard ``index`` of ``count`` (1-based): the threads whose id hashes to it, all their versions together."""
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        try:
-            index, count = (int(part) for part in text.split("/"))
-        except ValueError:
-            raise HybridError(f"--shard {text!r}: write I/N, e.g. 1/4") from None
-        if not 1 <= index <= count:
-            raise HybridError(f"--shard {text!r}: I must be between 1 and N")
-        return cls(index, count)
-
-    def owns(self, thread: str) -> bool:
-        digest = hashlib.sha256(thread.encode()).digest()
-        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
-
-    def select(self, scan: Scan) -> Scan:
-        """This shard's part of a scan (errors without a thread go to shard 1)."""
-        return Scan(
-            threads={tid: t for tid, t in scan.threads.items() if self.owns(tid)},
-            snapshots=[s for s in scan.snapshots if self.owns(s.thread)],
-            errors=[e for e in scan.errors if (self.owns(e.thread) if e.thread else self.index == 1)],
-        )
 
 
 def build_catalog(threads: dict[str, Thread], built: list[_Built], pins: dict[str, str] | None = None) -> Catalog:

@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from mkdocs_hybrid.errors import HybridError
-from mkdocs_hybrid.pipeline import Export, Shard
+from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.shards import Shard
 from tests.factory import manifest_for, read_tree, run_cli, write_tree
+
+
+REACT = '{"dependencies": {"react": "18.3.1", "react-dom": "18.3.1"}}'
+REACT_APP = "import { createRoot } from 'react-dom/client'\ncreateRoot(document.body).render(<b>hi</b>)\n"
+
+
+def ledger_rows(project: Path, sql: str) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(project / ".mkdocs-hybrid" / "ledger.sqlite")
+    try:
+        return list(db.execute(sql))
+    finally:
+        db.close()
 
 
 def demo_project(root: Path, threads: int = 12) -> Path:
@@ -72,10 +86,56 @@ def test_merge_refuses_overlapping_or_unsharded_inputs(tmp_path: Path) -> None:
     manifest_for(project)
     run_cli("build", "-d", str(tmp_path / "a"), "--shard", "1/1", cwd=project)
     overlapping = run_cli("merge", str(tmp_path / "a"), str(tmp_path / "a"), "-d", str(tmp_path / "m"), cwd=project)
-    assert overlapping.returncode == 2 and "is in two shards" in overlapping.stderr
+    assert overlapping.returncode == 2 and "are both shard 1/1" in overlapping.stderr
     run_cli("build", "-d", str(tmp_path / "plain"), cwd=project)
     plain = run_cli("merge", str(tmp_path / "plain"), "-d", str(tmp_path / "m2"), cwd=project)
     assert plain.returncode == 2 and "build it with `mkdocs-hybrid build --shard I/N`" in plain.stderr
+
+
+def test_shards_built_on_other_machines_merge_into_one_site_and_the_project_ledger(tmp_path: Path) -> None:
+    project = demo_project(tmp_path / "project", threads=6)
+    write_tree(project, {"demos/react/v1/src/index.jsx": REACT_APP, "demos/react/v1/package.json": REACT})
+    manifest_for(project)
+    assert run_cli("build", "-d", str(tmp_path / "yesterday"), cwd=project).returncode == 0
+    # Tonight: new versions, built by two machines that each got a copy of the project and its ledger.
+    write_tree(project, {"demos/t00/v3/index.js": "document.title = 'new'\n", "demos/t00/v3/snapshot.yml":
+                         "created: 2026-01-03T00:00:00Z\n", "demos/react/v2/src/index.jsx": REACT_APP + "// v2\n",
+                         "demos/react/v2/package.json": REACT})
+    for index in (1, 2):
+        machine = shutil.copytree(project, tmp_path / f"machine{index}", symlinks=True)
+        result = run_cli("build", "-d", str(machine / "site"), "--shard", f"{index}/2", cwd=machine)
+        assert result.returncode == 0, result.stderr
+    merged = run_cli("merge", str(tmp_path / "machine1/site"), str(tmp_path / "machine2/site"),
+                     "-d", str(tmp_path / "merged"), cwd=project)
+    assert merged.returncode == 0, merged.stderr
+    assert "took 2 newly published versions" in merged.stdout
+
+    published = {f"{t}/{v}" for t, v in ledger_rows(project, "SELECT thread, version FROM versions")}
+    assert {"t00/v3", "react/v2"} <= published
+    assert ("t00", "v3") in ledger_rows(project, "SELECT thread, version FROM latest_history")
+    assert list((tmp_path / "merged/vendor").glob("*.js")), "the shared vendor file came along"
+    assert run_cli("build", "-d", str(tmp_path / "full"), cwd=project).returncode == 0
+    assert read_tree(tmp_path / "merged") == read_tree(tmp_path / "full")
+    # The project ledger now guards what the shards published.
+    (project / "demos/t00/v3/index.js").write_text("document.title = 'edited after publishing'\n")
+    refused = run_cli("build", "-d", str(tmp_path / "again"), cwd=project)
+    assert "t00/v3" in refused.stderr and "save your change as a new version (e.g. v4)" in refused.stderr
+
+
+def test_merge_refuses_a_shard_built_without_the_project_ledger(tmp_path: Path) -> None:
+    project = demo_project(tmp_path / "project", threads=2)
+    manifest_for(project)
+    assert run_cli("build", "-d", str(tmp_path / "site"), cwd=project).returncode == 0
+    before = ledger_rows(project, "SELECT * FROM versions ORDER BY 1, 2")
+    machine = shutil.copytree(project, tmp_path / "machine", symlinks=True)
+    shutil.rmtree(machine / ".mkdocs-hybrid")
+    (machine / "demos/t00/v1/index.js").write_text("document.title = 'changed under a published id'\n")
+    assert run_cli("build", "-d", str(machine / "site"), "--shard", "1/1", cwd=machine).returncode == 0
+    refused = run_cli("merge", str(machine / "site"), "-d", str(tmp_path / "merged"), cwd=project)
+    assert refused.returncode == 2
+    assert "t00/v1 has other files" in refused.stderr and "copy of the project's ledger" in refused.stderr
+    assert ledger_rows(project, "SELECT * FROM versions ORDER BY 1, 2") == before
+    assert not (tmp_path / "merged").exists(), "nothing is merged when a ledger does not fit"
 
 
 @pytest.mark.parametrize("text", ["0/2", "3/2", "x", "1/0"])

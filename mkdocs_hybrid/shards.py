@@ -1,0 +1,159 @@
+"""Sharded builds: build threads on several machines, then merge them into one site and one ledger.
+
+``mkdocs-hybrid build --shard I/N`` builds the threads whose id hashes to shard I and leaves,
+beside its artifacts, a ``.hybrid-shard/`` folder: which shard it is, its catalog, and its
+partial publish ledger (the project ledger's rows for its threads after the build).
+``mkdocs-hybrid merge`` checks that the shards fit together (same N, each I once, no thread
+twice, ledgers that follow the project ledger), takes the partial ledgers into the project
+ledger in one transaction, then copies the artifacts and writes the routes once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs_hybrid.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
+from mkdocs_hybrid.errors import HybridError
+from mkdocs_hybrid.ledger import Ledger, ledger_path, vendor_archive
+from mkdocs_hybrid.manifest import Manifest
+from mkdocs_hybrid.routes import write_routes
+from mkdocs_hybrid.sources import Scan
+from mkdocs_hybrid.vendor import VENDOR_DIR
+
+SHARD_DIR = ".hybrid-shard"
+"""Where a shard build leaves what ``merge`` needs (not part of the merged site)."""
+SITE_TREES = ("artifacts", "p", VENDOR_DIR)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard ``index`` of ``count`` (1-based): the threads whose id hashes to it, all their versions together."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise HybridError(f"--shard {text!r}: write I/N, e.g. 1/4") from None
+        if not 1 <= index <= count:
+            raise HybridError(f"--shard {text!r}: I must be between 1 and N")
+        return cls(index, count)
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    def owns(self, thread: str) -> bool:
+        digest = hashlib.sha256(thread.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+    def select(self, scan: Scan) -> Scan:
+        """This shard's part of a scan (errors without a thread go to shard 1)."""
+        return Scan(
+            threads={tid: t for tid, t in scan.threads.items() if self.owns(tid)},
+            snapshots=[s for s in scan.snapshots if self.owns(s.thread)],
+            errors=[e for e in scan.errors if (self.owns(e.thread) if e.thread else self.index == 1)],
+        )
+
+
+def write_shard_files(site_dir: Path, shard: Shard, catalog: Catalog, manifest: Manifest) -> None:
+    """Leave in ``site_dir`` what ``merge`` needs: the shard's id, catalog and partial ledger."""
+    folder = site_dir / SHARD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "shard.json").write_text(json.dumps({"index": shard.index, "count": shard.count}) + "\n",
+                                       encoding="utf-8")
+    (folder / "catalog.json").write_text(catalog_to_json(catalog), encoding="utf-8")
+    path = ledger_path(manifest)
+    if path is not None and path.is_file():
+        ledger = Ledger(path)
+        try:
+            ledger.export_threads(folder / "ledger.sqlite", shard.owns, str(shard))
+        finally:
+            ledger.close()
+
+
+@dataclass(frozen=True)
+class MergedShards:
+    catalog: Catalog
+    published: list[str]
+    """Versions the project ledger took from the shards (new or republished)."""
+
+
+def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | None) -> MergedShards:
+    """Merge shard builds into ``site_dir`` and (with a manifest that keeps one) the project ledger."""
+    shards = [_read_shard(folder) for folder in shard_dirs]
+    _check_complementary(shards, shard_dirs)
+    try:
+        catalog = merge_catalogs([catalog for _, catalog in shards])
+    except ValueError as exc:
+        raise HybridError(str(exc)) from None
+    published = _merge_ledgers(manifest, shard_dirs, [shard for shard, _ in shards])
+    for folder in shard_dirs:
+        for tree in SITE_TREES:
+            if (folder / tree).is_dir():
+                shutil.copytree(folder / tree, site_dir / tree, dirs_exist_ok=True)
+    _archive_vendor_files(manifest, site_dir)
+    write_routes(site_dir, catalog)
+    return MergedShards(catalog=catalog, published=published)
+
+
+def _read_shard(folder: Path) -> tuple[Shard, Catalog]:
+    files = folder / SHARD_DIR
+    if not (files / "catalog.json").is_file() or not (files / "shard.json").is_file():
+        raise HybridError(f"{folder}: no {SHARD_DIR}/ from a shard build; build it with "
+                          "`mkdocs-hybrid build --shard I/N`")
+    try:
+        data = json.loads((files / "shard.json").read_text(encoding="utf-8"))
+        shard = Shard(int(data["index"]), int(data["count"]))
+        catalog = catalog_from_json((files / "catalog.json").read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise HybridError(f"{files}: unreadable shard files ({exc}); build the shard again") from None
+    return shard, catalog
+
+
+def _check_complementary(shards: list[tuple[Shard, Catalog]], folders: list[Path]) -> None:
+    counts = {shard.count for shard, _ in shards}
+    if len(counts) > 1:
+        raise HybridError(f"shards were built with different N ({', '.join(str(s) for s, _ in shards)}); "
+                          "build every shard with the same --shard I/N")
+    seen: dict[int, Path] = {}
+    for (shard, _), folder in zip(shards, folders):
+        if shard.index in seen:
+            raise HybridError(f"{folder} and {seen[shard.index]} are both shard {shard}: "
+                              "a thread would be in two shards; merge each shard once")
+        seen[shard.index] = folder
+
+
+def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[Shard]) -> list[str]:
+    path = ledger_path(manifest) if manifest is not None else None
+    if path is None:
+        return []
+    parts = []
+    for folder, shard in zip(folders, shards):
+        part = folder / SHARD_DIR / "ledger.sqlite"
+        if not part.is_file():
+            raise HybridError(f"{folder}: shard {shard} has no partial ledger, but {manifest.origin if manifest else ''} "
+                              "keeps one; build the shard with a copy of the project's ledger")
+        parts.append((part, shard.owns))
+    ledger = Ledger(path)
+    try:
+        return ledger.absorb(parts)
+    finally:
+        ledger.close()
+
+
+def _archive_vendor_files(manifest: Manifest | None, site_dir: Path) -> None:
+    """Keep the shards' vendor files with the ledger, as a build does (see ``Export``)."""
+    archive = vendor_archive(manifest) if manifest is not None else None
+    if archive is None or not (site_dir / VENDOR_DIR).is_dir():
+        return
+    archive.mkdir(parents=True, exist_ok=True)
+    for vendor in (site_dir / VENDOR_DIR).glob("*.js"):
+        if not (archive / vendor.name).is_file():
+            shutil.copyfile(vendor, archive / vendor.name)
