@@ -155,10 +155,10 @@ def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain
         if named:
             for job, _ in pending:
                 if job.snapshot.ref in named:
-                    on_done(job, _failure(job.snapshot, [m for ref, m in result if ref == job.snapshot.ref]))
+                    on_done(job, _failure(job, [m for ref, m in result if ref == job.snapshot.ref]))
             pending = [(job, page) for job, page in pending if job.snapshot.ref not in named]
         elif len(pending) == 1:
-            on_done(pending[0][0], _failure(pending[0][0].snapshot, [m for _, m in result]))
+            on_done(pending[0][0], _failure(pending[0][0], [m for _, m in result]))
             return
         else:
             half = len(pending) // 2
@@ -166,9 +166,9 @@ def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain
             pending = pending[half:]
 
 
-def _failure(snapshot: Snapshot, messages: list[str]) -> SnapshotError:
-    unique = list(dict.fromkeys(messages)) or ["esbuild failed without a message"]
-    return SnapshotError("; ".join(unique), thread=snapshot.thread, version=snapshot.version)
+def _failure(job: BundleJob, messages: list[str]) -> SnapshotError:
+    unique = list(dict.fromkeys(_with_hint(m, job) for m in messages)) or ["esbuild failed without a message"]
+    return SnapshotError("; ".join(unique), thread=job.snapshot.thread, version=job.snapshot.version)
 
 
 def _run_batch(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain, options: BuildOptions
@@ -258,16 +258,23 @@ def _locate(file: str, line: str, column: str, message: str) -> tuple[str | None
     column = str(int(column) + 1)  # esbuild's text log counts columns from 0; editors count from 1
     parts = file.split("/")
     if len(parts) >= 3 and not os.path.isabs(file) and all(ID_PATTERN.fullmatch(p) for p in parts[:2]):
-        hint = _hint(message)
-        return f"{parts[0]}/{parts[1]}", f"{'/'.join(parts[2:])}:{line}:{column}: {message}{hint}"
+        return f"{parts[0]}/{parts[1]}", f"{'/'.join(parts[2:])}:{line}:{column}: {message}"
     return None, f"{file}:{line}:{column}: {message}"
 
 
-def _hint(message: str) -> str:
-    match = re.match(r'Could not resolve "([^"]+)"', message)
-    if not match or match[1].startswith("."):
-        return ""
-    package = match[1].split("/")[0] if not match[1].startswith("@") else "/".join(match[1].split("/")[:2])
-    return f' (add "{package}" to the dependencies in package.json)'
+def _with_hint(message: str, job: BundleJob) -> str:
+    """What to do about an import esbuild could not resolve, from what the snapshot declares."""
+    match = re.search(r'Could not resolve "([^"]+)"', message)
+    if not match or match[1].startswith(".") or "node_modules/" in message.split(":", 1)[0]:
+        return message  # a dependency's own imports are not the author's to fix
+    specifier = match[1]
+    package = specifier.split("/")[0] if not specifier.startswith("@") else "/".join(specifier.split("/")[:2])
+    if package not in job.deps.direct:
+        return f'{message} (add "{package}" to the dependencies in package.json)'
+    if job.vendor is not None and specifier not in job.vendor.specifiers:
+        return (f'{message} ("{package}" is declared, but this import was not found when the shared vendor file '
+                f'was made: write the name as a plain string, without escapes or expressions, as in '
+                f'import x from "{specifier}")')
+    return message
 
 

@@ -24,8 +24,8 @@ ENTRY_CANDIDATES = (
 )
 SCRIPT_EXTENSIONS = (".tsx", ".jsx", ".ts", ".js", ".mjs", ".mts", ".cjs", ".cts")
 ENTRY_EXTENSIONS = (".html", *SCRIPT_EXTENSIONS)
-_SPECIFIER = re.compile(
-    r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\bexport\s*\*\s*from\s*)["']([^"'\s]+)["']""")
+_SPECIFIER = re.compile(  # a keyword, blanks and up to two short /* comments */, a string literal without ${}
+    r"""(?:\bfrom|\bimport\s*\(?|\brequire\s*\()\s*(?:/\*[^*]{0,200}\*/\s*){0,2}(["'`])([^"'`\s$]+)\1""")
 _NON_CODE = re.compile(r"\.(css|scss|less|json|png|jpe?g|gif|svg|webp|avif|woff2?|ttf|otf|wasm|txt|md)$", re.I)
 
 
@@ -97,7 +97,7 @@ def find_bare_imports(files: Mapping[str, bytes]) -> tuple[str, ...]:
     for path, data in files.items():
         if not path.endswith(SCRIPT_EXTENSIONS) and not path.endswith(".html"):
             continue
-        for specifier in _SPECIFIER.findall(data.decode("utf-8", errors="replace")):
+        for _quote, specifier in _SPECIFIER.findall(data.decode("utf-8", errors="replace")):
             if not specifier.startswith((".", "/")) and ":" not in specifier and not _NON_CODE.search(specifier):
                 found.add(specifier)
     return tuple(sorted(found))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,23 @@ def test_published_pages_keep_their_vendor_file_after_it_changes(react_project: 
     assert old in names and len(names) == 2, "the published pages (kept by the ledger) still load their vendor file"
     page = (tmp_path / "second/artifacts/r0/v1/page.html").read_text()
     assert f"vendor/{old}" in page, "published bytes are kept"
+
+
+def test_an_import_the_vendor_scan_cannot_see_gets_a_hint_that_fits(react_project: Path, tmp_path: Path) -> None:
+    commented = ("import { createRoot } from /* the root API */ 'react-dom/client'\n"
+                 "createRoot(document.body).render(<b>commented</b>)\n")
+    escaped = ('import { createRoot } from "react-dom/client"\nimport { useState } from "\\u0072eact"\n'
+               "createRoot(document.body).render(<b>{String(useState)}</b>)\n")
+    extra = {"demos/odd/v1/src/index.jsx": commented, "demos/odd/v1/package.json": REACT,
+             "demos/odd/v2/src/index.jsx": escaped, "demos/odd/v2/package.json": REACT}
+    write_tree(react_project, extra)
+    try:
+        export = Export(manifest_for(react_project), ledger=False)
+        export.run(tmp_path / "site")
+    finally:
+        shutil.rmtree(react_project / "demos/odd")
+    assert "odd/v1" in export.report.built, "a comment before the specifier does not hide the import"
+    [failed] = export.report.failed
+    assert failed.ref == "odd/v2", str(failed)
+    assert '"react" is declared, but this import was not found' in str(failed)
+    assert 'import x from "react"' in str(failed) and "add \"react\" to the dependencies" not in str(failed)
