@@ -9,10 +9,13 @@ damaged or foreign file is replaced by an empty cache rather than failing the bu
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 CACHE_FILE = "bundles.sqlite"
 COMMIT_EVERY = 256
+COMMIT_AFTER_SECONDS = 0.5
+"""Hold the write lock briefly: shards on one machine may share the cache."""
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS bundles(key TEXT PRIMARY KEY, js BLOB NOT NULL, css BLOB NOT NULL)"
 
@@ -23,6 +26,7 @@ class BundleCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._pending = 0
+        self._began = 0.0
         self._db = self._open() or self._open(fresh=True)
 
     def get(self, key: str) -> tuple[bytes, bytes] | None:
@@ -39,10 +43,11 @@ class BundleCache:
             return
         try:
             if not self._db.in_transaction:
-                self._db.execute("BEGIN")
+                self._db.execute("BEGIN IMMEDIATE")
+                self._began = time.monotonic()
             self._db.execute("INSERT OR REPLACE INTO bundles VALUES (?, ?, ?)", (key, js, css))
             self._pending += 1
-            if self._pending >= COMMIT_EVERY:
+            if self._pending >= COMMIT_EVERY or time.monotonic() - self._began > COMMIT_AFTER_SECONDS:
                 self._commit()
         except sqlite3.Error:
             self._db = None  # a cache that cannot be written is no cache: build on without it

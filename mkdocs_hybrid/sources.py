@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from stat import S_ISREG
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, Callable, Iterable, Mapping
 
 import yaml
