@@ -89,7 +89,7 @@ class VendorBuilder:
         name = f"{VENDOR_DIR}/{hashlib.sha256(content).hexdigest()[:20]}.js"
         staging = Path(tempfile.mkdtemp(prefix=".vendor-", dir=self._ensure_root()))
         try:
-            _write_shims(staging / "node_modules", specifiers)
+            write_shims(staging / "node_modules", specifiers)
             (staging / "vendor.js").write_bytes(content)
             (staging / "name").write_text(name, encoding="utf-8")
             shutil.rmtree(self.root / key, ignore_errors=True)
@@ -103,16 +103,11 @@ class VendorBuilder:
         return self.root
 
     def _bundle(self, specifiers: tuple[str, ...], deps: InstalledSet) -> bytes:
-        from mkdocs_hybrid.bundler import esbuild_flags
-
-        modules = ", ".join(f"{json.dumps(s)}: require({json.dumps(s)})" for s in specifiers)
-        entry = f"globalThis.{GLOBAL} = Object.assign(globalThis.{GLOBAL} || {{}}, {{{modules}}});\n"
-        flags = [f for f in esbuild_flags(self.options) if not f.startswith("--format")]
         with tempfile.TemporaryDirectory(prefix="mkdocs-hybrid-vendor-") as scratch:
             (Path(scratch) / "package.json").write_text("{}\n", encoding="utf-8")
-            (Path(scratch) / "entry.js").write_text(entry, encoding="utf-8")
+            (Path(scratch) / "entry.js").write_text(vendor_entry(specifiers), encoding="utf-8")
             env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(deps.node_modules or "")}
-            run = subprocess.run([str(self.toolchain.esbuild), "entry.js", *flags, "--format=iife",
+            run = subprocess.run([str(self.toolchain.esbuild), "entry.js", *vendor_flags(self.options),
                                   "--log-level=error", "--color=false", "--outfile=vendor.js"],
                                  cwd=scratch, env=env, capture_output=True, timeout=600)
             if run.returncode != 0:
@@ -122,7 +117,22 @@ class VendorBuilder:
             return (Path(scratch) / "vendor.js").read_bytes()
 
 
-def _write_shims(node_modules: Path, specifiers: tuple[str, ...]) -> None:
+def vendor_entry(specifiers: tuple[str, ...]) -> str:
+    """The vendor file's entry point (``entry.js`` beside an empty ``package.json``): part of the recipe the
+    editor follows to make the same bytes with esbuild-wasm (with :func:`vendor_flags`, ``NODE_PATH`` at the
+    pinned ``node_modules``)."""
+    modules = ", ".join(f"{json.dumps(s)}: require({json.dumps(s)})" for s in specifiers)
+    return f"globalThis.{GLOBAL} = Object.assign(globalThis.{GLOBAL} || {{}}, {{{modules}}});\n"
+
+
+def vendor_flags(options: BuildOptions) -> list[str]:
+    """The esbuild flags of a vendor file: a demo's flags, as a classic script (IIFE) instead of a module."""
+    from mkdocs_hybrid.bundler import esbuild_flags  # bundler imports this module
+
+    return [f for f in esbuild_flags(options) if not f.startswith("--format")] + ["--format=iife"]
+
+
+def write_shims(node_modules: Path, specifiers: tuple[str, ...]) -> None:
     """One tiny CommonJS module per specifier, returning the vendored module at run time."""
     for specifier in specifiers:
         package = _package_name(specifier)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.bundler import esbuild_flags
+from mkdocs_hybrid.manifest import BuildOptions
 from mkdocs_hybrid.pipeline import Export
-from tests.factory import manifest_for, write_tree
+from mkdocs_hybrid.vendor import vendor_entry, vendor_flags
+from tests.factory import REPO, manifest_for, write_tree
 
 REACT = '{"dependencies": {"react": "18.3.1", "react-dom": "18.3.1"}}'
 
@@ -104,3 +110,35 @@ def test_an_import_the_vendor_scan_cannot_see_gets_a_hint_that_fits(react_projec
     assert failed.ref == "odd/v2", str(failed)
     assert '"react" is declared, but this import was not found' in str(failed)
     assert 'import x from "react"' in str(failed) and "add \"react\" to the dependencies" not in str(failed)
+
+
+@pytest.mark.wasm
+def test_esbuild_wasm_makes_the_same_vendor_file_and_demo_bundle(react_project: Path, tmp_path: Path) -> None:
+    """The editor's half of the recipe: esbuild-wasm, given the same inputs, writes the bytes we publish."""
+    manifest = manifest_for(react_project)
+    Export(manifest, ledger=False).run(tmp_path / "site")
+    meta = json.loads((tmp_path / "site/artifacts/r0/v1/meta.json").read_text())
+    [packages] = manifest.cache_dir.glob("deps/*/node_modules")
+    [shims] = [p.parent / "node_modules" for p in manifest.cache_dir.glob("vendor/*/name")
+               if p.read_text() == meta["vendor"]["path"]]
+
+    vendor_root = write_tree(tmp_path / "editor-vendor", {
+        "package.json": "{}\n", "entry.js": vendor_entry(tuple(meta["vendor"]["modules"]))})
+    esbuild_wasm(vendor_root, ["entry.js", *vendor_flags(BuildOptions()), "--outfile=vendor.js"], packages)
+    assert (vendor_root / "vendor.js").read_bytes() == (tmp_path / "site" / meta["vendor"]["path"]).read_bytes()
+
+    demo_root = write_tree(tmp_path / "editor-demo", {"package.json": "{}\n", **{
+        f"r0/v1/{name.removeprefix('demos/r0/v1/')}": text for name, text in react_demo(0).items()
+        if not name.endswith("package.json")}})  # metadata: not a file of the snapshot
+    esbuild_wasm(demo_root, ["r0/v1/src/index.jsx", *esbuild_flags(BuildOptions()), "--outdir=out", "--outbase=."],
+                 shims)
+    with BundleCache(manifest.cache_dir / CACHE_FILE) as cache:
+        published = cache.get(meta["bundle_key"])
+    assert published is not None and (demo_root / "out/r0/v1/src/index.js").read_bytes() == published[0]
+
+
+def esbuild_wasm(root: Path, arguments: list[str], node_path: Path) -> None:
+    command = ["node", str(REPO / "node_modules/esbuild-wasm/bin/esbuild"), *arguments, "--log-level=error"]
+    run = subprocess.run(command, cwd=root, env={**os.environ, "NODE_PATH": str(node_path)}, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
