@@ -22,6 +22,7 @@ from mkdocs_hybrid.bundler import Bundle
 from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.html_entry import SCRIPT_MARK, STYLE_MARK
 from mkdocs_hybrid.snapshot import Snapshot
+from mkdocs_hybrid.stat_index import StatIndex, stat_signature
 from mkdocs_hybrid.templates import environment
 from mkdocs_hybrid.vendor import VendorFile
 
@@ -101,23 +102,43 @@ def _check_parts(parts: tuple[str, ...]) -> None:
             raise HybridError(f"refusing to write outside the output folder: {'/'.join(parts)}")
 
 
-def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str) -> bool:
+def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str, index: StatIndex | None = None) -> bool:
     """Whether ``site_dir`` already holds this artifact for ``build_key``, with every file at its size.
 
     Lets a rebuild into an existing folder skip rendering and rewriting unchanged versions. Called once
-    per version on every rebuild, so it works on plain strings (pathlib cost more than the check).
+    per version on every rebuild, so it works on plain strings, and with an ``index`` (see ``stat_index``)
+    an artifact whose files kept their stat is current without reading its ``meta.json``.
     """
     _check_parts((snapshot.thread, snapshot.version))
     artifact = os.path.join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    share = os.path.join(site_dir, "p", snapshot.thread, snapshot.version, "index.html")
+    known = index.peek(artifact) if index is not None else None
+    if index is not None and known is not None and known.get("build_key") == build_key:
+        signature = _signature(artifact, known.get("files"), share)
+        if signature is not None and index.lookup(artifact, signature[0]) is not None:
+            return True
     try:
         with open(os.path.join(artifact, "meta.json"), "rb") as handle:
             meta = json.loads(handle.read())
         files = meta["files"] if meta.get("build_key") == build_key else None
-        return bool(files) and all(os.stat(os.path.join(artifact, name)).st_size == info["size"]
-                                   for name, info in files.items()) \
-            and os.path.isfile(os.path.join(site_dir, "p", snapshot.thread, snapshot.version, "index.html"))
+        current = bool(files) and all(os.stat(os.path.join(artifact, name)).st_size == info["size"]
+                                      for name, info in files.items()) and os.path.isfile(share)
     except (OSError, ValueError, KeyError, TypeError):
         return False
+    signature = _signature(artifact, sorted(files), share) if current and index is not None else None
+    if signature is not None and index is not None:
+        index.store(artifact, signature[0], signature[1], {"build_key": build_key, "files": sorted(files)})
+    return current
+
+
+def _signature(artifact: str, names: object, share: str) -> tuple[str, int] | None:
+    if not isinstance(names, list) or not all(isinstance(name, str) and "/" not in name for name in names):
+        return None
+    try:
+        return stat_signature([(name, os.stat(os.path.join(artifact, name))) for name in names]
+                              + [("share", os.stat(share))])
+    except OSError:
+        return None
 
 
 def _page_html(snapshot: Snapshot, bundle: Bundle, vendor_src: str | None) -> str:

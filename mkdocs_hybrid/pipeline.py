@@ -31,6 +31,7 @@ from mkdocs_hybrid.routes import write_routes
 from mkdocs_hybrid.shards import Shard
 from mkdocs_hybrid.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.sources import scan_sources
+from mkdocs_hybrid.stat_index import StatIndex
 from mkdocs_hybrid.templates import template_digest
 from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
@@ -133,15 +134,17 @@ class Export:
         return vendors.vendor_for(specifiers, deps) if specifiers else None
 
     def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]) -> list[_Built]:
+        site_index = StatIndex(self.manifest.cache_dir / "sites" / f"{_path_digest(site_dir)}.json", KEY_FORMAT)
         with BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
-            built = self._render(jobs, toolchain, site_dir, listed, cache)
+            built = self._render(jobs, toolchain, site_dir, listed, cache, site_index)
+        site_index.save()
         used = {job.vendor.name: job.vendor for job in jobs if job.vendor}
         write_vendor_files(site_dir, used.values())
         self._keep_vendor_files(site_dir, used)
         return built
 
     def _render(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str],
-                cache: BundleCache) -> list[_Built]:
+                cache: BundleCache, site_index: StatIndex) -> list[_Built]:
         """Write each job's artifact: kept when the site has it, from the cache, or bundled now."""
         built: list[_Built] = []
         total, done = len(jobs), 0
@@ -174,7 +177,7 @@ class Export:
                                                    job.snapshot.thread in listed) for job in jobs}
         fresh = []
         for job in jobs:
-            if artifact_is_current(site_dir, job.snapshot, infos[job.snapshot.ref]["build_key"]):
+            if artifact_is_current(site_dir, job.snapshot, infos[job.snapshot.ref]["build_key"], site_index):
                 record(job, infos[job.snapshot.ref]["build_key"], cached=True)  # already in the site: no writes
                 continue
             hit = cache.get(keys[job.snapshot.ref])
@@ -238,6 +241,11 @@ class Export:
             yield
         finally:
             self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _path_digest(path: Path) -> str:
+    """A short name for a folder's own entry in the cache (one stat index per output folder)."""
+    return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
 
 
 def toolchain_inputs(toolchain: Toolchain, manifest: Manifest) -> dict[str, Any]:

@@ -7,7 +7,7 @@ broken snapshot never stops the others. Nothing here executes snapshot code.
 Snapshots leave the scan with their file digests but not their contents (the
 bundler reads those when it needs them), and a snapshot whose files have the
 same stat as in the last scan is rebuilt from the source index without reading
-anything (``source_index.py``).
+anything (the source index: ``stat_index.py``).
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from mkdocs_hybrid.snapshot import (
     detect_entry,
     parse_created,
 )
-from mkdocs_hybrid.source_index import INDEX_FILE, SourceIndex, StatEntry, stat_signature
+from mkdocs_hybrid.stat_index import StatEntry, StatIndex, stat_signature
 
 SNAPSHOT_FORMAT = "mkdocs-hybrid/snapshot@1"
+SOURCE_INDEX_FILE = "sources.json"
 THREAD_KEYS = {"title", "description", "tags", "latest", "unlisted"}
 SNAPSHOT_YML_KEYS = {"title", "entry", "created", "author", "tags", "video", "unlisted"}
 SNAPSHOT_JSON_KEYS = {"format", "thread", "version", "title", "entry", "created", "author", "tags",
@@ -81,17 +82,17 @@ def scan_sources(manifest: Manifest, *, owns: Callable[[str], bool] | None = Non
     return scan
 
 
-def open_source_index(manifest: Manifest) -> SourceIndex:
+def open_source_index(manifest: Manifest) -> StatIndex:
     """The source index in the build cache, valid for the current limits."""
     limits = manifest.build
     settings = [limits.max_file_bytes, limits.max_snapshot_bytes, limits.max_files]
-    return SourceIndex(manifest.cache_dir / INDEX_FILE, settings)
+    return StatIndex(manifest.cache_dir / SOURCE_INDEX_FILE, settings)
 
 
 class _SourceReader:
     """Reads sources for one scan, through the source index."""
 
-    def __init__(self, limits: BuildOptions, scan: Scan, index: SourceIndex, owns: Callable[[str], bool]) -> None:
+    def __init__(self, limits: BuildOptions, scan: Scan, index: StatIndex, owns: Callable[[str], bool]) -> None:
         self.limits = limits
         self.scan = scan
         self.index = index

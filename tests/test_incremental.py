@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
+
+from mkdocs_hybrid import artifacts, stat_index
 from mkdocs_hybrid.pipeline import Export
 from tests.factory import manifest_for, write_tree
 
@@ -44,3 +48,35 @@ def test_unlisting_a_thread_rewrites_its_share_pages(tmp_path: Path) -> None:
     (tmp_path / "demos/t/thread.yml").write_text("unlisted: true\n")
     Export(manifest).run(tmp_path / "site")
     assert "All versions" not in share.read_text(), "an unlisted thread has no gallery page to link to"
+
+
+def test_a_steady_rebuild_reads_no_artifact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_index, "RACY_SECONDS", 0)  # trust stats of files written a moment ago
+    manifest = manifest_for(project(tmp_path))
+    Export(manifest).run(tmp_path / "site")
+    Export(manifest).run(tmp_path / "site")  # checks each meta.json once and records the artifact's stat
+    opened: list[str] = []
+
+    def spy(path: str, *args: object, **kwargs: object) -> object:
+        opened.append(str(path))
+        return open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(artifacts, "open", spy, raising=False)
+    again = Export(manifest)
+    again.run(tmp_path / "site")
+    assert sorted(again.report.cached) == ["t/v1", "t/v2", "t/v3"]
+    assert opened == []
+
+
+def test_an_artifact_changed_in_place_is_rewritten_even_with_its_old_size_and_mtime(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_index, "RACY_SECONDS", 0)
+    manifest = manifest_for(project(tmp_path))
+    Export(manifest).run(tmp_path / "site")
+    Export(manifest).run(tmp_path / "site")
+    page = tmp_path / "site/artifacts/t/v1/page.html"
+    good, before = page.read_bytes(), page.stat()
+    page.write_bytes(good.replace(b"'v1'", b"'x1'"))
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    Export(manifest).run(tmp_path / "site")
+    assert page.read_bytes() == good

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid import pipeline, source_index, sources
+from mkdocs_hybrid import pipeline, sources, stat_index
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.sources import scan_sources
 from tests.factory import manifest_for, snapshot_json, write_tree
@@ -47,7 +47,7 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.fixture
 def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust stats of files written a moment ago (tests cannot wait out the racy window)."""
-    monkeypatch.setattr(source_index, "RACY_SECONDS", 0)
+    monkeypatch.setattr(stat_index, "RACY_SECONDS", 0)
 
 
 def described(scan: sources.Scan) -> list[tuple[object, ...]]:
@@ -102,7 +102,7 @@ def test_files_written_just_now_are_read_on_every_scan(tmp_path: Path, reads: li
 def test_a_damaged_index_is_ignored_and_rewritten(tmp_path: Path, reads: list[str], trusting: None) -> None:
     manifest = manifest_for(write_tree(tmp_path, FILES), snapshots="exports")
     scan_sources(manifest)
-    index = manifest.cache_dir / source_index.INDEX_FILE
+    index = manifest.cache_dir / sources.SOURCE_INDEX_FILE
     index.write_text('{"settings": "x", "entries": {"oops": 1}')
     assert len(scan_sources(manifest).snapshots) == 4
     reads.clear()
@@ -115,7 +115,7 @@ def test_deleted_sources_leave_the_index(tmp_path: Path, trusting: None) -> None
     scan_sources(manifest)
     shutil.rmtree(tmp_path / "demos/b")
     assert [s.ref for s in scan_sources(manifest).snapshots] == ["a/v1", "a/v2", "c/v1"]
-    assert str(tmp_path / "demos/b/v1") not in (manifest.cache_dir / source_index.INDEX_FILE).read_text()
+    assert str(tmp_path / "demos/b/v1") not in (manifest.cache_dir / sources.SOURCE_INDEX_FILE).read_text()
 
 
 def test_a_scan_holds_no_file_contents(tmp_path: Path, trusting: None) -> None:

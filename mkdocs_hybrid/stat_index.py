@@ -1,16 +1,14 @@
-"""The source index: what the last scan made of each snapshot, keyed by the stat of its files.
+"""A stat index: what was last made of some files, valid while their stat has not changed.
 
-A rebuild of thousands of unchanged snapshots should not read thousands of files. Like git's
-index (and the manifest of mkdocs-material's social cache), this keeps, per version folder, per
-snapshot JSON file and per ``thread.yml``, a signature of the stat of every file read (size,
-mtime, ctime, inode) and the record the scan built from them: metadata, each file's sha256 and
-the bare imports. When the signature still matches, the scan rebuilds the snapshot from the
-record without opening a file; the bundler reads contents later, only when it must, and checks
-them against the recorded digests.
+A rebuild of thousands of unchanged snapshots should neither read their sources nor re-read
+their artifacts. Like git's index (and the manifest of mkdocs-material's social cache), this
+keeps, per origin (a version folder, a snapshot JSON file, a ``thread.yml``, an artifact
+folder), a signature of the stat of every file concerned (size, mtime, ctime, inode) and a
+record of what was made of them. While the signature matches, the record stands for the files.
 
 An entry whose newest file is younger than ``RACY_SECONDS`` is not stored: a coarse file-system
-clock could not tell it from an edit of the same size a moment later. The index lives in the
-build cache (``sources.json``) and is safe to delete.
+clock could not tell it from an edit of the same size a moment later. Indexes live in the build
+cache and are safe to delete.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 INDEX_FORMAT = 1
-INDEX_FILE = "sources.json"
 RACY_SECONDS = 2
 
 StatEntry = tuple[str, os.stat_result]
@@ -40,7 +37,7 @@ def stat_signature(entries: Iterable[StatEntry], *, salt: str = "") -> tuple[str
     return digest.hexdigest(), newest
 
 
-class SourceIndex:
+class StatIndex:
     """Records by origin (a folder or file path), valid while their stat signature matches."""
 
     def __init__(self, path: Path | None, settings: object) -> None:
@@ -51,6 +48,11 @@ class SourceIndex:
         self._entries: dict[str, list[Any]] = self._load()
         self._seen: set[str] = set()
         self._dirty = False
+
+    def peek(self, origin: str) -> dict[str, Any] | None:
+        """The record of ``origin`` before its signature is checked (to learn which files to stat)."""
+        entry = self._entries.get(origin)
+        return entry[1] if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], dict) else None
 
     def lookup(self, origin: str, signature: str) -> dict[str, Any] | None:
         self._seen.add(origin)
