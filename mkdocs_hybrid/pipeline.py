@@ -37,6 +37,7 @@ from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
 
 KEY_FORMAT = 1
+SITE_INDEXES_KEPT = 8
 LOCK_FILE = "hybrid-lock.json"
 ProgressCallback = Callable[[int, int], None]
 """Called with (done, total) as snapshots finish."""
@@ -134,7 +135,7 @@ class Export:
         return vendors.vendor_for(specifiers, deps) if specifiers else None
 
     def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]) -> list[_Built]:
-        site_index = StatIndex(self.manifest.cache_dir / "sites" / f"{_path_digest(site_dir)}.json", KEY_FORMAT)
+        site_index = _site_index(self.manifest.cache_dir / "sites", site_dir)
         with BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
             built = self._render(jobs, toolchain, site_dir, listed, cache, site_index)
         site_index.save()
@@ -243,9 +244,17 @@ class Export:
             self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def _path_digest(path: Path) -> str:
-    """A short name for a folder's own entry in the cache (one stat index per output folder)."""
-    return hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
+def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> StatIndex:
+    """The stat index of an output folder's artifacts; only the most recently used few are kept
+    (``mkdocs serve`` builds into a new temporary folder each time)."""
+    name = hashlib.sha256(str(site_dir.resolve()).encode()).hexdigest()[:16] + ".json"
+    try:
+        others = sorted((p for p in folder.glob("*.json") if p.name != name), key=lambda p: p.stat().st_mtime)
+        for stale in others[:max(0, len(others) - keep + 1)]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass  # only a cache
+    return StatIndex(folder / name, KEY_FORMAT)
 
 
 def toolchain_inputs(toolchain: Toolchain, manifest: Manifest) -> dict[str, Any]:

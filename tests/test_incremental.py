@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid import artifacts, stat_index
+from mkdocs_hybrid import artifacts, pipeline, stat_index
 from mkdocs_hybrid.pipeline import Export
 from tests.factory import manifest_for, write_tree
 
@@ -80,3 +80,13 @@ def test_an_artifact_changed_in_place_is_rewritten_even_with_its_old_size_and_mt
     os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
     Export(manifest).run(tmp_path / "site")
     assert page.read_bytes() == good
+
+
+def test_the_cache_keeps_the_artifact_index_of_a_few_recent_output_folders(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_index, "RACY_SECONDS", -60)  # record even files written just now
+    manifest = manifest_for(project(tmp_path))
+    for n in range(12):  # as `mkdocs serve` does, one temporary folder per session
+        Export(manifest, ledger=False).run(tmp_path / f"serve-{n}")
+        Export(manifest, ledger=False).run(tmp_path / f"serve-{n}")
+    assert len(list((manifest.cache_dir / "sites").glob("*.json"))) == pipeline.SITE_INDEXES_KEPT
