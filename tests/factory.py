@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,15 @@ def run_cli(*args: str, cwd: Path, env: Mapping[str, str] | None = None,
 def read_tree(root: Path) -> dict[str, bytes]:
     """Every file under ``root``: relative path -> bytes (to compare whole sites)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def ledger_rows(project: Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of the project's publish ledger (``build.ledger``'s default path)."""
+    db = sqlite3.connect(project / ".mkdocs-hybrid" / "ledger.sqlite")
+    try:
+        return list(db.execute(sql))
+    finally:
+        db.close()
 
 
 def free_port() -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from mkdocs_hybrid.cli import main
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.ledger import suggest_version
 from mkdocs_hybrid.pipeline import Export
-from tests.factory import REPO, manifest_for, read_tree, write_tree
+from tests.factory import REPO, ledger_rows, manifest_for, read_tree, write_tree
 
 EPOCH = "1767225600"
 ARTIFACT = ("page.html", "style.css", "meta.json")
@@ -57,14 +56,6 @@ def versions(export: Export) -> dict[str, list[str]]:
     return {t.id: [v.version for v in t.versions] for t in export.catalog.threads}  # type: ignore[attr-defined]
 
 
-def rows(root: Path, sql: str) -> list[tuple[object, ...]]:
-    db = sqlite3.connect(root / ".mkdocs-hybrid" / "ledger.sqlite")
-    try:
-        return list(db.execute(sql))
-    finally:
-        db.close()
-
-
 def cli(root: Path, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, [*args, "--manifest", str(root / "hybrid.yml")])
     return result.exit_code, result.output
@@ -94,7 +85,7 @@ def test_a_changed_snapshot_under_a_published_version_is_refused(tmp_path: Path)
     write_tree(root, demo("t", "v1", "one"))
     third = build(root, site)
     assert third.report.ok and third.report.kept == [] and "t/v3" in third.report.cached  # bundled by the 2nd build
-    assert ("t", "v3") in rows(root, "SELECT thread, version FROM versions")
+    assert ("t", "v3") in ledger_rows(root, "SELECT thread, version FROM versions")
     assert artifact(site, "t/v1") == published
 
 
@@ -184,7 +175,7 @@ def test_pin_moves_latest_and_history_shows_it(tmp_path: Path) -> None:
     lines = output.splitlines()
     assert [line.split()[1:] for line in lines if line.startswith("  2")][:2] == [["v2", "build"], ["v1", "pin"]]
     assert "pinned latest: v1" in output
-    sha = rows(root, "SELECT sha256 FROM files WHERE thread='t' AND version='v1' AND name='page.html'")[0][0]
+    sha = ledger_rows(root, "SELECT sha256 FROM files WHERE thread='t' AND version='v1' AND name='page.html'")[0][0]
     assert f"page.html  sha256 {sha}" in output
 
     code, output = cli(root, "pin", "t", "--clear")
@@ -192,7 +183,7 @@ def test_pin_moves_latest_and_history_shows_it(tmp_path: Path) -> None:
     unpinned = build(root, site)
     assert unpinned.catalog.thread("t").latest == "v2"  # type: ignore[attr-defined]
     assert "/p/t/latest /p/t/v2/ 302" in (site / "_redirects").read_text()
-    assert [r[1:] for r in rows(root, "SELECT thread, version, reason FROM latest_history ORDER BY id")] == [
+    assert [r[1:] for r in ledger_rows(root, "SELECT thread, version, reason FROM latest_history ORDER BY id")] == [
         ("v2", "build"), ("v1", "pin"), ("v2", "build")]
 
 
@@ -226,19 +217,19 @@ def test_the_ledger_survives_a_build_killed_midway(tmp_path: Path) -> None:
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL, "the build finished before it could be killed"
 
-    assert rows(root, "PRAGMA integrity_check") == [("ok",)]
-    assert rows(root, "SELECT thread, version FROM versions") == [("first", "v1")]
-    incomplete = rows(root, "SELECT v.thread, v.version FROM versions v LEFT JOIN files f "
+    assert ledger_rows(root, "PRAGMA integrity_check") == [("ok",)]
+    assert ledger_rows(root, "SELECT thread, version FROM versions") == [("first", "v1")]
+    incomplete = ledger_rows(root, "SELECT v.thread, v.version FROM versions v LEFT JOIN files f "
                             "ON f.thread = v.thread AND f.version = v.version "
                             "GROUP BY v.thread, v.version HAVING count(f.name) < 3")
     assert incomplete == []
 
     rerun = build(root, root / "site")
     assert rerun.report.ok and rerun.report.kept == []
-    assert rows(root, "SELECT count(*) FROM versions") == [(181,)]
-    assert rows(root, "SELECT count(*) FROM files") == [(543,)]
-    assert rows(root, "PRAGMA integrity_check") == [("ok",)]
-    assert rows(root, "SELECT count(*) FROM files WHERE sha256 NOT IN (SELECT sha256 FROM blobs)") == [(0,)]
+    assert ledger_rows(root, "SELECT count(*) FROM versions") == [(181,)]
+    assert ledger_rows(root, "SELECT count(*) FROM files") == [(543,)]
+    assert ledger_rows(root, "PRAGMA integrity_check") == [("ok",)]
+    assert ledger_rows(root, "SELECT count(*) FROM files WHERE sha256 NOT IN (SELECT sha256 FROM blobs)") == [(0,)]
 
 
 def test_builds_with_source_date_epoch_are_byte_identical_with_ledger_served_versions(
@@ -254,9 +245,9 @@ def test_builds_with_source_date_epoch_are_byte_identical_with_ledger_served_ver
         shutil.rmtree(root / "demos/gone")
         later = build(root, tmp_path / f"{name}-site")
         assert sorted(later.report.kept) == ["gone/v1", "t/v1", "t/v2"]
-        results.append((read_tree(tmp_path / f"{name}-site"), rows(root, "SELECT * FROM blobs ORDER BY 1"),
-                        rows(root, "SELECT * FROM versions ORDER BY 1, 2"),
-                        rows(root, "SELECT thread, version, changed_at, reason FROM latest_history ORDER BY id")))
+        results.append((read_tree(tmp_path / f"{name}-site"), ledger_rows(root, "SELECT * FROM blobs ORDER BY 1"),
+                        ledger_rows(root, "SELECT * FROM versions ORDER BY 1, 2"),
+                        ledger_rows(root, "SELECT thread, version, changed_at, reason FROM latest_history ORDER BY id")))
     assert results[0] == results[1]
     site, _, versions_rows, _ = results[0]
     assert {row[2] for row in versions_rows} == {"2026-01-01T00:00:00Z"}

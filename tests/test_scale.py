@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import filecmp
 import shutil
-import sqlite3
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -13,19 +12,11 @@ import pytest
 from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.shards import Shard
-from tests.factory import manifest_for, read_tree, run_cli, write_tree
+from tests.factory import ledger_rows, manifest_for, read_tree, run_cli, write_tree
 
 
 REACT = '{"dependencies": {"react": "18.3.1", "react-dom": "18.3.1"}}'
 REACT_APP = "import { createRoot } from 'react-dom/client'\ncreateRoot(document.body).render(<b>hi</b>)\n"
-
-
-def ledger_rows(project: Path, sql: str) -> list[tuple[object, ...]]:
-    db = sqlite3.connect(project / ".mkdocs-hybrid" / "ledger.sqlite")
-    try:
-        return list(db.execute(sql))
-    finally:
-        db.close()
 
 
 def demo_project(root: Path, threads: int = 12) -> Path:
