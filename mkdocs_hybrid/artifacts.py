@@ -120,15 +120,16 @@ def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str, inde
     try:
         with open(os.path.join(artifact, "meta.json"), "rb") as handle:
             meta = json.loads(handle.read())
-        files = meta["files"] if meta.get("build_key") == build_key else None
-        current = bool(files) and all(os.stat(os.path.join(artifact, name)).st_size == info["size"]
-                                      for name, info in files.items()) and os.path.isfile(share)
-    except (OSError, ValueError, KeyError, TypeError):
+        files: dict[str, Any] = meta["files"] if meta.get("build_key") == build_key else {}
+        if not files or not os.path.isfile(share) or any(
+                os.stat(os.path.join(artifact, name)).st_size != info["size"] for name, info in files.items()):
+            return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    signature = _signature(artifact, sorted(files), share) if current and index is not None else None
+    signature = _signature(artifact, sorted(files), share) if index is not None else None
     if signature is not None and index is not None:
         index.store(artifact, signature[0], signature[1], {"build_key": build_key, "files": sorted(files)})
-    return current
+    return True
 
 
 def _signature(artifact: str, names: object, share: str) -> tuple[str, int] | None:

@@ -129,7 +129,7 @@ def bundle_batch(jobs: list[BundleJob], toolchain: Toolchain, options: BuildOpti
     for job in jobs:  # read each snapshot once; an HTML page that loads from another site fails here, alone
         snapshot = job.snapshot
         try:
-            loaded = replace(job, snapshot=replace(snapshot, files=snapshot.files.loaded()))
+            loaded = replace(job, snapshot=snapshot.with_contents())
             ready.append((loaded, split_html_entry(loaded.snapshot) if snapshot.is_html else None))
             originals[snapshot.ref] = job
         except SnapshotError as exc:

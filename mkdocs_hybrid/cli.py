@@ -12,7 +12,7 @@ import sys
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NoReturn
 
 import click
 from rich.console import Console
@@ -204,7 +204,7 @@ def publish(config_file: Path, allow_failures: bool, **options: Any) -> None:
         _fail(HybridError(f"{config_file}: the build failed, nothing was deployed: {exc}"))
     plugin = config.plugins.get("hybrid")
     export = getattr(plugin, "export", None)
-    if export is None:
+    if plugin is None or export is None:
         _fail(HybridError(f"{config_file}: the hybrid plugin is not enabled; add it under plugins"))
     _stop_on_failures(export.report, allow_failures)
     try:
@@ -283,6 +283,6 @@ def _progress() -> Progress:
                     console=err, transient=True)
 
 
-def _fail(exc: HybridError, code: int = 2) -> Any:
+def _fail(exc: HybridError, code: int = 2) -> NoReturn:
     err.print(f"[red]error[/red] {exc}", soft_wrap=True)
     sys.exit(code)

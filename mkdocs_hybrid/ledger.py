@@ -516,7 +516,7 @@ def _version_entry(data: dict[str, Any], version: str, build_key: str) -> Versio
     defaults: dict[str, Any] = {"version": version, "title": version, "created": None, "author": None, "tags": (),
                                 "entry": "", "unlisted": False, "build_key": build_key}
     known = {f.name for f in fields(VersionEntry)}
-    values = {name: data.get(name, defaults.get(name)) for name in known}
+    values: dict[str, Any] = {name: data.get(name, defaults.get(name)) for name in known}
     values["tags"] = tuple(values["tags"] or ())
     return VersionEntry(**values)
 

@@ -15,6 +15,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from mkdocs_hybrid.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
 from mkdocs_hybrid.errors import HybridError
@@ -134,7 +135,7 @@ def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[
     path = ledger_path(manifest) if manifest is not None else None
     if path is None:
         return []
-    parts = []
+    parts: list[tuple[Path, Callable[[str], bool]]] = []
     for folder, shard in zip(folders, shards):
         part = folder / SHARD_DIR / "ledger.sqlite"
         if not part.is_file():

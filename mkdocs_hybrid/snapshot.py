@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
@@ -212,6 +212,12 @@ class Snapshot:
             object.__setattr__(self, "files", SnapshotFiles.held(self.files))
         if self.imports is None:
             object.__setattr__(self, "imports", find_bare_imports(self.files))
+
+    def with_contents(self) -> Snapshot:
+        """This snapshot with its files read (and checked against their digests) into memory."""
+        assert isinstance(self.files, SnapshotFiles)
+        loaded = self.files.loaded()
+        return self if loaded is self.files else replace(self, files=loaded)
 
     @property
     def digests(self) -> Mapping[str, str]:
