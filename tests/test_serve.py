@@ -31,7 +31,9 @@ QUIET_PERIOD = 5.0
 """How long the server must stay idle after a rebuild (there is no event to wait for: nothing must happen)."""
 POLL_INTERVAL = 0.2
 BUILD_STARTED = "Building documentation"
-BUILD_FINISHED = "Documentation built"
+REBUILD_FINISHED = "Reloading browsers"
+"""Logged after each rebuild. (Not "Documentation built in 0.15 seconds": MkDocs drops a log line identical
+to an earlier one, so a rebuild as fast as the first build logs nothing.)"""
 SUMMARY = re.compile(r"mkdocs_hybrid: (\d+) built, (\d+) cached, (\d+) failed")
 
 
@@ -147,7 +149,7 @@ def test_editing_a_snapshot_rebuilds_it_without_a_rebuild_loop(server: Server, t
 
     server.wait_for(lambda: marker.encode() in (server.get(artifact_path) or b""), REBUILD_TIMEOUT,
                     f"the edit showing in /{artifact_path}")
-    server.wait_for(lambda: server.count(BUILD_FINISHED) >= server.count(BUILD_STARTED), REBUILD_TIMEOUT,
+    server.wait_for(lambda: server.count(REBUILD_FINISHED) >= server.count(BUILD_STARTED) - 1, REBUILD_TIMEOUT,
                     "the rebuild finishing")
     builds = server.count(BUILD_STARTED)
     assert builds >= 2, f"the edit was served without a rebuild?\n{server.log()}"
