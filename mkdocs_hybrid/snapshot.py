@@ -171,8 +171,8 @@ class SnapshotFiles(Mapping[str, bytes]):
         try:
             return action(self._reader)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise SnapshotError(f"cannot read the snapshot again ({exc}); it changed during the build: rerun it",
-                                path=self._reader.origin) from None
+            raise SnapshotError(f"cannot read the snapshot again ({exc}): it was moved or changed during the "
+                                "build; rerun the build", path=self._reader.origin) from None
 
     def _checked(self, path: str, data: object) -> bytes:
         if not isinstance(data, bytes) or sha256_hex(data) != self.digests[path]:
