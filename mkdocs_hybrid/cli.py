@@ -88,7 +88,8 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
 def merge(shard_dirs: tuple[Path, ...], manifest_path: Path, site_dir: Path, site_url: str | None) -> None:
     """Merge shard builds (build --shard I/N) into one site and the project's publish ledger."""
     try:
-        manifest = load_manifest(manifest_path)
+        # Without a manifest there is no project ledger: merge_shards refuses shards that carry one.
+        manifest = load_manifest(manifest_path) if manifest_path.exists() else None
         merged = merge_shards(list(shard_dirs), site_dir, manifest)
         gallery.write_standalone(site_dir, merged.catalog, site_url=site_url)
     except HybridError as exc:

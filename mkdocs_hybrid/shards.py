@@ -134,6 +134,10 @@ def _check_complementary(shards: list[tuple[Shard, Catalog]], folders: list[Path
 def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[Shard]) -> list[str]:
     path = ledger_path(manifest) if manifest is not None else None
     if path is None:
+        carrying = [folder for folder in folders if (folder / SHARD_DIR / "ledger.sqlite").is_file()]
+        if manifest is None and carrying:
+            raise HybridError(f"{carrying[0]}: this shard carries a partial publish ledger, but no manifest was "
+                              "found; run merge beside the project's hybrid.yml (or pass --manifest)")
         return []
     parts: list[tuple[Path, Callable[[str], bool]]] = []
     for folder, shard in zip(folders, shards):

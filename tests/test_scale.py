@@ -146,3 +146,17 @@ def test_dask_local_cluster_builds_the_samples(tmp_path: Path) -> None:
     assert "8 built" in result.stdout and "1 failed" in result.stdout
     assert run_cli("build", "-d", str(tmp_path / "local"), "--jobs", "1", cwd=project).returncode == 0
     assert read_tree(tmp_path / "dask") == read_tree(tmp_path / "local")
+
+
+def test_merge_needs_the_project_manifest_when_shards_carry_ledgers(tmp_path: Path) -> None:
+    project = demo_project(tmp_path / "project", threads=2)
+    manifest_for(project)
+    assert run_cli("build", "-d", str(tmp_path / "shard"), "--shard", "1/1", cwd=project).returncode == 0
+    elsewhere = run_cli("merge", str(tmp_path / "shard"), "-d", str(tmp_path / "merged"), cwd=tmp_path)
+    assert elsewhere.returncode == 2 and "no manifest was found" in elsewhere.stderr
+    assert not (tmp_path / "merged").exists()
+    manifest_for(project, ledger=False)  # a project that keeps no ledger can merge anywhere
+    assert run_cli("build", "-d", str(tmp_path / "plain-shard"), "--shard", "1/1", cwd=project).returncode == 0
+    assert not (tmp_path / "plain-shard/.hybrid-shard/ledger.sqlite").exists()
+    merged = run_cli("merge", str(tmp_path / "plain-shard"), "-d", str(tmp_path / "merged"), cwd=tmp_path)
+    assert merged.returncode == 0, merged.stderr
