@@ -126,9 +126,11 @@ def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str, inde
             return False
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-    signature = _signature(artifact, sorted(files), share) if index is not None else None
-    if signature is not None and index is not None:
-        index.store(artifact, signature[0], signature[1], {"build_key": build_key, "files": sorted(files)})
+    if index is not None:
+        names = sorted(files)
+        signature = _signature(artifact, names, share)
+        if signature is not None:
+            index.store(artifact, signature[0], signature[1], {"build_key": build_key, "files": names})
     return True
 
 

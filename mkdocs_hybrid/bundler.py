@@ -73,7 +73,8 @@ def esbuild_flags(options: BuildOptions) -> list[str]:
     return flags + ["--minify"] if options.minify else flags
 
 
-Outcome = tuple[BundleJob, Bundle | SnapshotError]
+Outcome = tuple[str, Bundle | SnapshotError]
+"""A snapshot's ref and its bundle or error (never the job: a job sent back could carry contents)."""
 
 
 def bundle_jobs(jobs: Sequence[BundleJob], toolchain: Toolchain, options: BuildOptions,
@@ -86,29 +87,28 @@ def bundle_jobs(jobs: Sequence[BundleJob], toolchain: Toolchain, options: BuildO
     ``MAX_BATCHES_IN_FLIGHT`` batches are submitted ahead: a batch sent to another process carries its
     snapshots' contents, and memory must not grow with the number of snapshots.
     """
+    callers = {job.snapshot.ref: job for job in jobs}
+
+    def deliver(outcomes: list[Outcome]) -> None:
+        for ref, outcome in outcomes:
+            on_done(callers[ref], outcome)
+
     batches = _batches(jobs, options.batch_size)
     if executor is None:
         for batch in batches:
-            for job, outcome in bundle_batch(batch, toolchain, options):
-                on_done(job, outcome)
+            deliver(bundle_batch(batch, toolchain, options))
         return
-    # Outcomes from other processes are copies: hand back the caller's own job objects.
-    callers = {job.snapshot.ref: job for job in jobs}
-
-    def deliver(futures: set[Future[list[Outcome]]]) -> None:
-        for future in futures:
-            for job, outcome in future.result():
-                on_done(callers[job.snapshot.ref], outcome)
-
     running: set[Future[list[Outcome]]] = set()
     for batch in batches:
         if len(running) >= MAX_BATCHES_IN_FLIGHT:
             finished, running = wait(running, return_when=FIRST_COMPLETED)
-            deliver(finished)
+            for future in finished:
+                deliver(future.result())
         running.add(executor.submit(bundle_batch, batch, toolchain, options))
     while running:
         finished, running = wait(running, return_when=FIRST_COMPLETED)
-        deliver(finished)
+        for future in finished:
+            deliver(future.result())
 
 
 def _batches(jobs: Sequence[BundleJob], size: int) -> Iterator[list[BundleJob]]:
@@ -125,18 +125,14 @@ def bundle_batch(jobs: list[BundleJob], toolchain: Toolchain, options: BuildOpti
     """Bundle one batch, isolating failures; a plain function so any executor can run it."""
     outcomes: list[Outcome] = []
     ready = []
-    originals: dict[str, BundleJob] = {}
     for job in jobs:  # read each snapshot once; an HTML page that loads from another site fails here, alone
         snapshot = job.snapshot
         try:
             loaded = replace(job, snapshot=snapshot.with_contents())
             ready.append((loaded, split_html_entry(loaded.snapshot) if snapshot.is_html else None))
-            originals[snapshot.ref] = job
         except SnapshotError as exc:
-            outcomes.append((job, exc.located(snapshot.thread, snapshot.version)))
-    # Outcomes carry the caller's job (contents not held), so memory stays one batch deep.
-    _bundle_isolating(ready, toolchain, options,
-                      lambda job, outcome: outcomes.append((originals[job.snapshot.ref], outcome)))
+            outcomes.append((snapshot.ref, exc.located(snapshot.thread, snapshot.version)))
+    _bundle_isolating(ready, toolchain, options, lambda job, outcome: outcomes.append((job.snapshot.ref, outcome)))
     return outcomes
 
 

@@ -78,13 +78,22 @@ CREATE TABLE IF NOT EXISTS blobs(sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
-_SHARD_TABLES = (
-    ("versions", "thread, version, published_at, republished_at, snapshot_key, build_key, entry"),
-    ("files", "thread, version, name, sha256, size"),
-    ("latest_history", "thread, version, changed_at, reason"),
-    ("pins", "thread, version"),
-)
-"""What a shard's partial ledger copies (the thread is the first column)."""
+_SHARD_COLUMNS = {
+    "versions": "thread, version, published_at, republished_at, snapshot_key, build_key, entry",
+    "files": "thread, version, name, sha256, size",
+    "latest_history": "thread, version, changed_at, reason",
+    "pins": "thread, version",
+}
+"""What a shard's partial ledger copies, by table (the thread is the first column)."""
+
+
+def _select(table: str, where: str = "") -> str:
+    return f"SELECT {_SHARD_COLUMNS[table]} FROM {table} {where}"
+
+
+def _insert(table: str) -> str:
+    columns = _SHARD_COLUMNS[table]
+    return f"INSERT INTO {table}({columns}) VALUES ({', '.join('?' * len(columns.split(',')))})"
 
 
 def now() -> str:
@@ -171,16 +180,17 @@ class Ledger:
 
     def published(self, thread: str | None = None) -> dict[tuple[str, str], Published]:
         where, args = ("WHERE thread = ?", (thread,)) if thread else ("", ())
-        return {(t, v): Published(t, v, at, skey, bkey, entry, self.db) for t, v, at, skey, bkey, entry in self.db.execute(
-            f"SELECT thread, version, published_at, snapshot_key, build_key, entry FROM versions {where}", args)}
+        rows = self.db.execute(
+            f"SELECT thread, version, published_at, snapshot_key, build_key, entry FROM versions {where}", args)
+        return {(t, v): Published(t, v, at, skey, bkey, entry, self.db) for t, v, at, skey, bkey, entry in rows}
 
     def pins(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT thread, version FROM pins"))
 
     def latest_versions(self) -> dict[str, str]:
         """Each thread's current ``latest`` from the history (one query for all threads)."""
-        return dict(self.db.execute(
-            "SELECT thread, version FROM latest_history WHERE id IN (SELECT MAX(id) FROM latest_history GROUP BY thread)"))
+        return dict(self.db.execute("SELECT thread, version FROM latest_history "
+                                    "WHERE id IN (SELECT MAX(id) FROM latest_history GROUP BY thread)"))
 
     def history(self, thread: str) -> list[tuple[str, str, str]]:
         """(changed_at, version, reason), oldest first."""
@@ -236,11 +246,9 @@ class Ledger:
         try:
             with part._transaction():
                 part.db.execute("INSERT OR REPLACE INTO ledger_info VALUES ('shard', ?)", (label,))
-                for table, columns in _SHARD_TABLES:
-                    rows = [row for row in self.db.execute(f"SELECT {columns} FROM {table} ORDER BY rowid")
-                            if owns(row[0])]
-                    marks = ", ".join("?" * len(columns.split(",")))
-                    part.db.executemany(f"INSERT INTO {table}({columns}) VALUES ({marks})", rows)
+                for table in _SHARD_COLUMNS:
+                    rows = [row for row in self.db.execute(_select(table, "ORDER BY rowid")) if owns(row[0])]
+                    part.db.executemany(_insert(table), rows)
                 for (sha,) in list(part.db.execute("SELECT DISTINCT sha256 FROM files")):
                     data = self.get_blob(sha)
                     if data is None:
@@ -286,22 +294,18 @@ class Ledger:
         return sorted((t, v) for (t, v), (_, again) in theirs.items() if (t, v) not in mine or again > mine[(t, v)][1])
 
     def _copy_from(self, part: sqlite3.Connection, taken: list[tuple[str, str]]) -> None:
-        versions_columns, files_columns = _SHARD_TABLES[0][1], _SHARD_TABLES[1][1]
+        one_version = "WHERE thread = ? AND version = ?"
         for where in taken:
-            self.db.execute("DELETE FROM versions WHERE thread = ? AND version = ?", where)
-            row = part.execute(f"SELECT {versions_columns} FROM versions WHERE thread = ? AND version = ?",
-                               where).fetchone()
-            self.db.execute(f"INSERT INTO versions({versions_columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-            self.db.executemany(f"INSERT INTO files({files_columns}) VALUES (?, ?, ?, ?, ?)", part.execute(
-                f"SELECT {files_columns} FROM files WHERE thread = ? AND version = ?", where))
+            self.db.execute(f"DELETE FROM versions {one_version}", where)
+            self.db.execute(_insert("versions"), part.execute(_select("versions", one_version), where).fetchone())
+            self.db.executemany(_insert("files"), part.execute(_select("files", one_version), where))
         for sha, data in part.execute("SELECT sha256, data FROM blobs"):
             if hashlib.sha256(data).hexdigest() == sha:
                 self.db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha, data))
-        known = set(self.db.execute("SELECT thread, version, changed_at, reason FROM latest_history"))
-        for row in part.execute("SELECT thread, version, changed_at, reason FROM latest_history ORDER BY id"):
+        known = set(self.db.execute(_select("latest_history")))
+        for row in part.execute(_select("latest_history", "ORDER BY id")):
             if row not in known:
-                self.db.execute("INSERT INTO latest_history(thread, version, changed_at, reason) "
-                                "VALUES (?, ?, ?, ?)", row)
+                self.db.execute(_insert("latest_history"), row)
 
     def _transaction(self) -> Any:
         return _Transaction(self.db)
@@ -445,7 +449,7 @@ class BuildLedger:
                                (stamp, build_key, entry_json, snapshot.thread, snapshot.version))
                     db.execute("DELETE FROM files WHERE thread = ? AND version = ?",
                                (snapshot.thread, snapshot.version))
-                db.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+                db.executemany(_insert("files"),
                                [(snapshot.thread, snapshot.version, name, sha, size)
                                 for name, (sha, size) in sorted(files.items())])
             recorded = self.ledger.latest_versions()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, Callable, Iterable, Mapping
@@ -135,21 +135,14 @@ class _SourceReader:
             except (KeyError, TypeError):
                 pass
         thread = _read_thread_yml(Path(path), thread_id, exists=stat is not None)
-        self.index.store(path, signature, newest, {**asdict(thread), "tags": list(thread.tags)})
+        self.index.store(path, signature, newest, asdict(thread))
         return thread, signature
 
     def _version(self, version_dir: str, thread: Thread, thread_signature: str) -> Snapshot:
         version = check_id(os.path.basename(version_dir), "version")
-        where = dict(thread=thread.id, version=version)
-        listing = _list_files(version_dir, self.limits, **where)
-        signature, newest = stat_signature(listing, salt=thread_signature)
-        reader = _FolderReader(version_dir)
-        cached = _cached_snapshot(self.index.lookup(version_dir, signature), reader)
-        if cached is not None:
-            return cached
-        snapshot = _read_version_dir(Path(version_dir), thread, version, [name for name, _ in listing])
-        self.index.store(version_dir, signature, newest, _record(snapshot))
-        return replace(snapshot, files=SnapshotFiles(snapshot.digests, reader=reader))
+        listing = _list_files(version_dir, self.limits, thread=thread.id, version=version)
+        return self._indexed(version_dir, stat_signature(listing, salt=thread_signature), _FolderReader(version_dir),
+                             lambda: _read_version_dir(Path(version_dir), thread, version, [n for n, _ in listing]))
 
     # -- snapshot JSON source ------------------------------------------------------------------
 
@@ -164,14 +157,18 @@ class _SourceReader:
                 yield snapshot
 
     def _json_snapshot(self, path: str) -> Snapshot:
-        stat = os.stat(path)
-        signature, newest = stat_signature([("", stat)])
-        reader = _JsonReader(path)
-        cached = _cached_snapshot(self.index.lookup(path, signature), reader)
+        return self._indexed(path, stat_signature([("", os.stat(path))]), _JsonReader(path),
+                             lambda: read_snapshot_json(Path(path), self.limits))
+
+    def _indexed(self, origin: str, signature: tuple[str, int], reader: _FolderReader | _JsonReader,
+                 read: Callable[[], Snapshot]) -> Snapshot:
+        """The snapshot at ``origin`` from the index when its files kept their stat, else ``read()`` and
+        recorded; either way without its contents (``reader`` fetches them for the bundler)."""
+        cached = _cached_snapshot(self.index.lookup(origin, signature[0]), reader)
         if cached is not None:
             return cached
-        snapshot = read_snapshot_json(Path(path), self.limits)
-        self.index.store(path, signature, newest, _record(snapshot))
+        snapshot = read()
+        self.index.store(origin, signature[0], signature[1], _record(snapshot))
         return replace(snapshot, files=SnapshotFiles(snapshot.digests, reader=reader))
 
 
@@ -227,22 +224,18 @@ class _JsonReader:
 
 
 def _record(snapshot: Snapshot) -> dict[str, Any]:
-    """What the source index keeps of a snapshot: everything but the contents."""
-    return {
-        "thread": snapshot.thread, "version": snapshot.version, "entry": snapshot.entry, "title": snapshot.title,
-        "origin": snapshot.origin, "created": snapshot.created, "author": snapshot.author,
-        "tags": list(snapshot.tags), "dependencies": dict(snapshot.dependencies), "unlisted": snapshot.unlisted,
-        "video": snapshot.video, "imports": list(snapshot.imports or ()), "digests": dict(snapshot.digests),
-    }
+    """What the source index keeps of a snapshot: every field but the contents, and the file digests."""
+    record = {f.name: getattr(snapshot, f.name) for f in fields(Snapshot) if f.name != "files"}
+    return {**record, "dependencies": dict(snapshot.dependencies), "digests": dict(snapshot.digests)}
 
 
 def _cached_snapshot(record: dict[str, Any] | None, reader: _FolderReader | _JsonReader) -> Snapshot | None:
     if record is None:
         return None
     try:
-        fields = {**record, "tags": tuple(record["tags"]), "imports": tuple(record["imports"])}
-        files = SnapshotFiles(fields.pop("digests"), reader=reader)
-        return Snapshot(**fields, files=files)
+        values = {**record, "tags": tuple(record["tags"]), "imports": tuple(record["imports"])}
+        files = SnapshotFiles(values.pop("digests"), reader=reader)
+        return Snapshot(**values, files=files)
     except (KeyError, TypeError, ValueError):
         return None  # an index from another version of this module: read the sources
 
