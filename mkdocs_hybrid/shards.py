@@ -143,8 +143,8 @@ def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[
     for folder, shard in zip(folders, shards):
         part = folder / SHARD_DIR / "ledger.sqlite"
         if not part.is_file():
-            raise HybridError(f"{folder}: shard {shard} has no partial ledger, but {manifest.origin if manifest else ''} "
-                              "keeps one; build the shard with a copy of the project's ledger")
+            raise HybridError(f"{folder}: shard {shard} has no partial ledger, but the project keeps one ({path}); "
+                              "build the shard with a copy of the project's ledger")
         parts.append((part, shard.owns))
     ledger = Ledger(path)
     try:

@@ -156,3 +156,11 @@ def sample_site_material(sample_project: Path, sample_site_mkdocs: Path,
     """The sample site built once with mkdocs-material; ``.parent`` is its project."""
     return _built_site(sample_project, tmp_path_factory.mktemp("site-material"), "material",
                        seed_from=sample_site_mkdocs.parent)
+
+
+@pytest.fixture
+def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust the stat of files written a moment ago (tests cannot wait out the stat index's racy window)."""
+    from mkdocs_hybrid import stat_index
+
+    monkeypatch.setattr(stat_index, "RACY_SECONDS", -60)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid import artifacts, pipeline, stat_index
+from mkdocs_hybrid import artifacts, pipeline
 from mkdocs_hybrid.pipeline import Export
 from tests.factory import manifest_for, write_tree
 
@@ -50,8 +50,8 @@ def test_unlisting_a_thread_rewrites_its_share_pages(tmp_path: Path) -> None:
     assert "All versions" not in share.read_text(), "an unlisted thread has no gallery page to link to"
 
 
-def test_a_steady_rebuild_reads_no_artifact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stat_index, "RACY_SECONDS", 0)  # trust stats of files written a moment ago
+def test_a_steady_rebuild_reads_no_artifact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            trusting: None) -> None:
     manifest = manifest_for(project(tmp_path))
     Export(manifest).run(tmp_path / "site")
     Export(manifest).run(tmp_path / "site")  # checks each meta.json once and records the artifact's stat
@@ -69,8 +69,7 @@ def test_a_steady_rebuild_reads_no_artifact(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_an_artifact_changed_in_place_is_rewritten_even_with_its_old_size_and_mtime(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stat_index, "RACY_SECONDS", 0)
+        tmp_path: Path, trusting: None) -> None:
     manifest = manifest_for(project(tmp_path))
     Export(manifest).run(tmp_path / "site")
     Export(manifest).run(tmp_path / "site")
@@ -82,9 +81,7 @@ def test_an_artifact_changed_in_place_is_rewritten_even_with_its_old_size_and_mt
     assert page.read_bytes() == good
 
 
-def test_the_cache_keeps_the_artifact_index_of_a_few_recent_output_folders(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stat_index, "RACY_SECONDS", -60)  # record even files written just now
+def test_the_cache_keeps_the_artifact_index_of_a_few_recent_output_folders(tmp_path: Path, trusting: None) -> None:
     manifest = manifest_for(project(tmp_path))
     for n in range(12):  # as `mkdocs serve` does, one temporary folder per session
         Export(manifest, ledger=False).run(tmp_path / f"serve-{n}")

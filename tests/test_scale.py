@@ -160,3 +160,15 @@ def test_merge_needs_the_project_manifest_when_shards_carry_ledgers(tmp_path: Pa
     assert not (tmp_path / "plain-shard/.hybrid-shard/ledger.sqlite").exists()
     merged = run_cli("merge", str(tmp_path / "plain-shard"), "-d", str(tmp_path / "merged"), cwd=tmp_path)
     assert merged.returncode == 0, merged.stderr
+
+
+def test_merge_refuses_a_shard_without_a_partial_ledger_when_the_project_keeps_one(tmp_path: Path) -> None:
+    project = demo_project(tmp_path / "project", threads=2)
+    manifest_for(project, ledger=False)
+    assert run_cli("build", "-d", str(tmp_path / "shard"), "--shard", "1/1", cwd=project).returncode == 0
+    manifest_for(project)  # the ledger is on again where the merge runs
+    refused = run_cli("merge", str(tmp_path / "shard"), "-d", str(tmp_path / "merged"), cwd=project)
+    assert refused.returncode == 2, refused.stderr
+    assert "has no partial ledger, but the project keeps one" in refused.stderr
+    assert "ledger.sqlite" in refused.stderr and "copy of the project's ledger" in refused.stderr
+    assert not (tmp_path / "merged").exists()

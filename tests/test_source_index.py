@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid import pipeline, sources, stat_index
+from mkdocs_hybrid import pipeline, sources
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.sources import scan_sources
 from tests.factory import manifest_for, snapshot_json, write_tree
@@ -42,12 +42,6 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(sources, "_read_version_dir", spy_dir)
     monkeypatch.setattr(sources, "read_snapshot_json", spy_json)
     return seen
-
-
-@pytest.fixture
-def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Trust stats of files written a moment ago (tests cannot wait out the racy window)."""
-    monkeypatch.setattr(stat_index, "RACY_SECONDS", 0)
 
 
 def described(scan: sources.Scan) -> list[tuple[object, ...]]:
