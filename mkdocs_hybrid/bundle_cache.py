@@ -8,6 +8,7 @@ damaged or foreign file is replaced by an empty cache rather than failing the bu
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -17,11 +18,13 @@ COMMIT_EVERY = 256
 COMMIT_AFTER_SECONDS = 0.5
 """Hold the write lock briefly: shards on one machine may share the cache."""
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS bundles(key TEXT PRIMARY KEY, js BLOB NOT NULL, css BLOB NOT NULL)"
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS bundles(key TEXT PRIMARY KEY, js BLOB NOT NULL, css BLOB NOT NULL);"
+           "CREATE TABLE IF NOT EXISTS imports(key TEXT PRIMARY KEY, specifiers TEXT NOT NULL)")
 
 
 class BundleCache:
-    """``key -> (js, css)``; used from one thread (the build's parent), committed on :meth:`close`."""
+    """``key -> (js, css)``, and the bare imports esbuild found for a snapshot (``imports``); used from one
+    thread (the build's parent), committed on :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -39,13 +42,28 @@ class BundleCache:
         return (row[0], row[1]) if row else None
 
     def put(self, key: str, js: bytes, css: bytes) -> None:
+        self._write("INSERT OR REPLACE INTO bundles VALUES (?, ?, ?)", (key, js, css))
+
+    def get_imports(self, key: str) -> tuple[str, ...] | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT specifiers FROM imports WHERE key = ?", (key,)).fetchone()
+            return tuple(json.loads(row[0])) if row else None
+        except (sqlite3.Error, ValueError, TypeError):
+            return None
+
+    def put_imports(self, key: str, specifiers: tuple[str, ...]) -> None:
+        self._write("INSERT OR REPLACE INTO imports VALUES (?, ?)", (key, json.dumps(list(specifiers))))
+
+    def _write(self, sql: str, row: tuple[object, ...]) -> None:
         if self._db is None:
             return
         try:
             if not self._db.in_transaction:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._began = time.monotonic()
-            self._db.execute("INSERT OR REPLACE INTO bundles VALUES (?, ?, ?)", (key, js, css))
+            self._db.execute(sql, row)
             self._pending += 1
             if self._pending >= COMMIT_EVERY or time.monotonic() - self._began > COMMIT_AFTER_SECONDS:
                 self._commit()
@@ -84,7 +102,7 @@ class BundleCache:
             db.execute("PRAGMA busy_timeout = 60000")
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
-            db.execute(_SCHEMA)
+            db.executescript(_SCHEMA)
             db.execute("SELECT key, js, css FROM bundles LIMIT 0")
             return db
         except (sqlite3.Error, OSError):

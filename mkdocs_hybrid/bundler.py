@@ -16,9 +16,13 @@ import shutil
 import subprocess
 import tempfile
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
+
+from mkdocs_hybrid.confinement import (IGNORED_CONFIG_FILES, OUTSIDE, SNAPSHOT_TSCONFIG, describe, is_inside,
+                                       outside_reads, reachable_inputs)
 
 from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
@@ -48,8 +52,11 @@ class BundleJob:
     """Shared vendor script its dependencies come from (bundled against shims, see ``vendor.py``)."""
 
     @property
-    def node_path(self) -> Path | None:
-        return self.vendor.shims if self.vendor else self.deps.node_modules
+    def node_paths(self) -> tuple[Path, ...]:
+        """Where bare imports resolve: the vendor shims first (its JS modules), then the pinned packages
+        (CSS, JSON and assets imported from packages are bundled into the version itself)."""
+        installed = (self.deps.node_modules,) if self.deps.node_modules else ()
+        return ((self.vendor.shims,) if self.vendor else ()) + installed
 
 
 @dataclass(frozen=True)
@@ -63,10 +70,13 @@ class Bundle:
 
 
 def esbuild_flags(options: BuildOptions) -> list[str]:
-    """The flags every snapshot is built with; part of the build key, and what the editor mirrors."""
+    """The flags every snapshot is built with; part of the build key, and what the editor mirrors.
+
+    No ``--tsconfig-raw``: it would override the ``tsconfig.json`` each snapshot is laid out with
+    (:data:`confinement.SNAPSHOT_TSCONFIG`), which also keeps any other tsconfig from applying."""
     flags = [
         "--bundle", "--format=esm", "--platform=browser", f"--target={options.target}",
-        "--charset=utf8", "--jsx=automatic", '--define:process.env.NODE_ENV="production"', "--tsconfig-raw={}", "--loader:.js=jsx",
+        "--charset=utf8", "--jsx=automatic", '--define:process.env.NODE_ENV="production"', "--loader:.js=jsx",
         *(f"--loader:{ext}=dataurl" for ext in DATAURL_EXTENSIONS),
         *(f"--loader:{ext}=text" for ext in TEXT_EXTENSIONS),
     ]
@@ -115,7 +125,7 @@ def _batches(jobs: Sequence[BundleJob], size: int) -> Iterator[list[BundleJob]]:
     """Jobs grouped by dependency set (one NODE_PATH per esbuild call), ``size`` at a time."""
     groups: dict[str, list[BundleJob]] = {}
     for job in jobs:
-        groups.setdefault(str(job.node_path), []).append(job)
+        groups.setdefault(os.pathsep.join(map(str, job.node_paths)), []).append(job)
     for group in groups.values():
         for start in range(0, len(group), size):
             yield group[start:start + size]
@@ -143,8 +153,11 @@ def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain
         result = _run_batch(pending, toolchain, options)
         if isinstance(result, dict):
             for job, page in pending:
-                js, css = result[job.snapshot.ref]
-                on_done(job, Bundle(js=js, css=css, html=page))
+                output = result[job.snapshot.ref]
+                if isinstance(output, str):  # it read outside its folders: nothing of its build is kept
+                    on_done(job, SnapshotError(output, thread=job.snapshot.thread, version=job.snapshot.version))
+                else:
+                    on_done(job, Bundle(js=output[0], css=output[1], html=page))
             return
         # Only errors inside a pending snapshot's own files name it; others need bisection.
         named = {ref for ref, _ in result} & {job.snapshot.ref for job, _ in pending}
@@ -167,27 +180,82 @@ def _failure(job: BundleJob, messages: list[str]) -> SnapshotError:
     return SnapshotError("; ".join(unique), thread=job.snapshot.thread, version=job.snapshot.version)
 
 
+_Outputs = dict[str, "tuple[bytes, bytes] | str"]
+"""Per snapshot ref: its (js, css), or why its build is refused."""
+_Errors = list[tuple["str | None", str]]
+"""esbuild's errors as (snapshot ref or None, message)."""
+
+
 def _run_batch(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain, options: BuildOptions
-               ) -> dict[str, tuple[bytes, bytes]] | list[tuple[str | None, str]]:
-    """One esbuild call: outputs by snapshot ref, or errors as (ref or None, message)."""
-    root = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-build-", dir=_scratch_parent()))
+               ) -> _Outputs | _Errors:
+    """One esbuild call: each snapshot's output (or refusal), or the call's errors."""
+    node_paths = batch[0][0].node_paths
+    with _build_root([(job.snapshot, page) for job, page in batch]) as (root, entries):
+        run = _esbuild(toolchain, root, entries, esbuild_flags(options), node_paths)
+        if isinstance(run, str) or run.returncode != 0:
+            return _errors_of(run, root, node_paths)
+        metafile = json.loads((Path(root) / "meta.json").read_text(encoding="utf-8"))
+        return _read_outputs(root, metafile, [job for job, _ in batch], entries)
+
+
+def scan_bare_imports(items: Sequence[tuple[Snapshot, HtmlEntry | None]], node_paths: tuple[Path, ...],
+                      toolchain: Toolchain, options: BuildOptions) -> dict[str, tuple[str, ...] | None]:
+    """The bare specifiers each snapshot's code really imports, by ref, as esbuild resolves them (only the
+    code its entry reaches, whatever the syntax). ``None`` for a snapshot esbuild cannot build: its real
+    build reports why. All ``items`` share one dependency set (``node_paths``)."""
+    found: dict[str, tuple[str, ...] | None] = {}
+    pending = [list(items)]
+    while pending:
+        part = pending.pop()
+        with _build_root(part) as (root, entries):
+            run = _esbuild(toolchain, root, entries, [*esbuild_flags(options), "--packages=external"], node_paths)
+            if not isinstance(run, str) and run.returncode == 0:
+                metafile = json.loads((Path(root) / "meta.json").read_text(encoding="utf-8"))
+                found.update((snapshot.ref, _bare_imports(metafile, entry)) for (snapshot, _), entry in zip(part, entries))
+                continue
+        if len(part) == 1:
+            found[part[0][0].ref] = None
+        else:
+            pending += [part[:len(part) // 2], part[len(part) // 2:]]
+    return found
+
+
+def _bare_imports(metafile: dict[str, Any], entry: str) -> tuple[str, ...]:
+    inputs = metafile.get("inputs") or {}
+    found = set()
+    for path in reachable_inputs(metafile, entry):
+        for edge in (inputs.get(path) or {}).get("imports") or ():
+            specifier = edge.get("path")
+            if edge.get("external") and edge.get("kind") != "url-token" and isinstance(specifier, str) \
+                    and not specifier.startswith((".", "/", "#")) and ":" not in specifier:
+                found.add(specifier)
+    return tuple(sorted(found))
+
+
+@contextmanager
+def _build_root(items: Sequence[tuple[Snapshot, HtmlEntry | None]]) -> Iterator[tuple[str, list[str]]]:
+    """A fresh, isolated folder with each snapshot laid out as ``{thread}/{version}/...``, and the entries."""
+    root = tempfile.mkdtemp(prefix="mkdocs-hybrid-build-", dir=_scratch_parent())
     try:
         # An empty package.json stops esbuild looking at parent folders (a "type" there changes output).
-        (root / "package.json").write_text("{}\n", encoding="utf-8")
-        entries = [_write_snapshot(root, job.snapshot, page) for job, page in batch]
-        node_path = batch[0][0].node_path
-        env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(node_path) if node_path else ""}
-        command = [str(toolchain.esbuild), *entries, *esbuild_flags(options), "--outdir=out", "--outbase=.",
-                   "--metafile=meta.json", "--log-limit=0", "--log-level=error", "--color=false"]
-        try:
-            run = subprocess.run(command, cwd=root, env=env, capture_output=True, timeout=ESBUILD_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            return [(None, f"esbuild timed out after {ESBUILD_TIMEOUT} s")]
-        if run.returncode != 0:
-            return _parse_errors(run.stderr.decode("utf-8", errors="replace"))
-        return _read_outputs(root, batch, entries)
+        (Path(root) / "package.json").write_text("{}\n", encoding="utf-8")
+        yield root, [_write_snapshot(Path(root), snapshot, page) for snapshot, page in items]
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _esbuild(toolchain: Toolchain, root: str, entries: list[str], flags: list[str], node_paths: tuple[Path, ...]
+             ) -> subprocess.CompletedProcess[bytes] | str:
+    """Run esbuild over ``entries`` in ``root`` (outputs in ``out/``, metafile in ``meta.json``), or say why not."""
+    env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": os.pathsep.join(map(str, node_paths))}
+    command = [str(toolchain.esbuild), *entries, *flags, "--outdir=out", "--outbase=.", "--metafile=meta.json",
+               "--log-limit=0", "--log-level=error", "--color=false"]
+    try:
+        return subprocess.run(command, cwd=root, env=env, capture_output=True, timeout=ESBUILD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return f"esbuild timed out after {ESBUILD_TIMEOUT} s"
+    except OSError as exc:
+        return f"cannot run esbuild ({exc})"
 
 
 def _scratch_parent() -> str | None:
@@ -201,9 +269,13 @@ def _write_snapshot(root: Path, snapshot: Snapshot, page: HtmlEntry | None) -> s
     """Lay the snapshot out as ``{thread}/{version}/...`` and return its entry point."""
     folder = root / snapshot.thread / snapshot.version
     for name, data in snapshot.files.items():
+        if name.rsplit("/", 1)[-1] in IGNORED_CONFIG_FILES:
+            continue
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tsconfig.json").write_text(SNAPSHOT_TSCONFIG, encoding="utf-8")
     if page is None:
         return f"{snapshot.thread}/{snapshot.version}/{snapshot.entry}"
     for name, code in page.inline_modules.items():
@@ -214,23 +286,32 @@ def _write_snapshot(root: Path, snapshot: Snapshot, page: HtmlEntry | None) -> s
     return (Path(snapshot.thread) / snapshot.version / base / ENTRY_NAME).as_posix()
 
 
-def _read_outputs(root: Path, batch: list[tuple[BundleJob, HtmlEntry | None]], entries: list[str]
-                  ) -> dict[str, tuple[bytes, bytes]]:
-    outputs = json.loads((root / "meta.json").read_text(encoding="utf-8"))["outputs"]
-    by_entry = {info["entryPoint"]: (path, info.get("cssBundle")) for path, info in outputs.items()
+def _read_outputs(root: str, metafile: dict[str, Any], jobs: list[BundleJob], entries: list[str]) -> _Outputs:
+    """Each job's (js, css), once its build is shown to have read only its own folder and packages."""
+    by_entry = {info["entryPoint"]: (path, info.get("cssBundle")) for path, info in metafile["outputs"].items()
                 if info.get("entryPoint")}
-    result = {}
-    for (job, _), entry in zip(batch, entries):
+    result: _Outputs = {}
+    for job, entry in zip(jobs, entries):
+        snapshot_folder = os.path.join(root, job.snapshot.thread, job.snapshot.version)
+        escapes = outside_reads(metafile, entry, root, [snapshot_folder, *map(str, job.node_paths)])
+        if escapes:
+            result[job.snapshot.ref] = describe(escapes)
+            continue
         js_path, css_path = by_entry[entry]
-        js = (root / js_path).read_bytes()
-        css = (root / css_path).read_bytes() if css_path else b""
-        result[job.snapshot.ref] = (js, css)
+        css = (Path(root) / css_path).read_bytes() if css_path else b""
+        result[job.snapshot.ref] = ((Path(root) / js_path).read_bytes(), css)
     return result
 
 
-def _parse_errors(stderr: str) -> list[tuple[str | None, str]]:
+def _errors_of(run: subprocess.CompletedProcess[bytes] | str, root: str, node_paths: tuple[Path, ...]) -> _Errors:
+    if isinstance(run, str):
+        return [(None, run)]
+    return _parse_errors(run.stderr.decode("utf-8", errors="replace"), root, node_paths)
+
+
+def _parse_errors(stderr: str, root: str, node_paths: tuple[Path, ...]) -> _Errors:
     """esbuild's text errors as (snapshot ref or None, "file:line:col: message")."""
-    errors: list[tuple[str | None, str]] = []
+    errors: _Errors = []
     message: str | None = None
     for line in stderr.splitlines():
         head = _ERROR_HEAD.match(line)
@@ -241,7 +322,7 @@ def _parse_errors(stderr: str) -> list[tuple[str | None, str]]:
             continue
         where = _LOCATION.match(line)
         if where and message is not None:
-            errors.append(_locate(where["file"], where["line"], where["column"], message))
+            errors.append(_locate(where["file"], where["line"], where["column"], message, root, node_paths))
             message = None
     if message is not None:
         errors.append((None, message))
@@ -250,18 +331,23 @@ def _parse_errors(stderr: str) -> list[tuple[str | None, str]]:
     return errors
 
 
-def _locate(file: str, line: str, column: str, message: str) -> tuple[str | None, str]:
+def _locate(file: str, line: str, column: str, message: str, root: str, node_paths: tuple[Path, ...]
+            ) -> tuple[str | None, str]:
     column = str(int(column) + 1)  # esbuild's text log counts columns from 0; editors count from 1
     parts = file.split("/")
-    if len(parts) >= 3 and not os.path.isabs(file) and all(ID_PATTERN.fullmatch(p) for p in parts[:2]):
+    inside_root = is_inside(os.path.join(root, file), [os.path.realpath(root)])
+    if len(parts) >= 3 and inside_root and all(ID_PATTERN.fullmatch(p) for p in parts[:2]):
         return f"{parts[0]}/{parts[1]}", f"{'/'.join(parts[2:])}:{line}:{column}: {message}"
+    if not inside_root and not is_inside(os.path.join(root, file), [os.path.realpath(p) for p in node_paths]):
+        # Never quote a file of the build machine: its name and contents stay out of logs and reports.
+        return None, f"an import {OUTSIDE}"
     return None, f"{file}:{line}:{column}: {message}"
 
 
 def _with_hint(message: str, job: BundleJob) -> str:
     """What to do about an import esbuild could not resolve, from what the snapshot declares."""
     match = re.search(r'Could not resolve "([^"]+)"', message)
-    if not match or match[1].startswith(".") or "node_modules/" in message.split(":", 1)[0]:
+    if not match or match[1].startswith((".", "/")) or "node_modules/" in message.split(":", 1)[0]:
         return message  # a dependency's own imports are not the author's to fix
     specifier = match[1]
     package = specifier.split("/")[0] if not specifier.startswith("@") else "/".join(specifier.split("/")[:2])

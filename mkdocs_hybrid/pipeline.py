@@ -19,11 +19,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from mkdocs_hybrid.artifacts import artifact_is_current, render_artifact, write_artifact, write_vendor_files
 from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags
+from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags, scan_bare_imports
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.html_entry import split_html_entry
+from mkdocs_hybrid.html_entry import HtmlEntry, split_html_entry
 from mkdocs_hybrid.ledger import open_build_ledger, vendor_archive
 from mkdocs_hybrid.manifest import Manifest
 from mkdocs_hybrid.report import BuildReport
@@ -36,7 +36,8 @@ from mkdocs_hybrid.templates import template_digest
 from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
 
-KEY_FORMAT = 1
+KEY_FORMAT = 2
+"""2: snapshots are laid out with a tsconfig mapping a leading "/" to their root; package CSS is bundled."""
 SITE_INDEXES_KEPT = 8
 LOCK_FILE = "hybrid-lock.json"
 ProgressCallback = Callable[[int, int], None]
@@ -70,48 +71,91 @@ class Export:
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
         site_dir.mkdir(parents=True, exist_ok=True)
-        ledger = open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,
-                                   owns=self.shard.owns if self.shard else None)
-        with self._timed("scan"):
-            scan = scan_sources(self.manifest, owns=self.shard.owns if self.shard else None)
-            if self.shard:
-                scan = self.shard.select(scan)
-            self.report.failed.extend(scan.errors)
-        with self._timed("toolchain"):
-            toolchain = find_toolchain(self.manifest.base_dir)
-            self.report.esbuild_version = toolchain.version
-        with self._timed("dependencies"):
-            jobs = self._jobs(scan.snapshots, toolchain)
-        listed = {thread_id for thread_id, thread in scan.threads.items() if not thread.unlisted}
-        listed |= {job.snapshot.thread for job in jobs if job.snapshot.thread not in scan.threads}
-        with self._timed("bundle"):
-            built = self._build(jobs, toolchain, site_dir, listed)
-        with self._timed("routes"):
-            built = ledger.reconcile(site_dir, scan, built, self.report, listed)
-            catalog = build_catalog(scan.threads, built, pins=ledger.pins())
-            ledger.commit(catalog)
-            write_routes(site_dir, catalog)
+        # Opened first so that an unusable ledger stops the build before bundling; the with block
+        # closes it (rolling back anything uncommitted) on every path, so no error keeps its write lock.
+        with open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,
+                               owns=self.shard.owns if self.shard else None) as ledger:
+            with self._timed("scan"):
+                scan = scan_sources(self.manifest, owns=self.shard.owns if self.shard else None)
+                if self.shard:
+                    scan = self.shard.select(scan)
+                self.report.failed.extend(scan.errors)
+            with self._timed("toolchain"):
+                toolchain = find_toolchain(self.manifest.base_dir)
+                self.report.esbuild_version = toolchain.version
+            with self._timed("dependencies"):
+                jobs = self._jobs(scan.snapshots, toolchain)
+            listed = {thread_id for thread_id, thread in scan.threads.items() if not thread.unlisted}
+            listed |= {job.snapshot.thread for job in jobs if job.snapshot.thread not in scan.threads}
+            with self._timed("bundle"):
+                built = self._build(jobs, toolchain, site_dir, listed)
+            with self._timed("routes"):
+                built = ledger.reconcile(site_dir, scan, built, self.report, listed)
+                catalog = build_catalog(scan.threads, built, pins=ledger.pins())
+                ledger.record(catalog)
+                # Committed only once the routes are written: a routes error rolls the ledger back, so
+                # its latest and the site's latest links never disagree.
+                write_routes(site_dir, catalog)
+                ledger.commit()
         self.report.threads = len(catalog.threads)
         return catalog
 
     def _jobs(self, snapshots: list[Snapshot], toolchain: Toolchain) -> list[BundleJob]:
         cache = self.manifest.cache_dir
         resolver = DependencyResolver(cache, self.manifest.base_dir / LOCK_FILE, toolchain.npm)
-        jobs = []
+        ready = []
         installed: dict[str, InstalledSet | DependencyError] = {}
-        vendors = VendorBuilder(cache, toolchain, self.manifest.build)
         for snapshot in snapshots:
             try:
-                deps = self._install(resolver, snapshot.dependencies, installed)
-                jobs.append(BundleJob(snapshot, deps, self._vendor(snapshot, deps, vendors)))
+                ready.append((snapshot, self._install(resolver, snapshot.dependencies, installed)))
             except DependencyError as exc:
                 where = snapshot.origin if snapshot.origin.endswith(".json") else f"{snapshot.origin}/package.json"
                 self.report.failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
                                                         path=where))
+        resolver.save_lock()
+        imports = self._scan_imports(ready, toolchain) if self.manifest.build.vendor else {}
+        vendors = VendorBuilder(cache, toolchain, self.manifest.build)
+        jobs = []
+        for snapshot, deps in ready:
+            try:
+                jobs.append(BundleJob(snapshot, deps, self._vendor(snapshot, deps, vendors, imports.get(snapshot.ref))))
             except SnapshotError as exc:
                 self.report.failed.append(exc.located(snapshot.thread, snapshot.version, snapshot.origin))
-        resolver.save_lock()
         return jobs
+
+    def _scan_imports(self, ready: list[tuple[Snapshot, InstalledSet]], toolchain: Toolchain
+                      ) -> dict[str, tuple[str, ...] | None]:
+        """The bare imports of every snapshot with dependencies, as esbuild resolves them: kept in the bundle
+        cache by the snapshot's inputs, found for the others in batches (user code only, packages external)."""
+        common = toolchain_inputs(toolchain, self.manifest)
+        keys = {snapshot.ref: imports_key(snapshot, deps, common) for snapshot, deps in ready if deps.direct}
+        found: dict[str, tuple[str, ...] | None] = {}
+        missing: dict[Path, list[Snapshot]] = {}
+        with BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
+            for snapshot, deps in ready:
+                if snapshot.ref in keys:
+                    found[snapshot.ref] = cache.get_imports(keys[snapshot.ref])
+                    if found[snapshot.ref] is None and deps.node_modules:
+                        missing.setdefault(deps.node_modules, []).append(snapshot)
+            with self._executor(sum(map(len, missing.values()))) as executor:
+                for ref, specifiers in self._scan_missing(missing, toolchain, executor):
+                    found[ref] = specifiers
+                    if specifiers is not None:
+                        cache.put_imports(keys[ref], specifiers)
+        return found
+
+    def _scan_missing(self, missing: dict[Path, list[Snapshot]], toolchain: Toolchain, executor: Executor | None
+                      ) -> Iterator[tuple[str, tuple[str, ...] | None]]:
+        size = self.manifest.build.batch_size
+        batches = []
+        for node_modules, snapshots in missing.items():
+            for start in range(0, len(snapshots), size):
+                items = [item for item in map(_laid_out, snapshots[start:start + size]) if item is not None]
+                batches.append((items, (node_modules,), toolchain, self.manifest.build))
+        results = executor.map(scan_bare_imports, *zip(*batches)) if executor and batches else (
+            scan_bare_imports(*batch) for batch in batches)
+        for result in results:
+            yield from result.items()
 
     @staticmethod
     def _install(resolver: DependencyResolver, specs: Mapping[str, str],
@@ -128,10 +172,11 @@ class Export:
             raise outcome
         return outcome
 
-    def _vendor(self, snapshot: Snapshot, deps: InstalledSet, vendors: VendorBuilder) -> VendorFile | None:
+    def _vendor(self, snapshot: Snapshot, deps: InstalledSet, vendors: VendorBuilder,
+                imports: tuple[str, ...] | None) -> VendorFile | None:
         if not self.manifest.build.vendor or not deps.direct:
             return None
-        specifiers = imported_packages(snapshot, deps)
+        specifiers = imported_packages(snapshot, deps, imports)
         return vendors.vendor_for(specifiers, deps) if specifiers else None
 
     def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]) -> list[_Built]:
@@ -223,9 +268,13 @@ class Export:
     def _meta_info(self, job: BundleJob, key: str, template: str, toolchain: Toolchain,
                    listed: bool) -> dict[str, Any]:
         snapshot = job.snapshot
-        # Everything the artifact and its share page show: a change here must change the key.
+        unmet = [peer.to_dict() for peer in job.deps.unmet_peers]
+        if unmet:
+            self.report.warn_unmet_peers(job.deps, snapshot.ref)  # logged once per set, never a failure
+        # Everything the artifact and its share page show: a change here must change the key
+        # (unmet peers only when there are some, so the keys of every other artifact stay as they were).
         described = json.dumps([key, template, snapshot.title, snapshot.created, snapshot.author,
-                                list(snapshot.tags), snapshot.unlisted, listed])
+                                list(snapshot.tags), snapshot.unlisted, listed] + ([unmet] if unmet else []))
         return {
             "build_key": hashlib.sha256(described.encode()).hexdigest(),
             "bundle_key": key,
@@ -233,6 +282,7 @@ class Export:
             "build": {"target": self.manifest.build.target, "minify": self.manifest.build.minify},
             "dependencies": dict(job.deps.direct),
             "packages": dict(job.deps.packages),
+            **({"unmet_peers": unmet} if unmet else {}),
         }
 
     @contextmanager
@@ -260,6 +310,23 @@ def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> 
 def toolchain_inputs(toolchain: Toolchain, manifest: Manifest) -> dict[str, Any]:
     """The part of every bundle key that is the same for all snapshots of a build: esbuild and its flags."""
     return {"format": KEY_FORMAT, "esbuild": toolchain.version, "flags": esbuild_flags(manifest.build)}
+
+
+def imports_key(snapshot: Snapshot, deps: InstalledSet, toolchain_inputs: dict[str, Any]) -> str:
+    """Everything that changes which bare imports esbuild finds in a snapshot."""
+    inputs = {**toolchain_inputs, "scan": "bare-imports", "entry": snapshot.entry,
+              "files": dict(sorted(snapshot.digests.items())), "packages": dict(deps.packages) or dict(deps.direct)}
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def _laid_out(snapshot: Snapshot) -> tuple[Snapshot, HtmlEntry | None] | None:
+    """A snapshot with its contents (and its HTML page split), or ``None`` when it cannot be read: its own
+    build then reports why."""
+    try:
+        loaded = snapshot.with_contents()
+        return loaded, split_html_entry(loaded) if loaded.is_html else None
+    except SnapshotError:
+        return None
 
 
 def bundle_key(job: BundleJob, toolchain_inputs: dict[str, Any]) -> str:

@@ -22,7 +22,9 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from mkdocs_hybrid.confinement import describe, outside_reads
 from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.manifest import BuildOptions
@@ -31,6 +33,11 @@ from mkdocs_hybrid.toolchain import Toolchain
 
 GLOBAL = "__hybridVendor"
 VENDOR_DIR = "vendor"
+VENDOR_TIMEOUT = 600
+JS_EXTENSIONS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+"""Modules a vendor file shares; CSS, JSON and assets imported from packages are bundled into each version."""
+
+
 @dataclass(frozen=True)
 class VendorFile:
     """One built vendor script and the shim packages that point at it."""
@@ -43,10 +50,17 @@ class VendorFile:
     specifiers: tuple[str, ...]
 
 
-def imported_packages(snapshot: Snapshot, dependencies: InstalledSet) -> tuple[str, ...]:
-    """The bare specifiers of declared dependencies that the snapshot's code imports (sorted)."""
+def imported_packages(snapshot: Snapshot, dependencies: InstalledSet,
+                      imports: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The bare specifiers of declared dependencies that the snapshot's code imports (sorted): ``imports``
+    as esbuild resolved them (see :func:`bundler.scan_bare_imports`), else a plain scan of the sources."""
     names = set(dependencies.direct)
-    found = {specifier for specifier in snapshot.imports or () if _package_name(specifier) in names}
+    found = {specifier for specifier in (snapshot.imports if imports is None else imports) or ()
+             if _package_name(specifier) in names}
+    escaping = sorted(s for s in found if {".", ".."} & set(s.split("/")[1:]))
+    if escaping:
+        raise SnapshotError(f'import "{escaping[0]}" goes through a package folder to other files; '
+                            "import the package's own modules by name")
     if "react" in names:
         found.add("react/jsx-runtime")  # the automatic JSX runtime imports it without a visible import
     return tuple(sorted(found))
@@ -64,57 +78,89 @@ class VendorBuilder:
         self.root = cache_dir / "vendor"
         self.toolchain = toolchain
         self.options = options
-        self._built: dict[str, VendorFile] = {}
+        self._built: dict[str, VendorFile | SnapshotError] = {}
 
-    def vendor_for(self, specifiers: tuple[str, ...], deps: InstalledSet) -> VendorFile:
+    def vendor_for(self, specifiers: tuple[str, ...], deps: InstalledSet) -> VendorFile | None:
+        """The vendor file of the JS modules among ``specifiers`` (``None`` when there are none); a failure
+        is remembered, so every version needing it fails at once with the same error."""
         from mkdocs_hybrid.bundler import esbuild_flags  # bundler imports this module
 
         key = hashlib.sha256(json.dumps([self.toolchain.version, esbuild_flags(self.options), dict(deps.packages),
                                          list(specifiers)]).encode()).hexdigest()[:24]
         if key not in self._built:
-            self._built[key] = self._load(key, specifiers) or self._build(key, specifiers, deps)
-        return self._built[key]
+            try:
+                self._built[key] = self._load(key) or self._build(key, specifiers, deps)
+            except SnapshotError as exc:
+                self._built[key] = exc
+        outcome = self._built[key]
+        if isinstance(outcome, SnapshotError):
+            raise outcome
+        return outcome if outcome.specifiers else None
 
-    def _load(self, key: str, specifiers: tuple[str, ...]) -> VendorFile | None:
+    def _load(self, key: str) -> VendorFile | None:
         folder = self.root / key
         try:
             name = (folder / "name").read_text(encoding="utf-8")
+            modules = tuple(json.loads((folder / "modules.json").read_text(encoding="utf-8")))
             return VendorFile(name=name, content=(folder / "vendor.js").read_bytes(), shims=folder / "node_modules",
-                              specifiers=specifiers)
-        except OSError:
+                              specifiers=modules)
+        except (OSError, ValueError, TypeError):
             return None
 
     def _build(self, key: str, specifiers: tuple[str, ...], deps: InstalledSet) -> VendorFile:
-        content = self._bundle(specifiers, deps)
+        content, metafile = self._bundle(specifiers, deps)
+        modules = _js_modules(specifiers, metafile)
+        if modules != specifiers:
+            content = self._bundle(modules, deps)[0] if modules else b""
         name = f"{VENDOR_DIR}/{hashlib.sha256(content).hexdigest()[:20]}.js"
         staging = Path(tempfile.mkdtemp(prefix=".vendor-", dir=self._ensure_root()))
         try:
-            write_shims(staging / "node_modules", specifiers)
+            write_shims(staging / "node_modules", modules)
             (staging / "vendor.js").write_bytes(content)
+            (staging / "modules.json").write_text(json.dumps(list(modules)), encoding="utf-8")
             (staging / "name").write_text(name, encoding="utf-8")
             shutil.rmtree(self.root / key, ignore_errors=True)
             staging.rename(self.root / key)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return VendorFile(name=name, content=content, shims=self.root / key / "node_modules", specifiers=specifiers)
+        return VendorFile(name=name, content=content, shims=self.root / key / "node_modules", specifiers=modules)
 
     def _ensure_root(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
         return self.root
 
-    def _bundle(self, specifiers: tuple[str, ...], deps: InstalledSet) -> bytes:
+    def _bundle(self, specifiers: tuple[str, ...], deps: InstalledSet) -> tuple[bytes, dict[str, Any]]:
+        """The vendor script and esbuild's metafile, once the build is shown to have read only packages."""
+        what = f"could not bundle the shared vendor file for {', '.join(specifiers)}"
         with tempfile.TemporaryDirectory(prefix="mkdocs-hybrid-vendor-") as scratch:
             (Path(scratch) / "package.json").write_text("{}\n", encoding="utf-8")
             (Path(scratch) / "entry.js").write_text(vendor_entry(specifiers), encoding="utf-8")
             env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(deps.node_modules or "")}
-            run = subprocess.run([str(self.toolchain.esbuild), "entry.js", *vendor_flags(self.options),
-                                  "--log-level=error", "--color=false", "--outfile=vendor.js"],
-                                 cwd=scratch, env=env, capture_output=True, timeout=600)
+            try:
+                run = subprocess.run([str(self.toolchain.esbuild), "entry.js", *vendor_flags(self.options),
+                                      "--log-level=error", "--color=false", "--outfile=vendor.js",
+                                      "--metafile=meta.json"],
+                                     cwd=scratch, env=env, capture_output=True, timeout=VENDOR_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                raise SnapshotError(f"{what}: esbuild did not finish in {VENDOR_TIMEOUT} s; build again, and "
+                                    "if it persists, report the dependency set") from None
+            except OSError as exc:
+                raise SnapshotError(f"{what}: cannot run esbuild ({exc})") from None
             if run.returncode != 0:
                 message = run.stderr.decode("utf-8", errors="replace").strip().splitlines()
-                raise SnapshotError(f"could not bundle the shared vendor file for {', '.join(specifiers)}: "
-                                    f"{message[0] if message else 'esbuild failed'}")
-            return (Path(scratch) / "vendor.js").read_bytes()
+                raise SnapshotError(f"{what}: {message[0] if message else 'esbuild failed'}")
+            metafile = json.loads((Path(scratch) / "meta.json").read_text(encoding="utf-8"))
+            escapes = outside_reads(metafile, "entry.js", scratch, [scratch, str(deps.node_modules or scratch)])
+            if escapes:
+                raise SnapshotError(f"{what}: {describe(escapes)}")
+            return (Path(scratch) / "vendor.js").read_bytes(), metafile
+
+
+def _js_modules(specifiers: tuple[str, ...], metafile: dict[str, Any]) -> tuple[str, ...]:
+    """The specifiers esbuild resolved to JS modules (the others stay with each version's own bundle)."""
+    resolved = {edge.get("original") or edge.get("path"): str(edge.get("path"))
+                for edge in metafile["inputs"]["entry.js"].get("imports") or ()}
+    return tuple(s for s in specifiers if resolved.get(s, "").endswith(JS_EXTENSIONS))
 
 
 def vendor_entry(specifiers: tuple[str, ...]) -> str:
@@ -126,10 +172,12 @@ def vendor_entry(specifiers: tuple[str, ...]) -> str:
 
 
 def vendor_flags(options: BuildOptions) -> list[str]:
-    """The esbuild flags of a vendor file: a demo's flags, as a classic script (IIFE) instead of a module."""
+    """The esbuild flags of a vendor file: a demo's flags, as a classic script (IIFE) instead of a module, with
+    an empty ``--tsconfig-raw`` so that no ``tsconfig.json`` around the build folder applies."""
     from mkdocs_hybrid.bundler import esbuild_flags  # bundler imports this module
 
-    return [f for f in esbuild_flags(options) if not f.startswith("--format")] + ["--format=iife"]
+    flags = [f for f in esbuild_flags(options) if not f.startswith("--format")]
+    return flags[:6] + ["--tsconfig-raw={}"] + flags[6:] + ["--format=iife"]
 
 
 def write_shims(node_modules: Path, specifiers: tuple[str, ...]) -> None:

@@ -1,0 +1,101 @@
+"""What a build may read: the snapshot's own files and its pinned packages, nothing else.
+
+esbuild resolves absolute paths (``import "/etc/app.json"``, ``url(/x.svg)``) and
+package subpaths on the real file system, so without a check a snapshot could
+bundle any readable file of the build machine into its published page. Two
+measures keep builds inside their folders:
+
+- a leading ``/`` means the snapshot's root, as in the browser and in Vite: each
+  snapshot is laid out with a ``tsconfig.json`` whose ``paths`` map ``/*`` onto its
+  own folder (:data:`SNAPSHOT_TSCONFIG`), which esbuild applies to JS and CSS alike;
+- every build is checked afterwards from esbuild's own record of what it read (the
+  metafile's ``inputs``), per entry point: a version that read anything outside its
+  allowed folders fails, and nothing of its build is kept. The error names the
+  import, never the file's contents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Mapping
+
+SNAPSHOT_TSCONFIG = json.dumps({"compilerOptions": {"baseUrl": ".", "paths": {"/*": ["./*"]}}}) + "\n"
+"""Written at the root of every snapshot laid out for esbuild (the snapshot's own tsconfig/jsconfig
+files are not used: the editor resolves modules without them too). ``baseUrl`` is needed beside
+``--tsconfig-raw`` for esbuild to apply ``paths``; it also lets ``import "utils/x"`` find the snapshot's
+own ``utils/x.js`` before any package, as in Create React App's ``jsconfig.json``."""
+IGNORED_CONFIG_FILES = frozenset({"tsconfig.json", "jsconfig.json"})
+DISABLED = "(disabled):"
+"""esbuild's prefix for modules a package's ``browser`` field turns off: never read."""
+OUTSIDE = ("reads a file outside the snapshot: only the snapshot's own files and its declared packages can be "
+           "bundled (a leading \"/\" means the snapshot's root)")
+
+
+@dataclass(frozen=True)
+class OutsideRead:
+    """One import that resolved to a file outside the allowed folders."""
+
+    importer: str
+    """The importing file, relative to the snapshot (or ``package <path>`` inside a package)."""
+    specifier: str
+
+
+def reachable_inputs(metafile: Mapping[str, Any], entry: str) -> Iterator[str]:
+    """Every input esbuild read for ``entry``: the entry and what its imports reach, transitively."""
+    inputs = metafile.get("inputs") or {}
+    seen = {entry}
+    stack = [entry]
+    while stack:
+        path = stack.pop()
+        yield path
+        for edge in (inputs.get(path) or {}).get("imports") or ():
+            target = edge.get("path")
+            if edge.get("external") or not isinstance(target, str) or target in seen:
+                continue
+            seen.add(target)
+            stack.append(target)
+
+
+def outside_reads(metafile: Mapping[str, Any], entry: str, cwd: str, allowed: Iterable[str]) -> list[OutsideRead]:
+    """The imports of ``entry``'s build that read files outside ``allowed`` (absolute folders)."""
+    roots = [_real(folder) for folder in allowed]
+    inputs = metafile.get("inputs") or {}
+    escapes = []
+    for path in reachable_inputs(metafile, entry):
+        for edge in (inputs.get(path) or {}).get("imports") or ():
+            target = edge.get("path")
+            if edge.get("external") or not isinstance(target, str) or target.startswith(DISABLED):
+                continue
+            if not is_inside(os.path.join(cwd, target), roots):
+                escapes.append(OutsideRead(_describe_importer(path, entry, cwd, roots),
+                                           str(edge.get("original") or target)))
+    if not is_inside(os.path.join(cwd, entry), roots):
+        escapes.append(OutsideRead(entry, entry))
+    return escapes
+
+
+def describe(escapes: list[OutsideRead]) -> str:
+    """One line naming each offending import."""
+    named = ", ".join(dict.fromkeys(f'import "{e.specifier}" in {e.importer}' for e in escapes))
+    return f"{named} {OUTSIDE}"
+
+
+def is_inside(path: str, roots: Iterable[str]) -> bool:
+    """Whether ``path`` (followed through symlinks) lies in one of the real folders ``roots``."""
+    real = _real(path)
+    return any(real == root or real.startswith(root + os.sep) for root in roots)
+
+
+def _describe_importer(path: str, entry: str, cwd: str, roots: list[str]) -> str:
+    snapshot_root = os.path.join(cwd, *entry.split("/")[:2])
+    full = _real(os.path.join(cwd, path))
+    if is_inside(full, [_real(snapshot_root)]):
+        return os.path.relpath(full, _real(snapshot_root)).replace(os.sep, "/")
+    marker = f"{os.sep}node_modules{os.sep}"
+    return "package file " + (full.rsplit(marker, 1)[-1] if marker in full else os.path.basename(full))
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
