@@ -164,14 +164,17 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _unopenable(path, exc) from None
+        try:
             self.db.execute("PRAGMA busy_timeout = 60000")
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.executescript(_SCHEMA)
             self.db.execute("INSERT OR IGNORE INTO ledger_info VALUES ('format', ?)", (str(LEDGER_FORMAT),))
         except sqlite3.Error as exc:
-            raise HybridError(f"{path}: cannot open the publish ledger ({exc}); restore it from a backup or "
-                              "set build.ledger to another path") from None
+            self.db.close()  # a damaged file: do not hold it open until garbage collection
+            raise _unopenable(path, exc) from None
 
     def close(self) -> None:
         self.db.close()
@@ -311,6 +314,11 @@ class Ledger:
         return _Transaction(self.db)
 
 
+def _unopenable(path: Path, exc: sqlite3.Error) -> HybridError:
+    return HybridError(f"{path}: cannot open the publish ledger ({exc}); restore it from a backup or "
+                       "set build.ledger to another path")
+
+
 class _Transaction:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
@@ -325,9 +333,11 @@ class _Transaction:
 class BuildLedger:
     """The ledger's part in one :class:`~mkdocs_hybrid.pipeline.Export` run.
 
-    ``reconcile`` after bundling (decides what each version serves), ``build_catalog``
-    with :meth:`pins`, then ``commit`` with the catalog (records publications and
-    ``latest`` changes in one transaction).
+    ``reconcile`` after bundling (decides what each version serves and takes the write lock),
+    ``build_catalog`` with :meth:`pins`, ``record`` with the catalog (publications and ``latest``
+    changes, in the same transaction), write the routes, then ``commit``. Use it as a context
+    manager: leaving it without ``commit`` (any error, routes included) rolls everything back,
+    and the ledger is closed (its write lock released) on every path.
     """
 
     def __init__(self, ledger: Ledger | None, *, republish: Iterable[str] | bool = (),
@@ -339,6 +349,25 @@ class BuildLedger:
         self._writes: list[tuple[str, Snapshot | VersionEntry, str, str, dict[str, tuple[str, int]]]] = []
         self._pins: dict[str, str] = {}
         self._open = False
+        self._closed = False
+
+    def __enter__(self) -> BuildLedger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Roll back what was not committed and close the ledger (a second call does nothing)."""
+        if self.ledger is None or self._closed:
+            return
+        self._closed = True
+        try:
+            if self.ledger.db.in_transaction:
+                self.ledger.db.execute("ROLLBACK")
+        finally:
+            self._open = False
+            self.ledger.close()
 
     def pins(self) -> dict[str, str]:
         return self._pins
@@ -426,44 +455,42 @@ class BuildLedger:
             serve(row, "its rebuild failed" if ref in failed else "its snapshot is gone")
         return result
 
-    def commit(self, catalog: Catalog) -> None:
-        """Record new publications and ``latest`` changes, in the transaction ``reconcile`` began."""
+    def record(self, catalog: Catalog) -> None:
+        """Write new publications and ``latest`` changes into the transaction ``reconcile`` began
+        (uncommitted: ``commit`` once the routes that show this catalog are written)."""
         if self.ledger is None or not self._open:
             return
         db = self.ledger.db
         stamp = now()
         entries = {(t.id, v.version): v for t in catalog.threads for v in t.versions}
-        try:
-            for kind, snapshot, key, build_key, files in self._writes:
-                assert isinstance(snapshot, Snapshot)
-                entry = entries.get((snapshot.thread, snapshot.version))
-                if entry is None:  # not in the catalog (should not happen): do not publish it
-                    continue
-                entry_json = json.dumps(asdict(entry), sort_keys=True)
-                if kind == "new":
-                    db.execute("INSERT INTO versions VALUES (?, ?, ?, NULL, ?, ?, ?)",
-                               (snapshot.thread, snapshot.version, stamp, key, build_key, entry_json))
-                else:
-                    db.execute("UPDATE versions SET republished_at = ?, build_key = ?, entry = ? "
-                               "WHERE thread = ? AND version = ?",
-                               (stamp, build_key, entry_json, snapshot.thread, snapshot.version))
-                    db.execute("DELETE FROM files WHERE thread = ? AND version = ?",
-                               (snapshot.thread, snapshot.version))
-                db.executemany(_insert("files"),
-                               [(snapshot.thread, snapshot.version, name, sha, size)
-                                for name, (sha, size) in sorted(files.items())])
-            recorded = self.ledger.latest_versions()
-            for thread in catalog.threads:
-                if recorded.get(thread.id) != thread.latest:
-                    db.execute("INSERT INTO latest_history(thread, version, changed_at, reason) "
-                               "VALUES (?, ?, ?, 'build')", (thread.id, thread.latest, stamp))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        finally:
-            self._open = False
-            self.ledger.close()
+        for kind, snapshot, key, build_key, files in self._writes:
+            assert isinstance(snapshot, Snapshot)
+            entry = entries.get((snapshot.thread, snapshot.version))
+            if entry is None:  # not in the catalog (should not happen): do not publish it
+                continue
+            entry_json = json.dumps(asdict(entry), sort_keys=True)
+            if kind == "new":
+                db.execute("INSERT INTO versions VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                           (snapshot.thread, snapshot.version, stamp, key, build_key, entry_json))
+            else:
+                db.execute("UPDATE versions SET republished_at = ?, build_key = ?, entry = ? "
+                           "WHERE thread = ? AND version = ?",
+                           (stamp, build_key, entry_json, snapshot.thread, snapshot.version))
+                db.execute("DELETE FROM files WHERE thread = ? AND version = ?", (snapshot.thread, snapshot.version))
+            db.executemany(_insert("files"), [(snapshot.thread, snapshot.version, name, sha, size)
+                                              for name, (sha, size) in sorted(files.items())])
+        recorded = self.ledger.latest_versions()
+        for thread in catalog.threads:
+            if recorded.get(thread.id) != thread.latest:
+                db.execute("INSERT INTO latest_history(thread, version, changed_at, reason) "
+                           "VALUES (?, ?, ?, 'build')", (thread.id, thread.latest, stamp))
+
+    def commit(self) -> None:
+        """Make what ``record`` wrote permanent (call it after the routes are written)."""
+        if self.ledger is None or not self._open:
+            return
+        self.ledger.db.execute("COMMIT")
+        self._open = False
 
     def _store(self, site_dir: Path, thread: str, version: str) -> dict[str, tuple[str, int]]:
         assert self.ledger is not None

@@ -120,6 +120,8 @@ def _read_shard(folder: Path) -> tuple[Shard, Catalog]:
 
 def _check_complementary(shards: list[tuple[Shard, Catalog]], folders: list[Path]) -> None:
     counts = {shard.count for shard, _ in shards}
+    if not counts:
+        raise HybridError("no shard folders given: pass every shard folder of the build")
     if len(counts) > 1:
         raise HybridError(f"shards were built with different N ({', '.join(str(s) for s, _ in shards)}); "
                           "build every shard with the same --shard I/N")
@@ -129,6 +131,12 @@ def _check_complementary(shards: list[tuple[Shard, Catalog]], folders: list[Path
             raise HybridError(f"{folder} and {seen[shard.index]} are both shard {shard}: "
                               "a thread would be in two shards; merge each shard once")
         seen[shard.index] = folder
+    count = counts.pop()
+    missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in seen]
+    if missing:
+        # Merging part of a build would publish a site (and a ledger) without the missing shards' threads.
+        which = f"shard {missing[0]} is" if len(missing) == 1 else f"shards {', '.join(missing)} are"
+        raise HybridError(f"{which} missing: pass every shard folder of the build (1..{count})")
 
 
 def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[Shard]) -> list[str]:

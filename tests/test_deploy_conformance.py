@@ -45,6 +45,7 @@ from typing import Any
 import pytest
 from blake3 import blake3
 
+from mkdocs_hybrid import deploy
 from tests.cloudflare_api import Deployment, FakeCloudflare, FormPart, RecordedRequest
 from tests.factory import write_tree
 
@@ -271,7 +272,6 @@ def test_wrangler_redeploy_of_an_unchanged_site_uploads_nothing(wrangler_run: Wr
 
 def test_our_deployer_sends_what_wrangler_sends(wrangler_run: WranglerRun) -> None:
     """Same server, same site: identical manifest, uploads, content types, routing parts and commit fields."""
-    deploy = pytest.importorskip("mkdocs_hybrid.deploy")
     fake, theirs = wrangler_run.fake, wrangler_run.first
     fake.forget_assets()
     start = len(fake.requests)
@@ -467,7 +467,6 @@ def test_wrangler_stops_on_a_missing_project_without_a_terminal(small_site: Path
 # -- the corner-case site: wrangler against our deployer (last: it names every difference) -----------
 
 def test_our_collector_walks_a_site_as_wrangler_does(tmp_path: Path) -> None:
-    deploy = pytest.importorskip("mkdocs_hybrid.deploy")
     site = write_corner_case_site(tmp_path / "site")
     long_message = "é" * 300  # 600 bytes: both must cut it to 384 bytes on a character boundary
     with FakeCloudflare() as fake:

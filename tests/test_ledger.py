@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,9 +16,10 @@ from click.testing import CliRunner
 
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.cli import main
-from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.ledger import suggest_version
+from mkdocs_hybrid.errors import SnapshotError, ToolchainError
+from mkdocs_hybrid.ledger import BuildLedger, suggest_version
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.routes import RoutesError
 from tests.factory import REPO, ledger_rows, manifest_for, read_tree, write_tree
 
 EPOCH = "1767225600"
@@ -264,3 +266,68 @@ def test_ledger_false_disables_it_and_suggestions(tmp_path: Path) -> None:
     assert suggest_version("v1", {"v1", "v2", "v4"}) == "v5"
     assert suggest_version("draft", {"draft"}) == "draft-2"
     assert suggest_version("1.9", {"1.9", "1.10"}) == "1.11"
+
+
+def assert_released(root: Path) -> None:
+    """The build closed the ledger: no connection left (so no WAL file) and another writer gets the lock at once."""
+    path = root / ".mkdocs-hybrid" / "ledger.sqlite"
+    assert not Path(f"{path}-wal").exists(), "the failed build left the ledger open"
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # raises "database is locked" while the failed build holds it
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+def test_a_build_stopped_by_a_missing_toolchain_releases_the_ledger(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path / "p", a=demo("t", "v1", "one"))
+    build(root, tmp_path / "site")
+    monkeypatch.setenv("MKDOCS_HYBRID_NODE_MODULES", str(tmp_path / "empty"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ToolchainError, match="MKDOCS_HYBRID_NODE_MODULES=.* has no esbuild-wasm"):
+        Export(manifest_for(root), jobs=1).run(tmp_path / "site")
+    assert_released(root)
+    assert ledger_rows(root, "SELECT thread, version FROM versions") == [("t", "v1")]
+
+
+def test_an_error_inside_reconcile_rolls_back_and_releases_the_ledger(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path / "p", a=demo("t", "v1", "one"), b=demo("t", "v2", "two", 2))
+
+    def disk_full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(BuildLedger, "_store", disk_full)  # reading an artifact into the ledger fails
+    with pytest.raises(OSError, match="No space left"):
+        Export(manifest_for(root), jobs=1).run(tmp_path / "site")
+    assert_released(root)
+    assert ledger_rows(root, "SELECT count(*) FROM versions") == [(0,)]
+    monkeypatch.undo()
+    assert build(root, tmp_path / "site").report.ok
+    assert ledger_rows(root, "SELECT count(*) FROM versions") == [(2,)]
+
+
+def test_a_routes_error_leaves_the_ledger_and_the_site_as_they_were(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path / "p", a=demo("t", "v1", "one"), b=demo("t", "v2", "two", 2))
+    site = tmp_path / "site"
+    build(root, site)
+    tables = ("versions", "files", "latest_history")
+    before = [ledger_rows(root, f"SELECT * FROM {table} ORDER BY 1, 2, 3") for table in tables]
+    write_tree(root, demo("t", "v3", "three", 3))  # v3 would become the thread's latest
+
+    def over_the_limits(*_: object, **__: object) -> None:
+        raise RoutesError("_redirects would have 2001 static / 1 dynamic rules, over Cloudflare's limits")
+
+    monkeypatch.setattr(pipeline, "write_routes", over_the_limits)
+    with pytest.raises(RoutesError, match="over Cloudflare's limits"):
+        build(root, site)
+    assert [ledger_rows(root, f"SELECT * FROM {table} ORDER BY 1, 2, 3") for table in tables] == before
+    assert "/p/t/latest /p/t/v2/ 302" in (site / "_redirects").read_text()
+    assert_released(root)
+    monkeypatch.undo()
+    later = build(root, site)
+    assert later.report.ok and ("t", "v3") in ledger_rows(root, "SELECT thread, version FROM latest_history")
+    assert "/p/t/latest /p/t/v3/ 302" in (site / "_redirects").read_text()

@@ -129,6 +129,25 @@ def test_merge_refuses_a_shard_built_without_the_project_ledger(tmp_path: Path) 
     assert not (tmp_path / "merged").exists(), "nothing is merged when a ledger does not fit"
 
 
+def test_merge_refuses_an_incomplete_set_of_shards_and_writes_nothing(tmp_path: Path) -> None:
+    project = demo_project(tmp_path / "project", threads=6)
+    manifest_for(project)
+    for index in (1, 2, 4):
+        result = run_cli("build", "-d", str(tmp_path / f"shard{index}"), "--shard", f"{index}/4", cwd=project)
+        assert result.returncode == 0, result.stderr
+    ledger_before = [ledger_rows(project, f"SELECT * FROM {table} ORDER BY 1, 2, 3")
+                     for table in ("versions", "files", "latest_history")]
+    three = run_cli("merge", *(str(tmp_path / f"shard{i}") for i in (1, 2, 4)), "-d", str(tmp_path / "merged"),
+                    cwd=project)
+    assert three.returncode == 2
+    assert "shard 3/4 is missing: pass every shard folder of the build (1..4)" in three.stderr
+    one = run_cli("merge", str(tmp_path / "shard1"), "-d", str(tmp_path / "merged"), cwd=project)
+    assert one.returncode == 2 and "shards 2/4, 3/4, 4/4 are missing" in one.stderr
+    assert not (tmp_path / "merged").exists()
+    assert [ledger_rows(project, f"SELECT * FROM {table} ORDER BY 1, 2, 3")
+            for table in ("versions", "files", "latest_history")] == ledger_before
+
+
 @pytest.mark.parametrize("text", ["0/2", "3/2", "x", "1/0"])
 def test_bad_shard_spec(text: str) -> None:
     with pytest.raises(HybridError, match="--shard"):
