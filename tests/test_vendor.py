@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ import pytest
 from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.bundler import esbuild_flags
 from mkdocs_hybrid.manifest import BuildOptions
+from mkdocs_hybrid import pipeline, vendor
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.toolchain import find_toolchain
 from mkdocs_hybrid.vendor import vendor_entry, vendor_flags
 from tests.factory import REPO, manifest_for, write_tree
 
@@ -147,3 +150,24 @@ def esbuild_wasm(root: Path, arguments: list[str], node_path: Path) -> None:
     run = subprocess.run(command, cwd=root, env={**os.environ, "NODE_PATH": str(node_path)}, capture_output=True,
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
+
+
+def test_a_hung_vendor_build_fails_only_the_versions_that_need_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    """esbuild hanging on a vendor file times out once; its versions fail with a clear error, the rest build."""
+    real = find_toolchain(REPO)
+    calls = tmp_path / "vendor-calls"
+    fake = tmp_path / "esbuild"
+    fake.write_text(f'#!/bin/sh\ncase "$*" in *--format=iife*) echo x >> "{calls}"; exec sleep 60;; esac\n'
+                    f'exec "{real.esbuild}" "$@"\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(pipeline, "find_toolchain", lambda start=None: replace(real, esbuild=fake))
+    monkeypatch.setattr(vendor, "VENDOR_TIMEOUT", 1)
+    project = write_tree(tmp_path / "project", {**react_demo(0), **react_demo(1),
+                                                "demos/plain/v1/index.js": "document.body.textContent = 'plain'\n"})
+    export = Export(manifest_for(project), ledger=False)
+    export.run(project / "site")
+    assert export.report.built == ["plain/v1"]
+    assert sorted(error.ref for error in export.report.failed) == ["r0/v1", "r1/v1"]
+    assert all("did not finish in 1 s" in str(error) for error in export.report.failed)
+    assert calls.read_text().count("x") == 1, "the hung build is tried once, not once per version"
