@@ -6,12 +6,21 @@ first time they are seen and pinned in a lock file beside the manifest
 set of exact versions is installed once (``--ignore-scripts``: nothing from a
 snapshot runs at build time) into the cache and shared by every snapshot that
 uses it, through ``NODE_PATH``.
+
+A set whose peer dependencies npm cannot satisfy (``ERESOLVE``: say a library
+wanting ``immer >=2`` next to ``immer 1.7.3``) is installed again with
+``--legacy-peer-deps``, exact pins kept, because the browser editors the
+snapshots come from (Sandpack, CodeSandbox, esbuild-wasm) never enforce peer
+ranges. Every install asks ``npm ls`` once which peers are unmet and keeps the
+answer in the install folder (``hybrid-peers.json``), so a cached set never runs
+npm again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -25,10 +34,40 @@ from mkdocs_hybrid.errors import HybridError
 LOCK_FORMAT = "mkdocs-hybrid/lock@1"
 EXACT_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 NPM_TIMEOUT = 300
+PEERS_FILE = "hybrid-peers.json"
+PEERS_FORMAT = "mkdocs-hybrid/peers@1"
+_INVALID_EDGE = re.compile(r'"(?:[^"\\]|\\.)*" from (.+?)(?=, "|$)')
+"""One incoming edge of ``npm ls``'s ``invalid``: ``"<range>" from <location>``, joined by ``, ``."""
 
 
 class DependencyError(HybridError):
     """npm could not resolve or install a dependency set."""
+
+
+class PeerConflict(DependencyError):
+    """npm refused a set because of its peer dependencies (``ERESOLVE``)."""
+
+
+@dataclass(frozen=True)
+class UnmetPeer:
+    """A peer dependency an installed package declares but the set does not satisfy."""
+
+    required_by: str
+    """The package declaring the peer, as ``name@version``."""
+    package: str
+    """The peer package."""
+    wanted: str
+    """The peer range ``required_by`` declares."""
+    installed: str | None
+    """The version installed instead, or ``None`` when the peer is missing."""
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"package": self.package, "wanted": self.wanted, "installed": self.installed,
+                "required_by": self.required_by}
+
+    def describe(self) -> str:
+        found = f"{self.installed} is installed" if self.installed else "it is missing"
+        return f"{self.required_by} wants {self.package}@{self.wanted} but {found}"
 
 
 @dataclass(frozen=True)
@@ -40,6 +79,8 @@ class InstalledSet:
     packages: Mapping[str, str] = field(default_factory=dict)
     """Every installed package (transitive ones too) -> version, from npm's lock file."""
     node_modules: Path | None = None
+    unmet_peers: tuple[UnmetPeer, ...] = ()
+    """Peers npm reports unmet in this set (installed anyway, as browser bundlers do)."""
 
     @property
     def key(self) -> str:
@@ -83,7 +124,7 @@ class DependencyResolver:
         if not (target / "node_modules").is_dir() or not (target / "package-lock.json").is_file():
             self._install_into(target, direct)
         return InstalledSet(direct=dict(direct), packages=_installed_packages(target),
-                            node_modules=target / "node_modules")
+                            node_modules=target / "node_modules", unmet_peers=self._unmet_peers(target))
 
     def save_lock(self) -> None:
         """Write new pins (sorted, so the file diffs cleanly) when there are any."""
@@ -127,12 +168,85 @@ class DependencyResolver:
         try:
             manifest = {"name": "mkdocs-hybrid-deps", "private": True, "dependencies": dict(sorted(direct.items()))}
             (staging / "package.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-            _run([self._npm(), "install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-                 cwd=staging, what="install " + " ".join(f"{n}@{v}" for n, v in sorted(direct.items())))
+            what = "install " + " ".join(f"{n}@{v}" for n, v in sorted(direct.items()))
+            try:
+                self._npm_install(staging, what)
+            except PeerConflict:
+                # Browser bundlers ignore peer ranges: install the exact pins anyway, and report the peers.
+                shutil.rmtree(staging / "node_modules", ignore_errors=True)
+                (staging / "package-lock.json").unlink(missing_ok=True)
+                self._npm_install(staging, what, "--legacy-peer-deps")
+            self._unmet_peers(staging)
             shutil.rmtree(target, ignore_errors=True)
             staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def _npm_install(self, folder: Path, what: str, *extra: str) -> None:
+        _run([self._npm(), "install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", *extra],
+             cwd=folder, what=what)
+
+    def _unmet_peers(self, folder: Path) -> tuple[UnmetPeer, ...]:
+        """The set's unmet peers: asked of ``npm ls`` once, then read from the install folder."""
+        stored = _read_peers(folder / PEERS_FILE)
+        if stored is not None:
+            return stored
+        output = _run([self._npm(), "ls", "--json", "--all", "--long"], cwd=folder, what="list the installed tree",
+                      check=False)
+        try:
+            tree = json.loads(output)
+        except ValueError:
+            raise DependencyError(f"npm ls printed no JSON in {folder}; delete that folder and build again") from None
+        peers = tuple(sorted(set(_unmet_in_tree(tree, str(tree.get("path") or folder))),
+                             key=lambda p: (p.required_by, p.package, p.wanted, p.installed or "")))
+        payload = {"format": PEERS_FORMAT, "unmet_peers": [peer.to_dict() for peer in peers]}
+        (folder / PEERS_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        return peers
+
+
+def _read_peers(path: Path) -> tuple[UnmetPeer, ...] | None:
+    """The stored answer of ``npm ls``, or ``None`` when there is none (an install made before it was kept)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != PEERS_FORMAT:
+            return None
+        return tuple(UnmetPeer(required_by=str(p["required_by"]), package=str(p["package"]), wanted=str(p["wanted"]),
+                               installed=None if p["installed"] is None else str(p["installed"]))
+                     for p in data["unmet_peers"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _unmet_in_tree(tree: dict[str, object], root: str) -> list[UnmetPeer]:
+    """Peer edges ``npm ls --json --all --long`` marks missing or invalid (optional peers are never missing)."""
+    found = []
+    stack: list[dict[str, object]] = [tree]
+    while stack:
+        node = stack.pop()
+        peers = node.get("peerDependencies")
+        children = node.get("dependencies")
+        for name, child in (children.items() if isinstance(children, dict) else ()):
+            if not isinstance(child, dict):
+                continue
+            stack.append(child)
+            if not isinstance(peers, dict) or name not in peers:
+                continue
+            if child.get("missing") or _blames(child.get("invalid"), node, root):
+                found.append(UnmetPeer(required_by=f"{node.get('name')}@{node.get('version')}", package=name,
+                                       wanted=str(peers[name]),
+                                       installed=None if child.get("missing") else str(child.get("version"))))
+    return found
+
+
+def _blames(invalid: object, node: dict[str, object], root: str) -> bool:
+    """Whether npm's ``invalid`` text (every bad edge into a package so far) names ``node``'s own edge."""
+    if not isinstance(invalid, str) or not invalid:
+        return False
+    locations = set(_INVALID_EDGE.findall(invalid))
+    path = node.get("path")
+    if not locations or not isinstance(path, str):
+        return True
+    return Path(os.path.relpath(path, root)).as_posix() in locations
 
 
 def _installed_packages(folder: Path) -> dict[str, str]:
@@ -147,23 +261,27 @@ def _installed_packages(folder: Path) -> dict[str, str]:
     return dict(sorted(packages.items()))
 
 
-def _semver_key(version: str) -> tuple[int, int, int, int, str]:
-    match = re.match(r"(\d+)\.(\d+)\.(\d+)(?:-(.+))?", version)
+def _semver_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]:
+    """Semver precedence: a prerelease sorts before its release, its identifiers compare one by one
+    (numbers numerically and before words), and build metadata is ignored."""
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?", version)
     if not match:
-        return (-1, -1, -1, -1, version)
+        return (-1, -1, -1, -1, ())
     major, minor, patch, pre = match.groups()
-    return (int(major), int(minor), int(patch), 0 if pre else 1, pre or "")
+    identifiers = tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in (pre or "").split("."))
+    return (int(major), int(minor), int(patch), 0 if pre else 1, identifiers if pre else ())
 
 
-def _run(command: list[str], *, cwd: Path | None, what: str) -> str:
+def _run(command: list[str], *, cwd: Path | None, what: str, check: bool = True) -> str:
     try:
         result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=NPM_TIMEOUT)
     except subprocess.TimeoutExpired:
         raise DependencyError(f"npm timed out after {NPM_TIMEOUT} s trying to {what}") from None
     except OSError as exc:
         raise DependencyError(f"cannot run npm to {what}: {exc}") from None
-    if result.returncode != 0:
+    if result.returncode != 0 and check:
         lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
         reason = next((line for line in lines if "E404" in line or "ETARGET" in line), lines[0] if lines else "")
-        raise DependencyError(f"npm could not {what}: {reason.strip()}")
+        error = PeerConflict if any("ERESOLVE" in line for line in lines) else DependencyError
+        raise error(f"npm could not {what}: {reason.strip()}")
     return result.stdout

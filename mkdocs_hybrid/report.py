@@ -1,18 +1,45 @@
 """The build report: what was built, reused from cache, or failed, and how long it took.
 
 Written as JSON beside the site (never inside it: timings would break byte-identical
-builds) and summarised in one console line.
+builds) and summarised in one console line. Warnings (a dependency set with unmet
+peer dependencies) are logged once per set and never fail a build, not even with
+``--strict``: they go to the ``mkdocs_hybrid`` logger, outside MkDocs' own.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mkdocs_hybrid.dependencies import InstalledSet, UnmetPeer
 from mkdocs_hybrid.errors import SnapshotError
 
 REPORT_FORMAT = "mkdocs-hybrid/report@1"
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PeerWarning:
+    """One dependency set installed with unmet peers (as browser bundlers do) and the versions using it."""
+
+    dependencies: dict[str, str]
+    unmet_peers: tuple[UnmetPeer, ...]
+    versions: list[str] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        return ("unmet peer dependencies, installed anyway as browser bundlers do: "
+                + "; ".join(peer.describe() for peer in self.unmet_peers))
+
+    @property
+    def sort_key(self) -> list[tuple[str, str]]:
+        return sorted(self.dependencies.items())
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": "unmet-peers", "message": self.message, "dependencies": dict(sorted(self.dependencies.items())),
+                "unmet_peers": [peer.to_dict() for peer in self.unmet_peers], "versions": sorted(self.versions)}
 
 
 @dataclass
@@ -27,10 +54,21 @@ class BuildReport:
     failed: list[SnapshotError] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     threads: int = 0
+    warnings: dict[str, PeerWarning] = field(default_factory=dict)
+    """Dependency sets with unmet peers, by set key: one warning per set, however many versions use it."""
 
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def warn_unmet_peers(self, deps: InstalledSet, ref: str) -> None:
+        """Note that ``ref`` uses a set with unmet peers; the first version of a set logs the warning."""
+        warning = self.warnings.get(deps.key)
+        if warning is None:
+            warning = self.warnings[deps.key] = PeerWarning(dict(deps.direct), deps.unmet_peers)
+            log.warning("mkdocs-hybrid: warning: %s (first used by %s)", warning.message, ref)
+        if ref not in warning.versions:
+            warning.versions.append(ref)
 
     def summary(self) -> str:
         """One line for the console."""
@@ -38,6 +76,9 @@ class BuildReport:
         line = (f"{len(self.built)} built, {len(self.cached)} cached, {len(self.failed)} failed "
                 f"({self.threads} threads) in {total:.1f} s")
         line += f"; {len(self.kept)} kept as published" if self.kept else ""
+        for warning in sorted(self.warnings.values(), key=lambda w: w.sort_key):
+            count = len(warning.versions)
+            line += f"; warning: {warning.message} ({count} version{'' if count == 1 else 's'})"
         return line if self.ok else line + "; failures: " + ", ".join(e.ref for e in self.failed)
 
     def to_dict(self) -> dict[str, object]:
@@ -52,6 +93,7 @@ class BuildReport:
             "failed": [{"ref": e.ref, "thread": e.thread, "version": e.version, "path": e.path, "error": e.detail}
                        for e in sorted(self.failed, key=lambda e: (e.ref, str(e)))],
             "timings": {name: round(seconds, 3) for name, seconds in self.timings.items()},
+            "warnings": [w.to_dict() for w in sorted(self.warnings.values(), key=lambda w: w.sort_key)],
         }
 
     def write(self, path: Path) -> None:
