@@ -19,12 +19,14 @@ COMMIT_AFTER_SECONDS = 0.5
 """Hold the write lock briefly: shards on one machine may share the cache."""
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS bundles(key TEXT PRIMARY KEY, js BLOB NOT NULL, css BLOB NOT NULL);"
-           "CREATE TABLE IF NOT EXISTS imports(key TEXT PRIMARY KEY, specifiers TEXT NOT NULL)")
+           "CREATE TABLE IF NOT EXISTS imports(key TEXT PRIMARY KEY, specifiers TEXT NOT NULL);"
+           "CREATE TABLE IF NOT EXISTS pages(key TEXT PRIMARY KEY, template TEXT NOT NULL)")
 
 
 class BundleCache:
-    """``key -> (js, css)``, and the bare imports esbuild found for a snapshot (``imports``); used from one
-    thread (the build's parent), committed on :meth:`close`."""
+    """``key -> (js, css)``, the bare imports esbuild found for a snapshot (``imports``) and the page around
+    an ``index.html`` entry's bundle (``pages``, so a cached page is not parsed again); used from one thread
+    (the build's parent), committed on :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -55,6 +57,18 @@ class BundleCache:
 
     def put_imports(self, key: str, specifiers: tuple[str, ...]) -> None:
         self._write("INSERT OR REPLACE INTO imports VALUES (?, ?)", (key, json.dumps(list(specifiers))))
+
+    def get_page(self, key: str) -> str | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT template FROM pages WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return str(row[0]) if row else None
+
+    def put_page(self, key: str, template: str) -> None:
+        self._write("INSERT OR REPLACE INTO pages VALUES (?, ?)", (key, template))
 
     def _write(self, sql: str, row: tuple[object, ...]) -> None:
         if self._db is None:

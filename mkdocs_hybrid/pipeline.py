@@ -211,6 +211,8 @@ class Export:
                 return record(job, None)
             if not cached:
                 cache.put(keys[snapshot.ref], outcome.js, outcome.css)
+                if outcome.html is not None:
+                    cache.put_page(keys[snapshot.ref], outcome.html.template)
             info = infos[snapshot.ref]
             artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
                                        vendor=job.vendor)
@@ -231,8 +233,7 @@ class Export:
                 fresh.append(job)
                 continue
             try:
-                page = split_html_entry(job.snapshot) if job.snapshot.is_html else None
-                finish(job, Bundle(js=hit[0], css=hit[1], html=page), cached=True)
+                finish(job, Bundle(js=hit[0], css=hit[1], html=_cached_page(job.snapshot, keys, cache)), cached=True)
             except SnapshotError as exc:
                 finish(job, exc.located(job.snapshot.thread, job.snapshot.version))
         with self._executor(len(fresh)) as executor:
@@ -292,6 +293,18 @@ class Export:
             yield
         finally:
             self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _cached_page(snapshot: Snapshot, keys: Mapping[str, str], cache: BundleCache) -> HtmlEntry | None:
+    """The page around an ``index.html`` entry's cached bundle, from the cache (parsed once per bundle key)."""
+    if not snapshot.is_html:
+        return None
+    template = cache.get_page(keys[snapshot.ref])
+    if template is not None:
+        return HtmlEntry(template=template)
+    page = split_html_entry(snapshot)
+    cache.put_page(keys[snapshot.ref], page.template)
+    return page
 
 
 def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> StatIndex:

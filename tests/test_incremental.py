@@ -87,3 +87,23 @@ def test_the_cache_keeps_the_artifact_index_of_a_few_recent_output_folders(tmp_p
         Export(manifest, ledger=False).run(tmp_path / f"serve-{n}")
         Export(manifest, ledger=False).run(tmp_path / f"serve-{n}")
     assert len(list((manifest.cache_dir / "sites").glob("*.json"))) == pipeline.SITE_INDEXES_KEPT
+
+
+def test_a_cached_html_page_is_not_parsed_again_in_a_clean_output_folder(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`mkdocs build` empties site_dir: an index.html version whose bundle is cached is rendered from the cache,
+    page included, without parsing its HTML again, and gives the same bytes."""
+    write_tree(tmp_path, {"demos/page/v1/index.html": '<h1>Hi</h1><script type="module" src="./m.js"></script>',
+                          "demos/page/v1/m.js": "document.querySelector('h1').textContent = 'hello'\n"})
+    Export(manifest_for(tmp_path), ledger=False).run(tmp_path / "first")
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("the HTML page was parsed again")
+
+    monkeypatch.setattr(pipeline, "split_html_entry", refuse)
+    export = Export(manifest_for(tmp_path), ledger=False)
+    export.run(tmp_path / "second")
+    assert export.report.cached == ["page/v1"] and export.report.failed == []
+    for name in ("page.html", "style.css", "meta.json"):
+        path = f"artifacts/page/v1/{name}"
+        assert (tmp_path / "second" / path).read_bytes() == (tmp_path / "first" / path).read_bytes()
