@@ -13,6 +13,7 @@ import pytest
 
 from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.bundler import esbuild_flags
+from mkdocs_hybrid.confinement import SNAPSHOT_TSCONFIG
 from mkdocs_hybrid.manifest import BuildOptions
 from mkdocs_hybrid import pipeline, vendor
 from mkdocs_hybrid.pipeline import Export
@@ -135,17 +136,17 @@ def test_esbuild_wasm_makes_the_same_vendor_file_and_demo_bundle(react_project: 
     esbuild_wasm(vendor_root, ["entry.js", *vendor_flags(BuildOptions()), "--outfile=vendor.js"], packages)
     assert (vendor_root / "vendor.js").read_bytes() == (tmp_path / "site" / meta["vendor"]["path"]).read_bytes()
 
-    demo_root = write_tree(tmp_path / "editor-demo", {"package.json": "{}\n", **{
+    demo_root = write_tree(tmp_path / "editor-demo", {"package.json": "{}\n", "r0/v1/tsconfig.json": SNAPSHOT_TSCONFIG, **{
         f"r0/v1/{name.removeprefix('demos/r0/v1/')}": text for name, text in react_demo(0).items()
         if not name.endswith("package.json")}})  # metadata: not a file of the snapshot
     esbuild_wasm(demo_root, ["r0/v1/src/index.jsx", *esbuild_flags(BuildOptions()), "--outdir=out", "--outbase=."],
-                 shims)
+                 f"{shims}{os.pathsep}{packages}")
     with BundleCache(manifest.cache_dir / CACHE_FILE) as cache:
         published = cache.get(meta["bundle_key"])
     assert published is not None and (demo_root / "out/r0/v1/src/index.js").read_bytes() == published[0]
 
 
-def esbuild_wasm(root: Path, arguments: list[str], node_path: Path) -> None:
+def esbuild_wasm(root: Path, arguments: list[str], node_path: Path | str) -> None:
     command = ["node", str(REPO / "node_modules/esbuild-wasm/bin/esbuild"), *arguments, "--log-level=error"]
     run = subprocess.run(command, cwd=root, env={**os.environ, "NODE_PATH": str(node_path)}, capture_output=True,
                          text=True, timeout=300)
