@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -31,6 +32,10 @@ DISABLED = "(disabled):"
 """esbuild's prefix for modules a package's ``browser`` field turns off: never read."""
 OUTSIDE = ("reads a file outside the snapshot: only the snapshot's own files and its declared packages can be "
            "bundled (a leading \"/\" means the snapshot's root)")
+
+
+_LOG_LOCATION = re.compile(r"^\s+(?P<file>[^\s].*?):\d+:\d+:\s*$", re.MULTILINE)
+"""A location line of esbuild's text log (``    path/to/file.js:3:14:``)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,12 @@ def describe(escapes: list[OutsideRead]) -> str:
     """One line naming each offending import."""
     named = ", ".join(dict.fromkeys(f'import "{e.specifier}" in {e.importer}' for e in escapes))
     return f"{named} {OUTSIDE}"
+
+
+def quotes_outside(log: str, cwd: str, allowed: Iterable[str]) -> bool:
+    """Whether esbuild's text ``log`` points into (and so may quote) a file outside ``allowed``."""
+    roots = [_real(folder) for folder in allowed]
+    return any(not is_inside(os.path.join(cwd, m["file"]), roots) for m in _LOG_LOCATION.finditer(log))
 
 
 def is_inside(path: str, roots: Iterable[str]) -> bool:

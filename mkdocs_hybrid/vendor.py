@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mkdocs_hybrid.confinement import describe, outside_reads
+from mkdocs_hybrid.confinement import OUTSIDE, describe, outside_reads, quotes_outside
 from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.manifest import BuildOptions
@@ -146,11 +146,15 @@ class VendorBuilder:
                                     "if it persists, report the dependency set") from None
             except OSError as exc:
                 raise SnapshotError(f"{what}: cannot run esbuild ({exc})") from None
+            allowed = [scratch, str(deps.node_modules or scratch)]
             if run.returncode != 0:
-                message = run.stderr.decode("utf-8", errors="replace").strip().splitlines()
+                log = run.stderr.decode("utf-8", errors="replace")
+                message = log.strip().splitlines()
+                if quotes_outside(log, scratch, allowed):  # never quote a file of the build machine
+                    raise SnapshotError(f"{what}: a package's import {OUTSIDE}")
                 raise SnapshotError(f"{what}: {message[0] if message else 'esbuild failed'}")
             metafile = json.loads((Path(scratch) / "meta.json").read_text(encoding="utf-8"))
-            escapes = outside_reads(metafile, "entry.js", scratch, [scratch, str(deps.node_modules or scratch)])
+            escapes = outside_reads(metafile, "entry.js", scratch, allowed)
             if escapes:
                 raise SnapshotError(f"{what}: {describe(escapes)}")
             return (Path(scratch) / "vendor.js").read_bytes(), metafile

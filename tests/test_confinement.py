@@ -13,8 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from mkdocs_hybrid.dependencies import InstalledSet
+from mkdocs_hybrid.errors import SnapshotError
+from mkdocs_hybrid.manifest import BuildOptions
 from mkdocs_hybrid.pipeline import Export
-from tests.factory import manifest_for, read_tree, write_tree
+from mkdocs_hybrid.toolchain import find_toolchain
+from mkdocs_hybrid.vendor import VendorBuilder
+from tests.factory import REPO, manifest_for, read_tree, write_tree
 
 MARKER = "MARKER-7f3c91-outside-the-snapshot"
 SVG = f'<svg xmlns="http://www.w3.org/2000/svg"><desc>{MARKER}</desc></svg>'
@@ -121,3 +126,22 @@ def test_a_leading_slash_means_the_snapshot_root(escaped: tuple[Path, Export]) -
     css = (project / "site/artifacts/good/v1/style.css").read_text()
     assert "answer" in page and "42" in page
     assert "data:image/svg+xml" in css, "url(/img/dot.svg) is the snapshot's own image, inlined"
+
+
+@pytest.mark.parametrize("target", ["secret.json", "broken.js"])
+def test_a_vendor_build_cannot_read_outside_its_packages(tmp_path: Path, target: str) -> None:
+    """The shared vendor file is held to the same rule: a package that imports a machine file is refused,
+    and the error quotes nothing of that file."""
+    outside = outside_files(tmp_path / "outside")
+    node_modules = write_tree(tmp_path / "deps/node_modules", {
+        "evil/package.json": '{"name": "evil", "version": "1.0.0", "main": "index.js"}',
+        "evil/index.js": f"module.exports = require({json.dumps(str(outside / target))})\n",
+    })
+    deps = InstalledSet(direct={"evil": "1.0.0"}, packages={"evil": "1.0.0"}, node_modules=node_modules)
+    builder = VendorBuilder(tmp_path / "cache", find_toolchain(REPO), BuildOptions())
+    with pytest.raises(SnapshotError) as raised:
+        builder.vendor_for(("evil",), deps)
+    assert "outside the snapshot" in str(raised.value) and MARKER not in str(raised.value)
+    leaked = [name for name, data in read_tree(tmp_path / "cache").items() if MARKER.encode() in data] \
+        if (tmp_path / "cache").exists() else []
+    assert leaked == []
