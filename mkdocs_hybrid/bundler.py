@@ -21,8 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from mkdocs_hybrid.confinement import (IGNORED_CONFIG_FILES, OUTSIDE, SNAPSHOT_TSCONFIG, describe, is_inside,
-                                       outside_reads, reachable_inputs)
+from mkdocs_hybrid.confinement import (IGNORED_CONFIG_FILES, OUTSIDE, SNAPSHOT_TSCONFIG, confined, describe,
+                                       explain_unresolved, is_inside, outside_reads, reachable_inputs)
 
 from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
@@ -251,7 +251,8 @@ def _esbuild(toolchain: Toolchain, root: str, entries: list[str], flags: list[st
     command = [str(toolchain.esbuild), *entries, *flags, "--outdir=out", "--outbase=.", "--metafile=meta.json",
                "--log-limit=0", "--log-level=error", "--color=false"]
     try:
-        return subprocess.run(command, cwd=root, env=env, capture_output=True, timeout=ESBUILD_TIMEOUT)
+        return subprocess.run(confined(command, cwd=root, read_only=map(str, node_paths)), cwd=root, env=env,
+                              capture_output=True, timeout=ESBUILD_TIMEOUT)
     except subprocess.TimeoutExpired:
         return f"esbuild timed out after {ESBUILD_TIMEOUT} s"
     except OSError as exc:
@@ -347,7 +348,9 @@ def _locate(file: str, line: str, column: str, message: str, root: str, node_pat
 def _with_hint(message: str, job: BundleJob) -> str:
     """What to do about an import esbuild could not resolve, from what the snapshot declares."""
     match = re.search(r'Could not resolve "([^"]+)"', message)
-    if not match or match[1].startswith((".", "/")) or "node_modules/" in message.split(":", 1)[0]:
+    if match and match[1].startswith("/"):
+        return explain_unresolved(message)
+    if not match or match[1].startswith(".") or "node_modules/" in message.split(":", 1)[0]:
         return message  # a dependency's own imports are not the author's to fix
     specifier = match[1]
     package = specifier.split("/")[0] if not specifier.startswith("@") else "/".join(specifier.split("/")[:2])

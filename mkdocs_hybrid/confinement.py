@@ -8,10 +8,15 @@ measures keep builds inside their folders:
 - a leading ``/`` means the snapshot's root, as in the browser and in Vite: each
   snapshot is laid out with a ``tsconfig.json`` whose ``paths`` map ``/*`` onto its
   own folder (:data:`SNAPSHOT_TSCONFIG`), which esbuild applies to JS and CSS alike;
+- esbuild runs where it sees only the build folder (writable) and the pinned packages
+  (read-only): a bubblewrap sandbox (:func:`confined`) with no network, when ``bwrap``
+  works on the machine (``scripts/install.sh`` installs it; set
+  ``MKDOCS_HYBRID_SANDBOX=off`` to do without);
 - every build is checked afterwards from esbuild's own record of what it read (the
   metafile's ``inputs``), per entry point: a version that read anything outside its
-  allowed folders fails, and nothing of its build is kept. The error names the
-  import, never the file's contents.
+  allowed folders (another version's files in its batch, or any file when there is
+  no sandbox) fails, and nothing of its build is kept. The error names the import,
+  never the file's contents.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
 
 SNAPSHOT_TSCONFIG = json.dumps({"compilerOptions": {"baseUrl": ".", "paths": {"/*": ["./*"]}}}) + "\n"
@@ -34,6 +42,8 @@ OUTSIDE = ("reads a file outside the snapshot: only the snapshot's own files and
            "bundled (a leading \"/\" means the snapshot's root)")
 
 
+SANDBOX_ENV = "MKDOCS_HYBRID_SANDBOX"
+_UNRESOLVED_ABSOLUTE = re.compile(r'Could not resolve "/[^"]*"')
 _LOG_LOCATION = re.compile(r"^\s+(?P<file>[^\s].*?):\d+:\d+:\s*$", re.MULTILINE)
 """A location line of esbuild's text log (``    path/to/file.js:3:14:``)."""
 
@@ -91,6 +101,48 @@ def quotes_outside(log: str, cwd: str, allowed: Iterable[str]) -> bool:
     """Whether esbuild's text ``log`` points into (and so may quote) a file outside ``allowed``."""
     roots = [_real(folder) for folder in allowed]
     return any(not is_inside(os.path.join(cwd, m["file"]), roots) for m in _LOG_LOCATION.finditer(log))
+
+
+def explain_unresolved(message: str) -> str:
+    """esbuild's message for an absolute import it could not find, with what a leading ``/`` means here."""
+    if not _UNRESOLVED_ABSOLUTE.search(message):
+        return message
+    return (f'{message} (a leading "/" means the snapshot\'s root, which has no such file; files outside the '
+            "snapshot cannot be bundled)")
+
+
+def confined(command: list[str], *, cwd: str, read_only: Iterable[str]) -> list[str]:
+    """``command`` (``command[0]`` a static binary, as esbuild is) run where it sees only ``cwd``, writable,
+    and the ``read_only`` folders, with no network: through bubblewrap when it works here, else as it is."""
+    bwrap = _bubblewrap() if os.environ.get(SANDBOX_ENV, "").lower() not in ("0", "off", "false", "no") else None
+    if bwrap is None:
+        return command
+    binds = ["--ro-bind", command[0], command[0]]
+    for folder in dict.fromkeys(map(_real, read_only)):
+        if os.path.isdir(folder):
+            binds += ["--ro-bind", folder, folder]
+    real_cwd = _real(cwd)
+    return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--dev", "/dev", *binds,
+            "--bind", real_cwd, real_cwd, "--chdir", real_cwd, *command]
+
+
+@lru_cache(maxsize=None)
+def _bubblewrap() -> str | None:
+    """``bwrap``'s path if it can make a sandbox on this machine (user namespaces may be off)."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return None
+    try:
+        probe = subprocess.run([path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+                               capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return path if probe.returncode == 0 else None
+
+
+def sandbox_in_use() -> bool:
+    """Whether :func:`confined` runs commands in a sandbox (reported in the build report)."""
+    return confined(["true"], cwd="/", read_only=()) != ["true"]
 
 
 def is_inside(path: str, roots: Iterable[str]) -> bool:

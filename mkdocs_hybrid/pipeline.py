@@ -21,6 +21,7 @@ from mkdocs_hybrid.artifacts import artifact_is_current, render_artifact, write_
 from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags, scan_bare_imports
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.confinement import sandbox_in_use
 from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.html_entry import HtmlEntry, split_html_entry
@@ -83,6 +84,7 @@ class Export:
             with self._timed("toolchain"):
                 toolchain = find_toolchain(self.manifest.base_dir)
                 self.report.esbuild_version = toolchain.version
+                self.report.sandbox = sandbox_in_use()
             with self._timed("dependencies"):
                 jobs = self._jobs(scan.snapshots, toolchain)
             listed = {thread_id for thread_id, thread in scan.threads.items() if not thread.unlisted}

@@ -47,6 +47,8 @@ class BuildReport:
     """Outcome of one export run."""
 
     esbuild_version: str = ""
+    sandbox: bool = False
+    """Whether esbuild ran in its sandbox (see ``confinement.py``); the metafile check applies either way."""
     built: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
@@ -85,6 +87,7 @@ class BuildReport:
         return {
             "format": REPORT_FORMAT,
             "esbuild": self.esbuild_version,
+            "sandbox": self.sandbox,
             "counts": {"built": len(self.built), "cached": len(self.cached), "failed": len(self.failed),
                        "kept": len(self.kept), "threads": self.threads},
             "built": sorted(self.built),

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mkdocs_hybrid.confinement import OUTSIDE, describe, outside_reads, quotes_outside
+from mkdocs_hybrid.confinement import OUTSIDE, confined, describe, explain_unresolved, outside_reads, quotes_outside
 from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.manifest import BuildOptions
@@ -136,10 +136,10 @@ class VendorBuilder:
             (Path(scratch) / "package.json").write_text("{}\n", encoding="utf-8")
             (Path(scratch) / "entry.js").write_text(vendor_entry(specifiers), encoding="utf-8")
             env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(deps.node_modules or "")}
+            command = [str(self.toolchain.esbuild), "entry.js", *vendor_flags(self.options), "--log-level=error",
+                       "--color=false", "--outfile=vendor.js", "--metafile=meta.json"]
             try:
-                run = subprocess.run([str(self.toolchain.esbuild), "entry.js", *vendor_flags(self.options),
-                                      "--log-level=error", "--color=false", "--outfile=vendor.js",
-                                      "--metafile=meta.json"],
+                run = subprocess.run(confined(command, cwd=scratch, read_only=[str(deps.node_modules or scratch)]),
                                      cwd=scratch, env=env, capture_output=True, timeout=VENDOR_TIMEOUT)
             except subprocess.TimeoutExpired:
                 raise SnapshotError(f"{what}: esbuild did not finish in {VENDOR_TIMEOUT} s; build again, and "
@@ -152,7 +152,7 @@ class VendorBuilder:
                 message = log.strip().splitlines()
                 if quotes_outside(log, scratch, allowed):  # never quote a file of the build machine
                     raise SnapshotError(f"{what}: a package's import {OUTSIDE}")
-                raise SnapshotError(f"{what}: {message[0] if message else 'esbuild failed'}")
+                raise SnapshotError(f"{what}: {explain_unresolved(message[0]) if message else 'esbuild failed'}")
             metafile = json.loads((Path(scratch) / "meta.json").read_text(encoding="utf-8"))
             escapes = outside_reads(metafile, "entry.js", scratch, allowed)
             if escapes:

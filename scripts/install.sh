@@ -14,6 +14,8 @@ sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 apt_packages=()
 [ -x /usr/lib/chromium/chromium-headless-shell ] || apt_packages+=(chromium chromium-headless-shell fonts-dejavu-core)
+# bubblewrap: esbuild runs where it sees only the build folder and the pinned packages (confinement.py).
+command -v bwrap >/dev/null || apt_packages+=(bubblewrap)
 # Debian splits venv/ensurepip out of python3 (package python3-venv).
 if [ ! -x "$VENV/bin/python" ] && ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then
   apt_packages+=(python3-venv)

@@ -1,18 +1,22 @@
 """A snapshot cannot read the build machine: only its own files and its pinned packages are bundled.
 
-Every escape route is tried against a marker file outside the snapshot. Each offending version fails with
-an error naming the import; the marker appears nowhere in the site, the cache, the report or the errors;
-and the other versions are built.
+Every escape route is tried against a marker file outside the snapshot, with esbuild in its sandbox and
+without it (where bubblewrap is missing, the metafile check alone must hold). Each offending version fails
+with an error naming the import; the marker appears nowhere in the site, the cache, the report or the
+errors; and the other versions are built.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from mkdocs_hybrid.confinement import SANDBOX_ENV, confined, sandbox_in_use
 from mkdocs_hybrid.dependencies import InstalledSet
 from mkdocs_hybrid.errors import SnapshotError
 from mkdocs_hybrid.manifest import BuildOptions
@@ -56,9 +60,18 @@ def escape_routes(outside: Path) -> dict[str, dict[str, str]]:
     }
 
 
-@pytest.fixture(scope="module")
-def escaped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Export]:
-    project = tmp_path_factory.mktemp("confinement")
+@pytest.fixture(scope="module", params=["sandbox", "metafile-only"])
+def escaped(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Export]]:
+    if request.param == "sandbox" and not sandbox_in_use():
+        pytest.fail("bubblewrap cannot make a sandbox here: run scripts/install.sh (or set MKDOCS_HYBRID_SANDBOX=off "
+                    "and deselect these tests)")
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "metafile-only":
+            patch.setenv(SANDBOX_ENV, "off")
+        yield build_escapes(tmp_path_factory.mktemp("confinement"))
+
+
+def build_escapes(project: Path) -> tuple[Path, Export]:
     outside = outside_files(project.parent / f"{project.name}-outside")
     files: dict[str, str] = {}
     for thread, version_files in escape_routes(outside).items():
@@ -128,10 +141,13 @@ def test_a_leading_slash_means_the_snapshot_root(escaped: tuple[Path, Export]) -
     assert "data:image/svg+xml" in css, "url(/img/dot.svg) is the snapshot's own image, inlined"
 
 
+@pytest.mark.parametrize("sandbox", ["on", "off"])
 @pytest.mark.parametrize("target", ["secret.json", "broken.js"])
-def test_a_vendor_build_cannot_read_outside_its_packages(tmp_path: Path, target: str) -> None:
+def test_a_vendor_build_cannot_read_outside_its_packages(tmp_path: Path, target: str, sandbox: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The shared vendor file is held to the same rule: a package that imports a machine file is refused,
     and the error quotes nothing of that file."""
+    monkeypatch.setenv(SANDBOX_ENV, sandbox)
     outside = outside_files(tmp_path / "outside")
     node_modules = write_tree(tmp_path / "deps/node_modules", {
         "evil/package.json": '{"name": "evil", "version": "1.0.0", "main": "index.js"}',
@@ -145,3 +161,17 @@ def test_a_vendor_build_cannot_read_outside_its_packages(tmp_path: Path, target:
     leaked = [name for name, data in read_tree(tmp_path / "cache").items() if MARKER.encode() in data] \
         if (tmp_path / "cache").exists() else []
     assert leaked == []
+
+
+def test_esbuild_runs_where_it_cannot_see_the_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the sandbox an outside file does not exist for esbuild: it is never read, not only never published."""
+    monkeypatch.setenv(SANDBOX_ENV, "on")
+    assert sandbox_in_use(), "bubblewrap cannot make a sandbox here: run scripts/install.sh"
+    outside = outside_files(tmp_path / "outside")
+    root = write_tree(tmp_path / "root", {"entry.js": f'import s from "{outside}/secret.json"\nconsole.log(s)\n'})
+    esbuild = str(find_toolchain(REPO).esbuild)
+    plain = subprocess.run([esbuild, "entry.js", "--bundle"], cwd=root, capture_output=True, text=True)
+    assert MARKER in plain.stdout, "without the sandbox esbuild reads it"
+    boxed = subprocess.run(confined([esbuild, "entry.js", "--bundle"], cwd=str(root), read_only=()), cwd=root,
+                           capture_output=True, text=True)
+    assert boxed.returncode != 0 and "Could not resolve" in boxed.stderr and MARKER not in boxed.stdout + boxed.stderr

@@ -164,6 +164,7 @@ def test_a_hung_vendor_build_fails_only_the_versions_that_need_it(tmp_path: Path
     fake.chmod(0o755)
     monkeypatch.setattr(pipeline, "find_toolchain", lambda start=None: replace(real, esbuild=fake))
     monkeypatch.setattr(vendor, "VENDOR_TIMEOUT", 1)
+    monkeypatch.setenv("MKDOCS_HYBRID_SANDBOX", "off")  # the fake esbuild is a shell script
     project = write_tree(tmp_path / "project", {**react_demo(0), **react_demo(1),
                                                 "demos/plain/v1/index.js": "document.body.textContent = 'plain'\n"})
     export = Export(manifest_for(project), ledger=False)
