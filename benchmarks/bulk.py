@@ -1,6 +1,6 @@
 """Bulk export benchmark: our export against plain esbuild on the same snapshots, in one run.
 
-    python benchmarks/bulk.py [--count 1000] [--react-share 0.3] [--keep DIR]
+    python benchmarks/bulk.py [--count 1000] [--react-share 0.3] [--keep DIR] [--mkdocs-only]
 
 Generates N realistic snapshots (vanilla JS/TS demos with CSS, and React + TSX demos),
 then measures, in this order and on the same inputs:
@@ -9,9 +9,13 @@ then measures, in this order and on the same inputs:
 - naive: one esbuild process per snapshot (the obvious script);
 - cold export: ``Export.run`` with an empty bundle cache (npm install already cached, as in CI),
   sequential (``--jobs 1``) and with one esbuild batch per CPU;
-- cold ``mkdocs build`` with the gallery (a real MkDocs project over the same snapshots);
-- no-op rebuild, and a rebuild with 1% of the versions changed (each the median of 3 runs: they are
-  short, so the noisiest).
+- cold ``mkdocs build`` with the gallery and MkDocs' search (a real MkDocs project over the same snapshots);
+- no-op ``mkdocs build``, and one after 1% of the versions were added as new versions (MkDocs cleans its
+  site folder on every build, so these write the whole site again, from the cache and the ledger);
+- no-op ``Export.run``, and one with 1% of the versions changed (into the same folder, which it keeps).
+
+Every rebuild is the median of 3 runs: they are short, so the noisiest. ``--mkdocs-only`` skips the
+naive and export measurements (the floor stays: it is the table's unit).
 
 Figures are reported as ratios against the floor measured in the same run, because the
 machines this runs on are shared and noisy.
@@ -158,11 +162,11 @@ def naive(root: Path, limit: int) -> tuple[float, int]:
 
 
 def mkdocs_build(root: Path) -> None:
-    """A real ``mkdocs build`` of the same snapshots with the hybrid plugin (gallery included)."""
+    """A real ``mkdocs build`` of the same snapshots with the hybrid plugin (gallery and search included)."""
     (root / "docs").mkdir(exist_ok=True)
     (root / "docs/index.md").write_text("# Bench\n")
     (root / "mkdocs.yml").write_text("site_name: bench\ntheme: {name: mkdocs, highlightjs: false}\n"
-                                     "plugins: [{hybrid: {manifest: hybrid.yml}}]\n")
+                                     "plugins: [search, {hybrid: {manifest: hybrid.yml}}]\n")
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(root / "mkdocs-site")], cwd=root,
                    check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
 
@@ -177,7 +181,7 @@ def forget_builds(manifest) -> None:
 def change_one_percent(root: Path, round_: int) -> None:
     """Save a new version of one version in a hundred (published versions are immutable)."""
     folders = sorted(p for p in (root / "demos").glob("*/*/") if "-r" not in p.name)
-    for folder in folders[round_:: 100]:
+    for folder in folders[round_ % 100:: 100]:
         new = folder.parent / f"{folder.name}-r{round_}"
         shutil.copytree(folder, new)
         entry = next((new / "src").glob("index.*"))
@@ -194,11 +198,51 @@ def site_stats(site: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
+def mkdocs_rows(root: Path, manifest) -> list[tuple[str, float]]:
+    """Cold, no-op and 1%-added ``mkdocs build`` (its 1% rounds are rounds 50.. of :func:`change_one_percent`)."""
+    forget_builds(manifest)
+    cold = timed(lambda: mkdocs_build(root))
+    noop = median_of(REPEATS, lambda _: timed(lambda: mkdocs_build(root)))
+
+    def one_percent_round(round_: int) -> float:
+        change_one_percent(root, 50 + round_)
+        return timed(lambda: mkdocs_build(root))
+
+    changed = median_of(REPEATS, one_percent_round)
+    return [
+        ("our cold mkdocs build with the gallery", cold),
+        (f"our no-op mkdocs build (median of {REPEATS})", noop),
+        (f"our mkdocs build, 1% of versions added (median of {REPEATS})", changed),
+    ]
+
+
+def export_cold_rows(root: Path, manifest) -> list[tuple[str, float]]:
+    forget_builds(manifest)
+    sequential = timed(lambda: Export(manifest, jobs=1).run(root / "site-sequential"))
+    forget_builds(manifest)
+    cold = timed(lambda: Export(manifest).run(root / "site"))
+    return [("our cold export, --jobs 1", sequential), (f"our cold export, --jobs {os.cpu_count()}", cold)]
+
+
+def export_rebuild_rows(root: Path, manifest) -> list[tuple[str, float]]:
+    Export(manifest).run(root / "site")  # untimed: takes in the versions the mkdocs rounds added
+    noop = median_of(REPEATS, lambda _: timed(lambda: Export(manifest).run(root / "site")))
+
+    def one_percent_round(round_: int) -> float:
+        change_one_percent(root, round_)
+        return timed(lambda: Export(manifest).run(root / "site"))
+
+    changed = median_of(REPEATS, one_percent_round)
+    return [(f"our no-op rebuild (median of {REPEATS})", noop),
+            (f"our rebuild, 1% of versions changed (median of {REPEATS})", changed)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--react-share", type=float, default=0.3)
     parser.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: a temp folder)")
+    parser.add_argument("--mkdocs-only", action="store_true", help="only the floor and the mkdocs build rows")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="hybrid-bench-"))
     generate(root, args.count, args.react_share)
@@ -208,38 +252,31 @@ def main() -> None:
     warm.run(root / "warm-site")
 
     floor = plain_esbuild(root, 50)
-    naive_seconds, naive_count = naive(root, min(args.count, 200))
-    naive_scaled = naive_seconds * args.count / naive_count
-    forget_builds(manifest)
-    cold_sequential = timed(lambda: Export(manifest, jobs=1).run(root / "site-sequential"))
-    forget_builds(manifest)
-    cold = timed(lambda: Export(manifest).run(root / "site"))
-    forget_builds(manifest)
-    mkdocs_cold = timed(lambda: mkdocs_build(root))
-    noop = median_of(REPEATS, lambda _: timed(lambda: Export(manifest).run(root / "site")))
+    rows = [("plain esbuild, 50 per call (floor)", floor)]
+    if not args.mkdocs_only:
+        naive_seconds, naive_count = naive(root, min(args.count, 200))
+        rows.append((f"naive, 1 process per snapshot (scaled from {naive_count})",
+                     naive_seconds * args.count / naive_count))
+        rows += export_cold_rows(root, manifest)
+    mkdocs = mkdocs_rows(root, manifest)
+    rows += mkdocs
+    if not args.mkdocs_only:
+        rows += export_rebuild_rows(root, manifest)
 
-    def one_percent_round(round_: int) -> float:
-        change_one_percent(root, round_)
-        return timed(lambda: Export(manifest).run(root / "site"))
-
-    changed = median_of(REPEATS, one_percent_round)
-    files, size = site_stats(root / "site")
-
-    rows = [
-        ("plain esbuild, 50 per call (floor)", floor),
-        (f"naive, 1 process per snapshot (scaled from {naive_count})", naive_scaled),
-        ("our cold export, --jobs 1", cold_sequential),
-        (f"our cold export, --jobs {os.cpu_count()}", cold),
-        ("our cold mkdocs build with the gallery", mkdocs_cold),
-        (f"our no-op rebuild (median of {REPEATS})", noop),
-        (f"our rebuild, 1% of versions changed (median of {REPEATS})", changed),
-    ]
     print(f"{args.count} snapshots ({args.react_share:.0%} React), {os.cpu_count()} CPUs")
-    print(f"{'measurement':58} {'seconds':>8} {'x floor':>8}")
+    print(f"{'measurement':62} {'seconds':>8} {'x floor':>8}")
     for name, seconds in rows:
-        print(f"{name:58} {seconds:8.2f} {seconds / floor:8.2f}")
-    print(f"cold export vs naive: {naive_scaled / cold:.1f}x faster; no-op rebuild = {noop / cold:.0%} of cold; "
-          f"1% changed = {changed / cold:.0%} of cold")
+        print(f"{name:62} {seconds:8.2f} {seconds / floor:8.2f}")
+    mkdocs_cold, mkdocs_noop, mkdocs_added = (seconds for _, seconds in mkdocs)
+    search_index = (root / "mkdocs-site" / "search" / "search_index.json").stat().st_size
+    print(f"mkdocs build: no-op = {mkdocs_noop / mkdocs_cold:.0%} of cold; 1% added = {mkdocs_added / mkdocs_cold:.0%}"
+          f" of cold; search_index.json = {search_index / 1e3:.0f} KB")
+    if not args.mkdocs_only:
+        naive_scaled, cold = rows[1][1], rows[3][1]
+        noop, changed = rows[-2][1], rows[-1][1]
+        print(f"cold export vs naive: {naive_scaled / cold:.1f}x faster; no-op rebuild = {noop / cold:.0%} of cold; "
+              f"1% changed = {changed / cold:.0%} of cold")
+    files, size = site_stats(root / ("mkdocs-site" if args.mkdocs_only else "site"))
     print(f"site: {files} files, {size / 1e6:.1f} MB, {size / args.count / 1e3:.1f} KB and "
           f"{files / args.count:.1f} files per version")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

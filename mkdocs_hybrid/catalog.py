@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 CATALOG_FORMAT = "mkdocs-hybrid/catalog@1"
 
@@ -59,12 +60,22 @@ class Catalog:
 
     threads: tuple[ThreadEntry, ...]
 
-    @property
+    @cached_property
     def listed(self) -> tuple[ThreadEntry, ...]:
         return tuple(t for t in self.threads if not t.unlisted)
 
     def thread(self, thread_id: str) -> ThreadEntry:
-        return next(t for t in self.threads if t.id == thread_id)
+        """The thread with this id (``KeyError`` when there is none): one dict lookup, built on first use."""
+        try:
+            return self._by_id[thread_id]
+        except KeyError:
+            raise KeyError(f"no thread {thread_id!r} in the catalog") from None
+
+    @cached_property
+    def _by_id(self) -> dict[str, ThreadEntry]:
+        # cached_property writes the instance __dict__ directly, so it works on a frozen dataclass;
+        # the cache is no field: equality, hashing and asdict() still see ``threads`` only.
+        return {t.id: t for t in self.threads}
 
 
 def catalog_to_json(catalog: Catalog) -> str:

@@ -45,6 +45,7 @@ def main() -> None:
               default="hybrid-report.json", show_default=True, help="Where to write the JSON build report.")
 @click.option("--site-url", default=None, help="Public URL of the site, for absolute share links.")
 @click.option("--strict", is_flag=True, help="Exit 1 when any snapshot failed (after building the others).")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only: no progress bar, no summary.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="esbuild batches at once [CPUs].")
 @click.option("--shard", default=None, help="Build shard I/N only (by thread); combine with `merge`.")
 @click.option("--executor", "executor_address", default=None,
@@ -54,11 +55,11 @@ def main() -> None:
 @click.option("--republish-all", is_flag=True, help="Replace the published bytes of every rebuilt version.")
 def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str | None, strict: bool,
           jobs: int | None, shard: str | None, executor_address: str | None, republish: tuple[str, ...] = (),
-          republish_all: bool = False) -> None:
+          republish_all: bool = False, quiet: bool = False) -> None:
     """Build artifacts, share routes and a standalone gallery (no MkDocs needed)."""
     try:
         manifest = load_manifest(manifest_path)
-        with _progress() as progress, _dask_executor(executor_address) as executor:
+        with _progress(quiet) as progress, _dask_executor(executor_address) as executor:
             task = progress.add_task("bundling", total=None)
             export = Export(manifest, progress=lambda done, total: progress.update(task, completed=done, total=total),
                             jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None,
@@ -74,7 +75,8 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
     report.write(report_path)
     for error in report.failed:
         err.print(f"[red]error[/red] {error}", soft_wrap=True)
-    click.echo("mkdocs-hybrid: " + report.summary())
+    if not quiet:
+        click.echo("mkdocs-hybrid: " + report.summary())
     if strict and not report.ok:
         sys.exit(1)
 
@@ -279,9 +281,9 @@ def _git_facts() -> dict[str, Any]:
         return {}
 
 
-def _progress() -> Progress:
+def _progress(quiet: bool = False) -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=True)
+                    console=err, transient=True, disable=quiet)
 
 
 def _fail(exc: HybridError, code: int = 2) -> NoReturn:

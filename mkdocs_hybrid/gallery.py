@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,7 +29,15 @@ from markupsafe import Markup, escape
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.templates import environment, template_dir
 
-__all__ = ["asset_files", "render_index", "render_thread", "write_standalone"]
+__all__ = [
+    "asset_files",
+    "reload_assets",
+    "render_index",
+    "render_thread",
+    "search_index_html",
+    "search_thread_html",
+    "write_standalone",
+]
 
 ASSET_NAMES = ("gallery.css", "gallery.js")
 """Files of ``site_template/assets/`` that belong to the gallery."""
@@ -184,16 +193,21 @@ def _search_text(thread: ThreadEntry, tags: tuple[str, ...]) -> str:
     return " ".join(" ".join(parts).lower().split())
 
 
-def _asset_version() -> str:
-    """A short content hash appended to asset URLs so a changed stylesheet is never served stale."""
+@lru_cache(maxsize=4)
+def _asset_version(assets: tuple[tuple[str, bytes], ...]) -> str:
+    """A short content hash appended to asset URLs so a changed stylesheet is never served stale.
+
+    Cached by content: every page of a build (and every build of a process, while
+    the files stay the same) hashes the assets once.
+    """
     digest = hashlib.sha256()
-    for name, content in sorted(asset_files().items()):
+    for name, content in assets:
         digest.update(name.encode() + b"\0" + content)
     return digest.hexdigest()[:10]
 
 
 def _asset_urls(base: str) -> dict[str, str]:
-    version = _asset_version()
+    version = _asset_version(_read_assets())
     return {
         "css_url": f"{base}{ASSET_PREFIX}gallery.css?v={version}",
         "js_url": f"{base}{ASSET_PREFIX}gallery.js?v={version}",
@@ -221,9 +235,9 @@ def _card(thread: ThreadEntry, *, base: str) -> Card:
     )
 
 
-def _tag_chips(cards: Iterable[Card]) -> list[TagChip]:
-    """Every tag with the number of cards carrying it: most used first, then by name."""
-    counts = Counter(tag for card in cards for tag in card.tags)
+def _tag_chips(tag_sets: Iterable[tuple[str, ...]]) -> list[TagChip]:
+    """Every tag with the number of cards (tag sets) carrying it: most used first, then by name."""
+    counts = Counter(tag for tags in tag_sets for tag in tags)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))
     return [TagChip(name=name, count=count) for name, count in ordered]
 
@@ -235,7 +249,7 @@ def render_index(catalog: Catalog, *, base: str, site_url: str | None = None) ->
     only links within the site, so relative links are all it needs.
     """
     cards = [_card(thread, base=base) for thread in catalog.listed]
-    chips = _tag_chips(cards)
+    chips = _tag_chips(card.tags for card in cards)
     template = environment().get_template("gallery_index.html")
     return template.render(
         cards=cards,
@@ -307,13 +321,48 @@ def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None
     )
 
 
+# --- search entries ---------------------------------------------------------------------------
+
+
+def _paragraphs(*lines: str) -> str:
+    return "".join(f"<p>{escape(line)}</p>\n" for line in lines if line)
+
+
+def search_index_html(catalog: Catalog) -> str:
+    """What a site search indexes for the gallery index: its size and main tags, not every card.
+
+    Each thread page has its own entry, so the index's stays the same size at any number of threads.
+    """
+    listed = catalog.listed
+    tags = [chip.name for chip in _tag_chips(_visible_tags(thread) for thread in listed)[:FEATURED_TAGS]]
+    count = f"{len(listed)} {'demo' if len(listed) == 1 else 'demos'}, filtered by title, tag or id."
+    return _paragraphs(count, "Tags: " + ", ".join(tags) if tags else "")
+
+
+def search_thread_html(thread: ThreadEntry) -> str:
+    """What a site search indexes for a thread page (its title is the page's): description, tags and id."""
+    tags = _visible_tags(thread)
+    return _paragraphs(thread.description or "", "Tags: " + ", ".join(tags) if tags else "", f"Thread: {thread.id}")
+
+
 # --- assets and standalone output --------------------------------------------------------------
 
 
 def asset_files() -> dict[str, bytes]:
-    """The gallery's static files: site-relative path -> bytes."""
+    """The gallery's static files: site-relative path -> bytes (read once per build, see :func:`reload_assets`)."""
+    return dict(_read_assets())
+
+
+def reload_assets() -> None:
+    """Read the asset files again on next use: call it when a build starts (``mkdocs serve`` rebuilds)."""
+    _read_assets.cache_clear()
+
+
+@cache
+def _read_assets() -> tuple[tuple[str, bytes], ...]:
+    """The asset files, sorted by site-relative path."""
     assets = template_dir() / "assets"
-    return {ASSET_PREFIX + name: (assets / name).read_bytes() for name in ASSET_NAMES}
+    return tuple((ASSET_PREFIX + name, (assets / name).read_bytes()) for name in sorted(ASSET_NAMES))
 
 
 def _standalone_page(title: str, fragment: str) -> bytes:

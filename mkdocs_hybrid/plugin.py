@@ -1,24 +1,38 @@
 """The MkDocs adapter: run the export during ``mkdocs build``/``serve`` and add the gallery.
 
 Everything real happens in the core (:class:`mkdocs_hybrid.Export`); this module
-only maps MkDocs events onto it. Gallery pages are generated files kept out of
-the nav (nav pages cost O(n^2) in MkDocs) whose content is replaced by the
-gallery's HTML fragments. A failed snapshot is a WARNING, so ``--strict`` fails
-the build, but only after everything else was built.
+only maps MkDocs events onto it.
+
+- Gallery pages are generated files kept out of the nav (nav pages cost O(n^2)
+  in MkDocs) whose content is replaced by the gallery's HTML fragments. Site
+  search indexes a compact text of each (title, description, tags, id), not its
+  whole HTML.
+- MkDocs empties the site folder before every build. The artifact, share-link and
+  gallery folders are set aside over that clean and pruned to what this build
+  makes, so a rebuild writes only what changed (plus MkDocs' pages), and the site
+  is what a clean build makes.
+- A failed snapshot is a WARNING; in strict mode the plugin also fails the build
+  itself once everything else was built, so ``-q`` (which hides warnings) cannot
+  make ``--strict`` pass.
+- The site's ``404.html`` is ours (script-free, linking the gallery), written
+  after the theme's, unless ``not_found_page: theme``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -27,9 +41,15 @@ from mkdocs_hybrid.catalog import Catalog
 from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.manifest import Manifest, load_manifest, parse_manifest
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.routes import write_not_found_page
 
 log = get_plugin_logger(__name__)
 GALLERY_INDEX = "gallery/index.md"
+KEPT_TREES = ("artifacts", "p", "gallery")
+"""Site folders kept over MkDocs' clean: the export checks each artifact against its build key, and MkDocs
+overwrites the gallery pages (what neither writes again is pruned, see :func:`_prune` and :func:`_keep_only`)."""
+KEEP_DIR = ".mkdocs-hybrid-kept"
+"""Where they wait during the clean: a hidden folder of the site dir, which MkDocs' clean leaves alone."""
 
 
 class HybridConfig(Config):
@@ -47,6 +67,9 @@ class HybridConfig(Config):
     """Inline manifest: deploy options."""
     report = opt.Type(str, default="hybrid-report.json")
     """Where the JSON build report goes, relative to ``mkdocs.yml`` (kept out of the site)."""
+    not_found_page = opt.Choice(("hybrid", "theme"), default="hybrid")
+    """Which ``404.html`` the site serves. ``hybrid``: mkdocs-hybrid's page, without scripts, linking the
+    gallery (it works at any depth on any host); ``theme``: the theme's own (or your ``custom_dir``'s)."""
 
 
 class HybridPlugin(BasePlugin[HybridConfig]):
@@ -60,24 +83,45 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self.export: Export | None = None
         self._pages: dict[str, str | None] = {}
         """Generated page src_uri -> thread id (``None`` for the index)."""
+        self._generated: list[File] = []
+        """The gallery's generated files (pages and assets) of the current build."""
+        self._full_content: tuple[Page, str | None] | None = None
+        """The gallery page being rendered and its HTML, while search indexes its compact text."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # `mkdocs serve` is a preview: editing a snapshot in place must rebuild it, so no publish ledger.
         self._serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        gallery.reload_assets()
         self.manifest = self._load_manifest(Path(config.config_file_path or "mkdocs.yml").resolve().parent)
         return config
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # Runs just before MkDocs empties the site folder (unless --dirty).
+        _set_aside(Path(config.site_dir))
+
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         assert self.manifest is not None
+        site_dir = Path(config.site_dir)
+        _put_back(site_dir)
         self.export = Export(self.manifest, progress=_progress_logger(), ledger=not getattr(self, "_serving", False))
         try:
-            self.catalog = self.export.run(Path(config.site_dir))
+            self.catalog = self.export.run(site_dir)
         except HybridError as exc:
             raise PluginError(str(exc)) from None
+        _prune(site_dir, self.catalog)
         self._add_gallery(files, config)
+        _keep_only(site_dir / "gallery", {file.dest_uri for file in self._generated}, "gallery/")
         return files
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        # A generated file another plugin took out of the build is not written: drop its copy from the last build.
+        final = {file.dest_uri for file in files}
+        for file in self._generated:
+            if file.dest_uri not in final:
+                Path(file.abs_dest_path).unlink(missing_ok=True)
+        return env
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if page.file.src_uri not in self._pages:
@@ -88,14 +132,43 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             return gallery.render_index(self.catalog, base=base, site_url=config.site_url)
         return gallery.render_thread(self.catalog.thread(thread_id), base=base, site_url=config.site_url)
 
+    @event_priority(100)
+    def _on_page_context_compact(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        """Before search plugins index the page: a gallery page's content becomes its compact search text."""
+        if page.file.src_uri in self._pages:
+            self._full_content = (page, page.content)
+            page.content = self._search_html(self._pages[page.file.src_uri])
+        return context
+
+    @event_priority(-100)
+    def _on_page_context_restore(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        """After every other plugin: the theme renders the full gallery HTML again (what other plugins did to
+        the compact text in between is dropped with it)."""
+        if self._full_content is not None and self._full_content[0] is page:
+            page.content = self._full_content[1]
+        self._full_content = None
+        return context
+
+    on_page_context = CombinedEvent(_on_page_context_compact, _on_page_context_restore)
+
+    @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Last of all post-build work: the report, our 404 page, and the strict check."""
         if self.export is None:
             return
         report = self.export.report
-        report.write(Path(config.config_file_path or "mkdocs.yml").resolve().parent / self.config.report)
+        report_path = Path(config.config_file_path or "mkdocs.yml").resolve().parent / self.config.report
+        report.write(report_path)
         for error in report.failed:
             log.warning("snapshot not built: %s", error)
         log.info(report.summary())
+        if self.config.not_found_page == "hybrid":
+            # The theme wrote its 404.html after ours (in on_files): ours wins, linking the gallery.
+            write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + "gallery/")
+        if config.strict and report.failed:
+            refs = ", ".join(sorted({error.ref for error in report.failed}))
+            raise PluginError(f"strict mode: {len(report.failed)} snapshot(s) failed: {refs} "
+                              f"(errors in {self.config.report})")
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if self.manifest is not None:
@@ -104,6 +177,11 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             if self.config.manifest:
                 server.watch(self.manifest.origin)
         return server
+
+    def _search_html(self, thread_id: str | None) -> str:
+        if thread_id is None:
+            return gallery.search_index_html(self.catalog)
+        return gallery.search_thread_html(self.catalog.thread(thread_id))
 
     def _load_manifest(self, config_dir: Path) -> Manifest:
         inline = {key: self.config[key] for key in ("sources", "build", "video", "deploy") if self.config[key]}
@@ -121,14 +199,98 @@ class HybridPlugin(BasePlugin[HybridConfig]):
     def _add_gallery(self, files: Files, config: MkDocsConfig) -> None:
         self._pages = {GALLERY_INDEX: None}
         self._pages.update({f"gallery/{thread.id}/index.md": thread.id for thread in self.catalog.listed})
+        contents: dict[str, str | bytes] = {}
         for src_uri, thread_id in self._pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"docs/{src_uri} exists, but mkdocs-hybrid generates that page; rename your file")
             title = "Gallery" if thread_id is None else self.catalog.thread(thread_id).title
-            content = f"---\ntitle: {json.dumps(title)}\n---\n"
-            files.append(File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
-        for path, data in sorted(gallery.asset_files().items()):
-            files.append(File.generated(config, path, content=data, inclusion=InclusionLevel.NOT_IN_NAV))
+            contents[src_uri] = f"---\ntitle: {json.dumps(title)}\n---\n"
+        contents.update(sorted(gallery.asset_files().items()))
+        self._generated = [File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+                           for src_uri, content in contents.items()]
+        for file in self._generated:
+            files.append(file)
+
+
+def _set_aside(site_dir: Path) -> None:
+    """Move the kept trees into the hidden :data:`KEEP_DIR`, one rename each.
+
+    A build that failed before ``on_files`` leaves its trees there; the site's own trees replace them,
+    else they are used (the export checks every artifact against its build key anyway).
+    """
+    stash = site_dir / KEEP_DIR
+    for name in KEPT_TREES:
+        tree, kept = site_dir / name, stash / name
+        if tree.is_dir() and not tree.is_symlink():
+            shutil.rmtree(kept, ignore_errors=True)
+            stash.mkdir(exist_ok=True)
+            tree.rename(kept)
+
+
+def _put_back(site_dir: Path) -> None:
+    """Return the trees set aside before the clean; a tree the site has again (``--dirty``) wins."""
+    stash = site_dir / KEEP_DIR
+    if not stash.is_dir():
+        return
+    for name in KEPT_TREES:
+        kept = stash / name
+        if kept.is_dir() and not (site_dir / name).exists():
+            kept.rename(site_dir / name)
+    shutil.rmtree(stash, ignore_errors=True)
+
+
+def _prune(site_dir: Path, catalog: Catalog) -> None:
+    """Remove from the kept trees what a clean build would not have: threads and versions out of the catalog."""
+    wanted = {thread.id: {v.version for v in thread.versions} for thread in catalog.threads}
+    for name, always in (("artifacts", set()), ("p", {"latest"})):
+        for thread_entry in _entries(site_dir / name):
+            versions = wanted.get(thread_entry.name)
+            if versions is None or not thread_entry.is_dir(follow_symlinks=False):
+                _remove(thread_entry)
+                continue
+            for version_entry in _entries(Path(thread_entry.path)):
+                if version_entry.name not in versions and version_entry.name not in always:
+                    _remove(version_entry)
+
+
+def _keep_only(folder: Path, keep: set[str], prefix: str) -> bool:
+    """Remove every file under ``folder`` whose site path (``prefix`` + relative path) is not in ``keep``,
+    and the folders left empty; return whether anything is left."""
+    left = False
+    for entry in _entries(folder):
+        path = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if _keep_only(Path(entry.path), keep, path + "/"):
+                left = True
+            else:
+                os.rmdir(entry.path)
+        elif path in keep:
+            left = True
+        else:
+            os.unlink(entry.path)
+    return left
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """A folder's entries (none when it is missing); ``DirEntry`` knows its type without a stat per entry."""
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _remove(entry: os.DirEntry[str]) -> None:
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path)
+    else:
+        os.unlink(entry.path)
+
+
+def _site_path(site_url: str | None) -> str:
+    """The site's root path on its host, as MkDocs links error pages: ``/`` without a site URL."""
+    path = urlsplit(site_url or "/").path or "/"
+    return path if path.endswith("/") else path + "/"
 
 
 def _progress_logger() -> Any:

@@ -53,6 +53,7 @@ __all__ = [
     "choose_mode",
     "count_redirect_rules",
     "is_dynamic_redirect_source",
+    "write_not_found_page",
     "write_routes",
 ]
 
@@ -220,7 +221,7 @@ def write_routes(
 
     for thread in threads:
         _write_text(site_dir / "p" / thread.id / "latest" / "index.html", render_latest_page(thread))
-    _write_text(site_dir / "404.html", render_not_found_page(gallery_url))
+    write_not_found_page(site_dir, gallery_url)
     _write_text(site_dir / "_headers", render_headers(HEADER_RULES))
     _write_text(site_dir / "_redirects", render_redirects(redirect_rules, mode))
     if mode == "worker":
@@ -292,6 +293,11 @@ def render_latest_page(thread: ThreadEntry) -> str:
 def render_not_found_page(gallery_url: str) -> str:
     """The root ``404.html``."""
     return environment().get_template("404.html").render(gallery_url=gallery_url)
+
+
+def write_not_found_page(site_dir: Path, gallery_url: str = "/gallery/") -> None:
+    """Write the root ``404.html`` (script-free, so it works on any host and at any depth)."""
+    _write_text(site_dir / "404.html", render_not_found_page(gallery_url))
 
 
 def render_headers(rules: Iterable[HeaderRule]) -> str:

@@ -2,12 +2,14 @@
 
 One Chromium per module, a fresh browser context per test. The site is the
 session's real ``mkdocs build`` of the sample project (``conftest.py``), served
-two ways:
+in these ways:
 
 - ``static``: ``python -m http.server``, a plain file server that knows nothing
   of ``_headers`` / ``_redirects`` (any static host);
 - ``wrangler``: ``wrangler pages dev`` (``tests/wrangler_dev.py``), Cloudflare's
-  own asset server with the edge rules applied.
+  own asset server with the edge rules applied;
+- for the 404 page, a file server in this process that answers unknown paths
+  with ``404.html``, as Pages, GitHub Pages and most static hosts do.
 
 Share links are enumerated from ``artifacts/*/*/meta.json``; which version
 ``latest`` should reach is computed from the sources (``thread.yml``'s pinned
@@ -16,10 +18,14 @@ Share links are enumerated from ``artifacts/*/*/meta.json``; which version
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -546,3 +552,66 @@ def check_preview(preview: Locator, artifact_url: str) -> list[str]:
     except PlaywrightError:
         problems.append(f"preview shows nothing visible: {frame.evaluate(VISIBLE_CONTENT_JS)}")
     return problems
+
+
+# ---- 6. the 404 page ---------------------------------------------------------------------------
+
+
+class NotFoundHandler(SimpleHTTPRequestHandler):
+    """A static host that answers unknown paths with the site's ``404.html``, as Pages and GitHub Pages do."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != HTTPStatus.NOT_FOUND or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@contextmanager
+def serve_with_not_found(site_dir: Path) -> Iterator[str]:
+    """Serve ``site_dir`` in a thread of this process, with ``404.html`` for unknown paths; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(NotFoundHandler, directory=str(site_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def own_not_found(messages: list[str], url: str) -> list[str]:
+    """Console problems, without Chromium's note that the document itself answered 404 (that is the point)."""
+    note = "Failed to load resource: the server responded with a status of 404"
+    return [message for message in messages if not (note in message and message.endswith(f"(at {url})"))]
+
+
+@pytest.mark.parametrize("theme", ["mkdocs", "material"])
+@pytest.mark.parametrize("path", ["/no/such/page", "/p/no-such-thread/v1/", "/gallery/no-such-thread/"])
+def test_a_missing_url_shows_a_working_404_page(theme: str, path: str, request: pytest.FixtureRequest,
+                                                session: Session) -> None:
+    """Whatever the theme: a 404 that says so, leads to the gallery, and throws nothing at any depth."""
+    site_dir = Path(request.getfixturevalue(f"sample_site_{theme}"))
+    with serve_with_not_found(site_dir) as base_url:
+        page, console = session.new_page()
+        response = page.goto(base_url + path)
+        assert response is not None and response.status == 404
+        expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+        page.wait_for_timeout(SETTLE_MS)
+        problems = own_not_found(console.messages, base_url + path)
+        page.get_by_role("link", name="Browse the gallery").click()
+        page.wait_for_url(f"{base_url}/gallery/")
+        expect(page.locator("[data-hg-cards]")).to_be_visible()
+        assert not problems, "\n".join(problems)
+        assert not session.requests.outside(base_url), session.requests.outside(base_url)

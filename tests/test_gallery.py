@@ -388,6 +388,58 @@ def test_write_standalone(tmp_path: Path, catalog: Catalog) -> None:
     assert read_tree(tmp_path / "b") == tree
 
 
+def stylesheet_version(html: str) -> str:
+    (link,) = find(parse(html), "link", rel="stylesheet")
+    return link.attrs["href"].split("?v=")[1]
+
+
+def test_asset_version_is_read_once_per_build_and_follows_the_files(tmp_path: Path, catalog: Catalog,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in gallery.ASSET_NAMES:
+        (tmp_path / "assets").mkdir(exist_ok=True)
+        (tmp_path / "assets" / name).write_bytes((templates.template_dir() / "assets" / name).read_bytes())
+    monkeypatch.setattr(gallery, "template_dir", lambda: tmp_path)
+    gallery.reload_assets()
+    try:
+        first = stylesheet_version(gallery.render_index(catalog, base="../"))
+        (tmp_path / "assets" / "gallery.css").write_text("body { color: teal }\n")
+        same_build = {stylesheet_version(gallery.render_thread(t, base="../../")) for t in catalog.listed}
+        assert same_build == {first}, "one build, one asset version (read once)"
+        gallery.reload_assets()
+        assert stylesheet_version(gallery.render_index(catalog, base="../")) != first
+        assert gallery.asset_files()["gallery/assets/gallery.css"] == b"body { color: teal }\n"
+    finally:
+        gallery.reload_assets()
+
+
+def test_catalog_finds_threads_by_id(catalog: Catalog) -> None:
+    assert catalog.thread("pinned").title == "Pinned Particles"
+    assert [catalog.thread(t.id) for t in catalog.threads] == list(catalog.threads)
+    with pytest.raises(KeyError, match="no-such-thread"):
+        catalog.thread("no-such-thread")
+    assert catalog == make_catalog(), "the lookup table is no part of the catalog's value"
+    assert [t.id for t in catalog.listed] == ["alpha-clock", "evil", "pinned", "zeta-notes"]
+
+
+def test_search_text_of_a_thread_is_short_and_escaped(catalog: Catalog) -> None:
+    text = gallery.search_thread_html(catalog.thread("evil"))
+    assert "<em>" not in text and "&lt;em&gt;hard&lt;/em&gt;" in text
+    assert "Thread: evil" in text and "react" in text
+    alpha = gallery.search_thread_html(catalog.thread("alpha-clock"))
+    assert "alarms" in alpha, "tags of visible versions are searchable"
+    assert "Clock with seconds" not in alpha and "p/alpha-clock" not in alpha
+
+
+def test_search_text_of_the_index_does_not_grow_with_threads() -> None:
+    def many(count: int) -> Catalog:
+        return Catalog(threads=tuple(thread(f"t{i:05d}", f"Demo {i}", (version("v1", day=1),), tags=(f"tag{i % 40}",))
+                                     for i in range(count)))
+
+    small, large = gallery.search_index_html(many(50)), gallery.search_index_html(many(5000))
+    assert "5000 demos" in large
+    assert len(large) <= len(small) + 10
+
+
 def test_template_dir_and_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (templates.template_dir() / "gallery_index.html").is_file()
     digest = templates.template_digest()

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -313,6 +316,65 @@ def test_second_build_reuses_every_bundle_and_writes_the_same_site(seeded_projec
     assert not differing, f"a cached build wrote different bytes: {differing}"
 
 
+def test_rebuild_keeps_unchanged_artifacts_over_mkdocs_clean(seeded_project: Path) -> None:
+    """MkDocs empties the site folder on every build; unchanged artifacts come through it untouched."""
+    first = build_site(seeded_project)
+    assert first.returncode == 0, output_of(first)
+    site = site_dir(seeded_project)
+    before = {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in site.glob("artifacts/*/*/page.html")}
+    assert before
+    real_thread = next(iter(before)).parent.parent.name
+    ghost = [site / "artifacts/ghost-thread/v1/page.html", site / "p/ghost-thread/v1/index.html",
+             site / "p" / real_thread / "v-gone" / "index.html", site / "gallery/ghost-thread/index.html"]
+    for path in ghost:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("left over from an older build", encoding="utf-8")
+    fresh = read_tree(site)
+
+    second = build_site(seeded_project)
+    assert second.returncode == 0, output_of(second)
+    after = {path: (path.stat().st_ino, path.stat().st_mtime_ns) for path in site.glob("artifacts/*/*/page.html")}
+    assert after == before, "a no-op rebuild wrote artifacts again"
+    assert not [path for path in ghost if path.parent.exists()], "what a clean build would not have is gone"
+    assert not (site / ".mkdocs-hybrid-kept").exists()
+    differing = tree_differences({k: v for k, v in fresh.items() if "ghost" not in k and "v-gone" not in k},
+                                 read_tree(site))
+    assert not differing, f"the rebuilt site differs from the first build: {differing}"
+
+
+def test_a_gallery_page_another_plugin_drops_is_not_kept_from_the_last_build(seeded_project: Path) -> None:
+    first = build_site(seeded_project)
+    assert first.returncode == 0, output_of(first)
+    site = site_dir(seeded_project)
+    dropped = sorted(site.glob("gallery/*/index.html"))[0].parent.name
+    (seeded_project / "hooks.py").write_text(
+        "def on_files(files, config):\n"
+        f"    files.remove(files.get_file_from_path('gallery/{dropped}/index.md'))\n"
+        "    return files\n", encoding="utf-8")
+    config = read_yaml(seeded_project / "mkdocs.yml")
+    config["hooks"] = ["hooks.py"]
+    write_yaml(seeded_project / "mkdocs.yml", config)
+
+    second = build_site(seeded_project)
+    assert second.returncode == 0, output_of(second)
+    assert not (site / "gallery" / dropped / "index.html").exists()
+    assert (site / "gallery" / "index.html").is_file()
+
+
+def test_leftover_of_an_interrupted_build_is_cleared(seeded_project: Path) -> None:
+    stash = site_dir(seeded_project) / ".mkdocs-hybrid-kept" / "artifacts" / "stale" / "v1"
+    stash.mkdir(parents=True)
+    (stash / "page.html").write_text("stale", encoding="utf-8")
+
+    result = build_site(seeded_project)
+    assert result.returncode == 0, output_of(result)
+    site = site_dir(seeded_project)
+    assert not (site / ".mkdocs-hybrid-kept").exists()
+    assert not (site / "artifacts" / "stale").exists()
+    assert all((site / "artifacts" / v.thread / v.version / "page.html").is_file()
+               for v in sample_versions(seeded_project))
+
+
 def test_strict_build_fails_on_a_broken_snapshot_but_builds_the_others(seeded_project: Path) -> None:
     expected = sample_versions(seeded_project)
     directory = next(root for kind, root in _sources(seeded_project) if kind == "directory")
@@ -332,6 +394,59 @@ def test_strict_build_fails_on_a_broken_snapshot_but_builds_the_others(seeded_pr
     assert not missing, f"a broken snapshot stopped others from building: {missing}"
     assert not (site / "artifacts" / thread / "v999-broken").exists()
     assert not (site / "p" / thread / "v999-broken").exists()
+
+
+def test_quiet_strict_build_still_fails_and_names_the_broken_snapshot(seeded_project: Path) -> None:
+    """``-q`` hides the WARNING records MkDocs counts for ``--strict``: the plugin must fail the build itself."""
+    expected = sample_versions(seeded_project)
+    directory = next(root for kind, root in _sources(seeded_project) if kind == "directory")
+    thread = _visible_dirs(directory)[0].name
+    broken = directory / thread / "v999-broken" / "index.js"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("const broken = ;\n", encoding="utf-8")
+
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "--strict"], cwd=seeded_project,
+                            env={**os.environ, "PYTHONPATH": str(REPO), "NO_MKDOCS_2_WARNING": "1"},
+                            capture_output=True, text=True, timeout=600)
+    output = output_of(result)
+    assert result.returncode != 0, f"-q --strict passed with a broken snapshot:\n{output}"
+    assert f"{thread}/v999-broken" in output, output
+    assert "Traceback" not in output, output
+    site = site_dir(seeded_project)
+    missing = [v.ref for v in expected if not (site / "artifacts" / v.thread / v.version / "page.html").is_file()]
+    assert not missing, f"a broken snapshot stopped others from building: {missing}"
+    assert (site / "search" / "search_index.json").is_file(), "the failure came before the rest of the build"
+    assert (site / "gallery" / "index.html").is_file()
+
+
+def test_build_without_strict_passes_with_a_broken_snapshot(seeded_project: Path) -> None:
+    directory = next(root for kind, root in _sources(seeded_project) if kind == "directory")
+    broken = _visible_dirs(directory)[0] / "v999-broken" / "index.js"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("const broken = ;\n", encoding="utf-8")
+
+    result = build_site(seeded_project)
+    assert result.returncode == 0, output_of(result)
+    assert "v999-broken" in output_of(result)
+
+
+@pytest.mark.parametrize(("not_found_page", "expected"), [
+    (None, '<p><a href="/demos/gallery/">Browse the gallery</a></p>'),
+    ("theme", "Page not found</strong>"),
+])
+def test_404_page_is_ours_unless_the_theme_is_asked_for(seeded_project: Path, not_found_page: str | None,
+                                                         expected: str) -> None:
+    config = read_yaml(seeded_project / "mkdocs.yml")
+    config["site_url"] = "https://example.org/demos/"
+    if not_found_page:
+        config["plugins"] = ["search", {"hybrid": {"manifest": "hybrid.yml", "not_found_page": not_found_page}}]
+    write_yaml(seeded_project / "mkdocs.yml", config)
+
+    result = build_site(seeded_project)
+    assert result.returncode == 0, output_of(result)
+    page = (site_dir(seeded_project) / "404.html").read_text(encoding="utf-8")
+    assert expected in page
+    assert ("<script" in page) == (not_found_page == "theme"), "our 404 page runs no script"
 
 
 def test_inline_plugin_config_works_without_hybrid_yml(seeded_project: Path) -> None:
