@@ -21,8 +21,6 @@ only maps MkDocs events onto it.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -42,16 +40,10 @@ from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.manifest import Manifest, load_manifest, parse_manifest
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.routes import write_not_found_page
+from mkdocs_hybrid.site_folder import keep_only, prune, put_back, set_aside
 
 log = get_plugin_logger(__name__)
 GALLERY_INDEX = "gallery/index.md"
-KEPT_TREES = ("artifacts", "p", "gallery")
-"""Site folders kept over MkDocs' clean: the export checks each artifact against its build key, and MkDocs
-overwrites the gallery pages (what neither writes again is pruned, see :func:`_prune` and :func:`_keep_only`)."""
-KEEP_DIR = ".mkdocs-hybrid-kept"
-"""Where they wait during the clean: a hidden folder of the site dir, which MkDocs' clean leaves alone."""
-
-
 class HybridConfig(Config):
     """Options of the ``hybrid`` plugin in ``mkdocs.yml``."""
 
@@ -99,20 +91,20 @@ class HybridPlugin(BasePlugin[HybridConfig]):
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Runs just before MkDocs empties the site folder (unless --dirty).
-        _set_aside(Path(config.site_dir))
+        set_aside(Path(config.site_dir))
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         assert self.manifest is not None
         site_dir = Path(config.site_dir)
-        _put_back(site_dir)
+        put_back(site_dir)
         self.export = Export(self.manifest, progress=_progress_logger(), ledger=not getattr(self, "_serving", False))
         try:
             self.catalog = self.export.run(site_dir)
         except HybridError as exc:
             raise PluginError(str(exc)) from None
-        _prune(site_dir, self.catalog)
+        prune(site_dir, self.catalog)
         self._add_gallery(files, config)
-        _keep_only(site_dir / "gallery", {file.dest_uri for file in self._generated}, "gallery/")
+        keep_only(site_dir / "gallery", {file.dest_uri for file in self._generated}, "gallery/")
         return files
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
@@ -210,81 +202,6 @@ class HybridPlugin(BasePlugin[HybridConfig]):
                            for src_uri, content in contents.items()]
         for file in self._generated:
             files.append(file)
-
-
-def _set_aside(site_dir: Path) -> None:
-    """Move the kept trees into the hidden :data:`KEEP_DIR`, one rename each.
-
-    A build that failed before ``on_files`` leaves its trees there; the site's own trees replace them,
-    else they are used (the export checks every artifact against its build key anyway).
-    """
-    stash = site_dir / KEEP_DIR
-    for name in KEPT_TREES:
-        tree, kept = site_dir / name, stash / name
-        if tree.is_dir() and not tree.is_symlink():
-            shutil.rmtree(kept, ignore_errors=True)
-            stash.mkdir(exist_ok=True)
-            tree.rename(kept)
-
-
-def _put_back(site_dir: Path) -> None:
-    """Return the trees set aside before the clean; a tree the site has again (``--dirty``) wins."""
-    stash = site_dir / KEEP_DIR
-    if not stash.is_dir():
-        return
-    for name in KEPT_TREES:
-        kept = stash / name
-        if kept.is_dir() and not (site_dir / name).exists():
-            kept.rename(site_dir / name)
-    shutil.rmtree(stash, ignore_errors=True)
-
-
-def _prune(site_dir: Path, catalog: Catalog) -> None:
-    """Remove from the kept trees what a clean build would not have: threads and versions out of the catalog."""
-    wanted = {thread.id: {v.version for v in thread.versions} for thread in catalog.threads}
-    for name, always in (("artifacts", set()), ("p", {"latest"})):
-        for thread_entry in _entries(site_dir / name):
-            versions = wanted.get(thread_entry.name)
-            if versions is None or not thread_entry.is_dir(follow_symlinks=False):
-                _remove(thread_entry)
-                continue
-            for version_entry in _entries(Path(thread_entry.path)):
-                if version_entry.name not in versions and version_entry.name not in always:
-                    _remove(version_entry)
-
-
-def _keep_only(folder: Path, keep: set[str], prefix: str) -> bool:
-    """Remove every file under ``folder`` whose site path (``prefix`` + relative path) is not in ``keep``,
-    and the folders left empty; return whether anything is left."""
-    left = False
-    for entry in _entries(folder):
-        path = prefix + entry.name
-        if entry.is_dir(follow_symlinks=False):
-            if _keep_only(Path(entry.path), keep, path + "/"):
-                left = True
-            else:
-                os.rmdir(entry.path)
-        elif path in keep:
-            left = True
-        else:
-            os.unlink(entry.path)
-    return left
-
-
-def _entries(folder: Path) -> list[os.DirEntry[str]]:
-    """A folder's entries (none when it is missing); ``DirEntry`` knows its type without a stat per entry."""
-    try:
-        with os.scandir(folder) as entries:
-            return list(entries)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-
-
-def _remove(entry: os.DirEntry[str]) -> None:
-    if entry.is_dir(follow_symlinks=False):
-        shutil.rmtree(entry.path)
-    else:
-        os.unlink(entry.path)
 
 
 def _site_path(site_url: str | None) -> str:

@@ -1,0 +1,100 @@
+"""Keeping built trees of the site folder across a site generator's clean.
+
+MkDocs empties its site folder before every build, which would make every
+artifact a rewrite. An adapter calls :func:`set_aside` just before the clean
+(the trees move into a hidden folder, which MkDocs' clean leaves alone) and
+:func:`put_back` after it; the export then checks each kept artifact against its
+build key. :func:`prune` and :func:`keep_only` remove what a clean build would not
+have made, so the site is the same as after a clean build.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from mkdocs_hybrid.catalog import Catalog
+
+__all__ = ["KEEP_DIR", "KEPT_TREES", "keep_only", "prune", "put_back", "set_aside"]
+
+KEPT_TREES = ("artifacts", "p", "gallery")
+"""Site folders kept over MkDocs' clean: the export checks each artifact against its build key, and MkDocs
+overwrites the gallery pages (what neither writes again is pruned, see :func:`prune` and :func:`keep_only`)."""
+KEEP_DIR = ".mkdocs-hybrid-kept"
+"""Where they wait during the clean: a hidden folder of the site dir, which MkDocs' clean leaves alone."""
+
+
+def set_aside(site_dir: Path) -> None:
+    """Move the kept trees into the hidden :data:`KEEP_DIR`, one rename each.
+
+    A build that failed before ``on_files`` leaves its trees there; the site's own trees replace them,
+    else they are used (the export checks every artifact against its build key anyway).
+    """
+    stash = site_dir / KEEP_DIR
+    for name in KEPT_TREES:
+        tree, kept = site_dir / name, stash / name
+        if tree.is_dir() and not tree.is_symlink():
+            shutil.rmtree(kept, ignore_errors=True)
+            stash.mkdir(exist_ok=True)
+            tree.rename(kept)
+
+
+def put_back(site_dir: Path) -> None:
+    """Return the trees set aside before the clean; a tree the site has again (``--dirty``) wins."""
+    stash = site_dir / KEEP_DIR
+    if not stash.is_dir():
+        return
+    for name in KEPT_TREES:
+        kept = stash / name
+        if kept.is_dir() and not (site_dir / name).exists():
+            kept.rename(site_dir / name)
+    shutil.rmtree(stash, ignore_errors=True)
+
+
+def prune(site_dir: Path, catalog: Catalog) -> None:
+    """Remove from the kept trees what a clean build would not have: threads and versions out of the catalog."""
+    wanted = {thread.id: {v.version for v in thread.versions} for thread in catalog.threads}
+    for name, always in (("artifacts", set()), ("p", {"latest"})):
+        for thread_entry in _entries(site_dir / name):
+            versions = wanted.get(thread_entry.name)
+            if versions is None or not thread_entry.is_dir(follow_symlinks=False):
+                _remove(thread_entry)
+                continue
+            for version_entry in _entries(Path(thread_entry.path)):
+                if version_entry.name not in versions and version_entry.name not in always:
+                    _remove(version_entry)
+
+
+def keep_only(folder: Path, keep: set[str], prefix: str) -> bool:
+    """Remove every file under ``folder`` whose site path (``prefix`` + relative path) is not in ``keep``,
+    and the folders left empty; return whether anything is left."""
+    left = False
+    for entry in _entries(folder):
+        path = prefix + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if keep_only(Path(entry.path), keep, path + "/"):
+                left = True
+            else:
+                os.rmdir(entry.path)
+        elif path in keep:
+            left = True
+        else:
+            os.unlink(entry.path)
+    return left
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """A folder's entries (none when it is missing); ``DirEntry`` knows its type without a stat per entry."""
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _remove(entry: os.DirEntry[str]) -> None:
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path)
+    else:
+        os.unlink(entry.path)
