@@ -211,7 +211,8 @@ def scan_bare_imports(items: Sequence[tuple[Snapshot, HtmlEntry | None]], node_p
             run = _esbuild(toolchain, root, entries, [*esbuild_flags(options), "--packages=external"], node_paths)
             if not isinstance(run, str) and run.returncode == 0:
                 metafile = json.loads((Path(root) / "meta.json").read_text(encoding="utf-8"))
-                found.update((snapshot.ref, _bare_imports(metafile, entry)) for (snapshot, _), entry in zip(part, entries))
+                for (snapshot, _), entry in zip(part, entries):
+                    found[snapshot.ref] = _bare_imports(metafile, entry)
                 continue
         if len(part) == 1:
             found[part[0][0].ref] = None
