@@ -33,7 +33,7 @@ from mkdocs_hybrid.shards import Shard
 from mkdocs_hybrid.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.sources import scan_sources
 from mkdocs_hybrid.stat_index import StatIndex
-from mkdocs_hybrid.templates import template_digest
+from mkdocs_hybrid.templates import compiled_template_cache, environment, template_digest
 from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
 
@@ -72,6 +72,7 @@ class Export:
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
         site_dir.mkdir(parents=True, exist_ok=True)
+        environment().bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
         # Opened first so that an unusable ledger stops the build before bundling; the with block
         # closes it (rolling back anything uncommitted) on every path, so no error keeps its write lock.
         with open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,

@@ -41,6 +41,7 @@ from mkdocs_hybrid.manifest import Manifest, load_manifest, parse_manifest
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.routes import write_not_found_page
 from mkdocs_hybrid.site_folder import keep_only, prune, put_back, set_aside
+from mkdocs_hybrid.templates import compiled_template_cache
 
 log = get_plugin_logger(__name__)
 GALLERY_INDEX = "gallery/index.md"
@@ -108,6 +109,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return files
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        if self.manifest is not None:  # the theme's templates are compiled once, not on every build
+            env.bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
         # A generated file another plugin took out of the build is not written: drop its copy from the last build.
         final = {file.dest_uri for file in files}
         for file in self._generated:

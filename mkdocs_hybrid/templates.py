@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-__all__ = ["environment", "template_dir", "template_digest"]
+__all__ = ["compiled_template_cache", "environment", "template_dir", "template_digest"]
 
 
 def template_dir() -> Path:
@@ -40,7 +40,16 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a build; no stat per get_template
     )
+
+
+def compiled_template_cache(cache_dir: Path) -> jinja2.BytecodeCache:
+    """A cache of compiled Jinja2 templates under ``cache_dir`` (keyed by each template's source, so an edited
+    template is compiled again): compiling the site's templates cost a tenth of a no-op ``mkdocs build``."""
+    folder = cache_dir / "jinja"
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _template_files(root: Path) -> list[Path]:
