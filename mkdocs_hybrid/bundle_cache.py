@@ -12,6 +12,7 @@ import json
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 CACHE_FILE = "bundles.sqlite"
 COMMIT_EVERY = 256
@@ -35,40 +36,38 @@ class BundleCache:
         self._db = self._open() or self._open(fresh=True)
 
     def get(self, key: str) -> tuple[bytes, bytes] | None:
-        if self._db is None:
-            return None
-        try:
-            row = self._db.execute("SELECT js, css FROM bundles WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            return None
+        row = self._row("SELECT js, css FROM bundles WHERE key = ?", key)
         return (row[0], row[1]) if row else None
 
     def put(self, key: str, js: bytes, css: bytes) -> None:
         self._write("INSERT OR REPLACE INTO bundles VALUES (?, ?, ?)", (key, js, css))
 
     def get_imports(self, key: str) -> tuple[str, ...] | None:
-        if self._db is None:
-            return None
+        row = self._row("SELECT specifiers FROM imports WHERE key = ?", key)
         try:
-            row = self._db.execute("SELECT specifiers FROM imports WHERE key = ?", (key,)).fetchone()
             return tuple(json.loads(row[0])) if row else None
-        except (sqlite3.Error, ValueError, TypeError):
+        except (ValueError, TypeError):
             return None
 
     def put_imports(self, key: str, specifiers: tuple[str, ...]) -> None:
         self._write("INSERT OR REPLACE INTO imports VALUES (?, ?)", (key, json.dumps(list(specifiers))))
 
     def get_page(self, key: str) -> str | None:
-        if self._db is None:
-            return None
-        try:
-            row = self._db.execute("SELECT template FROM pages WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            return None
+        row = self._row("SELECT template FROM pages WHERE key = ?", key)
         return str(row[0]) if row else None
 
     def put_page(self, key: str, template: str) -> None:
         self._write("INSERT OR REPLACE INTO pages VALUES (?, ?)", (key, template))
+
+    def _row(self, sql: str, key: str) -> tuple[Any, ...] | None:
+        """One row, or ``None`` (also when the cache is unusable: it is only a cache)."""
+        if self._db is None:
+            return None
+        try:
+            row: tuple[Any, ...] | None = self._db.execute(sql, (key,)).fetchone()
+            return row
+        except sqlite3.Error:
+            return None
 
     def _write(self, sql: str, row: tuple[object, ...]) -> None:
         if self._db is None:
