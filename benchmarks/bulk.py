@@ -12,6 +12,8 @@ then measures, in this order and on the same inputs:
 - cold ``mkdocs build`` with the gallery and MkDocs' search (a real MkDocs project over the same snapshots);
 - no-op ``mkdocs build``, and one after 1% of the versions were added as new versions (MkDocs cleans its
   site folder on every build, so these write the whole site again, from the cache and the ledger);
+- MkDocs alone: the same number of plain out-of-nav pages with search and no plugin (the least a no-op
+  ``mkdocs build`` of the gallery can cost);
 - no-op ``Export.run``, and one with 1% of the versions changed (into the same folder, which it keeps).
 
 Every rebuild is the median of 3 runs: they are short, so the noisiest. ``--mkdocs-only`` skips the
@@ -171,6 +173,26 @@ def mkdocs_build(root: Path) -> None:
                    check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
+def mkdocs_alone(root: Path, pages: int) -> float:
+    """The same ``mkdocs build`` without the plugin: as many small out-of-nav pages as the gallery makes, with
+    search. What MkDocs costs by itself for those pages, the least a no-op build of the gallery can take."""
+    plain = root / "mkdocs-alone"
+    shutil.rmtree(plain, ignore_errors=True)
+    for n in range(pages):
+        page = plain / "docs" / "gallery" / f"t{n}" / "index.md"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"---\ntitle: Thread {n}\n---\nA demo thread.\n")
+    (plain / "docs/index.md").write_text("# Bench\n")
+    (plain / "mkdocs.yml").write_text("site_name: bench\ntheme: {name: mkdocs, highlightjs: false}\n"
+                                      "plugins: [search]\nnot_in_nav: /gallery/\n")
+
+    def build() -> None:
+        subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=plain, check=True)
+
+    build()
+    return median_of(REPEATS, lambda _: timed(build))
+
+
 def forget_builds(manifest) -> None:
     """A cold build: no bundle cache and no publish ledger (npm installs stay, as a CI cache keeps them)."""
     for name in ("bundles.sqlite", "bundles.sqlite-wal", "bundles.sqlite-shm"):
@@ -209,10 +231,12 @@ def mkdocs_rows(root: Path, manifest) -> list[tuple[str, float]]:
         return timed(lambda: mkdocs_build(root))
 
     changed = median_of(REPEATS, one_percent_round)
+    pages = sum(1 for _ in (root / "mkdocs-site" / "gallery").glob("*/index.html")) + 1
     return [
         ("our cold mkdocs build with the gallery", cold),
         (f"our no-op mkdocs build (median of {REPEATS})", noop),
         (f"our mkdocs build, 1% of versions added (median of {REPEATS})", changed),
+        (f"MkDocs alone, {pages} plain pages (median of {REPEATS})", mkdocs_alone(root, pages)),
     ]
 
 
@@ -267,10 +291,10 @@ def main() -> None:
     print(f"{'measurement':62} {'seconds':>8} {'x floor':>8}")
     for name, seconds in rows:
         print(f"{name:62} {seconds:8.2f} {seconds / floor:8.2f}")
-    mkdocs_cold, mkdocs_noop, mkdocs_added = (seconds for _, seconds in mkdocs)
+    mkdocs_cold, mkdocs_noop, mkdocs_added, alone = (seconds for _, seconds in mkdocs)
     search_index = (root / "mkdocs-site" / "search" / "search_index.json").stat().st_size
     print(f"mkdocs build: no-op = {mkdocs_noop / mkdocs_cold:.0%} of cold; 1% added = {mkdocs_added / mkdocs_cold:.0%}"
-          f" of cold; search_index.json = {search_index / 1e3:.0f} KB")
+          f" of cold; MkDocs alone = {alone / mkdocs_cold:.0%} of cold; search_index.json = {search_index / 1e3:.0f} KB")
     if not args.mkdocs_only:
         naive_scaled, cold = rows[1][1], rows[3][1]
         noop, changed = rows[-2][1], rows[-1][1]
