@@ -21,13 +21,13 @@ COMMIT_AFTER_SECONDS = 0.5
 
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS bundles(key TEXT PRIMARY KEY, js BLOB NOT NULL, css BLOB NOT NULL);"
            "CREATE TABLE IF NOT EXISTS imports(key TEXT PRIMARY KEY, specifiers TEXT NOT NULL);"
-           "CREATE TABLE IF NOT EXISTS pages(key TEXT PRIMARY KEY, template TEXT NOT NULL)")
+           "CREATE TABLE IF NOT EXISTS html(key TEXT PRIMARY KEY, text TEXT NOT NULL)")
 
 
 class BundleCache:
-    """``key -> (js, css)``, the bare imports esbuild found for a snapshot (``imports``) and the page around
-    an ``index.html`` entry's bundle (``pages``, so a cached page is not parsed again); used from one thread
-    (the build's parent), committed on :meth:`close`."""
+    """``key -> (js, css)``, the bare imports esbuild found for a snapshot (``imports``), and HTML that is costly
+    to make again (``html``: the page around an ``index.html`` entry's bundle, gallery fragments); used from one
+    thread (the build's parent), committed on :meth:`close`."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -52,12 +52,12 @@ class BundleCache:
     def put_imports(self, key: str, specifiers: tuple[str, ...]) -> None:
         self._write("INSERT OR REPLACE INTO imports VALUES (?, ?)", (key, json.dumps(list(specifiers))))
 
-    def get_page(self, key: str) -> str | None:
-        row = self._row("SELECT template FROM pages WHERE key = ?", key)
+    def get_html(self, key: str) -> str | None:
+        row = self._row("SELECT text FROM html WHERE key = ?", key)
         return str(row[0]) if row else None
 
-    def put_page(self, key: str, template: str) -> None:
-        self._write("INSERT OR REPLACE INTO pages VALUES (?, ?)", (key, template))
+    def put_html(self, key: str, text: str) -> None:
+        self._write("INSERT OR REPLACE INTO html VALUES (?, ?)", (key, text))
 
     def _row(self, sql: str, key: str) -> tuple[Any, ...] | None:
         """One row, or ``None`` (also when the cache is unusable: it is only a cache)."""

@@ -22,12 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
 from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.templates import environment, template_dir
+from mkdocs_hybrid.templates import environment, template_digest, template_dir
 
 __all__ = [
     "asset_files",
@@ -303,8 +304,37 @@ def _tag_filter_url(gallery_url: str, tag: str) -> str:
     return f"{gallery_url}?tag={quote(tag, safe='')}"
 
 
-def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None) -> str:
-    """HTML fragment of one thread's page: its versions newest first, with share links and previews."""
+class HtmlStore(Protocol):
+    """Where rendered fragments are kept between builds (:class:`~mkdocs_hybrid.bundle_cache.BundleCache`)."""
+
+    def get_html(self, key: str) -> str | None: ...
+
+    def put_html(self, key: str, text: str) -> None: ...
+
+
+def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None,
+                  store: HtmlStore | None = None) -> str:
+    """HTML fragment of one thread's page: its versions newest first, with share links and previews.
+
+    With a ``store``, a fragment made before from the same inputs is reused: the key covers the thread's whole
+    entry, the arguments, the templates and assets, and this module's code."""
+    if store is None:
+        return _render_thread(thread, base=base, site_url=site_url)
+    key = hashlib.sha256(json.dumps([repr(thread), base, site_url, _renderer_digest()]).encode()).hexdigest()
+    fragment = store.get_html(key)
+    if fragment is None:
+        fragment = _render_thread(thread, base=base, site_url=site_url)
+        store.put_html(key, fragment)
+    return fragment
+
+
+@cache
+def _renderer_digest() -> str:
+    """What a fragment depends on besides its arguments: the site templates and assets, and this module."""
+    return hashlib.sha256((template_digest() + Path(__file__).read_text(encoding="utf-8")).encode()).hexdigest()
+
+
+def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None) -> str:
     gallery_url = f"{base}gallery/"
     versions = [_version_view(thread, v, base=base, site_url=site_url) for v in _visible_versions(thread)]
     template = environment().get_template("gallery_thread.html")

@@ -215,7 +215,7 @@ class Export:
             if not cached:
                 cache.put(keys[snapshot.ref], outcome.js, outcome.css)
                 if outcome.html is not None:
-                    cache.put_page(keys[snapshot.ref], outcome.html.template)
+                    cache.put_html(keys[snapshot.ref], outcome.html.template)
             info = infos[snapshot.ref]
             artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
                                        vendor=job.vendor)
@@ -302,11 +302,11 @@ def _cached_page(snapshot: Snapshot, keys: Mapping[str, str], cache: BundleCache
     """The page around an ``index.html`` entry's cached bundle, from the cache (parsed once per bundle key)."""
     if not snapshot.is_html:
         return None
-    template = cache.get_page(keys[snapshot.ref])
+    template = cache.get_html(keys[snapshot.ref])
     if template is not None:
         return HtmlEntry(template=template)
     page = split_html_entry(snapshot)
-    cache.put_page(keys[snapshot.ref], page.template)
+    cache.put_html(keys[snapshot.ref], page.template)
     return page
 
 

@@ -35,6 +35,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from mkdocs_hybrid import gallery
+from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.catalog import Catalog
 from mkdocs_hybrid.errors import HybridError
 from mkdocs_hybrid.manifest import Manifest, load_manifest, parse_manifest
@@ -79,6 +80,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self._generated: list[File] = []
         """The gallery's generated files (pages and assets) of the current build."""
         self._full_content: tuple[Page, str | None] | None = None
+        self._fragments: BundleCache | None = None
+        """Thread page fragments kept between builds (open from ``on_files`` to ``on_post_build``)."""
         """The gallery page being rendered and its HTML, while search indexes its compact text."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -104,6 +107,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         except HybridError as exc:
             raise PluginError(str(exc)) from None
         prune(site_dir, self.catalog)
+        self._close_fragments()
+        self._fragments = BundleCache(self.manifest.cache_dir / CACHE_FILE)  # thread pages made before
         self._add_gallery(files, config)
         keep_only(site_dir / "gallery", {file.dest_uri for file in self._generated}, "gallery/")
         return files
@@ -125,7 +130,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         thread_id = self._pages[page.file.src_uri]
         if thread_id is None:
             return gallery.render_index(self.catalog, base=base, site_url=config.site_url)
-        return gallery.render_thread(self.catalog.thread(thread_id), base=base, site_url=config.site_url)
+        return gallery.render_thread(self.catalog.thread(thread_id), base=base, site_url=config.site_url,
+                                     store=self._fragments)
 
     @event_priority(100)
     def _on_page_context_compact(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
@@ -149,6 +155,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
     @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Last of all post-build work: the report, our 404 page, and the strict check."""
+        self._close_fragments()
         if self.export is None:
             return
         report = self.export.report
@@ -172,6 +179,14 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             if self.config.manifest:
                 server.watch(self.manifest.origin)
         return server
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._close_fragments()
+
+    def _close_fragments(self) -> None:
+        if self._fragments is not None:
+            self._fragments.close()
+            self._fragments = None
 
     def _search_html(self, thread_id: str | None) -> str:
         if thread_id is None:

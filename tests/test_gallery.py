@@ -612,3 +612,28 @@ def test_gallery_in_chromium(served_site: str, tmp_path: Path) -> None:
             browser.close()
 
     assert errors == []
+
+
+class DictStore(dict):  # type: ignore[type-arg]
+    """An in-memory :class:`gallery.HtmlStore` that counts writes."""
+
+    writes = 0
+
+    def get_html(self, key: str) -> str | None:
+        return self.get(key)
+
+    def put_html(self, key: str, text: str) -> None:
+        self.writes += 1
+        self[key] = text
+
+
+def test_a_thread_fragment_is_reused_only_while_its_inputs_are_the_same(catalog: Catalog) -> None:
+    store = DictStore()
+    entry = catalog.threads[0]
+    plain = gallery.render_thread(entry, base="../../")
+    assert gallery.render_thread(entry, base="../../", store=store) == plain
+    assert gallery.render_thread(entry, base="../../", store=store) == plain and store.writes == 1
+    retitled = ThreadEntry(**{**entry.__dict__, "title": "A new title"})
+    assert "A new title" in gallery.render_thread(retitled, base="../../", store=store) and store.writes == 2
+    other_base = gallery.render_thread(entry, base="../", store=store)
+    assert other_base == gallery.render_thread(entry, base="../") and store.writes == 3
