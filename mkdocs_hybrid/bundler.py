@@ -33,9 +33,12 @@ from mkdocs_hybrid.toolchain import Toolchain
 from mkdocs_hybrid.vendor import VendorFile
 
 ENTRY_NAME = ".hybrid-entry.js"
-DATAURL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico",
+DATAURL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp", ".cur",
                       ".woff", ".woff2", ".ttf", ".otf", ".mp3", ".wav", ".ogg")
 TEXT_EXTENSIONS = (".txt", ".md", ".glsl", ".frag", ".vert", ".csv")
+EMPTY_EXTENSIONS = (".eot",)
+"""Referenced by older packages' CSS (Font Awesome 4) for Internet Explorer only: no browser today loads them,
+so they become ``url()`` rather than a dead weight of data URLs (without a loader, esbuild would refuse them)."""
 ESBUILD_TIMEOUT = 600
 MAX_BATCHES_IN_FLIGHT = 32
 _ERROR_HEAD = re.compile(r"^✘ \[ERROR\] (?P<message>.*)$")
@@ -79,6 +82,7 @@ def esbuild_flags(options: BuildOptions) -> list[str]:
         "--charset=utf8", "--jsx=automatic", '--define:process.env.NODE_ENV="production"', "--loader:.js=jsx",
         *(f"--loader:{ext}=dataurl" for ext in DATAURL_EXTENSIONS),
         *(f"--loader:{ext}=text" for ext in TEXT_EXTENSIONS),
+        *(f"--loader:{ext}=empty" for ext in EMPTY_EXTENSIONS),
     ]
     return flags + ["--minify"] if options.minify else flags
 

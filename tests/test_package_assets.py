@@ -23,17 +23,19 @@ from tests.browser import CHROMIUM, LAUNCH_ARGS, PageProblems, serve_static
 from tests.factory import REPO, manifest_for, write_tree
 
 PACKAGES = {"react": "18.3.1", "react-dom": "18.3.1", "leaflet": "1.9.4", "@fontsource/inter": "5.0.18",
-            "spdx-license-ids": "3.0.20", "nanoid": "5.0.7"}
+            "spdx-license-ids": "3.0.20", "nanoid": "5.0.7", "font-awesome": "4.7.0"}
 APP = """\
 import { createRoot } from "react-dom/client";
 import "leaflet/dist/leaflet.css";
 import "@fontsource/inter/latin-400.css";
+import "font-awesome/css/font-awesome.css";
 import ids from "spdx-license-ids/index.json";
 import { nanoid } from "nanoid/non-secure";
 import "./app.css";
 function App() {
   return <div className="leaflet-container" id="map">
     <a className="leaflet-control-layers-toggle" id="toggle">layers</a>
+    <i className="fa fa-check" id="icon"></i>
     <p id="licences">{ids.includes("MIT") ? "MIT is listed" : "no MIT"} ({nanoid(4).length})</p>
   </div>;
 }
@@ -60,6 +62,7 @@ def test_package_css_json_and_subpaths_build_with_shared_vendor_files(built: tup
     assert ".leaflet-container{overflow:hidden}" in css, "the package's CSS is in the version's style.css"
     assert "data:image/png;base64," in css, "the images the package CSS references are inlined"
     assert "data:font/woff2;base64," in css, "so are its fonts (a sandboxed frame cannot fetch fonts by URL)"
+    assert ".fa-check:before" in css and ".eot" not in css, "Internet Explorer's .eot fonts are left out"
     assert css.index(".leaflet-container") < css.index("font-family:Inter"), "import order is kept"
     meta = json.loads((artifact / "meta.json").read_text())
     assert meta["vendor"]["modules"] == ["nanoid/non-secure", "react-dom/client", "react/jsx-runtime"]
@@ -86,6 +89,10 @@ def test_package_styles_apply_in_chromium(built: tuple[Path, Export]) -> None:
             loaded = frame.locator("body").evaluate(
                 "async () => { await document.fonts.load('16px Inter'); return document.fonts.check('16px Inter') }")
             assert loaded, "the package's font loads inside the sandboxed frame"
+            icon_font = frame.locator("#icon").evaluate(
+                "async e => { await document.fonts.load('14px FontAwesome'); return getComputedStyle(e).fontFamily }")
+            assert icon_font == "FontAwesome" and frame.locator("body").evaluate(
+                "() => document.fonts.check('14px FontAwesome')")
             assert problems.messages == []
         finally:
             browser.close()
