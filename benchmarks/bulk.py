@@ -42,10 +42,10 @@ REPO = Path(__file__).resolve().parent.parent
 REPEATS = 3
 sys.path.insert(0, str(REPO))
 
-from mkdocs_hybrid.bundler import esbuild_flags  # noqa: E402
-from mkdocs_hybrid.manifest import load_manifest  # noqa: E402
+from mkdocs_hybrid.build.flags import esbuild_flags  # noqa: E402
+from mkdocs_hybrid.build.toolchain import find_toolchain  # noqa: E402
+from mkdocs_hybrid.config.manifest import load_manifest  # noqa: E402
 from mkdocs_hybrid.pipeline import Export  # noqa: E402
-from mkdocs_hybrid.toolchain import find_toolchain  # noqa: E402
 
 REACT_APP = """import {{ useState, useMemo }} from "react";
 import {{ createRoot }} from "react-dom/client";

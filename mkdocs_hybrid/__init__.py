@@ -1,30 +1,49 @@
 """mkdocs-hybrid: many live code snapshots -> immutable share links and a gallery.
 
-The public API is listed in ``__all__``; every other module is an implementation
+The public API is listed in ``__all__``: what a caller of the library needs to run an export
+(:class:`Export`, its :class:`Catalog` and :class:`BuildReport`), to build and merge shards, and every
+error it can raise. ``mkdocs_hybrid.deploy`` is the public API of the deploy stage (Cloudflare Pages
+and R2; imported on its own, as it brings in httpx and boto3). Every other module is an implementation
 detail that may change between releases.
+
+The stages, each a sub-package: ``config`` (the manifest) -> ``sources`` (snapshots) -> ``build``
+(bundles) -> ``publish`` (artifacts, ledger, routes, gallery) -> ``deploy``; ``scale`` shards and merges,
+``model`` holds what they share. ``pipeline`` ties them together; ``cli`` and ``plugin`` adapt it.
 """
 
 from __future__ import annotations
 
-from mkdocs_hybrid.errors import HybridError, ManifestError, SnapshotError, ToolchainError
-from mkdocs_hybrid.manifest import Manifest, load_manifest, parse_manifest
+from mkdocs_hybrid.build.dependencies import DependencyError
+from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.errors import HybridError, ManifestError, SnapshotError, ToolchainError
+from mkdocs_hybrid.model.snapshot import Snapshot, Thread
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.publish.routes import RoutesError
 from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.snapshot import Snapshot, Thread
+from mkdocs_hybrid.scale.shards import MergedShards, Shard, merge_shards
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BuildReport",
+    "Catalog",
+    "DependencyError",
     "Export",
     "HybridError",
     "Manifest",
     "ManifestError",
+    "MergedShards",
+    "RoutesError",
+    "Shard",
     "Snapshot",
     "SnapshotError",
     "Thread",
+    "ThreadEntry",
     "ToolchainError",
-    "load_manifest",
-    "parse_manifest",
+    "VersionEntry",
     "__version__",
+    "load_manifest",
+    "merge_shards",
+    "parse_manifest",
 ]

@@ -18,13 +18,14 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mkdocs_hybrid import __version__, gallery
-from mkdocs_hybrid.errors import HybridError
-from mkdocs_hybrid.manifest import DeployOptions, Manifest, load_manifest
+from mkdocs_hybrid import __version__
+from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
+from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.publish import gallery
 from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.shards import Shard, merge_shards, write_shard_files
-from mkdocs_hybrid.sources import scan_sources
+from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
+from mkdocs_hybrid.sources.scan import scan_sources
 
 err = Console(stderr=True, highlight=False)
 MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -137,7 +138,7 @@ def check(manifest_path: Path) -> None:
 @MANIFEST
 def pin(thread: str, version: str | None, clear: bool, manifest_path: Path) -> None:
     """Point THREAD's latest at a published VERSION (rollback); applies from the next build."""
-    from mkdocs_hybrid.ledger import pin_latest
+    from mkdocs_hybrid.publish.ledger import pin_latest
 
     if clear == bool(version):
         _fail(HybridError("pin: give THREAD VERSION, or THREAD --clear"))
@@ -152,7 +153,7 @@ def pin(thread: str, version: str | None, clear: bool, manifest_path: Path) -> N
 @MANIFEST
 def history(thread: str, manifest_path: Path) -> None:
     """Show THREAD's latest history and its published versions with their file hashes."""
-    from mkdocs_hybrid.ledger import thread_history
+    from mkdocs_hybrid.publish.ledger import thread_history
 
     try:
         click.echo(thread_history(load_manifest(manifest_path), thread))

@@ -13,29 +13,30 @@ import shutil
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from mkdocs_hybrid.artifacts import artifact_is_current, render_artifact, write_artifact, write_vendor_files
-from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs, esbuild_flags, scan_bare_imports
-from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.confinement import sandbox_in_use
-from mkdocs_hybrid.dependencies import DependencyError, DependencyResolver, InstalledSet
-from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.html_entry import HtmlEntry, split_html_entry
-from mkdocs_hybrid.ledger import open_build_ledger, vendor_archive
-from mkdocs_hybrid.manifest import Manifest
+from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.build.bundler import Bundle, BundleJob, bundle_jobs, scan_bare_imports
+from mkdocs_hybrid.build.confinement import sandbox_in_use
+from mkdocs_hybrid.build.dependencies import DependencyError, DependencyResolver, InstalledSet
+from mkdocs_hybrid.build.flags import esbuild_flags
+from mkdocs_hybrid.build.html_entry import HtmlEntry, split_html_entry
+from mkdocs_hybrid.build.toolchain import Toolchain, find_toolchain
+from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
+from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
+from mkdocs_hybrid.publish.artifacts import artifact_is_current, render_artifact, write_artifact, write_vendor_files
+from mkdocs_hybrid.publish.ledger import open_build_ledger, vendor_archive
+from mkdocs_hybrid.publish.routes import write_routes
+from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
 from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.routes import write_routes
-from mkdocs_hybrid.shards import Shard
-from mkdocs_hybrid.snapshot import Snapshot, Thread, version_sort_key
-from mkdocs_hybrid.sources import scan_sources
-from mkdocs_hybrid.stat_index import StatIndex
-from mkdocs_hybrid.templates import compiled_template_cache, environment, template_digest
-from mkdocs_hybrid.toolchain import Toolchain, find_toolchain
-from mkdocs_hybrid.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
+from mkdocs_hybrid.scale.shards import Shard
+from mkdocs_hybrid.sources.scan import scan_sources
+from mkdocs_hybrid.sources.stat_index import StatIndex
 
 KEY_FORMAT = 2
 """2: snapshots are laid out with a tsconfig mapping a leading "/" to their root; package CSS is bundled."""
@@ -43,12 +44,6 @@ SITE_INDEXES_KEPT = 8
 LOCK_FILE = "hybrid-lock.json"
 ProgressCallback = Callable[[int, int], None]
 """Called with (done, total) as snapshots finish."""
-
-
-@dataclass(frozen=True)
-class _Built:
-    snapshot: Snapshot
-    build_key: str
 
 
 class Export:
@@ -182,7 +177,8 @@ class Export:
         specifiers = imported_packages(snapshot, deps, imports)
         return vendors.vendor_for(specifiers, deps) if specifiers else None
 
-    def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]) -> list[_Built]:
+    def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]
+               ) -> list[BuiltVersion]:
         site_index = _site_index(self.manifest.cache_dir / "sites", site_dir)
         with BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
             built = self._render(jobs, toolchain, site_dir, listed, cache, site_index)
@@ -193,9 +189,9 @@ class Export:
         return built
 
     def _render(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str],
-                cache: BundleCache, site_index: StatIndex) -> list[_Built]:
+                cache: BundleCache, site_index: StatIndex) -> list[BuiltVersion]:
         """Write each job's artifact: kept when the site has it, from the cache, or bundled now."""
-        built: list[_Built] = []
+        built: list[BuiltVersion] = []
         total, done = len(jobs), 0
         template = template_digest()
 
@@ -204,7 +200,7 @@ class Export:
             done += 1
             if build_key is not None:
                 (self.report.cached if cached else self.report.built).append(job.snapshot.ref)
-                built.append(_Built(job.snapshot, build_key))
+                built.append(BuiltVersion(job.snapshot, build_key))
             self.progress(done, total)
 
         def finish(job: BundleJob, outcome: Bundle | SnapshotError, cached: bool = False) -> None:
@@ -358,10 +354,11 @@ def bundle_key(job: BundleJob, toolchain_inputs: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
-def build_catalog(threads: dict[str, Thread], built: list[_Built], pins: dict[str, str] | None = None) -> Catalog:
+def build_catalog(threads: dict[str, Thread], built: list[BuiltVersion],
+                  pins: dict[str, str] | None = None) -> Catalog:
     """Group built versions into threads, newest first, and choose each thread's latest
     (a ledger pin, from ``mkdocs-hybrid pin``, overrides ``thread.yml: latest``)."""
-    by_thread: dict[str, list[_Built]] = {}
+    by_thread: dict[str, list[BuiltVersion]] = {}
     for item in built:
         by_thread.setdefault(item.snapshot.thread, []).append(item)
     entries = []
@@ -374,7 +371,7 @@ def build_catalog(threads: dict[str, Thread], built: list[_Built], pins: dict[st
     return Catalog(threads=tuple(entries))
 
 
-def _thread_entry(thread: Thread, items: list[_Built]) -> ThreadEntry:
+def _thread_entry(thread: Thread, items: list[BuiltVersion]) -> ThreadEntry:
     versions = tuple(
         VersionEntry(version=i.snapshot.version, title=i.snapshot.title, created=i.snapshot.created,
                      author=i.snapshot.author, tags=i.snapshot.tags, entry=i.snapshot.entry,

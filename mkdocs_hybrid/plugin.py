@@ -34,15 +34,15 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from mkdocs_hybrid import gallery
-from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.catalog import Catalog
-from mkdocs_hybrid.errors import HybridError
-from mkdocs_hybrid.manifest import Manifest, load_manifest, parse_manifest
+from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
+from mkdocs_hybrid.model.catalog import Catalog
+from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.routes import write_not_found_page
-from mkdocs_hybrid.site_folder import keep_only, prune, put_back, set_aside
-from mkdocs_hybrid.templates import compiled_template_cache
+from mkdocs_hybrid.publish import gallery
+from mkdocs_hybrid.publish.routes import write_not_found_page
+from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
+from mkdocs_hybrid.publish.templates import compiled_template_cache
 
 log = get_plugin_logger(__name__)
 GALLERY_INDEX = "gallery/index.md"

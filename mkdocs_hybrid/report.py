@@ -13,8 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkdocs_hybrid.dependencies import InstalledSet, UnmetPeer
-from mkdocs_hybrid.errors import SnapshotError
+from mkdocs_hybrid.build.dependencies import InstalledSet, UnmetPeer
+from mkdocs_hybrid.model.errors import SnapshotError
 
 REPORT_FORMAT = "mkdocs-hybrid/report@1"
 log = logging.getLogger(__name__)

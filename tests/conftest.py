@@ -161,6 +161,6 @@ def sample_site_material(sample_project: Path, sample_site_mkdocs: Path,
 @pytest.fixture
 def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust the stat of files written a moment ago (tests cannot wait out the stat index's racy window)."""
-    from mkdocs_hybrid import stat_index
+    from mkdocs_hybrid.sources import stat_index
 
     monkeypatch.setattr(stat_index, "RACY_SECONDS", -60)

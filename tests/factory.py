@@ -13,7 +13,7 @@ from typing import Mapping
 
 import yaml
 
-from mkdocs_hybrid.manifest import Manifest, parse_manifest
+from mkdocs_hybrid.config.manifest import Manifest, parse_manifest
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()"]

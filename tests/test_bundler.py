@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.bundler import Bundle, BundleJob, bundle_jobs
-from mkdocs_hybrid.dependencies import InstalledSet
-from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.manifest import BuildOptions
+from mkdocs_hybrid.build.bundler import Bundle, BundleJob, bundle_jobs
+from mkdocs_hybrid.build.dependencies import InstalledSet
+from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.config.manifest import BuildOptions
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import Snapshot, detect_entry
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.snapshot import Snapshot, detect_entry
-from mkdocs_hybrid.toolchain import find_toolchain
 from tests.factory import REPO, manifest_for, snapshot_json, write_tree
 
 NO_DEPS = InstalledSet(direct={})
@@ -177,7 +177,7 @@ def test_every_kind_of_bad_input_fails_alone_and_the_good_ones_are_built(tmp_pat
 
 
 def test_a_mismatched_esbuild_wasm_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mkdocs_hybrid.errors import ToolchainError
+    from mkdocs_hybrid.model.errors import ToolchainError
 
     modules = tmp_path / "node_modules"
     (modules / "@esbuild").mkdir(parents=True)

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.confinement import SANDBOX_ENV, confined, sandbox_in_use
-from mkdocs_hybrid.dependencies import InstalledSet
-from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.manifest import BuildOptions
+from mkdocs_hybrid.build.confinement import SANDBOX_ENV, confined, sandbox_in_use
+from mkdocs_hybrid.build.dependencies import InstalledSet
+from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.build.vendor import VendorBuilder
+from mkdocs_hybrid.config.manifest import BuildOptions
+from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.toolchain import find_toolchain
-from mkdocs_hybrid.vendor import VendorBuilder
 from tests.factory import REPO, manifest_for, read_tree, write_tree
 
 MARKER = "MARKER-7f3c91-outside-the-snapshot"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from mkdocs_hybrid import gallery, templates
-from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.publish import gallery, templates
 from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static
 from tests.factory import read_tree
 

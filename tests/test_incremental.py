@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid import artifacts, pipeline
+from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.publish import artifacts
 from tests.factory import manifest_for, write_tree
 
 

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.cli import main
-from mkdocs_hybrid.errors import SnapshotError, ToolchainError
-from mkdocs_hybrid.ledger import BuildLedger, suggest_version
+from mkdocs_hybrid.model.errors import SnapshotError, ToolchainError
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.routes import RoutesError
+from mkdocs_hybrid.publish.ledger import BuildLedger, suggest_version
+from mkdocs_hybrid.publish.routes import RoutesError
 from tests.factory import REPO, ledger_rows, manifest_for, read_tree, write_tree
 
 EPOCH = "1767225600"

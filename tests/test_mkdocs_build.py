@@ -20,10 +20,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from markupsafe import escape
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
-
 from conftest import (
     REPO,
     SOURCE_DATE_EPOCH,
@@ -34,6 +30,10 @@ from conftest import (
     site_dir,
     write_yaml,
 )
+from markupsafe import escape
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
 from mkdocs_hybrid.plugin import HybridPlugin
 from tests.factory import read_tree
 

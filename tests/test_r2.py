@@ -12,30 +12,23 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ConnectionClosedError
 
-from mkdocs_hybrid.deploy._r2 import (
-    IMMUTABLE_CACHE_CONTROL,
-    MAX_PRESIGN_SECONDS,
-    MediaError,
-    MediaStore,
-    R2Config,
-    UploadedMedia,
-    media_content_type,
-    r2_client,
-)
-from mkdocs_hybrid.errors import HybridError
+from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
+from mkdocs_hybrid.deploy._r2_errors import MediaError
+from mkdocs_hybrid.deploy._r2_plan import media_content_type
+from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, UploadedMedia
+from mkdocs_hybrid.model.errors import HybridError
 
 moto_server = pytest.importorskip("moto.server")
 
@@ -335,27 +328,12 @@ def test_upload_many_keeps_order_and_sends_duplicates_once(store: MediaStore, tm
     assert [r.content_type for r in results] == ["video/mp4", "image/png", "video/mp4", "image/gif"]
 
 
-# -- presigned URLs ---------------------------------------------------------------------
-
-
-def test_presigned_get_serves_the_bytes(store: MediaStore, tmp_path: Path) -> None:
-    data = os.urandom(5000)
-    result = store.upload(write(tmp_path / "secret.mp4", data))
-
-    url = store.presigned_get(result.key, expires_in=timedelta(minutes=5))
-
-    assert url.startswith(f"{store.config.endpoint}/{store.config.bucket}/{result.key}?")
-    assert "X-Amz-Expires=300" in url and "X-Amz-Signature=" in url
-    response = httpx.get(url)
-    assert response.status_code == 200
-    assert response.content == data
-    assert "X-Amz-Expires=604800" in store.presigned_get(result.key, expires_in=MAX_PRESIGN_SECONDS)
-
-
-@pytest.mark.parametrize("expires_in", [0, -5, 604_801, timedelta(days=8), timedelta(milliseconds=500)])
-def test_presigned_expiry_out_of_range(store: MediaStore, expires_in: int | timedelta) -> None:
-    with pytest.raises(MediaError, match=r"1 s to 7 days \(604800 s\)"):
-        store.presigned_get("media/x.mp4", expires_in=expires_in)
+def test_upload_many_sends_nothing_when_a_file_cannot_be_read(store: MediaStore, tmp_path: Path) -> None:
+    paths = [write(tmp_path / f"ok{i}.mp4", os.urandom(100)) for i in range(3)] + [tmp_path / "gone.mp4"]
+    wire = listen(store.client)
+    with pytest.raises(MediaError, match=r"cannot read .*gone\.mp4"):
+        store.upload_many(paths, jobs=2)
+    assert wire.operations() == []
 
 
 # -- errors -----------------------------------------------------------------------------
@@ -542,3 +520,89 @@ def test_deploy_sends_videos_to_r2_and_redirects_their_paths(store: MediaStore, 
     redirects = live.files["_redirects"].decode().splitlines()
     assert redirects[0] == f"/artifacts/t/v1/preview.mp4 {media['url']} 302", "static media rules come first"
     assert redirects[1:] == (site / "_redirects").read_text().splitlines()
+
+
+def _media_site(root: Path, clips: dict[str, bytes]) -> Path:
+    write(root / "artifacts/t/v1/page.html", b"<p>demo</p>")
+    for name, data in clips.items():
+        write(root / name, data)
+    return root
+
+
+class Overlap:
+    """Holds the first two PutObjects until both are in flight, so it passes only if uploads run concurrently."""
+
+    def __init__(self) -> None:
+        self.barrier = threading.Barrier(2, timeout=5)
+        self.lock = threading.Lock()
+        self.puts = 0
+        self.met = False
+        self.threads: set[str] = set()
+
+    def hook(self, **_: Any) -> None:
+        with self.lock:
+            self.puts += 1
+            first_two = self.puts <= 2
+            self.threads.add(threading.current_thread().name)
+        if first_two:
+            try:
+                self.barrier.wait()
+                self.met = True
+            except threading.BrokenBarrierError:
+                pass
+
+
+def test_deploy_uploads_media_concurrently_through_upload_many(store: MediaStore, tmp_path: Path) -> None:
+    from mkdocs_hybrid.deploy import Credentials, RetryPolicy, deploy_site
+    from tests.cloudflare_api import FakeCloudflare
+
+    same = os.urandom(3000)
+    clips = {f"artifacts/t/v1/clip{i}.mp4": os.urandom(2000 + i) for i in range(5)}
+    clips |= {"artifacts/t/v1/a.webm": same, "artifacts/t/v2/copy.webm": same, "artifacts/t/v1/teaser.m4v": b"m4v"}
+    site = _media_site(tmp_path / "site", clips)
+    overlap = Overlap()
+    store.client.meta.events.register("before-send.s3.PutObject", overlap.hook)
+    wire = listen(store.client)
+    with FakeCloudflare() as fake:
+        result = deploy_site(site, project="demos", branch="main", media=store,
+                             credentials=Credentials(fake.token, fake.account_id, fake.base_url),
+                             retry=RetryPolicy(base_delay=0.01))
+        live = fake.live()
+
+    assert overlap.met, "the first two media uploads were never in flight together"
+    assert overlap.threads and all(name.startswith("r2-upload") for name in overlap.threads)
+    assert wire.operations()[0] == "HeadBucket", "the bucket is checked before anything is uploaded"
+    assert wire.operations().count("PutObject") == len(clips) - 1, "identical files are sent once"
+    assert [m["path"] for m in result.media] == sorted(clips)
+    listed = store.client.list_objects_v2(Bucket=store.config.bucket)["Contents"]
+    assert sorted(item["Key"] for item in listed) == sorted({store.media_key(site / name) for name in clips})
+    by_path = {m["path"]: m for m in result.media}
+    assert by_path["artifacts/t/v2/copy.webm"]["url"] == by_path["artifacts/t/v1/a.webm"]["url"]
+    assert [by_path[p]["uploaded"] for p in ("artifacts/t/v1/a.webm", "artifacts/t/v2/copy.webm")] == [True, False]
+    teaser = by_path["artifacts/t/v1/teaser.m4v"]["url"][len(PUBLIC_URL) + 1:]
+    assert store.client.head_object(Bucket=store.config.bucket, Key=teaser)["ContentType"] == "video/x-m4v", \
+        "media keep the Content-Type the Pages table gives them"
+    assert live is not None
+    assert live.files["_redirects"].decode().splitlines() == [
+        f"/{m['path']} {m['url']} 302" for m in result.media]
+
+
+def test_a_failed_bucket_check_stops_the_deploy_before_any_upload(s3_endpoint: str, tmp_path: Path) -> None:
+    from mkdocs_hybrid.deploy import Credentials, RetryPolicy, deploy_site
+    from tests.cloudflare_api import FakeCloudflare
+
+    store = MediaStore(R2Config.from_env("no-such-media", PUBLIC_URL, endpoint_url=s3_endpoint))
+    site = _media_site(tmp_path / "site", {f"artifacts/t/v1/clip{i}.mp4": os.urandom(100) for i in range(3)})
+    wire = listen(store.client)
+    with FakeCloudflare() as fake:
+        options: dict[str, Any] = {"project": "demos", "branch": "main", "media": store,
+                                   "credentials": Credentials(fake.token, fake.account_id, fake.base_url),
+                                   "retry": RetryPolicy(base_delay=0.01)}
+        with pytest.raises(MediaError, match="R2 bucket 'no-such-media' does not exist") as caught:
+            deploy_site(site, **options)
+        assert caught.value.code == "NoSuchBucket"
+        assert wire.operations() == ["HeadBucket"], "nothing may be sent to R2 after a failed bucket check"
+        assert fake.requests == [] and fake.live() is None, "nothing may be sent to Pages either"
+
+        dry = deploy_site(site, dry_run=True, **options)  # a dry run sends nothing to R2, as before
+        assert dry.media_files == 3 and wire.operations() == ["HeadBucket"]

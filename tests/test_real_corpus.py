@@ -33,9 +33,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from mkdocs_hybrid.bundler import esbuild_flags
-from mkdocs_hybrid.toolchain import find_toolchain
-from mkdocs_hybrid.manifest import BuildOptions
+from mkdocs_hybrid.build.flags import esbuild_flags
+from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.config.manifest import BuildOptions
 from tests.factory import REPO, manifest_for, read_tree, run_cli
 
 pytestmark = pytest.mark.slow

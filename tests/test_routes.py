@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.routes import (
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.publish.routes import (
     DEFAULT_WORKER_THRESHOLD,
     IMMUTABLE,
     RoutesError,

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.errors import HybridError
+from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.shards import Shard
+from mkdocs_hybrid.scale.shards import Shard
 from tests.factory import ledger_rows, manifest_for, read_tree, run_cli, write_tree
-
 
 REACT = '{"dependencies": {"react": "18.3.1", "react-dom": "18.3.1"}}'
 REACT_APP = "import { createRoot } from 'react-dom/client'\ncreateRoot(document.body).render(<b>hi</b>)\n"

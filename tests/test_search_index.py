@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import SOURCE_DATE_EPOCH, build_site, output_of, set_theme, site_dir
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from conftest import SOURCE_DATE_EPOCH, build_site, output_of, set_theme, site_dir
-from mkdocs_hybrid import gallery
-from mkdocs_hybrid.catalog import Catalog
+from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.plugin import HybridPlugin
+from mkdocs_hybrid.publish import gallery
 from tests.factory import write_tree
 
 BYTES_PER_THREAD = 400

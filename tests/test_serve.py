@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from conftest import read_yaml, write_yaml
+
 from tests.factory import free_port
 
 START_TIMEOUT = 60.0

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid import pipeline, sources
+from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.sources import scan_sources
+from mkdocs_hybrid.sources import scan as sources
+from mkdocs_hybrid.sources.scan import scan_sources
 from tests.factory import manifest_for, snapshot_json, write_tree
 
 FILES = {

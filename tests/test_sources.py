@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.errors import ManifestError
-from mkdocs_hybrid.manifest import load_manifest, parse_manifest
-from mkdocs_hybrid.sources import scan_sources
+from mkdocs_hybrid.config.manifest import load_manifest, parse_manifest
+from mkdocs_hybrid.model.errors import ManifestError
+from mkdocs_hybrid.sources.scan import scan_sources
 from tests.factory import manifest_for, snapshot_json, write_tree
 
 GOOD = {"demos/good/v1/index.js": "document.body.textContent = 'ok'\n"}

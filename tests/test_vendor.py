@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.bundler import esbuild_flags
-from mkdocs_hybrid.confinement import SNAPSHOT_TSCONFIG
-from mkdocs_hybrid.manifest import BuildOptions
-from mkdocs_hybrid import pipeline, vendor
+from mkdocs_hybrid import pipeline
+from mkdocs_hybrid.build import flags, vendor
+from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.build.confinement import SNAPSHOT_TSCONFIG
+from mkdocs_hybrid.build.flags import esbuild_flags, vendor_flags
+from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.build.vendor import vendor_entry
+from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.toolchain import find_toolchain
-from mkdocs_hybrid.vendor import vendor_entry, vendor_flags
 from tests.factory import REPO, manifest_for, write_tree
 
 REACT = '{"dependencies": {"react": "18.3.1", "react-dom": "18.3.1"}}'
@@ -85,10 +86,9 @@ def test_published_pages_keep_their_vendor_file_after_it_changes(react_project: 
     Export(manifest).run(tmp_path / "first")
     [old] = [p.name for p in (tmp_path / "first/vendor").iterdir()]
     # A new esbuild or dependency upgrade would change the vendor file; pretend the flags changed.
-    from mkdocs_hybrid import bundler
-
-    original = bundler.esbuild_flags
-    monkeypatch.setattr(bundler, "esbuild_flags", lambda options: [*original(options), "--keep-names"])
+    for name in ("esbuild_flags", "vendor_flags"):
+        original = getattr(flags, name)
+        monkeypatch.setattr(vendor, name, lambda options, original=original: [*original(options), "--keep-names"])
     Export(manifest).run(tmp_path / "second")
     names = {p.name for p in (tmp_path / "second/vendor").iterdir()}
     assert old in names and len(names) == 2, "the published pages (kept by the ledger) still load their vendor file"

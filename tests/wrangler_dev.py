@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.factory import free_port
-
 import httpx
+
+from tests.factory import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WRANGLER = REPO_ROOT / "node_modules" / ".bin" / "wrangler"

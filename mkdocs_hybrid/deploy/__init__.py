@@ -9,7 +9,9 @@ from mkdocs_hybrid.deploy._api import CloudflareAPIError, Credentials, DeployErr
 from mkdocs_hybrid.deploy._buckets import Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import SiteFile, collect_site_files, content_type, pages_hash
 from mkdocs_hybrid.deploy._pages import DeployResult, RetryPolicy, deploy_site
-from mkdocs_hybrid.deploy._r2 import MediaError, MediaStore, R2Config, UploadedMedia, r2_client
+from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
+from mkdocs_hybrid.deploy._r2_errors import MediaError
+from mkdocs_hybrid.deploy._r2_store import MediaStore, UploadedMedia
 
 __all__ = [
     "Bucket",

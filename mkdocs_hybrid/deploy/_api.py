@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 
 import httpx
 
-from mkdocs_hybrid.errors import HybridError
+from mkdocs_hybrid.model.errors import HybridError
 
 DEFAULT_API_BASE = "https://api.cloudflare.com/client/v4"
 PROJECT_NOT_FOUND = 8000007

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
 
 import httpx
 
@@ -32,7 +32,7 @@ from mkdocs_hybrid.deploy._api import (
 )
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
-from mkdocs_hybrid.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
+from mkdocs_hybrid.publish.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 
 MAX_COMMIT_MESSAGE_BYTES = 384
 MEDIA_EXTENSIONS = (".mp4", ".webm", ".mov", ".m4v")
@@ -43,7 +43,10 @@ ProgressCallback = Callable[[int, int], None]
 class MediaUploader(Protocol):
     """What the deploy needs from the R2 media store (``mkdocs_hybrid.deploy.MediaStore``)."""
 
-    def upload(self, path: Path, *, content_type: str | None = None) -> Any: ...
+    def check_bucket(self) -> None: ...
+
+    def upload_many(self, paths: Iterable[Path], *, content_types: Mapping[Path, str] | None = None) -> list[Any]:
+        """Results in the order of ``paths``, with ``url`` and ``uploaded``; several files at a time."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ class _Deployment:
     def deploy(self, files: list[SiteFile], media_files: list[SiteFile], routing: dict[str, bytes],
                result: DeployResult, media: MediaUploader | None, *, dry_run: bool, branch: str,
                commit: dict[str, str], create: bool) -> None:
+        if media is not None and media_files and not dry_run:
+            media.check_bucket()  # a missing bucket or refused keys stop the deploy before anything is sent
         self._project(branch, create)
         self.token = self.api.upload_token(self.project)
         _check_file_count(files, self.token.max_files or DEFAULT_MAX_FILES)
@@ -236,13 +241,15 @@ class _Deployment:
 
     def _upload_media(self, media_files: list[SiteFile], media: MediaUploader | None,
                       result: DeployResult) -> list[str]:
-        rules = []
-        for item in media_files:
-            assert media is not None
-            uploaded = media.upload(item.path, content_type=item.content_type)
+        """Every media file to R2, several at a time; the redirect rule of each, in site order."""
+        if not media_files:
+            return []
+        assert media is not None
+        stored = media.upload_many([f.path for f in media_files],
+                                   content_types={f.path: f.content_type for f in media_files})
+        for item, uploaded in zip(media_files, stored):
             result.media.append({"path": item.name, "url": uploaded.url, "uploaded": uploaded.uploaded})
-            rules.append(f"/{item.name} {uploaded.url} 302")
-        return rules
+        return [f"/{item.name} {uploaded.url} 302" for item, uploaded in zip(media_files, stored)]
 
     def _create_deployment(self, fields: dict[str, str], parts: dict[str, bytes]) -> dict[str, Any]:
         for attempt in range(self.retry.deployment_attempts):

@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
-from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.manifest import BuildOptions, Manifest, SourceConfig, unknown_keys, yaml_problem
-from mkdocs_hybrid.snapshot import (
+from mkdocs_hybrid.config.manifest import BuildOptions, Manifest, SourceConfig, unknown_keys, yaml_problem
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import (
     ENTRY_EXTENSIONS,
     Snapshot,
     SnapshotFiles,
@@ -34,7 +34,7 @@ from mkdocs_hybrid.snapshot import (
     detect_entry,
     parse_created,
 )
-from mkdocs_hybrid.stat_index import StatEntry, StatIndex, stat_signature
+from mkdocs_hybrid.sources.stat_index import StatEntry, StatIndex, stat_signature
 
 SNAPSHOT_FORMAT = "mkdocs-hybrid/snapshot@1"
 SOURCE_INDEX_FILE = "sources.json"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
-from mkdocs_hybrid.errors import SnapshotError
+from mkdocs_hybrid.model.errors import SnapshotError
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 RESERVED_IDS = frozenset({"latest"})

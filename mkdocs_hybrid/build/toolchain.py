@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from mkdocs_hybrid.errors import ToolchainError
+from mkdocs_hybrid.model.errors import ToolchainError
 
 NODE_MODULES_ENV = "MKDOCS_HYBRID_NODE_MODULES"
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
+"""The checkout (or site-packages) folder that holds the package: its ``node_modules`` is the default."""
 FIX = "run `npm ci` in the mkdocs-hybrid checkout (or point MKDOCS_HYBRID_NODE_MODULES at a node_modules folder)"
 
 

@@ -36,20 +36,20 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mkdocs_hybrid.artifacts import (
+from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, VersionEntry
+from mkdocs_hybrid.model.errors import HybridError, SnapshotError
+from mkdocs_hybrid.model.snapshot import Snapshot
+from mkdocs_hybrid.publish.artifacts import (
     ArtifactFiles,
     _share_html,
     safe_join,
     write_artifact,
 )
-from mkdocs_hybrid.catalog import Catalog, VersionEntry
-from mkdocs_hybrid.errors import HybridError, SnapshotError
-from mkdocs_hybrid.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from mkdocs_hybrid.manifest import Manifest
+    from mkdocs_hybrid.config.manifest import Manifest
     from mkdocs_hybrid.report import BuildReport
-    from mkdocs_hybrid.sources import Scan
+    from mkdocs_hybrid.sources.scan import Scan
 
 LEDGER_FORMAT = 1
 SNAPSHOT_KEY_FORMAT = 1
@@ -372,13 +372,11 @@ class BuildLedger:
     def pins(self) -> dict[str, str]:
         return self._pins
 
-    def reconcile(self, site_dir: Path, scan: Scan, built: list[Any], report: BuildReport,
-                  listed: set[str]) -> list[Any]:
+    def reconcile(self, site_dir: Path, scan: Scan, built: list[BuiltVersion], report: BuildReport,
+                  listed: set[str]) -> list[BuiltVersion]:
         """The versions the site holds after the ledger's rules (same item type as ``built``)."""
         if self.ledger is None:
             return built
-        from mkdocs_hybrid.pipeline import _Built
-
         db = self.ledger.db
         db.execute("BEGIN IMMEDIATE")
         self._open = True
@@ -396,7 +394,7 @@ class BuildLedger:
         def is_listed(thread: str) -> bool:
             return thread in listed or thread not in known_threads
 
-        result: list[Any] = []
+        result: list[BuiltVersion] = []
         handled: set[str] = set()
         kept: list[str] = getattr(report, "kept", [])
 
@@ -408,7 +406,7 @@ class BuildLedger:
                     f"republish it with --republish {row.ref}", thread=row.thread, version=row.version))
                 return
             kept.append(row.ref)
-            result.append(_Built(_entry_snapshot(row.thread, entry), row.build_key))
+            result.append(BuiltVersion(_entry_snapshot(row.thread, entry), row.build_key))
 
         for item in built:
             snapshot = item.snapshot

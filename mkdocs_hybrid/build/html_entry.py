@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
-from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.snapshot import Snapshot
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import Snapshot
 
 STYLE_MARK = "<!--hybrid:style-->"
 SCRIPT_MARK = "<!--hybrid:script-->"

@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from mkdocs_hybrid.catalog import Catalog
+from mkdocs_hybrid.model.catalog import Catalog
 
 __all__ = ["KEEP_DIR", "KEPT_TREES", "keep_only", "prune", "put_back", "set_aside"]
 

@@ -24,12 +24,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mkdocs_hybrid.confinement import OUTSIDE, confined, describe, explain_unresolved, outside_reads, quotes_outside
-from mkdocs_hybrid.dependencies import InstalledSet
-from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.manifest import BuildOptions
-from mkdocs_hybrid.snapshot import Snapshot
-from mkdocs_hybrid.toolchain import Toolchain
+from mkdocs_hybrid.build.confinement import (
+    OUTSIDE,
+    confined,
+    describe,
+    explain_unresolved,
+    outside_reads,
+    quotes_outside,
+)
+from mkdocs_hybrid.build.dependencies import InstalledSet
+from mkdocs_hybrid.build.flags import esbuild_flags, vendor_flags
+from mkdocs_hybrid.build.toolchain import Toolchain
+from mkdocs_hybrid.config.manifest import BuildOptions
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import Snapshot
 
 GLOBAL = "__hybridVendor"
 VENDOR_DIR = "vendor"
@@ -83,8 +91,6 @@ class VendorBuilder:
     def vendor_for(self, specifiers: tuple[str, ...], deps: InstalledSet) -> VendorFile | None:
         """The vendor file of the JS modules among ``specifiers`` (``None`` when there are none); a failure
         is remembered, so every version needing it fails at once with the same error."""
-        from mkdocs_hybrid.bundler import esbuild_flags  # bundler imports this module
-
         key = hashlib.sha256(json.dumps([self.toolchain.version, esbuild_flags(self.options), dict(deps.packages),
                                          list(specifiers)]).encode()).hexdigest()[:24]
         if key not in self._built:
@@ -173,15 +179,6 @@ def vendor_entry(specifiers: tuple[str, ...]) -> str:
     pinned ``node_modules``)."""
     modules = ", ".join(f"{json.dumps(s)}: require({json.dumps(s)})" for s in specifiers)
     return f"globalThis.{GLOBAL} = Object.assign(globalThis.{GLOBAL} || {{}}, {{{modules}}});\n"
-
-
-def vendor_flags(options: BuildOptions) -> list[str]:
-    """The esbuild flags of a vendor file: a demo's flags, as a classic script (IIFE) instead of a module, with
-    an empty ``--tsconfig-raw`` so that no ``tsconfig.json`` around the build folder applies."""
-    from mkdocs_hybrid.bundler import esbuild_flags  # bundler imports this module
-
-    flags = [f for f in esbuild_flags(options) if not f.startswith("--format")]
-    return flags[:6] + ["--tsconfig-raw={}"] + flags[6:] + ["--format=iife"]
 
 
 def write_shims(node_modules: Path, specifiers: tuple[str, ...]) -> None:

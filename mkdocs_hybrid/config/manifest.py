@@ -12,7 +12,7 @@ from typing import Any, Literal, Mapping
 
 import yaml
 
-from mkdocs_hybrid.errors import ManifestError
+from mkdocs_hybrid.model.errors import ManifestError
 
 SOURCE_TYPES = ("directory", "snapshots")
 TARGETS = ("es2015", "es2016", "es2017", "es2018", "es2019", "es2020", "es2021", "es2022", "es2023", "es2024", "esnext")

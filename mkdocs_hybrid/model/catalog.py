@@ -10,7 +10,17 @@ import json
 from dataclasses import asdict, dataclass
 from functools import cached_property
 
+from mkdocs_hybrid.model.snapshot import Snapshot
+
 CATALOG_FORMAT = "mkdocs-hybrid/catalog@1"
+
+
+@dataclass(frozen=True)
+class BuiltVersion:
+    """A version this build made (or kept): its snapshot and the build key of its artifact."""
+
+    snapshot: Snapshot
+    build_key: str
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,11 @@ def template_dir() -> Path:
     ``mkdocs_hybrid/site_template`` (see ``pyproject.toml``); a source checkout
     keeps it next to the package.
     """
-    packaged = Path(__file__).parent / "site_template"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "site_template"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).parent.parent / "site_template"
+    return package.parent / "site_template"
 
 
 @cache

@@ -18,13 +18,13 @@ from typing import Any, Iterable, Mapping
 
 from markupsafe import Markup
 
-from mkdocs_hybrid.bundler import Bundle
-from mkdocs_hybrid.errors import HybridError
-from mkdocs_hybrid.html_entry import SCRIPT_MARK, STYLE_MARK
-from mkdocs_hybrid.snapshot import Snapshot
-from mkdocs_hybrid.stat_index import StatIndex, stat_signature
-from mkdocs_hybrid.templates import environment
-from mkdocs_hybrid.vendor import VendorFile
+from mkdocs_hybrid.build.bundler import Bundle
+from mkdocs_hybrid.build.html_entry import SCRIPT_MARK, STYLE_MARK
+from mkdocs_hybrid.build.vendor import VendorFile
+from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.snapshot import Snapshot
+from mkdocs_hybrid.publish.templates import environment
+from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
 META_FORMAT = "mkdocs-hybrid/meta@1"
 SITE_ROOT = "../../../"

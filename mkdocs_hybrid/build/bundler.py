@@ -21,24 +21,27 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from mkdocs_hybrid.confinement import (IGNORED_CONFIG_FILES, OUTSIDE, SNAPSHOT_TSCONFIG, confined, describe,
-                                       explain_unresolved, is_inside, outside_reads, reachable_inputs)
-
-from mkdocs_hybrid.dependencies import InstalledSet
-from mkdocs_hybrid.errors import SnapshotError
-from mkdocs_hybrid.html_entry import HtmlEntry, split_html_entry
-from mkdocs_hybrid.manifest import BuildOptions
-from mkdocs_hybrid.snapshot import ID_PATTERN, Snapshot
-from mkdocs_hybrid.toolchain import Toolchain
-from mkdocs_hybrid.vendor import VendorFile
+from mkdocs_hybrid.build.confinement import (
+    IGNORED_CONFIG_FILES,
+    OUTSIDE,
+    SNAPSHOT_TSCONFIG,
+    confined,
+    describe,
+    explain_unresolved,
+    is_inside,
+    outside_reads,
+    reachable_inputs,
+)
+from mkdocs_hybrid.build.dependencies import InstalledSet
+from mkdocs_hybrid.build.flags import esbuild_flags
+from mkdocs_hybrid.build.html_entry import HtmlEntry, split_html_entry
+from mkdocs_hybrid.build.toolchain import Toolchain
+from mkdocs_hybrid.build.vendor import VendorFile
+from mkdocs_hybrid.config.manifest import BuildOptions
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import ID_PATTERN, Snapshot
 
 ENTRY_NAME = ".hybrid-entry.js"
-DATAURL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".svg", ".ico", ".bmp", ".cur",
-                      ".woff", ".woff2", ".ttf", ".otf", ".mp3", ".wav", ".ogg")
-TEXT_EXTENSIONS = (".txt", ".md", ".glsl", ".frag", ".vert", ".csv")
-EMPTY_EXTENSIONS = (".eot",)
-"""Referenced by older packages' CSS (Font Awesome 4) for Internet Explorer only: no browser today loads them,
-so they become ``url()`` rather than a dead weight of data URLs (without a loader, esbuild would refuse them)."""
 ESBUILD_TIMEOUT = 600
 MAX_BATCHES_IN_FLIGHT = 32
 _ERROR_HEAD = re.compile(r"^✘ \[ERROR\] (?P<message>.*)$")
@@ -70,21 +73,6 @@ class Bundle:
     css: bytes
     html: HtmlEntry | None
     """The page around the bundle, for ``index.html`` entries."""
-
-
-def esbuild_flags(options: BuildOptions) -> list[str]:
-    """The flags every snapshot is built with; part of the build key, and what the editor mirrors.
-
-    No ``--tsconfig-raw``: it would override the ``tsconfig.json`` each snapshot is laid out with
-    (:data:`confinement.SNAPSHOT_TSCONFIG`), which also keeps any other tsconfig from applying."""
-    flags = [
-        "--bundle", "--format=esm", "--platform=browser", f"--target={options.target}",
-        "--charset=utf8", "--jsx=automatic", '--define:process.env.NODE_ENV="production"', "--loader:.js=jsx",
-        *(f"--loader:{ext}=dataurl" for ext in DATAURL_EXTENSIONS),
-        *(f"--loader:{ext}=text" for ext in TEXT_EXTENSIONS),
-        *(f"--loader:{ext}=empty" for ext in EMPTY_EXTENSIONS),
-    ]
-    return flags + ["--minify"] if options.minify else flags
 
 
 Outcome = tuple[str, Bundle | SnapshotError]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from mkdocs_hybrid.errors import HybridError
+from mkdocs_hybrid.model.errors import HybridError
 
 LOCK_FORMAT = "mkdocs-hybrid/lock@1"
 EXACT_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")

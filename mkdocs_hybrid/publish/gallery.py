@@ -27,8 +27,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from mkdocs_hybrid.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.templates import environment, template_digest, template_dir
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.publish.templates import environment, template_digest, template_dir
 
 __all__ = [
     "asset_files",
@@ -305,7 +305,7 @@ def _tag_filter_url(gallery_url: str, tag: str) -> str:
 
 
 class HtmlStore(Protocol):
-    """Where rendered fragments are kept between builds (:class:`~mkdocs_hybrid.bundle_cache.BundleCache`)."""
+    """Where rendered fragments are kept between builds (:class:`~mkdocs_hybrid.build.bundle_cache.BundleCache`)."""
 
     def get_html(self, key: str) -> str | None: ...
 

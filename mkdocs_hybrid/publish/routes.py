@@ -40,10 +40,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from mkdocs_hybrid.catalog import Catalog, ThreadEntry
-from mkdocs_hybrid.errors import HybridError
-from mkdocs_hybrid.snapshot import ID_PATTERN, RESERVED_IDS
-from mkdocs_hybrid.templates import environment
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
+from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.snapshot import ID_PATTERN, RESERVED_IDS
+from mkdocs_hybrid.publish.templates import environment
 
 __all__ = [
     "DEFAULT_WORKER_THRESHOLD",

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from mkdocs_hybrid.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
-from mkdocs_hybrid.errors import HybridError
-from mkdocs_hybrid.ledger import Ledger, ledger_path, vendor_archive
-from mkdocs_hybrid.manifest import Manifest
-from mkdocs_hybrid.routes import write_routes
-from mkdocs_hybrid.sources import Scan
-from mkdocs_hybrid.vendor import VENDOR_DIR
+from mkdocs_hybrid.build.vendor import VENDOR_DIR
+from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
+from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, vendor_archive
+from mkdocs_hybrid.publish.routes import write_routes
+from mkdocs_hybrid.sources.scan import Scan
 
 SHARD_DIR = ".hybrid-shard"
 """Where a shard build leaves what ``merge`` needs (not part of the merged site)."""

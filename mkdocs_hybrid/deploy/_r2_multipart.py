@@ -1,0 +1,92 @@
+"""One multipart upload: every part the same size but the last, ``part_jobs`` at a time.
+
+The object appears at its key only when the upload is completed, which is
+done last; any failure aborts the upload, so no partial object is ever seen.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mkdocs_hybrid.deploy._r2_config import R2Config
+from mkdocs_hybrid.deploy._r2_errors import MediaError, describe
+from mkdocs_hybrid.deploy._r2_plan import Plan, read_part
+
+
+class MultipartUpload:
+    """Sends one planned file in parts; ``stored_size`` reads the size of the object at a key (None if none)."""
+
+    def __init__(self, client: BaseClient, config: R2Config, plan: Plan, *,
+                 object_headers: dict[str, Any], stored_size: Callable[[str], int | None]) -> None:
+        self.client = client
+        self.config = config
+        self.plan = plan
+        self.object_headers = object_headers
+        self.stored_size = stored_size
+
+    def run(self) -> None:
+        """Create, send every part, complete; abort on any failure."""
+        try:
+            upload_id = self.client.create_multipart_upload(**self.object_headers)["UploadId"]
+        except (ClientError, BotoCoreError) as error:
+            raise self._error(error, "starting the multipart upload of") from None
+        try:
+            self._complete(upload_id, self._send_parts(upload_id))
+        except BaseException as failure:
+            self._abort(upload_id)
+            if isinstance(failure, (ClientError, BotoCoreError)):
+                raise self._error(failure, "uploading") from None
+            raise
+
+    def _send_parts(self, upload_id: str) -> list[dict[str, Any]]:
+        """Upload every part (``part_jobs`` at a time); the first failure cancels the rest and is raised."""
+        numbers = range(1, len(self.plan.md5s) + 1)
+        if self.config.part_jobs == 1 or len(self.plan.md5s) == 1:
+            return [self._send_part(upload_id, n) for n in numbers]
+        pool = ThreadPoolExecutor(max_workers=self.config.part_jobs, thread_name_prefix="r2-part")
+        failed = threading.Event()
+        try:
+            futures: list[Future[dict[str, Any]]] = [
+                pool.submit(self._send_part, upload_id, n, failed) for n in numbers]
+            wait(futures, return_when=FIRST_EXCEPTION)
+            return [future.result() for future in futures]
+        except BaseException:
+            failed.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _send_part(self, upload_id: str, number: int, failed: threading.Event | None = None) -> dict[str, Any]:
+        bucket, key = self.config.bucket, self.plan.key
+        if failed is not None and failed.is_set():
+            raise MediaError("upload cancelled after another part failed", bucket=bucket, key=key)
+        data = read_part(self.plan, number, bucket)
+        answer = self.client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data,
+                                         ContentLength=len(data), ContentMD5=self.plan.content_md5(number))
+        return {"PartNumber": number, "ETag": answer["ETag"]}
+
+    def _complete(self, upload_id: str, parts: list[dict[str, Any]]) -> None:
+        try:
+            self.client.complete_multipart_upload(Bucket=self.config.bucket, Key=self.plan.key, UploadId=upload_id,
+                                                  MultipartUpload={"Parts": parts})
+        except (ClientError, BotoCoreError):
+            # A retried Complete can fail after the first one succeeded: the object is then whole.
+            if self.stored_size(self.plan.key) != self.plan.size:
+                raise
+
+    def _abort(self, upload_id: str) -> None:
+        """Best effort: R2 also drops unfinished multipart uploads after 7 days."""
+        try:
+            self.client.abort_multipart_upload(Bucket=self.config.bucket, Key=self.plan.key, UploadId=upload_id)
+        except (ClientError, BotoCoreError):
+            pass
+
+    def _error(self, error: Exception, doing: str) -> MediaError:
+        return describe(error, doing=doing, bucket=self.config.bucket, key=self.plan.key, path=self.plan.path,
+                        endpoint=self.config.endpoint)
