@@ -3,7 +3,7 @@
 No Cloudflare backend runs here, so this fake is the one allowed stand-in. It
 speaks the protocol captured from wrangler 4.86.0 (see
 ``../shared/notes/cloudflare.md`` and ``node_modules/wrangler/wrangler-dist/cli.js``)
-and the real wrangler deploys through it (``tests/test_deploy_conformance.py``)::
+and the real wrangler deploys through it (``tests/deploy/test_deploy_conformance.py``)::
 
     with FakeCloudflare() as fake:          # project "demos", production branch "main"
         env = {"CLOUDFLARE_API_BASE_URL": fake.base_url, "CLOUDFLARE_API_TOKEN": fake.token,

@@ -93,7 +93,7 @@ def test_batched_and_single_builds_give_the_same_bytes() -> None:
 
 def _react_modules() -> Path:
     """A stand-in jsx runtime, so the test does not need npm."""
-    root = Path(__file__).parent / "fixtures" / "jsx_runtime" / "node_modules"
+    root = REPO / "tests" / "fixtures" / "jsx_runtime" / "node_modules"
     return root
 
 

@@ -51,7 +51,7 @@ from tests.factory import write_tree
 
 pytestmark = pytest.mark.wrangler
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 WRANGLER = REPO / "node_modules" / ".bin" / "wrangler"
 PROJECT = "demos"
 BRANCH = "main"
