@@ -29,13 +29,22 @@ from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
-from mkdocs_hybrid.publish.artifacts import artifact_is_current, render_artifact, write_artifact, write_vendor_files
-from mkdocs_hybrid.publish.ledger import open_build_ledger, vendor_archive
+from mkdocs_hybrid.publish.artifacts import (
+    artifact_digests,
+    artifact_is_current,
+    read_artifact,
+    render_artifact,
+    write_artifact,
+    write_published,
+    write_vendor_files,
+)
+from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
+from mkdocs_hybrid.publish.policy import Serve, reconcile
 from mkdocs_hybrid.publish.routes import write_routes
 from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
-from mkdocs_hybrid.sources.scan import scan_sources
+from mkdocs_hybrid.sources.scan import Scan, scan_sources
 from mkdocs_hybrid.sources.stat_index import StatIndex
 
 KEY_FORMAT = 2
@@ -88,7 +97,7 @@ class Export:
             with self._timed("bundle"):
                 built = self._build(jobs, toolchain, site_dir, listed)
             with self._timed("routes"):
-                built = ledger.reconcile(site_dir, scan, built, self.report, listed)
+                built = self._reconcile(ledger, site_dir, scan, built, listed)
                 catalog = build_catalog(scan.threads, built, pins=ledger.pins())
                 ledger.record(catalog)
                 # Committed only once the routes are written: a routes error rolls the ledger back, so
@@ -97,6 +106,37 @@ class Export:
                 ledger.commit()
         self.report.threads = len(catalog.threads)
         return catalog
+
+    def _reconcile(self, ledger: BuildLedger, site_dir: Path, scan: Scan, built: list[BuiltVersion],
+                   listed: set[str]) -> list[BuiltVersion]:
+        """Apply the publish policy: store new publications, put published bytes back where the policy
+        serves them, and report it; the versions the site holds."""
+        if not ledger.enabled:
+            return built
+        plan = reconcile(built, ledger.begin(), scanned=scan.snapshots, failed={e.ref for e in self.report.failed},
+                         owns=ledger.owns, republish=ledger.republishes,
+                         same_bytes=lambda item, row: artifact_digests(site_dir, item.snapshot) == row.files)
+        for decision in plan.store:
+            ledger.store(decision, read_artifact(site_dir, decision.built.snapshot))
+        self.report.failed.extend(plan.refused)
+        self.report.built[:] = [ref for ref in self.report.built if ref not in plan.replaced]
+        self.report.cached[:] = [ref for ref in self.report.cached if ref not in plan.replaced]
+        return plan.kept + [served for serve in plan.serve
+                            if (served := self._serve(ledger, site_dir, serve, scan, listed)) is not None]
+
+    def _serve(self, ledger: BuildLedger, site_dir: Path, serve: Serve, scan: Scan, listed: set[str]
+               ) -> BuiltVersion | None:
+        published = serve.published
+        files = ledger.published_bytes(published)
+        if files is None:
+            self.report.failed.append(SnapshotError(
+                f"{serve.why}, but its published bytes are missing from {ledger.path}; republish it with "
+                f"--republish {published.ref}", thread=published.thread, version=published.version))
+            return None
+        gallery_listed = published.thread in listed or published.thread not in scan.threads
+        write_published(site_dir, serve.built.snapshot, files, gallery_listed=gallery_listed)
+        self.report.kept.append(published.ref)
+        return serve.built
 
     def _jobs(self, snapshots: list[Snapshot], toolchain: Toolchain) -> list[BundleJob]:
         cache = self.manifest.cache_dir

@@ -12,9 +12,10 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from markupsafe import Markup
 
@@ -40,7 +41,7 @@ class ArtifactFiles:
     share_page: bytes
 
 
-def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, Any], *,
+def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, object], *,
                     gallery_listed: bool, vendor: VendorFile | None = None) -> ArtifactFiles:
     """Render page.html, style.css and meta.json (``info`` adds build facts to meta.json)."""
     vendor_src = f"{SITE_ROOT}{vendor.name}" if vendor else None
@@ -84,6 +85,30 @@ def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles) 
     share = safe_join(site_dir, "p", snapshot.thread, snapshot.version)
     share.mkdir(parents=True, exist_ok=True)
     (share / "index.html").write_bytes(artifact.share_page)
+
+
+def read_artifact(site_dir: Path, snapshot: Snapshot) -> dict[str, bytes]:
+    """The files of a version's artifact as the site holds them (what the ledger publishes), by name."""
+    folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+def artifact_digests(site_dir: Path, snapshot: Snapshot) -> dict[str, tuple[str, int]]:
+    """name -> (sha256, size) of each file of a version's artifact in the site."""
+    return {name: (hashlib.sha256(data).hexdigest(), len(data))
+            for name, data in read_artifact(site_dir, snapshot).items()}
+
+
+def write_published(site_dir: Path, snapshot: Snapshot, files: Mapping[str, bytes], *, gallery_listed: bool) -> None:
+    """Put a version's published files back in the site, as they were published, with its share page
+    (files of a newer build that the published artifact lacks are removed)."""
+    folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    if folder.is_dir():
+        for stale in folder.iterdir():
+            if stale.is_file() and stale.name not in files:
+                stale.unlink()
+    share_page = _share_html(snapshot, gallery_listed).encode("utf-8")
+    write_artifact(site_dir, snapshot, ArtifactFiles(files=dict(files), share_page=share_page))
 
 
 def safe_join(root: Path, *parts: str) -> Path:

@@ -4,7 +4,7 @@ A (thread, version) is *published* the first time its artifact is written into a
 site. From then on it is immutable:
 
 - a snapshot whose files (entry, files, dependency specs) changed under the same
-  version id is refused (:data:`IMMUTABLE`) and the published artifact is served;
+  version id is refused and the published artifact is served;
 - the same inputs rebuilt into different bytes (new esbuild, new template) keep
   the published bytes, unless the operator republishes (``--republish t/v``);
 - a published version whose rebuild fails, or whose snapshot disappeared from the
@@ -31,30 +31,19 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, VersionEntry
-from mkdocs_hybrid.model.errors import HybridError, SnapshotError
-from mkdocs_hybrid.model.snapshot import Snapshot
-from mkdocs_hybrid.publish.artifacts import (
-    ArtifactFiles,
-    _share_html,
-    safe_join,
-    write_artifact,
-)
+from mkdocs_hybrid.model.catalog import Catalog, VersionEntry
+from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.publish.policy import PublishedVersion, Store
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.config.manifest import Manifest
-    from mkdocs_hybrid.report import BuildReport
-    from mkdocs_hybrid.sources.scan import Scan
 
 LEDGER_FORMAT = 1
-SNAPSHOT_KEY_FORMAT = 1
-IMMUTABLE = ("this version was published with different files; versions are immutable: "
-             "save your change as a new version (e.g. {suggestion})")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -101,17 +90,6 @@ def now() -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     seconds = int(epoch) if epoch and epoch.strip().isdigit() else int(time.time())
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
-
-
-def snapshot_key(snapshot: Snapshot) -> str:
-    """What the author controls: entry, files and dependency specs (not the toolchain or the template)."""
-    inputs = {
-        "format": SNAPSHOT_KEY_FORMAT,
-        "entry": snapshot.entry,
-        "files": dict(sorted(snapshot.digests.items())),
-        "dependencies": dict(sorted(snapshot.dependencies.items())),
-    }
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
 def ledger_path(manifest: Manifest) -> Path | None:
@@ -331,22 +309,23 @@ class _Transaction:
 
 
 class BuildLedger:
-    """The ledger's part in one :class:`~mkdocs_hybrid.pipeline.Export` run.
+    """The ledger's part in one :class:`~mkdocs_hybrid.pipeline.Export` run: storage only; what to publish
+    or serve is decided by :func:`~mkdocs_hybrid.publish.policy.reconcile`, and applied by the pipeline.
 
-    ``reconcile`` after bundling (decides what each version serves and takes the write lock),
-    ``build_catalog`` with :meth:`pins`, ``record`` with the catalog (publications and ``latest``
-    changes, in the same transaction), write the routes, then ``commit``. Use it as a context
-    manager: leaving it without ``commit`` (any error, routes included) rolls everything back,
-    and the ledger is closed (its write lock released) on every path.
+    ``begin`` after bundling (takes the write lock, returns the published versions), ``store`` for each
+    version to publish, ``record`` with the catalog (publications and ``latest`` changes, in the same
+    transaction), write the routes, then ``commit``. Use it as a context manager: leaving it without
+    ``commit`` (any error, routes included) rolls everything back, and the ledger is closed (its write lock
+    released) on every path.
     """
 
     def __init__(self, ledger: Ledger | None, *, republish: Iterable[str] | bool = (),
-                 owns: Any = None) -> None:
+                 owns: Callable[[str], bool] | None = None) -> None:
         self.ledger = ledger
         self.republish_all = republish is True
         self.republish = set() if isinstance(republish, bool) else set(republish)
-        self.owns = owns or (lambda thread: True)
-        self._writes: list[tuple[str, Snapshot | VersionEntry, str, str, dict[str, tuple[str, int]]]] = []
+        self.owns: Callable[[str], bool] = owns or (lambda thread: True)
+        self._writes: list[tuple[Store, dict[str, tuple[str, int]]]] = []
         self._pins: dict[str, str] = {}
         self._open = False
         self._closed = False
@@ -356,6 +335,14 @@ class BuildLedger:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    @property
+    def enabled(self) -> bool:
+        return self.ledger is not None
+
+    @property
+    def path(self) -> Path | None:
+        return self.ledger.path if self.ledger else None
 
     def close(self) -> None:
         """Roll back what was not committed and close the ledger (a second call does nothing)."""
@@ -372,111 +359,50 @@ class BuildLedger:
     def pins(self) -> dict[str, str]:
         return self._pins
 
-    def reconcile(self, site_dir: Path, scan: Scan, built: list[BuiltVersion], report: BuildReport,
-                  listed: set[str]) -> list[BuiltVersion]:
-        """The versions the site holds after the ledger's rules (same item type as ``built``)."""
+    def republishes(self, ref: str) -> bool:
+        """Whether the operator asked to replace the published bytes of ``ref`` (``--republish``)."""
+        return self.republish_all or ref in self.republish
+
+    def begin(self) -> dict[tuple[str, str], Published]:
+        """Take the write lock for this build; the published versions (none without a ledger)."""
         if self.ledger is None:
-            return built
-        db = self.ledger.db
-        db.execute("BEGIN IMMEDIATE")
+            return {}
+        self.ledger.db.execute("BEGIN IMMEDIATE")
         self._open = True
         self._pins = self.ledger.pins()
-        published = self.ledger.published()
-        failed = {error.ref for error in report.failed}
-        known_threads = set(scan.threads)
-        scanned = {snapshot.ref: snapshot for snapshot in scan.snapshots}
-        versions_by_thread: dict[str, set[str]] = {}
-        for snapshot in scan.snapshots:
-            versions_by_thread.setdefault(snapshot.thread, set()).add(snapshot.version)
-        for thread, version in published:
-            versions_by_thread.setdefault(thread, set()).add(version)
+        return self.ledger.published()
 
-        def is_listed(thread: str) -> bool:
-            return thread in listed or thread not in known_threads
+    def store(self, decision: Store, files: Mapping[str, bytes]) -> None:
+        """Keep a version's artifact ``files`` (rows follow in :meth:`record`, once the catalog is known)."""
+        assert self.ledger is not None and self._open
+        stored = {name: (self.ledger.put_blob(data), len(data)) for name, data in sorted(files.items())}
+        self._writes.append((decision, stored))
 
-        result: list[BuiltVersion] = []
-        handled: set[str] = set()
-        kept: list[str] = getattr(report, "kept", [])
-
-        def serve(row: Published, why: str) -> None:
-            entry = row.entry
-            if not self._serve(site_dir, row, is_listed(row.thread)):
-                report.failed.append(SnapshotError(
-                    f"{why}, but its published bytes are missing from {self.ledger.path if self.ledger else ''}; "
-                    f"republish it with --republish {row.ref}", thread=row.thread, version=row.version))
-                return
-            kept.append(row.ref)
-            result.append(BuiltVersion(_entry_snapshot(row.thread, entry), row.build_key))
-
-        for item in built:
-            snapshot = item.snapshot
-            ref = snapshot.ref
-            handled.add(ref)
-            row = published.get((snapshot.thread, snapshot.version))
-            if row is None:
-                self._writes.append(("new", snapshot, snapshot_key(snapshot), item.build_key,
-                                     self._store(site_dir, snapshot.thread, snapshot.version)))
-                result.append(item)
-                continue
-            key = snapshot_key(snapshot)
-            if key != row.snapshot_key:
-                _drop(report, ref)
-                suggestion = suggest_version(snapshot.version, versions_by_thread.get(snapshot.thread, set()))
-                report.failed.append(SnapshotError(IMMUTABLE.format(suggestion=suggestion),
-                                                   thread=snapshot.thread, version=snapshot.version))
-                serve(row, "this version was changed")
-                continue
-            if item.build_key == row.build_key:
-                # Same build key as when published: builds are deterministic, so these are the published bytes.
-                result.append(item)
-                continue
-            files = _hash_folder(site_dir, snapshot.thread, snapshot.version)
-            if files == dict(row.files):
-                result.append(item)
-            elif self.republish_all or ref in self.republish:
-                self._writes.append(("republish", snapshot, key, item.build_key,
-                                     self._store(site_dir, snapshot.thread, snapshot.version)))
-                result.append(item)
-            else:
-                _drop(report, ref)
-                serve(row, "the rebuild gave different bytes")
-        for (thread, version), row in sorted(published.items()):
-            ref = f"{thread}/{version}"
-            if ref in handled or not self.owns(thread):
-                continue
-            # (c) its rebuild failed, or (d) its snapshot left the sources: keep serving it.
-            current = scanned.get(ref)
-            if current is not None and snapshot_key(current) != row.snapshot_key:
-                report.failed.append(SnapshotError(IMMUTABLE.format(
-                    suggestion=suggest_version(version, versions_by_thread.get(thread, set()))),
-                    thread=thread, version=version))
-            serve(row, "its rebuild failed" if ref in failed else "its snapshot is gone")
-        return result
+    def published_bytes(self, row: PublishedVersion) -> dict[str, bytes] | None:
+        """A published version's files, or ``None`` when some of its bytes are missing from the ledger."""
+        assert self.ledger is not None
+        files = {}
+        for name, (sha, _size) in sorted(row.files.items()):
+            data = self.ledger.get_blob(sha)
+            if data is None:
+                return None
+            files[name] = data
+        return files
 
     def record(self, catalog: Catalog) -> None:
-        """Write new publications and ``latest`` changes into the transaction ``reconcile`` began
+        """Write new publications and ``latest`` changes into the transaction ``begin`` took
         (uncommitted: ``commit`` once the routes that show this catalog are written)."""
         if self.ledger is None or not self._open:
             return
         db = self.ledger.db
         stamp = now()
         entries = {(t.id, v.version): v for t in catalog.threads for v in t.versions}
-        for kind, snapshot, key, build_key, files in self._writes:
-            assert isinstance(snapshot, Snapshot)
+        for decision, files in self._writes:
+            snapshot = decision.built.snapshot
             entry = entries.get((snapshot.thread, snapshot.version))
             if entry is None:  # not in the catalog (should not happen): do not publish it
                 continue
-            entry_json = json.dumps(asdict(entry), sort_keys=True)
-            if kind == "new":
-                db.execute("INSERT INTO versions VALUES (?, ?, ?, NULL, ?, ?, ?)",
-                           (snapshot.thread, snapshot.version, stamp, key, build_key, entry_json))
-            else:
-                db.execute("UPDATE versions SET republished_at = ?, build_key = ?, entry = ? "
-                           "WHERE thread = ? AND version = ?",
-                           (stamp, build_key, entry_json, snapshot.thread, snapshot.version))
-                db.execute("DELETE FROM files WHERE thread = ? AND version = ?", (snapshot.thread, snapshot.version))
-            db.executemany(_insert("files"), [(snapshot.thread, snapshot.version, name, sha, size)
-                                              for name, (sha, size) in sorted(files.items())])
+            self._write_version(decision, files, json.dumps(asdict(entry), sort_keys=True), stamp)
         recorded = self.ledger.latest_versions()
         for thread in catalog.threads:
             if recorded.get(thread.id) != thread.latest:
@@ -490,54 +416,27 @@ class BuildLedger:
         self.ledger.db.execute("COMMIT")
         self._open = False
 
-    def _store(self, site_dir: Path, thread: str, version: str) -> dict[str, tuple[str, int]]:
+    def _write_version(self, decision: Store, files: dict[str, tuple[str, int]], entry_json: str,
+                       stamp: str) -> None:
         assert self.ledger is not None
-        folder = safe_join(site_dir, "artifacts", thread, version)
-        files = {}
-        for path in sorted(folder.iterdir()):
-            if path.is_file():
-                data = path.read_bytes()
-                files[path.name] = (self.ledger.put_blob(data), len(data))
-        return files
-
-    def _serve(self, site_dir: Path, row: Published, listed: bool) -> bool:
-        assert self.ledger is not None
-        files = {}
-        for name, (sha, _size) in sorted(row.files.items()):
-            data = self.ledger.get_blob(sha)
-            if data is None:
-                return False
-            files[name] = data
-        snapshot = _entry_snapshot(row.thread, row.entry)
-        folder = safe_join(site_dir, "artifacts", row.thread, row.version)
-        if folder.is_dir():
-            for stale in folder.iterdir():
-                if stale.is_file() and stale.name not in files:
-                    stale.unlink()
-        write_artifact(site_dir, snapshot, ArtifactFiles(files=files, share_page=_share_html(snapshot, listed).encode()))
-        return True
+        db = self.ledger.db
+        snapshot, build_key = decision.built.snapshot, decision.built.build_key
+        if decision.republish:
+            db.execute("UPDATE versions SET republished_at = ?, build_key = ?, entry = ? "
+                       "WHERE thread = ? AND version = ?",
+                       (stamp, build_key, entry_json, snapshot.thread, snapshot.version))
+            db.execute("DELETE FROM files WHERE thread = ? AND version = ?", (snapshot.thread, snapshot.version))
+        else:
+            db.execute("INSERT INTO versions VALUES (?, ?, ?, NULL, ?, ?, ?)",
+                       (snapshot.thread, snapshot.version, stamp, decision.snapshot_key, build_key, entry_json))
+        db.executemany(_insert("files"), [(snapshot.thread, snapshot.version, name, sha, size)
+                                          for name, (sha, size) in sorted(files.items())])
 
 
 def open_build_ledger(manifest: Manifest, *, enabled: bool = True, republish: Iterable[str] | bool = (),
-                      owns: Any = None) -> BuildLedger:
+                      owns: Callable[[str], bool] | None = None) -> BuildLedger:
     path = ledger_path(manifest) if enabled else None
     return BuildLedger(Ledger(path) if path else None, republish=republish, owns=owns)
-
-
-def suggest_version(version: str, taken: set[str]) -> str:
-    """The next free id in ``version``'s numbering (``v1`` with v1..v4 taken -> ``v5``)."""
-    match = re.fullmatch(r"(.*?)(\d+)", version)
-    if not match:
-        prefix, number = f"{version}-", 1
-    else:
-        prefix = match.group(1)
-        numbers = [int(m.group(1)) for v in taken if (m := re.fullmatch(re.escape(prefix) + r"(\d+)", v))]
-        number = max(numbers, default=int(match.group(2)))
-    candidate = f"{prefix}{number + 1}"
-    while candidate in taken:
-        number += 1
-        candidate = f"{prefix}{number + 1}"
-    return candidate
 
 
 def _version_entry(data: dict[str, Any], version: str, build_key: str) -> VersionEntry:
@@ -548,29 +447,6 @@ def _version_entry(data: dict[str, Any], version: str, build_key: str) -> Versio
     values: dict[str, Any] = {name: data.get(name, defaults.get(name)) for name in known}
     values["tags"] = tuple(values["tags"] or ())
     return VersionEntry(**values)
-
-
-def _entry_snapshot(thread: str, entry: VersionEntry) -> Snapshot:
-    """A file-less snapshot carrying a published version's catalog facts."""
-    return Snapshot(thread=thread, version=entry.version, files={}, entry=entry.entry, title=entry.title,
-                    origin="ledger", created=entry.created, author=entry.author, tags=tuple(entry.tags),
-                    unlisted=entry.unlisted)
-
-
-def _hash_folder(site_dir: Path, thread: str, version: str) -> dict[str, tuple[str, int]]:
-    folder = safe_join(site_dir, "artifacts", thread, version)
-    files = {}
-    for path in sorted(folder.iterdir()):
-        if path.is_file():
-            data = path.read_bytes()
-            files[path.name] = (hashlib.sha256(data).hexdigest(), len(data))
-    return files
-
-
-def _drop(report: BuildReport, ref: str) -> None:
-    for bucket in (report.built, report.cached):
-        while ref in bucket:
-            bucket.remove(ref)
 
 
 def format_history(ledger: Ledger, thread: str) -> str:
@@ -631,5 +507,5 @@ def thread_history(manifest: Manifest, thread: str) -> str:
         ledger.close()
 
 
-__all__ = ["IMMUTABLE", "BuildLedger", "Ledger", "Published", "format_history", "ledger_path", "now",
-           "open_build_ledger", "pin_latest", "snapshot_key", "suggest_version", "thread_history", "vendor_archive"]
+__all__ = ["BuildLedger", "Ledger", "Published", "format_history", "ledger_path", "now", "open_build_ledger",
+           "pin_latest", "thread_history", "vendor_archive"]

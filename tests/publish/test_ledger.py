@@ -18,7 +18,8 @@ from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.cli import main
 from mkdocs_hybrid.model.errors import SnapshotError, ToolchainError
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.publish.ledger import BuildLedger, suggest_version
+from mkdocs_hybrid.publish.ledger import BuildLedger
+from mkdocs_hybrid.publish.policy import suggest_version
 from mkdocs_hybrid.publish.routes import RoutesError
 from tests.factory import REPO, ledger_rows, manifest_for, read_tree, write_tree
 
@@ -249,7 +250,8 @@ def test_builds_with_source_date_epoch_are_byte_identical_with_ledger_served_ver
         assert sorted(later.report.kept) == ["gone/v1", "t/v1", "t/v2"]
         results.append((read_tree(tmp_path / f"{name}-site"), ledger_rows(root, "SELECT * FROM blobs ORDER BY 1"),
                         ledger_rows(root, "SELECT * FROM versions ORDER BY 1, 2"),
-                        ledger_rows(root, "SELECT thread, version, changed_at, reason FROM latest_history ORDER BY id")))
+                        ledger_rows(root,
+                                    "SELECT thread, version, changed_at, reason FROM latest_history ORDER BY id")))
     assert results[0] == results[1]
     site, _, versions_rows, _ = results[0]
     assert {row[2] for row in versions_rows} == {"2026-01-01T00:00:00Z"}
@@ -286,7 +288,7 @@ def test_a_build_stopped_by_a_missing_toolchain_releases_the_ledger(
     build(root, tmp_path / "site")
     monkeypatch.setenv("MKDOCS_HYBRID_NODE_MODULES", str(tmp_path / "empty"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ToolchainError, match="MKDOCS_HYBRID_NODE_MODULES=.* has no esbuild-wasm"):
+    with pytest.raises(ToolchainError, match=r"MKDOCS_HYBRID_NODE_MODULES=.* has no esbuild-wasm"):
         Export(manifest_for(root), jobs=1).run(tmp_path / "site")
     assert_released(root)
     assert ledger_rows(root, "SELECT thread, version FROM versions") == [("t", "v1")]
@@ -299,7 +301,7 @@ def test_an_error_inside_reconcile_rolls_back_and_releases_the_ledger(
     def disk_full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(BuildLedger, "_store", disk_full)  # reading an artifact into the ledger fails
+    monkeypatch.setattr(BuildLedger, "store", disk_full)  # keeping an artifact in the ledger fails
     with pytest.raises(OSError, match="No space left"):
         Export(manifest_for(root), jobs=1).run(tmp_path / "site")
     assert_released(root)
