@@ -294,7 +294,8 @@ def main() -> None:
     mkdocs_cold, mkdocs_noop, mkdocs_added, alone = (seconds for _, seconds in mkdocs)
     search_index = (root / "mkdocs-site" / "search" / "search_index.json").stat().st_size
     print(f"mkdocs build: no-op = {mkdocs_noop / mkdocs_cold:.0%} of cold; 1% added = {mkdocs_added / mkdocs_cold:.0%}"
-          f" of cold; MkDocs alone = {alone / mkdocs_cold:.0%} of cold; search_index.json = {search_index / 1e3:.0f} KB")
+          f" of cold; MkDocs alone = {alone / mkdocs_cold:.0%} of cold;"
+          f" search_index.json = {search_index / 1e3:.0f} KB")
     if not args.mkdocs_only:
         naive_scaled, cold = rows[1][1], rows[3][1]
         noop, changed = rows[-2][1], rows[-1][1]

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypedDict, TypeVar
 
 import click
 from rich.console import Console
@@ -26,6 +27,11 @@ from mkdocs_hybrid.publish import gallery
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
 from mkdocs_hybrid.sources.scan import scan_sources
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from mkdocs_hybrid.deploy import MediaStore
 
 err = Console(stderr=True, highlight=False)
 MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -160,7 +166,29 @@ def history(thread: str, manifest_path: Path) -> None:
     except HybridError as exc:
         _fail(exc)
 
-def _deploy_options(function: Any) -> Any:
+class _DeployFlags(TypedDict):
+    """The options :func:`_deploy_options` adds, as click passes them."""
+
+    project: str | None
+    branch: str | None
+    dry_run: bool
+    as_json: bool
+    create_project: bool
+    commit_hash: str | None
+    commit_message: str | None
+    commit_dirty: bool | None
+
+
+class _GitFacts(TypedDict, total=False):
+    hash: str
+    message: str
+    dirty: bool
+
+
+_Command = TypeVar("_Command", bound=Callable[..., None])
+
+
+def _deploy_options(function: _Command) -> _Command:
     options = [
         click.option("--project", "-p", default=None, help="Pages project (default: deploy.pages_project)."),
         click.option("--branch", "-b", default=None, help="Branch to deploy (default: deploy.branch)."),
@@ -181,7 +209,7 @@ def _deploy_options(function: Any) -> Any:
 @click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
               default="hybrid.yml", show_default=True, help="Read deploy defaults from this manifest, if present.")
 @_deploy_options
-def deploy(site_dir: Path, manifest_path: Path, **options: Any) -> None:
+def deploy(site_dir: Path, manifest_path: Path, **options: Unpack[_DeployFlags]) -> None:
     """Deploy a built site to Cloudflare Pages, uploading only what changed."""
     try:
         manifest = load_manifest(manifest_path) if manifest_path.is_file() else None
@@ -195,7 +223,7 @@ def deploy(site_dir: Path, manifest_path: Path, **options: Any) -> None:
               show_default=True, help="The MkDocs config to build (with the hybrid plugin).")
 @click.option("--allow-failures", is_flag=True, help="Deploy even if some snapshots failed to build.")
 @_deploy_options
-def publish(config_file: Path, allow_failures: bool, **options: Any) -> None:
+def publish(config_file: Path, allow_failures: bool, **options: Unpack[_DeployFlags]) -> None:
     """Build the site with MkDocs, then deploy it, only after a clean build."""
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
@@ -259,7 +287,7 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
         click.echo(f"mkdocs-hybrid: {'dry run: ' if dry_run else ''}{result.summary()}")
 
 
-def _media_store(settings: DeployOptions) -> Any:
+def _media_store(settings: DeployOptions) -> MediaStore:
     from mkdocs_hybrid.deploy import MediaStore, R2Config
 
     if not settings.r2_public_url:
@@ -270,7 +298,7 @@ def _media_store(settings: DeployOptions) -> Any:
                                         endpoint_url=settings.r2_endpoint_url))
 
 
-def _git_facts() -> dict[str, Any]:
+def _git_facts() -> _GitFacts:
     """HEAD's hash and subject, and whether the tree is dirty, as wrangler records them."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, check=True).stdout.strip()

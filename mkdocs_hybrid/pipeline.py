@@ -11,11 +11,12 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.build.bundler import Bundle, BundleJob, bundle_jobs, scan_bare_imports

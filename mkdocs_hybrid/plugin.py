@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from mkdocs.config import config_options as opt
@@ -43,6 +44,12 @@ from mkdocs_hybrid.publish import gallery
 from mkdocs_hybrid.publish.routes import write_not_found_page
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
 from mkdocs_hybrid.publish.templates import compiled_template_cache
+
+if TYPE_CHECKING:
+    import jinja2
+    from mkdocs.livereload import LiveReloadServer
+    from mkdocs.structure.nav import Navigation
+    from mkdocs.utils.templates import TemplateContext
 
 log = get_plugin_logger(__name__)
 GALLERY_INDEX = "gallery/index.md"
@@ -113,7 +120,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         keep_only(site_dir / "gallery", {file.dest_uri for file in self._generated}, "gallery/")
         return files
 
-    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+    def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment | None:
         if self.manifest is not None:  # the theme's templates are compiled once, not on every build
             env.bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
         # A generated file another plugin took out of the build is not written: drop its copy from the last build.
@@ -134,7 +141,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
                                      store=self._fragments)
 
     @event_priority(100)
-    def _on_page_context_compact(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+    def _on_page_context_compact(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
+                                 nav: Navigation) -> TemplateContext | None:
         """Before search plugins index the page: a gallery page's content becomes its compact search text."""
         if page.file.src_uri in self._pages:
             self._full_content = (page, page.content)
@@ -142,7 +150,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return context
 
     @event_priority(-100)
-    def _on_page_context_restore(self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+    def _on_page_context_restore(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
+                                 nav: Navigation) -> TemplateContext | None:
         """After every other plugin: the theme renders the full gallery HTML again (what other plugins did to
         the compact text in between is dropped with it)."""
         if self._full_content is not None and self._full_content[0] is page:
@@ -172,7 +181,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             raise PluginError(f"strict mode: {len(report.failed)} snapshot(s) failed: {refs} "
                               f"(errors in {self.config.report})")
 
-    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
+                 builder: Callable[..., None]) -> LiveReloadServer | None:
         if self.manifest is not None:
             for source in self.manifest.sources:
                 server.watch(str(source.path))
@@ -228,7 +238,7 @@ def _site_path(site_url: str | None) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def _progress_logger() -> Any:
+def _progress_logger() -> Callable[[int, int], None]:
     """Log progress about every 10 s on long builds (MkDocs has no progress bar)."""
     state = {"last": time.monotonic()}
 

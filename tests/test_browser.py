@@ -258,7 +258,8 @@ def test_share_link_fits_a_phone(static_site: str, versions: list[Version],
         layout = page.evaluate(
             """() => {
               const box = (element) => { const r = element.getBoundingClientRect();
-                return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height}; };
+                return {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+                        width: r.width, height: r.height}; };
               return {
                 scrollWidth: document.documentElement.scrollWidth,
                 title: (({scrollWidth, clientWidth, textContent}) => ({scrollWidth, clientWidth, text: textContent}))(

@@ -26,9 +26,10 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping
+from functools import cache
+from typing import Any
 
 SNAPSHOT_TSCONFIG = json.dumps({"compilerOptions": {"baseUrl": ".", "paths": {"/*": ["./*"]}}}) + "\n"
 """Written at the root of every snapshot laid out for esbuild (the snapshot's own tsconfig/jsconfig
@@ -126,7 +127,7 @@ def confined(command: list[str], *, cwd: str, read_only: Iterable[str]) -> list[
             "--bind", real_cwd, real_cwd, "--chdir", real_cwd, *command]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _bubblewrap() -> str | None:
     """``bwrap``'s path if it can make a sandbox on this machine (user namespaces may be off)."""
     path = shutil.which("bwrap")

@@ -25,9 +25,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from mkdocs_hybrid.model.errors import HybridError
 

@@ -70,7 +70,8 @@ def _node_modules(start: Path, override: str) -> Path:
 
 
 def _binary(node_modules: Path) -> Path:
-    system = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}.get(platform.system(), platform.system().lower())
+    system = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}.get(platform.system(),
+                                                                            platform.system().lower())
     arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine().lower(),
                                                                                        platform.machine())
     name = "esbuild.exe" if system == "win32" else "bin/esbuild"

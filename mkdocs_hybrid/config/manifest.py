@@ -6,9 +6,10 @@ a :class:`ManifestError` naming the file and the key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, TypeVar
 
 import yaml
 
@@ -73,6 +74,10 @@ class DeployOptions:
     """S3 endpoint; default ``https://{CLOUDFLARE_ACCOUNT_ID}.r2.cloudflarestorage.com``."""
 
 
+_Section = TypeVar("_Section", BuildOptions, VideoOptions, DeployOptions)
+"""A manifest section: its dataclass is its schema (:func:`_options`)."""
+
+
 @dataclass(frozen=True)
 class Manifest:
     """A validated manifest. Relative paths are resolved against ``base_dir``."""
@@ -110,11 +115,13 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
     _reject_unknown(mapping, {"sources", "build", "video", "deploy"}, origin, "the manifest")
     raw_sources = mapping.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
-        raise ManifestError(f"{origin}: 'sources' must be a non-empty list, e.g. [{{type: directory, path: sample_projects}}]")
+        raise ManifestError(f"{origin}: 'sources' must be a non-empty list, "
+                            "e.g. [{type: directory, path: sample_projects}]")
     sources = tuple(_source(item, index, base, origin) for index, item in enumerate(raw_sources))
     video = _options(VideoOptions, mapping.get("video"), origin, "video")
     if video.enabled:
-        raise ManifestError(f"{origin}: video.enabled: video previews are not available in this release; set it to false")
+        raise ManifestError(f"{origin}: video.enabled: video previews are not available in this release; "
+                            "set it to false")
     deploy = _options(DeployOptions, mapping.get("deploy"), origin, "deploy")
     return Manifest(
         sources=sources,
@@ -154,8 +161,12 @@ def _build_options(data: object, origin: str) -> BuildOptions:
     return options
 
 
-def _options(cls: Any, data: object, origin: str, section: str) -> Any:
-    """Build a frozen options dataclass from a mapping, checking keys and value types."""
+def _options(cls: type[_Section], data: object, origin: str, section: str) -> _Section:
+    """Build a frozen options dataclass from a mapping, checking keys and value types.
+
+    The one validator of the ``build``, ``video`` and ``deploy`` sections: the allowed keys are the
+    dataclass's fields and each value must have its default's type (``str`` where the default is ``None``).
+    """
     if data is None:
         return cls()
     mapping = _mapping(data, origin, section)
@@ -179,7 +190,7 @@ def _mapping(data: object, origin: str, where: str) -> Mapping[str, Any]:
     return data
 
 
-def unknown_keys(mapping: Mapping[str, Any], allowed: set[str]) -> str | None:
+def unknown_keys(mapping: Mapping[str, object], allowed: set[str]) -> str | None:
     """``"unknown key(s) a, b"`` plus what is allowed, or ``None`` when every key is known."""
     unknown = sorted(str(key) for key in mapping if key not in allowed)
     if not unknown:
@@ -194,7 +205,7 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
     return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else str(problem)
 
 
-def _reject_unknown(mapping: Mapping[str, Any], allowed: set[str], origin: str, where: str) -> None:
+def _reject_unknown(mapping: Mapping[str, object], allowed: set[str], origin: str, where: str) -> None:
     problem = unknown_keys(mapping, allowed)
     if problem:
         raise ManifestError(f"{origin}: {where}: {problem}")

@@ -11,8 +11,9 @@ import base64
 import json
 import os
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import httpx
 
@@ -23,6 +24,9 @@ PROJECT_NOT_FOUND = 8000007
 UNAUTHORIZED = 8000013
 UNKNOWN_ERROR = 8000000
 GATEWAY_STATUSES = frozenset({502, 503, 504, 520, 521, 522, 523, 524})
+
+_Parts = list[tuple[str, tuple[str | None, bytes] | tuple[str, bytes, str]]]
+"""A multipart/form-data body: (field name, (file name or None, bytes[, content type]))."""
 
 
 class DeployError(HybridError):
@@ -103,11 +107,13 @@ class PagesAPI:
         return f"/accounts/{self.credentials.account_id}/pages/projects/{project}"
 
     def get_project(self, project: str) -> dict[str, Any]:
-        return self._call("GET", self._project_path(project))
+        found: dict[str, Any] = self._call("GET", self._project_path(project))
+        return found
 
     def create_project(self, project: str, production_branch: str) -> dict[str, Any]:
-        return self._call("POST", f"/accounts/{self.credentials.account_id}/pages/projects",
-                          json={"name": project, "production_branch": production_branch})
+        created: dict[str, Any] = self._call("POST", f"/accounts/{self.credentials.account_id}/pages/projects",
+                                             json={"name": project, "production_branch": production_branch})
+        return created
 
     def upload_token(self, project: str) -> UploadToken:
         return UploadToken.parse(self._call("GET", f"{self._project_path(project)}/upload-token")["jwt"])
@@ -124,18 +130,22 @@ class PagesAPI:
     def create_deployment(self, project: str, fields: Mapping[str, str], files: Mapping[str, bytes]
                           ) -> dict[str, Any]:
         # Text fields as filename-less parts, so the body is multipart even with no file parts.
-        parts: list[tuple[str, tuple[str | None, bytes] | tuple[str, bytes, str]]] = [
-            (name, (None, value.encode("utf-8"))) for name, value in fields.items()]
+        parts: _Parts = [(name, (None, value.encode("utf-8"))) for name, value in fields.items()]
         parts += [(name, (name, data, "application/octet-stream")) for name, data in files.items()]
-        return self._call("POST", f"{self._project_path(project)}/deployments", files=parts)
+        deployment: dict[str, Any] = self._call("POST", f"{self._project_path(project)}/deployments", files=parts)
+        return deployment
 
     def get_deployment(self, project: str, deployment_id: str) -> dict[str, Any]:
-        return self._call("GET", f"{self._project_path(project)}/deployments/{deployment_id}")
+        deployment: dict[str, Any] = self._call("GET", f"{self._project_path(project)}/deployments/{deployment_id}")
+        return deployment
 
-    def _call(self, method: str, path: str, *, jwt: UploadToken | None = None, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, *, jwt: UploadToken | None = None, json: object = None,
+              files: _Parts | None = None) -> Any:
+        """The ``result`` of the API's JSON envelope (parsed JSON, as the API sent it)."""
         bearer = jwt.jwt if jwt else self.credentials.api_token
         try:
-            response = self._client.request(method, path, headers={"Authorization": f"Bearer {bearer}"}, **kwargs)
+            response = self._client.request(method, path, headers={"Authorization": f"Bearer {bearer}"}, json=json,
+                                            files=files)
         except httpx.TimeoutException:
             raise CloudflareAPIError(f"{method} {path}: timed out") from None
         except httpx.TransportError as exc:

@@ -6,8 +6,8 @@ holds at most 40 MiB and 2,000 files; a file that fits nowhere opens a new one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from mkdocs_hybrid.deploy._files import SiteFile
 

@@ -13,10 +13,11 @@ import base64
 import json
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
 
@@ -34,10 +35,14 @@ from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_bucke
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
 from mkdocs_hybrid.publish.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 
+if TYPE_CHECKING:
+    from mkdocs_hybrid.deploy._r2_store import UploadedMedia
+
 MAX_COMMIT_MESSAGE_BYTES = 384
 MEDIA_EXTENSIONS = (".mp4", ".webm", ".mov", ".m4v")
 """Served from R2 when a media store is configured: Pages answers range requests with 200, not 206."""
 ProgressCallback = Callable[[int, int], None]
+_Result = TypeVar("_Result")
 
 
 class MediaUploader(Protocol):
@@ -45,7 +50,8 @@ class MediaUploader(Protocol):
 
     def check_bucket(self) -> None: ...
 
-    def upload_many(self, paths: Iterable[Path], *, content_types: Mapping[Path, str] | None = None) -> list[Any]:
+    def upload_many(self, paths: Iterable[Path], *, content_types: Mapping[Path, str] | None = None
+                    ) -> Sequence[UploadedMedia]:
         """Results in the order of ``paths``, with ``url`` and ``uploaded``; several files at a time."""
 
 
@@ -187,7 +193,7 @@ class _Deployment:
             with self._token_lock:
                 self.token = self.api.upload_token(self.project)
 
-    def _with_retries(self, what: str, call: Callable[[], Any]) -> Any:
+    def _with_retries(self, what: str, call: Callable[[], _Result]) -> _Result:
         """check-missing and upload: up to ``attempts`` tries, 2^n waits (or Retry-After), a new token when
         the old one is refused or expired, and after a gateway error a longer wait and one request at a time."""
         for attempt in range(self.retry.attempts):

@@ -11,14 +11,17 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import boto3
-from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
 from mkdocs_hybrid.deploy._r2_errors import MediaError, missing_credentials
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client  # boto3-stubs[s3], a type-checking-only dependency
 
 MiB = 1024 * 1024
 DEFAULT_PREFIX = "media/"
@@ -97,7 +100,7 @@ class R2Config:
         return f"{self.public_url}/{quote(key, safe='/')}"
 
 
-def r2_client(config: R2Config) -> BaseClient:
+def r2_client(config: R2Config) -> S3Client:
     """A boto3 S3 client for R2: region ``auto``, SigV4, standard retries, no checksum trailers."""
     if not (config.access_key_id and config.secret_access_key):
         raise missing_credentials(config.bucket)

@@ -9,21 +9,33 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
-from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mkdocs_hybrid.deploy._r2_config import R2Config
 from mkdocs_hybrid.deploy._r2_errors import MediaError, describe
 from mkdocs_hybrid.deploy._r2_plan import Plan, read_part
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
+
+
+class ObjectHeaders(TypedDict):
+    """What every object is written with, by PutObject or CreateMultipartUpload."""
+
+    Bucket: str
+    Key: str
+    ContentType: str
+    CacheControl: str
+
 
 class MultipartUpload:
     """Sends one planned file in parts; ``stored_size`` reads the size of the object at a key (None if none)."""
 
-    def __init__(self, client: BaseClient, config: R2Config, plan: Plan, *,
-                 object_headers: dict[str, Any], stored_size: Callable[[str], int | None]) -> None:
+    def __init__(self, client: S3Client, config: R2Config, plan: Plan, *,
+                 object_headers: ObjectHeaders, stored_size: Callable[[str], int | None]) -> None:
         self.client = client
         self.config = config
         self.plan = plan
@@ -44,7 +56,7 @@ class MultipartUpload:
                 raise self._error(failure, "uploading") from None
             raise
 
-    def _send_parts(self, upload_id: str) -> list[dict[str, Any]]:
+    def _send_parts(self, upload_id: str) -> list[CompletedPartTypeDef]:
         """Upload every part (``part_jobs`` at a time); the first failure cancels the rest and is raised."""
         numbers = range(1, len(self.plan.md5s) + 1)
         if self.config.part_jobs == 1 or len(self.plan.md5s) == 1:
@@ -52,7 +64,7 @@ class MultipartUpload:
         pool = ThreadPoolExecutor(max_workers=self.config.part_jobs, thread_name_prefix="r2-part")
         failed = threading.Event()
         try:
-            futures: list[Future[dict[str, Any]]] = [
+            futures: list[Future[CompletedPartTypeDef]] = [
                 pool.submit(self._send_part, upload_id, n, failed) for n in numbers]
             wait(futures, return_when=FIRST_EXCEPTION)
             return [future.result() for future in futures]
@@ -62,7 +74,7 @@ class MultipartUpload:
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def _send_part(self, upload_id: str, number: int, failed: threading.Event | None = None) -> dict[str, Any]:
+    def _send_part(self, upload_id: str, number: int, failed: threading.Event | None = None) -> CompletedPartTypeDef:
         bucket, key = self.config.bucket, self.plan.key
         if failed is not None and failed.is_set():
             raise MediaError("upload cancelled after another part failed", bucket=bucket, key=key)
@@ -71,7 +83,7 @@ class MultipartUpload:
                                          ContentLength=len(data), ContentMD5=self.plan.content_md5(number))
         return {"PartNumber": number, "ETag": answer["ETag"]}
 
-    def _complete(self, upload_id: str, parts: list[dict[str, Any]]) -> None:
+    def _complete(self, upload_id: str, parts: list[CompletedPartTypeDef]) -> None:
         try:
             self.client.complete_multipart_upload(Bucket=self.config.bucket, Key=self.plan.key, UploadId=upload_id,
                                                   MultipartUpload={"Parts": parts})

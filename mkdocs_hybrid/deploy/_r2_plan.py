@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO, Protocol
 
 from mkdocs_hybrid.deploy._r2_config import MiB, R2Config
 from mkdocs_hybrid.deploy._r2_errors import changed, unreadable
@@ -146,7 +146,13 @@ def _digest_file(path: Path, part_size: int, bucket: str) -> tuple[str, tuple[by
     return whole.hexdigest(), tuple(md5s) or (hashlib.md5(b"", usedforsecurity=False).digest(),), total
 
 
-def _digest_segment(stream: BinaryIO, length: int, whole: Any) -> tuple[bytes, int]:
+class _Digest(Protocol):
+    """A running hash (``hashlib.sha256()``)."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+
+def _digest_segment(stream: BinaryIO, length: int, whole: _Digest) -> tuple[bytes, int]:
     part = hashlib.md5(usedforsecurity=False)
     read = 0
     while read < length:

@@ -20,15 +20,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
 from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, MediaError, describe, error_code, unreadable
-from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload
+from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, media_key, plan_upload, sha256_file
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable"
 UPLOAD_JOBS = 4
@@ -61,7 +63,7 @@ class MediaStore:
     :func:`r2_client`. Safe to use from several threads.
     """
 
-    def __init__(self, config: R2Config, *, client: BaseClient | None = None) -> None:
+    def __init__(self, config: R2Config, *, client: S3Client | None = None) -> None:
         self.config = config
         self.client = client if client is not None else r2_client(config)
 
@@ -137,7 +139,7 @@ class MediaStore:
             raise self._error(error, "checking", key) from None
         return int(answer.get("ContentLength", -1))
 
-    def _object_headers(self, plan: Plan) -> dict[str, Any]:
+    def _object_headers(self, plan: Plan) -> ObjectHeaders:
         return {"Bucket": self.config.bucket, "Key": plan.key, "ContentType": plan.content_type,
                 "CacheControl": IMMUTABLE_CACHE_CONTROL}
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
+from typing import Protocol, TypeVar
 
 from mkdocs_hybrid.model.errors import SnapshotError
+
+_Read = TypeVar("_Read")
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 RESERVED_IDS = frozenset({"latest"})
@@ -166,7 +169,7 @@ class SnapshotFiles(Mapping[str, bytes]):
     def __reduce__(self) -> tuple[object, ...]:
         return (_held_files, (self.digests, self.load()))
 
-    def _reading(self, action: Callable[[FileReader], Any]) -> Any:
+    def _reading(self, action: Callable[[FileReader], _Read]) -> _Read:
         assert self._reader is not None
         try:
             return action(self._reader)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-__all__ = ["compiled_template_cache", "environment", "template_dir", "template_digest"]
+__all__ = ["compiled_template_cache", "environment", "template_digest", "template_dir"]
 
 
 def template_dir() -> Path:

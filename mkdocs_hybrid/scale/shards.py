@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from mkdocs_hybrid.build.vendor import VENDOR_DIR
 from mkdocs_hybrid.config.manifest import Manifest

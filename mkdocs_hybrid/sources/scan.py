@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import yaml
 
@@ -36,6 +38,9 @@ from mkdocs_hybrid.model.snapshot import (
 )
 from mkdocs_hybrid.sources.stat_index import StatEntry, StatIndex, stat_signature
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 SNAPSHOT_FORMAT = "mkdocs-hybrid/snapshot@1"
 SOURCE_INDEX_FILE = "sources.json"
 THREAD_KEYS = {"title", "description", "tags", "latest", "unlisted"}
@@ -46,6 +51,20 @@ METADATA_FILES = {"snapshot.yml", "package.json"}
 SKIPPED_NAMES = {"node_modules", "package-lock.json"}
 NPM_NAME = r"(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*"
 BAD_SPEC_PREFIXES = ("file:", "link:", "git", "http:", "https:", "github:", "npm:", "workspace:", "portal:")
+_T = TypeVar("_T")
+
+
+class _Ref(TypedDict, total=False):
+    """Which thread (and version) a problem is about, passed along as ``**where``."""
+
+    thread: str | None
+    version: str | None
+
+
+class _Where(_Ref, total=False):
+    """Where a problem is: the keyword arguments of :class:`SnapshotError`, passed along as ``**where``."""
+
+    path: str | None
 
 
 @dataclass
@@ -245,7 +264,7 @@ def _cached_snapshot(record: dict[str, Any] | None, reader: _FolderReader | _Jso
 
 def _read_thread_yml(path: Path, thread_id: str, *, exists: bool) -> Thread:
     data = _load_yaml(path, thread=thread_id) if exists else {}
-    where = dict(thread=thread_id, path=str(path))
+    where = _Where(thread=thread_id, path=str(path))
     _reject_unknown(data, THREAD_KEYS, **where)
     latest = data.get("latest")
     if latest is not None:
@@ -262,7 +281,7 @@ def _read_thread_yml(path: Path, thread_id: str, *, exists: bool) -> Thread:
 
 
 def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: list[str]) -> Snapshot:
-    where = dict(thread=thread.id, version=version)
+    where = _Ref(thread=thread.id, version=version)
     files = {name: (version_dir / name).read_bytes() for name in names if name not in METADATA_FILES}
     meta_path = version_dir / "snapshot.yml"
     meta = _load_yaml(meta_path, **where) if "snapshot.yml" in names else {}
@@ -277,7 +296,7 @@ def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: li
                      meta_origin=str(meta_path), default_title=thread.title, video=video)
 
 
-def _list_files(folder: str, limits: BuildOptions, **where: Any) -> list[StatEntry]:
+def _list_files(folder: str, limits: BuildOptions, **where: Unpack[_Ref]) -> list[StatEntry]:
     """Every file of a version folder with its stat (metadata files included), refusing anything that
     leaves the folder or is too large. Reads no contents."""
     found: list[StatEntry] = []
@@ -316,7 +335,7 @@ def _list_files(folder: str, limits: BuildOptions, **where: Any) -> list[StatEnt
     return sorted(found, key=lambda item: item[0])
 
 
-def _check_link(path: str, folder: str, boundary: list[str], **where: Any) -> None:
+def _check_link(path: str, folder: str, boundary: list[str], **where: Unpack[_Ref]) -> None:
     """Symlinks are followed only when they stay inside the snapshot folder."""
     if not boundary:
         boundary.append(os.path.realpath(folder))
@@ -331,7 +350,7 @@ def _skipped(name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_NAMES
 
 
-def _package_dependencies(path: Path, **where: Any) -> dict[str, str]:
+def _package_dependencies(path: Path, **where: Unpack[_Ref]) -> dict[str, str]:
     if not path.is_file():
         return {}
     try:
@@ -343,7 +362,7 @@ def _package_dependencies(path: Path, **where: Any) -> dict[str, str]:
     return check_dependencies(data.get("dependencies") or {}, path=str(path), **where)
 
 
-def check_dependencies(value: object, **where: Any) -> dict[str, str]:
+def check_dependencies(value: object, **where: Unpack[_Where]) -> dict[str, str]:
     """Validate ``{"name": "version or range or tag"}``; only registry packages are allowed."""
     if not isinstance(value, dict):
         raise SnapshotError('"dependencies" must be an object of {"name": "version"}', **where)
@@ -373,25 +392,26 @@ def read_snapshot_json(path: Path, limits: BuildOptions) -> Snapshot:
         raise SnapshotError(f"invalid JSON: {exc}", path=str(path)) from None
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
         raise SnapshotError(f'not a snapshot file: "format" must be "{SNAPSHOT_FORMAT}"', path=str(path))
-    where: dict[str, Any] = dict(path=str(path))
+    where = _Where(path=str(path))
     thread = _field(lambda: check_id(data.get("thread"), "thread"), "thread", **where)
     where["thread"] = thread
-    where["version"] = _field(lambda: check_id(data.get("version"), "version"), "version", **where)
+    version = _field(lambda: check_id(data.get("version"), "version"), "version", **where)
+    where["version"] = version
     _reject_unknown(data, SNAPSHOT_JSON_KEYS, **where)
     files = _json_files(data.get("files"), limits, **where)
     dependencies = check_dependencies(data.get("dependencies") or {}, **where)
-    return _snapshot(thread, where["version"], files, data, dependencies, origin=str(path),
+    return _snapshot(thread, version, files, data, dependencies, origin=str(path),
                      meta_origin=str(path), default_title=None, video=None)
 
 
-def _json_files(value: object, limits: BuildOptions, **where: Any) -> dict[str, bytes]:
+def _json_files(value: object, limits: BuildOptions, **where: Unpack[_Where]) -> dict[str, bytes]:
     if not isinstance(value, dict) or not value:
         raise SnapshotError('"files" must be a non-empty object of {"path": "contents"}', **where)
     if len(value) > limits.max_files:
         raise SnapshotError(f"snapshot has {len(value)} files, over the limit of {limits.max_files}", **where)
     files: dict[str, bytes] = {}
     for name, contents in sorted(value.items()):
-        _field(lambda: check_relative_path(name), "files", **where)
+        _field(partial(check_relative_path, name), "files", **where)
         if not isinstance(contents, str):
             raise SnapshotError(f"files[{name!r}] must be a string", **where)
         data = contents.encode("utf-8")
@@ -410,16 +430,16 @@ def _json_files(value: object, limits: BuildOptions, **where: Any) -> dict[str, 
 def _snapshot(thread: str, version: str, files: dict[str, bytes], meta: Mapping[str, Any],
               dependencies: dict[str, str], *, origin: str, meta_origin: str, default_title: str | None,
               video: str | None) -> Snapshot:
-    where = dict(thread=thread, version=version, path=meta_origin)
+    where = _Where(thread=thread, version=version, path=meta_origin)
     entry = meta.get("entry")
     if entry is None:
         entry = detect_entry(frozenset(files))
         if entry is None:
             raise SnapshotError(
                 "no entry file: add index.html, src/index.tsx (or .jsx/.ts/.js) or index.tsx, "
-                "or name one with 'entry'", **{**where, "path": origin})
+                "or name one with 'entry'", thread=thread, version=version, path=origin)
     else:
-        entry = _field(lambda: check_relative_path(entry), "entry", **where)
+        entry = _field(partial(check_relative_path, entry), "entry", **where)
         if entry not in files:
             raise SnapshotError(f"entry {entry!r} is not a file of this snapshot", **where)
     if not entry.endswith(ENTRY_EXTENSIONS):
@@ -450,7 +470,7 @@ def _check_pins(scan: Scan) -> None:
                 "fix the pin or remove it to use the newest version", thread=thread.id, path=thread.origin))
 
 
-def _load_yaml(path: Path, **where: Any) -> dict[str, Any]:
+def _load_yaml(path: Path, **where: Unpack[_Ref]) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -464,13 +484,13 @@ def _load_yaml(path: Path, **where: Any) -> dict[str, Any]:
     return data
 
 
-def _reject_unknown(data: Mapping[str, Any], allowed: set[str], **where: Any) -> None:
+def _reject_unknown(data: Mapping[str, object], allowed: set[str], **where: Unpack[_Where]) -> None:
     problem = unknown_keys(data, allowed)
     if problem:
         raise SnapshotError(problem, **where)
 
 
-def _optional_text(data: Mapping[str, Any], key: str, **where: Any) -> str | None:
+def _optional_text(data: Mapping[str, object], key: str, **where: Unpack[_Where]) -> str | None:
     value = data.get(key)
     if value is None:
         return None
@@ -479,21 +499,21 @@ def _optional_text(data: Mapping[str, Any], key: str, **where: Any) -> str | Non
     return value.strip() or None
 
 
-def _tags(data: Mapping[str, Any], **where: Any) -> tuple[str, ...]:
+def _tags(data: Mapping[str, object], **where: Unpack[_Where]) -> tuple[str, ...]:
     value = data.get("tags") or []
     if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
         raise SnapshotError("tags must be a list of non-empty strings", **where)
     return tuple(dict.fromkeys(t.strip() for t in value))
 
 
-def _flag(data: Mapping[str, Any], key: str, **where: Any) -> bool:
+def _flag(data: Mapping[str, object], key: str, **where: Unpack[_Where]) -> bool:
     value = data.get(key, False)
     if not isinstance(value, bool):
         raise SnapshotError(f"{key} must be true or false", **where)
     return value
 
 
-def _field(compute: Any, key: str, **where: Any) -> Any:
+def _field(compute: Callable[[], _T], key: str, **where: Unpack[_Where]) -> _T:
     """Run a validator and turn its ``ValueError`` into a :class:`SnapshotError` naming the key."""
     try:
         return compute()
@@ -501,7 +521,7 @@ def _field(compute: Any, key: str, **where: Any) -> Any:
         raise SnapshotError(f"{key}: {exc}", **where) from None
 
 
-def _as_error(exc: Exception, **where: Any) -> SnapshotError:
+def _as_error(exc: Exception, **where: Unpack[_Where]) -> SnapshotError:
     if isinstance(exc, SnapshotError):
         return exc
     return SnapshotError(str(exc), **where)

@@ -17,8 +17,9 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 INDEX_FORMAT = 1
 RACY_SECONDS = 2

@@ -26,7 +26,8 @@ def snap(ref: str, files: dict[str, str], entry: str | None = None) -> Snapshot:
                     title=ref, origin=f"/src/{ref}")
 
 
-def run(snapshots: list[Snapshot], deps: InstalledSet = NO_DEPS, **options: object) -> dict[str, Bundle | SnapshotError]:
+def run(snapshots: list[Snapshot], deps: InstalledSet = NO_DEPS,
+        **options: object) -> dict[str, Bundle | SnapshotError]:
     results: dict[str, Bundle | SnapshotError] = {}
     bundle_jobs([BundleJob(s, deps) for s in snapshots], find_toolchain(REPO), BuildOptions(**options),
                 lambda job, outcome: results.__setitem__(job.snapshot.ref, outcome))

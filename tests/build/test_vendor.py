@@ -113,7 +113,8 @@ def test_the_vendor_file_holds_what_esbuild_resolves_not_what_a_text_scan_sees(r
     finally:
         shutil.rmtree(react_project / "demos/odd")
     assert export.report.failed == []
-    expected = {"v1": ["react-dom/client", "react/jsx-runtime"], "v2": ["react", "react-dom/client", "react/jsx-runtime"]}
+    expected = {"v1": ["react-dom/client", "react/jsx-runtime"],
+                "v2": ["react", "react-dom/client", "react/jsx-runtime"]}
     for version, modules in expected.items():
         meta = json.loads((tmp_path / f"site/artifacts/odd/{version}/meta.json").read_text())
         assert meta["vendor"]["modules"] == modules
@@ -136,7 +137,8 @@ def test_esbuild_wasm_makes_the_same_vendor_file_and_demo_bundle(react_project: 
     esbuild_wasm(vendor_root, ["entry.js", *vendor_flags(BuildOptions()), "--outfile=vendor.js"], packages)
     assert (vendor_root / "vendor.js").read_bytes() == (tmp_path / "site" / meta["vendor"]["path"]).read_bytes()
 
-    demo_root = write_tree(tmp_path / "editor-demo", {"package.json": "{}\n", "r0/v1/tsconfig.json": SNAPSHOT_TSCONFIG, **{
+    demo_root = write_tree(tmp_path / "editor-demo", {
+        "package.json": "{}\n", "r0/v1/tsconfig.json": SNAPSHOT_TSCONFIG, **{
         f"r0/v1/{name.removeprefix('demos/r0/v1/')}": text for name, text in react_demo(0).items()
         if not name.endswith("package.json")}})  # metadata: not a file of the snapshot
     esbuild_wasm(demo_root, ["r0/v1/src/index.jsx", *esbuild_flags(BuildOptions()), "--outdir=out", "--outbase=."],

@@ -157,7 +157,7 @@ def test_too_many_files_for_the_plan_is_refused_before_any_upload(tmp_path: Path
 def test_a_missing_project_is_named_or_created(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "site", {"index.html": "x"})
     with FakeCloudflare(projects=()) as fake:
-        with pytest.raises(DeployError, match="Pages project 'demos' does not exist.*--create-project"):
+        with pytest.raises(DeployError, match=r"Pages project 'demos' does not exist.*--create-project"):
             deploy(fake, site)
         deploy(fake, site, create_project=True)
         assert fake.live() is not None

@@ -101,9 +101,9 @@ def edge(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     mode: RoutingMode = request.param
     site_dir = tmp_path_factory.mktemp(f"site-{mode}")
     build_fake_site(site_dir, mode)
-    with serve_with_wrangler(site_dir) as base_url:
-        with httpx.Client(base_url=base_url, follow_redirects=False, timeout=10.0) as client:
-            yield client
+    with serve_with_wrangler(site_dir) as base_url, \
+            httpx.Client(base_url=base_url, follow_redirects=False, timeout=10.0) as client:
+        yield client
 
 
 @pytest.mark.parametrize("thread_id", sorted(FAKE_THREADS))
