@@ -23,7 +23,7 @@ from mkdocs_hybrid import __version__
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.publish import gallery
+from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
 from mkdocs_hybrid.sources.scan import scan_sources
@@ -70,12 +70,11 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
             task = progress.add_task("bundling", total=None)
             export = Export(manifest, progress=lambda done, total: progress.update(task, completed=done, total=total),
                             jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None,
-                            republish=True if republish_all else set(republish))
+                            republish=True if republish_all else set(republish),
+                            pages=SitePages(standalone_gallery=True, site_url=site_url))
             catalog = export.run(site_dir)
         if export.shard:
             write_shard_files(site_dir, export.shard, catalog, manifest)
-        else:
-            gallery.write_standalone(site_dir, catalog, site_url=site_url)
     except HybridError as exc:
         _fail(exc)
     report = export.report
@@ -99,8 +98,8 @@ def merge(shard_dirs: tuple[Path, ...], manifest_path: Path, site_dir: Path, sit
     try:
         # Without a manifest there is no project ledger: merge_shards refuses shards that carry one.
         manifest = load_manifest(manifest_path) if manifest_path.exists() else None
-        merged = merge_shards(list(shard_dirs), site_dir, manifest)
-        gallery.write_standalone(site_dir, merged.catalog, site_url=site_url)
+        merged = merge_shards(list(shard_dirs), site_dir, manifest,
+                              SitePages(standalone_gallery=True, site_url=site_url))
     except HybridError as exc:
         _fail(exc)
     click.echo(f"mkdocs-hybrid: merged {len(shard_dirs)} shards: {len(merged.catalog.threads)} threads into "

@@ -42,6 +42,7 @@ from mkdocs_hybrid.publish.artifacts import (
 from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
 from mkdocs_hybrid.publish.policy import Serve, reconcile
 from mkdocs_hybrid.publish.routes import write_routes
+from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
@@ -61,9 +62,10 @@ class Export:
 
     def __init__(self, manifest: Manifest, *, progress: ProgressCallback | None = None, jobs: int | None = None,
                  executor: Executor | None = None, shard: Shard | None = None,
-                 republish: Iterable[str] | bool = (), ledger: bool = True) -> None:
+                 republish: Iterable[str] | bool = (), ledger: bool = True, pages: SitePages = ROUTES_ONLY) -> None:
         """``jobs`` esbuild batches run at once (default: one per CPU) unless an ``executor`` (for example
-        dask's ``Client.get_executor()``) is given; ``shard`` builds only the threads of one shard."""
+        dask's ``Client.get_executor()``) is given; ``shard`` builds only the threads of one shard (and
+        writes no site-wide pages: the merge does); ``pages`` says which site-wide pages to write."""
         self.manifest = manifest
         self.progress = progress or (lambda done, total: None)
         self.report = BuildReport()
@@ -73,6 +75,7 @@ class Export:
         self.republish = republish
         """``t/v`` refs (or ``True``: all) whose new bytes replace their published ones (see ``ledger.py``)."""
         self.use_ledger = ledger
+        self.pages = pages
 
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
@@ -103,7 +106,10 @@ class Export:
                 ledger.record(catalog)
                 # Committed only once the routes are written: a routes error rolls the ledger back, so
                 # its latest and the site's latest links never disagree.
-                write_routes(site_dir, catalog)
+                if self.shard is None:
+                    publish_catalog(site_dir, catalog, self.pages)
+                else:
+                    write_routes(site_dir, catalog)  # a shard's own preview; the merge writes the site's
                 ledger.commit()
         self.report.threads = len(catalog.threads)
         return catalog

@@ -22,7 +22,7 @@ from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, vendor_archive
-from mkdocs_hybrid.publish.routes import write_routes
+from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.sources.scan import Scan
 
 SHARD_DIR = ".hybrid-shard"
@@ -86,8 +86,10 @@ class MergedShards:
     """Versions the project ledger took from the shards (new or republished)."""
 
 
-def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | None) -> MergedShards:
-    """Merge shard builds into ``site_dir`` and (with a manifest that keeps one) the project ledger."""
+def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | None,
+                 pages: SitePages = ROUTES_ONLY) -> MergedShards:
+    """Merge shard builds into ``site_dir`` and (with a manifest that keeps one) the project ledger; the
+    site-wide pages are written by the same publish step as an unsharded build's."""
     shards = [_read_shard(folder) for folder in shard_dirs]
     _check_complementary(shards, shard_dirs)
     try:
@@ -100,7 +102,7 @@ def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | No
             if (folder / tree).is_dir():
                 shutil.copytree(folder / tree, site_dir / tree, dirs_exist_ok=True)
     _archive_vendor_files(manifest, site_dir)
-    write_routes(site_dir, catalog)
+    publish_catalog(site_dir, catalog, pages)
     return MergedShards(catalog=catalog, published=published)
 
 

@@ -1,0 +1,38 @@
+"""The publish stage's site-wide step: the files that show a catalog, written the same way by every caller.
+
+An export (the CLI's ``build`` and the MkDocs plugin, through :class:`~mkdocs_hybrid.pipeline.Export`) and
+``merge`` end here: the edge routes and their fallbacks, then, where no site generator makes the gallery
+pages (the CLI), the standalone gallery. Shard builds write neither: their merge does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs_hybrid.model.catalog import Catalog
+from mkdocs_hybrid.publish import gallery
+from mkdocs_hybrid.publish.routes import write_routes
+
+__all__ = ["ROUTES_ONLY", "SitePages", "publish_catalog"]
+
+
+@dataclass(frozen=True)
+class SitePages:
+    """Which site-wide pages the caller wants besides the routes."""
+
+    standalone_gallery: bool = False
+    """The gallery as plain pages (the CLI); a site generator makes its own (the plugin)."""
+    site_url: str | None = None
+    """The site's public URL, for absolute share links in the gallery."""
+
+
+ROUTES_ONLY = SitePages()
+"""The routes alone: a site generator makes the gallery pages."""
+
+
+def publish_catalog(site_dir: Path, catalog: Catalog, pages: SitePages) -> None:
+    """Write the routes (limits checked before any write) and the gallery pages that show ``catalog``."""
+    write_routes(site_dir, catalog)
+    if pages.standalone_gallery:
+        gallery.write_standalone(site_dir, catalog, site_url=pages.site_url)
