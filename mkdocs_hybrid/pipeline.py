@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -22,10 +21,10 @@ from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.build.bundler import Bundle, BundleJob, bundle_jobs, scan_bare_imports
 from mkdocs_hybrid.build.confinement import sandbox_in_use
 from mkdocs_hybrid.build.dependencies import DependencyError, DependencyResolver, InstalledSet
-from mkdocs_hybrid.build.flags import esbuild_flags
 from mkdocs_hybrid.build.html_entry import HtmlEntry, split_html_entry
+from mkdocs_hybrid.build.keys import KEY_FORMAT, bundle_key, imports_key, toolchain_inputs
 from mkdocs_hybrid.build.toolchain import Toolchain, find_toolchain
-from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorBuilder, VendorFile, imported_packages
+from mkdocs_hybrid.build.vendor import VendorBuilder, VendorFile, imported_packages
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.errors import SnapshotError
@@ -33,6 +32,7 @@ from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.publish.artifacts import (
     artifact_digests,
     artifact_is_current,
+    keep_vendor_files,
     read_artifact,
     render_artifact,
     write_artifact,
@@ -49,8 +49,6 @@ from mkdocs_hybrid.scale.shards import Shard
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
 from mkdocs_hybrid.sources.stat_index import StatIndex
 
-KEY_FORMAT = 2
-"""2: snapshots are laid out with a tsconfig mapping a leading "/" to their root; package CSS is bundled."""
 SITE_INDEXES_KEPT = 8
 LOCK_FILE = "hybrid-lock.json"
 ProgressCallback = Callable[[int, int], None]
@@ -287,21 +285,9 @@ class Export:
         return built
 
     def _keep_vendor_files(self, site_dir: Path, used: dict[str, VendorFile]) -> None:
-        """With a ledger, every vendor file ever published stays in the site: kept (published) pages may
-        still point at one this build no longer makes (after an esbuild or dependency upgrade)."""
         archive = vendor_archive(self.manifest) if self.use_ledger else None
-        if archive is None:
-            return
-        archive.mkdir(parents=True, exist_ok=True)
-        for name, vendor in used.items():
-            target = archive / Path(name).name
-            if not target.is_file():
-                target.write_bytes(vendor.content)
-        for kept in sorted(archive.glob("*.js")):
-            destination = site_dir / VENDOR_DIR / kept.name
-            if not destination.is_file():
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(kept, destination)
+        if archive is not None:
+            keep_vendor_files(archive, site_dir, used)
 
     @contextmanager
     def _executor(self, work: int) -> Iterator[Executor | None]:
@@ -366,18 +352,6 @@ def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> 
     return StatIndex(folder / name, KEY_FORMAT)
 
 
-def toolchain_inputs(toolchain: Toolchain, manifest: Manifest) -> dict[str, Any]:
-    """The part of every bundle key that is the same for all snapshots of a build: esbuild and its flags."""
-    return {"format": KEY_FORMAT, "esbuild": toolchain.version, "flags": esbuild_flags(manifest.build)}
-
-
-def imports_key(snapshot: Snapshot, deps: InstalledSet, toolchain_inputs: dict[str, Any]) -> str:
-    """Everything that changes which bare imports esbuild finds in a snapshot."""
-    inputs = {**toolchain_inputs, "scan": "bare-imports", "entry": snapshot.entry,
-              "files": dict(sorted(snapshot.digests.items())), "packages": dict(deps.packages) or dict(deps.direct)}
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
-
-
 def _laid_out(snapshot: Snapshot) -> tuple[Snapshot, HtmlEntry | None] | None:
     """A snapshot with its contents (and its HTML page split), or ``None`` when it cannot be read: its own
     build then reports why."""
@@ -386,19 +360,6 @@ def _laid_out(snapshot: Snapshot) -> tuple[Snapshot, HtmlEntry | None] | None:
         return loaded, split_html_entry(loaded) if loaded.is_html else None
     except SnapshotError:
         return None
-
-
-def bundle_key(job: BundleJob, toolchain_inputs: dict[str, Any]) -> str:
-    """Everything that changes esbuild's output: files, entry, dependencies, esbuild and its flags."""
-    snapshot = job.snapshot
-    inputs = {
-        **toolchain_inputs,
-        "entry": snapshot.entry,
-        "files": dict(sorted(snapshot.digests.items())),
-        "packages": dict(job.deps.packages) or dict(job.deps.direct),
-        "vendor": job.vendor.name if job.vendor else None,
-    }
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
 def build_catalog(threads: dict[str, Thread], built: list[BuiltVersion],

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from markupsafe import Markup
 
 from mkdocs_hybrid.build.bundler import Bundle
 from mkdocs_hybrid.build.html_entry import SCRIPT_MARK, STYLE_MARK
-from mkdocs_hybrid.build.vendor import VendorFile
+from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorFile
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.publish.templates import environment
@@ -74,6 +75,22 @@ def write_vendor_files(site_dir: Path, files: Iterable[VendorFile]) -> None:
         if not target.is_file() or target.stat().st_size != len(vendor.content):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(vendor.content)
+
+
+def keep_vendor_files(archive: Path, site_dir: Path, names: Iterable[str]) -> None:
+    """Keep the site's vendor files ``names`` (``vendor/<hash>.js``) in ``archive``, and put every archived one
+    back in the site: published pages may still load a vendor file that this build no longer makes (after an
+    esbuild or dependency upgrade), so with a ledger every vendor file ever published stays in the site."""
+    archive.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        target = archive / Path(name).name
+        if not target.is_file():
+            shutil.copyfile(safe_join(site_dir, *name.split("/")), target)
+    for kept in sorted(archive.glob("*.js")):
+        destination = site_dir / VENDOR_DIR / kept.name
+        if not destination.is_file():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kept, destination)
 
 
 def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles) -> None:

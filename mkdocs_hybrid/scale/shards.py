@@ -21,6 +21,7 @@ from mkdocs_hybrid.build.vendor import VENDOR_DIR
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.publish.artifacts import keep_vendor_files
 from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, vendor_archive
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.sources.scan import Scan
@@ -166,9 +167,5 @@ def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[
 def _archive_vendor_files(manifest: Manifest | None, site_dir: Path) -> None:
     """Keep the shards' vendor files with the ledger, as a build does (see ``Export``)."""
     archive = vendor_archive(manifest) if manifest is not None else None
-    if archive is None or not (site_dir / VENDOR_DIR).is_dir():
-        return
-    archive.mkdir(parents=True, exist_ok=True)
-    for vendor in (site_dir / VENDOR_DIR).glob("*.js"):
-        if not (archive / vendor.name).is_file():
-            shutil.copyfile(vendor, archive / vendor.name)
+    if archive is not None and (site_dir / VENDOR_DIR).is_dir():
+        keep_vendor_files(archive, site_dir, [f"{VENDOR_DIR}/{p.name}" for p in (site_dir / VENDOR_DIR).glob("*.js")])
