@@ -23,6 +23,7 @@ from mkdocs_hybrid import __version__
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
@@ -143,14 +144,20 @@ def check(manifest_path: Path) -> None:
 @MANIFEST
 def pin(thread: str, version: str | None, clear: bool, manifest_path: Path) -> None:
     """Point THREAD's latest at a published VERSION (rollback); applies from the next build."""
-    from mkdocs_hybrid.publish.ledger import pin_latest
-
     if clear == bool(version):
         _fail(HybridError("pin: give THREAD VERSION, or THREAD --clear"))
     try:
-        click.echo(pin_latest(load_manifest(manifest_path), thread, None if clear else version))
+        ledger = open_existing_ledger(load_manifest(manifest_path))
+        try:
+            ledger.pin(thread, None if clear else version)
+        finally:
+            ledger.close()
     except HybridError as exc:
         _fail(exc)
+    if clear:
+        click.echo(f"{thread}: latest is no longer pinned; the next build follows thread.yml or the newest version")
+    else:
+        click.echo(f"{thread}: latest pinned to {version}; rebuild and deploy the site to move /p/{thread}/latest")
 
 
 @main.command()
@@ -158,12 +165,30 @@ def pin(thread: str, version: str | None, clear: bool, manifest_path: Path) -> N
 @MANIFEST
 def history(thread: str, manifest_path: Path) -> None:
     """Show THREAD's latest history and its published versions with their file hashes."""
-    from mkdocs_hybrid.publish.ledger import thread_history
-
     try:
-        click.echo(thread_history(load_manifest(manifest_path), thread))
+        ledger = open_existing_ledger(load_manifest(manifest_path))
+        try:
+            click.echo(_format_history(ledger, thread))
+        finally:
+            ledger.close()
     except HybridError as exc:
         _fail(exc)
+
+
+def _format_history(ledger: Ledger, thread: str) -> str:
+    lines = [f"thread {thread}"]
+    pins = ledger.pins()
+    lines.append(f"pinned latest: {pins[thread]}" if thread in pins else "pinned latest: (none)")
+    lines.append("latest history (changed_at, version, reason):")
+    lines += [f"  {at}  {version}  {reason}" for at, version, reason in ledger.history(thread)] or ["  (none)"]
+    lines.append("published versions (published_at, version, build key, files):")
+    rows = sorted(ledger.published(thread).values(), key=lambda r: (r.published_at, r.version))
+    for row in rows:
+        lines.append(f"  {row.published_at}  {row.version}  build {row.build_key[:12]}")
+        lines += [f"      {name}  sha256 {sha}  {size} bytes" for name, (sha, size) in sorted(row.files.items())]
+    if not rows:
+        lines.append("  (none)")
+    return "\n".join(lines)
 
 class _DeployFlags(TypedDict):
     """The options :func:`_deploy_options` adds, as click passes them."""

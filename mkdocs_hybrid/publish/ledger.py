@@ -448,25 +448,6 @@ def _version_entry(data: dict[str, Any], version: str, build_key: str) -> Versio
     return VersionEntry(**values)
 
 
-def format_history(ledger: Ledger, thread: str) -> str:
-    """What ``mkdocs-hybrid history THREAD`` prints."""
-    lines = [f"thread {thread}"]
-    pins = ledger.pins()
-    lines.append(f"pinned latest: {pins[thread]}" if thread in pins else "pinned latest: (none)")
-    lines.append("latest history (changed_at, version, reason):")
-    lines += [f"  {at}  {version}  {reason}" for at, version, reason in ledger.history(thread)] or ["  (none)"]
-    lines.append("published versions (published_at, version, build key, files):")
-    rows = sorted(ledger.published(thread).values(), key=lambda r: (r.published_at, r.version))
-    for row in rows:
-        lines.append(f"  {row.published_at}  {row.version}  build {row.build_key[:12]}")
-        lines += [f"      {name}  sha256 {sha}  {size} bytes" for name, (sha, size) in sorted(row.files.items())]
-    if not rows:
-        lines.append("  (none)")
-    return "\n".join(lines)
-
-
-
-
 def _open_read_only(path: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
@@ -476,7 +457,8 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
         raise HybridError(f"{path}: not a readable mkdocs-hybrid ledger ({exc}); build the shard again") from None
 
 
-def _open_existing(manifest: Manifest) -> Ledger:
+def open_existing_ledger(manifest: Manifest) -> Ledger:
+    """The project's ledger for reading or pinning; an error that says what to do when there is none."""
     path = ledger_path(manifest)
     if path is None:
         raise HybridError(f"{manifest.origin}: build.ledger is false, so there is no publish ledger")
@@ -485,26 +467,5 @@ def _open_existing(manifest: Manifest) -> Ledger:
     return Ledger(path)
 
 
-def pin_latest(manifest: Manifest, thread: str, version: str | None) -> str:
-    """``mkdocs-hybrid pin``: pin (or, with ``None``, unpin) a thread's latest; returns a line to print."""
-    ledger = _open_existing(manifest)
-    try:
-        ledger.pin(thread, version)
-    finally:
-        ledger.close()
-    if version is None:
-        return f"{thread}: latest is no longer pinned; the next build follows thread.yml or the newest version"
-    return f"{thread}: latest pinned to {version}; rebuild and deploy the site to move /p/{thread}/latest"
-
-
-def thread_history(manifest: Manifest, thread: str) -> str:
-    """``mkdocs-hybrid history``."""
-    ledger = _open_existing(manifest)
-    try:
-        return format_history(ledger, thread)
-    finally:
-        ledger.close()
-
-
-__all__ = ["BuildLedger", "Ledger", "Published", "format_history", "ledger_path", "now", "open_build_ledger",
-           "pin_latest", "thread_history", "vendor_archive"]
+__all__ = ["BuildLedger", "Ledger", "Published", "ledger_path", "now", "open_build_ledger", "open_existing_ledger",
+           "vendor_archive"]
