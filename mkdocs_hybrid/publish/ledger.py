@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS blobs(sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 
 
-_SHARD_COLUMNS = {
+TABLE_COLUMNS = {
     "versions": "thread, version, published_at, republished_at, snapshot_key, build_key, entry",
     "files": "thread, version, name, sha256, size",
     "latest_history": "thread, version, changed_at, reason",
@@ -75,12 +75,12 @@ _SHARD_COLUMNS = {
 """What a shard's partial ledger copies, by table (the thread is the first column)."""
 
 
-def _select(table: str, where: str = "") -> str:
-    return f"SELECT {_SHARD_COLUMNS[table]} FROM {table} {where}"
+def select_sql(table: str, where: str = "") -> str:
+    return f"SELECT {TABLE_COLUMNS[table]} FROM {table} {where}"
 
 
-def _insert(table: str) -> str:
-    columns = _SHARD_COLUMNS[table]
+def insert_sql(table: str) -> str:
+    columns = TABLE_COLUMNS[table]
     return f"INSERT INTO {table}({columns}) VALUES ({', '.join('?' * len(columns.split(',')))})"
 
 
@@ -181,7 +181,7 @@ class Ledger:
 
     def pin(self, thread: str, version: str | None) -> None:
         """Pin ``latest`` of ``thread`` to a published version (``None`` clears the pin)."""
-        with self._transaction():
+        with self.transaction():
             if version is None:
                 self.db.execute("DELETE FROM pins WHERE thread = ?", (thread,))
                 return
@@ -218,76 +218,8 @@ class Ledger:
 
     # -- shards ------------------------------------------------------------------------------------
 
-    def export_threads(self, target: Path, owns: Callable[[str], bool], label: str) -> None:
-        """Write a new ledger at ``target`` with this one's rows (and blobs) for the threads ``owns``
-        accepts: a shard's partial ledger, labelled (``I/N``) for :meth:`absorb`."""
-        target.unlink(missing_ok=True)
-        part = Ledger(target)
-        try:
-            with part._transaction():
-                part.db.execute("INSERT OR REPLACE INTO ledger_info VALUES ('shard', ?)", (label,))
-                for table in _SHARD_COLUMNS:
-                    rows = [row for row in self.db.execute(_select(table, "ORDER BY rowid")) if owns(row[0])]
-                    part.db.executemany(_insert(table), rows)
-                for (sha,) in list(part.db.execute("SELECT DISTINCT sha256 FROM files")):
-                    data = self.get_blob(sha)
-                    if data is None:
-                        raise HybridError(f"{self.path}: published file {sha} is missing; the ledger is damaged")
-                    part.put_blob(data)
-        finally:
-            part.close()
-
-    def absorb(self, parts: list[tuple[Path, Callable[[str], bool]]]) -> list[str]:
-        """Take shards' partial ledgers in, all or nothing; returns the refs newly published or republished.
-
-        A shard was built from a copy of this ledger, so for the threads it owns it must hold every
-        version this ledger holds, with the same snapshot; anything else is refused before any write.
-        Pins are not taken: ``mkdocs-hybrid pin`` writes them here, and shards only read them.
-        """
-        sources = [(path, _open_read_only(path), owns) for path, owns in parts]
-        try:
-            plans = [self._plan_absorb(path, db, owns) for path, db, owns in sources]
-            with self._transaction():
-                for (_, db, _), taken in zip(sources, plans):
-                    self._copy_from(db, taken)
-        finally:
-            for _, db, _ in sources:
-                db.close()
-        return sorted(f"{t}/{v}" for taken in plans for t, v in taken)
-
-    def _plan_absorb(self, path: Path, part: sqlite3.Connection, owns: Callable[[str], bool]) -> list[tuple[str, str]]:
-        """The versions to take from a partial ledger, or an error when it does not follow this ledger."""
-        query = "SELECT thread, version, snapshot_key, COALESCE(republished_at, '') FROM versions"
-        mine = {(t, v): (key, again) for t, v, key, again in self.db.execute(query)}
-        theirs = {(t, v): (key, again) for t, v, key, again in part.execute(query)}
-        problems = [f"{t}/{v} is not in it" for (t, v) in mine if owns(t) and (t, v) not in theirs]
-        problems += [f"{t}/{v} has other files" for (t, v), (key, _) in theirs.items()
-                     if (t, v) in mine and mine[(t, v)][0] != key]
-        problems += [f"{t}/{v} belongs to another shard" for (t, v) in theirs if not owns(t)]
-        problems += [f"{t}/{v} lacks its published bytes" for t, v in part.execute(
-            "SELECT DISTINCT f.thread, f.version FROM files f LEFT JOIN blobs b ON b.sha256 = f.sha256 "
-            "WHERE b.sha256 IS NULL")]
-        if problems:
-            raise HybridError(
-                f"{path}: this shard's ledger does not follow the project ledger {self.path} "
-                f"({'; '.join(sorted(problems)[:5])}); build every shard with a copy of the project's ledger")
-        return sorted((t, v) for (t, v), (_, again) in theirs.items() if (t, v) not in mine or again > mine[(t, v)][1])
-
-    def _copy_from(self, part: sqlite3.Connection, taken: list[tuple[str, str]]) -> None:
-        one_version = "WHERE thread = ? AND version = ?"
-        for where in taken:
-            self.db.execute(f"DELETE FROM versions {one_version}", where)
-            self.db.execute(_insert("versions"), part.execute(_select("versions", one_version), where).fetchone())
-            self.db.executemany(_insert("files"), part.execute(_select("files", one_version), where))
-        for sha, data in part.execute("SELECT sha256, data FROM blobs"):
-            if hashlib.sha256(data).hexdigest() == sha:
-                self.db.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?)", (sha, data))
-        known = set(self.db.execute(_select("latest_history")))
-        for row in part.execute(_select("latest_history", "ORDER BY id")):
-            if row not in known:
-                self.db.execute(_insert("latest_history"), row)
-
-    def _transaction(self) -> Any:
+    def transaction(self) -> Any:
+        """``with ledger.transaction():`` one all-or-nothing write."""
         return _Transaction(self.db)
 
 
@@ -428,7 +360,7 @@ class BuildLedger:
         else:
             db.execute("INSERT INTO versions VALUES (?, ?, ?, NULL, ?, ?, ?)",
                        (snapshot.thread, snapshot.version, stamp, decision.snapshot_key, build_key, entry_json))
-        db.executemany(_insert("files"), [(snapshot.thread, snapshot.version, name, sha, size)
+        db.executemany(insert_sql("files"), [(snapshot.thread, snapshot.version, name, sha, size)
                                           for name, (sha, size) in sorted(files.items())])
 
 
@@ -448,7 +380,7 @@ def _version_entry(data: dict[str, Any], version: str, build_key: str) -> Versio
     return VersionEntry(**values)
 
 
-def _open_read_only(path: Path) -> sqlite3.Connection:
+def open_read_only(path: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         db.execute("SELECT thread, version, snapshot_key, republished_at FROM versions LIMIT 0")
@@ -467,5 +399,5 @@ def open_existing_ledger(manifest: Manifest) -> Ledger:
     return Ledger(path)
 
 
-__all__ = ["BuildLedger", "Ledger", "Published", "ledger_path", "now", "open_build_ledger", "open_existing_ledger",
-           "vendor_archive"]
+__all__ = ["TABLE_COLUMNS", "BuildLedger", "Ledger", "Published", "insert_sql", "ledger_path", "now",
+           "open_build_ledger", "open_existing_ledger", "open_read_only", "select_sql", "vendor_archive"]

@@ -24,6 +24,7 @@ from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.artifacts import keep_vendor_files
 from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, vendor_archive
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
+from mkdocs_hybrid.scale.ledgers import absorb, export_threads
 from mkdocs_hybrid.sources.scan import Scan
 
 SHARD_DIR = ".hybrid-shard"
@@ -75,7 +76,7 @@ def write_shard_files(site_dir: Path, shard: Shard, catalog: Catalog, manifest: 
     if path is not None and path.is_file():
         ledger = Ledger(path)
         try:
-            ledger.export_threads(folder / "ledger.sqlite", shard.owns, str(shard))
+            export_threads(ledger, folder / "ledger.sqlite", shard.owns, str(shard))
         finally:
             ledger.close()
 
@@ -159,7 +160,7 @@ def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[
         parts.append((part, shard.owns))
     ledger = Ledger(path)
     try:
-        return ledger.absorb(parts)
+        return absorb(ledger, parts)
     finally:
         ledger.close()
 
