@@ -19,13 +19,16 @@ from pathlib import Path
 
 from blake3 import blake3
 
+from mkdocs_hybrid.publish.site_folder import KEEP_DIR
+
 MAX_FILE_BYTES = 25 * 1024 * 1024
 """Pages refuses larger files (26,214,400 bytes)."""
 DEFAULT_MAX_FILES = 20_000
 """The free plan's limit; the upload JWT says the real one."""
 ROUTING_FILES = ("_headers", "_redirects", "_routes.json", "_worker.js")
 """Sent as deployment form parts, never as assets."""
-_IGNORED_AT_ROOT = {*ROUTING_FILES, "functions", ".wrangler"}
+_IGNORED_AT_ROOT = {*ROUTING_FILES, "functions", ".wrangler", KEEP_DIR}
+"""Wrangler's own list, and the plugin's stash over MkDocs' clean (left behind only by a build that died)."""
 _IGNORED_ANYWHERE = {".DS_Store", "node_modules", ".git"}
 
 

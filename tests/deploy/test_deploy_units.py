@@ -52,7 +52,8 @@ def test_content_types(name: str, expected: str) -> None:
 def test_collect_skips_what_wrangler_skips(tmp_path: Path) -> None:
     write_tree(tmp_path, {"index.html": "x", "_headers": "h", "_redirects": "r", "_routes.json": "{}",
                           "_worker.js": "w", "functions/a.js": "f", "a/.DS_Store": "d", "a/node_modules/m.js": "m",
-                          ".git/HEAD": "g", "a/b.css": "c", "a/functions/ok.js": "ok", ".x/node_modules/y.js": "y"})
+                          ".git/HEAD": "g", "a/b.css": "c", "a/functions/ok.js": "ok", ".x/node_modules/y.js": "y",
+                          ".mkdocs-hybrid-kept/artifacts/t/v1/page.html": "stash of a build that died"})
     (tmp_path / "link.html").symlink_to(tmp_path / "index.html")
     assert [f.name for f in collect_site_files(tmp_path)] == [
         ".x/node_modules/y.js", "a/b.css", "a/functions/ok.js", "index.html"]
