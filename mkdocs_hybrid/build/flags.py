@@ -38,4 +38,6 @@ def vendor_flags(options: BuildOptions) -> list[str]:
     """The esbuild flags of a vendor file: a demo's flags, as a classic script (IIFE) instead of a module, with
     an empty ``--tsconfig-raw`` so that no ``tsconfig.json`` around the build folder applies."""
     flags = [f for f in esbuild_flags(options) if not f.startswith("--format")]
-    return flags[:6] + ["--tsconfig-raw={}"] + flags[6:] + ["--format=iife"]
+    # Where it always stood (after the NODE_ENV define): the flag order is part of the vendor file's key.
+    at = next(i for i, flag in enumerate(flags) if flag.startswith("--define:process.env.NODE_ENV")) + 1
+    return [*flags[:at], "--tsconfig-raw={}", *flags[at:], "--format=iife"]
