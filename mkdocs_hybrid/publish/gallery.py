@@ -317,10 +317,11 @@ def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None
     """HTML fragment of one thread's page: its versions newest first, with share links and previews.
 
     With a ``store``, a fragment made before from the same inputs is reused: the key covers the thread's whole
-    entry, the arguments, the templates and assets, and this module's code."""
+    entry, the arguments, the assets as this build read them, the templates, and this module's code."""
     if store is None:
         return _render_thread(thread, base=base, site_url=site_url)
-    key = hashlib.sha256(json.dumps([repr(thread), base, site_url, _renderer_digest()]).encode()).hexdigest()
+    inputs = [repr(thread), base, site_url, _asset_version(_read_assets()), _renderer_digest()]
+    key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
     fragment = store.get_html(key)
     if fragment is None:
         fragment = _render_thread(thread, base=base, site_url=site_url)
@@ -384,8 +385,10 @@ def asset_files() -> dict[str, bytes]:
 
 
 def reload_assets() -> None:
-    """Read the asset files again on next use: call it when a build starts (``mkdocs serve`` rebuilds)."""
+    """Read the asset files (and the templates behind cached fragments) again on next use: call it when a
+    build starts (``mkdocs serve`` rebuilds)."""
     _read_assets.cache_clear()
+    _renderer_digest.cache_clear()
 
 
 @cache

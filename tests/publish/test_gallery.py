@@ -403,10 +403,14 @@ def test_asset_version_is_read_once_per_build_and_follows_the_files(tmp_path: Pa
     try:
         first = stylesheet_version(gallery.render_index(catalog, base="../"))
         (tmp_path / "assets" / "gallery.css").write_text("body { color: teal }\n")
-        same_build = {stylesheet_version(gallery.render_thread(t, base="../../")) for t in catalog.listed}
+        store = DictStore()
+        same_build = {stylesheet_version(gallery.render_thread(t, base="../../", store=store))
+                      for t in catalog.listed}
         assert same_build == {first}, "one build, one asset version (read once)"
         gallery.reload_assets()
         assert stylesheet_version(gallery.render_index(catalog, base="../")) != first
+        kept = gallery.render_thread(catalog.listed[0], base="../../", store=store)
+        assert stylesheet_version(kept) != first, "a cached thread page follows the new assets (mkdocs serve)"
         assert gallery.asset_files()["gallery/assets/gallery.css"] == b"body { color: teal }\n"
     finally:
         gallery.reload_assets()
