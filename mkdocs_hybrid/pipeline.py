@@ -193,8 +193,7 @@ class Export:
         batches = []
         for node_modules, snapshots in missing.items():
             for start in range(0, len(snapshots), size):
-                items = [item for item in map(_laid_out, snapshots[start:start + size]) if item is not None]
-                batches.append((items, (node_modules,), toolchain, self.manifest.build))
+                batches.append((snapshots[start:start + size], (node_modules,), toolchain, self.manifest.build))
         results = executor.map(scan_bare_imports, *zip(*batches)) if executor and batches else (
             scan_bare_imports(*batch) for batch in batches)
         for result in results:
@@ -350,16 +349,6 @@ def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> 
     except OSError:
         pass  # only a cache
     return StatIndex(folder / name, KEY_FORMAT)
-
-
-def _laid_out(snapshot: Snapshot) -> tuple[Snapshot, HtmlEntry | None] | None:
-    """A snapshot with its contents (and its HTML page split), or ``None`` when it cannot be read: its own
-    build then reports why."""
-    try:
-        loaded = snapshot.with_contents()
-        return loaded, split_html_entry(loaded) if loaded.is_html else None
-    except SnapshotError:
-        return None
 
 
 def build_catalog(threads: dict[str, Thread], built: list[BuiltVersion],

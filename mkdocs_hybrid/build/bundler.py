@@ -24,6 +24,7 @@ from typing import Any
 
 from mkdocs_hybrid.build.confinement import (
     IGNORED_CONFIG_FILES,
+    LOG_LOCATION,
     OUTSIDE,
     SNAPSHOT_TSCONFIG,
     confined,
@@ -31,7 +32,7 @@ from mkdocs_hybrid.build.confinement import (
     explain_unresolved,
     is_inside,
     outside_reads,
-    reachable_inputs,
+    reachable_imports,
 )
 from mkdocs_hybrid.build.dependencies import InstalledSet
 from mkdocs_hybrid.build.flags import esbuild_flags
@@ -46,7 +47,6 @@ ENTRY_NAME = ".hybrid-entry.js"
 ESBUILD_TIMEOUT = 600
 MAX_BATCHES_IN_FLIGHT = 32
 _ERROR_HEAD = re.compile(r"^✘ \[ERROR\] (?P<message>.*)$")
-_LOCATION = re.compile(r"^\s+(?P<file>[^\s].*?):(?P<line>\d+):(?P<column>\d+):\s*$")
 
 
 @dataclass(frozen=True)
@@ -131,12 +131,19 @@ def bundle_batch(jobs: list[BundleJob], toolchain: Toolchain, options: BuildOpti
     for job in jobs:  # read each snapshot once; an HTML page that loads from another site fails here, alone
         snapshot = job.snapshot
         try:
-            loaded = replace(job, snapshot=snapshot.with_contents())
-            ready.append((loaded, split_html_entry(loaded.snapshot) if snapshot.is_html else None))
+            loaded, page = _load(snapshot)
+            ready.append((replace(job, snapshot=loaded), page))
         except SnapshotError as exc:
             outcomes.append((snapshot.ref, exc.located(snapshot.thread, snapshot.version)))
     _bundle_isolating(ready, toolchain, options, lambda job, outcome: outcomes.append((job.snapshot.ref, outcome)))
     return outcomes
+
+
+def _load(snapshot: Snapshot) -> tuple[Snapshot, HtmlEntry | None]:
+    """The snapshot with its contents read (checked against its digests), and its page split when it is an
+    ``index.html`` entry; a :class:`SnapshotError` when either cannot be done."""
+    loaded = snapshot.with_contents()
+    return loaded, split_html_entry(loaded) if loaded.is_html else None
 
 
 def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain,
@@ -187,23 +194,29 @@ def _run_batch(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolc
         run = _esbuild(toolchain, root, entries, esbuild_flags(options), node_paths)
         if isinstance(run, str) or run.returncode != 0:
             return _errors_of(run, root, node_paths)
-        metafile = json.loads((Path(root) / "meta.json").read_text(encoding="utf-8"))
-        return _read_outputs(root, metafile, [job for job, _ in batch], entries)
+        return _read_outputs(root, _metafile(root), [job for job, _ in batch], entries)
 
 
-def scan_bare_imports(items: Sequence[tuple[Snapshot, HtmlEntry | None]], node_paths: tuple[Path, ...],
-                      toolchain: Toolchain, options: BuildOptions) -> dict[str, tuple[str, ...] | None]:
+def scan_bare_imports(snapshots: Sequence[Snapshot], node_paths: tuple[Path, ...], toolchain: Toolchain,
+                      options: BuildOptions) -> dict[str, tuple[str, ...] | None]:
     """The bare specifiers each snapshot's code really imports, by ref, as esbuild resolves them (only the
-    code its entry reaches, whatever the syntax). ``None`` for a snapshot esbuild cannot build: its real
-    build reports why. All ``items`` share one dependency set (``node_paths``)."""
+    code its entry reaches, whatever the syntax). ``None`` for a snapshot that cannot be read or that esbuild
+    cannot build: its real build reports why. All ``snapshots`` share one dependency set (``node_paths``);
+    a plain function, so any executor can run it."""
     found: dict[str, tuple[str, ...] | None] = {}
-    pending = [list(items)]
+    items = []
+    for snapshot in snapshots:
+        try:
+            items.append(_load(snapshot))
+        except SnapshotError:
+            found[snapshot.ref] = None
+    pending = [items] if items else []
     while pending:
         part = pending.pop()
         with _build_root(part) as (root, entries):
             run = _esbuild(toolchain, root, entries, [*esbuild_flags(options), "--packages=external"], node_paths)
             if not isinstance(run, str) and run.returncode == 0:
-                metafile = json.loads((Path(root) / "meta.json").read_text(encoding="utf-8"))
+                metafile = _metafile(root)
                 for (snapshot, _), entry in zip(part, entries):
                     found[snapshot.ref] = _bare_imports(metafile, entry)
                 continue
@@ -215,14 +228,12 @@ def scan_bare_imports(items: Sequence[tuple[Snapshot, HtmlEntry | None]], node_p
 
 
 def _bare_imports(metafile: dict[str, Any], entry: str) -> tuple[str, ...]:
-    inputs = metafile.get("inputs") or {}
     found = set()
-    for path in reachable_inputs(metafile, entry):
-        for edge in (inputs.get(path) or {}).get("imports") or ():
-            specifier = edge.get("path")
-            if edge.get("external") and edge.get("kind") != "url-token" and isinstance(specifier, str) \
-                    and not specifier.startswith((".", "/", "#")) and ":" not in specifier:
-                found.add(specifier)
+    for _, edge in reachable_imports(metafile, entry):
+        specifier = edge.get("path")
+        if edge.get("external") and edge.get("kind") != "url-token" and isinstance(specifier, str) \
+                and not specifier.startswith((".", "/", "#")) and ":" not in specifier:
+            found.add(specifier)
     return tuple(sorted(found))
 
 
@@ -251,6 +262,12 @@ def _esbuild(toolchain: Toolchain, root: str, entries: list[str], flags: list[st
         return f"esbuild timed out after {ESBUILD_TIMEOUT} s"
     except OSError as exc:
         return f"cannot run esbuild ({exc})"
+
+
+def _metafile(root: str) -> dict[str, Any]:
+    """esbuild's record of a call in ``root``: what it read (``inputs``) and wrote (``outputs``)."""
+    metafile: dict[str, Any] = json.loads((Path(root) / "meta.json").read_text(encoding="utf-8"))
+    return metafile
 
 
 def _scratch_parent() -> str | None:
@@ -315,7 +332,7 @@ def _parse_errors(stderr: str, root: str, node_paths: tuple[Path, ...]) -> _Erro
                 errors.append((None, message))
             message = head["message"]
             continue
-        where = _LOCATION.match(line)
+        where = LOG_LOCATION.match(line)
         if where and message is not None:
             errors.append(_locate(where["file"], where["line"], where["column"], message, root, node_paths))
             message = None

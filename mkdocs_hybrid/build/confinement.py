@@ -33,9 +33,9 @@ from typing import Any
 
 SNAPSHOT_TSCONFIG = json.dumps({"compilerOptions": {"baseUrl": ".", "paths": {"/*": ["./*"]}}}) + "\n"
 """Written at the root of every snapshot laid out for esbuild (the snapshot's own tsconfig/jsconfig
-files are not used: the editor resolves modules without them too). ``baseUrl`` is needed beside
-``--tsconfig-raw`` for esbuild to apply ``paths``; it also lets ``import "utils/x"`` find the snapshot's
-own ``utils/x.js`` before any package, as in Create React App's ``jsconfig.json``."""
+files are not used: the editor resolves modules without them too). ``baseUrl`` also lets
+``import "utils/x"`` find the snapshot's own ``utils/x.js`` before any package, as in Create React App's
+``jsconfig.json``. The demo flags carry no ``--tsconfig-raw``, which would override this file."""
 IGNORED_CONFIG_FILES = frozenset({"tsconfig.json", "jsconfig.json"})
 DISABLED = "(disabled):"
 """esbuild's prefix for modules a package's ``browser`` field turns off: never read."""
@@ -45,7 +45,7 @@ OUTSIDE = ("reads a file outside the snapshot: only the snapshot's own files and
 
 SANDBOX_ENV = "MKDOCS_HYBRID_SANDBOX"
 _UNRESOLVED_ABSOLUTE = re.compile(r'Could not resolve "/[^"]*"')
-_LOG_LOCATION = re.compile(r"^\s+(?P<file>[^\s].*?):\d+:\d+:\s*$", re.MULTILINE)
+LOG_LOCATION = re.compile(r"^\s+(?P<file>[^\s].*?):(?P<line>\d+):(?P<column>\d+):\s*$", re.MULTILINE)
 """A location line of esbuild's text log (``    path/to/file.js:3:14:``)."""
 
 
@@ -74,19 +74,25 @@ def reachable_inputs(metafile: Mapping[str, Any], entry: str) -> Iterator[str]:
             stack.append(target)
 
 
+def reachable_imports(metafile: Mapping[str, Any], entry: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every import of every input esbuild read for ``entry``, as (importing input, metafile import record)."""
+    inputs = metafile.get("inputs") or {}
+    for path in reachable_inputs(metafile, entry):
+        for edge in (inputs.get(path) or {}).get("imports") or ():
+            yield path, edge
+
+
 def outside_reads(metafile: Mapping[str, Any], entry: str, cwd: str, allowed: Iterable[str]) -> list[OutsideRead]:
     """The imports of ``entry``'s build that read files outside ``allowed`` (absolute folders)."""
     roots = [_real(folder) for folder in allowed]
-    inputs = metafile.get("inputs") or {}
     escapes = []
-    for path in reachable_inputs(metafile, entry):
-        for edge in (inputs.get(path) or {}).get("imports") or ():
-            target = edge.get("path")
-            if edge.get("external") or not isinstance(target, str) or target.startswith(DISABLED):
-                continue
-            if not is_inside(os.path.join(cwd, target), roots):
-                escapes.append(OutsideRead(_describe_importer(path, entry, cwd, roots),
-                                           str(edge.get("original") or target)))
+    for path, edge in reachable_imports(metafile, entry):
+        target = edge.get("path")
+        if edge.get("external") or not isinstance(target, str) or target.startswith(DISABLED):
+            continue
+        if not is_inside(os.path.join(cwd, target), roots):
+            escapes.append(OutsideRead(_describe_importer(path, entry, cwd, roots),
+                                       str(edge.get("original") or target)))
     if not is_inside(os.path.join(cwd, entry), roots):
         escapes.append(OutsideRead(entry, entry))
     return escapes
@@ -101,7 +107,7 @@ def describe(escapes: list[OutsideRead]) -> str:
 def quotes_outside(log: str, cwd: str, allowed: Iterable[str]) -> bool:
     """Whether esbuild's text ``log`` points into (and so may quote) a file outside ``allowed``."""
     roots = [_real(folder) for folder in allowed]
-    return any(not is_inside(os.path.join(cwd, m["file"]), roots) for m in _LOG_LOCATION.finditer(log))
+    return any(not is_inside(os.path.join(cwd, m["file"]), roots) for m in LOG_LOCATION.finditer(log))
 
 
 def explain_unresolved(message: str) -> str:
