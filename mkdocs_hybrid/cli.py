@@ -75,7 +75,7 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
                             pages=SitePages(standalone_gallery=True, site_url=site_url))
             catalog = export.run(site_dir)
         if export.shard:
-            write_shard_files(site_dir, export.shard, catalog, manifest)
+            write_shard_files(site_dir, export.shard, catalog, manifest, export.editor_inputs())
     except HybridError as exc:
         _fail(exc)
     report = export.report

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from mkdocs_hybrid.build.keys import KEY_FORMAT, bundle_key, imports_key, toolch
 from mkdocs_hybrid.build.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.build.vendor import VendorBuilder, VendorFile, imported_packages
 from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
+from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
@@ -73,6 +75,7 @@ class Export:
         self.republish = republish
         """``t/v`` refs (or ``True``: all) whose new bytes replace their published ones (see ``ledger.py``)."""
         self.use_ledger = ledger
+        self._dependencies: _DependencyFacts | None = None
         self.pages = pages
 
     def run(self, site_dir: Path) -> Catalog:
@@ -105,7 +108,9 @@ class Export:
                 # Committed only once the routes are written: a routes error rolls the ledger back, so
                 # its latest and the site's latest links never disagree.
                 if self.shard is None:
-                    publish_catalog(site_dir, catalog, self.pages)
+                    publish_catalog(site_dir, catalog, replace(self.pages, editor=self.manifest.editor.enabled))
+                    if self.manifest.editor.enabled:
+                        publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs())
                 else:
                     write_routes(site_dir, catalog)  # a shard's own preview; the merge writes the site's
                 ledger.commit()
@@ -158,6 +163,7 @@ class Export:
         resolver.save_lock()
         imports = self._scan_imports(ready, toolchain) if self.manifest.build.vendor else {}
         vendors = VendorBuilder(cache, toolchain, self.manifest.build)
+        self._dependencies = _DependencyFacts(resolver.locked, [deps for _, deps in ready], vendors)
         jobs = []
         for snapshot, deps in ready:
             try:
@@ -258,7 +264,7 @@ class Export:
                     cache.put_html(keys[snapshot.ref], outcome.html.template)
             info = infos[snapshot.ref]
             artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
-                                       vendor=job.vendor)
+                                       vendor=job.vendor, with_source=self.manifest.editor.enabled)
             write_artifact(site_dir, snapshot, artifact)
             record(job, info["build_key"], cached)
 
@@ -283,6 +289,14 @@ class Export:
             bundle_jobs(fresh, toolchain, self.manifest.build, finish, executor=executor)
         return built
 
+    def editor_inputs(self) -> EditorInputs:
+        """What this build learned about npm sets, as the editor's recipe lists it (after :meth:`run`)."""
+        facts = self._dependencies
+        if facts is None:
+            return EditorInputs()
+        used = [UsedVendor(deps, requested, vendor) for deps, requested, vendor in facts.vendors.made()]
+        return EditorInputs(locked=dict(sorted(facts.locked.items())), sets=set_entries(facts.sets, used))
+
     def _keep_vendor_files(self, site_dir: Path, used: dict[str, VendorFile]) -> None:
         archive = vendor_archive(self.manifest) if self.use_ledger else None
         if archive is not None:
@@ -306,7 +320,8 @@ class Export:
         # Everything the artifact and its share page show: a change here must change the key
         # (unmet peers only when there are some, so the keys of every other artifact stay as they were).
         described = json.dumps([key, template, snapshot.title, snapshot.created, snapshot.author,
-                                list(snapshot.tags), snapshot.unlisted, listed] + ([unmet] if unmet else []))
+                                list(snapshot.tags), snapshot.unlisted, listed] + ([unmet] if unmet else [])
+                               + (["source.json"] if self.manifest.editor.enabled else []))
         return {
             "build_key": hashlib.sha256(described.encode()).hexdigest(),
             "bundle_key": key,
@@ -324,6 +339,15 @@ class Export:
             yield
         finally:
             self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class _DependencyFacts:
+    """What the build learned about npm sets, for the editor's recipe."""
+
+    locked: dict[str, str]
+    sets: list[InstalledSet]
+    vendors: VendorBuilder
 
 
 def _cached_page(snapshot: Snapshot, keys: Mapping[str, str], cache: BundleCache) -> HtmlEntry | None:

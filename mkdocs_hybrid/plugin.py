@@ -138,7 +138,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         if thread_id is None:
             return gallery.render_index(self.catalog, base=base, site_url=config.site_url)
         return gallery.render_thread(self.catalog.thread(thread_id), base=base, site_url=config.site_url,
-                                     store=self._fragments)
+                                     store=self._fragments,
+                                     editor=bool(self.manifest and self.manifest.editor.enabled))
 
     @event_priority(100)
     def _on_page_context_compact(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
@@ -185,7 +186,10 @@ class HybridPlugin(BasePlugin[HybridConfig]):
                  builder: Callable[..., None]) -> LiveReloadServer | None:
         if self.manifest is not None:
             for source in self.manifest.sources:
-                server.watch(str(source.path))
+                if source.type != "store":
+                    server.watch(str(source.path))
+                elif source.path.is_file():  # the editor's store may not exist yet (watching it would fail)
+                    server.watch(str(source.path), recursive=False)
             if self.config.manifest:
                 server.watch(self.manifest.origin)
         return server

@@ -44,6 +44,10 @@ from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import ID_PATTERN, Snapshot
 
 ENTRY_NAME = ".hybrid-entry.js"
+SHIMS_FOLDER = ".shims/node_modules"
+"""Where a batch's vendor shims are copied inside its build root (never a snapshot's folder: ids cannot start
+with a dot). Inside the root, esbuild names them by the same relative path on every machine (and in the
+editor, which lays them out there too), so even an unminified bundle never holds the cache's location."""
 ESBUILD_TIMEOUT = 600
 MAX_BATCHES_IN_FLIGHT = 32
 _ERROR_HEAD = re.compile(r"^✘ \[ERROR\] (?P<message>.*)$")
@@ -189,12 +193,22 @@ _Errors = list[tuple["str | None", str]]
 def _run_batch(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain, options: BuildOptions
                ) -> _Outputs | _Errors:
     """One esbuild call: each snapshot's output (or refusal), or the call's errors."""
-    node_paths = batch[0][0].node_paths
+    first = batch[0][0]
     with _build_root([(job.snapshot, page) for job, page in batch]) as (root, entries):
+        node_paths = _lay_out_shims(root, first.vendor) + first.node_paths[1 if first.vendor else 0:]
         run = _esbuild(toolchain, root, entries, esbuild_flags(options), node_paths)
         if isinstance(run, str) or run.returncode != 0:
             return _errors_of(run, root, node_paths)
-        return _read_outputs(root, _metafile(root), [job for job, _ in batch], entries)
+        return _read_outputs(root, _metafile(root), [job for job, _ in batch], entries, node_paths)
+
+
+def _lay_out_shims(root: str, vendor: VendorFile | None) -> tuple[Path, ...]:
+    """Copy the vendor file's shims into the build root (a few tiny files); the NODE_PATH entry for them."""
+    if vendor is None:
+        return ()
+    target = Path(root) / SHIMS_FOLDER
+    shutil.copytree(vendor.shims, target)
+    return (target,)
 
 
 def scan_bare_imports(snapshots: Sequence[Snapshot], node_paths: tuple[Path, ...], toolchain: Toolchain,
@@ -298,14 +312,15 @@ def _write_snapshot(root: Path, snapshot: Snapshot, page: HtmlEntry | None) -> s
     return (Path(snapshot.thread) / snapshot.version / base / ENTRY_NAME).as_posix()
 
 
-def _read_outputs(root: str, metafile: dict[str, Any], jobs: list[BundleJob], entries: list[str]) -> _Outputs:
+def _read_outputs(root: str, metafile: dict[str, Any], jobs: list[BundleJob], entries: list[str],
+                  node_paths: tuple[Path, ...]) -> _Outputs:
     """Each job's (js, css), once its build is shown to have read only its own folder and packages."""
     by_entry = {info["entryPoint"]: (path, info.get("cssBundle")) for path, info in metafile["outputs"].items()
                 if info.get("entryPoint")}
     result: _Outputs = {}
     for job, entry in zip(jobs, entries):
         snapshot_folder = os.path.join(root, job.snapshot.thread, job.snapshot.version)
-        escapes = outside_reads(metafile, entry, root, [snapshot_folder, *map(str, job.node_paths)])
+        escapes = outside_reads(metafile, entry, root, [snapshot_folder, *map(str, node_paths)])
         if escapes:
             result[job.snapshot.ref] = describe(escapes)
             continue

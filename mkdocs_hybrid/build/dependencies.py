@@ -102,6 +102,11 @@ class DependencyResolver:
         self._lock: dict[str, str] = self._read_lock()
         self._lock_changed = False
 
+    @property
+    def locked(self) -> dict[str, str]:
+        """The pins so far, ``"name@spec" -> version`` (what the editor resolves ranges with)."""
+        return dict(self._lock)
+
     def resolve(self, specs: Mapping[str, str]) -> dict[str, str]:
         """Exact versions for ``{"name": "spec"}``, asking the registry only for new specs."""
         resolved = {}

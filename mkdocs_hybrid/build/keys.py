@@ -20,8 +20,10 @@ from mkdocs_hybrid.model.snapshot import Snapshot
 
 __all__ = ["KEY_FORMAT", "bundle_key", "imports_key", "toolchain_inputs"]
 
-KEY_FORMAT = 2
-"""2: snapshots are laid out with a tsconfig mapping a leading "/" to their root; package CSS is bundled."""
+KEY_FORMAT = 3
+"""2: snapshots are laid out with a tsconfig mapping a leading "/" to their root; package CSS is bundled.
+3: vendor shims are copied into the build root (``bundler.SHIMS_FOLDER``), so unminified bundles name them by
+the same path on every machine and in the editor (minified bytes are unchanged)."""
 
 
 def toolchain_inputs(toolchain: Toolchain, manifest: Manifest) -> dict[str, Any]:

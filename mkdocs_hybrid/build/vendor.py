@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,15 @@ def imported_packages(snapshot: Snapshot, dependencies: InstalledSet,
                       imports: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """The bare specifiers of declared dependencies that the snapshot's code imports (sorted): ``imports``
     as esbuild resolved them (see :func:`bundler.scan_bare_imports`), else a plain scan of the sources."""
-    names = set(dependencies.direct)
-    found = {specifier for specifier in (snapshot.imports if imports is None else imports) or ()
-             if _package_name(specifier) in names}
+    return requested_specifiers(snapshot.imports if imports is None else imports, dependencies.direct)
+
+
+def requested_specifiers(imports: Iterable[str] | None, direct: Iterable[str]) -> tuple[str, ...]:
+    """What a vendor file is asked for, from the bare ``imports`` of a version's code and the names of its
+    ``direct`` dependencies: the ones that name a declared package, plus React's automatic JSX runtime.
+    The editor computes the same list (``editor_src/recipe/vendor.js``); ``mkdocs-hybrid serve`` uses this."""
+    names = set(direct)
+    found = {specifier for specifier in imports or () if _package_name(specifier) in names}
     escaping = sorted(s for s in found if {".", ".."} & set(s.split("/")[1:]))
     if escaping:
         raise SnapshotError(f'import "{escaping[0]}" goes through a package folder to other files; '
@@ -87,12 +94,15 @@ class VendorBuilder:
         self.toolchain = toolchain
         self.options = options
         self._built: dict[str, VendorFile | SnapshotError] = {}
+        self.asked: dict[str, tuple[InstalledSet, tuple[str, ...]]] = {}
+        """Every (set, specifiers) a vendor file was asked for, by key: what the editor's recipe lists."""
 
     def vendor_for(self, specifiers: tuple[str, ...], deps: InstalledSet) -> VendorFile | None:
         """The vendor file of the JS modules among ``specifiers`` (``None`` when there are none); a failure
         is remembered, so every version needing it fails at once with the same error."""
         key = hashlib.sha256(json.dumps([self.toolchain.version, esbuild_flags(self.options), dict(deps.packages),
                                          list(specifiers)]).encode()).hexdigest()[:24]
+        self.asked.setdefault(key, (deps, specifiers))
         if key not in self._built:
             try:
                 self._built[key] = self._load(key) or self._build(key, specifiers, deps)
@@ -102,6 +112,12 @@ class VendorBuilder:
         if isinstance(outcome, SnapshotError):
             raise outcome
         return outcome if outcome.specifiers else None
+
+    def made(self) -> list[tuple[InstalledSet, tuple[str, ...], VendorFile | None]]:
+        """Each (set, requested specifiers, vendor file or ``None``) this builder made or loaded, sorted."""
+        return [(deps, specifiers, outcome if outcome.specifiers else None)
+                for key, (deps, specifiers) in sorted(self.asked.items())
+                if isinstance(outcome := self._built.get(key), VendorFile)]
 
     def _load(self, key: str) -> VendorFile | None:
         folder = self.root / key

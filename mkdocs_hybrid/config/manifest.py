@@ -15,15 +15,16 @@ import yaml
 
 from mkdocs_hybrid.model.errors import ManifestError
 
-SOURCE_TYPES = ("directory", "snapshots")
+SOURCE_TYPES = ("directory", "snapshots", "store")
 TARGETS = ("es2015", "es2016", "es2017", "es2018", "es2019", "es2020", "es2021", "es2022", "es2023", "es2024", "esnext")
 
 
 @dataclass(frozen=True)
 class SourceConfig:
-    """One source of snapshots: a directory tree or a folder of snapshot JSON files."""
+    """One source of snapshots: a directory tree, a folder of snapshot JSON files, or the editor's store (a
+    SQLite file that ``mkdocs-hybrid serve`` saves versions into; it may not exist yet)."""
 
-    type: Literal["directory", "snapshots"]
+    type: Literal["directory", "snapshots", "store"]
     path: Path
 
 
@@ -61,6 +62,14 @@ class VideoOptions:
 
 
 @dataclass(frozen=True)
+class EditorOptions:
+    """The Mode A editor published at ``editor/`` (esbuild-wasm in the browser)."""
+
+    enabled: bool = True
+    """Publish ``editor/`` and, for every version made of text files, its ``source.json``."""
+
+
+@dataclass(frozen=True)
 class DeployOptions:
     """Where ``mkdocs-hybrid deploy``/``publish`` send the site (CLI flags override these)."""
 
@@ -74,7 +83,7 @@ class DeployOptions:
     """S3 endpoint; default ``https://{CLOUDFLARE_ACCOUNT_ID}.r2.cloudflarestorage.com``."""
 
 
-_Section = TypeVar("_Section", BuildOptions, VideoOptions, DeployOptions)
+_Section = TypeVar("_Section", BuildOptions, VideoOptions, EditorOptions, DeployOptions)
 """A manifest section: its dataclass is its schema (:func:`_options`)."""
 
 
@@ -88,6 +97,7 @@ class Manifest:
     build: BuildOptions = field(default_factory=BuildOptions)
     video: VideoOptions = field(default_factory=VideoOptions)
     deploy: DeployOptions = field(default_factory=DeployOptions)
+    editor: EditorOptions = field(default_factory=EditorOptions)
 
     @property
     def cache_dir(self) -> Path:
@@ -112,7 +122,7 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
     """Validate manifest data (as loaded from YAML or given inline in ``mkdocs.yml``)."""
     base = Path(base_dir).resolve()
     mapping = _mapping(data, origin, "the manifest")
-    _reject_unknown(mapping, {"sources", "build", "video", "deploy"}, origin, "the manifest")
+    _reject_unknown(mapping, {"sources", "build", "video", "deploy", "editor"}, origin, "the manifest")
     raw_sources = mapping.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
         raise ManifestError(f"{origin}: 'sources' must be a non-empty list, "
@@ -130,6 +140,7 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
         build=_build_options(mapping.get("build"), origin),
         video=video,
         deploy=deploy,
+        editor=_options(EditorOptions, mapping.get("editor"), origin, "editor"),
     )
 
 
@@ -142,8 +153,13 @@ def _source(item: object, index: int, base: Path, origin: str) -> SourceConfig:
         raise ManifestError(f"{origin}: {where}.type must be one of {', '.join(SOURCE_TYPES)}, not {kind!r}")
     raw_path = mapping.get("path")
     if not isinstance(raw_path, str) or not raw_path:
-        raise ManifestError(f"{origin}: {where}.path must be a folder path")
+        raise ManifestError(f"{origin}: {where}.path must be a path")
     path = (base / raw_path).resolve()
+    if kind == "store":
+        if path.is_dir() or not path.parent.is_dir():
+            raise ManifestError(f"{origin}: {where}.path {raw_path!r} must name a SQLite file in an existing folder "
+                                f"({path}); `mkdocs-hybrid serve` creates the file")
+        return SourceConfig(type=kind, path=path)
     if not path.is_dir():
         raise ManifestError(f"{origin}: {where}.path {raw_path!r} is not a folder ({path}); create it or fix the path")
     return SourceConfig(type=kind, path=path)

@@ -26,6 +26,7 @@ from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorFile
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.publish.templates import environment
+from mkdocs_hybrid.sources.scan import SNAPSHOT_FORMAT
 from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
 META_FORMAT = "mkdocs-hybrid/meta@1"
@@ -43,11 +44,15 @@ class ArtifactFiles:
 
 
 def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, object], *,
-                    gallery_listed: bool, vendor: VendorFile | None = None) -> ArtifactFiles:
-    """Render page.html, style.css and meta.json (``info`` adds build facts to meta.json)."""
+                    gallery_listed: bool, vendor: VendorFile | None = None, with_source: bool = False) -> ArtifactFiles:
+    """Render page.html, style.css and meta.json (``info`` adds build facts to meta.json), and with
+    ``with_source`` the version's ``source.json`` for the editor (see :func:`source_json`)."""
     vendor_src = f"{SITE_ROOT}{vendor.name}" if vendor else None
     page = _page_html(snapshot, bundle, vendor_src).encode("utf-8")
     files = {"page.html": page, "style.css": bundle.css}
+    source = source_json(snapshot) if with_source else None
+    if source is not None:
+        files["source.json"] = source
     meta = {
         "format": META_FORMAT,
         "thread": snapshot.thread,
@@ -66,6 +71,23 @@ def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, objec
     }
     files["meta.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return ArtifactFiles(files=files, share_page=_share_html(snapshot, gallery_listed).encode("utf-8"))
+
+
+def source_json(snapshot: Snapshot) -> bytes | None:
+    """The version's source as snapshot JSON (what the editor opens and the ``snapshots`` source reads back
+    into the same version), or ``None`` when it cannot be one: an unlisted version (the public site never
+    shows its source) or one with a file that is not UTF-8 text (the format holds text only)."""
+    if snapshot.unlisted:
+        return None
+    try:
+        files = {name: snapshot.files[name].decode("utf-8") for name in sorted(snapshot.files)}
+    except UnicodeDecodeError:
+        return None
+    data = {"format": SNAPSHOT_FORMAT, "thread": snapshot.thread, "version": snapshot.version,
+            "title": snapshot.title, "entry": snapshot.entry, "created": snapshot.created,
+            "author": snapshot.author, "tags": list(snapshot.tags), "files": files,
+            "dependencies": dict(sorted(snapshot.dependencies.items()))}
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def write_vendor_files(site_dir: Path, files: Iterable[VendorFile]) -> None:

@@ -130,6 +130,8 @@ class VersionView:
     preview_now: bool
     embed_src: str
     embed_snippet: str
+    editor_url: str | None
+    """``editor/?thread=T&version=V`` when the site publishes the editor (unlisted versions are never shown)."""
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -278,7 +280,7 @@ def _embed_snippet(src: str, title: str) -> str:
 
 
 def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
-                  site_url: str | None) -> VersionView:
+                  site_url: str | None, editor: bool) -> VersionView:
     artifact_path = f"artifacts/{thread.id}/{version.version}/page.html"
     is_latest = version.version == thread.latest
     embed_src = _absolute(artifact_path, site_url) or base + artifact_path
@@ -297,6 +299,7 @@ def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
         preview_now=is_latest,
         embed_src=embed_src,
         embed_snippet=_embed_snippet(embed_src, f"{version.title} ({thread.id}/{version.version})"),
+        editor_url=f"{base}editor/?thread={thread.id}&version={version.version}" if editor else None,
     )
 
 
@@ -313,18 +316,18 @@ class HtmlStore(Protocol):
 
 
 def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None,
-                  store: HtmlStore | None = None) -> str:
+                  store: HtmlStore | None = None, editor: bool = False) -> str:
     """HTML fragment of one thread's page: its versions newest first, with share links and previews.
 
     With a ``store``, a fragment made before from the same inputs is reused: the key covers the thread's whole
     entry, the arguments, the assets as this build read them, the templates, and this module's code."""
     if store is None:
-        return _render_thread(thread, base=base, site_url=site_url)
-    inputs = [repr(thread), base, site_url, _asset_version(_read_assets()), _renderer_digest()]
+        return _render_thread(thread, base=base, site_url=site_url, editor=editor)
+    inputs = [repr(thread), base, site_url, editor, _asset_version(_read_assets()), _renderer_digest()]
     key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
     fragment = store.get_html(key)
     if fragment is None:
-        fragment = _render_thread(thread, base=base, site_url=site_url)
+        fragment = _render_thread(thread, base=base, site_url=site_url, editor=editor)
         store.put_html(key, fragment)
     return fragment
 
@@ -335,9 +338,10 @@ def _renderer_digest() -> str:
     return hashlib.sha256((template_digest() + Path(__file__).read_text(encoding="utf-8")).encode()).hexdigest()
 
 
-def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None) -> str:
+def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, editor: bool) -> str:
     gallery_url = f"{base}gallery/"
-    versions = [_version_view(thread, v, base=base, site_url=site_url) for v in _visible_versions(thread)]
+    versions = [_version_view(thread, v, base=base, site_url=site_url, editor=editor)
+                for v in _visible_versions(thread)]
     template = environment().get_template("gallery_thread.html")
     return template.render(
         thread=thread,
@@ -411,7 +415,8 @@ def _write(site_dir: Path, relative: str, content: bytes) -> str:
     return relative
 
 
-def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None = None) -> list[str]:
+def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None = None,
+                     editor: bool = False) -> list[str]:
     """Write the gallery without MkDocs: index, one page per listed thread, and the assets.
 
     Returns the written paths, relative to ``site_dir``, in writing order. The
@@ -419,7 +424,7 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
     """
     pages = {"gallery/index.html": _standalone_page("Gallery", render_index(catalog, base="../", site_url=site_url))}
     for thread in catalog.listed:
-        fragment = render_thread(thread, base="../../", site_url=site_url)
+        fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor)
         pages[f"gallery/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment)
     pages.update(sorted(asset_files().items()))
     return [_write(site_dir, relative, content) for relative, content in pages.items()]

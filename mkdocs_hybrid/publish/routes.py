@@ -135,6 +135,9 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
     HeaderRule("/artifacts/*", (), (("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff"))),
     HeaderRule("/p/:thread/:version/*", (), (("Cache-Control", IMMUTABLE),)),
     HeaderRule("/vendor/*", (), (("Cache-Control", IMMUTABLE),)),
+    # The editor: its assets are named by content hash; its page names the current ones, so it revalidates.
+    HeaderRule("/editor/assets/*", (), (("Cache-Control", IMMUTABLE),)),
+    HeaderRule("/editor/", (), (("Cache-Control", NO_CACHE),)),
     HeaderRule("/p/:thread/latest", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
     HeaderRule("/p/:thread/latest/*", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
 )

@@ -25,6 +25,8 @@ class SitePages:
     """The gallery as plain pages (the CLI); a site generator makes its own (the plugin)."""
     site_url: str | None = None
     """The site's public URL, for absolute share links in the gallery."""
+    editor: bool = False
+    """The site publishes ``editor/``: thread pages link each version to it."""
 
 
 ROUTES_ONLY = SitePages()
@@ -35,4 +37,4 @@ def publish_catalog(site_dir: Path, catalog: Catalog, pages: SitePages) -> None:
     """Write the routes (limits checked before any write) and the gallery pages that show ``catalog``."""
     write_routes(site_dir, catalog)
     if pages.standalone_gallery:
-        gallery.write_standalone(site_dir, catalog, site_url=pages.site_url)
+        gallery.write_standalone(site_dir, catalog, site_url=pages.site_url, editor=pages.editor)

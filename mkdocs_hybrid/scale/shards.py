@@ -14,11 +14,13 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from mkdocs_hybrid.build.toolchain import find_toolchain
 from mkdocs_hybrid.build.vendor import VENDOR_DIR
 from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.artifacts import keep_vendor_files
@@ -28,6 +30,7 @@ from mkdocs_hybrid.scale.ledgers import absorb, export_threads
 from mkdocs_hybrid.sources.scan import Scan
 
 SHARD_DIR = ".hybrid-shard"
+EDITOR_FILE = "editor.json"
 """Where a shard build leaves what ``merge`` needs (not part of the merged site)."""
 SITE_TREES = ("artifacts", "p", VENDOR_DIR)
 
@@ -65,10 +68,13 @@ class Shard:
         )
 
 
-def write_shard_files(site_dir: Path, shard: Shard, catalog: Catalog, manifest: Manifest) -> None:
-    """Leave in ``site_dir`` what ``merge`` needs: the shard's id, catalog and partial ledger."""
+def write_shard_files(site_dir: Path, shard: Shard, catalog: Catalog, manifest: Manifest,
+                      editor: EditorInputs | None = None) -> None:
+    """Leave in ``site_dir`` what ``merge`` needs: the shard's id, catalog, partial ledger and the npm facts
+    of the editor's recipe."""
     folder = site_dir / SHARD_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / EDITOR_FILE).write_text((editor or EditorInputs()).to_json(), encoding="utf-8")
     (folder / "shard.json").write_text(json.dumps({"index": shard.index, "count": shard.count}) + "\n",
                                        encoding="utf-8")
     (folder / "catalog.json").write_text(catalog_to_json(catalog), encoding="utf-8")
@@ -104,7 +110,12 @@ def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | No
             if (folder / tree).is_dir():
                 shutil.copytree(folder / tree, site_dir / tree, dirs_exist_ok=True)
     _archive_vendor_files(manifest, site_dir)
-    publish_catalog(site_dir, catalog, pages)
+    editor = manifest is not None and manifest.editor.enabled
+    publish_catalog(site_dir, catalog, replace(pages, editor=editor))
+    if manifest is not None and editor:
+        parts = [EditorInputs.from_json((folder / SHARD_DIR / EDITOR_FILE).read_text(encoding="utf-8"))
+                 for folder in shard_dirs if (folder / SHARD_DIR / EDITOR_FILE).is_file()]
+        publish_editor(site_dir, find_toolchain(manifest.base_dir), manifest, catalog, EditorInputs.merged(parts))
     return MergedShards(catalog=catalog, published=published)
 
 

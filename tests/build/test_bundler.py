@@ -173,7 +173,8 @@ def test_every_kind_of_bad_input_fails_alone_and_the_good_ones_are_built(tmp_pat
     assert "duplicate version" in failed["good/v1"]
     assert [t.id for t in catalog.threads] == ["good"]
     for ref in ("good/v1", "good/v2"):
-        assert sorted(p.name for p in (site / "artifacts" / ref).iterdir()) == ["meta.json", "page.html", "style.css"]
+        assert sorted(p.name for p in (site / "artifacts" / ref).iterdir()) == ["meta.json", "page.html", "source.json",
+                                                                          "style.css"]
     assert sorted(p.name for p in (site / "artifacts").iterdir()) == ["good"]
 
 

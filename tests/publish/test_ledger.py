@@ -231,7 +231,7 @@ def test_the_ledger_survives_a_build_killed_midway(tmp_path: Path) -> None:
     rerun = build(root, root / "site")
     assert rerun.report.ok and rerun.report.kept == []
     assert ledger_rows(root, "SELECT count(*) FROM versions") == [(181,)]
-    assert ledger_rows(root, "SELECT count(*) FROM files") == [(543,)]
+    assert ledger_rows(root, "SELECT count(*) FROM files") == [(181 * 4,)]  # page, style, meta, source
     assert ledger_rows(root, "PRAGMA integrity_check") == [("ok",)]
     assert ledger_rows(root, "SELECT count(*) FROM files WHERE sha256 NOT IN (SELECT sha256 FROM blobs)") == [(0,)]
 

@@ -1,0 +1,189 @@
+"""Editor benchmark (Mode A), measured in Debian's Chromium on loopback, all in one run.
+
+    python benchmarks/editor.py [--runs 30] [--keep DIR]
+
+Builds the sample site once (``mkdocs-hybrid build``, its own ledger-free manifest over the repo's samples),
+serves it with the caching rules of its ``_headers`` (hashed editor assets immutable, pages ``no-cache``),
+then measures:
+
+- **edit to preview**: in the editor, warm, one keystroke inside a string the demo shows, to the moment the
+  preview's DOM shows the new text (polled from outside the page, so the figure includes Playwright's round
+  trips); ``--runs`` keystrokes per demo, on the React demo (``react-todo/v4``) and the canvas demo
+  (``canvas-particles/v3``);
+- **cold load**: a new browser context opens ``editor/?thread=react-todo&version=v1`` until the first preview
+  shows the demo (the 14 MB ``.wasm`` fetched and compiled, CodeMirror up, the first build done), and the
+  same again from the browser's cache;
+- **why share links are static**: first contentful paint of the published artifact against the same demo
+  bundled at view time by esbuild-wasm in the page (the page starts the editor's worker, builds the
+  version's ``source.json`` and writes the result into itself), each in a new context (nothing cached).
+
+Figures are medians (and p95 for edits) in milliseconds; the last is a ratio measured in the same run, since
+these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+from tests.browser import CHROMIUM, LAUNCH_ARGS  # noqa: E402
+from tests.editor_harness import EditorFiles  # noqa: E402
+
+EDIT_DEMOS = ("react-todo/v4", "canvas-particles/v3")
+FCP_DEMOS = ("react-todo/v4", "canvas-particles/v3", "svg-chart/v2")
+VIEW_TIME_PAGE = "bench-view-time.html"
+VIEW_TIME_HTML = """<!doctype html><meta charset="utf-8"><title>bundled at view time</title><script type="module">
+const files = %s;
+const source = await (await fetch(`/artifacts/${location.hash.slice(1)}/source.json`)).json();
+const worker = new Worker('/' + files.worker, {type: 'module'});
+worker.onmessage = ({data}) => {
+  if (data.type === 'ready') worker.postMessage({type: 'build', id: 1, snapshot: source});
+  if (data.type !== 'result') return;
+  // What a share link that bundles on view would then do: show the page it just made.
+  const base = `/artifacts/${source.thread}/${source.version}/`;
+  const css = btoa(unescape(encodeURIComponent(data.css)));
+  const html = data.page.replace('href="style.css"', `href="data:text/css;base64,${css}"`)
+    .replace('src="../../../', 'src="/');
+  document.open(); document.write(html); document.close();
+};
+worker.postMessage({type: 'init', recipeUrl: '/' + files.recipe, wasmUrl: '/' + files.wasm, api: null});
+</script>"""
+FCP_JS = """() => new Promise((resolve) => {
+  const done = () => {
+    const entry = performance.getEntriesByName('first-contentful-paint')[0];
+    if (entry) resolve(entry.startTime);
+  };
+  new PerformanceObserver(done).observe({type: 'paint', buffered: true});
+  done();
+})"""
+
+
+def build_site(work: Path) -> Path:
+    """The sample site, built by the CLI into ``work/site`` (the repo's npm cache, no ledger)."""
+    manifest = work / "hybrid.yml"
+    manifest.write_text(json.dumps({
+        "sources": [{"type": "directory", "path": str(REPO / "sample_projects")},
+                    {"type": "snapshots", "path": str(REPO / "exports")}],
+        "build": {"ledger": False, "cache_dir": str(REPO / ".cache" / "mkdocs-hybrid")},
+    }), encoding="utf-8")
+    shutil.copy(REPO / "hybrid-lock.json", work / "hybrid-lock.json")
+    run = subprocess.run([str(Path(sys.executable).parent / "mkdocs-hybrid"), "build", "-q", "-d", str(work / "site"),
+                          "--report", str(work / "report.json")], cwd=work, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise SystemExit(f"the sample site did not build:\n{run.stdout}{run.stderr}")
+    return work / "site"
+
+
+class CachingHandler(SimpleHTTPRequestHandler):
+    """A static server with the site's caching rules: content-hashed files immutable, the rest revalidated."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def end_headers(self) -> None:
+        immutable = self.path.startswith(("/editor/assets/", "/vendor/"))
+        self.send_header("Cache-Control", "public, max-age=31536000, immutable" if immutable else "no-cache")
+        super().end_headers()
+
+
+@contextmanager
+def serve(site: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(CachingHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def first_contentful_paint(browser: Browser, url: str) -> float:
+    """FCP (ms) of ``url`` in a new context: nothing cached, no compiled wasm."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url)
+        return float(page.evaluate(FCP_JS))
+    finally:
+        context.close()
+
+
+def fcp_ratios(browser: Browser, base: str, runs: int) -> list[dict[str, Any]]:
+    rows = []
+    for ref in FCP_DEMOS:
+        static = statistics.median(first_contentful_paint(browser, f"{base}/artifacts/{ref}/page.html")
+                                   for _ in range(runs))
+        view_time = statistics.median(first_contentful_paint(browser, f"{base}/{VIEW_TIME_PAGE}#{ref}")
+                                      for _ in range(runs))
+        rows.append({"demo": ref, "static_ms": round(static, 1), "view_time_ms": round(view_time, 1),
+                     "ratio": round(view_time / static, 1)})
+    return rows
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def timed(action: Callable[[], None], until: Callable[[], bool], timeout: float = 10.0) -> float:
+    """Milliseconds from ``action`` to the first time ``until`` holds (polled as fast as Playwright answers)."""
+    start = time.perf_counter()
+    action()
+    while not until():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("the preview did not show the change")
+    return (time.perf_counter() - start) * 1000
+
+
+def preview_text(page: Page) -> str:
+    """The text of every preview frame's document (frames of another origin are still readable here)."""
+    texts = []
+    for frame in page.frames[1:]:
+        try:
+            texts.append(frame.evaluate("document.documentElement.innerText"))
+        except Exception:  # noqa: BLE001 - a frame being replaced answers nothing
+            continue
+    return "\n".join(texts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=30, help="keystrokes per demo (loads: a third of it)")
+    parser.add_argument("--keep", type=Path, default=None, help="build the site here and keep it")
+    args = parser.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-editor-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    site = build_site(work)
+    files = EditorFiles.of(site)
+    (site / VIEW_TIME_PAGE).write_text(VIEW_TIME_HTML % json.dumps(files.__dict__), encoding="utf-8")
+    results: dict[str, Any] = {}
+    with serve(site) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        results["fcp"] = fcp_ratios(browser, base, max(3, args.runs // 3))
+        browser.close()
+    print(json.dumps(results, indent=1))
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

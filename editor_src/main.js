@@ -1,0 +1,617 @@
+// The editor page: wires the code view, file tree, tabs, problems panel and preview to the build worker
+// (builder.js) and the store (store.js). It owns the open snapshot; the parts below only render it.
+//
+// URL state, as in the esbuild and Svelte playgrounds: `?thread=T&version=V` opens a saved or published
+// version, `?thread=T` the draft of a thread, `#s=...` a quick-share link, `#token=...` the serve API token.
+
+import { Builder } from "./builder.js";
+import { Preview } from "./preview.js";
+import * as store from "./store.js";
+import { CodeView } from "./ui/codeview.js";
+import { FileTree, Tabs } from "./ui/filetree.js";
+import { Notice, Problems } from "./ui/problems.js";
+
+const BUILD_DEBOUNCE_MS = 25; // short: the target is a keystroke-to-preview median of 150 ms
+const DRAFT_DEBOUNCE_MS = 400;
+
+const STARTER_FILES = {
+  "index.html": `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Hello</title>
+  <link rel="stylesheet" href="style.css">
+</head>
+<body>
+  <main>
+    <h1>Hello, editor</h1>
+    <p>Edit the files on the left: the preview follows as you type.</p>
+    <button id="count" type="button">Clicked 0 times</button>
+  </main>
+  <script type="module" src="main.js"></script>
+</body>
+</html>
+`,
+  "main.js": `const button = document.getElementById("count");
+let clicks = 0;
+
+button.addEventListener("click", () => {
+  clicks += 1;
+  button.textContent = \`Clicked \${clicks} time\${clicks === 1 ? "" : "s"}\`;
+});
+`,
+  "style.css": `body {
+  font: 16px/1.5 system-ui, sans-serif;
+  margin: 0;
+  display: grid;
+  place-items: center;
+  min-height: 100vh;
+  background: #f6f8fa;
+}
+
+button {
+  font: inherit;
+  padding: 0.5rem 1rem;
+  border-radius: 6px;
+  border: 1px solid #0969da;
+  background: #0969da;
+  color: white;
+}
+`,
+};
+
+const $ = (id) => document.getElementById(id);
+const config = JSON.parse($("editor-config").textContent);
+const siteRoot = new URL("../", location.href);
+const api = store.serveApi(location, history);
+
+const state = {
+  thread: "",
+  version: "v1",
+  title: "",
+  entry: null, // an entry the snapshot named; null means detected from the files
+  files: {},
+  open: [],
+  active: null,
+  dirty: false, // files differ from the saved or published version `version`
+  build: [],
+  missing: [],
+  runtime: [],
+  published: {}, // recipe.json's threads: {thread: [versions]}
+};
+
+let db = null;
+const notice = new Notice($("notice"));
+const code = new CodeView($("editor"), { onChange: edited });
+const tree = new FileTree($("file-tree"), $("add-file"), {
+  onOpen: (path) => openFile(path),
+  onAdd: addFile,
+  onRename: renameFile,
+  onDelete: deleteFile,
+  onInvalid: (message) => notice.show(message, { kind: "error" }),
+});
+const tabs = new Tabs($("tabs"), { onSelect: (path) => openFile(path), onClose: closeTab });
+const problems = new Problems($("problems"), $("problem-count"), {
+  onReveal: (file, line, column) => (file in state.files ? openFile(file, line, column) : null),
+});
+const preview = new Preview($("preview"), {
+  siteRoot,
+  onRuntimeError: (error) => {
+    state.runtime.push(error);
+    renderProblems();
+  },
+  onShown: previewShown,
+});
+
+// Timing of the newest edit, kept per build request: the status line shows keystroke-to-preview.
+const editTimes = new Map();
+const editTimeOfResult = new WeakMap();
+let lastEdit = null; // null: the build was not caused by an edit (opening a snapshot)
+const latencies = [];
+window.hybridEditor = { latencies, state }; // read by the browser tests
+
+// ---- the snapshot -----------------------------------------------------------------------------------
+
+function snapshot(version = state.version, created = undefined) {
+  return store.makeSnapshot({ thread: state.thread, version, title: state.title, entry: state.entry, created,
+    files: state.files });
+}
+
+function entryPath() {
+  return state.entry && state.entry in state.files ? state.entry : store.detectEntry(Object.keys(state.files));
+}
+
+function draftRecord() {
+  return { thread: state.thread, base: state.version, dirty: state.dirty, title: state.title, entry: state.entry,
+    files: state.files, open: state.open, active: state.active };
+}
+
+/** Show a snapshot (or a draft record): files, tabs, fields; then build it. */
+function load(data, { dirty = false } = {}) {
+  state.thread = data.thread;
+  state.version = data.version ?? data.base ?? "v1";
+  state.title = data.title ?? "";
+  state.entry = data.entry ?? null;
+  state.files = data.format ? store.editableFiles(data) : { ...data.files }; // a snapshot, or a draft record
+  state.dirty = dirty;
+  state.build = [];
+  state.missing = [];
+  state.runtime = [];
+  const paths = Object.keys(state.files);
+  state.open = (data.open ?? []).filter((path) => path in state.files);
+  const first = data.active in state.files ? data.active : entryPath() ?? paths.sort()[0];
+  if (!state.open.length) state.open = [first];
+  state.active = null;
+  for (const path of code.states.keys()) code.forget(path);
+  $("title").value = state.title;
+  $("thread").value = state.thread;
+  openFile(first);
+  renderFields();
+  lastEdit = null;
+  requestBuild(0);
+  refreshVersions();
+}
+
+// ---- editing ------------------------------------------------------------------------------------------
+
+function edited(path, text) {
+  state.files[path] = text;
+  changed();
+}
+
+function changed({ rerender = false } = {}) {
+  state.dirty = true;
+  lastEdit = performance.now();
+  if (rerender) renderFiles();
+  renderFields();
+  requestBuild(BUILD_DEBOUNCE_MS);
+  saveDraftSoon();
+}
+
+let buildTimer = 0;
+function requestBuild(delay) {
+  clearTimeout(buildTimer);
+  const editedAt = lastEdit;
+  buildTimer = setTimeout(() => {
+    if (!Object.keys(state.files).length) return;
+    const id = builder.request(snapshot());
+    if (editedAt !== null) editTimes.set(id, editedAt);
+  }, delay);
+}
+
+let draftTimer = 0;
+function saveDraftSoon() {
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(saveDraft, DRAFT_DEBOUNCE_MS);
+}
+
+async function saveDraft() {
+  clearTimeout(draftTimer);
+  if (!db || !store.ID_PATTERN.test(state.thread)) return;
+  try {
+    await db.saveDraft(draftRecord());
+    $("status-save").textContent = state.dirty ? "draft saved in this browser" : `${state.thread}/${state.version}`;
+  } catch (error) {
+    $("status-save").textContent = `draft not saved: ${error.message}`;
+  }
+}
+
+function openFile(path, line = null, column = 1) {
+  if (!(path in state.files)) return;
+  if (!state.open.includes(path)) state.open.push(path);
+  if (state.active !== path) {
+    state.active = path;
+    code.open(path, state.files[path], errorsIn(path));
+  }
+  renderFiles();
+  if (line !== null) code.reveal(line, column);
+}
+
+function closeTab(path) {
+  const index = state.open.indexOf(path);
+  state.open = state.open.filter((item) => item !== path);
+  if (state.active === path) {
+    const next = state.open[Math.min(index, state.open.length - 1)];
+    state.active = null;
+    if (next) openFile(next);
+    else code.clear();
+  }
+  renderFiles();
+}
+
+function addFile(path) {
+  state.files[path] = "";
+  changed({ rerender: true });
+  openFile(path);
+}
+
+function renameFile(from, to) {
+  state.files[to] = state.files[from];
+  delete state.files[from];
+  if (state.entry === from) state.entry = to;
+  state.open = state.open.map((path) => (path === from ? to : path));
+  if (state.active === from) state.active = to;
+  code.rename(from, to);
+  changed({ rerender: true });
+}
+
+function deleteFile(path) {
+  if (Object.keys(state.files).length === 1) {
+    notice.show("A snapshot needs at least one file.", { kind: "error" });
+    return;
+  }
+  if (!confirm(`Delete ${path}?`)) return;
+  delete state.files[path];
+  if (state.entry === path) state.entry = null;
+  code.forget(path);
+  closeTab(path);
+  changed({ rerender: true });
+}
+
+// ---- rendering --------------------------------------------------------------------------------------------
+
+function errorsIn(path) {
+  return state.build.filter((error) => error.file === path);
+}
+
+function renderFiles() {
+  const failing = state.build.map((error) => error.file);
+  tree.render({ paths: Object.keys(state.files), active: state.active, entry: entryPath(), errors: failing });
+  tabs.render({ open: state.open, active: state.active, errors: failing });
+}
+
+function renderProblems() {
+  problems.render({ build: state.build, missing: state.missing, runtime: state.runtime });
+  if (state.active) code.setDiagnostics(state.active, errorsIn(state.active));
+  renderFiles();
+}
+
+function renderFields() {
+  $("version").value = state.version;
+  $("version").classList.toggle("unsaved", state.dirty);
+  $("version").title = state.dirty ? `unsaved changes since ${state.version}` : `${state.thread}/${state.version}`;
+  $("thread").classList.toggle("invalid", !store.ID_PATTERN.test(state.thread));
+  document.title = `${state.title || state.thread || "Editor"} · editor`;
+  $("status-save").textContent = state.dirty ? "● unsaved changes" : `${state.thread}/${state.version}`;
+}
+
+function setUrl({ version = true } = {}) {
+  const params = new URLSearchParams({ thread: state.thread });
+  if (version) params.set("version", state.version);
+  history.replaceState(null, "", `${location.pathname}?${params}`);
+}
+
+// ---- builds and the preview ----------------------------------------------------------------------------------
+
+const builder = new Builder({
+  workerUrl: new URL(config.worker, location.href),
+  wasmUrl: new URL(config.wasm, location.href),
+  recipeUrl: new URL(config.recipe, location.href),
+  api,
+});
+
+builder.onresult = (result) => {
+  const status = $("status-build");
+  window.hybridEditor.lastResult = result;
+  if (result.ok) {
+    state.build = [];
+    state.missing = [];
+    $("preview-state").textContent = "updating…";
+    status.textContent = `built in ${result.ms} ms`;
+    status.className = "";
+    preview.show(result);
+  } else {
+    state.build = result.errors ?? [];
+    state.missing = result.missing ?? [];
+    const count = state.build.length + state.missing.length;
+    status.textContent = `build failed: ${count} problem${count === 1 ? "" : "s"} (${result.ms} ms)`;
+    status.className = "bad";
+    $("preview-state").textContent = preview.frame ? "showing the last good build" : "";
+  }
+  renderProblems();
+  // Keystroke-to-preview is measured when the new frame is on screen (previewShown), not when the build ends.
+  editTimeOfResult.set(result, editTimes.get(result.id));
+  for (const id of editTimes.keys()) if (id <= result.id) editTimes.delete(id);
+};
+
+function previewShown(result, errors) {
+  state.runtime = [...errors];
+  $("preview-state").textContent = errors.length ? "runtime error" : "";
+  renderProblems();
+  const editedAt = editTimeOfResult.get(result);
+  if (editedAt !== undefined) {
+    const ms = Math.round(performance.now() - editedAt);
+    latencies.push(ms);
+    $("status-build").textContent += ` · preview ${ms} ms after the edit`;
+  }
+}
+
+// ---- versions -------------------------------------------------------------------------------------------------------
+
+async function takenVersions(thread) {
+  const local = db ? await db.versions(thread) : [];
+  return [...(state.published[thread] ?? []), ...local.map((item) => item.version)];
+}
+
+async function refreshVersions() {
+  const select = $("versions");
+  const thread = state.thread;
+  const local = db ? await db.versions(thread) : [];
+  const published = state.published[thread] ?? [];
+  const option = (value, text) => Object.assign(document.createElement("option"), { value, textContent: text });
+  const groups = [];
+  if (local.length) {
+    const group = Object.assign(document.createElement("optgroup"), { label: "Saved in this browser" });
+    group.append(...local.map((item) => option(`local:${item.version}`, `${item.version} · ${item.created}`)));
+    groups.push(group);
+  }
+  if (published.length) {
+    const group = Object.assign(document.createElement("optgroup"), { label: "Published on this site" });
+    group.append(...published.map((version) => option(`site:${version}`, version)));
+    groups.push(group);
+  }
+  select.replaceChildren(option("", `${local.length + published.length} version(s)`), ...groups);
+}
+
+async function fetchVersion(thread, version, where = null) {
+  const onSite = (state.published[thread] ?? []).includes(version);
+  if (where !== "site" && !(where === null && onSite)) {
+    const local = db ? await db.version(thread, version) : null;
+    if (local) return local;
+  }
+  const url = new URL(`../artifacts/${encodeURIComponent(thread)}/${encodeURIComponent(version)}/source.json`,
+    location.href);
+  const response = await fetch(url).catch(() => null);
+  if (!response?.ok) {
+    throw new Error(`${thread}/${version} is neither saved in this browser nor published on this site`);
+  }
+  return store.checkSnapshot(await response.json());
+}
+
+async function openVersion(thread, version, where = null) {
+  try {
+    load(await fetchVersion(thread, version, where));
+    setUrl();
+    await saveDraft();
+  } catch (error) {
+    notice.show(error.message, { kind: "error" });
+  }
+}
+
+async function saveVersion() {
+  if (!store.ID_PATTERN.test(state.thread) || state.thread === "latest") {
+    notice.show("The thread id must match [a-z0-9][a-z0-9._-]{0,63}.", { kind: "error" });
+    return;
+  }
+  const button = $("save");
+  button.disabled = true;
+  try {
+    let version = store.nextVersion(await takenVersions(state.thread));
+    let saved = snapshot(version, store.now());
+    let answer = null;
+    if (api) {
+      answer = await store.postVersion(api, saved);
+      if (answer.version && answer.version !== version) {
+        version = answer.version;
+        saved = snapshot(version, saved.created);
+      }
+    }
+    await db.addVersion(saved);
+    state.version = version;
+    state.dirty = false;
+    renderFields();
+    setUrl();
+    await saveDraft();
+    await refreshVersions();
+    if (answer?.share_url) {
+      const href = new URL(answer.share_url, location.href).href;
+      notice.show(`Saved ${state.thread}/${version}: `, { link: { href, text: href } });
+    } else {
+      notice.show(`Saved ${state.thread}/${version} in this browser. Export it to publish it with the site.`);
+    }
+  } catch (error) {
+    notice.show(`Not saved: ${error.message}`, { kind: "error" });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function randomId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+async function fork() {
+  const base = state.thread.replace(/-[0-9a-f]{8}$/, "").slice(0, 50) || "draft";
+  state.thread = `${base}-${randomId()}`;
+  state.title = state.title ? `${state.title} (fork)` : "";
+  state.version = store.nextVersion(await takenVersions(state.thread));
+  state.dirty = true;
+  $("thread").value = state.thread;
+  $("title").value = state.title;
+  renderFields();
+  setUrl({ version: false });
+  await saveDraft();
+  await refreshVersions();
+  notice.show(`Forked into a new thread, ${state.thread}: Save version makes its ${state.version}.`);
+}
+
+// ---- export, import, share --------------------------------------------------------------------------------------------
+
+async function exportSnapshot() {
+  // An edited version gets the next free id: an export never reuses the id of different bytes.
+  const version = state.dirty ? store.nextVersion(await takenVersions(state.thread)) : state.version;
+  store.download(snapshot(version));
+}
+
+async function importFile(file) {
+  try {
+    const data = store.parseSnapshot(await file.text());
+    load(data);
+    setUrl({ version: false });
+    state.dirty = !(await takenVersions(data.thread)).includes(data.version);
+    renderFields();
+    await saveDraft();
+    notice.show(`Imported ${data.thread}/${data.version} from ${file.name}.`);
+  } catch (error) {
+    notice.show(`Cannot import ${file.name}: ${error.message}`, { kind: "error" });
+  }
+}
+
+async function share() {
+  const hash = await store.shareHash(snapshot());
+  if (!hash) {
+    notice.show(`Too large for a link (over ${store.SHARE_LIMIT / 1024} KB compressed): export the snapshot instead.`,
+      { kind: "error", action: { text: "Export", run: exportSnapshot } });
+    return;
+  }
+  const url = `${location.origin}${location.pathname}${hash}`;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    copied = true;
+  } catch {
+    copied = false; // no clipboard permission (e.g. an embedded page): the link is shown instead
+  }
+  notice.show(copied ? "Link copied: " : "Share link: ", { link: { href: url, text: `${url.slice(0, 60)}…` } });
+}
+
+// ---- toolbar --------------------------------------------------------------------------------------------------------------
+
+$("title").addEventListener("input", () => {
+  state.title = $("title").value;
+  changed();
+});
+$("thread").addEventListener("change", async () => {
+  const thread = $("thread").value.trim();
+  if (!store.ID_PATTERN.test(thread) || thread === "latest") {
+    notice.show("The thread id must match [a-z0-9][a-z0-9._-]{0,63}.", { kind: "error" });
+    $("thread").value = state.thread;
+    return;
+  }
+  state.thread = thread;
+  state.version = store.nextVersion(await takenVersions(thread));
+  changed();
+  setUrl({ version: false });
+  refreshVersions();
+});
+$("save").addEventListener("click", saveVersion);
+$("fork").addEventListener("click", fork);
+$("export").addEventListener("click", exportSnapshot);
+$("import").addEventListener("click", () => $("import-file").click());
+$("import-file").addEventListener("change", () => {
+  const file = $("import-file").files[0];
+  $("import-file").value = "";
+  if (file) importFile(file);
+});
+$("share").addEventListener("click", share);
+$("versions").addEventListener("change", () => {
+  const [where, version] = $("versions").value.split(":");
+  $("versions").value = "";
+  if (version) openVersion(state.thread, version, where === "site" ? "site" : "local");
+});
+addEventListener("keydown", (event) => {
+  if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+    event.preventDefault(); // the browser's "save page" is never what the author means here
+    saveDraft();
+  }
+});
+
+// ---- starting -----------------------------------------------------------------------------------------------------------------
+
+async function loadPublished() {
+  try {
+    const response = await fetch(new URL(config.recipe, location.href));
+    state.published = (await response.json()).threads ?? {};
+  } catch {
+    state.published = {};
+  }
+}
+
+function starter(thread = `draft-${randomId()}`) {
+  return { thread, version: "v1", title: "Hello, editor", entry: null, files: STARTER_FILES };
+}
+
+function differs(draft, saved) {
+  const shape = (data) => {
+    const files = data.format ? store.editableFiles(data) : data.files;
+    const made = store.makeSnapshot({ ...data, files, version: "x", created: "x" });
+    return JSON.stringify([made.files, made.dependencies, made.title, made.entry]);
+  };
+  return shape(draft) !== shape(saved);
+}
+
+async function openFromUrl() {
+  const params = new URLSearchParams(location.search);
+  const thread = params.get("thread");
+  const version = params.get("version");
+  if (location.hash.startsWith("#s=")) {
+    try {
+      const shared = await store.readShareHash(location.hash);
+      load(shared, { dirty: true });
+      setUrl({ version: false });
+      await saveDraft();
+      notice.show(`Opened a shared link: ${shared.thread}/${shared.version}. Save version keeps it.`);
+      return;
+    } catch (error) {
+      notice.show(error.message, { kind: "error" });
+    }
+  }
+  if (thread && store.ID_PATTERN.test(thread)) {
+    const draft = db ? await db.draft(thread) : null;
+    if (version) {
+      let saved = null;
+      try {
+        saved = await fetchVersion(thread, version);
+      } catch (error) {
+        if (!draft) notice.show(error.message, { kind: "error" });
+      }
+      if (draft && draft.base === version && draft.dirty && (!saved || differs(draft, saved))) {
+        load(draft, { dirty: true });
+        notice.show(`Restored your unsaved changes to ${thread}/${version}.`,
+          { action: saved ? { text: `Open ${version} as saved`, run: () => openVersion(thread, version) } : null });
+        return;
+      }
+      if (saved) {
+        load(saved);
+        return;
+      }
+    } else if (draft) {
+      load(draft, { dirty: draft.dirty });
+      return;
+    } else {
+      load(starter(thread), { dirty: true });
+      return;
+    }
+  }
+  const last = db ? await db.lastDraft() : null;
+  if (last) load(last, { dirty: last.dirty });
+  else load(starter(), { dirty: true });
+  setUrl({ version: !state.dirty });
+}
+
+async function start() {
+  $("status-esbuild").textContent = `esbuild ${config.esbuild}`;
+  try {
+    db = await store.Store.open();
+  } catch (error) {
+    notice.show(`This browser keeps no drafts here (IndexedDB: ${error.message}); Export to keep your work.`,
+      { kind: "error" });
+  }
+  await loadPublished();
+  await openFromUrl();
+  try {
+    const { esbuild } = await builder.ready;
+    $("status-esbuild").textContent = `esbuild-wasm ${esbuild}`;
+  } catch (error) {
+    $("status-build").textContent = "the build worker did not start";
+    $("status-build").className = "bad";
+    notice.show(error.message, { kind: "error" });
+  }
+}
+
+addEventListener("pagehide", () => {
+  if (state.dirty) saveDraft(); // best effort: the debounce may not have fired yet
+});
+
+start();

@@ -1,0 +1,121 @@
+// The live preview: the build's page.html in a sandboxed iframe, with exactly the changes listed in
+// README.md ("The preview"). `allow-scripts` only: without `allow-same-origin` the demo runs in an opaque
+// origin and cannot reach the editor's storage, cookies or DOM.
+
+const SWAP_TIMEOUT_MS = 1500;
+
+// Runs first in the preview's <head>: a demo's runtime errors surface in the editor, not only its console.
+const REPORTER = `(() => {
+  const post = (kind, message, stack) => {
+    try { parent.postMessage({hybridPreview: {kind, message: String(message), stack: String(stack || "")}}, "*"); }
+    catch (error) {}
+  };
+  const text = (value) => value instanceof Error ? value.message : typeof value === "string" ? value
+    : (() => { try { return JSON.stringify(value); } catch (error) { return String(value); } })();
+  addEventListener("error", (event) => {
+    if (event.target !== window && event.target && event.target.tagName) {
+      post("error", "could not load " + (event.target.src || event.target.href || event.target.tagName));
+    } else {
+      // The browser hides the details of errors thrown inside the shared vendor file (another origin).
+      const hidden = event.message === "Script error." && !event.error;
+      post("error", hidden ? "an error inside a package (the browser hides its details here; the console of the "
+        + "share link shows them)" : event.message || text(event.error), event.error && event.error.stack);
+    }
+  }, true);
+  addEventListener("unhandledrejection", (event) => {
+    post("error", "Unhandled rejection: " + text(event.reason), event.reason && event.reason.stack);
+  });
+  const original = console.error;
+  console.error = function (...args) {
+    post("console", args.map(text).join(" "));
+    return original.apply(this, args);
+  };
+  // "ready" after the first frames, so a demo that renders asynchronously (React) is painted before the swap.
+  addEventListener("load", () => requestAnimationFrame(() => setTimeout(() => post("ready", ""), 0)));
+})();`;
+
+function base64(text) {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** The preview document: the page bytes with the style link, the vendor script and the reporter changed. */
+export function previewDocument(result, siteRoot) {
+  let page = result.page;
+  if (result.css !== undefined && result.css !== null) {
+    // The page links its CSS as a sibling file; the preview has no sibling, so the CSS travels inline.
+    page = page.replace('href="style.css"', () => `href="data:text/css;base64,${base64(result.css)}"`);
+  }
+  if (result.vendor) {
+    // The vendor file is published with the site; the page names it relative to artifacts/{t}/{v}/.
+    const absolute = new URL(result.vendor, siteRoot).href;
+    page = page.replace(/(<script\b[^>]*\ssrc=")(?:\.\.\/)*vendor\/[^"]*(")/, (_, open, close) =>
+      `${open}${absolute}${close}`);
+  }
+  const reporter = `<script>${REPORTER}</script>`;
+  const head = /<head\b[^>]*>/i.exec(page);
+  return head ? page.slice(0, head.index + head[0].length) + reporter + page.slice(head.index + head[0].length)
+    : reporter + page;
+}
+
+/** Keeps the current preview on screen until the next one has rendered (no white flash between builds). */
+export class Preview {
+  constructor(container, { siteRoot, onRuntimeError = () => {}, onShown = () => {} }) {
+    this.container = container;
+    this.siteRoot = siteRoot;
+    this.onRuntimeError = onRuntimeError;
+    this.onShown = onShown;
+    this.current = null;
+    this.incoming = null;
+    addEventListener("message", (event) => this.receive(event));
+  }
+
+  show(result) {
+    if (this.incoming) this.incoming.frame.remove(); // a newer build replaces one still loading
+    const frame = document.createElement("iframe");
+    frame.setAttribute("sandbox", "allow-scripts");
+    frame.setAttribute("title", "Preview");
+    frame.className = "preview-frame loading";
+    const incoming = { frame, result, errors: [], shown: false };
+    this.incoming = incoming;
+    frame.addEventListener("load", () => {
+      // Fallback when the reporter never says "ready" (a demo that blocks its event loop).
+      setTimeout(() => this.swap(incoming), SWAP_TIMEOUT_MS);
+    });
+    frame.srcdoc = previewDocument(result, this.siteRoot);
+    this.container.append(frame);
+  }
+
+  swap(incoming) {
+    if (incoming.shown || this.incoming !== incoming) return;
+    incoming.shown = true;
+    this.incoming = null;
+    if (this.current) this.current.frame.remove();
+    this.current = incoming;
+    incoming.frame.classList.remove("loading");
+    this.onShown(incoming.result, incoming.errors);
+  }
+
+  receive(event) {
+    const message = event.data?.hybridPreview;
+    if (!message) return;
+    // Only our frames: any other window could post a look-alike message.
+    const source = [this.current, this.incoming].find((item) => item && event.source === item.frame.contentWindow);
+    if (!source) return;
+    if (message.kind === "ready") {
+      this.swap(source);
+      return;
+    }
+    const error = { kind: message.kind, message: message.message, stack: message.stack };
+    source.errors.push(error);
+    // Errors of a frame not yet shown are reported when it is (onShown), so they match what is on screen.
+    if (source === this.current) this.onRuntimeError(error);
+  }
+
+  /** The frame on screen (tests and the status line read it). */
+  get frame() {
+    return this.current?.frame ?? null;
+  }
+}

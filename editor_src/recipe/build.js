@@ -1,0 +1,168 @@
+// One version's build in the browser: the same steps, layout and flags as build/bundler.py and
+// publish/artifacts.py, so the bytes are the share link's. `esbuild` is the initialized esbuild-wasm module,
+// `fs` the MemFS it reads, `recipe` the build's recipe.json, `packages` finds dependency sets.
+import { optionsFromFlags } from "./flags.js";
+import { HtmlEntryError, splitHtmlEntry } from "./html_entry.js";
+import { fillPage } from "./page.js";
+import { findSet, pinDependencies, requestedSpecifiers, shimFiles } from "./vendor.js";
+
+const ROOT = "/b";
+const PACKAGES = "/n/node_modules";
+
+export class MissingPackages extends Error {
+  constructor(missing) {
+    super(missing.map((m) => m.message).join("; "));
+    this.missing = missing;
+  }
+}
+
+function relpath(path, base) {
+  const from = base === "." ? [] : base.split("/");
+  const to = path.split("/");
+  let common = 0;
+  while (common < from.length && common < to.length - 1 && from[common] === to[common]) common++;
+  return [...from.slice(common).map(() => ".."), ...to.slice(common)].join("/");
+}
+
+/** Lay the snapshot out as bundler._write_snapshot does; returns the entry point (relative to ROOT). */
+function layOut(fs, recipe, snapshot, page) {
+  fs.clear(ROOT);
+  fs.put(`${ROOT}/package.json`, "{}\n");
+  const folder = `${ROOT}/${snapshot.thread}/${snapshot.version}`;
+  for (const [name, data] of Object.entries(snapshot.files)) {
+    if (!recipe.ignored_config_files.includes(name.split("/").pop())) fs.put(`${folder}/${name}`, data);
+  }
+  fs.put(`${folder}/tsconfig.json`, recipe.tsconfig);
+  if (page === null) return `${snapshot.thread}/${snapshot.version}/${snapshot.entry}`;
+  for (const [name, code] of Object.entries(page.inlineModules)) fs.put(`${folder}/${name}`, code);
+  const base = snapshot.entry.includes("/") ? snapshot.entry.slice(0, snapshot.entry.lastIndexOf("/")) : ".";
+  const lines = page.imports.map((path) => `import ${JSON.stringify("./" + relpath(path, base))};`);
+  const entry = `${base === "." ? "" : base + "/"}${recipe.entry_name}`;
+  fs.put(`${folder}/${entry}`, lines.join("\n") + "\n");
+  return `${snapshot.thread}/${snapshot.version}/${entry}`;
+}
+
+/** The metafile's inputs reachable from `entry` (confinement.reachable_imports). */
+function* reachableImports(metafile, entry) {
+  const seen = new Set([entry]);
+  const stack = [entry];
+  while (stack.length) {
+    const path = stack.pop();
+    for (const edge of metafile.inputs[path]?.imports || []) {
+      yield edge;
+      if (!edge.external && !seen.has(edge.path)) {
+        seen.add(edge.path);
+        stack.push(edge.path);
+      }
+    }
+  }
+}
+
+/** bundler._bare_imports: the bare specifiers the entry's code reaches, as esbuild resolved them. */
+function bareImports(metafile, entry) {
+  const found = new Set();
+  for (const edge of reachableImports(metafile, entry)) {
+    const specifier = edge.path;
+    if (edge.external && edge.kind !== "url-token" && typeof specifier === "string" &&
+        !/^[./#]/.test(specifier) && !specifier.includes(":")) found.add(specifier);
+  }
+  return [...found];
+}
+
+async function esbuildRun(esbuild, entry, options, nodePaths) {
+  return esbuild.build({
+    ...options, entryPoints: [entry], absWorkingDir: ROOT, nodePaths, outdir: "out", outbase: ".",
+    metafile: true, write: false, logLevel: "silent", logLimit: 0,
+  });
+}
+
+/** Mount the dependency set's files: shims for the vendor file's modules, the packages when served. */
+async function mountDependencies(fs, recipe, snapshot, imports, packages) {
+  const shims = `${ROOT}/${recipe.shims_folder}`;
+  fs.clear(shims.slice(0, shims.lastIndexOf("/")));
+  fs.clear("/n");
+  const { direct, unknown } = pinDependencies(snapshot.dependencies, recipe.locked);
+  if (Object.keys(direct).length === 0 && unknown.length === 0) return { vendor: null, nodePaths: [] };
+  const requested = requestedSpecifiers(imports, Object.keys(snapshot.dependencies || {}));
+  const found = unknown.length ? undefined : findSet(recipe.sets, direct);
+  let vendor = found?.vendors.find((v) => JSON.stringify(v.requested) === JSON.stringify(requested));
+  let files = null;
+  if (packages && (!found || (!vendor && requested.length) || recipe.vendor === false)) {
+    ({ vendor, files } = await packages.install(snapshot.dependencies, imports, requested));
+  } else if (!found || (requested.length && !vendor) || recipe.vendor === false) {
+    throw new MissingPackages(missingReport(snapshot, found, unknown, requested));
+  }
+  const modules = vendor && recipe.vendor !== false ? vendor.modules : [];
+  for (const [path, contents] of shimFiles(modules, recipe.vendor_global)) fs.put(`${shims}/${path}`, contents);
+  if (files) for (const [path, size, load] of files) fs.put(`${PACKAGES}/${path}`, load, size);
+  const nodePaths = [...(modules.length ? [shims] : []), ...(files ? [PACKAGES] : [])];
+  return { vendor: modules.length ? vendor.path : null, nodePaths, fullPaths: files !== null };
+}
+
+function missingReport(snapshot, set, unknown, requested) {
+  const how = "run `mkdocs-hybrid serve` to install it, or use the versions a published demo uses";
+  if (unknown.length) {
+    return unknown.map((spec) => ({ package: spec.slice(0, spec.lastIndexOf("@")) || spec, specifier: spec,
+      message: `${spec} is not pinned by this site's build (no published version uses it); ${how}` }));
+  }
+  const names = Object.keys(snapshot.dependencies).sort();
+  if (!set) {
+    return [{ package: names.join(", "), specifier: names.join(", "),
+      message: `the dependency set ${names.map((n) => `${n}@${snapshot.dependencies[n]}`).join(", ")} is not ` +
+        `published on this site; ${how}` }];
+  }
+  return [{ package: requested.join(", "), specifier: requested.join(", "),
+    message: `no published vendor file provides exactly ${requested.join(", ")}; ${how}` }];
+}
+
+/** esbuild's messages as {file, line, column, text}, file relative to the snapshot, 1-based column. */
+function located(messages, snapshot) {
+  const prefix = `${snapshot.thread}/${snapshot.version}/`;
+  return messages.map((m) => {
+    const file = m.location?.file || "";
+    const own = file.startsWith(prefix);
+    return {
+      file: own ? file.slice(prefix.length) : (file || null),
+      line: m.location ? m.location.line : null,
+      column: m.location ? m.location.column + 1 : null,
+      text: m.text,
+    };
+  });
+}
+
+/** Build one snapshot: {ok: true, page, css, vendor} or {ok: false, errors, missing}. */
+export async function buildSnapshot(esbuild, fs, recipe, snapshot, packages) {
+  const isHtml = snapshot.entry.endsWith(".html");
+  let page = null;
+  try {
+    if (isHtml) page = splitHtmlEntry(snapshot.files, snapshot.entry, recipe.mime_types);
+  } catch (error) {
+    if (!(error instanceof HtmlEntryError)) throw error;
+    return { ok: false, errors: [{ file: snapshot.entry, line: null, column: null, text: error.message }], missing: [] };
+  }
+  const entry = layOut(fs, recipe, snapshot, page);
+  const options = optionsFromFlags(recipe.flags);
+  try {
+    let imports = [];
+    if (Object.keys(snapshot.dependencies || {}).length) {
+      const scan = await esbuildRun(esbuild, entry, { ...options, packages: "external" }, []);
+      imports = bareImports(scan.metafile, entry);
+    }
+    const deps = await mountDependencies(fs, recipe, snapshot, imports, packages);
+    const result = await esbuildRun(esbuild, entry, options, deps.nodePaths);
+    const [jsPath, info] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === entry);
+    const byPath = Object.fromEntries(result.outputFiles.map((f) => [f.path, f.text]));
+    const js = byPath[`${ROOT}/${jsPath}`];
+    const css = info.cssBundle ? byPath[`${ROOT}/${info.cssBundle}`] : "";
+    const vendorSrc = deps.vendor ? recipe.site_root + deps.vendor : null;
+    return { ok: true, page: fillPage(recipe, { title: snapshot.title || `${snapshot.thread} ${snapshot.version}`,
+      js, css, vendorSrc, html: page }), css, vendor: deps.vendor };
+  } catch (error) {
+    if (error instanceof MissingPackages) {
+      return { ok: false, errors: error.missing.map((m) => ({ file: null, line: null, column: null, text: m.message })),
+        missing: error.missing };
+    }
+    if (error && Array.isArray(error.errors)) return { ok: false, errors: located(error.errors, snapshot), missing: [] };
+    return { ok: false, errors: [{ file: null, line: null, column: null, text: String(error?.message || error) }], missing: [] };
+  }
+}
