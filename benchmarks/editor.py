@@ -47,7 +47,10 @@ from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 from tests.browser import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 from tests.editor_harness import EditorFiles  # noqa: E402
 
-EDIT_DEMOS = ("react-todo/v4", "canvas-particles/v3")
+EDIT_DEMOS = {"react-todo/v4": ("src/App.tsx", "<h1>My tasks</h1>", "My tasks"),
+              "canvas-particles/v3": ("index.html", "<h1>Constellation</h1>", "Constellation")}
+"""demo -> (file, the line to type in, the text the preview shows): keystrokes go just before ``</h1>``."""
+LOAD_DEMO = ("react-todo/v1", "My tasks")
 FCP_DEMOS = ("react-todo/v4", "canvas-particles/v3", "svg-chart/v2")
 VIEW_TIME_PAGE = "bench-view-time.html"
 VIEW_TIME_HTML = """<!doctype html><meta charset="utf-8"><title>bundled at view time</title><script type="module">
@@ -164,6 +167,50 @@ def preview_text(page: Page) -> str:
     return "\n".join(texts)
 
 
+def open_editor(page: Page, base: str, ref: str, shown: str) -> float:
+    """Open the editor on a published version; milliseconds until its preview shows ``shown``."""
+    thread, version = ref.split("/")
+    return timed(lambda: page.goto(f"{base}/editor/?thread={thread}&version={version}"),
+                 lambda: shown in preview_text(page), timeout=30.0)
+
+
+def keystroke(page: Page, expected: str) -> float:
+    """Type one "x"; milliseconds until the preview shows ``expected``."""
+    return timed(lambda: page.keyboard.type("x"), lambda: expected in preview_text(page))
+
+
+def edit_to_preview(browser: Browser, base: str, runs: int) -> list[dict[str, Any]]:
+    rows = []
+    for ref, (file, line, shown) in EDIT_DEMOS.items():
+        page = browser.new_page()
+        open_editor(page, base, ref, shown)
+        page.locator("#file-tree").get_by_text(file.rsplit("/", 1)[-1], exact=True).click()
+        page.locator(".cm-line", has_text=line).click()
+        page.keyboard.press("End")
+        for _ in range(len("</h1>")):
+            page.keyboard.press("ArrowLeft")
+        samples = [keystroke(page, f"{shown}{'x' * (attempt + 1)}") for attempt in range(runs + 3)]
+        samples = samples[3:]  # the first three warm the worker and the preview up
+        rows.append({"demo": ref, "median_ms": round(statistics.median(samples), 1),
+                     "p95_ms": round(percentile(samples, 0.95), 1), "runs": len(samples)})
+        page.close()
+    return rows
+
+
+def cold_load(browser: Browser, base: str, runs: int) -> dict[str, float]:
+    """Editor load until the first preview: in a new context (nothing cached), and again from its cache."""
+    cold, cached = [], []
+    for _ in range(runs):
+        context = browser.new_context()
+        page = context.new_page()
+        cold.append(open_editor(page, base, *LOAD_DEMO))
+        page.goto("about:blank")
+        cached.append(open_editor(page, base, *LOAD_DEMO))
+        context.close()
+    return {"cold_median_ms": round(statistics.median(cold), 1),
+            "cached_median_ms": round(statistics.median(cached), 1), "runs": runs}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=30, help="keystrokes per demo (loads: a third of it)")
@@ -177,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     with serve(site) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        results["edit_to_preview"] = edit_to_preview(browser, base, args.runs)
+        results["load"] = cold_load(browser, base, max(3, args.runs // 3))
         results["fcp"] = fcp_ratios(browser, base, max(3, args.runs // 3))
         browser.close()
     print(json.dumps(results, indent=1))

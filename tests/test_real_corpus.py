@@ -262,3 +262,35 @@ def test_built_pages_keep_the_examples_scripts(hybrid_build: dict[str, object]) 
         assert "dist/paper-full.js\"" not in page, ref  # the tag is gone (its licence comment may stay)
         assert meta["packages"].get(real_corpus.PACKAGE) == real_corpus.VERSION, ref
         assert (site / "p" / thread / version / "index.html").is_file(), ref
+
+
+@pytest.mark.browser
+def test_the_editor_makes_the_real_examples_byte_for_byte(hybrid_build: dict[str, object]) -> None:
+    """Pages nobody here wrote (inline module scripts, images, classic scripts, odd markup) through the
+    editor's worker: with paper in a vendor file, every built example is the share link's bytes; with paper
+    inlined (``build.vendor: false``) a static site has no packages to read, and the editor says so."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static
+    from tests.editor_harness import EditorFiles, build_in_worker, start_worker
+
+    site = Path(str(hybrid_build["project"])) / "site"
+    built = [str(ref) for ref in hybrid_build["built"]]  # type: ignore[attr-defined]
+    vendored = hybrid_build["mode"] == "paper in a vendor file"
+    with serve_static(site) as base_url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        page = browser.new_page()
+        page.goto(f"{base_url}/404.html")
+        assert start_worker(page, EditorFiles.of(site))["type"] == "ready"
+        differing = []
+        for ref in built:
+            folder = site / "artifacts" / ref
+            result = build_in_worker(page, json.loads((folder / "source.json").read_text(encoding="utf-8")))
+            if not vendored:
+                assert not result["ok"] and "mkdocs-hybrid serve" in result["errors"][0]["text"], ref
+                continue
+            if not result["ok"] or result["page"].encode() != (folder / "page.html").read_bytes() \
+                    or result["css"].encode() != (folder / "style.css").read_bytes():
+                differing.append(ref)
+        browser.close()
+    assert len(built) >= 113 and differing == []

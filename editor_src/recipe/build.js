@@ -4,10 +4,18 @@
 import { optionsFromFlags } from "./flags.js";
 import { HtmlEntryError, splitHtmlEntry } from "./html_entry.js";
 import { fillPage } from "./page.js";
-import { findSet, pinDependencies, requestedSpecifiers, shimFiles } from "./vendor.js";
+import { findSet, packageName, pinDependencies, requestedSpecifiers, shimFiles } from "./vendor.js";
 
 const ROOT = "/b";
-const PACKAGES = "/n/node_modules";
+const PACKAGES = "/n";
+const mounted = new Set();
+
+/** A served set's files under /n/<key>/node_modules, once per session (their bytes are fetched when read). */
+function mountPackages(fs, installed) {
+  if (mounted.has(installed.key)) return;
+  for (const [path, size, load] of installed.files) fs.put(`${PACKAGES}/${installed.key}/node_modules/${path}`, load, size);
+  mounted.add(installed.key);
+}
 
 export class MissingPackages extends Error {
   constructor(missing) {
@@ -80,23 +88,24 @@ async function esbuildRun(esbuild, entry, options, nodePaths) {
 async function mountDependencies(fs, recipe, snapshot, imports, packages) {
   const shims = `${ROOT}/${recipe.shims_folder}`;
   fs.clear(shims.slice(0, shims.lastIndexOf("/")));
-  fs.clear("/n");
   const { direct, unknown } = pinDependencies(snapshot.dependencies, recipe.locked);
   if (Object.keys(direct).length === 0 && unknown.length === 0) return { vendor: null, nodePaths: [] };
   const requested = requestedSpecifiers(imports, Object.keys(snapshot.dependencies || {}));
   const found = unknown.length ? undefined : findSet(recipe.sets, direct);
   let vendor = found?.vendors.find((v) => JSON.stringify(v.requested) === JSON.stringify(requested));
-  let files = null;
-  if (packages && (!found || (!vendor && requested.length) || recipe.vendor === false)) {
-    ({ vendor, files } = await packages.install(snapshot.dependencies, imports, requested));
+  let installed = null;
+  if (packages) {
+    // Under `mkdocs-hybrid serve`, the installed set itself: CSS or JSON from a package resolve as natively.
+    installed = await packages.install(snapshot.dependencies, imports, requested);
+    vendor = installed.vendor;
+    mountPackages(fs, installed);
   } else if (!found || (requested.length && !vendor) || recipe.vendor === false) {
     throw new MissingPackages(missingReport(snapshot, found, unknown, requested));
   }
   const modules = vendor && recipe.vendor !== false ? vendor.modules : [];
   for (const [path, contents] of shimFiles(modules, recipe.vendor_global)) fs.put(`${shims}/${path}`, contents);
-  if (files) for (const [path, size, load] of files) fs.put(`${PACKAGES}/${path}`, load, size);
-  const nodePaths = [...(modules.length ? [shims] : []), ...(files ? [PACKAGES] : [])];
-  return { vendor: modules.length ? vendor.path : null, nodePaths, fullPaths: files !== null };
+  const nodePaths = [...(modules.length ? [shims] : []), ...(installed ? [`${PACKAGES}/${installed.key}/node_modules`] : [])];
+  return { vendor: modules.length ? vendor.path : null, nodePaths };
 }
 
 function missingReport(snapshot, set, unknown, requested) {
@@ -128,6 +137,19 @@ function located(messages, snapshot) {
       text: m.text,
     };
   });
+}
+
+/** What to do about a declared package's file that a static site cannot give (CSS, JSON, fonts: the vendor
+ * file holds JavaScript modules only; the native build reads the rest from the installed package). */
+function withHint(error, snapshot, packages) {
+  const match = /^Could not resolve "([^"]+)"/.exec(error.text);
+  if (!match || packages || /^[./]/.test(match[1])) return error;
+  const name = packageName(match[1]);
+  if (!(name in (snapshot.dependencies || {}))) {
+    return { ...error, text: `${error.text} (add "${name}" to the dependencies in package.json)` };
+  }
+  return { ...error, text: `${error.text} ("${name}" is declared, but this static site only has its JavaScript ` +
+    "modules that published demos use: run `mkdocs-hybrid serve` to read the whole package)" };
 }
 
 /** Build one snapshot: {ok: true, page, css, vendor} or {ok: false, errors, missing}. */
@@ -162,7 +184,9 @@ export async function buildSnapshot(esbuild, fs, recipe, snapshot, packages) {
       return { ok: false, errors: error.missing.map((m) => ({ file: null, line: null, column: null, text: m.message })),
         missing: error.missing };
     }
-    if (error && Array.isArray(error.errors)) return { ok: false, errors: located(error.errors, snapshot), missing: [] };
+    if (error && Array.isArray(error.errors)) {
+      return { ok: false, errors: located(error.errors, snapshot).map((e) => withHint(e, snapshot, packages)), missing: [] };
+    }
     return { ok: false, errors: [{ file: null, line: null, column: null, text: String(error?.message || error) }], missing: [] };
   }
 }

@@ -6,6 +6,7 @@ export class ServedPackages {
     this.api = api;
     this.recipe = recipe;
     this.listings = new Map();
+    this.installed = new Map();
   }
 
   async call(path, init = {}) {
@@ -17,8 +18,19 @@ export class ServedPackages {
     return body;
   }
 
-  /** Install (or find) the set and its vendor file; the set's package files, read lazily. */
+  /** Install (or find) the set and its vendor file; the set's package files, read lazily. Asked once per
+   * (dependencies, requested specifiers) in a session: edits that import nothing new cost no request. */
   async install(dependencies, imports, requested) {
+    const key = JSON.stringify([Object.entries(dependencies || {}).sort(), requested]);
+    if (!this.installed.has(key)) {
+      const pending = this.ask(dependencies, imports, requested);
+      this.installed.set(key, pending);
+      pending.catch(() => this.installed.delete(key));
+    }
+    return this.installed.get(key);
+  }
+
+  async ask(dependencies, imports, requested) {
     const answer = await this.call("dependencies", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ dependencies, imports }),
@@ -28,7 +40,7 @@ export class ServedPackages {
     if (known) known.vendors.push(...set.vendors.filter((v) => !known.vendors.some((k) => k.path === v.path)));
     else this.recipe.sets.push(set);
     const vendor = set.vendors.find((v) => JSON.stringify(v.requested) === JSON.stringify(requested));
-    return { vendor, files: await this.files(answer.files_url) };
+    return { key: set.key, vendor, files: await this.files(answer.files_url) };
   }
 
   async files(url) {
