@@ -138,6 +138,33 @@ def check(manifest_path: Path) -> None:
 
 
 @main.command()
+@click.option("--config-file", "-f", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The MkDocs config to build [mkdocs.yml when it exists, else the standalone site].")
+@MANIFEST
+@click.option("--site-dir", "-d", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder [the MkDocs config's site_dir, else site].")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--allow-remote", is_flag=True, help="Allow a --host other machines can reach.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Save versions as files into this directory source of the manifest [the manifest's store].")
+def serve(config_file: Path | None, manifest_path: Path, site_dir: Path | None, host: str, port: int,
+          allow_remote: bool, store_dir: Path | None) -> None:
+    """Build the site, serve it with the editor, and save the editor's versions."""
+    from mkdocs_hybrid.serve import ServeOptions
+    from mkdocs_hybrid.serve import serve as run_serve
+
+    try:
+        run_serve(ServeOptions(config_file=config_file, manifest_path=manifest_path, site_dir=site_dir, host=host,
+                               port=port, allow_remote=allow_remote, store_dir=store_dir), say=click.echo)
+    except HybridError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(HybridError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"))
+
+
+@main.command()
 @click.argument("thread")
 @click.argument("version", required=False)
 @click.option("--clear", is_flag=True, help="Remove the pin: latest follows thread.yml / the newest again.")

@@ -1,4 +1,4 @@
-"""Read snapshots from sources: a directory tree or a folder of snapshot JSON files.
+"""Read snapshots from sources: a directory tree, a folder of snapshot JSON files, or the editor's store.
 
 Each source yields :class:`Snapshot` objects and collects a
 :class:`SnapshotError` for every snapshot (or thread) it cannot read, so one
@@ -28,6 +28,7 @@ from mkdocs_hybrid.config.manifest import BuildOptions, Manifest, SourceConfig, 
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import (
     ENTRY_EXTENSIONS,
+    FileReader,
     Snapshot,
     SnapshotFiles,
     Thread,
@@ -37,6 +38,7 @@ from mkdocs_hybrid.model.snapshot import (
     parse_created,
 )
 from mkdocs_hybrid.sources.stat_index import StatEntry, StatIndex, stat_signature
+from mkdocs_hybrid.sources.store import SnapshotStore, StoreError, StoreReader, store_origin
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -120,6 +122,8 @@ class _SourceReader:
     def read(self, source: SourceConfig) -> Iterable[Snapshot]:
         if source.type == "directory":
             return self._directory(str(source.path))
+        if source.type == "store":
+            return self._store(source.path)
         return self._json_folder(str(source.path))
 
     # -- directory source ----------------------------------------------------------------------
@@ -179,7 +183,27 @@ class _SourceReader:
         return self._indexed(path, stat_signature([("", os.stat(path))]), _JsonReader(path),
                              lambda: read_snapshot_json(Path(path), self.limits))
 
-    def _indexed(self, origin: str, signature: tuple[str, int], reader: _FolderReader | _JsonReader,
+    # -- the editor's store ---------------------------------------------------------------------
+
+    def _store(self, path: Path) -> Iterable[Snapshot]:
+        """Every saved version, validated as a snapshot JSON file is; a row whose document is unchanged
+        (same sha256: rows are immutable) comes from the source index without being parsed."""
+        try:
+            rows = SnapshotStore(path).versions()
+        except StoreError as exc:
+            self.scan.errors.append(SnapshotError(str(exc)))
+            return
+        for row in rows:
+            if not self.owns(row.thread):
+                continue
+            reader = StoreReader(str(path), row.thread, row.version)
+            try:
+                yield self._indexed(reader.origin, (row.sha256, 0), reader,
+                                    partial(read_stored_snapshot, path, row.thread, row.version, self.limits))
+            except (ValueError, SnapshotError, StoreError) as exc:
+                self.scan.errors.append(_as_error(exc, thread=row.thread, version=row.version, path=reader.origin))
+
+    def _indexed(self, origin: str, signature: tuple[str, int], reader: FileReader,
                  read: Callable[[], Snapshot]) -> Snapshot:
         """The snapshot at ``origin`` from the index when its files kept their stat, else ``read()`` and
         recorded; either way without its contents (``reader`` fetches them for the bundler)."""
@@ -248,7 +272,7 @@ def _record(snapshot: Snapshot) -> dict[str, Any]:
     return {**record, "dependencies": dict(snapshot.dependencies), "digests": dict(snapshot.digests)}
 
 
-def _cached_snapshot(record: dict[str, Any] | None, reader: _FolderReader | _JsonReader) -> Snapshot | None:
+def _cached_snapshot(record: dict[str, Any] | None, reader: FileReader) -> Snapshot | None:
     if record is None:
         return None
     try:
@@ -382,17 +406,42 @@ def check_dependencies(value: object, **where: Unpack[_Where]) -> dict[str, str]
 # -- snapshot JSON source ----------------------------------------------------------------------
 
 
+def max_snapshot_json_bytes(limits: BuildOptions) -> int:
+    """The largest snapshot JSON document read: twice the snapshot limit, as JSON escapes text."""
+    return limits.max_snapshot_bytes * 2
+
+
 def read_snapshot_json(path: Path, limits: BuildOptions) -> Snapshot:
     """Read one ``mkdocs-hybrid/snapshot@1`` file (what the editor exports)."""
-    if path.stat().st_size > limits.max_snapshot_bytes * 2:
-        raise SnapshotError(f"file is over {limits.max_snapshot_bytes * 2:,} bytes", path=str(path))
+    if path.stat().st_size > max_snapshot_json_bytes(limits):
+        raise SnapshotError(f"file is over {max_snapshot_json_bytes(limits):,} bytes", path=str(path))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"invalid JSON: {exc}", path=str(path)) from None
+    return parse_snapshot_json(data, limits, str(path))
+
+
+def read_stored_snapshot(path: Path, thread: str, version: str, limits: BuildOptions) -> Snapshot:
+    """Read one version of the editor's store, validated as a snapshot JSON file is."""
+    origin = store_origin(path, thread, version)
+    document = SnapshotStore(path).document(thread, version)
+    if document is None:
+        raise SnapshotError("no longer in the store", thread=thread, version=version, path=origin)
+    snapshot = parse_snapshot_json(json.loads(document), limits, origin)
+    if (snapshot.thread, snapshot.version) != (thread, version):
+        raise SnapshotError(f"the saved document is {snapshot.ref}, not the row's id", thread=thread,
+                            version=version, path=origin)
+    return snapshot
+
+
+def parse_snapshot_json(data: object, limits: BuildOptions, origin: str) -> Snapshot:
+    """Validate parsed ``mkdocs-hybrid/snapshot@1`` data: the one validator of snapshot JSON files, the
+    editor's store and ``mkdocs-hybrid serve``'s API (``origin`` names where the data came from)."""
+    path = origin or None
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
-        raise SnapshotError(f'not a snapshot file: "format" must be "{SNAPSHOT_FORMAT}"', path=str(path))
-    where = _Where(path=str(path))
+        raise SnapshotError(f'not a snapshot file: "format" must be "{SNAPSHOT_FORMAT}"', path=path)
+    where = _Where(path=path)
     thread = _field(lambda: check_id(data.get("thread"), "thread"), "thread", **where)
     where["thread"] = thread
     version = _field(lambda: check_id(data.get("version"), "version"), "version", **where)
@@ -400,8 +449,8 @@ def read_snapshot_json(path: Path, limits: BuildOptions) -> Snapshot:
     _reject_unknown(data, SNAPSHOT_JSON_KEYS, **where)
     files = _json_files(data.get("files"), limits, **where)
     dependencies = check_dependencies(data.get("dependencies") or {}, **where)
-    return _snapshot(thread, version, files, data, dependencies, origin=str(path),
-                     meta_origin=str(path), default_title=None, video=None)
+    return _snapshot(thread, version, files, data, dependencies, origin=origin,
+                     meta_origin=origin, default_title=None, video=None)
 
 
 def _json_files(value: object, limits: BuildOptions, **where: Unpack[_Where]) -> dict[str, bytes]:
