@@ -11,7 +11,7 @@ import { CodeView } from "./ui/codeview.js";
 import { FileTree, Tabs } from "./ui/filetree.js";
 import { Notice, Problems } from "./ui/problems.js";
 
-const BUILD_DEBOUNCE_MS = 25; // short: the target is a keystroke-to-preview median of 150 ms
+const BUILD_DEBOUNCE_MS = 0; // no wait: the builder keeps one build in flight and drops all but the newest edit
 const DRAFT_DEBOUNCE_MS = 400;
 
 const STARTER_FILES = {
@@ -169,14 +169,24 @@ function changed({ rerender = false } = {}) {
 }
 
 let buildTimer = 0;
+let buildQueued = false;
 function requestBuild(delay) {
   clearTimeout(buildTimer);
   const editedAt = lastEdit;
-  buildTimer = setTimeout(() => {
+  const send = () => {
+    buildQueued = false;
     if (!Object.keys(state.files).length) return;
     const id = builder.request(snapshot());
     if (editedAt !== null) editTimes.set(id, editedAt);
-  }, delay);
+  };
+  if (delay > 0) {
+    buildTimer = setTimeout(send, delay);
+  } else if (!buildQueued) {
+    // Right after this keystroke's task (a timer would wait behind the preview's animation frames), once
+    // for all the changes one keystroke makes.
+    buildQueued = true;
+    queueMicrotask(send);
+  }
 }
 
 let draftTimer = 0;

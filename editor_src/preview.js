@@ -30,8 +30,15 @@ const REPORTER = `(() => {
     post("console", args.map(text).join(" "));
     return original.apply(this, args);
   };
-  // "ready" after the first frames, so a demo that renders asynchronously (React) is painted before the swap.
-  addEventListener("load", () => requestAnimationFrame(() => setTimeout(() => post("ready", ""), 0)));
+  // "ready" at load, once the page's mount point (the template's empty #root) has content: a framework
+  // renders in a task of its own (React's scheduler), so that is waited for, a few tasks at most. Waiting for
+  // an animation frame instead cost a frame of the demo's own drawing (60 ms for a canvas demo).
+  const ready = (tries) => {
+    const root = document.getElementById("root");
+    if (root && !root.firstChild && tries > 0) setTimeout(() => ready(tries - 1), 0);
+    else post("ready", "");
+  };
+  addEventListener("load", () => ready(20));
 })();`;
 
 function base64(text) {
@@ -41,18 +48,18 @@ function base64(text) {
   return btoa(binary);
 }
 
-/** The preview document: the page bytes with the style link, the vendor script and the reporter changed. */
-export function previewDocument(result, siteRoot) {
+/** The preview document: the page bytes with the style link, the vendor script and the reporter changed.
+ * `vendorSource` is the vendor file's URL for the frame: a data: URL of its bytes (see Preview.vendorSource). */
+export function previewDocument(result, vendorSource) {
   let page = result.page;
   if (result.css !== undefined && result.css !== null) {
     // The page links its CSS as a sibling file; the preview has no sibling, so the CSS travels inline.
     page = page.replace('href="style.css"', () => `href="data:text/css;base64,${base64(result.css)}"`);
   }
   if (result.vendor) {
-    // The vendor file is published with the site; the page names it relative to artifacts/{t}/{v}/.
-    const absolute = new URL(result.vendor, siteRoot).href;
+    // The page names the vendor file relative to artifacts/{t}/{v}/, which the preview is not in.
     page = page.replace(/(<script\b[^>]*\ssrc=")(?:\.\.\/)*vendor\/[^"]*(")/, (_, open, close) =>
-      `${open}${absolute}${close}`);
+      `${open}${vendorSource}${close}`);
   }
   const reporter = `<script>${REPORTER}</script>`;
   const head = /<head\b[^>]*>/i.exec(page);
@@ -69,10 +76,32 @@ export class Preview {
     this.onShown = onShown;
     this.current = null;
     this.incoming = null;
+    this.vendors = new Map();
     addEventListener("message", (event) => this.receive(event));
   }
 
-  show(result) {
+  /** The vendor file as a data: URL, fetched once per session. A sandboxed frame has an opaque origin, so the
+   * browser keeps no HTTP cache for it: by URL, every preview would download React again. Its bytes are the
+   * published file's, so it runs as on the share link (and its errors are no longer hidden as cross-origin). */
+  vendorSource(path) {
+    if (!this.vendors.has(path)) {
+      const loading = fetch(new URL(path, this.siteRoot)).then((response) => {
+        if (!response.ok) throw new Error(`${path}: ${response.status}`);
+        return response.text();
+      }).then((code) => `data:text/javascript;base64,${base64(code)}`);
+      loading.catch(() => this.vendors.delete(path));
+      this.vendors.set(path, loading);
+    }
+    return this.vendors.get(path);
+  }
+
+  async show(result) {
+    const vendor = result.vendor ? await this.vendorSource(result.vendor).catch(() => new URL(result.vendor,
+      this.siteRoot).href) : null;
+    this.render(result, vendor);
+  }
+
+  render(result, vendorSource) {
     if (this.incoming) this.incoming.frame.remove(); // a newer build replaces one still loading
     const frame = document.createElement("iframe");
     frame.setAttribute("sandbox", "allow-scripts");
@@ -84,7 +113,7 @@ export class Preview {
       // Fallback when the reporter never says "ready" (a demo that blocks its event loop).
       setTimeout(() => this.swap(incoming), SWAP_TIMEOUT_MS);
     });
-    frame.srcdoc = previewDocument(result, this.siteRoot);
+    frame.srcdoc = previewDocument(result, vendorSource);
     this.container.append(frame);
   }
 

@@ -152,6 +152,39 @@ function withHint(error, snapshot, packages) {
     "modules that published demos use: run `mkdocs-hybrid serve` to read the whole package)" };
 }
 
+const lastImports = new Map();
+
+async function buildWith(esbuild, fs, recipe, snapshot, entry, options, imports, packages) {
+  const deps = await mountDependencies(fs, recipe, snapshot, imports, packages);
+  return { result: await esbuildRun(esbuild, entry, options, deps.nodePaths), deps };
+}
+
+function sameSet(a, b) {
+  return a.length === b.length && a.every((item) => b.includes(item));
+}
+
+/** The bare imports the snapshot's own files make in a full build: what the scan (packages external) finds,
+ * read from the edges that leave the snapshot's folder. */
+function bareImportsOfBuild(metafile, entry, folder) {
+  const found = new Set();
+  const seen = new Set([entry]);
+  const stack = [entry];
+  while (stack.length) {
+    for (const edge of metafile.inputs[stack.pop()]?.imports || []) {
+      const written = edge.original ?? edge.path;
+      if (edge.path.startsWith(folder)) {
+        if (!seen.has(edge.path)) {
+          seen.add(edge.path);
+          stack.push(edge.path);
+        }
+      } else if (edge.kind !== "url-token" && !/^[./#]/.test(written) && !written.includes(":")) {
+        found.add(written);
+      }
+    }
+  }
+  return [...found];
+}
+
 /** Build one snapshot: {ok: true, page, css, vendor} or {ok: false, errors, missing}. */
 export async function buildSnapshot(esbuild, fs, recipe, snapshot, packages) {
   const isHtml = snapshot.entry.endsWith(".html");
@@ -164,14 +197,25 @@ export async function buildSnapshot(esbuild, fs, recipe, snapshot, packages) {
   }
   const entry = layOut(fs, recipe, snapshot, page);
   const options = optionsFromFlags(recipe.flags);
+  const folder = `${snapshot.thread}/${snapshot.version}/`;
   try {
-    let imports = [];
-    if (Object.keys(snapshot.dependencies || {}).length) {
-      const scan = await esbuildRun(esbuild, entry, { ...options, packages: "external" }, []);
-      imports = bareImports(scan.metafile, entry);
+    let built = null;
+    const hasDependencies = Object.keys(snapshot.dependencies || {}).length > 0;
+    const guessKey = JSON.stringify([entry, snapshot.dependencies]);
+    const guess = hasDependencies ? lastImports.get(guessKey) : undefined;
+    if (guess) built = await buildWith(esbuild, fs, recipe, snapshot, entry, options, guess, packages).catch(() => null);
+    if (built && sameSet(bareImportsOfBuild(built.result.metafile, entry, folder), guess)) {
+      // The code imports what it imported last time: the one build made with that vendor file is the build.
+    } else {
+      let imports = [];
+      if (hasDependencies) {
+        const scan = await esbuildRun(esbuild, entry, { ...options, packages: "external" }, []);
+        imports = bareImports(scan.metafile, entry);
+        lastImports.set(guessKey, imports);
+      }
+      built = await buildWith(esbuild, fs, recipe, snapshot, entry, options, imports, packages);
     }
-    const deps = await mountDependencies(fs, recipe, snapshot, imports, packages);
-    const result = await esbuildRun(esbuild, entry, options, deps.nodePaths);
+    const { result, deps } = built;
     const [jsPath, info] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === entry);
     const byPath = Object.fromEntries(result.outputFiles.map((f) => [f.path, f.text]));
     const js = byPath[`${ROOT}/${jsPath}`];

@@ -55,12 +55,13 @@ def assert_same_bytes(page: Page, site_dir: Path) -> int:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         listed = meta["files"]["source.json"]
         assert listed == {"sha256": hashlib.sha256(source.read_bytes()).hexdigest(), "size": source.stat().st_size}
-        result = build_in_worker(page, json.loads(source.read_text(encoding="utf-8")))
-        assert result["ok"], f"{version}: {result['errors']}"
-        assert result["page"].encode() == (folder / "page.html").read_bytes(), f"{version}: page.html differs"
-        assert result["css"].encode() == (folder / "style.css").read_bytes(), f"{version}: style.css differs"
-        expected_vendor = (meta["vendor"] or {}).get("path")
-        assert result["vendor"] == expected_vendor, version
+        # Twice: the second build takes the worker's quick path (one esbuild run, the imports of the first).
+        for _ in range(2):
+            result = build_in_worker(page, json.loads(source.read_text(encoding="utf-8")))
+            assert result["ok"], f"{version}: {result['errors']}"
+            assert result["page"].encode() == (folder / "page.html").read_bytes(), f"{version}: page.html differs"
+            assert result["css"].encode() == (folder / "style.css").read_bytes(), f"{version}: style.css differs"
+            assert result["vendor"] == (meta["vendor"] or {}).get("path"), version
         compared += 1
     return compared
 
@@ -138,6 +139,24 @@ def test_a_package_the_static_site_does_not_have_is_named_with_what_to_do(sample
     snapshot["files"]["src/index.tsx"] = 'import "react-dom/server";\n' + snapshot["files"]["src/index.tsx"]
     result = build_in_worker(sample_page, snapshot)
     assert not result["ok"] and "react-dom/server" in result["missing"][0]["message"]
+
+
+def test_an_edit_that_changes_the_imports_changes_the_vendor_file(sample_page: Page, sample_site_mkdocs: Path) -> None:
+    """The worker's quick path reuses the imports of the last build; an edit that drops an import must not keep
+    the last vendor file. markdown-preview/v2 imports marked (in src/App.js); without it, the set needs a vendor file no
+    published version asked for, and the static editor says so instead of building with the stale one."""
+    folder = sample_site_mkdocs / "artifacts" / "markdown-preview" / "v2"
+    snapshot = json.loads((folder / "source.json").read_text(encoding="utf-8"))
+    published = (folder / "page.html").read_bytes()
+    assert build_in_worker(sample_page, snapshot)["page"].encode() == published
+    original = snapshot["files"]["src/App.js"]
+    snapshot["files"]["src/App.js"] = original.replace('import { marked } from "marked";',
+                                                       "const marked = { use() {}, parse: (text) => text };")
+    without = build_in_worker(sample_page, snapshot)
+    assert not without["ok"] and "marked" not in without["missing"][0]["message"]
+    assert "react-dom/client, react/jsx-runtime" in without["missing"][0]["message"]
+    snapshot["files"]["src/App.js"] = original
+    assert build_in_worker(sample_page, snapshot)["page"].encode() == published
 
 
 def test_an_editor_with_another_esbuild_refuses_to_build(chromium: Browser, sample_site_mkdocs: Path,
