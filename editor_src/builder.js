@@ -10,7 +10,7 @@ export class Builder {
     this.nextId = 1;
     this.ready = new Promise((resolve, reject) => {
       this.worker.onmessage = ({ data }) => {
-        if (data.type === "ready") resolve({ esbuild: data.esbuild });
+        if (data.type === "ready") resolve({ esbuild: data.esbuild, timings: data.timings });
         else if (data.type === "fatal") reject(new Error(data.message));
         else if (data.type === "result") this.finished(data);
       };

@@ -611,7 +611,8 @@ async function start() {
   await loadPublished();
   await openFromUrl();
   try {
-    const { esbuild } = await builder.ready;
+    const { esbuild, timings } = await builder.ready;
+    window.hybridEditor.ready = { esbuild, timings, at: performance.now() };
     $("status-esbuild").textContent = `esbuild-wasm ${esbuild}`;
   } catch (error) {
     $("status-build").textContent = "the build worker did not start";

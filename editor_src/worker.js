@@ -3,6 +3,7 @@
 // -> {type: "ready", esbuild} | {type: "fatal", message}; {type: "build", id, snapshot} -> {type: "result", ...}.
 import * as esbuild from "esbuild-wasm/esm/browser.js";
 import { buildSnapshot } from "./recipe/build.js";
+import { optionsFromFlags } from "./recipe/flags.js";
 import { MemFS, processStub } from "./recipe/memfs.js";
 import { ServedPackages } from "./recipe/served.js";
 
@@ -10,7 +11,12 @@ const fs = new MemFS();
 let recipe = null;
 let packages = null;
 
+const timings = {};
+
 async function init({ recipeUrl, wasmUrl, api }) {
+  const started = performance.now();
+  const compiling = WebAssembly.compileStreaming(fetch(wasmUrl)); // meanwhile, the recipe
+  compiling.catch(() => {}); // a failure is reported where it is awaited
   const response = await fetch(recipeUrl);
   if (!response.ok) throw new Error(`cannot load the build recipe (${response.status} ${recipeUrl})`);
   recipe = await response.json();
@@ -21,17 +27,43 @@ async function init({ recipeUrl, wasmUrl, api }) {
   // Go's runtime looks these up on the global object when esbuild starts (worker: false runs it here).
   self.fs = fs.nodeFS();
   self.process = processStub("/b");
-  const wasmModule = await WebAssembly.compileStreaming(fetch(wasmUrl));
+  const wasmModule = await compiling;
+  timings.compiled = performance.now() - started;
   await esbuild.initialize({ wasmModule, worker: false });
+  timings.initialized = performance.now() - started;
+  await warmUp();
+  timings.warm = performance.now() - started;
   packages = api ? new ServedPackages(api, recipe) : null;
   return esbuild.version;
+}
+
+/** One small bundle through every stage (resolver, TSX and CSS parsers, linker, minifier) while the page is
+ * still starting: wasm code runs slowly until the engine has optimized it, and a first real build paid that
+ * (over a second on a loaded machine); here it overlaps the editor's own start. */
+async function warmUp() {
+  const files = {
+    "/w/package.json": "{}\n",
+    "/w/app/index.tsx": 'import "./style.css";\nimport { label } from "./label";\n' +
+      "type Props = { n: number };\nconst Item = ({ n }: Props) => <li className=\"item\">{label(n)}</li>;\n" +
+      "export const list = [1, 2, 3].map((n) => <Item key={n} n={n} />);\nconsole.log(list);\n",
+    "/w/app/label.ts": "export function label(n: number): string {\n  return `item ${n}`.toUpperCase();\n}\n",
+    "/w/app/style.css": ".item { color: rgb(10 20 30); margin: 0 auto; }\n.item:hover { color: red; }\n",
+  };
+  for (const [path, text] of Object.entries(files)) fs.put(path, text);
+  try {
+    await esbuild.build({ ...optionsFromFlags(recipe.flags), entryPoints: ["app/index.tsx"], absWorkingDir: "/w",
+      outdir: "out", write: false, logLevel: "silent", jsx: "transform" });
+  } catch {
+    // only a warm-up: a real build reports its own errors
+  }
+  fs.clear("/w");
 }
 
 let queue = Promise.resolve();
 
 self.onmessage = ({ data }) => {
   if (data.type === "init") {
-    init(data).then((version) => postMessage({ type: "ready", esbuild: version }),
+    init(data).then((version) => postMessage({ type: "ready", esbuild: version, timings }),
       (error) => postMessage({ type: "fatal", message: String(error?.message || error) }));
   } else if (data.type === "build") {
     // One build at a time: esbuild reads the one laid-out tree (the page's Builder keeps only the newest).

@@ -157,7 +157,9 @@ class Export:
             try:
                 ready.append((snapshot, self._install(resolver, snapshot.dependencies, installed)))
             except DependencyError as exc:
-                where = snapshot.origin if snapshot.origin.endswith(".json") else f"{snapshot.origin}/package.json"
+                # A folder's dependencies are in its package.json; a JSON file's or a store row's in itself.
+                where = snapshot.origin if snapshot.origin.endswith(".json") or "#" in snapshot.origin \
+                    else f"{snapshot.origin}/package.json"
                 self.report.failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
                                                         path=where))
         resolver.save_lock()

@@ -46,7 +46,7 @@ export class ServedPackages {
   async files(url) {
     if (!this.listings.has(url)) {
       const listing = await this.call(url);
-      this.listings.set(url, listing.files.map(({ path, size }) => [path, size, async () => {
+      this.listings.set(url, listing.map((path) => [path, 0, async () => { // size 0: known once read (fstat loads)
         const response = await fetch(new URL(path.split("/").map(encodeURIComponent).join("/"), new URL(url, this.api.base)),
           { headers: { "X-Hybrid-Token": this.api.token } });
         if (!response.ok) throw new Error(`${path}: ${response.status}`);
