@@ -266,7 +266,8 @@ class Export:
                     cache.put_html(keys[snapshot.ref], outcome.html.template)
             info = infos[snapshot.ref]
             artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
-                                       vendor=job.vendor, with_source=self.manifest.editor.enabled)
+                                       vendor=job.vendor,
+                                       with_source=self.manifest.editor.enabled and snapshot.thread in listed)
             write_artifact(site_dir, snapshot, artifact)
             record(job, info["build_key"], cached)
 

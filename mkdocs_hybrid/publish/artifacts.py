@@ -76,7 +76,8 @@ def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, objec
 def source_json(snapshot: Snapshot) -> bytes | None:
     """The version's source as snapshot JSON (what the editor opens and the ``snapshots`` source reads back
     into the same version), or ``None`` when it cannot be one: an unlisted version (the public site never
-    shows its source) or one with a file that is not UTF-8 text (the format holds text only)."""
+    shows its source; the caller leaves out the versions of unlisted threads) or one with a file that is not
+    UTF-8 text (the format holds text only)."""
     if snapshot.unlisted:
         return None
     try:
