@@ -11,11 +11,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from playwright.sync_api import Browser, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -164,3 +166,19 @@ def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     from mkdocs_hybrid.sources import stat_index
 
     monkeypatch.setattr(stat_index, "RACY_SECONDS", -60)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium through Playwright, one per test module (a module that starts Playwright itself must
+    not use this: one thread runs one Playwright)."""
+    from tests.browser import CHROMIUM, LAUNCH_ARGS
+
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium-headless-shell")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,14 +1,16 @@
-"""Drive the editor's build worker in Chromium, without its page: what the parity tests and the editor
-benchmark share. The worker is the published one (``editor/assets/worker.<hash>.js``) with the published
-recipe and ``.wasm``; the page it runs in is any page of the same site (a module worker is same-origin)."""
+"""Drive the editor in Chromium: its build worker without the page (the parity tests and the editor
+benchmark), and the page itself (the UI tests and the serve end-to-end tests). The worker is the published
+one (``editor/assets/worker.<hash>.js``) with the published recipe and ``.wasm``; the page it runs in is any
+page of the same site (a module worker is same-origin)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import FrameLocator, Page, expect
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,47 @@ def build_in_worker(page: Page, snapshot: dict[str, Any]) -> dict[str, Any]:
     """Build one snapshot (snapshot JSON) in the started worker; its result message."""
     result: dict[str, Any] = page.evaluate(BUILD, snapshot)
     return result
+
+
+# ---- driving the editor page (shared by the UI tests and the serve end-to-end tests) -------------------------
+
+EDITOR_TIMEOUT_MS = 30_000
+
+
+def wait_for_build(page: Page, timeout: float = EDITOR_TIMEOUT_MS) -> None:
+    expect(page.locator("#status-build")).to_have_text(re.compile(r"built in|build failed"), timeout=timeout)
+
+
+def preview(page: Page) -> FrameLocator:
+    """The preview on screen (a next one may be loading, hidden, under it)."""
+    return page.frame_locator("#preview iframe:not(.loading)")
+
+
+def files(page: Page) -> dict[str, str]:
+    return dict(page.evaluate("() => ({...window.hybridEditor.state.files})"))
+
+
+def open_file(page: Page, path: str) -> None:
+    page.locator(f'#file-tree li[data-path="{path}"] .tree-name').click()
+    expect(page.locator(f'#tabs .tab.active[data-path="{path}"]')).to_be_visible()
+
+
+def replace_text(page: Page, path: str, text: str) -> None:
+    """Type the whole file anew, as a paste: select all in CodeMirror, then insert."""
+    open_file(page, path)
+    page.locator("#editor .cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(text)
+    page.wait_for_function("([path, text]) => window.hybridEditor.state.files[path] === text", arg=[path, text])
+
+
+def edit(page: Page, path: str, old: str, new: str) -> str:
+    text = files(page)[path]
+    assert old in text, f"{old!r} is not in {path}"
+    replaced = text.replace(old, new, 1)
+    replace_text(page, path, replaced)
+    return replaced
+
+
+def problems(page: Page) -> list[str]:
+    return [text.replace("\n", " ") for text in page.locator("#problems li.problem:not(.none)").all_inner_texts()]

@@ -31,13 +31,11 @@ from urllib.parse import urljoin
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser import (
-    CHROMIUM,
     HAS_CONTENT_JS,
-    LAUNCH_ARGS,
     VISIBLE_CONTENT_JS,
     PageProblems,
     RequestLog,
@@ -67,16 +65,6 @@ PHONE = {"width": 390, "height": 844}
 # ---- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium-headless-shell")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass

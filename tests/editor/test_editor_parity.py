@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.browser import CHROMIUM, LAUNCH_ARGS, RequestLog, built_versions, serve_static
+from tests.browser import RequestLog, built_versions, serve_static
 from tests.conftest import read_yaml, write_yaml
 from tests.editor_harness import EditorFiles, build_in_worker, start_worker
 from tests.factory import run_cli
@@ -25,14 +25,6 @@ from tests.factory import run_cli
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def worker_page(browser: Browser, base_url: str, site_dir: Path) -> tuple[Page, RequestLog]:

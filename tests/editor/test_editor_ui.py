@@ -7,7 +7,6 @@ browser context (its own IndexedDB and sessionStorage), except where a reload is
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import statistics
 from collections.abc import Iterator
@@ -16,9 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.browser import CHROMIUM, LAUNCH_ARGS, LOCAL_SCHEMES, serve_static
+from tests.browser import LOCAL_SCHEMES, serve_static
+from tests.editor_harness import edit, files, open_file, preview, problems, replace_text, wait_for_build
 from tests.factory import run_cli
 
 pytestmark = pytest.mark.browser
@@ -34,12 +34,6 @@ def site(sample_site_mkdocs: Path) -> Iterator[str]:
         yield base_url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 class Session:
@@ -83,8 +77,8 @@ class Session:
 
 
 @pytest.fixture
-def session(browser: Browser, site: str) -> Iterator[Session]:
-    opened = Session(browser, site)
+def session(chromium: Browser, site: str) -> Iterator[Session]:
+    opened = Session(chromium, site)
     yield opened
     opened.close()
 
@@ -92,44 +86,18 @@ def session(browser: Browser, site: str) -> Iterator[Session]:
 # ---- helpers ---------------------------------------------------------------------------------------------
 
 
-def wait_for_build(page: Page) -> None:
-    expect(page.locator("#status-build")).to_have_text(
-        re.compile(r"built in|build failed"), timeout=TIMEOUT_MS)
 
 
-def preview(page: Page) -> FrameLocator:
-    """The preview on screen (a next one may be loading, hidden, under it)."""
-    return page.frame_locator("#preview iframe:not(.loading)")
 
 
-def files(page: Page) -> dict[str, str]:
-    return dict(page.evaluate("() => ({...window.hybridEditor.state.files})"))
 
 
-def open_file(page: Page, path: str) -> None:
-    page.locator(f'#file-tree li[data-path="{path}"] .tree-name').click()
-    expect(page.locator(f'#tabs .tab.active[data-path="{path}"]')).to_be_visible()
 
 
-def replace_text(page: Page, path: str, text: str) -> None:
-    """Type the whole file anew, as a paste: select all in CodeMirror, then insert."""
-    open_file(page, path)
-    page.locator("#editor .cm-content").click()
-    page.keyboard.press("Control+a")
-    page.keyboard.insert_text(text)
-    page.wait_for_function("([path, text]) => window.hybridEditor.state.files[path] === text", arg=[path, text])
 
 
-def edit(page: Page, path: str, old: str, new: str) -> str:
-    text = files(page)[path]
-    assert old in text, f"{old!r} is not in {path}"
-    replaced = text.replace(old, new, 1)
-    replace_text(page, path, replaced)
-    return replaced
 
 
-def problems(page: Page) -> list[str]:
-    return [text.replace("\n", " ") for text in page.locator("#problems li.problem:not(.none)").all_inner_texts()]
 
 
 # ---- tests ---------------------------------------------------------------------------------------------------
@@ -288,7 +256,7 @@ def test_export_import_round_trip_and_the_export_builds(session: Session, tmp_pa
     assert "Exported from the editor" in (artifact / "page.html").read_text(encoding="utf-8")
 
 
-def test_a_quick_share_link_restores_the_files(session: Session, browser: Browser) -> None:
+def test_a_quick_share_link_restores_the_files(session: Session, chromium: Browser) -> None:
     page = session.open()
     edit(page, "main.js", "let clicks = 0;", "let clicks = 0; // shared by link")
     page.click("#share")
@@ -297,7 +265,7 @@ def test_a_quick_share_link_restores_the_files(session: Session, browser: Browse
     url = link.get_attribute("href") or ""
     assert "#s=" in url and len(url.split("#", 1)[1]) <= 32 * 1024
 
-    other = Session(browser, session.base_url)
+    other = Session(chromium, session.base_url)
     try:
         other.page.goto(url)
         wait_for_build(other.page)

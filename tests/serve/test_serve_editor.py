@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import build_site, copy_project, output_of, seed_dependencies
-from playwright.sync_api import Browser, BrowserContext, FrameLocator, Page, Response, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response, Route, expect
 
-from tests.browser import CHROMIUM, LAUNCH_ARGS, LOCAL_SCHEMES
+from tests.browser import LOCAL_SCHEMES
+from tests.editor_harness import edit, files, preview, problems, replace_text, wait_for_build
 from tests.serve.serving import Served, serving, store_rows
 
 pytestmark = pytest.mark.browser
@@ -45,12 +46,6 @@ def served(sample_project: Path, sample_site_mkdocs: Path, tmp_path_factory: pyt
         yield server
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 class Session:
@@ -110,8 +105,8 @@ class Session:
 
 
 @pytest.fixture
-def session(browser: Browser, served: Served) -> Iterator[Session]:
-    opened = Session(browser, served)
+def session(chromium: Browser, served: Served) -> Iterator[Session]:
+    opened = Session(chromium, served)
     yield opened
     opened.close()
 
@@ -119,8 +114,6 @@ def session(browser: Browser, served: Served) -> Iterator[Session]:
 # ---- helpers (as in tests/editor/test_editor_ui.py) -----------------------------------------------------
 
 
-def wait_for_build(page: Page, timeout: float = TIMEOUT_MS) -> None:
-    expect(page.locator("#status-build")).to_have_text(re.compile(r"built in|build failed"), timeout=timeout)
 
 
 def built(page: Page, timeout: float = TIMEOUT_MS) -> None:
@@ -130,37 +123,16 @@ def built(page: Page, timeout: float = TIMEOUT_MS) -> None:
     assert "built in" in status and problems(page) == [], f"{status}: {problems(page)}"
 
 
-def preview(page: Page) -> FrameLocator:
-    return page.frame_locator("#preview iframe:not(.loading)")
 
 
-def files(page: Page) -> dict[str, str]:
-    return dict(page.evaluate("() => ({...window.hybridEditor.state.files})"))
 
 
-def open_file(page: Page, path: str) -> None:
-    page.locator(f'#file-tree li[data-path="{path}"] .tree-name').click()
-    expect(page.locator(f'#tabs .tab.active[data-path="{path}"]')).to_be_visible()
 
 
-def replace_text(page: Page, path: str, text: str) -> None:
-    open_file(page, path)
-    page.locator("#editor .cm-content").click()
-    page.keyboard.press("Control+a")
-    page.keyboard.insert_text(text)
-    page.wait_for_function("([path, text]) => window.hybridEditor.state.files[path] === text", arg=[path, text])
 
 
-def edit(page: Page, path: str, old: str, new: str) -> str:
-    text = files(page)[path]
-    assert old in text, f"{old!r} is not in {path}"
-    replaced = text.replace(old, new, 1)
-    replace_text(page, path, replaced)
-    return replaced
 
 
-def problems(page: Page) -> list[str]:
-    return [text.replace("\n", " ") for text in page.locator("#problems li.problem:not(.none)").all_inner_texts()]
 
 
 def package_json(dependencies: dict[str, str]) -> str:
