@@ -373,7 +373,11 @@ async function fetchVersion(thread, version, where = null) {
     location.href);
   const response = await fetch(url).catch(() => null);
   if (!response?.ok) {
-    throw new Error(`${thread}/${version} is neither saved in this browser nor published on this site`);
+    const published = await fetch(new URL("meta.json", url)).then((r) => r.ok, () => false);
+    throw new Error(published
+      ? `${thread}/${version} is published without its source (it has files that are not text, or it was ` +
+        "published before sources were), so it cannot be opened here; open its share link instead"
+      : `${thread}/${version} is neither saved in this browser nor published on this site`);
   }
   return store.checkSnapshot(await response.json());
 }

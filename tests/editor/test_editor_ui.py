@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,8 +33,6 @@ def site(sample_site_mkdocs: Path) -> Iterator[str]:
     assert (sample_site_mkdocs / "editor/index.html").is_file(), "the site build wrote no editor/"
     with serve_static(sample_site_mkdocs) as base_url:
         yield base_url
-
-
 
 
 class Session:
@@ -81,23 +80,6 @@ def session(chromium: Browser, site: str) -> Iterator[Session]:
     opened = Session(chromium, site)
     yield opened
     opened.close()
-
-
-# ---- helpers ---------------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # ---- tests ---------------------------------------------------------------------------------------------------
@@ -370,3 +352,21 @@ def test_the_layout_is_tidy(session: Session, tmp_path: Path) -> None:
     assert problems_["y"] >= code["y"] + code["height"] - 1 and status["y"] >= problems_["y"] + problems_["height"] - 1
     assert status["y"] + status["height"] <= 860 + 1, "nothing below the fold"
     page.screenshot(path=str(tmp_path / "editor.png"))
+
+
+def test_a_published_version_without_its_source_says_why(chromium: Browser, sample_site_mkdocs: Path,
+                                                         tmp_path: Path) -> None:
+    """A version whose source is not published (binary files, or published before sources were) cannot be
+    opened; the editor says so rather than claiming it does not exist."""
+    site = tmp_path / "site"
+    shutil.copytree(sample_site_mkdocs, site)
+    (site / "artifacts" / "svg-chart" / "v1" / "source.json").unlink()
+    with serve_static(site) as base_url:
+        session = Session(chromium, base_url)
+        try:
+            session.page.goto(f"{base_url}/editor/?thread=svg-chart&version=v1")
+            expect(session.page.locator("#notice")).to_contain_text("svg-chart/v1 is published without its source")
+            session.page.goto(f"{base_url}/editor/?thread=svg-chart&version=v9")
+            expect(session.page.locator("#notice")).to_contain_text("neither saved in this browser nor published")
+        finally:
+            session.close()

@@ -46,8 +46,6 @@ def served(sample_project: Path, sample_site_mkdocs: Path, tmp_path_factory: pyt
         yield server
 
 
-
-
 class Session:
     """One browser context on the served site: the requests that tried to leave it, the API's answers."""
 
@@ -114,25 +112,11 @@ def session(chromium: Browser, served: Served) -> Iterator[Session]:
 # ---- helpers (as in tests/editor/test_editor_ui.py) -----------------------------------------------------
 
 
-
-
 def built(page: Page, timeout: float = TIMEOUT_MS) -> None:
     """The newest build succeeded (a failure shows the problems panel)."""
     wait_for_build(page, timeout)
     status = page.locator("#status-build").inner_text()
     assert "built in" in status and problems(page) == [], f"{status}: {problems(page)}"
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def package_json(dependencies: dict[str, str]) -> str:
