@@ -190,7 +190,7 @@ export async function buildSnapshot(esbuild, fs, recipe, snapshot, packages) {
   const isHtml = snapshot.entry.endsWith(".html");
   let page = null;
   try {
-    if (isHtml) page = splitHtmlEntry(snapshot.files, snapshot.entry, recipe.mime_types);
+    if (isHtml) page = splitHtmlEntry(snapshot.files, snapshot.entry, recipe.mime_types, recipe.html_unescape);
   } catch (error) {
     if (!(error instanceof HtmlEntryError)) throw error;
     return { ok: false, errors: [{ file: snapshot.entry, line: null, column: null, text: error.message }], missing: [] };

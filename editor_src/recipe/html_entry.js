@@ -7,22 +7,31 @@ const INLINED = new Set(["img src", "source src", "input src", "image href", "li
 const TAG_NAME = /[a-zA-Z][^\t\n\r\f />\x00]*/y;
 const AFTER_NAME = /(?:\s|\/(?!>))*/y;
 const ATTRIBUTE = /([^\s/>][^\s/=>]*)(\s*=+\s*('[^']*'|"[^"]*"|(?!['"])[^>\s]*))?(?:\s|\/(?!>))*/y;
-const NAMED = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+const CHARREF = /&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/g;
 
 export class HtmlEntryError extends Error {}
 
-function unescapeHtml(text) {
-  return text.replace(/&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);?/g, (whole, ref) => {
+/** Python's html.unescape, with its tables from the recipe (recipe.html_unescape). */
+function unescapeHtml(text, tables) {
+  return text.replace(CHARREF, (whole, ref) => {
     if (ref[0] === "#") {
-      const code = ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : "\ufffd";
+      const hex = ref[1] === "x" || ref[1] === "X";
+      const code = parseInt(ref.slice(hex ? 2 : 1).replace(/;$/, ""), hex ? 16 : 10);
+      if (Object.hasOwn(tables.invalid_charrefs, String(code))) return tables.invalid_charrefs[String(code)];
+      if ((code >= 0xd800 && code <= 0xdfff) || code > 0x10ffff) return "\ufffd";
+      if (tables.invalid_codepoints.includes(code)) return "";
+      return String.fromCodePoint(code);
     }
-    return NAMED[ref] ?? whole;
+    if (Object.hasOwn(tables.named, ref)) return tables.named[ref];
+    for (let x = ref.length - 1; x > 1; x--) { // the longest known name, as the standard says
+      if (Object.hasOwn(tables.named, ref.slice(0, x))) return tables.named[ref.slice(0, x)] + ref.slice(x);
+    }
+    return whole;
   });
 }
 
 /** The start tag at `start` ("<" then a letter): [name, attrs Map, end] or null when it does not close. */
-function startTag(source, start) {
+function startTag(source, start, tables) {
   TAG_NAME.lastIndex = start + 1;
   const name = TAG_NAME.exec(source);
   if (!name) return null;
@@ -39,7 +48,7 @@ function startTag(source, start) {
     let value = match[2] ? match[3] : "";
     if (value.length >= 2 && (value[0] === "'" || value[0] === '"') && value.at(-1) === value[0]) value = value.slice(1, -1);
     const key = match[1].toLowerCase();
-    attrs.set(key, value ? unescapeHtml(value) : "");
+    attrs.set(key, value ? unescapeHtml(value, tables) : "");
     at += match[0].length;
   }
   const close = source.slice(at).match(/^\s*\/?>/);
@@ -49,7 +58,7 @@ function startTag(source, start) {
 }
 
 /** Every start tag, in order, with script bodies; comments, declarations and raw text skipped. */
-function scanTags(source) {
+function scanTags(source, tables) {
   const tags = [];
   let at = 0;
   while ((at = source.indexOf("<", at)) >= 0) {
@@ -65,7 +74,7 @@ function scanTags(source) {
       at = close + 1;
       continue;
     }
-    const tag = /[a-zA-Z]/.test(source[at + 1] || "") ? startTag(source, at) : null;
+    const tag = /[a-zA-Z]/.test(source[at + 1] || "") ? startTag(source, at, tables) : null;
     if (!tag) {
       at += 1;
       continue;
@@ -113,7 +122,7 @@ function base64(bytes) {
 }
 
 /** Split `files[entry]` (strings or bytes by path) into {imports, inlineModules, template}. */
-export function splitHtmlEntry(files, entry, mimeTypes) {
+export function splitHtmlEntry(files, entry, mimeTypes, unescapeTables) {
   const text = (path) => (typeof files[path] === "string" ? files[path] : new TextDecoder().decode(files[path]));
   const bytes = (path) => (typeof files[path] === "string" ? new TextEncoder().encode(files[path]) : files[path]);
   const source = text(entry);
@@ -136,7 +145,7 @@ export function splitHtmlEntry(files, entry, mimeTypes) {
     if ((text === STYLE_MARK || text === SCRIPT_MARK) && edits.some((edit) => edit[2] === text)) text = "";
     edits.push([tag.start, tag.end, text]);
   };
-  for (const tag of scanTags(source)) {
+  for (const tag of scanTags(source, unescapeTables)) {
     if (tag.name === "script") {
       const src = tag.attrs.get("src");
       const isModule = (tag.attrs.get("type") || "").trim().toLowerCase() === "module";

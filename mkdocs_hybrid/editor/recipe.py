@@ -10,6 +10,8 @@ the editor picks the same file the build would.
 
 from __future__ import annotations
 
+import html
+import html.entities
 import json
 import mimetypes
 from collections.abc import Iterable, Mapping
@@ -82,6 +84,16 @@ def vendor_entry(requested: tuple[str, ...], vendor: VendorFile | None) -> dict[
             "modules": list(vendor.specifiers) if vendor else []}
 
 
+def html_unescape_tables() -> dict[str, Any]:
+    """What :func:`html.unescape` (through ``html.parser``, which reads ``index.html`` entries) decodes
+    attribute values with: HTML5's named references and the replacements of invalid numeric ones."""
+    invalid_charrefs: dict[int, str] = getattr(html, "_invalid_charrefs")  # noqa: B009 - no public name
+    invalid_codepoints: set[int] = getattr(html, "_invalid_codepoints")  # noqa: B009
+    return {"named": dict(sorted(html.entities.html5.items())),
+            "invalid_charrefs": {str(code): text for code, text in sorted(invalid_charrefs.items())},
+            "invalid_codepoints": sorted(invalid_codepoints)}
+
+
 def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mapping[str, str],
                   sets: list[dict[str, Any]], threads: Mapping[str, list[str]]) -> bytes:
     """The recipe's bytes (stable: same build, same bytes)."""
@@ -99,6 +111,7 @@ def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mappin
         "site_root": SITE_ROOT,
         "page": page_variants(),
         "mime_types": {ext: mimetypes.types_map[ext] for ext in sorted(mimetypes.types_map)},
+        "html_unescape": html_unescape_tables(),
         "locked": dict(sorted(locked.items())),
         "sets": sets,
         "threads": {thread: list(versions) for thread, versions in sorted(threads.items())},

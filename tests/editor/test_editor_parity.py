@@ -105,17 +105,41 @@ def test_a_syntax_error_is_located_as_the_native_build_locates_it(sample_page: P
     error = result["errors"][0]
     assert (error["file"], error["line"]) == ("src/App.tsx", 3)
     # The native build of the same files says the same place.
+    _, report = native_build(tmp_path, sample_site_mkdocs, snapshot)
+    assert report["failed"][0]["error"] == f"src/App.tsx:{error['line']}:{error['column']}: {error['text']}"
+
+
+def native_build(tmp_path: Path, sample_site: Path, snapshot: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """``mkdocs-hybrid build`` of one snapshot JSON (with the sample's npm cache): the site and the report."""
     exports = tmp_path / "exports"
     exports.mkdir()
-    (exports / "broken.json").write_text(json.dumps(snapshot), encoding="utf-8")
+    (exports / "snapshot.json").write_text(json.dumps(snapshot), encoding="utf-8")
     (tmp_path / "hybrid.yml").write_text("sources: [{type: snapshots, path: exports}]\nbuild: {ledger: false}\n",
                                          encoding="utf-8")
-    shutil.copytree(sample_site_mkdocs.parent / ".cache", tmp_path / ".cache", symlinks=True)
-    shutil.copy(sample_site_mkdocs.parent / "hybrid-lock.json", tmp_path / "hybrid-lock.json")
-    native = run_cli("build", "--site-dir", str(tmp_path / "s"), "--report", str(tmp_path / "report.json"),
-                     cwd=tmp_path, timeout=600)
-    failure = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["failed"][0]
-    assert failure["error"] == f"src/App.tsx:{error['line']}:{error['column']}: {error['text']}", native.stderr
+    shutil.copytree(sample_site.parent / ".cache", tmp_path / ".cache", symlinks=True)
+    shutil.copy(sample_site.parent / "hybrid-lock.json", tmp_path / "hybrid-lock.json")
+    run = run_cli("build", "--site-dir", str(tmp_path / "s"), "--report", str(tmp_path / "report.json"),
+                  cwd=tmp_path, timeout=600)
+    report: dict[str, Any] = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert run.returncode == 0, run.stderr
+    return tmp_path / "s", report
+
+
+def test_html_references_in_a_rewritten_tag_decode_as_pythons_parser_does(sample_page: Page, sample_site_mkdocs: Path,
+                                                                        tmp_path: Path) -> None:
+    """An ``index.html`` image is inlined, so its tag is written again from the decoded attributes: every kind
+    of character reference must decode as ``html.parser`` decodes it (named with and without ``;``, numeric,
+    the Windows-1252 range, invalid code points, unknown names)."""
+    alt = "caf&eacute; &amp; &#x27;q&#39; &notit; &ampx &#128; &#0; &#xD800; &#1; &unknown; &constructor"
+    snapshot = {"format": "mkdocs-hybrid/snapshot@1", "thread": "entities", "version": "v1", "title": "Entities",
+                "entry": "index.html", "files": {
+                    "index.html": f'<!doctype html><title>e</title><body><img src="dot.svg" alt="{alt}"></body>',
+                    "dot.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'}}
+    site, report = native_build(tmp_path, sample_site_mkdocs, snapshot)
+    assert report["failed"] == []
+    result = build_in_worker(sample_page, snapshot)
+    assert result["ok"], result["errors"]
+    assert result["page"].encode() == (site / "artifacts" / "entities" / "v1" / "page.html").read_bytes()
 
 
 def test_a_package_the_static_site_does_not_have_is_named_with_what_to_do(sample_page: Page,
