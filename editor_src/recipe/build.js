@@ -154,6 +154,15 @@ function withHint(error, snapshot, packages) {
 
 const lastImports = new Map();
 
+/** Before a version's first build: what the one vendor file published for its dependency set was asked for
+ * (a published version most likely imports exactly that). Checked like any guess, so a wrong one costs only
+ * the scan it would have saved. */
+function publishedGuess(recipe, snapshot) {
+  const { direct, unknown } = pinDependencies(snapshot.dependencies, recipe.locked);
+  const set = unknown.length ? undefined : findSet(recipe.sets, direct);
+  return set?.vendors.length === 1 ? set.vendors[0].requested : undefined;
+}
+
 async function buildWith(esbuild, fs, recipe, snapshot, entry, options, imports, packages) {
   const deps = await mountDependencies(fs, recipe, snapshot, imports, packages);
   return { result: await esbuildRun(esbuild, entry, options, deps.nodePaths), deps };
@@ -202,7 +211,7 @@ export async function buildSnapshot(esbuild, fs, recipe, snapshot, packages) {
     let built = null;
     const hasDependencies = Object.keys(snapshot.dependencies || {}).length > 0;
     const guessKey = JSON.stringify([entry, snapshot.dependencies]);
-    const guess = hasDependencies ? lastImports.get(guessKey) : undefined;
+    const guess = hasDependencies ? lastImports.get(guessKey) ?? publishedGuess(recipe, snapshot) : undefined;
     if (guess) built = await buildWith(esbuild, fs, recipe, snapshot, entry, options, guess, packages).catch(() => null);
     if (built && sameSet(bareImportsOfBuild(built.result.metafile, entry, folder), guess)) {
       // The code imports what it imported last time: the one build made with that vendor file is the build.
