@@ -327,6 +327,26 @@ def test_latest_is_a_302_to_the_right_version(wrangler_site: str, sample_site_mk
 # ---- 3. cache headers at the edge ------------------------------------------------------------
 
 
+STORE_AND_SAY = """() => {
+  try { localStorage.setItem("probe", "1"); return "stored"; } catch (error) { return error.name; }
+}"""
+
+
+@pytest.mark.wrangler
+def test_an_artifact_opened_directly_runs_in_an_opaque_origin(wrangler_site: str, session: Session,
+                                                              versions: list[Version]) -> None:
+    """A posted link to ``/artifacts/.../page.html`` opens the demo as a top-level page: the edge's
+    ``Content-Security-Policy: sandbox`` still gives it an opaque origin, without the site's storage."""
+    page, _ = session.new_page()
+    page.goto(f"{wrangler_site}/gallery/")
+    assert page.evaluate("self.origin") == wrangler_site and page.evaluate(STORE_AND_SAY) == "stored"
+    react = next(entry for entry in versions if entry.thread == "react-todo")
+    page.goto(wrangler_site + react.artifact_path + "page.html")
+    assert page.evaluate("self.origin") == "null"
+    assert page.evaluate(STORE_AND_SAY) == "SecurityError"
+    expect(page.locator("#root h1")).to_be_visible()  # and the demo still runs (React rendered its heading)
+
+
 @pytest.mark.wrangler
 def test_cache_control_at_the_edge(wrangler_site: str, versions: list[Version]) -> None:
     """Versioned paths are immutable, ``latest`` is ``no-cache``: one exact value, never two joined."""

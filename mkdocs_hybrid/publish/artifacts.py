@@ -25,6 +25,7 @@ from mkdocs_hybrid.build.html_entry import SCRIPT_MARK, STYLE_MARK
 from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorFile
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import Snapshot
+from mkdocs_hybrid.publish.sandbox import DEMO_SANDBOX
 from mkdocs_hybrid.publish.templates import environment
 from mkdocs_hybrid.sources.scan import SNAPSHOT_FORMAT
 from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
@@ -235,4 +236,5 @@ def _share_html(snapshot: Snapshot, gallery_listed: bool) -> str:
         description=None,
         artifact_href=f"{base}artifacts/{snapshot.thread}/{snapshot.version}/page.html",
         gallery_href=f"{base}gallery/{snapshot.thread}/" if gallery_listed else None,
+        sandbox=DEMO_SANDBOX,
     )

@@ -28,6 +28,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.publish.sandbox import DEMO_SANDBOX
 from mkdocs_hybrid.publish.templates import environment, template_digest, template_dir
 
 __all__ = [
@@ -52,7 +53,7 @@ POSTER_PALETTES = 12
 FEATURED_TAGS = 24
 """Tag chips shown up front in the index filter; the rest sit behind "more tags"."""
 
-PREVIEW_SANDBOX = "allow-scripts allow-pointer-lock allow-popups allow-modals allow-forms"
+PREVIEW_SANDBOX = DEMO_SANDBOX
 """Demos are untrusted code: never ``allow-same-origin``, so they cannot reach the gallery's origin."""
 
 EMBED_HEIGHT = 480

@@ -43,6 +43,7 @@ from typing import Literal
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import ID_PATTERN, RESERVED_IDS
+from mkdocs_hybrid.publish.sandbox import DEMO_CSP
 from mkdocs_hybrid.publish.templates import environment
 
 __all__ = [
@@ -132,7 +133,9 @@ class RedirectRule:
 # `/p/:thread/latest` overlaps nothing today; it detaches too so that a broader
 # rule added above it later cannot make a latest redirect cacheable.
 HEADER_RULES: tuple[HeaderRule, ...] = (
-    HeaderRule("/artifacts/*", (), (("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff"))),
+    # A demo's page opened directly (a posted /artifacts/... link) runs in an opaque origin, as in its frames.
+    HeaderRule("/artifacts/*", (), (("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff"),
+                                    ("Content-Security-Policy", DEMO_CSP))),
     HeaderRule("/p/:thread/:version/*", (), (("Cache-Control", IMMUTABLE),)),
     HeaderRule("/vendor/*", (), (("Cache-Control", IMMUTABLE),)),
     # The editor: its assets are named by content hash; its page names the current ones, so it revalidates.

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from mkdocs_hybrid.publish.sandbox import DEMO_CSP
 from mkdocs_hybrid.serve._api import Api, ApiError, Reply
 from mkdocs_hybrid.serve._guard import Guard, Refused
 
@@ -108,9 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
         if target is None or not target.is_file():
             self._not_found(head)
             return
-        self._file(target, 200, head)
+        self._file(target, 200, head, demo=unquote(path).startswith("/artifacts/"))
 
-    def _file(self, target: Path, status: int, head: bool) -> None:
+    def _file(self, target: Path, status: int, head: bool, *, demo: bool = False) -> None:
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind.endswith(("javascript", "json")):
             kind += "; charset=utf-8"
@@ -119,6 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(target.stat().st_size))
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
+        if demo:  # as the site's _headers say: a demo opened directly still runs in an opaque origin
+            self.send_header("Content-Security-Policy", DEMO_CSP)
         self.end_headers()
         if not head:
             with target.open("rb") as handle:

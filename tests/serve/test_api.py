@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import build_site, copy_project, output_of, read_yaml, seed_dependencies, write_yaml
 
+from mkdocs_hybrid.publish.sandbox import DEMO_CSP
 from tests.factory import read_tree, run_cli
 from tests.serve.serving import LIMITS, Served, serving, snapshot, store_rows
 
@@ -60,6 +61,9 @@ def test_a_save_is_stored_built_and_shared(served: Served, tmp_path: Path) -> No
         assert client.get(answer["share_url"]).status_code == 200
         page = client.get(answer["artifact_url"])
         assert page.status_code == 200 and "saved from the editor" in page.text
+        # Opened directly, the demo still runs sandboxed (an opaque origin), as the site's _headers say.
+        assert page.headers["content-security-policy"] == DEMO_CSP
+        assert "content-security-policy" not in client.get(answer["share_url"]).headers
         assert "#639" in client.get("/artifacts/editor-demo/v1/style.css").text
         threads = client.get("/api/threads").json()["threads"]
         assert {"thread": "editor-demo", "versions": [
