@@ -6,6 +6,7 @@ a :class:`ManifestError` naming the file and the key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from mkdocs_hybrid.model.errors import ManifestError
 
 SOURCE_TYPES = ("directory", "snapshots", "store")
+ARTIFACT_MODES = ("pages", "r2")
 TARGETS = ("es2015", "es2016", "es2017", "es2018", "es2019", "es2020", "es2021", "es2022", "es2023", "es2024", "esnext")
 
 
@@ -81,6 +83,13 @@ class DeployOptions:
     """Public URL of that bucket (r2.dev or a custom domain); the site links media there."""
     r2_endpoint_url: str | None = None
     """S3 endpoint; default ``https://{CLOUDFLARE_ACCOUNT_ID}.r2.cloudflarestorage.com``."""
+    artifacts: str = "pages"
+    """Where demos live: ``pages`` (in the site, the default) or ``r2``: the artifact store mode, where
+    ``artifacts/`` and ``vendor/`` go to ``r2_bucket`` and are served from ``artifacts_url``, their own origin,
+    and Pages keeps the gallery, the share pages and the routes."""
+    artifacts_url: str | None = None
+    """The artifact origin in the ``r2`` mode (the bucket's custom domain), e.g. ``https://demos.example.com``:
+    another origin than the site's, so a demo keeps its own storage and never reaches the gallery's."""
 
 
 _Section = TypeVar("_Section", BuildOptions, VideoOptions, EditorOptions, DeployOptions)
@@ -132,7 +141,7 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
     if video.enabled:
         raise ManifestError(f"{origin}: video.enabled: video previews are not available in this release; "
                             "set it to false")
-    deploy = _options(DeployOptions, mapping.get("deploy"), origin, "deploy")
+    deploy = _deploy_options(mapping.get("deploy"), origin)
     return Manifest(
         sources=sources,
         base_dir=base,
@@ -163,6 +172,22 @@ def _source(item: object, index: int, base: Path, origin: str) -> SourceConfig:
     if not path.is_dir():
         raise ManifestError(f"{origin}: {where}.path {raw_path!r} is not a folder ({path}); create it or fix the path")
     return SourceConfig(type=kind, path=path)
+
+
+def _deploy_options(data: object, origin: str) -> DeployOptions:
+    options = _options(DeployOptions, data, origin, "deploy")
+    if options.artifacts not in ARTIFACT_MODES:
+        raise ManifestError(f"{origin}: deploy.artifacts must be one of {', '.join(ARTIFACT_MODES)}, "
+                            f"not {options.artifacts!r}")
+    if options.artifacts == "r2":
+        url = options.artifacts_url or ""
+        if not re.fullmatch(r"https?://[^/\s?#]+/?", url):
+            raise ManifestError(f"{origin}: deploy.artifacts: r2 needs deploy.artifacts_url, the artifact origin "
+                                f"(e.g. https://demos.example.com, no path), not {url or 'nothing'!r}")
+        if not options.r2_bucket:
+            raise ManifestError(f"{origin}: deploy.artifacts: r2 needs deploy.r2_bucket, the bucket behind "
+                                "artifacts_url")
+    return options
 
 
 def _build_options(data: object, origin: str) -> BuildOptions:
