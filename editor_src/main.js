@@ -62,7 +62,8 @@ button {
 
 const $ = (id) => document.getElementById(id);
 const config = JSON.parse($("editor-config").textContent);
-const siteRoot = new URL("../", location.href);
+// Published sources and vendor files: the site's root, or the artifact origin (deploy.artifacts: r2).
+const artifactsRoot = new URL(config.artifacts ?? "../", location.href);
 const api = store.serveApi(location, history);
 
 const state = {
@@ -95,7 +96,7 @@ const problems = new Problems($("problems"), $("problem-count"), {
   onReveal: (file, line, column) => (file in state.files ? openFile(file, line, column) : null),
 });
 const preview = new Preview($("preview"), {
-  siteRoot,
+  siteRoot: artifactsRoot,
   onRuntimeError: (error) => {
     state.runtime.push(error);
     renderProblems();
@@ -369,8 +370,8 @@ async function fetchVersion(thread, version, where = null) {
     const local = db ? await db.version(thread, version) : null;
     if (local) return local;
   }
-  const url = new URL(`../artifacts/${encodeURIComponent(thread)}/${encodeURIComponent(version)}/source.json`,
-    location.href);
+  const url = new URL(`artifacts/${encodeURIComponent(thread)}/${encodeURIComponent(version)}/source.json`,
+    artifactsRoot);
   const response = await fetch(url).catch(() => null);
   if (!response?.ok) {
     const published = await fetch(new URL("meta.json", url)).then((r) => r.ok, () => false);

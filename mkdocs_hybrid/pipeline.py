@@ -44,6 +44,7 @@ from mkdocs_hybrid.publish.artifacts import (
 from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
 from mkdocs_hybrid.publish.policy import Serve, reconcile
 from mkdocs_hybrid.publish.routes import write_routes
+from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
 from mkdocs_hybrid.report import BuildReport
@@ -76,6 +77,8 @@ class Export:
         """``t/v`` refs (or ``True``: all) whose new bytes replace their published ones (see ``ledger.py``)."""
         self.use_ledger = ledger
         self._dependencies: _DependencyFacts | None = None
+        self.origin = ArtifactOrigin.of(manifest.deploy)
+        """Where share pages and the gallery load demos from (the site, or the artifact origin)."""
         self.pages = pages
 
     def run(self, site_dir: Path) -> Catalog:
@@ -108,7 +111,8 @@ class Export:
                 # Committed only once the routes are written: a routes error rolls the ledger back, so
                 # its latest and the site's latest links never disagree.
                 if self.shard is None:
-                    publish_catalog(site_dir, catalog, replace(self.pages, editor=self.manifest.editor.enabled))
+                    publish_catalog(site_dir, catalog, replace(self.pages, editor=self.manifest.editor.enabled,
+                                                               origin=self.origin))
                     if self.manifest.editor.enabled:
                         publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs())
                 else:
@@ -144,7 +148,7 @@ class Export:
                 f"--republish {published.ref}", thread=published.thread, version=published.version))
             return None
         gallery_listed = published.thread in listed or published.thread not in scan.threads
-        write_published(site_dir, serve.built.snapshot, files, gallery_listed=gallery_listed)
+        write_published(site_dir, serve.built.snapshot, files, gallery_listed=gallery_listed, origin=self.origin)
         self.report.kept.append(published.ref)
         return serve.built
 
@@ -267,7 +271,8 @@ class Export:
             info = infos[snapshot.ref]
             artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
                                        vendor=job.vendor,
-                                       with_source=self.manifest.editor.enabled and snapshot.thread in listed)
+                                       with_source=self.manifest.editor.enabled and snapshot.thread in listed,
+                                       origin=self.origin)
             write_artifact(site_dir, snapshot, artifact)
             record(job, info["build_key"], cached)
 
@@ -324,7 +329,8 @@ class Export:
         # (unmet peers only when there are some, so the keys of every other artifact stay as they were).
         described = json.dumps([key, template, snapshot.title, snapshot.created, snapshot.author,
                                 list(snapshot.tags), snapshot.unlisted, listed] + ([unmet] if unmet else [])
-                               + (["source.json"] if self.manifest.editor.enabled else []))
+                               + (["source.json"] if self.manifest.editor.enabled else [])
+                               + ([self.origin.url] if self.origin.url else []))
         return {
             "build_key": hashlib.sha256(described.encode()).hexdigest(),
             "bundle_key": key,

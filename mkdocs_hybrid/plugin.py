@@ -42,6 +42,7 @@ from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish import gallery
 from mkdocs_hybrid.publish.routes import write_not_found_page
+from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
 from mkdocs_hybrid.publish.templates import compiled_template_cache
 
@@ -139,7 +140,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             return gallery.render_index(self.catalog, base=base, site_url=config.site_url)
         return gallery.render_thread(self.catalog.thread(thread_id), base=base, site_url=config.site_url,
                                      store=self._fragments,
-                                     editor=bool(self.manifest and self.manifest.editor.enabled))
+                                     editor=bool(self.manifest and self.manifest.editor.enabled),
+                                     origin=ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE)
 
     @event_priority(100)
     def _on_page_context_compact(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,

@@ -141,13 +141,13 @@ def source_text(project_dir: Path, thread: str) -> str:
 
 
 @contextmanager
-def serve_static(site_dir: Path) -> Iterator[str]:
+def serve_static(site_dir: Path, port: int | None = None) -> Iterator[str]:
     """``python -m http.server`` on a free port for ``site_dir``; yields the base URL, kills it afterwards.
 
     A plain file server: no ``_headers``, no ``_redirects``, directory URLs
     without a slash get a 301 to the slash form.
     """
-    port = free_port()
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port), "--directory", str(site_dir)],

@@ -120,8 +120,9 @@ def build_editor_assets(toolchain: Toolchain, cache_dir: Path, source_dir: Path 
     return assets
 
 
-def write_editor(site_dir: Path, assets: EditorAssets, recipe: bytes) -> None:
-    """Write ``editor/``: the hashed assets, ``recipe.{hash}.json`` and ``index.html`` (relative URLs only).
+def write_editor(site_dir: Path, assets: EditorAssets, recipe: bytes, artifacts: str = "../") -> None:
+    """Write ``editor/``: the hashed assets, ``recipe.{hash}.json`` and ``index.html`` (relative URLs only,
+    except ``artifacts``: where published sources and vendor files are, the site's root or the artifact origin).
 
     Files of an earlier build that this one does not make (old hashes) are removed from ``editor/assets/``
     and ``editor/``, so the folder is what a clean build makes.
@@ -139,6 +140,7 @@ def write_editor(site_dir: Path, assets: EditorAssets, recipe: bytes) -> None:
                 "wasm": assets.wasm,
                 "recipe": recipe_name,
                 "esbuild": assets.esbuild_version,
+                "artifacts": artifacts,
             },
             sort_keys=True,
         ).replace("<", "\\u003c"),

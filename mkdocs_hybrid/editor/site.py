@@ -17,6 +17,7 @@ from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.editor.assets import build_editor_assets, write_editor
 from mkdocs_hybrid.editor.recipe import editor_recipe
 from mkdocs_hybrid.model.catalog import Catalog
+from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 
 __all__ = ["EditorInputs", "publish_editor"]
 
@@ -58,4 +59,6 @@ def publish_editor(site_dir: Path, toolchain: Toolchain, manifest: Manifest, cat
                for thread in catalog.threads if not thread.unlisted}
     recipe = editor_recipe(toolchain.version, manifest.build, locked=inputs.locked, sets=inputs.sets,
                            threads={thread: versions for thread, versions in threads.items() if versions})
-    write_editor(site_dir, build_editor_assets(toolchain, manifest.cache_dir), recipe)
+    origin = ArtifactOrigin.of(manifest.deploy)
+    write_editor(site_dir, build_editor_assets(toolchain, manifest.cache_dir), recipe,
+                 artifacts=f"{origin.url.rstrip('/')}/" if origin.url else "../")

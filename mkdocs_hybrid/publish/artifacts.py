@@ -25,7 +25,7 @@ from mkdocs_hybrid.build.html_entry import SCRIPT_MARK, STYLE_MARK
 from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorFile
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import Snapshot
-from mkdocs_hybrid.publish.sandbox import DEMO_SANDBOX
+from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.publish.templates import environment
 from mkdocs_hybrid.sources.scan import SNAPSHOT_FORMAT
 from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
@@ -45,7 +45,8 @@ class ArtifactFiles:
 
 
 def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, object], *,
-                    gallery_listed: bool, vendor: VendorFile | None = None, with_source: bool = False) -> ArtifactFiles:
+                    gallery_listed: bool, vendor: VendorFile | None = None, with_source: bool = False,
+                    origin: ArtifactOrigin = SAME_SITE) -> ArtifactFiles:
     """Render page.html, style.css and meta.json (``info`` adds build facts to meta.json), and with
     ``with_source`` the version's ``source.json`` for the editor (see :func:`source_json`)."""
     vendor_src = f"{SITE_ROOT}{vendor.name}" if vendor else None
@@ -71,7 +72,7 @@ def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, objec
         "video": None,
     }
     files["meta.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return ArtifactFiles(files=files, share_page=_share_html(snapshot, gallery_listed).encode("utf-8"))
+    return ArtifactFiles(files=files, share_page=_share_html(snapshot, gallery_listed, origin).encode("utf-8"))
 
 
 def source_json(snapshot: Snapshot) -> bytes | None:
@@ -140,7 +141,8 @@ def artifact_digests(site_dir: Path, snapshot: Snapshot) -> dict[str, tuple[str,
             for name, data in read_artifact(site_dir, snapshot).items()}
 
 
-def write_published(site_dir: Path, snapshot: Snapshot, files: Mapping[str, bytes], *, gallery_listed: bool) -> None:
+def write_published(site_dir: Path, snapshot: Snapshot, files: Mapping[str, bytes], *, gallery_listed: bool,
+                    origin: ArtifactOrigin = SAME_SITE) -> None:
     """Put a version's published files back in the site, as they were published, with its share page
     (files of a newer build that the published artifact lacks are removed)."""
     folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
@@ -148,7 +150,7 @@ def write_published(site_dir: Path, snapshot: Snapshot, files: Mapping[str, byte
         for stale in folder.iterdir():
             if stale.is_file() and stale.name not in files:
                 stale.unlink()
-    share_page = _share_html(snapshot, gallery_listed).encode("utf-8")
+    share_page = _share_html(snapshot, gallery_listed, origin).encode("utf-8")
     write_artifact(site_dir, snapshot, ArtifactFiles(files=dict(files), share_page=share_page))
 
 
@@ -227,14 +229,14 @@ def _inline_script(js: str) -> str:
     return _SCRIPT_CLOSE.sub(r"<\\/\1", js).strip()
 
 
-def _share_html(snapshot: Snapshot, gallery_listed: bool) -> str:
+def _share_html(snapshot: Snapshot, gallery_listed: bool, origin: ArtifactOrigin) -> str:
     base = SITE_ROOT
     return environment().get_template("share.html").render(
         title=snapshot.title,
         thread=snapshot.thread,
         version=snapshot.version,
         description=None,
-        artifact_href=f"{base}artifacts/{snapshot.thread}/{snapshot.version}/page.html",
+        artifact_href=origin.page(base, snapshot.thread, snapshot.version),
         gallery_href=f"{base}gallery/{snapshot.thread}/" if gallery_listed else None,
-        sandbox=DEMO_SANDBOX,
+        sandbox=origin.sandbox,
     )

@@ -28,7 +28,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.publish.sandbox import DEMO_SANDBOX
+from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.publish.templates import environment, template_digest, template_dir
 
 __all__ = [
@@ -53,7 +53,6 @@ POSTER_PALETTES = 12
 FEATURED_TAGS = 24
 """Tag chips shown up front in the index filter; the rest sit behind "more tags"."""
 
-PREVIEW_SANDBOX = DEMO_SANDBOX
 """Demos are untrusted code: never ``allow-same-origin``, so they cannot reach the gallery's origin."""
 
 EMBED_HEIGHT = 480
@@ -272,19 +271,20 @@ def _attr(value: str) -> str:
     return str(escape(value))
 
 
-def _embed_snippet(src: str, title: str) -> str:
+def _embed_snippet(src: str, title: str, sandbox: str) -> str:
     """The ``<iframe>`` a reader pastes into their own page (shown escaped, never rendered here)."""
     return (
         f'<iframe src="{_attr(src)}" title="{_attr(title)}" width="100%" height="{EMBED_HEIGHT}"'
-        f' style="border:0" loading="lazy" sandbox="{PREVIEW_SANDBOX}"></iframe>'
+        f' style="border:0" loading="lazy" sandbox="{sandbox}"></iframe>'
     )
 
 
 def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
-                  site_url: str | None, editor: bool) -> VersionView:
+                  site_url: str | None, editor: bool, origin: ArtifactOrigin) -> VersionView:
     artifact_path = f"artifacts/{thread.id}/{version.version}/page.html"
     is_latest = version.version == thread.latest
-    embed_src = _absolute(artifact_path, site_url) or base + artifact_path
+    preview_url = origin.page(base, thread.id, version.version)
+    embed_src = preview_url if origin.url else _absolute(artifact_path, site_url) or preview_url
     return VersionView(
         version=version.version,
         title=version.title,
@@ -293,13 +293,13 @@ def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
         tags=version.tags,
         is_latest=is_latest,
         share=_share_link(f"p/{thread.id}/{version.version}/", base=base, site_url=site_url),
-        preview_url=base + artifact_path,
+        preview_url=preview_url,
         preview_title=f"Live preview: {version.title} ({thread.id}/{version.version})",
         # Only the latest preview loads by itself (lazily); the others wait for a click, which
         # keeps a thread with many versions light on a phone.
         preview_now=is_latest,
         embed_src=embed_src,
-        embed_snippet=_embed_snippet(embed_src, f"{version.title} ({thread.id}/{version.version})"),
+        embed_snippet=_embed_snippet(embed_src, f"{version.title} ({thread.id}/{version.version})", origin.sandbox),
         editor_url=f"{base}editor/?thread={thread.id}&version={version.version}" if editor else None,
     )
 
@@ -317,18 +317,18 @@ class HtmlStore(Protocol):
 
 
 def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None,
-                  store: HtmlStore | None = None, editor: bool = False) -> str:
+                  store: HtmlStore | None = None, editor: bool = False, origin: ArtifactOrigin = SAME_SITE) -> str:
     """HTML fragment of one thread's page: its versions newest first, with share links and previews.
 
     With a ``store``, a fragment made before from the same inputs is reused: the key covers the thread's whole
     entry, the arguments, the assets as this build read them, the templates, and this module's code."""
     if store is None:
-        return _render_thread(thread, base=base, site_url=site_url, editor=editor)
-    inputs = [repr(thread), base, site_url, editor, _asset_version(_read_assets()), _renderer_digest()]
+        return _render_thread(thread, base=base, site_url=site_url, editor=editor, origin=origin)
+    inputs = [repr(thread), base, site_url, editor, origin.url, _asset_version(_read_assets()), _renderer_digest()]
     key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
     fragment = store.get_html(key)
     if fragment is None:
-        fragment = _render_thread(thread, base=base, site_url=site_url, editor=editor)
+        fragment = _render_thread(thread, base=base, site_url=site_url, editor=editor, origin=origin)
         store.put_html(key, fragment)
     return fragment
 
@@ -339,9 +339,10 @@ def _renderer_digest() -> str:
     return hashlib.sha256((template_digest() + Path(__file__).read_text(encoding="utf-8")).encode()).hexdigest()
 
 
-def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, editor: bool) -> str:
+def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, editor: bool,
+                   origin: ArtifactOrigin) -> str:
     gallery_url = f"{base}gallery/"
-    versions = [_version_view(thread, v, base=base, site_url=site_url, editor=editor)
+    versions = [_version_view(thread, v, base=base, site_url=site_url, editor=editor, origin=origin)
                 for v in _visible_versions(thread)]
     template = environment().get_template("gallery_thread.html")
     return template.render(
@@ -352,7 +353,7 @@ def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, edit
         versions=versions,
         latest_link=_share_link(f"p/{thread.id}/latest/", base=base, site_url=site_url),
         gallery_url=gallery_url,
-        sandbox=PREVIEW_SANDBOX,
+        sandbox=origin.sandbox,
         **_asset_urls(base),
     )
 
@@ -417,7 +418,7 @@ def _write(site_dir: Path, relative: str, content: bytes) -> str:
 
 
 def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None = None,
-                     editor: bool = False) -> list[str]:
+                     editor: bool = False, origin: ArtifactOrigin = SAME_SITE) -> list[str]:
     """Write the gallery without MkDocs: index, one page per listed thread, and the assets.
 
     Returns the written paths, relative to ``site_dir``, in writing order. The
@@ -425,7 +426,7 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
     """
     pages = {"gallery/index.html": _standalone_page("Gallery", render_index(catalog, base="../", site_url=site_url))}
     for thread in catalog.listed:
-        fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor)
+        fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor, origin=origin)
         pages[f"gallery/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment)
     pages.update(sorted(asset_files().items()))
     return [_write(site_dir, relative, content) for relative, content in pages.items()]

@@ -9,9 +9,40 @@ Without ``allow-same-origin``, a demo cannot read the site's cookies or storage,
 
 from __future__ import annotations
 
-__all__ = ["DEMO_CSP", "DEMO_SANDBOX"]
+from dataclasses import dataclass
+
+from mkdocs_hybrid.config.manifest import DeployOptions
+
+__all__ = ["DEMO_CSP", "DEMO_SANDBOX", "SAME_SITE", "ArtifactOrigin"]
 
 DEMO_SANDBOX = "allow-scripts allow-pointer-lock allow-popups allow-modals allow-forms"
 """The ``sandbox`` attribute of every frame that shows a demo."""
 DEMO_CSP = f"sandbox {DEMO_SANDBOX}"
 """The ``Content-Security-Policy`` of every response that is a demo's page."""
+
+
+@dataclass(frozen=True)
+class ArtifactOrigin:
+    """Where demos are served from: the site itself (default), or their own origin (``deploy.artifacts: r2``,
+    the bucket behind ``deploy.artifacts_url``). On their own origin a demo may keep ``allow-same-origin``: it
+    then has its own storage, and still cannot reach the gallery's."""
+
+    url: str | None = None
+
+    def page(self, base: str, thread: str, version: str) -> str:
+        """The URL of a version's ``page.html``, from a page ``base`` away from the site root."""
+        path = f"artifacts/{thread}/{version}/page.html"
+        return f"{self.url.rstrip('/')}/{path}" if self.url else base + path
+
+    @classmethod
+    def of(cls, deploy: DeployOptions) -> ArtifactOrigin:
+        """The manifest's choice: the artifact origin in the ``r2`` mode, else the site."""
+        return cls(deploy.artifacts_url) if deploy.artifacts == "r2" else SAME_SITE
+
+    @property
+    def sandbox(self) -> str:
+        """The ``sandbox`` attribute of a frame showing a demo."""
+        return f"{DEMO_SANDBOX} allow-same-origin" if self.url else DEMO_SANDBOX
+
+
+SAME_SITE = ArtifactOrigin()

@@ -13,6 +13,7 @@ from pathlib import Path
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.publish import gallery
 from mkdocs_hybrid.publish.routes import write_routes
+from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 
 __all__ = ["ROUTES_ONLY", "SitePages", "publish_catalog"]
 
@@ -27,6 +28,8 @@ class SitePages:
     """The site's public URL, for absolute share links in the gallery."""
     editor: bool = False
     """The site publishes ``editor/``: thread pages link each version to it."""
+    origin: ArtifactOrigin = SAME_SITE
+    """Where the demos are served from (their own origin in the artifact store mode)."""
 
 
 ROUTES_ONLY = SitePages()
@@ -37,4 +40,5 @@ def publish_catalog(site_dir: Path, catalog: Catalog, pages: SitePages) -> None:
     """Write the routes (limits checked before any write) and the gallery pages that show ``catalog``."""
     write_routes(site_dir, catalog)
     if pages.standalone_gallery:
-        gallery.write_standalone(site_dir, catalog, site_url=pages.site_url, editor=pages.editor)
+        gallery.write_standalone(site_dir, catalog, site_url=pages.site_url, editor=pages.editor,
+                                 origin=pages.origin)

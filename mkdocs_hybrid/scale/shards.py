@@ -25,6 +25,7 @@ from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_j
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.artifacts import keep_vendor_files
 from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, vendor_archive
+from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.scale.ledgers import absorb, export_threads
 from mkdocs_hybrid.sources.scan import Scan
@@ -111,7 +112,8 @@ def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | No
                 shutil.copytree(folder / tree, site_dir / tree, dirs_exist_ok=True)
     _archive_vendor_files(manifest, site_dir)
     editor = manifest is not None and manifest.editor.enabled
-    publish_catalog(site_dir, catalog, replace(pages, editor=editor))
+    origin = ArtifactOrigin.of(manifest.deploy) if manifest is not None else pages.origin
+    publish_catalog(site_dir, catalog, replace(pages, editor=editor, origin=origin))
     if manifest is not None and editor:
         parts = [EditorInputs.from_json((folder / SHARD_DIR / EDITOR_FILE).read_text(encoding="utf-8"))
                  for folder in shard_dirs if (folder / SHARD_DIR / EDITOR_FILE).is_file()]
