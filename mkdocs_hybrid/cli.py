@@ -32,7 +32,7 @@ from mkdocs_hybrid.sources.scan import scan_sources
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from mkdocs_hybrid.deploy import MediaStore
+    from mkdocs_hybrid.deploy import ArtifactStore, DeployResult, MediaStore
 
 err = Console(stderr=True, highlight=False)
 MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -228,6 +228,7 @@ class _DeployFlags(TypedDict):
     commit_hash: str | None
     commit_message: str | None
     commit_dirty: bool | None
+    site_url: str | None
 
 
 class _GitFacts(TypedDict, total=False):
@@ -249,6 +250,9 @@ def _deploy_options(function: _Command) -> _Command:
         click.option("--commit-hash", default=None, help="Recorded on the deployment (default: git HEAD)."),
         click.option("--commit-message", default=None, help="Recorded on the deployment (default: git's)."),
         click.option("--commit-dirty/--commit-clean", default=None, help="Recorded on the deployment."),
+        click.option("--site-url", default=None,
+                     help="The site's public URL: with deploy.artifacts: r2 the bucket's CORS rules allow its origin "
+                          "only (publish defaults to the MkDocs site_url)."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -290,6 +294,7 @@ def publish(config_file: Path, allow_failures: bool, **options: Unpack[_DeployFl
     if plugin is None or export is None:
         _fail(HybridError(f"{config_file}: the hybrid plugin is not enabled; add it under plugins"))
     _stop_on_failures(export.report, allow_failures)
+    options["site_url"] = options["site_url"] or config.get("site_url") or None
     try:
         _run_deploy(Path(config.site_dir), plugin.manifest, **options)
     except HybridError as exc:
@@ -308,7 +313,7 @@ def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
 
 def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | None, branch: str | None,
                 dry_run: bool, as_json: bool, create_project: bool, commit_hash: str | None,
-                commit_message: str | None, commit_dirty: bool | None) -> None:
+                commit_message: str | None, commit_dirty: bool | None, site_url: str | None) -> None:
     from mkdocs_hybrid.deploy import Credentials, DeployError, deploy_site
 
     settings = manifest.deploy if manifest else None
@@ -323,12 +328,13 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
             raise
         credentials = None  # a dry run without credentials still lists what would be uploaded
     media = _media_store(settings) if settings and settings.r2_bucket else None
+    artifacts = _artifact_store(settings, site_url) if settings and settings.artifacts == "r2" else None
     git = _git_facts()
     with _progress() as progress:
         task = progress.add_task("uploading", total=None)
         result = deploy_site(
             site_dir, project=project, branch=branch, credentials=credentials, dry_run=dry_run, media=media,
-            create_project=create_project, commit_hash=commit_hash or git.get("hash"),
+            artifacts=artifacts, create_project=create_project, commit_hash=commit_hash or git.get("hash"),
             commit_message=commit_message or git.get("message"),
             commit_dirty=commit_dirty if commit_dirty is not None else git.get("dirty"),
             progress=lambda done, total: progress.update(task, completed=done, total=total))
@@ -336,17 +342,42 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(f"mkdocs-hybrid: {'dry run: ' if dry_run else ''}{result.summary()}")
+    _stop_on_refusal(result)
+
+
+def _stop_on_refusal(result: DeployResult) -> None:
+    """A dry run lists changed artifacts instead of stopping at them; it still fails, so CI sees it."""
+    from mkdocs_hybrid.deploy._r2_artifacts import refusal
+
+    counts = result.artifact_store
+    if counts is not None and counts.refused:
+        raise HybridError(f"dry run: {refusal(counts.bucket, counts.refused)}")
 
 
 def _media_store(settings: DeployOptions) -> MediaStore:
     from mkdocs_hybrid.deploy import MediaStore, R2Config
 
-    if not settings.r2_public_url:
+    # In the artifact store mode the bucket is already public at artifacts_url; media may share it.
+    public_url = settings.r2_public_url or (settings.artifacts_url if settings.artifacts == "r2" else None)
+    if not public_url:
         raise HybridError("deploy.r2_bucket is set without deploy.r2_public_url: give the bucket's public or "
                           "custom-domain URL, so the site can link the media")
     assert settings.r2_bucket
-    return MediaStore(R2Config.from_env(settings.r2_bucket, settings.r2_public_url,
-                                        endpoint_url=settings.r2_endpoint_url))
+    return MediaStore(R2Config.from_env(settings.r2_bucket, public_url, endpoint_url=settings.r2_endpoint_url))
+
+
+def _artifact_store(settings: DeployOptions, site_url: str | None) -> ArtifactStore:
+    """``deploy.artifacts: r2``: artifacts and vendor files at their site paths in ``r2_bucket``."""
+    from mkdocs_hybrid.deploy import ArtifactStore, R2Config
+
+    if not site_url:
+        raise HybridError("deploy.artifacts: r2 needs the site's public URL, so the bucket's CORS rules let the "
+                          "editor on that origin (and no other) read sources and vendor files: pass --site-url "
+                          "https://your-site.example.com (publish reads site_url from mkdocs.yml)")
+    assert settings.r2_bucket and settings.artifacts_url
+    config = R2Config.from_env(settings.r2_bucket, settings.artifacts_url, endpoint_url=settings.r2_endpoint_url,
+                               prefix="")
+    return ArtifactStore(config, site_origin=site_url)
 
 
 def _git_facts() -> _GitFacts:

@@ -1,4 +1,5 @@
-"""Deploy a built site: Cloudflare Pages Direct Upload, with media on R2.
+"""Deploy a built site: Cloudflare Pages Direct Upload, with media (and, in the artifact store mode, the
+artifacts and vendor files) on R2.
 
 Public API; the underscore modules are implementation details.
 """
@@ -9,11 +10,15 @@ from mkdocs_hybrid.deploy._api import CloudflareAPIError, Credentials, DeployErr
 from mkdocs_hybrid.deploy._buckets import Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import SiteFile, collect_site_files, content_type, pages_hash
 from mkdocs_hybrid.deploy._pages import DeployResult, RetryPolicy, deploy_site
+from mkdocs_hybrid.deploy._r2_artifacts import ArtifactConflict, ArtifactCounts, ArtifactStore
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
 from mkdocs_hybrid.deploy._r2_errors import MediaError
 from mkdocs_hybrid.deploy._r2_store import MediaStore, UploadedMedia
 
 __all__ = [
+    "ArtifactConflict",
+    "ArtifactCounts",
+    "ArtifactStore",
     "Bucket",
     "CloudflareAPIError",
     "Credentials",

@@ -1,5 +1,9 @@
 """Deploy a built site to Cloudflare Pages in one pass (Direct Upload), like ``wrangler pages deploy``.
 
+In the artifact store mode (``artifacts``, an :class:`ArtifactStore`), ``artifacts/`` and ``vendor/`` go to R2
+instead of Pages: they are checked against the bucket before anything is written anywhere, uploaded (R2 first)
+before any Pages upload, and left out of the Pages manifest.
+
 Only files whose content hash the account does not hold yet are uploaded, so a
 redeploy of an unchanged site uploads nothing, and a rerun after a crash
 uploads only what is still missing. Every limit is checked before any upload,
@@ -33,6 +37,7 @@ from mkdocs_hybrid.deploy._api import (
 )
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
+from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts, ArtifactPlan, ArtifactStore, is_artifact, refusal
 from mkdocs_hybrid.publish.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 
 if TYPE_CHECKING:
@@ -85,9 +90,14 @@ class DeployResult:
     dry_run: bool = False
     seconds: float = 0.0
     media: list[dict[str, Any]] = field(default_factory=list)
+    artifact_store: ArtifactCounts | None = None
+    """The R2 side in the artifact store mode; None (and left out of :meth:`to_dict`) otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.artifact_store is None:
+            del data["artifact_store"]
+        return data
 
     def summary(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"
@@ -95,6 +105,8 @@ class DeployResult:
                 f"{self.skipped_files} already present")
         if self.media_files:
             line += f", {self.media_files} media files on R2"
+        if self.artifact_store is not None:
+            line += "; " + _artifact_summary(self.artifact_store, self.dry_run)
         if self.deployment_id:
             line += f"; deployment {self.deployment_id} {self.url or ''}".rstrip()
         return line + f" in {self.seconds:.1f} s"
@@ -105,17 +117,23 @@ def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Crede
                 commit_dirty: bool | None = None, create_project: bool = False, dry_run: bool = False,
                 media: MediaUploader | None = None, retry: RetryPolicy | None = None,
                 progress: ProgressCallback | None = None, timeout: float = 60.0,
-                transport: httpx.BaseTransport | None = None) -> DeployResult:
-    """Upload what is missing and create a deployment of ``site_dir`` on ``project``/``branch``."""
+                transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None
+                ) -> DeployResult:
+    """Upload what is missing and create a deployment of ``site_dir`` on ``project``/``branch``.
+
+    With ``artifacts``, a changed published object (:class:`ArtifactConflict`) stops the deploy before
+    anything is written; a dry run reports it in ``result.artifact_store.refused`` instead.
+    """
     started = time.monotonic()
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise DeployError(f"{site_dir} is not a folder: build the site first (mkdocs build)")
-    files = collect_site_files(site_dir)
+    files, artifact_files = _split_artifacts(collect_site_files(site_dir), artifacts)
     pages_files, media_files = _split_media(files, media)
     routing = _routing_parts(site_dir)
     result = DeployResult(project=project, branch=branch, files=len(pages_files), media_files=len(media_files),
                           dry_run=dry_run)
+    staged = _stage_artifacts(artifacts, artifact_files, result, dry_run=dry_run)
     if credentials is None:
         if not dry_run:
             raise DeployError("no Cloudflare credentials: set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID")
@@ -125,6 +143,7 @@ def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Crede
     api = PagesAPI(credentials, transport=transport, timeout=timeout)
     try:
         run = _Deployment(api, project, retry or RetryPolicy(), progress or (lambda done, total: None))
+        run.artifacts, run.staged = artifacts, staged
         run.deploy(pages_files, media_files, routing, result, media, dry_run=dry_run, branch=branch,
                    commit=_commit_fields(commit_hash, commit_message, commit_dirty), create=create_project)
     finally:
@@ -142,6 +161,8 @@ class _Deployment:
         self.retry = retry
         self.progress = progress
         self.token: UploadToken | None = None
+        self.artifacts: ArtifactStore | None = None
+        self.staged: ArtifactPlan | None = None
         self._token_lock = threading.Lock()
         self._serial = threading.Lock()
         self._gateway_trouble = threading.Event()
@@ -162,6 +183,7 @@ class _Deployment:
         result.skipped_files = sum(1 for f in files if f.hash not in missing_hashes)
         if dry_run:
             return
+        self._upload_artifacts(result)
         redirects = self._upload_media(media_files, media, result)
         self._upload(missing, total=len(files))
         self._upsert(hashes)
@@ -245,6 +267,17 @@ class _Deployment:
                     self.retry.sleep(self.retry.base_delay)
                     self._refresh_if_unauthorized(error)
 
+    def _upload_artifacts(self, result: DeployResult) -> None:
+        """R2 before Pages: a share page must never go live before the artifact it frames."""
+        if self.artifacts is None or self.staged is None or result.artifact_store is None:
+            return
+        sent = self.artifacts.publish(self.staged)
+        counts = result.artifact_store
+        counts.uploaded = sum(sent)
+        counts.uploaded_bytes = sum(plan.size for plan, was_sent in zip(self.staged.missing, sent) if was_sent)
+        counts.skipped = counts.files - counts.uploaded
+        counts.cors = "set" if self.staged.cors_needed else "unchanged"
+
     def _upload_media(self, media_files: list[SiteFile], media: MediaUploader | None,
                       result: DeployResult) -> list[str]:
         """Every media file to R2, several at a time; the redirect rule of each, in site order."""
@@ -285,6 +318,40 @@ class _Deployment:
             raise DeployError(f"deployment {deployment_id} failed on Cloudflare's side; see the Pages dashboard")
         raise DeployError(f"deployment {deployment_id} was created but did not report success in time; "
                           "check the Pages dashboard")
+
+
+def _split_artifacts(files: list[SiteFile], artifacts: ArtifactStore | None
+                     ) -> tuple[list[SiteFile], list[SiteFile]]:
+    """Files for Pages (and media) and files for the artifact store; all for Pages without one."""
+    if artifacts is None:
+        return files, []
+    return [f for f in files if not is_artifact(f.name)], [f for f in files if is_artifact(f.name)]
+
+
+def _stage_artifacts(artifacts: ArtifactStore | None, files: list[SiteFile], result: DeployResult, *,
+                     dry_run: bool) -> ArtifactPlan | None:
+    """Compare the artifacts with the bucket before anything is written; a changed one stops a real deploy."""
+    if artifacts is None:
+        return None
+    staged = artifacts.stage(files)
+    result.artifact_store = counts = artifacts.counts()
+    counts.files = len(files)
+    counts.uploaded, counts.skipped = len(staged.missing), len(staged.present)
+    counts.uploaded_bytes = sum(plan.size for plan in staged.missing)
+    counts.refused = list(staged.refused)
+    counts.cors = "would set" if staged.cors_needed else "unchanged"
+    if staged.refused and not dry_run:
+        raise refusal(artifacts.config.bucket, staged.refused)
+    return staged
+
+
+def _artifact_summary(counts: ArtifactCounts, dry_run: bool) -> str:
+    verb = "would upload" if dry_run else "uploaded"
+    line = (f"R2 artifacts {counts.bucket}: {counts.files} files, {verb} {counts.uploaded} "
+            f"({_mib(counts.uploaded_bytes)}), {counts.skipped} already stored")
+    if counts.refused:
+        line += f", {len(counts.refused)} REFUSED (other bytes stored)"
+    return line + f", CORS {counts.cors}"
 
 
 def _split_media(files: list[SiteFile], media: MediaUploader | None) -> tuple[list[SiteFile], list[SiteFile]]:

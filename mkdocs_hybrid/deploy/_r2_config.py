@@ -32,6 +32,8 @@ MIN_PART_SIZE = 5 * MiB
 MAX_PART_SIZE = 5 * 1024 * MiB
 DEFAULT_PART_JOBS = 2
 """Parts of one upload sent at once; R2 throttles many concurrent parts of the same upload."""
+MAX_CONNECTIONS = 32
+"""The client's connection pool: the artifact store keeps 16 small requests in flight (botocore's default is 10)."""
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
@@ -109,6 +111,7 @@ def r2_client(config: R2Config) -> S3Client:
         response_checksum_validation="when_required",
         retries={"max_attempts": config.max_retries, "mode": "standard"},
         signature_version="s3v4",
+        max_pool_connections=MAX_CONNECTIONS,
     )
     try:
         return boto3.session.Session().client(

@@ -22,25 +22,36 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 
-class ObjectHeaders(TypedDict):
-    """What every object is written with, by PutObject or CreateMultipartUpload."""
-
+class _RequiredHeaders(TypedDict):
     Bucket: str
     Key: str
     ContentType: str
     CacheControl: str
 
 
+class ObjectHeaders(_RequiredHeaders, total=False):
+    """What every object is written with, by PutObject or CreateMultipartUpload."""
+
+    Metadata: dict[str, str]
+    """User metadata (``x-amz-meta-*``): the artifact store records each object's sha256 there."""
+
+
 class MultipartUpload:
-    """Sends one planned file in parts; ``stored_size`` reads the size of the object at a key (None if none)."""
+    """Sends one planned file in parts; ``stored_size`` reads the size of the object at a key (None if none).
+
+    With ``if_none_match`` the upload is completed only if no object exists at the key yet (a conditional
+    write, ``If-None-Match: *``), so a concurrent writer can never be overwritten.
+    """
 
     def __init__(self, client: S3Client, config: R2Config, plan: Plan, *,
-                 object_headers: ObjectHeaders, stored_size: Callable[[str], int | None]) -> None:
+                 object_headers: ObjectHeaders, stored_size: Callable[[str], int | None],
+                 if_none_match: bool = False) -> None:
         self.client = client
         self.config = config
         self.plan = plan
         self.object_headers = object_headers
         self.stored_size = stored_size
+        self.if_none_match = if_none_match
 
     def run(self) -> None:
         """Create, send every part, complete; abort on any failure."""
@@ -85,8 +96,13 @@ class MultipartUpload:
 
     def _complete(self, upload_id: str, parts: list[CompletedPartTypeDef]) -> None:
         try:
-            self.client.complete_multipart_upload(Bucket=self.config.bucket, Key=self.plan.key, UploadId=upload_id,
-                                                  MultipartUpload={"Parts": parts})
+            if self.if_none_match:
+                self.client.complete_multipart_upload(Bucket=self.config.bucket, Key=self.plan.key,
+                                                      UploadId=upload_id, MultipartUpload={"Parts": parts},
+                                                      IfNoneMatch="*")
+            else:
+                self.client.complete_multipart_upload(Bucket=self.config.bucket, Key=self.plan.key,
+                                                      UploadId=upload_id, MultipartUpload={"Parts": parts})
         except (ClientError, BotoCoreError):
             # A retried Complete can fail after the first one succeeded: the object is then whole.
             if self.stored_size(self.plan.key) != self.plan.size:

@@ -1,0 +1,288 @@
+"""The artifact store mode (``deploy.artifacts: r2``): demos and vendor files in R2, at their site paths.
+
+Why a second store: Pages allows 20,000 files per site (free plan), and a version costs about four artifact
+files; in R2 the site keeps only its share pages, gallery and routes. The bucket's own origin
+(``artifacts_url``) also isolates demos from the gallery, which is why the bucket's CORS rules let the site's
+origin (the editor) read ``source.json`` and vendor files, and no other.
+
+A published version never changes, so an object here is written once and never overwritten:
+
+- :meth:`ArtifactStore.stage` reads before anything is written: every object the site would store is
+  compared by the sha256 kept in its metadata, so a refusal (same key, other bytes) leaves the bucket, the
+  Pages project and the live site exactly as they were;
+- :meth:`ArtifactStore.publish` then sets the CORS rules and uploads only the missing objects, each with a
+  conditional write (``If-None-Match: *``), so even a concurrent deploy cannot overwrite one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mkdocs_hybrid.deploy._files import SiteFile
+from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
+from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, MediaError, describe, error_code, unreadable
+from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
+from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
+from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CORSRuleTypeDef
+
+ARTIFACT_FOLDERS = ("artifacts/", "vendor/")
+"""Site folders that live in the bucket, not on Pages, in this mode."""
+SHA256_METADATA = "sha256"
+"""User metadata key (``x-amz-meta-sha256``) holding each object's content hash."""
+CHECK_JOBS = 16
+"""Requests in flight at once: small objects, so latency (not bandwidth) bounds the deploy."""
+CORS_METHODS = ("GET", "HEAD")
+CORS_MAX_AGE = 86_400
+_CONDITION_FAILED = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409"})
+_CONDITION_UNSUPPORTED = frozenset({"NotImplemented", "501"})
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def is_artifact(name: str) -> bool:
+    """Whether the site file ``name`` (site-relative) belongs in the artifact store."""
+    return name.startswith(ARTIFACT_FOLDERS)
+
+
+def url_origin(url: str, what: str) -> str:
+    """``scheme://host[:port]`` of an http(s) URL; ``what`` names the setting in the error."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise MediaError(f"{what} {url!r} is not an http(s) URL; give e.g. https://demos.example.com")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+@dataclass
+class ArtifactPlan:
+    """What a deploy will do in the bucket, decided before anything is written."""
+
+    missing: list[Plan] = field(default_factory=list)
+    present: list[Plan] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """Keys that hold other bytes than the site's: the deploy must stop."""
+    cors_needed: bool = False
+
+
+@dataclass
+class ArtifactCounts:
+    """The artifact store's part of a deploy (``--json`` prints it under ``artifact_store``)."""
+
+    bucket: str
+    url: str
+    files: int = 0
+    uploaded: int = 0
+    uploaded_bytes: int = 0
+    skipped: int = 0
+    refused: list[str] = field(default_factory=list)
+    cors: str = "unchanged"
+    """``unchanged``, ``set`` or, in a dry run, ``would set``."""
+
+
+class ArtifactConflict(MediaError):
+    """The bucket holds other bytes at a key the site would write: a published version changed."""
+
+
+class ArtifactStore:
+    """``artifacts/`` and ``vendor/`` in one R2 bucket, each object at its site path, never overwritten.
+
+    ``site_origin`` is the only origin the bucket's CORS rules let read (the editor on the site).
+    ``client`` is for tests or custom transports; by default one is made with :func:`r2_client`.
+    """
+
+    def __init__(self, config: R2Config, *, site_origin: str, client: S3Client | None = None,
+                 jobs: int = CHECK_JOBS) -> None:
+        if config.prefix:
+            raise ValueError("the artifact store keeps site paths as keys: give an R2Config with prefix=''")
+        self.config = config
+        self.client = client if client is not None else r2_client(config)
+        self.site_origin = url_origin(site_origin, "the site URL")
+        if self.site_origin == url_origin(config.public_url, "deploy.artifacts_url"):
+            raise MediaError(f"deploy.artifacts_url {config.public_url} has the site's own origin: demos must run "
+                             "on another origin (e.g. https://demos.example.com, the bucket's custom domain)",
+                             bucket=config.bucket)
+        self.jobs = jobs
+
+    def __repr__(self) -> str:
+        return f"ArtifactStore(bucket={self.config.bucket!r}, url={self.config.public_url!r})"
+
+    def counts(self) -> ArtifactCounts:
+        return ArtifactCounts(bucket=self.config.bucket, url=self.config.public_url)
+
+    def stage(self, files: Sequence[SiteFile]) -> ArtifactPlan:
+        """Hash every file and compare it with the bucket (listing, then a HEAD of each key both hold).
+
+        Reads only; safe in a dry run.
+        """
+        MediaStore(self.config, client=self.client).check_bucket()
+        plans = self._each(self._plan, list(files))
+        listed = self._listed_keys()
+        held = [plan for plan in plans if plan.key in listed]
+        verdicts = dict(zip((plan.key for plan in held), self._each(self._same_bytes, held)))
+        staged = ArtifactPlan(cors_needed=not self._cors_ok())
+        for plan in plans:
+            verdict = verdicts.get(plan.key)
+            if verdict is None:
+                staged.missing.append(plan)
+            elif verdict:
+                staged.present.append(plan)
+            else:
+                staged.refused.append(plan.key)
+        return staged
+
+    def publish(self, staged: ArtifactPlan) -> list[bool]:
+        """Set the CORS rules if needed, then upload every missing object; per object, whether it was sent."""
+        if staged.refused:
+            raise refusal(self.config.bucket, staged.refused)
+        if staged.cors_needed:
+            self._put_cors()
+        return self._each(self._put, staged.missing)
+
+    def cors_rules(self) -> list[CORSRuleTypeDef]:
+        """The rules the bucket must have: GET and HEAD from the site's origin, nothing else."""
+        return [{"AllowedOrigins": [self.site_origin], "AllowedMethods": list(CORS_METHODS),
+                 "AllowedHeaders": ["*"], "MaxAgeSeconds": CORS_MAX_AGE}]
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def _plan(self, item: SiteFile) -> Plan:
+        return replace(plan_upload(item.path, self.config, item.content_type), key=item.name)
+
+    def _listed_keys(self) -> set[str]:
+        """Every key under the artifact folders: one request per 1,000 keys, so a first deploy sends no HEAD."""
+        keys: set[str] = set()
+        try:
+            pages = self.client.get_paginator("list_objects_v2")
+            for folder in ARTIFACT_FOLDERS:
+                for page in pages.paginate(Bucket=self.config.bucket, Prefix=folder):
+                    keys.update(item["Key"] for item in page.get("Contents", []) if "Key" in item)
+        except (ClientError, BotoCoreError) as error:
+            raise self._error(error, "listing", None) from None
+        return keys
+
+    def _same_bytes(self, plan: Plan) -> bool | None:
+        """Whether the object at the plan's key holds the file's bytes; None when there is no object."""
+        try:
+            head = self.client.head_object(Bucket=self.config.bucket, Key=plan.key)
+        except ClientError as error:
+            if error_code(error) in MISSING_CODES:
+                return None
+            raise self._error(error, "checking", plan.key) from None
+        except BotoCoreError as error:
+            raise self._error(error, "checking", plan.key) from None
+        stored = head.get("Metadata", {}).get(SHA256_METADATA)
+        if stored is not None:
+            return stored == plan.sha256
+        # Written by another tool: a single-part object's ETag is its MD5.
+        return (int(head.get("ContentLength", -1)) == plan.size and not plan.multipart
+                and head.get("ETag", "").strip('"') == plan.md5s[0].hex())
+
+    def _cors_ok(self) -> bool:
+        try:
+            rules = self.client.get_bucket_cors(Bucket=self.config.bucket).get("CORSRules", [])
+        except ClientError as error:
+            if error_code(error) in ("NoSuchCORSConfiguration", *MISSING_CODES):
+                return False
+            raise self._error(error, "reading the CORS rules of", None) from None
+        except BotoCoreError as error:
+            raise self._error(error, "reading the CORS rules of", None) from None
+        return [_rule_shape(rule) for rule in rules] == [_rule_shape(rule) for rule in self.cors_rules()]
+
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def _put_cors(self) -> None:
+        try:
+            self.client.put_bucket_cors(Bucket=self.config.bucket, CORSConfiguration={"CORSRules": self.cors_rules()})
+        except (ClientError, BotoCoreError) as error:
+            raise self._error(error, "setting the CORS rules of", None) from None
+
+    def _put(self, plan: Plan) -> bool:
+        """Write one object unless one exists (conditional write); False when the same bytes were already there."""
+        try:
+            if plan.multipart:
+                MultipartUpload(self.client, self.config, plan, object_headers=self._headers(plan),
+                                stored_size=lambda key: plan.size if self._same_bytes(plan) else None,
+                                if_none_match=True).run()
+            else:
+                self._put_single(plan)
+        except MediaError as error:
+            if error.code not in _CONDITION_FAILED:
+                raise
+            if not self._same_bytes(plan):  # another writer got there first, with other bytes
+                raise refusal(self.config.bucket, [plan.key], raced=True) from None
+            return False
+        return True
+
+    def _put_single(self, plan: Plan) -> None:
+        try:
+            with plan.path.open("rb") as body:
+                self.client.put_object(Body=body, ContentLength=plan.size, ContentMD5=plan.content_md5(),
+                                       IfNoneMatch="*", **self._headers(plan))
+        except OSError as error:
+            raise unreadable(plan.path, error, self.config.bucket, plan.key) from None
+        except ClientError as error:
+            if error_code(error) in _CONDITION_UNSUPPORTED:
+                raise MediaError(f"the S3 endpoint {self.config.endpoint} refused a conditional write "
+                                 f"(If-None-Match: *) of {plan.key}; the artifact store needs it so a published "
+                                 "object is never overwritten (R2 supports it): check deploy.r2_endpoint_url",
+                                 bucket=self.config.bucket, key=plan.key, code=error_code(error)) from None
+            raise self._error(error, "uploading", plan.key, plan) from None
+        except BotoCoreError as error:
+            raise self._error(error, "uploading", plan.key, plan) from None
+
+    def _headers(self, plan: Plan) -> ObjectHeaders:
+        return {"Bucket": self.config.bucket, "Key": plan.key, "ContentType": plan.content_type,
+                "CacheControl": IMMUTABLE_CACHE_CONTROL, "Metadata": {SHA256_METADATA: plan.sha256}}
+
+    def _each(self, call: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:
+        if not items:
+            return []
+        with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="r2-artifacts") as pool:
+            return _run_all(pool, call, items)
+
+    def _error(self, error: Exception, doing: str, key: str | None, plan: Plan | None = None) -> MediaError:
+        return describe(error, doing=doing, bucket=self.config.bucket, key=key,
+                        path=plan.path if plan else None, endpoint=self.config.endpoint)
+
+
+def refusal(bucket: str, keys: Sequence[str], *, raced: bool = False) -> ArtifactConflict:
+    """One line naming the changed versions and vendor files, and what to do."""
+    versions = sorted({version for key in keys if (version := _version_of(key))})
+    others = sorted(key for key in keys if not _version_of(key))
+    named = " and ".join(filter(None, (_listed("version", versions), _listed("", others))))
+    state = ("another deploy wrote them while this one ran; nothing was deployed and the live site is unchanged"
+             if raced else "nothing was uploaded or deployed and the live site is unchanged")
+    return ArtifactConflict(
+        f"R2 bucket {bucket!r} already holds other bytes for {named} ({keys[0]}): a published version never "
+        f"changes, so {state}; publish the change as a new version, or, to republish deliberately, delete its "
+        "objects from the bucket and deploy again (vendor files are named by their content hash: other bytes "
+        "there mean a corrupt copy)", bucket=bucket, key=keys[0], code="ArtifactChanged")
+
+
+def _version_of(key: str) -> str | None:
+    """``thread/version`` for ``artifacts/thread/version/...``."""
+    parts = key.split("/")
+    return f"{parts[1]}/{parts[2]}" if parts[0] == "artifacts" and len(parts) >= 4 else None
+
+
+def _listed(label: str, names: Sequence[str], shown: int = 10) -> str:
+    if not names:
+        return ""
+    more = f" (and {len(names) - shown} more)" if len(names) > shown else ""
+    return f"{label} {', '.join(names[:shown])}{more}".strip()
+
+
+def _rule_shape(rule: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A CORS rule without its order-insensitive lists' order (and without ``ID``)."""
+    return (sorted(rule.get("AllowedOrigins", [])), sorted(rule.get("AllowedMethods", [])),
+            sorted(rule.get("AllowedHeaders", [])), sorted(rule.get("ExposeHeaders", [])),
+            rule.get("MaxAgeSeconds"))
