@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypedDict, TypeVar
 
 import click
+import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mkdocs_hybrid import __version__
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.snapshot import check_id
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
 from mkdocs_hybrid.publish.site import SitePages
+from mkdocs_hybrid.publish.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
 from mkdocs_hybrid.sources.scan import scan_sources
@@ -162,6 +165,34 @@ def serve(config_file: Path | None, manifest_path: Path, site_dir: Path | None, 
         _fail(exc)
     except OSError as exc:
         _fail(HybridError(f"cannot serve on {host}:{port}: {exc.strerror or exc}"))
+
+
+@main.command()
+@click.argument("thread")
+@click.argument("version")
+@click.option("--site-url", default=None, help="The site's public URL [site_url of mkdocs.yml].")
+def share(thread: str, version: str, site_url: str | None) -> None:
+    """Print the link of an unlisted VERSION of THREAD (its path is keyed by MKDOCS_HYBRID_UNLISTED_KEY)."""
+    try:
+        for value, what in ((thread, "thread"), (version, "version")):
+            check_id(value, what)
+        key = UnlistedKey.from_env()
+        folder, token = site_parts(thread, version, True, key)
+        base = site_url or _mkdocs_site_url()
+        if not base:
+            raise HybridError("share: pass --site-url (or set site_url in mkdocs.yml), the site's public URL")
+    except (HybridError, ValueError) as exc:
+        _fail(exc if isinstance(exc, HybridError) else HybridError(f"share: {exc}"))
+    click.echo(f"{base.rstrip('/')}/p/{folder}/{token}/")
+
+
+def _mkdocs_site_url() -> str | None:
+    try:
+        config = yaml.safe_load(Path("mkdocs.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    url = config.get("site_url") if isinstance(config, dict) else None
+    return url if isinstance(url, str) and url else None
 
 
 @main.command()

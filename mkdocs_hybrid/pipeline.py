@@ -32,10 +32,12 @@ from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, ThreadEntry, Vers
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.publish.artifacts import (
+    Parts,
     artifact_digests,
     artifact_is_current,
     keep_vendor_files,
     read_artifact,
+    remove_version,
     render_artifact,
     write_artifact,
     write_published,
@@ -47,6 +49,7 @@ from mkdocs_hybrid.publish.routes import write_routes
 from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
+from mkdocs_hybrid.publish.unlisted import KEY_ENV, UnlistedKey, site_parts
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
@@ -79,6 +82,9 @@ class Export:
         self._dependencies: _DependencyFacts | None = None
         self.origin = ArtifactOrigin.of(manifest.deploy)
         """Where share pages and the gallery load demos from (the site, or the artifact origin)."""
+        self.unlisted_key = UnlistedKey.from_env()
+        self._hidden: set[str] = set()
+        """Refs of unlisted versions (or versions of unlisted threads): they live at unguessable paths."""
         self.pages = pages
 
     def run(self, site_dir: Path) -> Catalog:
@@ -94,6 +100,8 @@ class Export:
                 if self.shard:
                     scan = self.shard.select(scan)
                 self.report.failed.extend(scan.errors)
+                self._hidden = {s.ref for s in scan.snapshots
+                                if s.unlisted or (s.thread in scan.threads and scan.threads[s.thread].unlisted)}
             with self._timed("toolchain"):
                 toolchain = find_toolchain(self.manifest.base_dir)
                 self.report.esbuild_version = toolchain.version
@@ -129,9 +137,11 @@ class Export:
             return built
         plan = reconcile(built, ledger.begin(), scanned=scan.snapshots, failed={e.ref for e in self.report.failed},
                          owns=ledger.owns, republish=ledger.republishes,
-                         same_bytes=lambda item, row: artifact_digests(site_dir, item.snapshot) == row.files)
+                         same_bytes=lambda item, row: artifact_digests(site_dir, item.snapshot,
+                                                                       self._parts(item.snapshot)) == row.files)
         for decision in plan.store:
-            ledger.store(decision, read_artifact(site_dir, decision.built.snapshot))
+            snapshot = decision.built.snapshot
+            ledger.store(decision, read_artifact(site_dir, snapshot, self._parts(snapshot)))
         self.report.failed.extend(plan.refused)
         self.report.built[:] = [ref for ref in self.report.built if ref not in plan.replaced]
         self.report.cached[:] = [ref for ref in self.report.cached if ref not in plan.replaced]
@@ -141,6 +151,8 @@ class Export:
     def _serve(self, ledger: BuildLedger, site_dir: Path, serve: Serve, scan: Scan, listed: set[str]
                ) -> BuiltVersion | None:
         published = serve.published
+        if published.ref in self._hidden and self.unlisted_key is None:
+            return None  # refused in _jobs: its published bytes must not stay at a path anyone can guess
         files = ledger.published_bytes(published)
         if files is None:
             self.report.failed.append(SnapshotError(
@@ -148,7 +160,8 @@ class Export:
                 f"--republish {published.ref}", thread=published.thread, version=published.version))
             return None
         gallery_listed = published.thread in listed or published.thread not in scan.threads
-        write_published(site_dir, serve.built.snapshot, files, gallery_listed=gallery_listed, origin=self.origin)
+        write_published(site_dir, serve.built.snapshot, files, gallery_listed=gallery_listed, origin=self.origin,
+                        parts=self._parts(serve.built.snapshot))
         self.report.kept.append(published.ref)
         return serve.built
 
@@ -158,6 +171,12 @@ class Export:
         ready = []
         installed: dict[str, InstalledSet | DependencyError] = {}
         for snapshot in snapshots:
+            if snapshot.ref in self._hidden and self.unlisted_key is None:
+                self.report.failed.append(SnapshotError(
+                    f"unlisted versions need {KEY_ENV} (at least 32 random characters) so that their links cannot "
+                    "be guessed; set it in the build's environment, or list the version",
+                    thread=snapshot.thread, version=snapshot.version))
+                continue
             try:
                 ready.append((snapshot, self._install(resolver, snapshot.dependencies, installed)))
             except DependencyError as exc:
@@ -239,6 +258,7 @@ class Export:
         with BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
             built = self._render(jobs, toolchain, site_dir, listed, cache, site_index)
         site_index.save()
+        self._remove_other_paths(site_dir, jobs)
         used = {job.vendor.name: job.vendor for job in jobs if job.vendor}
         write_vendor_files(site_dir, used.values())
         self._keep_vendor_files(site_dir, used)
@@ -272,8 +292,8 @@ class Export:
             artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
                                        vendor=job.vendor,
                                        with_source=self.manifest.editor.enabled and snapshot.thread in listed,
-                                       origin=self.origin)
-            write_artifact(site_dir, snapshot, artifact)
+                                       origin=self.origin, parts=self._parts(snapshot))
+            write_artifact(site_dir, snapshot, artifact, self._parts(snapshot))
             record(job, info["build_key"], cached)
 
         common = toolchain_inputs(toolchain, self.manifest)
@@ -282,7 +302,8 @@ class Export:
                                                    job.snapshot.thread in listed) for job in jobs}
         fresh = []
         for job in jobs:
-            if artifact_is_current(site_dir, job.snapshot, infos[job.snapshot.ref]["build_key"], site_index):
+            if artifact_is_current(site_dir, job.snapshot, infos[job.snapshot.ref]["build_key"], site_index,
+                                   self._parts(job.snapshot)):
                 record(job, infos[job.snapshot.ref]["build_key"], cached=True)  # already in the site: no writes
                 continue
             hit = cache.get(keys[job.snapshot.ref])
@@ -296,6 +317,21 @@ class Export:
         with self._executor(len(fresh)) as executor:
             bundle_jobs(fresh, toolchain, self.manifest.build, finish, executor=executor)
         return built
+
+    def _remove_other_paths(self, site_dir: Path, jobs: list[BundleJob]) -> None:
+        """An unlisted version leaves nothing at its ids' paths (an earlier build may have put it there), and
+        a version listed again leaves nothing at its unguessable one."""
+        for job in jobs:
+            snapshot = job.snapshot
+            ids = (snapshot.thread, snapshot.version)
+            if snapshot.ref in self._hidden:
+                remove_version(site_dir, ids)
+            elif self.unlisted_key is not None:
+                remove_version(site_dir, site_parts(*ids, True, self.unlisted_key))
+
+    def _parts(self, snapshot: Snapshot) -> Parts:
+        """The version's path parts in the site: its ids, or ``_u`` and its token when it is unlisted."""
+        return site_parts(snapshot.thread, snapshot.version, snapshot.ref in self._hidden, self.unlisted_key)
 
     def editor_inputs(self) -> EditorInputs:
         """What this build learned about npm sets, as the editor's recipe lists it (after :meth:`run`)."""
@@ -409,7 +445,9 @@ def _thread_entry(thread: Thread, items: list[BuiltVersion]) -> ThreadEntry:
         for i in items)
     names = [v.version for v in versions]
     listed = [v.version for v in versions if not v.unlisted]
-    latest = thread.latest if thread.latest in names else (listed or names)[0]
+    # latest never leads to an unlisted version: a pin on one is refused when sources are read (scan), and a
+    # thread whose versions are all unlisted is itself unlisted (nothing of it is listed anywhere).
+    latest = thread.latest if thread.latest in listed else (listed or names)[0]
     return ThreadEntry(
         id=thread.id,
         title=thread.title or next(v.title for v in versions if v.version == latest),
@@ -417,5 +455,5 @@ def _thread_entry(thread: Thread, items: list[BuiltVersion]) -> ThreadEntry:
         tags=thread.tags,
         versions=versions,
         latest=latest,
-        unlisted=thread.unlisted,
+        unlisted=thread.unlisted or not listed,
     )

@@ -45,6 +45,7 @@ from mkdocs_hybrid.publish.routes import write_not_found_page
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
 from mkdocs_hybrid.publish.templates import compiled_template_cache
+from mkdocs_hybrid.publish.unlisted import UnlistedKey
 
 if TYPE_CHECKING:
     import jinja2
@@ -114,7 +115,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             self.catalog = self.export.run(site_dir)
         except HybridError as exc:
             raise PluginError(str(exc)) from None
-        prune(site_dir, self.catalog)
+        prune(site_dir, self.catalog, UnlistedKey.from_env())
         self._close_fragments()
         self._fragments = BundleCache(self.manifest.cache_dir / CACHE_FILE)  # thread pages made before
         self._add_gallery(files, config)

@@ -17,6 +17,12 @@ from typing import Any
 
 import pytest
 import yaml
+
+from mkdocs_hybrid.publish.unlisted import KEY_ENV
+
+# Unlisted versions need a key (their paths are HMACs); the tests' own, inherited by every build they start.
+# Tests of what happens without one remove it.
+os.environ.setdefault(KEY_ENV, "tests-only-unlisted-key-0123456789abcdef")
 from playwright.sync_api import Browser, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ must not run with the site's origin).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,6 +32,9 @@ from mkdocs_hybrid.sources.scan import SNAPSHOT_FORMAT
 from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
 META_FORMAT = "mkdocs-hybrid/meta@1"
+Parts = tuple[str, str]
+"""A version's two path parts under ``artifacts/`` and ``p/``: its ids, or ``_u`` and its token when it is
+unlisted (see ``unlisted.py``); the callers that know whether it is pass them, the default is its ids."""
 SITE_ROOT = "../../../"
 """From ``artifacts/{thread}/{version}/`` (and ``p/{thread}/{version}/``) back to the site root."""
 _SCRIPT_CLOSE = re.compile(r"</(script)", re.IGNORECASE)
@@ -46,7 +50,7 @@ class ArtifactFiles:
 
 def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, object], *,
                     gallery_listed: bool, vendor: VendorFile | None = None, with_source: bool = False,
-                    origin: ArtifactOrigin = SAME_SITE) -> ArtifactFiles:
+                    origin: ArtifactOrigin = SAME_SITE, parts: Parts | None = None) -> ArtifactFiles:
     """Render page.html, style.css and meta.json (``info`` adds build facts to meta.json), and with
     ``with_source`` the version's ``source.json`` for the editor (see :func:`source_json`)."""
     vendor_src = f"{SITE_ROOT}{vendor.name}" if vendor else None
@@ -72,7 +76,8 @@ def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, objec
         "video": None,
     }
     files["meta.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return ArtifactFiles(files=files, share_page=_share_html(snapshot, gallery_listed, origin).encode("utf-8"))
+    share_page = _share_html(snapshot, gallery_listed, origin, parts or _ids(snapshot)).encode("utf-8")
+    return ArtifactFiles(files=files, share_page=share_page)
 
 
 def source_json(snapshot: Snapshot) -> bytes | None:
@@ -118,40 +123,57 @@ def keep_vendor_files(archive: Path, site_dir: Path, names: Iterable[str]) -> No
             shutil.copyfile(kept, destination)
 
 
-def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles) -> None:
+def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles, parts: Parts | None = None) -> None:
     """Write the artifact and its share page, refusing any path outside ``site_dir``."""
-    folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    where = parts or _ids(snapshot)
+    folder = safe_join(site_dir, "artifacts", *where)
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in artifact.files.items():
         (folder / name).write_bytes(data)
-    share = safe_join(site_dir, "p", snapshot.thread, snapshot.version)
+    share = safe_join(site_dir, "p", *where)
     share.mkdir(parents=True, exist_ok=True)
     (share / "index.html").write_bytes(artifact.share_page)
 
 
-def read_artifact(site_dir: Path, snapshot: Snapshot) -> dict[str, bytes]:
+def read_artifact(site_dir: Path, snapshot: Snapshot, parts: Parts | None = None) -> dict[str, bytes]:
     """The files of a version's artifact as the site holds them (what the ledger publishes), by name."""
-    folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    folder = safe_join(site_dir, "artifacts", *(parts or _ids(snapshot)))
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
 
 
-def artifact_digests(site_dir: Path, snapshot: Snapshot) -> dict[str, tuple[str, int]]:
+def artifact_digests(site_dir: Path, snapshot: Snapshot, parts: Parts | None = None) -> dict[str, tuple[str, int]]:
     """name -> (sha256, size) of each file of a version's artifact in the site."""
     return {name: (hashlib.sha256(data).hexdigest(), len(data))
-            for name, data in read_artifact(site_dir, snapshot).items()}
+            for name, data in read_artifact(site_dir, snapshot, parts).items()}
 
 
 def write_published(site_dir: Path, snapshot: Snapshot, files: Mapping[str, bytes], *, gallery_listed: bool,
-                    origin: ArtifactOrigin = SAME_SITE) -> None:
+                    origin: ArtifactOrigin = SAME_SITE, parts: Parts | None = None) -> None:
     """Put a version's published files back in the site, as they were published, with its share page
     (files of a newer build that the published artifact lacks are removed)."""
-    folder = safe_join(site_dir, "artifacts", snapshot.thread, snapshot.version)
+    where = parts or _ids(snapshot)
+    folder = safe_join(site_dir, "artifacts", *where)
     if folder.is_dir():
         for stale in folder.iterdir():
             if stale.is_file() and stale.name not in files:
                 stale.unlink()
-    share_page = _share_html(snapshot, gallery_listed, origin).encode("utf-8")
-    write_artifact(site_dir, snapshot, ArtifactFiles(files=dict(files), share_page=share_page))
+    share_page = _share_html(snapshot, gallery_listed, origin, where).encode("utf-8")
+    write_artifact(site_dir, snapshot, ArtifactFiles(files=dict(files), share_page=share_page), where)
+
+
+def _ids(snapshot: Snapshot) -> Parts:
+    return snapshot.thread, snapshot.version
+
+
+def remove_version(site_dir: Path, parts: Parts) -> None:
+    """Remove a version's artifact and share page at ``parts`` (and its thread folders left empty): where it
+    no longer lives, once it became unlisted (or listed again)."""
+    for tree in ("artifacts", "p"):
+        folder = safe_join(site_dir, tree, *parts)
+        if folder.is_dir():
+            shutil.rmtree(folder)
+        with contextlib.suppress(OSError):  # not empty, or not there
+            folder.parent.rmdir()
 
 
 def safe_join(root: Path, *parts: str) -> Path:
@@ -170,16 +192,18 @@ def _check_parts(parts: tuple[str, ...]) -> None:
             raise HybridError(f"refusing to write outside the output folder: {'/'.join(parts)}")
 
 
-def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str, index: StatIndex | None = None) -> bool:
+def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str, index: StatIndex | None = None,
+                        parts: Parts | None = None) -> bool:
     """Whether ``site_dir`` already holds this artifact for ``build_key``, with every file at its size.
 
     Lets a rebuild into an existing folder skip rendering and rewriting unchanged versions. Called once
     per version on every rebuild, so it works on plain strings, and with an ``index`` (see ``stat_index``)
     an artifact whose files kept their stat is current without reading its ``meta.json``.
     """
-    _check_parts((snapshot.thread, snapshot.version))
-    artifact = os.path.join(site_dir, "artifacts", snapshot.thread, snapshot.version)
-    share = os.path.join(site_dir, "p", snapshot.thread, snapshot.version, "index.html")
+    where = parts or _ids(snapshot)
+    _check_parts(where)
+    artifact = os.path.join(site_dir, "artifacts", *where)
+    share = os.path.join(site_dir, "p", *where, "index.html")
     known = index.peek(artifact) if index is not None else None
     if index is not None and known is not None and known.get("build_key") == build_key:
         signature = _signature(artifact, known.get("files"), share)
@@ -229,14 +253,14 @@ def _inline_script(js: str) -> str:
     return _SCRIPT_CLOSE.sub(r"<\\/\1", js).strip()
 
 
-def _share_html(snapshot: Snapshot, gallery_listed: bool, origin: ArtifactOrigin) -> str:
+def _share_html(snapshot: Snapshot, gallery_listed: bool, origin: ArtifactOrigin, parts: Parts) -> str:
     base = SITE_ROOT
     return environment().get_template("share.html").render(
         title=snapshot.title,
         thread=snapshot.thread,
         version=snapshot.version,
         description=None,
-        artifact_href=origin.page(base, snapshot.thread, snapshot.version),
+        artifact_href=origin.page(base, *parts),
         gallery_href=f"{base}gallery/{snapshot.thread}/" if gallery_listed else None,
         sandbox=origin.sandbox,
     )

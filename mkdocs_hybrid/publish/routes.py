@@ -2,7 +2,7 @@
 
 :func:`write_routes` writes, into ``site_dir``:
 
-- ``p/{thread}/latest/index.html`` for every thread (unlisted too): a static
+- ``p/{thread}/latest/index.html`` for every listed thread: a static
   fallback that any host can serve (meta refresh + canonical + a visible link
   to ``../{version}/``);
 - ``404.html`` at the root;
@@ -33,8 +33,10 @@ threads sorted by id, no timestamps.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +229,9 @@ def write_routes(
 
     for thread in threads:
         _write_text(site_dir / "p" / thread.id / "latest" / "index.html", render_latest_page(thread))
+    for thread in catalog.threads:
+        if thread.unlisted:  # unlisted since an earlier build into this folder: its latest link goes
+            _remove_latest_page(site_dir, thread.id)
     write_not_found_page(site_dir, gallery_url)
     _write_text(site_dir / "_headers", render_headers(HEADER_RULES))
     _write_text(site_dir / "_redirects", render_redirects(redirect_rules, mode))
@@ -359,7 +364,16 @@ def _checked_threads(catalog: Catalog) -> tuple[ThreadEntry, ...]:
         if thread.latest not in {entry.version for entry in thread.versions}:
             raise RoutesError(f"thread {thread.id!r}: latest {thread.latest!r} is not one of its built versions")
         seen.add(thread.id)
-    return tuple(sorted(catalog.threads, key=lambda entry: entry.id))
+    # Unlisted threads have no latest link: it would name them (and lead to their versions) in _redirects.
+    return tuple(sorted(catalog.listed, key=lambda entry: entry.id))
+
+
+def _remove_latest_page(site_dir: Path, thread_id: str) -> None:
+    folder = site_dir / "p" / thread_id / "latest"
+    if folder.is_dir():
+        shutil.rmtree(folder)
+    with contextlib.suppress(OSError):  # the thread's folder, when nothing else is left in it
+        folder.parent.rmdir()
 
 
 def _check_id(value: str, what: str) -> None:

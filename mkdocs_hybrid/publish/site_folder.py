@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from mkdocs_hybrid.model.catalog import Catalog
+from mkdocs_hybrid.publish.unlisted import UnlistedKey, site_parts
 
 __all__ = ["KEEP_DIR", "KEPT_TREES", "keep_only", "prune", "put_back", "set_aside"]
 
@@ -52,9 +53,18 @@ def put_back(site_dir: Path) -> None:
     shutil.rmtree(stash, ignore_errors=True)
 
 
-def prune(site_dir: Path, catalog: Catalog) -> None:
-    """Remove from the kept trees what a clean build would not have: threads and versions out of the catalog."""
-    wanted = {thread.id: {v.version for v in thread.versions} for thread in catalog.threads}
+def prune(site_dir: Path, catalog: Catalog, key: UnlistedKey | None = None) -> None:
+    """Remove from the kept trees what a clean build would not have: threads and versions out of the catalog
+    (unlisted versions are where ``key`` puts them, under ``_u/``)."""
+    wanted: dict[str, set[str]] = {}
+    for thread in catalog.threads:
+        for version in thread.versions:
+            hidden = thread.unlisted or version.unlisted
+            folder, name = site_parts(thread.id, version.version, hidden, key) if key or not hidden \
+                else (thread.id, version.version)
+            wanted.setdefault(folder, set()).add(name)
+        if not thread.unlisted:
+            wanted.setdefault(thread.id, set())  # its latest page (an unlisted thread has none)
     for name, always in (("artifacts", set()), ("p", {"latest"})):
         for thread_entry in _entries(site_dir / name):
             versions = wanted.get(thread_entry.name)

@@ -511,12 +511,16 @@ def _snapshot(thread: str, version: str, files: dict[str, bytes], meta: Mapping[
 
 
 def _check_pins(scan: Scan) -> None:
-    versions = {(s.thread, s.version) for s in scan.snapshots}
+    versions = {(s.thread, s.version): s for s in scan.snapshots}
     for thread in scan.threads.values():
         if thread.latest and (thread.id, thread.latest) not in versions:
             scan.errors.append(SnapshotError(
                 f"latest: {thread.latest!r} is not a version of this thread; "
                 "fix the pin or remove it to use the newest version", thread=thread.id, path=thread.origin))
+        elif thread.latest and versions[thread.id, thread.latest].unlisted and not thread.unlisted:
+            scan.errors.append(SnapshotError(
+                f"latest: {thread.latest!r} is unlisted, and the latest link is public; pin a listed version or "
+                "remove the pin (the newest listed version is used meanwhile)", thread=thread.id, path=thread.origin))
 
 
 def _load_yaml(path: Path, **where: Unpack[_Ref]) -> dict[str, Any]:

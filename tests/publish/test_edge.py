@@ -40,8 +40,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 FAKE_THREADS: dict[str, tuple[tuple[str, ...], str, bool]] = {
     "demo": (("v2", "v1"), "v2", False),
     "pinned": (("v3", "v2", "v1"), "v1", False),
-    "hidden.one": (("2024-05-01",), "2024-05-01", True),
+    "hidden.one": (("2024-05-01",), "2024-05-01", False),  # a dot in the id, a date as the version
+    "quiet": (("v1",), "v1", True),  # unlisted: no latest link at all
 }
+LISTED = sorted(thread for thread, (_, _, unlisted) in FAKE_THREADS.items() if not unlisted)
 
 
 def build_fake_site(site_dir: Path, mode: RoutingMode) -> None:
@@ -106,7 +108,12 @@ def edge(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         yield client
 
 
-@pytest.mark.parametrize("thread_id", sorted(FAKE_THREADS))
+@pytest.mark.parametrize("suffix", ["latest", "latest/"])
+def test_an_unlisted_thread_has_no_latest_link(edge: httpx.Client, suffix: str) -> None:
+    assert edge.get(f"/p/quiet/{suffix}").status_code == 404
+
+
+@pytest.mark.parametrize("thread_id", LISTED)
 @pytest.mark.parametrize("suffix", ["latest", "latest/"])
 def test_latest_is_a_real_302_to_the_latest_version(edge: httpx.Client, thread_id: str, suffix: str) -> None:
     latest = FAKE_THREADS[thread_id][1]

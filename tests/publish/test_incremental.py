@@ -10,6 +10,7 @@ import pytest
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish import artifacts
+from mkdocs_hybrid.publish.unlisted import UnlistedKey
 from tests.factory import manifest_for, write_tree
 
 
@@ -48,7 +49,13 @@ def test_unlisting_a_thread_rewrites_its_share_pages(tmp_path: Path) -> None:
     assert "All versions" in share.read_text()
     (tmp_path / "demos/t/thread.yml").write_text("unlisted: true\n")
     Export(manifest).run(tmp_path / "site")
-    assert "All versions" not in share.read_text(), "an unlisted thread has no gallery page to link to"
+    key = UnlistedKey.from_env()
+    assert key is not None
+    hidden = tmp_path / "site/p/_u" / key.token("t", "v1") / "index.html"
+    assert "All versions" not in hidden.read_text(), "an unlisted thread has no gallery page to link to"
+    # Nothing of it stays where its ids would find it: no share page, artifact or latest link.
+    assert not share.exists() and not (tmp_path / "site/artifacts/t").exists()
+    assert not (tmp_path / "site/p/t").exists()
 
 
 def test_a_steady_rebuild_reads_no_artifact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -173,15 +173,15 @@ def test_writes_only_its_own_files(tmp_path: Path) -> None:
 
     summary = write_routes(tmp_path, catalog)
 
-    assert sorted(files_under(tmp_path)) == [
+    assert sorted(files_under(tmp_path)) == [  # no latest link for the unlisted beta: it would name it
         "404.html",
         "_headers",
         "_redirects",
         "p/alpha/latest/index.html",
-        "p/beta/latest/index.html",
     ]
+    assert "beta" not in (tmp_path / "_redirects").read_text()
     assert summary.mode == "redirects"
-    assert summary.latest_pages == 2
+    assert summary.latest_pages == 1
     assert summary.worker_route_rules == 0
 
 
@@ -396,8 +396,11 @@ def test_ten_thousand_threads_stay_within_cloudflare_limits(tmp_path: Path) -> N
     assert_valid_routes_json(tmp_path / "_routes.json")
     worker_meta = worker_latest_meta_regex(tmp_path / "_worker.js")
     for thread in threads:
-        page = (tmp_path / "p" / thread.id / "latest" / "index.html").read_text()
-        found = worker_meta.search(page)
+        latest_page = tmp_path / "p" / thread.id / "latest" / "index.html"
+        if thread.unlisted:
+            assert not latest_page.exists(), thread.id
+            continue
+        found = worker_meta.search(latest_page.read_text())
         assert found is not None and found.group(1) == thread.latest, thread.id
 
 
