@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -171,8 +172,14 @@ def serve(config_file: Path | None, manifest_path: Path, site_dir: Path | None, 
 @click.argument("thread")
 @click.argument("version")
 @click.option("--site-url", default=None, help="The site's public URL [site_url of mkdocs.yml].")
-def share(thread: str, version: str, site_url: str | None) -> None:
-    """Print the link of an unlisted VERSION of THREAD (its path is keyed by MKDOCS_HYBRID_UNLISTED_KEY)."""
+@click.option("--expires", default=None, metavar="DURATION",
+              help="A signed link that stops working after DURATION (30m, 12h, 7d), checked at the edge; "
+                   "needs deploy.artifacts: r2 and MKDOCS_HYBRID_SHARE_KEYS.")
+def share(thread: str, version: str, site_url: str | None, expires: str | None) -> None:
+    """Print the link of an unlisted VERSION of THREAD (its path is keyed by MKDOCS_HYBRID_UNLISTED_KEY).
+
+    With --expires (deploy.artifacts: r2), a signed link that the site's edge stops answering after that long.
+    """
     try:
         for value, what in ((thread, "thread"), (version, "version")):
             check_id(value, what)
@@ -181,9 +188,18 @@ def share(thread: str, version: str, site_url: str | None) -> None:
         base = site_url or _mkdocs_site_url()
         if not base:
             raise HybridError("share: pass --site-url (or set site_url in mkdocs.yml), the site's public URL")
+        path = f"p/{folder}/{token}/" if expires is None else _signed_share_path(token, expires)
     except (HybridError, ValueError) as exc:
         _fail(exc if isinstance(exc, HybridError) else HybridError(f"share: {exc}"))
-    click.echo(f"{base.rstrip('/')}/p/{folder}/{token}/")
+    click.echo(f"{base.rstrip('/')}/{path}")
+
+
+def _signed_share_path(utoken: str, expires: str) -> str:
+    """``s/{utoken}.{expiry}/{sig}/page.html``, expiring ``expires`` (e.g. 7d) from now."""
+    from mkdocs_hybrid.publish.signed import ShareKeys, parse_duration, signed_path
+
+    seconds = parse_duration(expires)
+    return signed_path(ShareKeys.from_env(), utoken, int(time.time()) + seconds)
 
 
 def _mkdocs_site_url() -> str | None:
@@ -408,7 +424,12 @@ def _artifact_store(settings: DeployOptions, site_url: str | None) -> ArtifactSt
     assert settings.r2_bucket and settings.artifacts_url
     config = R2Config.from_env(settings.r2_bucket, settings.artifacts_url, endpoint_url=settings.r2_endpoint_url,
                                prefix="")
-    return ArtifactStore(config, site_origin=site_url)
+    unlisted = None
+    if settings.r2_private_bucket:  # its objects are read by the site's worker only; the URL is never linked
+        private = R2Config.from_env(settings.r2_private_bucket, settings.artifacts_url,
+                                    endpoint_url=settings.r2_endpoint_url, prefix="")
+        unlisted = ArtifactStore.private(private, site_origin=site_url)
+    return ArtifactStore(config, site_origin=site_url, unlisted=unlisted)
 
 
 def _git_facts() -> _GitFacts:

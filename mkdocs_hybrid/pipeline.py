@@ -124,7 +124,8 @@ class Export:
                     if self.manifest.editor.enabled:
                         publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs())
                 else:
-                    write_routes(site_dir, catalog)  # a shard's own preview; the merge writes the site's
+                    # a shard's own preview; the merge writes the site's
+                    write_routes(site_dir, catalog, signed_links=self.origin.url is not None)
                 ledger.commit()
         self.report.threads = len(catalog.threads)
         return catalog

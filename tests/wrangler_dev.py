@@ -17,7 +17,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,8 +39,12 @@ class WranglerStartError(RuntimeError):
 
 
 @contextmanager
-def serve_with_wrangler(site_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS) -> Iterator[str]:
+def serve_with_wrangler(site_dir: Path, *, timeout: float = START_TIMEOUT_SECONDS, extra_args: Sequence[str] = (),
+                        persist_dir: Path | None = None) -> Iterator[str]:
     """Run ``wrangler pages dev site_dir`` on a free local port and yield its base URL.
+
+    ``extra_args`` go to ``pages dev`` (``--r2 BINDING=bucket``, ``--binding NAME=value``); ``persist_dir`` is
+    the local state (R2 objects seeded with :func:`put_local_r2_object`), a throwaway folder by default.
 
     The process group is terminated on exit. Raises :class:`WranglerStartError`
     with the last lines of wrangler's output when it does not start.
@@ -56,7 +60,7 @@ def serve_with_wrangler(site_dir: Path, *, timeout: float = START_TIMEOUT_SECOND
         log_path = scratch_dir / "wrangler.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                _command(site_dir, port, free_port(), scratch_dir / "state"),
+                [*_command(site_dir, port, free_port(), persist_dir or scratch_dir / "state"), *extra_args],
                 cwd=scratch_dir,  # wrangler writes .wrangler/tmp into its working directory
                 env=_environment(scratch_dir / "home"),
                 stdin=subprocess.DEVNULL,
@@ -69,6 +73,22 @@ def serve_with_wrangler(site_dir: Path, *, timeout: float = START_TIMEOUT_SECOND
                 yield base_url
             finally:
                 _stop(process)
+
+
+def put_local_r2_object(persist_dir: Path, bucket: str, key: str, source: Path, content_type: str) -> None:
+    """Seed wrangler's local R2 state, as ``pages dev --persist-to persist_dir --r2 BINDING=bucket`` reads it.
+
+    Measured with wrangler 4.86: ``r2 object put bucket/key --file F --local --persist-to DIR`` writes what
+    ``pages dev --persist-to DIR`` then serves; the bucket name must be a valid R2 name (lowercase).
+    """
+    with tempfile.TemporaryDirectory(prefix="wrangler-r2-put-") as scratch:
+        result = subprocess.run(
+            [str(WRANGLER), "r2", "object", "put", f"{bucket}/{key}", "--file", str(source), "--content-type",
+             content_type, "--local", "--persist-to", str(persist_dir)],
+            cwd=scratch, env=_environment(Path(scratch) / "home"), stdin=subprocess.DEVNULL, capture_output=True,
+            text=True, timeout=START_TIMEOUT_SECONDS, check=False)
+    if result.returncode != 0:
+        raise WranglerStartError(f"wrangler r2 object put {bucket}/{key} failed:\n{result.stdout}{result.stderr}")
 
 
 def _command(site_dir: Path, port: int, inspector_port: int, persist_dir: Path) -> list[str]:

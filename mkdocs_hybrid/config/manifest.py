@@ -90,6 +90,10 @@ class DeployOptions:
     artifacts_url: str | None = None
     """The artifact origin in the ``r2`` mode (the bucket's custom domain), e.g. ``https://demos.example.com``:
     another origin than the site's, so a demo keeps its own storage and never reaches the gallery's."""
+    r2_private_bucket: str | None = None
+    """The ``r2`` mode's private bucket for unlisted versions (``artifacts/_u/``), reached only through signed
+    links checked by the site's ``_worker.js`` (its R2 binding ``UNLISTED``); a deploy with unlisted versions
+    and no private bucket is refused."""
 
 
 _Section = TypeVar("_Section", BuildOptions, VideoOptions, EditorOptions, DeployOptions)
@@ -187,7 +191,19 @@ def _deploy_options(data: object, origin: str) -> DeployOptions:
         if not options.r2_bucket:
             raise ManifestError(f"{origin}: deploy.artifacts: r2 needs deploy.r2_bucket, the bucket behind "
                                 "artifacts_url")
+    _check_private_bucket(options, origin)
     return options
+
+
+def _check_private_bucket(options: DeployOptions, origin: str) -> None:
+    """The private bucket only means something in the ``r2`` mode, and must not be the public one."""
+    if options.r2_private_bucket is None:
+        return
+    if options.artifacts != "r2":
+        raise ManifestError(f"{origin}: deploy.r2_private_bucket is only used with deploy.artifacts: r2")
+    if options.r2_private_bucket == options.r2_bucket:
+        raise ManifestError(f"{origin}: deploy.r2_private_bucket must not be deploy.r2_bucket: that bucket is "
+                            "public at artifacts_url, and unlisted versions would be too")
 
 
 def _build_options(data: object, origin: str) -> BuildOptions:

@@ -37,7 +37,7 @@ from mkdocs_hybrid.deploy._api import (
 )
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
-from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts, ArtifactPlan, ArtifactStore, is_artifact, refusal
+from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts, ArtifactPlan, ArtifactStore, is_artifact
 from mkdocs_hybrid.publish.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 
 if TYPE_CHECKING:
@@ -274,7 +274,7 @@ class _Deployment:
         sent = self.artifacts.publish(self.staged)
         counts = result.artifact_store
         counts.uploaded = sum(sent)
-        counts.uploaded_bytes = sum(plan.size for plan, was_sent in zip(self.staged.missing, sent) if was_sent)
+        counts.uploaded_bytes = sum(plan.size for plan, was_sent in zip(self.staged.all_missing(), sent) if was_sent)
         counts.skipped = counts.files - counts.uploaded
         counts.cors = "set" if self.staged.cors_needed else "unchanged"
 
@@ -336,12 +336,12 @@ def _stage_artifacts(artifacts: ArtifactStore | None, files: list[SiteFile], res
     staged = artifacts.stage(files)
     result.artifact_store = counts = artifacts.counts()
     counts.files = len(files)
-    counts.uploaded, counts.skipped = len(staged.missing), len(staged.present)
-    counts.uploaded_bytes = sum(plan.size for plan in staged.missing)
-    counts.refused = list(staged.refused)
+    counts.uploaded, counts.skipped = len(staged.all_missing()), len(staged.all_present())
+    counts.uploaded_bytes = sum(plan.size for plan in staged.all_missing())
+    counts.refused = staged.all_refused()
     counts.cors = "would set" if staged.cors_needed else "unchanged"
-    if staged.refused and not dry_run:
-        raise refusal(artifacts.config.bucket, staged.refused)
+    if not dry_run:
+        artifacts.refuse(staged)
     return staged
 
 

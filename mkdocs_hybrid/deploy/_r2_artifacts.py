@@ -12,6 +12,10 @@ A published version never changes, so an object here is written once and never o
   Pages project and the live site exactly as they were;
 - :meth:`ArtifactStore.publish` then sets the CORS rules and uploads only the missing objects, each with a
   conditional write (``If-None-Match: *``), so even a concurrent deploy cannot overwrite one.
+
+Unlisted versions (``artifacts/_u/``) go to a second, private store (``deploy.r2_private_bucket``) under the
+same rules: the public bucket is readable by anyone at ``artifacts_url``, so they are never written there; the
+site's ``_worker.js`` streams them through signed links (:mod:`mkdocs_hybrid.publish.signed`).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ ARTIFACT_FOLDERS = ("artifacts/", "vendor/")
 """Site folders that live in the bucket, not on Pages, in this mode."""
 SHA256_METADATA = "sha256"
 """User metadata key (``x-amz-meta-sha256``) holding each object's content hash."""
+UNLISTED_PREFIX = "artifacts/_u/"
+"""Unlisted versions' artifacts: only in the private store."""
 CHECK_JOBS = 16
 """Requests in flight at once: small objects, so latency (not bandwidth) bounds the deploy."""
 CORS_METHODS = ("GET", "HEAD")
@@ -52,6 +58,11 @@ _Result = TypeVar("_Result")
 def is_artifact(name: str) -> bool:
     """Whether the site file ``name`` (site-relative) belongs in the artifact store."""
     return name.startswith(ARTIFACT_FOLDERS)
+
+
+def is_unlisted(name: str) -> bool:
+    """Whether the site file ``name`` belongs to an unlisted version (the private store's)."""
+    return name.startswith(UNLISTED_PREFIX)
 
 
 def url_origin(url: str, what: str) -> str:
@@ -71,6 +82,18 @@ class ArtifactPlan:
     refused: list[str] = field(default_factory=list)
     """Keys that hold other bytes than the site's: the deploy must stop."""
     cors_needed: bool = False
+    unlisted: ArtifactPlan | None = None
+    """The private store's plan, for unlisted versions."""
+
+    def all_missing(self) -> list[Plan]:
+        """Objects to upload: the public store's, then the private one's (the order of :meth:`publish`)."""
+        return self.missing + (self.unlisted.missing if self.unlisted else [])
+
+    def all_present(self) -> list[Plan]:
+        return self.present + (self.unlisted.present if self.unlisted else [])
+
+    def all_refused(self) -> list[str]:
+        return self.refused + (self.unlisted.refused if self.unlisted else [])
 
 
 @dataclass
@@ -97,10 +120,12 @@ class ArtifactStore:
 
     ``site_origin`` is the only origin the bucket's CORS rules let read (the editor on the site).
     ``client`` is for tests or custom transports; by default one is made with :func:`r2_client`.
+    ``unlisted``: the private store that takes ``artifacts/_u/`` (see :meth:`private`); without one, a site
+    with unlisted versions is refused before anything is written.
     """
 
     def __init__(self, config: R2Config, *, site_origin: str, client: S3Client | None = None,
-                 jobs: int = CHECK_JOBS) -> None:
+                 jobs: int = CHECK_JOBS, unlisted: ArtifactStore | None = None) -> None:
         if config.prefix:
             raise ValueError("the artifact store keeps site paths as keys: give an R2Config with prefix=''")
         self.config = config
@@ -111,6 +136,17 @@ class ArtifactStore:
                              "on another origin (e.g. https://demos.example.com, the bucket's custom domain)",
                              bucket=config.bucket)
         self.jobs = jobs
+        self.unlisted = unlisted
+        self.is_private = False
+        """A private store: no CORS rules (nothing reads it but the worker), and it takes unlisted files only."""
+
+    @classmethod
+    def private(cls, config: R2Config, *, site_origin: str, client: S3Client | None = None,
+                jobs: int = CHECK_JOBS) -> ArtifactStore:
+        """The store for unlisted versions: a bucket with no public access, bound to the site as ``UNLISTED``."""
+        store = cls(config, site_origin=site_origin, client=client, jobs=jobs)
+        store.is_private = True
+        return store
 
     def __repr__(self) -> str:
         return f"ArtifactStore(bucket={self.config.bucket!r}, url={self.config.public_url!r})"
@@ -121,14 +157,29 @@ class ArtifactStore:
     def stage(self, files: Sequence[SiteFile]) -> ArtifactPlan:
         """Hash every file and compare it with the bucket (listing, then a HEAD of each key both hold).
 
-        Reads only; safe in a dry run.
+        Reads only; safe in a dry run. Unlisted versions' files are staged in the private store.
         """
+        if self.is_private:
+            return self._stage_own(files)
+        unlisted = [item for item in files if is_unlisted(item.name)]
+        staged = self._stage_own([item for item in files if not is_unlisted(item.name)])
+        if unlisted:
+            if self.unlisted is None:
+                raise MediaError(f"the site has {len(unlisted)} files of unlisted versions ({UNLISTED_PREFIX}), "
+                                 f"and R2 bucket {self.config.bucket!r} is public at {self.config.public_url}: set "
+                                 "deploy.r2_private_bucket (a bucket with no public access, bound to the Pages "
+                                 "project as UNLISTED); nothing was uploaded or deployed", bucket=self.config.bucket)
+            staged.unlisted = self.unlisted.stage(unlisted)
+        return staged
+
+    def _stage_own(self, files: Sequence[SiteFile]) -> ArtifactPlan:
+        """:meth:`stage` for this store's own bucket."""
         MediaStore(self.config, client=self.client).check_bucket()
         plans = self._each(self._plan, list(files))
         listed = self._listed_keys()
         held = [plan for plan in plans if plan.key in listed]
         verdicts = dict(zip((plan.key for plan in held), self._each(self._same_bytes, held)))
-        staged = ArtifactPlan(cors_needed=not self._cors_ok())
+        staged = ArtifactPlan(cors_needed=not self.is_private and not self._cors_ok())
         for plan in plans:
             verdict = verdicts.get(plan.key)
             if verdict is None:
@@ -140,12 +191,22 @@ class ArtifactStore:
         return staged
 
     def publish(self, staged: ArtifactPlan) -> list[bool]:
-        """Set the CORS rules if needed, then upload every missing object; per object, whether it was sent."""
-        if staged.refused:
-            raise refusal(self.config.bucket, staged.refused)
+        """Set the CORS rules if needed, then upload every missing object; per object of
+        :meth:`ArtifactPlan.all_missing`, whether it was sent. Refused objects in either store stop it first."""
+        self.refuse(staged)
         if staged.cors_needed:
             self._put_cors()
-        return self._each(self._put, staged.missing)
+        sent = self._each(self._put, staged.missing)
+        if staged.unlisted is not None and self.unlisted is not None:
+            sent += self.unlisted.publish(staged.unlisted)
+        return sent
+
+    def refuse(self, staged: ArtifactPlan) -> None:
+        """Raise :class:`ArtifactConflict` when either store holds other bytes at a key the site would write."""
+        if staged.refused:
+            raise refusal(self.config.bucket, staged.refused)
+        if staged.unlisted is not None and staged.unlisted.refused and self.unlisted is not None:
+            raise refusal(self.unlisted.config.bucket, staged.unlisted.refused)
 
     def cors_rules(self) -> list[CORSRuleTypeDef]:
         """The rules the bucket must have: GET and HEAD from the site's origin, nothing else."""

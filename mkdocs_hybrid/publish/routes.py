@@ -9,7 +9,8 @@
 - ``_headers``: versioned paths immutable, ``latest`` ``no-cache``;
 - ``_redirects``: the ``latest`` rules below, and a 200 rewrite that spares
   ``artifacts/.../page.html`` the 308 Pages gives ``.html`` URLs;
-- in worker mode, ``_worker.js`` + ``_routes.json``.
+- in worker mode, ``_worker.js`` + ``_routes.json``; in the artifact store mode
+  (``signed_links``) too, whatever the mode, for ``/s/*`` and ``/vendor/*``.
 
 Cloudflare Pages answers ``/p/{thread}/latest`` with a real 302 at the edge in
 one of two modes, chosen by thread count:
@@ -46,7 +47,9 @@ from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import ID_PATTERN, RESERVED_IDS
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
+from mkdocs_hybrid.publish.signed import ARTIFACT_FILES, MIN_KEY_CHARACTERS
 from mkdocs_hybrid.publish.templates import environment
+from mkdocs_hybrid.publish.unlisted import TOKEN_HEX, UNLISTED_FOLDER
 
 __all__ = [
     "DEFAULT_WORKER_THRESHOLD",
@@ -160,45 +163,140 @@ ARTIFACT_REWRITES: tuple[RedirectRule, ...] = (
 # reported to work in production but was not verified here. The trailing-slash
 # form is listed explicitly rather than relying on wrangler's optional `/`.
 WORKER_ROUTES: tuple[str, ...] = ("/p/*/latest", "/p/*/latest/")
+SIGNED_ROUTES: tuple[str, ...] = ("/s/*", "/vendor/*")
+"""Artifact store mode: signed links to unlisted versions, and vendor files from the public bucket."""
 
 _WORKER_TEMPLATE = """\
 // __MARK__: do not edit; rebuild instead.
-// Cloudflare Pages advanced mode: _routes.json sends only /p/{thread}/latest[/] here.
-// Answers them with a real 302 to /p/{thread}/{version}/ and passes everything else
-// to the static assets. The version is read from the fallback page
-// p/{thread}/latest/index.html, so this file holds no per-build data.
-// _headers rules do not apply to responses made here: Cache-Control is set here.
-const LATEST_PATH = /^\\/p\\/(__ID__)\\/latest\\/?$/;
-const LATEST_META = /<meta name="__META__" content="(__ID__)">/;
-
+// Cloudflare Pages advanced mode: _routes.json sends only the paths this file answers here;
+// everything else it is sent goes on to the static assets (env.ASSETS).
+// _headers rules do not apply to responses made here: their headers are set here.
+// This file holds no per-build data and no secret: the same bytes for every catalog.
+const LATEST = __LATEST__;
+const SIGNED = __SIGNED__;
+const NO_CACHE = "__NO_CACHE__";
+__CODE__
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    const match = LATEST_PATH.exec(url.pathname);
-    if (match !== null && (request.method === "GET" || request.method === "HEAD")) {
-      const thread = match[1];
-      const version = await latestVersion(env, url, thread);
-      if (version !== null) {
-        return new Response(null, {
-          status: 302,
-          headers: {
-            "Location": `/p/${thread}/${version}/${url.search}`,
-            "Cache-Control": "__NO_CACHE__",
-          },
-        });
+    const reading = request.method === "GET" || request.method === "HEAD";
+    if (SIGNED && url.pathname.startsWith("/s/")) {
+      return reading ? signedArtifact(env, url.pathname) : forbidden();
+    }
+    if (SIGNED && reading && url.pathname.startsWith("/vendor/")) {
+      const found = await vendorFile(env, url.pathname);
+      if (found !== null) {
+        return found;
+      }
+    }
+    if (LATEST && reading) {
+      const found = await latestRedirect(env, url);
+      if (found !== null) {
+        return found;
       }
     }
     return env.ASSETS.fetch(request);
   },
 };
+"""
 
-async function latestVersion(env, url, thread) {
+_LATEST_CODE = """
+// /p/{thread}/latest[/]: a real 302 to /p/{thread}/{version}/. The version is read from the
+// fallback page p/{thread}/latest/index.html, so the edge and the static page never disagree.
+const LATEST_PATH = /^\\/p\\/(__ID__)\\/latest\\/?$/;
+const LATEST_META = /<meta name="__META__" content="(__ID__)">/;
+
+async function latestRedirect(env, url) {
+  const match = LATEST_PATH.exec(url.pathname);
+  if (match === null) {
+    return null;
+  }
+  const thread = match[1];
   const page = await env.ASSETS.fetch(new URL(`/p/${thread}/latest/`, url.origin));
   if (!page.ok) {
     return null;
   }
   const found = LATEST_META.exec(await page.text());
-  return found === null ? null : found[1];
+  if (found === null) {
+    return null;
+  }
+  return new Response(null, {
+    status: 302,
+    headers: { "Location": `/p/${thread}/${found[1]}/${url.search}`, "Cache-Control": NO_CACHE },
+  });
+}
+"""
+
+_SIGNED_CODE = """
+// Artifact store mode (deploy.artifacts: r2). /s/{utoken}.{expiry}/{sig}/{file}: a signed, expiring
+// link to an unlisted version (mkdocs_hybrid/publish/signed.py). sig is base64url HMAC-SHA256 of
+// "{utoken}.{expiry}" under any key of the SHARE_KEYS secret (comma-separated: rotation). The file is
+// streamed from the private bucket bound as UNLISTED; anything else under /s/ is a 403.
+// /vendor/*: the shared vendor files, from the public bucket bound as ARTIFACTS (Pages holds none).
+const SIGNED_PATH = /^\\/s\\/([0-9a-f]{__TOKEN_HEX__})\\.([0-9]{1,12})\\/([A-Za-z0-9_-]{43})\\/(__FILES__)$/;
+const MIN_KEY_CHARACTERS = __MIN_KEY__;
+const DEMO_CSP = "__CSP__";
+const IMMUTABLE = "__IMMUTABLE__";
+const encoder = new TextEncoder();
+
+async function signedArtifact(env, pathname) {
+  const match = SIGNED_PATH.exec(pathname);
+  if (match === null) {
+    return forbidden();
+  }
+  const [, utoken, expiry, sig, file] = match;
+  if (Number(expiry) * 1000 <= Date.now() || !(await verified(env, `${utoken}.${expiry}`, sig))) {
+    return forbidden();
+  }
+  const object = await env.UNLISTED.get(`artifacts/__UNLISTED__/${utoken}/${file}`);
+  if (object === null) {
+    return new Response("Not found\\n", { status: 404, headers: { "Cache-Control": "no-store" } });
+  }
+  return new Response(object.body, {
+    headers: {
+      "Content-Type": object.httpMetadata?.contentType || "application/octet-stream",
+      "Cache-Control": "private, no-store",
+      "Content-Security-Policy": DEMO_CSP,
+      "Referrer-Policy": "no-referrer",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+async function verified(env, message, sig) {
+  const signature = Uint8Array.from(atob(sig.replace(/-/g, "+").replace(/_/g, "/") + "="), (c) => c.charCodeAt(0));
+  for (const secret of String(env.SHARE_KEYS || "").split(",")) {
+    const text = secret.trim();
+    if (text.length < MIN_KEY_CHARACTERS) {
+      continue;
+    }
+    const key = await crypto.subtle.importKey(
+      "raw", encoder.encode(text), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    // crypto.subtle.verify compares in constant time.
+    if (await crypto.subtle.verify("HMAC", key, signature, encoder.encode(message))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+async function vendorFile(env, pathname) {
+  const object = await env.ARTIFACTS.get(pathname.slice(1));
+  if (object === null) {
+    return null;
+  }
+  return new Response(object.body, {
+    headers: {
+      "Content-Type": object.httpMetadata?.contentType || "application/octet-stream",
+      "Cache-Control": IMMUTABLE,
+      "Access-Control-Allow-Origin": "*",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+function forbidden() {
+  return new Response("Forbidden\\n", { status: 403, headers: { "Cache-Control": "no-store" } });
 }
 """
 
@@ -209,6 +307,7 @@ def write_routes(
     *,
     worker_threshold: int = DEFAULT_WORKER_THRESHOLD,
     gallery_url: str = "/gallery/",
+    signed_links: bool = False,
 ) -> RoutesSummary:
     """Write the latest fallback pages, ``404.html``, ``_headers`` and ``_redirects``.
 
@@ -216,15 +315,17 @@ def write_routes(
     + ``_routes.json``); at most :data:`DEFAULT_WORKER_THRESHOLD`, the most that
     static rules can hold. ``gallery_url`` is the 404 page's link: Cloudflare
     serves ``404.html`` at any depth, so it must be root-absolute (pass
-    ``/sub/gallery/`` when the site lives under a subpath).
+    ``/sub/gallery/`` when the site lives under a subpath). ``signed_links``
+    (the artifact store mode) adds ``/s/*`` and ``/vendor/*`` to the worker,
+    which is then written whatever the mode: see :mod:`mkdocs_hybrid.publish.signed`.
     """
     threads = _checked_threads(catalog)
     mode = choose_mode(len(threads), worker_threshold=worker_threshold)
     latest_rules = latest_redirect_rules(threads) if mode == "redirects" else ()
     redirect_rules = latest_rules + ARTIFACT_REWRITES  # static rules first: see count_redirect_rules
-    worker_routes = WORKER_ROUTES if mode == "worker" else ()
+    worker_routes = (WORKER_ROUTES if mode == "worker" else ()) + (SIGNED_ROUTES if signed_links else ())
     _check_limits(redirect_rules, HEADER_RULES, worker_routes)
-    if mode == "worker":
+    if worker_routes:
         _refuse_hand_written_worker(site_dir)  # before writing anything
 
     for thread in threads:
@@ -235,8 +336,8 @@ def write_routes(
     write_not_found_page(site_dir, gallery_url)
     _write_text(site_dir / "_headers", render_headers(HEADER_RULES))
     _write_text(site_dir / "_redirects", render_redirects(redirect_rules, mode))
-    if mode == "worker":
-        _write_worker_files(site_dir)
+    if worker_routes:
+        _write_worker_files(site_dir, worker_routes, latest=mode == "worker", signed=signed_links)
     else:
         _remove_generated_worker_files(site_dir)
 
@@ -333,14 +434,24 @@ def render_redirects(rules: Iterable[RedirectRule], mode: RoutingMode) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_worker() -> str:
-    """The constant ``_worker.js``: the same bytes for every catalog."""
-    return (
-        _WORKER_TEMPLATE.replace("__MARK__", GENERATED_MARK)
-        .replace("__ID__", ID_PATTERN.pattern)
-        .replace("__META__", LATEST_META_NAME)
-        .replace("__NO_CACHE__", NO_CACHE)
-    )
+def render_worker(*, latest: bool = True, signed: bool = False) -> str:
+    """The constant ``_worker.js``: the same bytes for every catalog, given what it answers."""
+    code = (_LATEST_CODE if latest else "") + (_SIGNED_CODE if signed else "")
+    values = {
+        "__CODE__": code, "__MARK__": GENERATED_MARK,
+        "__LATEST__": _js_bool(latest), "__SIGNED__": _js_bool(signed), "__ID__": ID_PATTERN.pattern,
+        "__META__": LATEST_META_NAME, "__NO_CACHE__": NO_CACHE, "__TOKEN_HEX__": str(TOKEN_HEX),
+        "__FILES__": "|".join(re.escape(name) for name in ARTIFACT_FILES), "__MIN_KEY__": str(MIN_KEY_CHARACTERS),
+        "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED_FOLDER,
+    }
+    text = _WORKER_TEMPLATE
+    for name, value in values.items():
+        text = text.replace(name, value)
+    return text
+
+
+def _js_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def render_routes_json(routes: Iterable[str]) -> str:
@@ -405,10 +516,10 @@ def _refuse_hand_written_worker(site_dir: Path) -> None:
         raise RoutesError(f"{worker}: a hand-written worker exists; worker mode would replace it, remove it first")
 
 
-def _write_worker_files(site_dir: Path) -> None:
+def _write_worker_files(site_dir: Path, routes: tuple[str, ...], *, latest: bool, signed: bool) -> None:
     """Write ``_worker.js`` and ``_routes.json``."""
-    _write_text(site_dir / WORKER_FILE, render_worker())
-    _write_text(site_dir / ROUTES_JSON_FILE, render_routes_json(WORKER_ROUTES))
+    _write_text(site_dir / WORKER_FILE, render_worker(latest=latest, signed=signed))
+    _write_text(site_dir / ROUTES_JSON_FILE, render_routes_json(routes))
 
 
 def _remove_generated_worker_files(site_dir: Path) -> None:

@@ -38,7 +38,7 @@ ROUTES_ONLY = SitePages()
 
 def publish_catalog(site_dir: Path, catalog: Catalog, pages: SitePages) -> None:
     """Write the routes (limits checked before any write) and the gallery pages that show ``catalog``."""
-    write_routes(site_dir, catalog)
+    write_routes(site_dir, catalog, signed_links=pages.origin.url is not None)  # r2 mode: /s/ and /vendor/ at the edge
     if pages.standalone_gallery:
         gallery.write_standalone(site_dir, catalog, site_url=pages.site_url, editor=pages.editor,
                                  origin=pages.origin)

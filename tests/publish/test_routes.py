@@ -437,3 +437,47 @@ def assert_valid_routes_json(path: Path) -> None:
         for splat_rule in (rule for rule in rules if rule.endswith("/*")):
             prefix = splat_rule[:-1]
             assert not [rule for rule in rules if rule != splat_rule and rule.startswith(prefix)], "overlapping rules"
+
+
+# --- artifact store mode: signed links and vendor files at the edge -------------------------------------
+
+
+@pytest.mark.parametrize(("threshold", "latest_routes"), [(DEFAULT_WORKER_THRESHOLD, []),
+                                                          (0, ["/p/*/latest", "/p/*/latest/"])])
+def test_signed_links_add_s_and_vendor_to_the_worker_in_either_mode(tmp_path: Path, threshold: int,
+                                                                    latest_routes: list[str]) -> None:
+    summary = write_routes(tmp_path, make_catalog(make_thread("alpha")), worker_threshold=threshold,
+                           signed_links=True)
+
+    routes = json.loads((tmp_path / "_routes.json").read_text())["include"]
+    worker = (tmp_path / "_worker.js").read_text()
+    assert routes == [*latest_routes, "/s/*", "/vendor/*"]
+    assert_valid_routes_json(tmp_path / "_routes.json")
+    assert summary.worker_route_rules == len(routes)
+    assert "const SIGNED = true;" in worker and "env.UNLISTED.get" in worker and "env.ARTIFACTS.get" in worker
+    assert f"const LATEST = {'true' if latest_routes else 'false'};" in worker
+    assert "crypto.subtle.verify" in worker and "env.SHARE_KEYS" in worker
+
+
+def test_the_signed_worker_is_the_same_for_every_catalog(tmp_path: Path) -> None:
+    write_routes(tmp_path / "a", make_catalog(make_thread("alpha")), signed_links=True)
+    write_routes(tmp_path / "b", make_catalog(make_thread("beta", ("v9",)), make_thread("quiet", unlisted=True)),
+                 signed_links=True)
+
+    assert (tmp_path / "a/_worker.js").read_bytes() == (tmp_path / "b/_worker.js").read_bytes()
+
+
+def test_leaving_the_artifact_store_mode_removes_the_signed_worker(tmp_path: Path) -> None:
+    catalog = make_catalog(make_thread("alpha"))
+    write_routes(tmp_path, catalog, signed_links=True)
+
+    write_routes(tmp_path, catalog)
+
+    assert not (tmp_path / "_worker.js").exists() and not (tmp_path / "_routes.json").exists()
+
+
+def test_signed_links_refuse_to_replace_a_hand_written_worker(tmp_path: Path) -> None:
+    (tmp_path / "_worker.js").write_text("export default { fetch() { return new Response('mine') } }\n")
+
+    with pytest.raises(RoutesError, match="hand-written worker"):
+        write_routes(tmp_path, make_catalog(make_thread("alpha")), signed_links=True)

@@ -113,6 +113,10 @@ def test_entry_detection_order(tmp_path: Path) -> None:
     ("sources: [{type: directory, path: demos}]\nbuild: {minify: 'yes'}\n", "build.minify must be bool"),
     ("sources: [\n", "invalid YAML"),
     ("sources: [{type: directory, path: demos}]\nvideo: {enabled: true}\n", "video previews are not available"),
+    ("sources: [{type: directory, path: demos}]\ndeploy: {r2_bucket: a, r2_private_bucket: b}\n",
+     "deploy.r2_private_bucket is only used with deploy.artifacts: r2"),
+    ("sources: [{type: directory, path: demos}]\ndeploy: {artifacts: r2, artifacts_url: 'https://d.example.com', "
+     "r2_bucket: a, r2_private_bucket: a}\n", "deploy.r2_private_bucket must not be deploy.r2_bucket"),
 ])
 def test_bad_manifest(tmp_path: Path, text: str, expected: str) -> None:
     (tmp_path / "demos").mkdir()
