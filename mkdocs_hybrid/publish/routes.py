@@ -81,6 +81,8 @@ DEFAULT_WORKER_THRESHOLD = MAX_STATIC_REDIRECT_RULES // REDIRECT_RULES_PER_THREA
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
+LATEST_MAP = "_latest.json"
+"""``p/_latest.json`` in the artifact store mode: thread -> latest version (``_`` cannot start a thread id)."""
 LATEST_META_NAME = "mkdocs-hybrid-latest"
 """The fallback page's ``<meta>`` that names the latest version; ``_worker.js`` reads it."""
 
@@ -227,6 +229,32 @@ async function latestRedirect(env, url) {
 }
 """
 
+_LATEST_FROM_MAP = """
+// /p/{thread}/latest[/]: a real 302 to /p/{thread}/{version}/, the version read from the build's one map
+// of latest versions (p/__LATEST_MAP__; the artifact store mode writes no page per thread).
+const LATEST_PATH = /^\\/p\\/(__ID__)\\/latest\\/?$/;
+const VERSION_ID = /^(?:__ID__)$/;
+
+async function latestRedirect(env, url) {
+  const match = LATEST_PATH.exec(url.pathname);
+  if (match === null) {
+    return null;
+  }
+  const map = await env.ASSETS.fetch(new URL("/p/__LATEST_MAP__", url.origin));
+  if (!map.ok) {
+    return null;
+  }
+  const version = (await map.json())[match[1]];
+  if (typeof version !== "string" || !VERSION_ID.test(version)) {
+    return null;
+  }
+  return new Response(null, {
+    status: 302,
+    headers: { "Location": `/p/${match[1]}/${version}/${url.search}`, "Cache-Control": NO_CACHE },
+  });
+}
+"""
+
 _SIGNED_CODE = """
 // Artifact store mode (deploy.artifacts: r2). /s/{utoken}.{expiry}/{sig}/{file}: a signed, expiring
 // link to an unlisted version (mkdocs_hybrid/publish/signed.py). sig is base64url HMAC-SHA256 of
@@ -320,7 +348,9 @@ def write_routes(
     which is then written whatever the mode: see :mod:`mkdocs_hybrid.publish.signed`.
     """
     threads = _checked_threads(catalog)
-    mode = choose_mode(len(threads), worker_threshold=worker_threshold)
+    # The artifact store mode keeps Pages at one file per version and one per thread: latest is answered by
+    # the worker from one map (LATEST_MAP) instead of a fallback page per thread (its worker runs anyway).
+    mode = "worker" if signed_links else choose_mode(len(threads), worker_threshold=worker_threshold)
     latest_rules = latest_redirect_rules(threads) if mode == "redirects" else ()
     redirect_rules = latest_rules + ARTIFACT_REWRITES  # static rules first: see count_redirect_rules
     worker_routes = (WORKER_ROUTES if mode == "worker" else ()) + (SIGNED_ROUTES if signed_links else ())
@@ -328,8 +358,15 @@ def write_routes(
     if worker_routes:
         _refuse_hand_written_worker(site_dir)  # before writing anything
 
+    if signed_links:
+        _write_text(site_dir / "p" / LATEST_MAP, render_latest_map(threads))
+    else:
+        (site_dir / "p" / LATEST_MAP).unlink(missing_ok=True)
     for thread in threads:
-        _write_text(site_dir / "p" / thread.id / "latest" / "index.html", render_latest_page(thread))
+        if signed_links:
+            _remove_latest_page(site_dir, thread.id)
+        else:
+            _write_text(site_dir / "p" / thread.id / "latest" / "index.html", render_latest_page(thread))
     for thread in catalog.threads:
         if thread.unlisted:  # unlisted since an earlier build into this folder: its latest link goes
             _remove_latest_page(site_dir, thread.id)
@@ -340,6 +377,7 @@ def write_routes(
         _write_worker_files(site_dir, worker_routes, latest=mode == "worker", signed=signed_links)
     else:
         _remove_generated_worker_files(site_dir)
+    latest_pages = 0 if signed_links else len(threads)
 
     static_count, dynamic_count = count_redirect_rules(rule.source for rule in redirect_rules)
     return RoutesSummary(
@@ -348,7 +386,7 @@ def write_routes(
         dynamic_redirect_rules=dynamic_count,
         header_rules=len(HEADER_RULES),
         worker_route_rules=len(worker_routes),
-        latest_pages=len(threads),
+        latest_pages=latest_pages,
     )
 
 
@@ -434,15 +472,23 @@ def render_redirects(rules: Iterable[RedirectRule], mode: RoutingMode) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_latest_map(threads: Iterable[ThreadEntry]) -> str:
+    """``p/_latest.json``: each listed thread's latest version, what the artifact store mode's worker reads."""
+    return json.dumps({thread.id: thread.latest for thread in threads}, sort_keys=True, separators=(",", ":")) + "\n"
+
+
 def render_worker(*, latest: bool = True, signed: bool = False) -> str:
-    """The constant ``_worker.js``: the same bytes for every catalog, given what it answers."""
-    code = (_LATEST_CODE if latest else "") + (_SIGNED_CODE if signed else "")
+    """The constant ``_worker.js``: the same bytes for every catalog, given what it answers (in the artifact
+    store mode, ``signed``, latest versions come from :data:`LATEST_MAP`, not from per-thread pages)."""
+    latest_code = _LATEST_FROM_MAP if signed else _LATEST_CODE
+    code = (latest_code if latest else "") + (_SIGNED_CODE if signed else "")
     values = {
         "__CODE__": code, "__MARK__": GENERATED_MARK,
         "__LATEST__": _js_bool(latest), "__SIGNED__": _js_bool(signed), "__ID__": ID_PATTERN.pattern,
         "__META__": LATEST_META_NAME, "__NO_CACHE__": NO_CACHE, "__TOKEN_HEX__": str(TOKEN_HEX),
         "__FILES__": "|".join(re.escape(name) for name in ARTIFACT_FILES), "__MIN_KEY__": str(MIN_KEY_CHARACTERS),
         "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED_FOLDER,
+        "__LATEST_MAP__": LATEST_MAP,
     }
     text = _WORKER_TEMPLATE
     for name, value in values.items():

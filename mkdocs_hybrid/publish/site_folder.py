@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from mkdocs_hybrid.model.catalog import Catalog
+from mkdocs_hybrid.publish.routes import LATEST_MAP
 from mkdocs_hybrid.publish.unlisted import UnlistedKey, site_parts
 
 __all__ = ["KEEP_DIR", "KEPT_TREES", "keep_only", "prune", "put_back", "set_aside"]
@@ -67,6 +68,8 @@ def prune(site_dir: Path, catalog: Catalog, key: UnlistedKey | None = None) -> N
             wanted.setdefault(thread.id, set())  # its latest page (an unlisted thread has none)
     for name, always in (("artifacts", set()), ("p", {"latest"})):
         for thread_entry in _entries(site_dir / name):
+            if name == "p" and thread_entry.name == LATEST_MAP:
+                continue  # written by the routes step, not a thread
             versions = wanted.get(thread_entry.name)
             if versions is None or not thread_entry.is_dir(follow_symlinks=False):
                 _remove(thread_entry)

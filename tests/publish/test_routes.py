@@ -21,6 +21,7 @@ from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.publish.routes import (
     DEFAULT_WORKER_THRESHOLD,
     IMMUTABLE,
+    LATEST_MAP,
     RoutesError,
     write_routes,
 )
@@ -442,21 +443,24 @@ def assert_valid_routes_json(path: Path) -> None:
 # --- artifact store mode: signed links and vendor files at the edge -------------------------------------
 
 
-@pytest.mark.parametrize(("threshold", "latest_routes"), [(DEFAULT_WORKER_THRESHOLD, []),
-                                                          (0, ["/p/*/latest", "/p/*/latest/"])])
-def test_signed_links_add_s_and_vendor_to_the_worker_in_either_mode(tmp_path: Path, threshold: int,
-                                                                    latest_routes: list[str]) -> None:
-    summary = write_routes(tmp_path, make_catalog(make_thread("alpha")), worker_threshold=threshold,
-                           signed_links=True)
+@pytest.mark.parametrize("threshold", [DEFAULT_WORKER_THRESHOLD, 0])
+def test_signed_links_add_s_and_vendor_to_the_worker_in_either_mode(tmp_path: Path, threshold: int) -> None:
+    """The artifact store mode always has a worker; it answers latest too, from one map rather than a page
+    per thread, so Pages holds one file per version and one per thread (its gallery page)."""
+    summary = write_routes(tmp_path, make_catalog(make_thread("alpha", ("v2", "v1")), make_thread(
+        "quiet", unlisted=True)), worker_threshold=threshold, signed_links=True)
 
     routes = json.loads((tmp_path / "_routes.json").read_text())["include"]
     worker = (tmp_path / "_worker.js").read_text()
-    assert routes == [*latest_routes, "/s/*", "/vendor/*"]
+    assert routes == ["/p/*/latest", "/p/*/latest/", "/s/*", "/vendor/*"]
     assert_valid_routes_json(tmp_path / "_routes.json")
-    assert summary.worker_route_rules == len(routes)
+    assert summary.worker_route_rules == len(routes) and summary.latest_pages == 0
     assert "const SIGNED = true;" in worker and "env.UNLISTED.get" in worker and "env.ARTIFACTS.get" in worker
-    assert f"const LATEST = {'true' if latest_routes else 'false'};" in worker
+    assert "const LATEST = true;" in worker and f'"/p/{LATEST_MAP}"' in worker
     assert "crypto.subtle.verify" in worker and "env.SHARE_KEYS" in worker
+    assert json.loads((tmp_path / "p" / LATEST_MAP).read_text()) == {"alpha": "v2"}  # the unlisted thread: absent
+    assert sorted(files_under(tmp_path / "p")) == [LATEST_MAP]  # no page per thread
+    assert "alpha" not in (tmp_path / "_redirects").read_text()
 
 
 def test_the_signed_worker_is_the_same_for_every_catalog(tmp_path: Path) -> None:
