@@ -440,10 +440,10 @@ async function fork() {
   const base = state.thread.replace(/-[0-9a-f]{8}$/, "").slice(0, 50) || "draft";
   state.thread = `${base}-${randomId()}`;
   state.title = state.title ? `${state.title} (fork)` : "";
+  $("thread").value = state.thread; // at once: the version id below waits for IndexedDB
+  $("title").value = state.title;
   state.version = store.nextVersion(await takenVersions(state.thread));
   state.dirty = true;
-  $("thread").value = state.thread;
-  $("title").value = state.title;
   renderFields();
   setUrl({ version: false });
   await saveDraft();

@@ -7,6 +7,7 @@ browser context (its own IndexedDB and sessionStorage), except where a reload is
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import shutil
 import statistics
@@ -176,8 +177,9 @@ def test_saved_versions_survive_a_reload(session: Session) -> None:
     page.reload()
     wait_for_build(page)
     expect(preview(page).get_by_text("Write the saved format")).to_be_visible()
-    options = page.locator("#versions option").evaluate_all("(items) => items.map((item) => item.value)")
-    assert "local:v5" in options and "site:v1" in options, options
+    # The menu is filled from IndexedDB after the page opened: wait for it rather than read it at once.
+    expect(page.locator('#versions option[value="local:v5"]')).to_have_count(1)
+    expect(page.locator('#versions option[value="site:v1"]')).to_have_count(1)
 
     page.select_option("#versions", "site:v1")
     expect(preview(page).get_by_text("Write the snapshot format")).to_be_visible()
@@ -300,9 +302,9 @@ def test_fork_starts_a_new_thread(session: Session) -> None:
     page = session.open("?thread=react-todo&version=v3")
     before = files(page)
     page.click("#fork")
+    expect(page.locator("#thread")).to_have_value(re.compile(r"^react-todo-[0-9a-f]{8}$"))
+    expect(page.locator("#version")).to_have_value("v1")  # set once IndexedDB said which ids are taken
     thread = page.input_value("#thread")
-    assert thread.startswith("react-todo-") and thread != "react-todo"
-    assert page.input_value("#version") == "v1"
     assert f"thread={thread}" in page.url and "version=" not in page.url
     assert files(page) == before
     page.click("#save")
