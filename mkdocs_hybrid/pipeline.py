@@ -49,7 +49,7 @@ from mkdocs_hybrid.publish.routes import write_routes
 from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
-from mkdocs_hybrid.publish.unlisted import KEY_ENV, UnlistedKey, site_parts
+from mkdocs_hybrid.publish.unlisted import KEY_ENV, UNLISTED_FOLDER, UnlistedKey, site_parts
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
@@ -321,13 +321,16 @@ class Export:
 
     def _remove_other_paths(self, site_dir: Path, jobs: list[BundleJob]) -> None:
         """An unlisted version leaves nothing at its ids' paths (an earlier build may have put it there), and
-        a version listed again leaves nothing at its unguessable one."""
+        a version listed again leaves nothing at its unguessable one. Run on every build, so a site without
+        unlisted folders pays one stat per tree, not a key and a stat per version."""
+        unlisted_folders = self.unlisted_key is not None and any(
+            (site_dir / tree / UNLISTED_FOLDER).is_dir() for tree in ("artifacts", "p"))
         for job in jobs:
             snapshot = job.snapshot
             ids = (snapshot.thread, snapshot.version)
             if snapshot.ref in self._hidden:
                 remove_version(site_dir, ids)
-            elif self.unlisted_key is not None:
+            elif unlisted_folders:
                 remove_version(site_dir, site_parts(*ids, True, self.unlisted_key))
 
     def _parts(self, snapshot: Snapshot) -> Parts:

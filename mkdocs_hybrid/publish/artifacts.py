@@ -172,8 +172,8 @@ def remove_version(site_dir: Path, parts: Parts) -> None:
         folder = safe_join(site_dir, tree, *parts)
         if folder.is_dir():
             shutil.rmtree(folder)
-        with contextlib.suppress(OSError):  # not empty, or not there
-            folder.parent.rmdir()
+            with contextlib.suppress(OSError):  # not empty
+                folder.parent.rmdir()
 
 
 def safe_join(root: Path, *parts: str) -> Path:

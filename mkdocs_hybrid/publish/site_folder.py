@@ -60,9 +60,8 @@ def prune(site_dir: Path, catalog: Catalog, key: UnlistedKey | None = None) -> N
     wanted: dict[str, set[str]] = {}
     for thread in catalog.threads:
         for version in thread.versions:
-            hidden = thread.unlisted or version.unlisted
-            folder, name = site_parts(thread.id, version.version, hidden, key) if key or not hidden \
-                else (thread.id, version.version)
+            # A catalog holds an unlisted version only when the build had the key (without it, it is refused).
+            folder, name = site_parts(thread.id, version.version, thread.unlisted or version.unlisted, key)
             wanted.setdefault(folder, set()).add(name)
         if not thread.unlisted:
             wanted.setdefault(thread.id, set())  # its latest page (an unlisted thread has none)
