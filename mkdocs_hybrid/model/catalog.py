@@ -24,6 +24,27 @@ class BuiltVersion:
 
 
 @dataclass(frozen=True)
+class MediaFile:
+    """One picture or video made for a version (``mkdocs_hybrid.media``), as ``meta.json`` lists it."""
+
+    role: str
+    """``poster`` (share size), ``card`` (gallery card), ``video`` (the full MP4) or ``preview`` (small, silent,
+    for hovering)."""
+    name: str
+    """Its file name in the version's artifact folder: ``poster.webp``, ``card.webp``, ``video.mp4``,
+    ``preview.mp4``."""
+    sha256: str
+    size: int
+    width: int
+    height: int
+    duration: float | None = None
+    """Seconds, for videos."""
+    fps: float | None = None
+    url: str | None = None
+    """Where it is served from when not from the artifact folder (an R2 media URL), else ``None``."""
+
+
+@dataclass(frozen=True)
 class VersionEntry:
     """One built version, as listed in the gallery and the routes."""
 
@@ -36,6 +57,12 @@ class VersionEntry:
     entry: str
     unlisted: bool
     build_key: str
+    media: tuple[MediaFile, ...] = ()
+    """Posters and videos made for this version (none when Chromium or ffmpeg were missing)."""
+
+    def medium(self, role: str) -> MediaFile | None:
+        """The media file with this ``role`` (``poster``, ``card``, ``video``, ``preview``), if any."""
+        return next((m for m in self.media if m.role == role), None)
 
 
 @dataclass(frozen=True)
@@ -100,7 +127,9 @@ def catalog_from_json(text: str) -> Catalog:
         raise ValueError(f'not a catalog: "format" must be "{CATALOG_FORMAT}"')
     threads = []
     for item in data["threads"]:
-        versions = tuple(VersionEntry(**{**v, "tags": tuple(v["tags"])}) for v in item["versions"])
+        versions = tuple(VersionEntry(**{**v, "tags": tuple(v["tags"]),
+                                         "media": tuple(MediaFile(**m) for m in v.get("media", ()))})
+                         for v in item["versions"])
         threads.append(ThreadEntry(**{**item, "tags": tuple(item["tags"]), "versions": versions}))
     return Catalog(threads=tuple(threads))
 

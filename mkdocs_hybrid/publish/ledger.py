@@ -333,7 +333,9 @@ class BuildLedger:
             entry = entries.get((snapshot.thread, snapshot.version))
             if entry is None:  # not in the catalog (should not happen): do not publish it
                 continue
-            self._write_version(decision, files, json.dumps(asdict(entry), sort_keys=True), stamp)
+            # media are made from the published bytes on every build (mkdocs_hybrid.media): not recorded here
+            facts = {name: value for name, value in asdict(entry).items() if name != "media"}
+            self._write_version(decision, files, json.dumps(facts, sort_keys=True), stamp)
         recorded = self.ledger.latest_versions()
         for thread in catalog.threads:
             if recorded.get(thread.id) != thread.latest:
@@ -373,10 +375,11 @@ def open_build_ledger(manifest: Manifest, *, enabled: bool = True, republish: It
 def _version_entry(data: dict[str, Any], version: str, build_key: str) -> VersionEntry:
     """A stored catalog entry, tolerant of fields added to or removed from :class:`VersionEntry` since."""
     defaults: dict[str, Any] = {"version": version, "title": version, "created": None, "author": None, "tags": (),
-                                "entry": "", "unlisted": False, "build_key": build_key}
+                                "entry": "", "unlisted": False, "build_key": build_key, "media": ()}
     known = {f.name for f in fields(VersionEntry)}
     values: dict[str, Any] = {name: data.get(name, defaults.get(name)) for name in known}
     values["tags"] = tuple(values["tags"] or ())
+    values["media"] = ()
     return VersionEntry(**values)
 
 

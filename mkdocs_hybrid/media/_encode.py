@@ -1,0 +1,24 @@
+"""The one web-safe profile every MP4 is written with (generated or attached), and the preview's.
+
+Bytes depend on the encoder's thread count, so it is pinned (``threads``); ``-fflags +bitexact`` and
+``-map_metadata -1`` keep the encoder's version string and dates out of the file.
+"""
+
+from __future__ import annotations
+
+PREVIEW_FPS = 15
+PREVIEW_WIDTH = 480
+"""The hover preview: small, silent, lower frame rate."""
+
+
+def h264_args(*, threads: int = 1, crf: int = 23) -> list[str]:
+    """ffmpeg output options for H.264 High, yuv420p, moov first, no metadata, byte-identical on repeat."""
+    return ["-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
+            "-profile:v", "high", "-threads", str(threads), "-x264-params", f"threads={threads}",
+            "-movflags", "+faststart", "-map_metadata", "-1", "-map_chapters", "-1",
+            "-fflags", "+bitexact", "-flags:v", "+bitexact"]
+
+
+def preview_args(*, threads: int = 1) -> list[str]:
+    """The hover preview from a full video: 480 px wide (even height), 15 fps, crf 28."""
+    return ["-vf", f"fps={PREVIEW_FPS},scale={PREVIEW_WIDTH}:-2:flags=bicubic", *h264_args(threads=threads, crf=28)]
