@@ -31,7 +31,12 @@ class ArtifactOrigin:
 
     def page(self, base: str, thread: str, version: str) -> str:
         """The URL of a version's ``page.html``, from a page ``base`` away from the site root."""
-        path = f"artifacts/{thread}/{version}/page.html"
+        return self.file(base, thread, version, "page.html")
+
+    def file(self, base: str, thread: str, version: str, name: str) -> str:
+        """The URL of a file of a version's artifact folder (its page, a poster, a video), from a page ``base``
+        away from the site root (``thread``/``version`` are the site path parts: ``_u``/token when unlisted)."""
+        path = f"artifacts/{thread}/{version}/{name}"
         return f"{self.url.rstrip('/')}/{path}" if self.url else base + path
 
     @classmethod
