@@ -65,18 +65,23 @@ def main() -> None:
 @click.option("--republish", multiple=True, metavar="THREAD/VERSION",
               help="Replace a published version's bytes with this build's (new template/esbuild); repeatable.")
 @click.option("--republish-all", is_flag=True, help="Replace the published bytes of every rebuilt version.")
+@click.option("--no-media", is_flag=True, help="Make no posters or videos (a quick build; the gallery shows monograms).")
 def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str | None, strict: bool,
           jobs: int | None, shard: str | None, executor_address: str | None, republish: tuple[str, ...] = (),
-          republish_all: bool = False, quiet: bool = False) -> None:
+          republish_all: bool = False, quiet: bool = False, no_media: bool = False) -> None:
     """Build artifacts, share routes and a standalone gallery (no MkDocs needed)."""
     try:
         manifest = load_manifest(manifest_path)
         with _progress(quiet) as progress, _dask_executor(executor_address) as executor:
             task = progress.add_task("bundling", total=None)
+            media_task = progress.add_task("posters and videos", total=None, visible=False)
             export = Export(manifest, progress=lambda done, total: progress.update(task, completed=done, total=total),
                             jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None,
                             republish=True if republish_all else set(republish),
-                            pages=SitePages(standalone_gallery=True, site_url=site_url))
+                            pages=SitePages(standalone_gallery=True, site_url=site_url),
+                            media=False if no_media else None,
+                            media_progress=lambda done, total: progress.update(media_task, completed=done,
+                                                                               total=total, visible=True))
             catalog = export.run(site_dir)
         if export.shard:
             write_shard_files(site_dir, export.shard, catalog, manifest, export.editor_inputs())

@@ -27,8 +27,10 @@ from mkdocs_hybrid.build.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.build.vendor import VendorBuilder, VendorFile, imported_packages
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
+from mkdocs_hybrid.deploy import media_url
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
-from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.media import MEDIA_ENV, MediaStage, MediaTools, clear_media, plan_media
+from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.publish.artifacts import (
@@ -40,6 +42,7 @@ from mkdocs_hybrid.publish.artifacts import (
     remove_version,
     render_artifact,
     write_artifact,
+    write_media_meta,
     write_published,
     write_vendor_files,
 )
@@ -49,6 +52,7 @@ from mkdocs_hybrid.publish.routes import write_routes
 from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
+from mkdocs_hybrid.publish.version_pages import write_version_pages
 from mkdocs_hybrid.publish.unlisted import KEY_ENV, UNLISTED_FOLDER, UnlistedKey, site_parts
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
@@ -66,10 +70,13 @@ class Export:
 
     def __init__(self, manifest: Manifest, *, progress: ProgressCallback | None = None, jobs: int | None = None,
                  executor: Executor | None = None, shard: Shard | None = None,
-                 republish: Iterable[str] | bool = (), ledger: bool = True, pages: SitePages = ROUTES_ONLY) -> None:
+                 republish: Iterable[str] | bool = (), ledger: bool = True, pages: SitePages = ROUTES_ONLY,
+                 media: bool | None = None, media_progress: ProgressCallback | None = None,
+                 media_tools: MediaTools | None = None) -> None:
         """``jobs`` esbuild batches run at once (default: one per CPU) unless an ``executor`` (for example
         dask's ``Client.get_executor()``) is given; ``shard`` builds only the threads of one shard (and
-        writes no site-wide pages: the merge does); ``pages`` says which site-wide pages to write."""
+        writes no site-wide pages: the merge does); ``pages`` says which site-wide pages to write;
+        ``media=False`` (or ``MKDOCS_HYBRID_MEDIA=off``) makes no posters or videos."""
         self.manifest = manifest
         self.progress = progress or (lambda done, total: None)
         self.report = BuildReport()
@@ -86,6 +93,9 @@ class Export:
         self._hidden: set[str] = set()
         """Refs of unlisted versions (or versions of unlisted threads): they live at unguessable paths."""
         self.pages = pages
+        self.media = media if media is not None else os.environ.get(MEDIA_ENV, "").lower() not in ("off", "0", "no")
+        self.media_progress = media_progress
+        self.media_tools = media_tools
 
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
@@ -114,8 +124,13 @@ class Export:
                 built = self._build(jobs, toolchain, site_dir, listed)
             with self._timed("routes"):
                 built = self._reconcile(ledger, site_dir, scan, built, listed)
-                catalog = build_catalog(scan.threads, built, pins=ledger.pins())
+            with self._timed("media"):
+                media = self._media(site_dir, scan, built)
+            with self._timed("routes"):
+                catalog = build_catalog(scan.threads, built, pins=ledger.pins(), media=media)
                 ledger.record(catalog)
+                write_version_pages(site_dir, catalog, parts_of=self._site_parts, origin=self.origin,
+                                    site_url=self.pages.site_url, site_name=self.pages.site_name)
                 # Committed only once the routes are written: a routes error rolls the ledger back, so
                 # its latest and the site's latest links never disagree.
                 if self.shard is None:
@@ -148,6 +163,37 @@ class Export:
         self.report.cached[:] = [ref for ref in self.report.cached if ref not in plan.replaced]
         return plan.kept + [served for serve in plan.serve
                             if (served := self._serve(ledger, site_dir, serve, scan, listed)) is not None]
+
+    def _media(self, site_dir: Path, scan: Scan, built: list[BuiltVersion]) -> dict[str, tuple[MediaFile, ...]]:
+        """Posters and videos for every version the site serves (made from its served bytes), listed in its
+        ``meta.json``; without media (``media=False``), any an earlier build made are removed."""
+        current = {snapshot.ref: snapshot for snapshot in scan.snapshots}
+        versions = [(current.get(item.snapshot.ref, item.snapshot), self._parts(item.snapshot)) for item in built]
+        made: dict[str, tuple[MediaFile, ...]] = {}
+        if self.media:
+            tools = self.media_tools or MediaTools.find()
+            requests, notices = plan_media(versions, self.manifest.video, tools)
+            stage = MediaStage(self.manifest.video, self.manifest.cache_dir, tools, workers=self.jobs,
+                               progress=self.media_progress)
+            outcome = stage.run(site_dir, requests)
+            self.report.note_media(outcome, notices)
+            made = outcome.media
+        hosted = {}
+        for snapshot, parts in versions:
+            files = made.get(snapshot.ref, ())
+            if snapshot.ref not in made:
+                clear_media(site_dir, parts)
+            write_media_meta(site_dir, parts, files)
+            hosted[snapshot.ref] = tuple(self._hosted(media) for media in files)
+        return hosted
+
+    def _hosted(self, media: MediaFile) -> MediaFile:
+        """A video's URL on R2 when the deploy puts it there (``deploy.r2_bucket`` with ``r2_public_url``, in the
+        default mode): pages link it directly, since Pages answers range requests with 200, not 206."""
+        deploy = self.manifest.deploy
+        if media.name.endswith(".mp4") and deploy.artifacts == "pages" and deploy.r2_bucket and deploy.r2_public_url:
+            return replace(media, url=media_url(deploy.r2_public_url, media.sha256, media.name))
+        return media
 
     def _serve(self, ledger: BuildLedger, site_dir: Path, serve: Serve, scan: Scan, listed: set[str]
                ) -> BuiltVersion | None:
@@ -337,6 +383,9 @@ class Export:
         """The version's path parts in the site: its ids, or ``_u`` and its token when it is unlisted."""
         return site_parts(snapshot.thread, snapshot.version, snapshot.ref in self._hidden, self.unlisted_key)
 
+    def _site_parts(self, thread: str, version: str) -> Parts:
+        return site_parts(thread, version, f"{thread}/{version}" in self._hidden, self.unlisted_key)
+
     def editor_inputs(self) -> EditorInputs:
         """What this build learned about npm sets, as the editor's recipe lists it (after :meth:`run`)."""
         facts = self._dependencies
@@ -425,7 +474,8 @@ def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> 
 
 
 def build_catalog(threads: dict[str, Thread], built: list[BuiltVersion],
-                  pins: dict[str, str] | None = None) -> Catalog:
+                  pins: dict[str, str] | None = None,
+                  media: Mapping[str, tuple[MediaFile, ...]] | None = None) -> Catalog:
     """Group built versions into threads, newest first, and choose each thread's latest
     (a ledger pin, from ``mkdocs-hybrid pin``, overrides ``thread.yml: latest``)."""
     by_thread: dict[str, list[BuiltVersion]] = {}
@@ -437,15 +487,16 @@ def build_catalog(threads: dict[str, Thread], built: list[BuiltVersion],
         thread = threads.get(thread_id) or Thread(id=thread_id, origin="")
         if pins and thread_id in pins:
             thread = replace(thread, latest=pins[thread_id])
-        entries.append(_thread_entry(thread, items))
+        entries.append(_thread_entry(thread, items, media or {}))
     return Catalog(threads=tuple(entries))
 
 
-def _thread_entry(thread: Thread, items: list[BuiltVersion]) -> ThreadEntry:
+def _thread_entry(thread: Thread, items: list[BuiltVersion], media: Mapping[str, tuple[MediaFile, ...]]
+                  ) -> ThreadEntry:
     versions = tuple(
         VersionEntry(version=i.snapshot.version, title=i.snapshot.title, created=i.snapshot.created,
                      author=i.snapshot.author, tags=i.snapshot.tags, entry=i.snapshot.entry,
-                     unlisted=i.snapshot.unlisted, build_key=i.build_key)
+                     unlisted=i.snapshot.unlisted, build_key=i.build_key, media=media.get(i.snapshot.ref, ()))
         for i in items)
     names = [v.version for v in versions]
     listed = [v.version for v in versions if not v.unlisted]

@@ -40,9 +40,10 @@ from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifes
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.publish import gallery
+from mkdocs_hybrid.publish import gallery, social
 from mkdocs_hybrid.publish.routes import write_not_found_page
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
+from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
 from mkdocs_hybrid.publish.templates import compiled_template_cache
 from mkdocs_hybrid.publish.unlisted import UnlistedKey
@@ -86,6 +87,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self.export: Export | None = None
         self._pages: dict[str, str | None] = {}
         """Generated page src_uri -> thread id (``None`` for the index)."""
+        self._index_pages: dict[str, int] = {}
+        """Generated index page src_uri -> its page number (``gallery/`` is 1, ``gallery/page/{n}/`` is n)."""
         self._generated: list[File] = []
         """The gallery's generated files (pages and assets) of the current build."""
         self._full_content: tuple[Page, str | None] | None = None
@@ -110,7 +113,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         assert self.manifest is not None
         site_dir = Path(config.site_dir)
         put_back(site_dir)
-        self.export = Export(self.manifest, progress=_progress_logger(), ledger=not getattr(self, "_serving", False))
+        self.export = Export(self.manifest, progress=_progress_logger(), ledger=not getattr(self, "_serving", False),
+                             pages=SitePages(site_url=config.site_url, site_name=config.site_name))
         try:
             self.catalog = self.export.run(site_dir)
         except HybridError as exc:
@@ -137,12 +141,14 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             return html
         base = "../" * page.url.count("/")
         thread_id = self._pages[page.file.src_uri]
+        origin = ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE
         if thread_id is None:
-            return gallery.render_index(self.catalog, base=base, site_url=config.site_url)
+            return gallery.render_index(self.catalog, base=base, site_url=config.site_url, origin=origin,
+                                        page=self._index_pages[page.file.src_uri])
         return gallery.render_thread(self.catalog.thread(thread_id), base=base, site_url=config.site_url,
                                      store=self._fragments,
                                      editor=bool(self.manifest and self.manifest.editor.enabled),
-                                     origin=ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE)
+                                     origin=origin)
 
     @event_priority(100)
     def _on_page_context_compact(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
@@ -150,7 +156,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         """Before search plugins index the page: a gallery page's content becomes its compact search text."""
         if page.file.src_uri in self._pages:
             self._full_content = (page, page.content)
-            page.content = self._search_html(self._pages[page.file.src_uri])
+            page.content = self._search_html(page.file.src_uri)
         return context
 
     @event_priority(-100)
@@ -164,6 +170,17 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return context
 
     on_page_context = CombinedEvent(_on_page_context_compact, _on_page_context_restore)
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        """A gallery thread page gets its social card (the latest version's poster and video) in its head: the
+        theme renders the head, so the tags go in once the page is whole."""
+        thread_id = self._pages.get(page.file.src_uri)
+        if thread_id is None:  # not a gallery page, or the gallery index
+            return output
+        origin = ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE
+        head = social.thread_head(self.catalog.thread(thread_id), site_url=config.site_url or None, origin=origin,
+                                  site_name=config.site_name or None, path=page.url)
+        return social.insert_head(output, head)
 
     @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
@@ -205,9 +222,10 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             self._fragments.close()
             self._fragments = None
 
-    def _search_html(self, thread_id: str | None) -> str:
+    def _search_html(self, src_uri: str) -> str:
+        thread_id = self._pages[src_uri]
         if thread_id is None:
-            return gallery.search_index_html(self.catalog)
+            return gallery.search_page_html(self.catalog, self._index_pages[src_uri])
         return gallery.search_thread_html(self.catalog.thread(thread_id))
 
     def _load_manifest(self, config_dir: Path) -> Manifest:
@@ -224,14 +242,25 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             raise PluginError(str(exc)) from None
 
     def _add_gallery(self, files: Files, config: MkDocsConfig) -> None:
-        self._pages = {GALLERY_INDEX: None}
+        pages = gallery.page_count(self.catalog)
+        self._index_pages = {gallery.page_path(n) + "index.md": n for n in range(1, pages + 1)}
+        self._pages = dict.fromkeys(self._index_pages)
         self._pages.update({f"gallery/{thread.id}/index.md": thread.id for thread in self.catalog.listed})
         contents: dict[str, str | bytes] = {}
         for src_uri, thread_id in self._pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 raise PluginError(f"docs/{src_uri} exists, but mkdocs-hybrid generates that page; rename your file")
-            title = "Gallery" if thread_id is None else self.catalog.thread(thread_id).title
-            contents[src_uri] = f"---\ntitle: {json.dumps(title)}\n---\n"
+            if thread_id is None:
+                number = self._index_pages[src_uri]
+                # Pages after the first list threads that have their own search entries: Material skips them.
+                meta = "" if number == 1 else "search: {exclude: true}\n"
+                title = gallery.index_page_title(number, pages)
+            else:
+                meta, title = "", self.catalog.thread(thread_id).title
+            contents[src_uri] = f"---\ntitle: {json.dumps(title)}\n{meta}---\n"
+        origin = ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE
+        data_path, data = gallery.index_data(self.catalog, origin=origin)  # the filter's data, once per build
+        contents[data_path] = data
         contents.update(sorted(gallery.asset_files().items()))
         self._generated = [File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
                            for src_uri, content in contents.items()]

@@ -12,9 +12,13 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.build.dependencies import InstalledSet, UnmetPeer
 from mkdocs_hybrid.model.errors import SnapshotError
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.media.stage import MediaOutcome
 
 REPORT_FORMAT = "mkdocs-hybrid/report@1"
 log = logging.getLogger(__name__)
@@ -58,6 +62,20 @@ class BuildReport:
     threads: int = 0
     warnings: dict[str, PeerWarning] = field(default_factory=dict)
     """Dependency sets with unmet peers, by set key: one warning per set, however many versions use it."""
+    media_made: list[str] = field(default_factory=list)
+    media_cached: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """One line each: media the machine cannot make (said once), captures that failed (the version is
+    published without a poster)."""
+
+    def note_media(self, outcome: MediaOutcome, notices: list[str]) -> None:
+        """Record the media stage: rejected attached videos fail their version (it is still published)."""
+        self.media_made.extend(outcome.made)
+        self.media_cached.extend(outcome.cached)
+        self.failed.extend(outcome.errors)
+        for line in [*notices, *outcome.warnings]:
+            self.notices.append(line)
+            log.warning("mkdocs-hybrid: warning: %s", line)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +96,10 @@ class BuildReport:
         line = (f"{len(self.built)} built, {len(self.cached)} cached, {len(self.failed)} failed "
                 f"({self.threads} threads) in {total:.1f} s")
         line += f"; {len(self.kept)} kept as published" if self.kept else ""
+        if self.media_made or self.media_cached:
+            line += f"; media: {len(self.media_made)} made, {len(self.media_cached)} cached"
+        for notice in self.notices:
+            line += f"; {notice}"
         for warning in sorted(self.warnings.values(), key=lambda w: w.sort_key):
             count = len(warning.versions)
             line += f"; warning: {warning.message} ({count} version{'' if count == 1 else 's'})"
@@ -97,6 +119,7 @@ class BuildReport:
                        for e in sorted(self.failed, key=lambda e: (e.ref, str(e)))],
             "timings": {name: round(seconds, 3) for name, seconds in self.timings.items()},
             "warnings": [w.to_dict() for w in sorted(self.warnings.values(), key=lambda w: w.sort_key)],
+            "media": {"made": sorted(self.media_made), "cached": sorted(self.media_cached), "notices": self.notices},
         }
 
     def write(self, path: Path) -> None:

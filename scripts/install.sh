@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything mkdocs-hybrid and its tests need on a fresh Debian machine:
-# Debian's Chromium (browser tests), the pinned npm toolchain (esbuild, esbuild-wasm, wrangler)
+# Debian's Chromium (posters, browser tests) and ffmpeg (videos), the pinned npm toolchain (esbuild, esbuild-wasm, wrangler)
 # and the Python package with its test extras, in a project virtual environment (.venv).
 # Debian's own python3 is "externally managed" (PEP 668) and refuses system-wide pip installs,
 # so nothing here installs into the system Python. Safe to run again.
@@ -14,6 +14,8 @@ sudo_cmd=""
 [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
 apt_packages=()
 [ -x /usr/lib/chromium/chromium-headless-shell ] || apt_packages+=(chromium chromium-headless-shell fonts-dejavu-core)
+# ffmpeg (with ffprobe): video previews and attached videos (mkdocs_hybrid/media).
+command -v ffprobe >/dev/null || apt_packages+=(ffmpeg)
 # bubblewrap: esbuild runs where it sees only the build folder and the pinned packages (confinement.py).
 command -v bwrap >/dev/null || apt_packages+=(bubblewrap)
 # Debian splits venv/ensurepip out of python3 (package python3-venv).

@@ -23,6 +23,8 @@ from mkdocs_hybrid.publish.unlisted import KEY_ENV
 # Unlisted versions need a key (their paths are HMACs); the tests' own, inherited by every build they start.
 # Tests of what happens without one remove it.
 os.environ.setdefault(KEY_ENV, "tests-only-unlisted-key-0123456789abcdef")
+# Posters would start Chromium in every test build: the media tests turn them on where they test them.
+os.environ.setdefault("MKDOCS_HYBRID_MEDIA", "off")
 from playwright.sync_api import Browser, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -56,11 +56,31 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class VideoOptions:
+    """Posters and video previews, made from each version's artifact in headless Chromium (``media``)."""
+
     enabled: bool = False
+    """Make an MP4 preview of every version (``snapshot.yml: video: true/false`` decides per version)."""
+    posters: bool = True
+    """Make a poster of every version whenever Chromium is available (the build says once when it is not)."""
     seconds: int = 4
+    """Length of a generated video (1 to 30)."""
     fps: int = 30
+    """Frames per second of a generated video (1 to 60); attached videos are capped at it."""
     width: int = 1280
+    """Video and poster width in pixels (even, 160 to 1920); attached videos are scaled to fit."""
     height: int = 720
+    """Video and poster height in pixels (even, 90 to 1080)."""
+    poster_at: float = 1.0
+    """The virtual time, in seconds, of the poster frame (0 to ``seconds``)."""
+    attached_max_mb: int = 200
+    """Largest attached video file (``snapshot.yml: video: demo.mov``), in MiB (at most 1024)."""
+    attached_max_seconds: int = 60
+    """Longest attached video, in seconds (at most 600)."""
+
+
+VIDEO_LIMITS = {"seconds": (1, 30), "fps": (1, 60), "width": (160, 1920), "height": (90, 1080),
+                "attached_max_mb": (1, 1024), "attached_max_seconds": (1, 600)}
+"""Documented caps: a manifest cannot ask for a capture that would take the build machine's hours."""
 
 
 @dataclass(frozen=True)
@@ -141,10 +161,7 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
         raise ManifestError(f"{origin}: 'sources' must be a non-empty list, "
                             "e.g. [{type: directory, path: sample_projects}]")
     sources = tuple(_source(item, index, base, origin) for index, item in enumerate(raw_sources))
-    video = _options(VideoOptions, mapping.get("video"), origin, "video")
-    if video.enabled:
-        raise ManifestError(f"{origin}: video.enabled: video previews are not available in this release; "
-                            "set it to false")
+    video = _video_options(mapping.get("video"), origin)
     deploy = _deploy_options(mapping.get("deploy"), origin)
     return Manifest(
         sources=sources,
@@ -206,6 +223,21 @@ def _check_private_bucket(options: DeployOptions, origin: str) -> None:
                             "public at artifacts_url, and unlisted versions would be too")
 
 
+def _video_options(data: object, origin: str) -> VideoOptions:
+    options = _options(VideoOptions, data, origin, "video")
+    for name, (low, high) in VIDEO_LIMITS.items():
+        value = getattr(options, name)
+        if not low <= value <= high:
+            raise ManifestError(f"{origin}: video.{name} must be between {low} and {high}, not {value}")
+    for name in ("width", "height"):
+        if getattr(options, name) % 2:
+            raise ManifestError(f"{origin}: video.{name} must be even (H.264 with yuv420p), not {getattr(options, name)}")
+    if not 0 <= options.poster_at <= options.seconds:
+        raise ManifestError(f"{origin}: video.poster_at must be between 0 and video.seconds ({options.seconds}), "
+                            f"not {options.poster_at}")
+    return replace(options, poster_at=float(options.poster_at))
+
+
 def _build_options(data: object, origin: str) -> BuildOptions:
     if isinstance(data, dict) and data.get("ledger") is False:
         data = {**data, "ledger": ""}  # `ledger: false` disables the publish ledger
@@ -234,6 +266,8 @@ def _options(cls: type[_Section], data: object, origin: str, section: str) -> _S
         expected = type(getattr(defaults, key))
         if getattr(defaults, key) is None:
             expected = str
+        if expected is float and type(value) is int:
+            continue  # `poster_at: 1` means 1.0
         if value is not None and (type(value) is not expected):
             raise ManifestError(
                 f"{origin}: {section}.{key} must be {expected.__name__}, not {type(value).__name__} ({value!r})"

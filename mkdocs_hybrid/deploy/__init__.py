@@ -13,6 +13,7 @@ from mkdocs_hybrid.deploy._pages import DeployResult, RetryPolicy, deploy_site
 from mkdocs_hybrid.deploy._r2_artifacts import ArtifactConflict, ArtifactCounts, ArtifactStore
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
 from mkdocs_hybrid.deploy._r2_errors import MediaError
+from mkdocs_hybrid.deploy._r2_plan import media_url
 from mkdocs_hybrid.deploy._r2_store import MediaStore, UploadedMedia
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "UploadedMedia",
     "collect_site_files",
     "content_type",
+    "media_url",
     "deploy_site",
     "pack_buckets",
     "pages_hash",

@@ -5,7 +5,10 @@ files; in R2 the site keeps only its share pages, gallery and routes. The bucket
 (``artifacts_url``) also isolates demos from the gallery, which is why the bucket's CORS rules let the site's
 origin (the editor) read ``source.json`` and vendor files, and no other.
 
-A published version never changes, so an object here is written once and never overwritten:
+A published version never changes, so an object here is written once and never overwritten (except the files a
+build makes from a version's published bytes, :data:`~mkdocs_hybrid.publish.artifacts.DERIVED_FILES`, and the
+``meta.json`` that lists them: a poster made again by a newer Chromium replaces the old one; pages link media by
+their content hash, and the two JSON files are cached briefly):
 
 - :meth:`ArtifactStore.stage` reads before anything is written: every object the site would store is
   compared by the sha256 kept in its metadata, so a refusal (same key, other bytes) leaves the bucket, the
@@ -34,6 +37,8 @@ from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, MediaError, describe,
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
+from mkdocs_hybrid.publish.artifacts import DERIVED_FILES
+from mkdocs_hybrid.publish.routes import REFRESHED
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -53,6 +58,12 @@ _CONDITION_FAILED = frozenset({"PreconditionFailed", "412", "ConditionalRequestC
 _CONDITION_UNSUPPORTED = frozenset({"NotImplemented", "501"})
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
+
+
+def is_refreshed(name: str) -> bool:
+    """Whether a build may replace this object: a version's derived files and the ``meta.json`` listing them."""
+    folder, _, base = name.rpartition("/")
+    return folder.startswith("artifacts/") and (base in DERIVED_FILES or base == "meta.json")
 
 
 def is_artifact(name: str) -> bool:
@@ -81,13 +92,15 @@ class ArtifactPlan:
     present: list[Plan] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     """Keys that hold other bytes than the site's: the deploy must stop."""
+    replaced: list[Plan] = field(default_factory=list)
+    """Derived objects (posters, videos, the JSON that lists them) made again with other bytes: overwritten."""
     cors_needed: bool = False
     unlisted: ArtifactPlan | None = None
     """The private store's plan, for unlisted versions."""
 
     def all_missing(self) -> list[Plan]:
         """Objects to upload: the public store's, then the private one's (the order of :meth:`publish`)."""
-        return self.missing + (self.unlisted.missing if self.unlisted else [])
+        return self.missing + self.replaced + (self.unlisted.all_missing() if self.unlisted else [])
 
     def all_present(self) -> list[Plan]:
         return self.present + (self.unlisted.present if self.unlisted else [])
@@ -186,6 +199,8 @@ class ArtifactStore:
                 staged.missing.append(plan)
             elif verdict:
                 staged.present.append(plan)
+            elif is_refreshed(plan.key):
+                staged.replaced.append(plan)  # made again from the same published bytes
             else:
                 staged.refused.append(plan.key)
         return staged
@@ -196,7 +211,7 @@ class ArtifactStore:
         self.refuse(staged)
         if staged.cors_needed:
             self._put_cors()
-        sent = self._each(self._put, staged.missing)
+        sent = self._each(self._put, staged.missing) + self._each(self._replace, staged.replaced)
         if staged.unlisted is not None and self.unlisted is not None:
             sent += self.unlisted.publish(staged.unlisted)
         return sent
@@ -283,11 +298,21 @@ class ArtifactStore:
             return False
         return True
 
-    def _put_single(self, plan: Plan) -> None:
+    def _replace(self, plan: Plan) -> bool:
+        """Overwrite a derived object (:func:`is_refreshed`) that holds other bytes."""
+        if plan.multipart:
+            MultipartUpload(self.client, self.config, plan, object_headers=self._headers(plan),
+                            stored_size=lambda key: None).run()
+        else:
+            self._put_single(plan, conditional=False)
+        return True
+
+    def _put_single(self, plan: Plan, conditional: bool = True) -> None:
         try:
             with plan.path.open("rb") as body:
+                condition: dict[str, str] = {"IfNoneMatch": "*"} if conditional else {}
                 self.client.put_object(Body=body, ContentLength=plan.size, ContentMD5=plan.content_md5(),
-                                       IfNoneMatch="*", **self._headers(plan))
+                                       **condition, **self._headers(plan))  # type: ignore[arg-type]
         except OSError as error:
             raise unreadable(plan.path, error, self.config.bucket, plan.key) from None
         except ClientError as error:
@@ -301,8 +326,10 @@ class ArtifactStore:
             raise self._error(error, "uploading", plan.key, plan) from None
 
     def _headers(self, plan: Plan) -> ObjectHeaders:
+        cache = REFRESHED if plan.key.endswith(".json") and is_refreshed(plan.key) \
+            else IMMUTABLE_CACHE_CONTROL
         return {"Bucket": self.config.bucket, "Key": plan.key, "ContentType": plan.content_type,
-                "CacheControl": IMMUTABLE_CACHE_CONTROL, "Metadata": {SHA256_METADATA: plan.sha256}}
+                "CacheControl": cache, "Metadata": {SHA256_METADATA: plan.sha256}}
 
     def _each(self, call: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:
         if not items:

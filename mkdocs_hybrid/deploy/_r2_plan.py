@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from mkdocs_hybrid.deploy._r2_config import MiB, R2Config
+from mkdocs_hybrid.deploy._r2_config import DEFAULT_PREFIX, MiB, R2Config
 from mkdocs_hybrid.deploy._r2_errors import changed, unreadable
 
 MAX_PARTS = 10_000
@@ -66,6 +66,12 @@ def media_key(prefix: str, sha256: str, name: str) -> str:
     """``{prefix}{sha256}{ext}``: ``name`` gives the extension, lowercased, left out when unsafe in a key."""
     suffix = Path(name).suffix.lower() if name else ""
     return f"{prefix}{sha256}{suffix if _KEY_EXTENSION.match(suffix) else ''}"
+
+
+def media_url(public_url: str, sha256: str, name: str) -> str:
+    """Where a deploy with ``r2_bucket`` puts a media file (the default prefix), so pages can link it directly:
+    Pages answers range requests with 200 where a video player needs 206."""
+    return f"{public_url.rstrip('/')}/{media_key(DEFAULT_PREFIX, sha256, name)}"
 
 
 def media_content_type(name: str) -> str:

@@ -1,6 +1,14 @@
 """Media: the share link's second output, made from the bytes the site serves.
 
-``_tools`` finds Chromium, ffmpeg and ffprobe; ``_encode`` holds the one web-safe H.264 profile every MP4 is
-written with; ``_capture`` renders artifacts in headless Chromium on a virtual clock (posters and frames);
-``_attached`` probes and transcodes a snapshot's attached video under hard limits.
+``stage`` decides what each version needs and keeps what was made in a content-hash cache; ``_tools`` finds
+Chromium, ffmpeg and ffprobe; ``_encode`` holds the one web-safe H.264 profile every MP4 is written with;
+``_capture`` renders artifacts in headless Chromium on a virtual clock (posters and frames); ``_attached`` probes
+and transcodes a snapshot's attached video under hard limits.
 """
+
+from __future__ import annotations
+
+from mkdocs_hybrid.media._tools import MediaTools
+from mkdocs_hybrid.media.stage import MEDIA_ENV, MediaOutcome, MediaRequest, MediaStage, clear_media, plan_media
+
+__all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "MediaTools", "clear_media", "plan_media"]

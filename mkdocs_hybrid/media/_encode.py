@@ -20,5 +20,7 @@ def h264_args(*, threads: int = 1, crf: int = 23) -> list[str]:
 
 
 def preview_args(*, threads: int = 1) -> list[str]:
-    """The hover preview from a full video: 480 px wide (even height), 15 fps, crf 28."""
-    return ["-vf", f"fps={PREVIEW_FPS},scale={PREVIEW_WIDTH}:-2:flags=bicubic", *h264_args(threads=threads, crf=28)]
+    """The hover preview from a full video: at most 480 px wide (even height; a smaller video is not upscaled),
+    15 fps, crf 28."""
+    scale = f"scale=w='min({PREVIEW_WIDTH},iw)':h=-2:flags=bicubic"
+    return ["-vf", f"fps={PREVIEW_FPS},{scale}", *h264_args(threads=threads, crf=28)]

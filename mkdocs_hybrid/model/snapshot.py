@@ -205,7 +205,8 @@ class Snapshot:
     tags: tuple[str, ...] = ()
     dependencies: Mapping[str, str] = field(default_factory=dict)
     unlisted: bool = False
-    video: str | None = None
+    video: str | bool | None = None
+    """``snapshot.yml: video``: ``True``/``False`` (a generated preview, or none) or an attached file's name."""
     imports: tuple[str, ...] | None = None
     """Bare specifiers the code imports (see :func:`find_bare_imports`); computed when not given."""
 

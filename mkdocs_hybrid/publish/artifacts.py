@@ -24,6 +24,7 @@ from markupsafe import Markup
 from mkdocs_hybrid.build.bundler import Bundle
 from mkdocs_hybrid.build.html_entry import SCRIPT_MARK, STYLE_MARK
 from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorFile
+from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
@@ -35,6 +36,10 @@ META_FORMAT = "mkdocs-hybrid/meta@1"
 Parts = tuple[str, str]
 """A version's two path parts under ``artifacts/`` and ``p/``: its ids, or ``_u`` and its token when it is
 unlisted (see ``unlisted.py``); the callers that know whether it is pass them, the default is its ids."""
+DERIVED_FILES = frozenset({"poster.webp", "card.webp", "video.mp4", "preview.mp4", "oembed.json"})
+"""Files of an artifact folder made from its published bytes on every build (posters, videos, the oEmbed JSON):
+not part of what the ledger publishes, so making them (or making them again) never changes a published version.
+``meta.json`` lists the media under ``media`` (see :func:`write_media_meta`); the ledger keeps it without."""
 SITE_ROOT = "../../../"
 """From ``artifacts/{thread}/{version}/`` (and ``p/{thread}/{version}/``) back to the site root."""
 _SCRIPT_CLOSE = re.compile(r"</(script)", re.IGNORECASE)
@@ -75,7 +80,7 @@ def render_artifact(snapshot: Snapshot, bundle: Bundle, info: Mapping[str, objec
                    "size": len(vendor.content), "modules": list(vendor.specifiers)} if vendor else None,
         "video": None,
     }
-    files["meta.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    files["meta.json"] = _meta_bytes(meta)
     share_page = _share_html(snapshot, gallery_listed, origin, parts or _ids(snapshot)).encode("utf-8")
     return ArtifactFiles(files=files, share_page=share_page)
 
@@ -88,7 +93,8 @@ def source_json(snapshot: Snapshot) -> bytes | None:
     if snapshot.unlisted:
         return None
     try:
-        files = {name: snapshot.files[name].decode("utf-8") for name in sorted(snapshot.files)}
+        files = {name: snapshot.files[name].decode("utf-8") for name in sorted(snapshot.files)
+                 if name != snapshot.video}  # an attached video is not source: it has its own media files
     except UnicodeDecodeError:
         return None
     data = {"format": SNAPSHOT_FORMAT, "thread": snapshot.thread, "version": snapshot.version,
@@ -136,9 +142,50 @@ def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles, 
 
 
 def read_artifact(site_dir: Path, snapshot: Snapshot, parts: Parts | None = None) -> dict[str, bytes]:
-    """The files of a version's artifact as the site holds them (what the ledger publishes), by name."""
+    """The files of a version's artifact as the site holds them (what the ledger publishes), by name: derived
+    files left out, and ``meta.json`` as it was rendered (without its ``media``)."""
     folder = safe_join(site_dir, "artifacts", *(parts or _ids(snapshot)))
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+    files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())
+             if path.is_file() and path.name not in DERIVED_FILES}
+    if "meta.json" in files:
+        files["meta.json"] = rendered_meta(files["meta.json"])
+    return files
+
+
+def rendered_meta(data: bytes) -> bytes:
+    """``meta.json`` as :func:`render_artifact` wrote it, from one that :func:`write_media_meta` completed."""
+    try:
+        meta = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(meta, dict) or "media" not in meta:
+        return data
+    del meta["media"]
+    meta["video"] = None
+    return _meta_bytes(meta)
+
+
+def _meta_bytes(meta: Mapping[str, object]) -> bytes:
+    return (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_media_meta(site_dir: Path, parts: Parts, media: Iterable[MediaFile]) -> None:
+    """List a version's media in its ``meta.json`` (``media``: name -> sha256, size, dimensions, duration; and
+    ``video``: the video's facts), written only when that changes it."""
+    path = safe_join(site_dir, "artifacts", *parts) / "meta.json"
+    current = path.read_bytes()
+    meta = json.loads(rendered_meta(current))
+    listed = {m.name: {key: value for key, value in (("role", m.role), ("sha256", m.sha256), ("size", m.size),
+                                                      ("width", m.width), ("height", m.height),
+                                                      ("duration", m.duration), ("fps", m.fps), ("url", m.url))
+                       if value is not None} for m in sorted(media, key=lambda m: m.name)}
+    if listed:
+        meta["video"] = next(({"name": name, **info} for name, info in listed.items() if info["role"] == "video"),
+                             None)
+        meta["media"] = listed
+    data = _meta_bytes(meta)
+    if data != current:
+        path.write_bytes(data)
 
 
 def artifact_digests(site_dir: Path, snapshot: Snapshot, parts: Parts | None = None) -> dict[str, tuple[str, int]]:
@@ -155,7 +202,7 @@ def write_published(site_dir: Path, snapshot: Snapshot, files: Mapping[str, byte
     folder = safe_join(site_dir, "artifacts", *where)
     if folder.is_dir():
         for stale in folder.iterdir():
-            if stale.is_file() and stale.name not in files:
+            if stale.is_file() and stale.name not in files and stale.name not in DERIVED_FILES:
                 stale.unlink()
     share_page = _share_html(snapshot, gallery_listed, origin, where).encode("utf-8")
     write_artifact(site_dir, snapshot, ArtifactFiles(files=dict(files), share_page=share_page), where)
@@ -253,14 +300,37 @@ def _inline_script(js: str) -> str:
     return _SCRIPT_CLOSE.sub(r"<\\/\1", js).strip()
 
 
-def _share_html(snapshot: Snapshot, gallery_listed: bool, origin: ArtifactOrigin, parts: Parts) -> str:
+def _share_html(snapshot: Snapshot, gallery_listed: bool, origin: ArtifactOrigin, parts: Parts,
+                social_head: str = "") -> str:
+    return share_html(snapshot.title, snapshot.thread, snapshot.version, gallery_listed=gallery_listed, origin=origin,
+                      parts=parts, social_head=social_head)
+
+
+def share_html(title: str, thread: str, version: str, *, gallery_listed: bool, origin: ArtifactOrigin, parts: Parts,
+               social_head: str = "") -> str:
+    """The share page; ``social_head`` is its social card and oEmbed link (``social.share_head``), trusted HTML."""
     base = SITE_ROOT
     return environment().get_template("share.html").render(
-        title=snapshot.title,
-        thread=snapshot.thread,
-        version=snapshot.version,
+        social_head=Markup(social_head),
+        title=title,
+        thread=thread,
+        version=version,
         description=None,
         artifact_href=origin.page(base, *parts),
-        gallery_href=f"{base}gallery/{snapshot.thread}/" if gallery_listed else None,
+        gallery_href=f"{base}gallery/{thread}/" if gallery_listed else None,
         sandbox=origin.sandbox,
     )
+
+
+def write_if_changed(path: Path, data: bytes | None) -> None:
+    """Write ``data`` unless the file already holds it (``None``: remove the file); unchanged files keep their
+    stat, which the stat index reads."""
+    if data is None:
+        path.unlink(missing_ok=True)
+        return
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    path.write_bytes(data)

@@ -7,9 +7,15 @@ for use without MkDocs. Every link is prefixed with ``base`` (the relative URL
 from the page to the site root) so the gallery works in any subfolder and on
 any static host.
 
-Site layout read here: ``artifacts/{thread}/{version}/page.html``,
-``p/{thread}/{version}/``, ``p/{thread}/latest/``, ``gallery/``,
-``gallery/{thread}/``.
+The index is paged: ``gallery/`` shows the first :data:`PAGE_SIZE` cards and
+``gallery/page/{n}/`` the others, plain pages that work without JavaScript.
+With JavaScript, ``gallery.js`` filters every thread from one data file
+(:func:`index_data`, ``gallery/threads.{hash}.json``), fetched on the first
+filter, so an index page stays the same size at any number of threads.
+
+Site layout read here: ``artifacts/{thread}/{version}/page.html`` (and the
+version's media files), ``p/{thread}/{version}/``, ``p/{thread}/latest/``,
+``gallery/``, ``gallery/page/{n}/``, ``gallery/{thread}/``.
 """
 
 from __future__ import annotations
@@ -27,16 +33,23 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, VersionEntry
+from mkdocs_hybrid.publish.gallery_data import DataRow, data_file
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.publish.templates import environment, template_digest, template_dir
 
 __all__ = [
+    "PAGE_SIZE",
     "asset_files",
+    "index_data",
+    "index_page_title",
+    "page_count",
+    "page_path",
     "reload_assets",
     "render_index",
     "render_thread",
     "search_index_html",
+    "search_page_html",
     "search_thread_html",
     "write_standalone",
 ]
@@ -53,18 +66,37 @@ POSTER_PALETTES = 12
 FEATURED_TAGS = 24
 """Tag chips shown up front in the index filter; the rest sit behind "more tags"."""
 
+MORE_TAGS_INLINE = 60
+"""Up to this many tags behind "more tags" are in the page; beyond, ``gallery.js`` draws them from the data
+file when "more tags" is opened (thousands of chips would outweigh the cards)."""
+
+PAGE_SIZE = 48
+"""Cards per index page (a multiple of 2, 3 and 4: full rows in every grid width)."""
+
+PAGER_WINDOW = 2
+"""Page links shown on each side of the current page, besides the first and the last."""
+
 """Demos are untrusted code: never ``allow-same-origin``, so they cannot reach the gallery's origin."""
 
 EMBED_HEIGHT = 480
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture (or video) of a version, with its intrinsic size (no layout shift while it loads)."""
+
+    url: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Poster:
-    """The card's picture: a deterministic gradient tile, or ``poster.webp`` when built."""
+    """The card's picture: a deterministic gradient tile, or the latest version's image when one was made."""
 
     initials: str
     palette: int
-    image_url: str | None
+    image: Image | None
 
 
 @dataclass(frozen=True)
@@ -89,8 +121,29 @@ class Card:
     poster: Poster
     thread_url: str
     latest_url: str
-    search_text: str
-    tags_json: str
+
+
+@dataclass(frozen=True)
+class PagerLink:
+    """One entry of an index page's pager: a page number (``url`` ``None`` for the current page) or a gap."""
+
+    label: str
+    url: str | None
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Links between the index pages (plain links: they are the gallery without JavaScript)."""
+
+    page: int
+    pages: int
+    first: int
+    """1-based position of this page's first card (0 when there are no cards)."""
+    last: int
+    links: tuple[PagerLink, ...]
+    previous_url: str | None
+    next_url: str | None
 
 
 @dataclass(frozen=True)
@@ -132,6 +185,22 @@ class VersionView:
     embed_snippet: str
     editor_url: str | None
     """``editor/?thread=T&version=V`` when the site publishes the editor (unlisted versions are never shown)."""
+    hover: Video | None
+    """The small silent loop (``preview`` medium) shown in place of a live preview that waits for a click."""
+    video: Video | None
+    """The full recording (``video`` medium)."""
+
+
+@dataclass(frozen=True)
+class Video:
+    """A version's video with the poster shown before it plays."""
+
+    url: str
+    width: int
+    height: int
+    poster_url: str | None
+    duration: str | None
+    """``0:12``: shown beside the full video's toggle."""
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -167,13 +236,31 @@ def _palette(thread_id: str) -> int:
     return int.from_bytes(hashlib.sha256(thread_id.encode()).digest()[:4], "big") % POSTER_PALETTES
 
 
-def _poster(thread: ThreadEntry, *, base: str) -> Poster:
-    latest = thread.latest_entry
-    # VersionEntry may gain ``poster: bool`` once posters are rendered.
-    has_image = bool(getattr(latest, "poster", False))
-    image_url = f"{base}artifacts/{thread.id}/{latest.version}/poster.webp" if has_image else None
+def _media_url(thread: ThreadEntry, version: VersionEntry, media: MediaFile, *, base: str,
+               origin: ArtifactOrigin) -> str:
+    """Where a media file is served: its own URL (R2 media), else its version's artifact folder."""
+    return media.url or origin.file(base, thread.id, version.version, media.name)
+
+
+def _image(thread: ThreadEntry, version: VersionEntry, *roles: str, base: str,
+           origin: ArtifactOrigin) -> Image | None:
+    """The first of ``roles`` the version has a media file for, as an image (``None`` for none).
+
+    An unlisted version's files sit under an unguessable path the gallery must not name: it shows none of them.
+    """
+    if version.unlisted:
+        return None
+    media = next((m for m in map(version.medium, roles) if m is not None), None)
+    if media is None:
+        return None
+    return Image(url=_media_url(thread, version, media, base=base, origin=origin), width=media.width,
+                 height=media.height)
+
+
+def _poster(thread: ThreadEntry, *roles: str, base: str, origin: ArtifactOrigin) -> Poster:
+    """The thread's tile: the latest version's first media file of ``roles``, over its gradient and initials."""
     return Poster(initials=_initials(thread.title, thread.id), palette=_palette(thread.id),
-                  image_url=image_url)
+                  image=_image(thread, thread.latest_entry, *roles, base=base, origin=origin))
 
 
 def _visible_versions(thread: ThreadEntry) -> tuple[VersionEntry, ...]:
@@ -220,21 +307,18 @@ def _asset_urls(base: str) -> dict[str, str]:
 # --- index -----------------------------------------------------------------------------------
 
 
-def _card(thread: ThreadEntry, *, base: str) -> Card:
-    tags = _visible_tags(thread)
+def _card(thread: ThreadEntry, *, base: str, origin: ArtifactOrigin) -> Card:
     return Card(
         id=thread.id,
         title=thread.title,
         description=thread.description,
-        tags=tags,
+        tags=_visible_tags(thread),
         version_count=len(_visible_versions(thread)),
         latest=thread.latest,
         created=_date(thread.created),
-        poster=_poster(thread, base=base),
+        poster=_poster(thread, "card", base=base, origin=origin),
         thread_url=f"{base}gallery/{thread.id}/",
         latest_url=f"{base}p/{thread.id}/latest/",
-        search_text=_search_text(thread, tags),
-        tags_json=json.dumps(list(tags), ensure_ascii=False),
     )
 
 
@@ -245,19 +329,112 @@ def _tag_chips(tag_sets: Iterable[tuple[str, ...]]) -> list[TagChip]:
     return [TagChip(name=name, count=count) for name, count in ordered]
 
 
-def render_index(catalog: Catalog, *, base: str, site_url: str | None = None) -> str:
-    """HTML fragment of the gallery index: one card per listed thread, with a client-side filter.
+def _data_row(thread: ThreadEntry) -> DataRow:
+    card = _card(thread, base="", origin=SAME_SITE)
+    latest = thread.latest_entry
+    media = latest.medium("card") if card.poster.image else None  # the card's own rule: none when unlisted
+    return DataRow(id=card.id, title=card.title, description=card.description, tags=card.tags,
+                   version_count=card.version_count, latest=card.latest,
+                   created=card.created.label if card.created else None, palette=card.poster.palette,
+                   initials=card.poster.initials,
+                   poster=(media.width, media.height, media.name, media.url) if media else None)
 
-    ``site_url`` is accepted for symmetry with :func:`render_thread`; the index
-    only links within the site, so relative links are all it needs.
+
+@dataclass(frozen=True)
+class _IndexFacts:
+    """What every index page of one build shares: made once per catalog, not once per page."""
+
+    threads: tuple[ThreadEntry, ...]
+    chips: list[TagChip]
+    data_path: str
+    data: bytes
+
+
+_facts_cache: dict[tuple[int, ArtifactOrigin], tuple[Catalog, _IndexFacts]] = {}
+
+
+def _index_facts(catalog: Catalog, origin: ArtifactOrigin) -> _IndexFacts:
+    """The catalog's index facts, cached by identity: a build renders hundreds of pages of one catalog, and
+    hashing a 10,000-thread catalog by value would cost more than the pages (the cached catalog is held, so its
+    ``id`` cannot be reused while it is a key)."""
+    key = (id(catalog), origin)
+    cached = _facts_cache.get(key)
+    if cached is not None and cached[0] is catalog:
+        return cached[1]
+    listed = catalog.listed
+    chips = _tag_chips(_visible_tags(thread) for thread in listed)
+    path, data = data_file([_data_row(thread) for thread in listed], [chip.name for chip in chips],
+                           page_size=PAGE_SIZE, featured=FEATURED_TAGS, artifacts_url=origin.url)
+    facts = _IndexFacts(threads=listed, chips=chips, data_path=path, data=data)
+    _facts_cache.clear()  # one build's catalog at a time
+    _facts_cache[key] = (catalog, facts)
+    return facts
+
+
+def page_count(catalog: Catalog) -> int:
+    """How many index pages the gallery has (one, empty, without listed threads)."""
+    return max(1, -(-len(catalog.listed) // PAGE_SIZE))
+
+
+def page_path(page: int) -> str:
+    """Site-relative URL of an index page: ``gallery/`` for the first, ``gallery/page/{n}/`` for the others."""
+    return "gallery/" if page == 1 else f"gallery/page/{page}/"
+
+
+def index_data(catalog: Catalog, *, origin: ArtifactOrigin = SAME_SITE) -> tuple[str, bytes]:
+    """The filter's data file: ``(path relative to the site root, bytes)``; write it once per build."""
+    facts = _index_facts(catalog, origin)
+    return facts.data_path, facts.data
+
+
+def _pager_numbers(page: int, pages: int) -> list[int | None]:
+    """The first and last pages and a window around ``page``; ``None`` where pages are left out."""
+    shown = sorted({1, pages, *range(max(1, page - PAGER_WINDOW), min(pages, page + PAGER_WINDOW) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def _pager(page: int, pages: int, total: int, base: str) -> Pager:
+    def url(number: int) -> str:
+        return base + page_path(number)
+
+    links = tuple(PagerLink("…", None) if number is None else
+                  PagerLink(str(number), None if number == page else url(number), current=number == page)
+                  for number in _pager_numbers(page, pages))
+    first = (page - 1) * PAGE_SIZE
+    return Pager(page=page, pages=pages, first=first + 1 if total else 0, last=min(first + PAGE_SIZE, total),
+                 links=links, previous_url=url(page - 1) if page > 1 else None,
+                 next_url=url(page + 1) if page < pages else None)
+
+
+def render_index(catalog: Catalog, *, base: str, site_url: str | None = None, origin: ArtifactOrigin = SAME_SITE,
+                 page: int = 1) -> str:
+    """HTML fragment of one gallery index page: :data:`PAGE_SIZE` cards, a pager, and the filter.
+
+    ``page`` counts from 1 (``gallery/``); :func:`page_count` says how many there are. ``site_url`` is accepted
+    for symmetry with :func:`render_thread`; the index only links within the site, so relative links are all
+    it needs. ``origin`` is where card images are served from.
     """
-    cards = [_card(thread, base=base) for thread in catalog.listed]
-    chips = _tag_chips(card.tags for card in cards)
+    pages = page_count(catalog)
+    if not 1 <= page <= pages:
+        raise ValueError(f"the gallery has index pages 1 to {pages}, not {page}")
+    facts = _index_facts(catalog, origin)
+    shown = facts.threads[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    more = facts.chips[FEATURED_TAGS:]
     template = environment().get_template("gallery_index.html")
     return template.render(
-        cards=cards,
-        featured_tags=chips[:FEATURED_TAGS],
-        more_tags=chips[FEATURED_TAGS:],
+        cards=[_card(thread, base=base, origin=origin) for thread in shown],
+        total=len(facts.threads),
+        pager=_pager(page, pages, len(facts.threads), base),
+        featured_tags=facts.chips[:FEATURED_TAGS],
+        more_tags=more if len(more) <= MORE_TAGS_INLINE else [],
+        more_count=len(more),
+        base=base,
+        data_url=base + facts.data_path,
         gallery_url=f"{base}gallery/",
         **_asset_urls(base),
     )
@@ -301,7 +478,29 @@ def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
         embed_src=embed_src,
         embed_snippet=_embed_snippet(embed_src, f"{version.title} ({thread.id}/{version.version})", origin.sandbox),
         editor_url=f"{base}editor/?thread={thread.id}&version={version.version}" if editor else None,
+        hover=_video(thread, version, "preview", base=base, origin=origin),
+        video=_video(thread, version, "video", base=base, origin=origin),
     )
+
+
+def _video(thread: ThreadEntry, version: VersionEntry, role: str, *, base: str,
+           origin: ArtifactOrigin) -> Video | None:
+    """The version's ``role`` video with its poster (the share-size poster, else the card image)."""
+    clip = _image(thread, version, role, base=base, origin=origin)
+    if clip is None:
+        return None
+    poster = _image(thread, version, "poster", "card", base=base, origin=origin)
+    media = version.medium(role)
+    return Video(url=clip.url, width=clip.width, height=clip.height, poster_url=poster.url if poster else None,
+                 duration=_duration(media.duration if media else None))
+
+
+def _duration(seconds: float | None) -> str | None:
+    """``72.4`` -> ``1:12``."""
+    if seconds is None:
+        return None
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _tag_filter_url(gallery_url: str, tag: str) -> str:
@@ -349,7 +548,8 @@ def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, edit
         thread=thread,
         tags=[(tag, _tag_filter_url(gallery_url, tag)) for tag in thread.tags],
         created=_date(thread.created),
-        poster=_poster(thread, base=base),
+        poster=_poster(thread, "poster", "card", base=base, origin=origin),
+        latest_hover=next((v.hover for v in versions if v.is_latest), None),
         versions=versions,
         latest_link=_share_link(f"p/{thread.id}/latest/", base=base, site_url=site_url),
         gallery_url=gallery_url,
@@ -370,10 +570,19 @@ def search_index_html(catalog: Catalog) -> str:
 
     Each thread page has its own entry, so the index's stays the same size at any number of threads.
     """
-    listed = catalog.listed
-    tags = [chip.name for chip in _tag_chips(_visible_tags(thread) for thread in listed)[:FEATURED_TAGS]]
-    count = f"{len(listed)} {'demo' if len(listed) == 1 else 'demos'}, filtered by title, tag or id."
+    facts = _index_facts(catalog, SAME_SITE)
+    tags = [chip.name for chip in facts.chips[:FEATURED_TAGS]]
+    count = f"{len(facts.threads)} {'demo' if len(facts.threads) == 1 else 'demos'}, filtered by title, tag or id."
     return _paragraphs(count, "Tags: " + ", ".join(tags) if tags else "")
+
+
+def search_page_html(catalog: Catalog, page: int) -> str:
+    """What a site search indexes for an index page: the first page's text, nothing for the others.
+
+    The other pages list threads that have their own entries; an empty text leaves them one line (their
+    title) in MkDocs' search, and Material's leaves them out (``search: exclude`` in their front matter).
+    """
+    return search_index_html(catalog) if page == 1 else ""
 
 
 def search_thread_html(thread: ThreadEntry) -> str:
@@ -417,14 +626,28 @@ def _write(site_dir: Path, relative: str, content: bytes) -> str:
     return relative
 
 
+def index_page_title(page: int, pages: int) -> str:
+    """``Gallery``, then ``Gallery · page 2 of 9``."""
+    return "Gallery" if page == 1 else f"Gallery · page {page} of {pages}"
+
+
 def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None = None,
                      editor: bool = False, origin: ArtifactOrigin = SAME_SITE) -> list[str]:
-    """Write the gallery without MkDocs: index, one page per listed thread, and the assets.
+    """Write the gallery without MkDocs: the index pages, the filter's data file, one page per listed thread,
+    and the assets.
 
     Returns the written paths, relative to ``site_dir``, in writing order. The
     bytes depend only on the catalog, ``site_url`` and the templates.
     """
-    pages = {"gallery/index.html": _standalone_page("Gallery", render_index(catalog, base="../", site_url=site_url))}
+    pages: dict[str, bytes] = {}
+    count = page_count(catalog)
+    for number in range(1, count + 1):
+        path = page_path(number)
+        fragment = render_index(catalog, base="../" * path.count("/"), site_url=site_url, origin=origin,
+                                page=number)
+        pages[path + "index.html"] = _standalone_page(index_page_title(number, count), fragment)
+    data_path, data = index_data(catalog, origin=origin)
+    pages[data_path] = data
     for thread in catalog.listed:
         fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor, origin=origin)
         pages[f"gallery/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment)

@@ -6,7 +6,8 @@
   fallback that any host can serve (meta refresh + canonical + a visible link
   to ``../{version}/``);
 - ``404.html`` at the root;
-- ``_headers``: versioned paths immutable, ``latest`` ``no-cache``;
+- ``_headers``: versioned paths immutable, ``latest`` ``no-cache``; the gallery and the editor refuse to be
+  framed (share pages and demos may be);
 - ``_redirects``: the ``latest`` rules below, and a 200 rewrite that spares
   ``artifacts/.../page.html`` the 308 Pages gives ``.html`` URLs;
 - in worker mode, ``_worker.js`` + ``_routes.json``; in the artifact store mode
@@ -53,6 +54,8 @@ from mkdocs_hybrid.publish.unlisted import TOKEN_HEX, UNLISTED_FOLDER
 
 __all__ = [
     "DEFAULT_WORKER_THRESHOLD",
+    "FRAME_DENIED_PREFIXES",
+    "FRAME_DENY",
     "RoutesError",
     "RoutesSummary",
     "RoutingMode",
@@ -81,6 +84,14 @@ DEFAULT_WORKER_THRESHOLD = MAX_STATIC_REDIRECT_RULES // REDIRECT_RULES_PER_THREA
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
+REFRESHED = "public, max-age=300"
+"""Files a build may write again under the same URL (a version's meta.json and oembed.json)."""
+FRAME_DENY: tuple[tuple[str, str], ...] = (("X-Frame-Options", "DENY"),
+                                           ("Content-Security-Policy", "frame-ancestors 'none'"))
+"""What a page no other page may frame answers with: the CSP directive for current browsers, the older header
+for the rest (a browser that knows ``frame-ancestors`` ignores ``X-Frame-Options``)."""
+FRAME_DENIED_PREFIXES = ("/gallery/", "/editor/")
+"""Site paths whose pages refuse every frame (``_headers``, and ``mkdocs-hybrid serve`` likewise)."""
 LATEST_MAP = "_latest.json"
 """``p/_latest.json`` in the artifact store mode: thread -> latest version (``_`` cannot start a thread id)."""
 LATEST_META_NAME = "mkdocs-hybrid-latest"
@@ -143,6 +154,9 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
     # A demo's page opened directly (a posted /artifacts/... link) runs in an opaque origin, as in its frames.
     HeaderRule("/artifacts/*", (), (("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff"),
                                     ("Content-Security-Policy", DEMO_CSP))),
+    # A build may list new media in meta.json and write oembed.json again (DERIVED_FILES): cached briefly.
+    *(HeaderRule(f"/artifacts/:thread/:version/{name}", ("Cache-Control",), (("Cache-Control", REFRESHED),))
+      for name in ("meta.json", "oembed.json")),
     HeaderRule("/p/:thread/:version/*", (), (("Cache-Control", IMMUTABLE),)),
     HeaderRule("/vendor/*", (), (("Cache-Control", IMMUTABLE),)),
     # The editor: its assets are named by content hash; its page names the current ones, so it revalidates.
@@ -150,6 +164,11 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
     HeaderRule("/editor/", (), (("Cache-Control", NO_CACHE),)),
     HeaderRule("/p/:thread/latest", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
     HeaderRule("/p/:thread/latest/*", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
+    # Framing: share pages (/p/*) and demos (/artifacts/*) may be embedded anywhere (oEmbed, the embed snippet),
+    # so no rule sets a frame policy on them; the gallery and the editor may be framed by nobody (clickjacking).
+    # Every matching rule applies and a header set twice is joined with ", ", so these stay on their own
+    # prefixes: no broad rule (`/*`) may carry them, or /p/* would be refused too.
+    *(HeaderRule(prefix + "*", (), FRAME_DENY) for prefix in FRAME_DENIED_PREFIXES),
 )
 
 # Pages answers `/x/page.html` with a 308 to `/x/page` (measured), which would cost

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mkdocs_hybrid.config.manifest import DeployOptions
+from mkdocs_hybrid.model.catalog import MediaFile
 
 __all__ = ["DEMO_CSP", "DEMO_SANDBOX", "SAME_SITE", "ArtifactOrigin"]
 
@@ -38,6 +39,11 @@ class ArtifactOrigin:
         away from the site root (``thread``/``version`` are the site path parts: ``_u``/token when unlisted)."""
         path = f"artifacts/{thread}/{version}/{name}"
         return f"{self.url.rstrip('/')}/{path}" if self.url else base + path
+
+    def medium(self, base: str, thread: str, version: str, media: MediaFile) -> str:
+        """The URL of a version's poster or video: its R2 URL when it has one, else its artifact folder's file with
+        its content hash in the query (a poster made again keeps its path: the query keeps caches honest)."""
+        return media.url or f"{self.file(base, thread, version, media.name)}?v={media.sha256[:12]}"
 
     @classmethod
     def of(cls, deploy: DeployOptions) -> ArtifactOrigin:

@@ -25,7 +25,9 @@ class SitePages:
     standalone_gallery: bool = False
     """The gallery as plain pages (the CLI); a site generator makes its own (the plugin)."""
     site_url: str | None = None
-    """The site's public URL, for absolute share links in the gallery."""
+    """The site's public URL, for absolute share links in the gallery and social cards."""
+    site_name: str | None = None
+    """The site's name, for social cards and oEmbed (``og:site_name``, ``provider_name``)."""
     editor: bool = False
     """The site publishes ``editor/``: thread pages link each version to it."""
     origin: ArtifactOrigin = SAME_SITE

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from mkdocs_hybrid.publish.routes import FRAME_DENIED_PREFIXES, FRAME_DENY
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
 from mkdocs_hybrid.serve._api import Api, ApiError, Reply
 from mkdocs_hybrid.serve._guard import Guard, Refused
@@ -109,9 +110,11 @@ class _Handler(BaseHTTPRequestHandler):
         if target is None or not target.is_file():
             self._not_found(head)
             return
-        self._file(target, 200, head, demo=unquote(path).startswith("/artifacts/"))
+        site_path = unquote(path)
+        self._file(target, 200, head, demo=site_path.startswith("/artifacts/"),
+                   unframed=site_path.startswith(FRAME_DENIED_PREFIXES))
 
-    def _file(self, target: Path, status: int, head: bool, *, demo: bool = False) -> None:
+    def _file(self, target: Path, status: int, head: bool, *, demo: bool = False, unframed: bool = False) -> None:
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind.endswith(("javascript", "json")):
             kind += "; charset=utf-8"
@@ -122,6 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         if demo:  # as the site's _headers say: a demo opened directly still runs in an opaque origin
             self.send_header("Content-Security-Policy", DEMO_CSP)
+        for name, value in FRAME_DENY if unframed else ():  # as _headers says: the gallery and editor are not framed
+            self.send_header(name, value)
         self.end_headers()
         if not head:
             with target.open("rb") as handle:

@@ -311,13 +311,23 @@ def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: li
     meta = _load_yaml(meta_path, **where) if "snapshot.yml" in names else {}
     _reject_unknown(meta, SNAPSHOT_YML_KEYS, path=str(meta_path), **where)
     dependencies = _package_dependencies(version_dir / "package.json", **where) if "package.json" in names else {}
-    video = _optional_text(meta, "video", path=str(meta_path), **where)
-    if video is not None:
-        _field(lambda: check_relative_path(video), "video", path=str(meta_path), **where)
-        if video not in files:
-            raise SnapshotError(f"video {video!r} is not a file of this snapshot", path=str(meta_path), **where)
+    video = _video(meta, files, path=str(meta_path), **where)
     return _snapshot(thread.id, version, files, meta, dependencies, origin=str(version_dir),
                      meta_origin=str(meta_path), default_title=thread.title, video=video)
+
+
+def _video(meta: Mapping[str, object], files: Mapping[str, bytes], **where: Unpack[_Where]) -> str | bool | None:
+    """``video: true``/``false`` (a generated preview or none, whatever the manifest says) or an attached file."""
+    value = meta.get("video")
+    if value is None or isinstance(value, bool):
+        return value
+    name = _optional_text(meta, "video", **where)
+    assert name is not None
+    _field(lambda: check_relative_path(name), "video", **where)
+    if name not in files:
+        raise SnapshotError(f"video {name!r} is not a file of this snapshot; name a video file in this folder, or "
+                            "write video: true to have one made", **where)
+    return name
 
 
 def _list_files(folder: str, limits: BuildOptions, **where: Unpack[_Ref]) -> list[StatEntry]:
@@ -478,7 +488,7 @@ def _json_files(value: object, limits: BuildOptions, **where: Unpack[_Where]) ->
 
 def _snapshot(thread: str, version: str, files: dict[str, bytes], meta: Mapping[str, Any],
               dependencies: dict[str, str], *, origin: str, meta_origin: str, default_title: str | None,
-              video: str | None) -> Snapshot:
+              video: str | bool | None) -> Snapshot:
     where = _Where(thread=thread, version=version, path=meta_origin)
     entry = meta.get("entry")
     if entry is None:

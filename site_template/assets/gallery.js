@@ -1,8 +1,12 @@
-/* mkdocs-hybrid gallery: client-side filter, copy buttons, click-to-load previews.
+/* mkdocs-hybrid gallery: client-side filter, copy buttons, click-to-load previews, hover previews.
  *
- * Plain JS, no framework, no network: the gallery must work offline and on any
- * static host. Everything is progressive: without JS the cards, links and the
- * latest preview still work; JS reveals the filter, copy and "show preview" controls.
+ * Plain JS, no framework, nothing from another site: the gallery must work on any static host.
+ * Everything is progressive: without JS the paged cards, links and the latest preview still work;
+ * JS reveals the filter, copy, "show preview" controls and plays hover previews.
+ *
+ * An index page holds one page of cards. The filter searches every thread from the build's data file
+ * (data-hg-data, gallery/threads.{hash}.json), fetched on the first filter, and draws one page of
+ * matching cards at a time, so the page stays small at any number of threads.
  */
 (function () {
   "use strict";
@@ -46,15 +50,6 @@
     Array.prototype.forEach.call(root.querySelectorAll(selector), callback);
   }
 
-  function parseTags(card) {
-    try {
-      var tags = JSON.parse(card.getAttribute("data-hg-tags") || "[]");
-      return Array.isArray(tags) ? tags.map(String) : [];
-    } catch (error) {
-      return [];
-    }
-  }
-
   function plural(count, one, many) {
     return count + " " + (count === 1 ? one : many);
   }
@@ -86,53 +81,204 @@
     }
   }
 
+  var loads = {};
+
+  /** The data file, fetched once per URL (material's instant navigation keeps the page, and this, alive). */
+  function loadData(url) {
+    if (!loads[url]) {
+      loads[url] = fetch(url).then(function (response) {
+        if (!response.ok) throw new Error(url + ": HTTP " + response.status);
+        return response.json();
+      }).then(prepare);
+      loads[url].catch(function () {
+        delete loads[url]; // the next filter tries again
+      });
+    }
+    return loads[url];
+  }
+
+  /** What the filter matches per thread, lower-cased once: id, title, description and tags (as the server's). */
+  function prepare(data) {
+    var count = data.id.length;
+    var text = new Array(count);
+    for (var i = 0; i < count; i++) {
+      var parts = [data.id[i], data.title[i], data.description[i]];
+      var tags = data.tagIndexes[i];
+      for (var j = 0; j < tags.length; j++) parts.push(data.tags[tags[j]]);
+      text[i] = parts.join(" ").toLowerCase();
+    }
+    var tagIndex = new Map();
+    data.tags.forEach(function (tag, index) {
+      tagIndex.set(tag, index);
+    });
+    return { data: data, text: text, tagIndex: tagIndex, count: count };
+  }
+
+  /** Positions of the threads that have every word (as a substring) and every tag. */
+  function match(index, words, tags) {
+    var wanted = [];
+    for (var t = 0; t < tags.length; t++) {
+      var at = index.tagIndex.get(tags[t]);
+      if (at === undefined) return [];
+      wanted.push(at);
+    }
+    var found = [];
+    for (var i = 0; i < index.count; i++) {
+      var text = index.text[i];
+      var ok = true;
+      for (var w = 0; ok && w < words.length; w++) ok = text.indexOf(words[w]) !== -1;
+      var own = index.data.tagIndexes[i];
+      for (var k = 0; ok && k < wanted.length; k++) ok = own.indexOf(wanted[k]) !== -1;
+      if (ok) found.push(i);
+    }
+    return found;
+  }
+
+  /** One card, with the markup of the server's template (gallery_index.html, macro card). */
+  function cardHtml(data, i, base) {
+    var id = data.id[i];
+    var threadUrl = escapeAttribute(base + "gallery/" + id + "/");
+    var html = '<li class="hg-card" data-hg-id="' + escapeAttribute(id) + '">' +
+      '<a class="hg-poster hg-poster--' + Number(data.palette[i]) + '" href="' + threadUrl +
+      '" tabindex="-1" aria-hidden="true"><span class="hg-initials">' + escapeAttribute(data.initials[i]) + "</span>";
+    var poster = data.poster[i]; // 0, [width, height, name] or [width, height, name, url]
+    if (poster) {
+      var src = poster[3] || (data.artifactsUrl || base) + "artifacts/" + id + "/" + data.latest[i] + "/" + poster[2];
+      html += '<img class="hg-poster-img" src="' + escapeAttribute(src) + '" width="' + Number(poster[0]) +
+        '" height="' + Number(poster[1]) + '" alt="" loading="lazy" decoding="async">';
+    }
+    html += '</a><div class="hg-card-body"><h2 class="hg-card-title"><a href="' + threadUrl + '">' +
+      escapeAttribute(data.title[i]) + "</a></h2>";
+    if (data.description[i]) html += '<p class="hg-desc">' + escapeAttribute(data.description[i]) + "</p>";
+    var tags = data.tagIndexes[i];
+    if (tags.length) {
+      html += '<ul class="hg-tags" aria-label="Tags">';
+      for (var j = 0; j < tags.length; j++) html += '<li class="hg-tag">' + escapeAttribute(data.tags[tags[j]]) + "</li>";
+      html += "</ul>";
+    }
+    var created = data.created[i];
+    html += '<p class="hg-meta"><span>' + plural(data.versions[i], "version", "versions") + "</span>" +
+      '<span>latest <code class="hg-code">' + escapeAttribute(data.latest[i]) + "</code></span>" +
+      (created ? '<span>since <time datetime="' + escapeAttribute(created) + '">' + escapeAttribute(created) +
+        "</time></span>" : "") + "</p>" +
+      '<p class="hg-actions"><a class="hg-button hg-button-primary" href="' +
+      escapeAttribute(base + "p/" + id + "/latest/") + '">Open latest</a><a class="hg-button" href="' + threadUrl +
+      '">Versions</a></p></div></li>';
+    return html;
+  }
+
+  function chipHtml(name, count) {
+    return '<button type="button" class="hg-chip" aria-pressed="false" data-hg-tag="' + escapeAttribute(name) + '">' +
+      escapeAttribute(name) + ' <span class="hg-chip-count">' + Number(count) + "</span></button>";
+  }
+
   function initIndex(root) {
     var filters = root.querySelector("[data-hg-filters]");
     var input = root.querySelector("[data-hg-query]");
+    var grid = root.querySelector("[data-hg-cards]");
+    if (!filters || !input || !grid) return;
     var status = root.querySelector("[data-hg-status]");
     var empty = root.querySelector("[data-hg-empty]");
-    var buttons = Array.prototype.slice.call(root.querySelectorAll("[data-hg-tag]"));
-    var cards = Array.prototype.map.call(root.querySelectorAll("[data-hg-cards] > li"), function (card) {
-      return {
-        element: card,
-        text: (card.getAttribute("data-hg-search") || "").toLowerCase(),
-        tags: parseTags(card),
-      };
-    });
-    if (!filters || !input) return;
+    var pageInfo = root.querySelector("[data-hg-page-info]");
+    var pager = root.querySelector("[data-hg-pager]");
+    var resultsPager = root.querySelector("[data-hg-results-pager]");
+    var resultsInfo = root.querySelector("[data-hg-results-info]");
+    var previous = root.querySelector("[data-hg-results-prev]");
+    var next = root.querySelector("[data-hg-results-next]");
+    var more = root.querySelector("details.hg-more-tags");
+    var base = root.getAttribute("data-hg-base") || "";
+    var dataUrl = root.getAttribute("data-hg-data");
+    var total = Number(root.getAttribute("data-hg-total")) || grid.children.length;
+    var serverCards = Array.prototype.slice.call(grid.children);
+    var index = null;
+    var found = [];
+    var resultPage = 0;
+    var showingResults = false;
+    var waiting = false;
 
     var state = readUrlState();
     var selected = state.tags.slice();
     input.value = state.query;
 
-    function apply() {
-      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var shown = 0;
-      cards.forEach(function (card) {
-        var visible =
-          words.every(function (word) { return card.text.indexOf(word) !== -1; }) &&
-          selected.every(function (tag) { return card.tags.indexOf(tag) !== -1; });
-        card.element.hidden = !visible;
-        if (visible) shown += 1;
-      });
-      buttons.forEach(function (button) {
+    function setStatus(text) {
+      if (status) status.textContent = text;
+    }
+
+    function syncButtons() {
+      each(root, "[data-hg-tag]", function (button) {
         var pressed = selected.indexOf(button.getAttribute("data-hg-tag")) !== -1;
         button.setAttribute("aria-pressed", pressed ? "true" : "false");
       });
-      var filtered = words.length > 0 || selected.length > 0;
-      if (status) {
-        status.textContent = filtered
-          ? shown + " of " + plural(cards.length, "demo", "demos")
-          : plural(cards.length, "demo", "demos");
+    }
+
+    function showServerPage() {
+      if (showingResults) {
+        grid.textContent = "";
+        serverCards.forEach(function (card) {
+          grid.appendChild(card);
+        });
+        showingResults = false;
       }
-      if (empty) empty.hidden = shown !== 0;
+      if (pager) pager.hidden = false;
+      if (pageInfo) pageInfo.hidden = false;
+      if (resultsPager) resultsPager.hidden = true;
+      if (empty) empty.hidden = true;
+      setStatus(plural(total, "demo", "demos"));
+    }
+
+    function drawResults() {
+      var size = index.data.pageSize || 48;
+      var pages = Math.max(1, Math.ceil(found.length / size));
+      resultPage = Math.min(resultPage, pages - 1);
+      var html = "";
+      var end = Math.min(found.length, (resultPage + 1) * size);
+      for (var i = resultPage * size; i < end; i++) html += cardHtml(index.data, found[i], base);
+      grid.innerHTML = html;
+      showingResults = true;
+      if (pager) pager.hidden = true;
+      if (pageInfo) pageInfo.hidden = true;
+      if (empty) empty.hidden = found.length !== 0;
+      if (resultsPager) {
+        resultsPager.hidden = pages <= 1;
+        if (resultsInfo) resultsInfo.textContent = "Page " + (resultPage + 1) + " of " + pages;
+        if (previous) previous.disabled = resultPage === 0;
+        if (next) next.disabled = resultPage >= pages - 1;
+      }
+      setStatus(found.length + " of " + plural(total, "demo", "demos"));
+    }
+
+    function apply() {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       writeUrlState(input.value.trim(), selected);
+      syncButtons();
+      if (words.length === 0 && selected.length === 0) {
+        showServerPage();
+        return;
+      }
+      if (index === null) {
+        if (!waiting) {
+          // Filter once the data is here, by the state the reader has reached by then.
+          waiting = true;
+          loadData(dataUrl).then(function (loaded) {
+            waiting = false;
+            index = loaded;
+            apply();
+          }, function () {
+            waiting = false;
+            setStatus("The list of demos could not be loaded, so filtering is unavailable.");
+          });
+        }
+        return;
+      }
+      found = match(index, words, selected);
+      resultPage = 0;
+      drawResults();
     }
 
     function toggleTag(tag) {
-      var index = selected.indexOf(tag);
-      if (index === -1) selected.push(tag);
-      else selected.splice(index, 1);
+      var at = selected.indexOf(tag);
+      if (at === -1) selected.push(tag);
+      else selected.splice(at, 1);
       apply();
     }
 
@@ -143,23 +289,50 @@
       input.focus();
     }
 
-    input.addEventListener("input", apply);
-    buttons.forEach(function (button) {
-      button.addEventListener("click", function () {
-        toggleTag(button.getAttribute("data-hg-tag"));
+    function turn(step) {
+      resultPage += step;
+      drawResults();
+      root.scrollIntoView({ block: "start" });
+    }
+
+    /** "More tags" too many to ship in the page: drawn from the data file when opened. */
+    function fillMoreTags() {
+      if (!more || !more.hasAttribute("data-hg-more-lazy") || more.hasAttribute("data-hg-more-filled")) return;
+      loadData(dataUrl).then(function (loaded) {
+        if (more.hasAttribute("data-hg-more-filled")) return;
+        more.setAttribute("data-hg-more-filled", "");
+        var data = loaded.data;
+        var html = "";
+        for (var i = data.featured; i < data.tags.length; i++) html += chipHtml(data.tags[i], data.tagCounts[i]);
+        more.querySelector("[data-hg-more]").innerHTML = html;
+        syncButtons();
       });
+    }
+
+    input.addEventListener("input", apply);
+    // Fetch the data while the reader is still typing their first word.
+    input.addEventListener("focus", function () {
+      loadData(dataUrl).catch(function () {});
+    });
+    root.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-hg-tag]");
+      if (button && root.contains(button)) toggleTag(button.getAttribute("data-hg-tag"));
     });
     each(root, "[data-hg-clear]", function (button) {
       button.addEventListener("click", clear);
     });
+    if (previous) previous.addEventListener("click", function () { turn(-1); });
+    if (next) next.addEventListener("click", function () { turn(1); });
+    if (more) more.addEventListener("toggle", function () {
+      if (more.open) fillMoreTags();
+    });
 
     // A tag chosen through the URL may sit behind "more tags": open it so the pressed chip shows.
-    each(root, "details.hg-more-tags", function (details) {
-      var hidesSelected = Array.prototype.some.call(details.querySelectorAll("[data-hg-tag]"), function (button) {
-        return selected.indexOf(button.getAttribute("data-hg-tag")) !== -1;
-      });
-      if (hidesSelected) details.open = true;
-    });
+    if (more) {
+      var featured = Array.prototype.map.call(filters.querySelectorAll(".hg-chips:not([data-hg-more]) [data-hg-tag]"),
+        function (button) { return button.getAttribute("data-hg-tag"); });
+      if (selected.some(function (tag) { return featured.indexOf(tag) === -1; })) more.open = true;
+    }
 
     filters.hidden = false;
     apply();
@@ -266,6 +439,32 @@
     });
   }
 
+  /* ---- hover previews ------------------------------------------------------------------- */
+
+  var reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+
+  /** A silent loop that plays while its host is hovered or focused: never by itself, never with reduced motion. */
+  function initHover(host) {
+    var video = host.querySelector("video[data-hg-hover]");
+    if (!video) return;
+    function play() {
+      if (reducedMotion && reducedMotion.matches) return;
+      var playing = video.play();
+      if (playing && playing.catch) {
+        playing.catch(function () {
+          // Not playable here (a missing file, a codec): the poster stays.
+        });
+      }
+    }
+    function stop() {
+      video.pause();
+    }
+    host.addEventListener("mouseenter", play);
+    host.addEventListener("mouseleave", stop);
+    host.addEventListener("focusin", play);
+    host.addEventListener("focusout", stop);
+  }
+
   /* ---- entry point --------------------------------------------------------------------- */
 
   function init() {
@@ -277,6 +476,7 @@
       absolutizeFields(root);
       each(root, "[data-hg-copy-group]", initCopyGroup);
       each(root, "[data-hg-preview]", initPreview);
+      each(root, "[data-hg-hover-host]", initHover);
     });
   }
 

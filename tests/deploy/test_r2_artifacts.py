@@ -42,6 +42,7 @@ SITE_URL = "https://gallery.example.com/docs/"
 SITE_ORIGIN = "https://gallery.example.com"
 FAST = RetryPolicy(base_delay=0.001, gateway_delay=0.001)
 IMMUTABLE = "public, max-age=31536000, immutable"
+REFRESHED = "public, max-age=300"
 WRITES = {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "PutBucketCors",
           "DeleteObject", "DeleteObjects", "CopyObject"}
 
@@ -112,7 +113,8 @@ def test_artifacts_go_to_r2_at_their_site_paths_and_pages_keeps_the_rest(store: 
         data = (site / name).read_bytes()
         head = store.client.head_object(Bucket=store.config.bucket, Key=name)
         assert head["ContentType"] == content_type(name), name
-        assert head["CacheControl"] == IMMUTABLE
+        # meta.json lists media a later build may make: cached briefly (see _r2_artifacts.is_refreshed)
+        assert head["CacheControl"] == (REFRESHED if name.endswith("meta.json") else IMMUTABLE), name
         assert head["Metadata"] == {"sha256": hashlib.sha256(data).hexdigest()}
         assert store.client.get_object(Bucket=store.config.bucket, Key=name)["Body"].read() == data
     assert content_type("artifacts/t/v1/page.html") == "text/html" and content_type("x.js") == "application/javascript"
@@ -197,6 +199,32 @@ def test_a_changed_object_is_refused_before_anything_is_written(store: ArtifactS
     after = {key: store.client.get_object(Bucket=store.config.bucket, Key=key)["Body"].read()
              for key in bucket_keys(store)}
     assert after == before, "the refused deploy left the bucket untouched (t/v3 not uploaded either)"
+
+
+def test_media_made_again_replace_their_objects_and_the_demo_stays_write_once(store: ArtifactStore,
+                                                                             tmp_path: Path) -> None:
+    """A poster made again (a newer Chromium) and the meta.json listing it replace their objects; the demo's
+    own files are still refused when they change, and the posters keep their immutable caching (pages link
+    them by content hash)."""
+    site = small_site(tmp_path / "site", ("t", "v1"))
+    write_tree(site, {"artifacts/t/v1/poster.webp": b"RIFF-old-poster", "artifacts/t/v1/video.mp4": b"old video"})
+    store.publish(store.stage(_site_files(site)))
+    write_tree(site, {"artifacts/t/v1/poster.webp": b"RIFF-new-poster",
+                      "artifacts/t/v1/meta.json": json.dumps({"media": {"poster.webp": {}}})})
+    staged = store.stage(_site_files(site))
+    assert staged.refused == [] and staged.missing == []
+    assert sorted(p.key for p in staged.replaced) == ["artifacts/t/v1/meta.json", "artifacts/t/v1/poster.webp"]
+    wire = listen(store.client)
+    store.publish(staged)
+    puts = [headers for operation, _, _, headers in wire.requests if operation == "PutObject"]
+    assert len(puts) == 2 and not any("if-none-match" in headers for headers in puts)
+    for name in ("artifacts/t/v1/poster.webp", "artifacts/t/v1/meta.json"):
+        assert store.client.get_object(Bucket=store.config.bucket, Key=name)["Body"].read() == (site / name).read_bytes()
+    head = store.client.head_object(Bucket=store.config.bucket, Key="artifacts/t/v1/poster.webp")
+    assert (head["ContentType"], head["CacheControl"]) == ("image/webp", IMMUTABLE)
+
+    write_tree(site, version_files("t", "v1", marker=" changed"))
+    assert store.stage(_site_files(site)).refused == ["artifacts/t/v1/page.html", "artifacts/t/v1/source.json"]
 
 
 def test_a_changed_vendor_file_is_named(store: ArtifactStore, tmp_path: Path) -> None:

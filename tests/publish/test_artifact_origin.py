@@ -65,10 +65,12 @@ def test_share_pages_gallery_and_editor_load_demos_from_the_artifact_origin(tmp_
     config: dict[str, Any] = json.loads(re.search(
         r'id="editor-config">(.*?)</script>', (stored / "editor/index.html").read_text(encoding="utf-8"))[1])
     assert config["artifacts"] == "https://demos.example.com/"
-    # The demo's own files are the same bytes in both modes: only the pages that frame it change.
+    # The demo's own files are the same bytes in both modes: only the pages that frame it change (and the oEmbed
+    # JSON, which needs an absolute frame URL: the artifact origin's here, none without a site URL).
     plain_tree, stored_tree = read_tree(plain / "artifacts"), read_tree(stored / "artifacts")
-    assert {name: data for name, data in plain_tree.items() if not name.endswith("meta.json")} == \
-        {name: data for name, data in stored_tree.items() if not name.endswith("meta.json")}
+    assert "counter/v1/oembed.json" in stored_tree and "counter/v1/oembed.json" not in plain_tree
+    assert {name: data for name, data in plain_tree.items() if not name.endswith(("meta.json", "oembed.json"))} == \
+        {name: data for name, data in stored_tree.items() if not name.endswith(("meta.json", "oembed.json"))}
 
 
 @pytest.mark.browser

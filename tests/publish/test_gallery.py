@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, VersionEntry
 from mkdocs_hybrid.publish import gallery, templates
+from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static
 from tests.factory import read_tree
 
@@ -28,7 +30,7 @@ QUOTED_TAG = "say \"hi\" & 'bye'"
 
 
 def version(name: str, *, day: int, title: str | None = None, author: str | None = None,
-            tags: tuple[str, ...] = (), unlisted: bool = False) -> VersionEntry:
+            tags: tuple[str, ...] = (), unlisted: bool = False, media: tuple[MediaFile, ...] = ()) -> VersionEntry:
     return VersionEntry(
         version=name,
         title=title or f"Version {name}",
@@ -38,6 +40,7 @@ def version(name: str, *, day: int, title: str | None = None, author: str | None
         entry="index.html",
         unlisted=unlisted,
         build_key=f"key-{name}",
+        media=media,
     )
 
 
@@ -151,19 +154,42 @@ def test_index_has_one_card_per_listed_thread(catalog: Catalog) -> None:
     assert "hidden-lab" not in gallery.render_index(catalog, base="../")
 
 
-def test_index_cards_carry_filter_data(catalog: Catalog) -> None:
-    elements = parse(gallery.render_index(catalog, base=""))
-    cards = {card.attrs["data-hg-id"]: card for card in find(elements, "li", cls="hg-card")}
-    evil = cards["evil"]
-    assert json.loads(evil.attrs["data-hg-tags"]) == [QUOTED_TAG, "react"]
-    assert "<script>alert(1)</script>" in evil.attrs["data-hg-search"]  # unescaped once, as the browser sees it
-    assert "evil" in evil.attrs["data-hg-search"]
+def data_of(catalog: Catalog, origin: ArtifactOrigin | None = None) -> dict[str, Any]:
+    path, content = gallery.index_data(catalog, origin=origin or ArtifactOrigin())
+    assert path.startswith("gallery/threads.") and path.endswith(".json")
+    data: dict[str, Any] = json.loads(content)
+    return data
+
+
+def test_data_file_lists_every_listed_thread_with_its_card(catalog: Catalog) -> None:
+    data = data_of(catalog)
+    assert data["format"] == "mkdocs-hybrid/gallery-threads@1"
+    assert data["pageSize"] == gallery.PAGE_SIZE
+    assert data["id"] == ["alpha-clock", "evil", "pinned", "zeta-notes"], "listed threads only, in card order"
+    assert data["title"][1] == EVIL_TITLE, "raw text: gallery.js escapes what it draws"
+    assert data["description"] == ["An analog clock, one feature per version.", "Tries <em>hard</em> to break out",
+                                   "", ""]
+    tags_of = [[data["tags"][i] for i in indexes] for indexes in data["tagIndexes"]]
     # Unlisted versions do not leak their tags; version tags of listed ones do count.
-    alpha = json.loads(cards["alpha-clock"].attrs["data-hg-tags"])
-    assert alpha == ["react", "clock", "alarms"]
-    assert cards["alpha-clock"].attrs["data-hg-search"] == (
-        "alpha-clock alpha clock an analog clock, one feature per version. react clock alarms"
-    )
+    assert tags_of == [["react", "clock", "alarms"], [QUOTED_TAG, "react"], ["canvas"], ["vanilla"]]
+    assert data["tags"][0] == "react" and data["tagCounts"][0] == 2, "most used first, like the chips"
+    assert data["versions"] == [2, 1, 2, 1]
+    assert data["latest"] == ["v3", "v1", "v1", "1.0.0"]
+    assert data["created"] == ["2026-03-02", "2026-03-05", "2026-03-12", "2026-03-03"]
+    assert data["initials"][0] == "AC" and data["poster"] == [0, 0, 0, 0]
+    palettes = poster_classes(gallery.render_index(catalog, base="")).values()
+    assert data["palette"] == [int(name.split("--")[1]) for name in palettes]
+    assert "hidden-lab" not in json.dumps(data) and "Clock with seconds" not in json.dumps(data)
+
+
+def test_data_file_name_follows_its_bytes(catalog: Catalog) -> None:
+    path, content = gallery.index_data(catalog)
+    assert gallery.index_data(make_catalog()) == (path, content), "same catalog, same file"
+    retitled = Catalog(threads=(ThreadEntry(**{**catalog.threads[0].__dict__, "title": "New"}), *catalog.threads[1:]))
+    assert gallery.index_data(retitled)[0] != path
+    root = find(parse(gallery.render_index(catalog, base="../")), "div", cls="hg-index")[0]
+    assert root.attrs["data-hg-data"] == "../" + path
+    assert root.attrs["data-hg-base"] == "../" and root.attrs["data-hg-total"] == "4"
 
 
 def test_index_links_are_prefixed_with_base(catalog: Catalog) -> None:
@@ -220,17 +246,48 @@ def test_index_poster_is_deterministic_placeholder(catalog: Catalog) -> None:
     assert "<img" not in html
 
 
-def test_index_uses_poster_image_when_built() -> None:
-    @dataclass(frozen=True)
-    class VersionWithPoster(VersionEntry):
-        poster: bool = False
+def medium(role: str, name: str, *, width: int = 640, height: int = 400, url: str | None = None,
+           duration: float | None = None) -> MediaFile:
+    return MediaFile(role=role, name=name, sha256="0" * 64, size=1000, width=width, height=height,
+                     duration=duration, url=url)
 
-    with_poster = VersionWithPoster(version="v1", title="t", created=None, author=None, tags=(), entry="index.html",
-                                    unlisted=False, build_key="k", poster=True)
-    html = gallery.render_index(Catalog(threads=(thread("shots", "Shots", (with_poster,)),)), base="../")
+
+def with_media(*media: MediaFile, unlisted: bool = False) -> Catalog:
+    return Catalog(threads=(thread("shots", "Shots", (version("v2", day=2, media=media, unlisted=unlisted),
+                                                      version("v1", day=1))),))
+
+
+def test_index_card_shows_the_latest_card_image() -> None:
+    catalog = with_media(medium("card", "card.webp", width=480, height=270), medium("poster", "poster.webp"))
+    html = gallery.render_index(catalog, base="../")
     (img,) = find(parse(html), "img")
-    assert img.attrs["src"] == "../artifacts/shots/v1/poster.webp"
-    assert img.attrs["loading"] == "lazy"
+    assert img.attrs["src"] == "../artifacts/shots/v2/card.webp", "the card image, not the share-size poster"
+    assert (img.attrs["width"], img.attrs["height"]) == ("480", "270")
+    assert img.attrs["loading"] == "lazy" and img.attrs["decoding"] == "async" and img.attrs["alt"] == ""
+    assert '<span class="hg-initials">S</span>' in html, "the gradient stays under the picture while it loads"
+    data = data_of(catalog)
+    assert data["poster"] == [[480, 270, "card.webp"]] and data["latest"] == ["v2"], "gallery.js makes the URL"
+    assert data["artifactsUrl"] == "", "under the site root"
+
+
+def test_card_image_urls_follow_the_artifact_origin() -> None:
+    catalog = with_media(medium("card", "card.webp"))
+    origin = ArtifactOrigin("https://demos.example.com/")
+    (img,) = find(parse(gallery.render_index(catalog, base="../", origin=origin)), "img")
+    assert img.attrs["src"] == "https://demos.example.com/artifacts/shots/v2/card.webp"
+    assert data_of(catalog, origin)["artifactsUrl"] == "https://demos.example.com/"
+    own = with_media(medium("card", "card.webp", url="https://media.example.com/ab/card.webp"))
+    (img,) = find(parse(gallery.render_index(own, base="../", origin=origin)), "img")
+    assert img.attrs["src"] == "https://media.example.com/ab/card.webp", "a medium's own URL wins"
+    assert data_of(own, origin)["poster"] == [[640, 400, "card.webp", "https://media.example.com/ab/card.webp"]]
+
+
+def test_cards_without_a_card_image_keep_the_monogram() -> None:
+    only_video = with_media(medium("video", "video.mp4"), medium("poster", "poster.webp"))
+    assert "<img" not in gallery.render_index(only_video, base="")
+    unlisted_latest = with_media(medium("card", "card.webp"), unlisted=True)
+    html = gallery.render_index(unlisted_latest, base="")
+    assert "<img" not in html and "card.webp" not in html, "an unlisted version's files are never named"
 
 
 def test_index_without_threads_says_so() -> None:
@@ -246,6 +303,104 @@ def test_many_tags_go_behind_more() -> None:
     more = html[html.index('<details class="hg-more-tags">'):]
     assert "6 more tags" in more
     assert more.count('data-hg-tag="') == 6
+
+
+# --- index pages ----------------------------------------------------------------------------------
+
+
+def many(count: int, *, unlisted_every: int = 0) -> Catalog:
+    """``count`` one-version threads ``t00000``..; every ``unlisted_every``-th one unlisted."""
+    return Catalog(threads=tuple(
+        thread(f"t{i:05d}", f"Demo {i}", (version("v1", day=1),), tags=(f"tag{i % 40}",),
+               unlisted=bool(unlisted_every) and i % unlisted_every == 0)
+        for i in range(count)))
+
+
+def card_ids(html: str) -> list[str]:
+    return [card.attrs["data-hg-id"] for card in find(parse(html), "li", cls="hg-card")]
+
+
+@pytest.mark.parametrize(("listed", "pages"), [(0, 1), (1, 1), (48, 1), (49, 2), (96, 2), (97, 3)])
+def test_page_count(listed: int, pages: int) -> None:
+    assert gallery.PAGE_SIZE == 48
+    assert gallery.page_count(many(listed)) == pages
+
+
+def test_index_pages_list_every_listed_thread_once() -> None:
+    catalog = many(150, unlisted_every=7)
+    pages = gallery.page_count(catalog)
+    assert pages == 3  # 128 listed
+    seen: list[str] = []
+    for number in range(1, pages + 1):
+        ids = card_ids(gallery.render_index(catalog, base="", page=number))
+        assert 0 < len(ids) <= gallery.PAGE_SIZE
+        seen += ids
+    assert seen == [t.id for t in catalog.listed], "each listed thread once, in order"
+    assert not {t.id for t in catalog.threads if t.unlisted} & set(seen)
+    with pytest.raises(ValueError, match="1 to 3"):
+        gallery.render_index(catalog, base="", page=4)
+
+
+def pager_hrefs(html: str) -> dict[str, str]:
+    """The pager's links by label (``1``, ``2``, .., ``prev``, ``next``)."""
+    nav = html[html.index("data-hg-pager>"):]
+    nav = nav[:nav.index("</nav>")]
+    links = {e.attrs.get("rel") or "": e.attrs["href"] for e in find(parse(nav), "a") if "href" in e.attrs}
+    labels = re.findall(r'<a class="hg-page" href="([^"]+)">(\d+)</a>', nav)
+    return {**{label: href for href, label in labels}, **{k: v for k, v in links.items() if k}}
+
+
+def test_pager_links_are_plain_links_to_the_other_pages() -> None:
+    catalog = many(48 * 20)
+    first = gallery.render_index(catalog, base="../", page=1)
+    assert pager_hrefs(first) == {"2": "../gallery/page/2/", "3": "../gallery/page/3/", "20": "../gallery/page/20/",
+                                  "next": "../gallery/page/2/"}
+    assert 'aria-current="page">1</a>' in first
+    assert "Demos 1\u201348 of 960 · page 1 of 20" in first
+    middle = gallery.render_index(catalog, base="../../../", page=10)
+    assert pager_hrefs(middle) == {
+        "1": "../../../gallery/", **{str(n): f"../../../gallery/page/{n}/" for n in (8, 9, 11, 12, 20)},
+        "prev": "../../../gallery/page/9/", "next": "../../../gallery/page/11/"}
+    assert middle.count('class="hg-page-gap"') == 2
+    last = gallery.render_index(catalog, base="../../../", page=20)
+    assert "next" not in pager_hrefs(last) and pager_hrefs(last)["prev"] == "../../../gallery/page/19/"
+    assert "Demos 913\u2013960 of 960" in last
+    assert "data-hg-pager" not in gallery.render_index(many(48), base=""), "one page needs no pager"
+
+
+def test_index_pages_stay_small_whatever_the_number_of_threads() -> None:
+    small, large = gallery.render_index(many(100), base=""), gallery.render_index(many(5000), base="")
+    assert len(large) < len(small) + 400, "a few more pager links, no more cards"
+
+
+def test_many_more_tags_are_left_to_the_data_file() -> None:
+    threads = tuple(thread(f"t{i:03d}", f"Thread {i}", (version("v1", day=1),), tags=(f"tag{i:03d}",))
+                    for i in range(200))
+    html = gallery.render_index(Catalog(threads=threads), base="")
+    more = html[html.index('<details class="hg-more-tags"'):]
+    more = more[:more.index("</details>")]
+    assert "data-hg-more-lazy" in more and "176 more tags" in more
+    assert more.count("data-hg-tag=") == 0
+    assert html.count("data-hg-tag=") == gallery.FEATURED_TAGS
+
+
+def test_write_standalone_writes_every_index_page(tmp_path: Path) -> None:
+    catalog = many(100, unlisted_every=50)
+    written = gallery.write_standalone(tmp_path, catalog)
+    assert written[:3] == ["gallery/index.html", "gallery/page/2/index.html", "gallery/page/3/index.html"]
+    page3 = (tmp_path / "gallery/page/3/index.html").read_text()
+    assert "<title>Gallery · page 3 of 3</title>" in page3
+    assert card_ids(page3) == [t.id for t in catalog.listed[96:]]
+    assert 'href="../../../gallery/t00099/"' in page3 and 'href="../../../gallery/page/2/"' in page3
+    data_path, _ = gallery.index_data(catalog)
+    assert f'data-hg-data="../../../{data_path}"' in page3
+    assert (tmp_path / data_path).is_file()
+
+
+def test_search_text_of_later_index_pages_is_empty() -> None:
+    catalog = many(100)
+    assert gallery.search_page_html(catalog, 1) == gallery.search_index_html(catalog)
+    assert gallery.search_page_html(catalog, 2) == ""
 
 
 # --- thread page -------------------------------------------------------------------------------
@@ -344,6 +499,70 @@ def test_thread_dates_and_authors(catalog: Catalog) -> None:
     assert html.count("<time ") == 3  # thread start + two versions
 
 
+def media_thread(origin_media_url: str | None = None) -> ThreadEntry:
+    """Latest ``v2`` with every medium; ``v1`` with a hover preview and a card image only; ``v0`` with none."""
+    return thread("shots", "Shots", (
+        version("v2", day=3, media=(medium("poster", "poster.webp", width=1200, height=630),
+                                    medium("card", "card.webp", width=480, height=300),
+                                    medium("preview", "preview.mp4", width=480, height=300, duration=4.0),
+                                    medium("video", "video.mp4", width=1280, height=800, duration=72.4,
+                                           url=origin_media_url))),
+        version("v1", day=2, media=(medium("card", "card.webp"), medium("preview", "preview.mp4"))),
+        version("v0", day=1),
+    ))
+
+
+def videos(html: str) -> list[Element]:
+    return find(parse(html), "video")
+
+
+def test_thread_page_shows_posters_hover_previews_and_the_video() -> None:
+    html = gallery.render_thread(media_thread(), base="../../")
+    header, recording, v1_hover = videos(html)
+    # The latest version's hover preview is the page's tile, showing its poster until it plays.
+    assert header.attrs["src"] == "../../artifacts/shots/v2/preview.mp4"
+    assert header.attrs["poster"] == "../../artifacts/shots/v2/poster.webp"
+    assert header.attrs["tabindex"] == "0", "focus plays it too"
+    # v1 (its live preview waits for a click) shows its own loop in the placeholder.
+    assert v1_hover.attrs["src"] == "../../artifacts/shots/v1/preview.mp4"
+    assert v1_hover.attrs["poster"] == "../../artifacts/shots/v1/card.webp", "no share poster: the card image"
+    for clip in (header, v1_hover):
+        assert {"muted", "loop", "playsinline", "data-hg-hover"} <= set(clip.attrs)
+        assert clip.attrs["preload"] == "none" and "controls" not in clip.attrs
+    assert v1_hover.attrs["class"] == "hg-hover"
+    assert html.index("v1/preview.mp4") > html.index('id="v-v1"')
+    # The full recording: controls, nothing loaded but its poster.
+    assert recording.attrs["src"] == "../../artifacts/shots/v2/video.mp4"
+    assert recording.attrs["poster"] == "../../artifacts/shots/v2/poster.webp"
+    assert "controls" in recording.attrs and recording.attrs["preload"] == "none"
+    assert (recording.attrs["width"], recording.attrs["height"]) == ("1280", "800")
+    assert "Recording (1:12)" in html
+    assert "autoplay" not in html, "nothing plays by itself"
+    v0 = html[html.index('id="v-v0"'):]
+    assert "<video" not in v0, "a version without media stays as it was"
+
+
+def test_thread_media_urls_follow_the_artifact_origin() -> None:
+    origin = ArtifactOrigin("https://demos.example.com")
+    html = gallery.render_thread(media_thread("https://media.example.com/v.mp4"), base="../../", origin=origin)
+    srcs = [clip.attrs["src"] for clip in videos(html)]
+    assert srcs == ["https://demos.example.com/artifacts/shots/v2/preview.mp4", "https://media.example.com/v.mp4",
+                    "https://demos.example.com/artifacts/shots/v1/preview.mp4"]
+
+
+def test_thread_page_without_media_is_as_before(catalog: Catalog) -> None:
+    html = gallery.render_thread(catalog.thread("alpha-clock"), base="../../")
+    assert "<video" not in html and "<img" not in html
+    assert '<span class="hg-initials">AC</span>' in html
+
+
+def test_thread_page_tile_shows_the_poster_without_a_hover_preview() -> None:
+    entry = thread("p", "P", (version("v1", day=1, media=(medium("poster", "poster.webp"),
+                                                          medium("card", "card.webp"))),))
+    (img,) = find(parse(gallery.render_thread(entry, base="")), "img")
+    assert img.attrs["src"] == "artifacts/p/v1/poster.webp"
+
+
 # --- output --------------------------------------------------------------------------------------
 
 
@@ -363,8 +582,10 @@ def test_asset_files() -> None:
 
 def test_write_standalone(tmp_path: Path, catalog: Catalog) -> None:
     written = gallery.write_standalone(tmp_path / "a", catalog, site_url="https://x.example/")
+    data_path, data = gallery.index_data(catalog)
     assert written == [
         "gallery/index.html",
+        data_path,
         "gallery/alpha-clock/index.html",
         "gallery/evil/index.html",
         "gallery/pinned/index.html",
@@ -383,6 +604,7 @@ def test_write_standalone(tmp_path: Path, catalog: Catalog) -> None:
     assert 'src="../../artifacts/evil/v1/page.html"' in evil
     assert "<script>alert" not in evil
     assert tree["gallery/assets/gallery.js"] == gallery.asset_files()["gallery/assets/gallery.js"]
+    assert tree[data_path] == data
     # Same inputs, same bytes.
     gallery.write_standalone(tmp_path / "b", make_catalog(), site_url="https://x.example/")
     assert read_tree(tmp_path / "b") == tree
@@ -514,6 +736,16 @@ def visible_card_ids(page: Page) -> list[str]:
     return ids
 
 
+def expect_cards(page: Page, ids: list[str]) -> None:
+    """Wait until the visible cards are ``ids`` (the first filter waits for the data file)."""
+    script = ("ids => JSON.stringify([...document.querySelectorAll('li.hg-card')].filter(c => !c.hidden)"
+              ".map(c => c.dataset.hgId)) === JSON.stringify(ids)")
+    try:
+        page.wait_for_function(script, arg=ids, timeout=5_000)
+    finally:
+        assert visible_card_ids(page) == ids
+
+
 @pytest.mark.browser
 def test_gallery_in_chromium(served_site: str, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -535,34 +767,34 @@ def test_gallery_in_chromium(served_site: str, tmp_path: Path) -> None:
             # Index: text filter, tag filter, "no matches", clearing.
             page.goto(served_site + "gallery/")
             page.wait_for_selector("[data-hg-filters]:not([hidden])")
-            assert visible_card_ids(page) == ["alpha-clock", "evil", "pinned", "zeta-notes"]
+            expect_cards(page, ["alpha-clock", "evil", "pinned", "zeta-notes"])
             page.screenshot(path=str(shots / "index-desktop.png"), full_page=True)
 
             page.fill("[data-hg-query]", "CLOCK")
-            assert visible_card_ids(page) == ["alpha-clock"]
+            expect_cards(page, ["alpha-clock"])
             assert page.text_content("[data-hg-status]") == "1 of 4 demos"
             page.fill("[data-hg-query]", "no such demo")
-            assert visible_card_ids(page) == []
+            expect_cards(page, [])
             assert page.is_visible("[data-hg-empty]")
             page.click("[data-hg-clear]")
-            assert visible_card_ids(page) == ["alpha-clock", "evil", "pinned", "zeta-notes"]
+            expect_cards(page, ["alpha-clock", "evil", "pinned", "zeta-notes"])
             assert not page.is_visible("[data-hg-empty]")
 
             react = page.locator("[data-hg-filters] button.hg-chip", has_text="react")
             react.click()
-            assert visible_card_ids(page) == ["alpha-clock", "evil"]
+            expect_cards(page, ["alpha-clock", "evil"])
             assert react.get_attribute("aria-pressed") == "true"
             assert "tag=react" in page.url
             page.locator("[data-hg-filters] button.hg-chip", has_text='say "hi"').click()
-            assert visible_card_ids(page) == ["evil"]
+            expect_cards(page, ["evil"])
             page.fill("[data-hg-query]", "alpha")
-            assert visible_card_ids(page) == []
+            expect_cards(page, [])
             page.click("[data-hg-clear]")
 
             # A filtered URL restores its filter.
             page.goto(served_site + "gallery/?tag=canvas")
             page.wait_for_selector("[data-hg-filters]:not([hidden])")
-            assert visible_card_ids(page) == ["pinned"]
+            expect_cards(page, ["pinned"])
 
             # Thread page: absolute share links, copy, previews loaded lazily and sandboxed.
             page.goto(served_site + "gallery/alpha-clock/")

@@ -41,6 +41,8 @@ def gallery_thread_docs(site: Path) -> dict[str, dict[str, Any]]:
     docs: dict[str, dict[str, Any]] = {}
     for location, doc in search_docs(site).items():
         parts = location.split("#")[0].split("/")
+        if location.startswith("gallery/page/") and parts[2].isdigit():
+            continue  # an index page after the first (gallery/page/{n}/), not a thread
         if len(parts) >= 3 and parts[0] == "gallery" and parts[1]:
             docs.setdefault(parts[1], doc)
             assert location == f"gallery/{parts[1]}/", f"a thread page has more than one entry: {location}"

@@ -112,7 +112,11 @@ def test_entry_detection_order(tmp_path: Path) -> None:
     ("sources: []\n", "'sources' must be a non-empty list"),
     ("sources: [{type: directory, path: demos}]\nbuild: {minify: 'yes'}\n", "build.minify must be bool"),
     ("sources: [\n", "invalid YAML"),
-    ("sources: [{type: directory, path: demos}]\nvideo: {enabled: true}\n", "video previews are not available"),
+    ("sources: [{type: directory, path: demos}]\nvideo: {enabled: true, seconds: 600}\n",
+     "video.seconds must be between 1 and 30, not 600"),
+    ("sources: [{type: directory, path: demos}]\nvideo: {width: 1279}\n", "video.width must be even"),
+    ("sources: [{type: directory, path: demos}]\nvideo: {seconds: 2, poster_at: 3}\n",
+     "video.poster_at must be between 0 and video.seconds (2), not 3"),
     ("sources: [{type: directory, path: demos}]\ndeploy: {r2_bucket: a, r2_private_bucket: b}\n",
      "deploy.r2_private_bucket is only used with deploy.artifacts: r2"),
     ("sources: [{type: directory, path: demos}]\ndeploy: {artifacts: r2, artifacts_url: 'https://d.example.com', "

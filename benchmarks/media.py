@@ -1,0 +1,128 @@
+"""Media benchmark: CPU of posters and generated videos (``mkdocs_hybrid.media._capture``), all in one run.
+
+    python benchmarks/media.py [--posters 9] [--videos 3] [--keep DIR]
+
+Writes small artifacts (a blank page, a CSS @keyframes animation, a requestAnimationFrame canvas, an SVG SMIL
+animation: the test fixtures of ``tests/media/test_capture.py``) into a temporary site folder, then captures
+them at the default settings (1280x720; videos 4 s at 30 fps) in a child Python process per measurement.
+
+CPU is the whole process tree's: Python, Playwright's driver, every Chromium process, every ffmpeg/ffprobe.
+This process makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``) so that descendants orphaned on the
+way (a browser killed at exit leaves its zygote's children to the reaper) are reaped here, and reads
+``getrusage(RUSAGE_CHILDREN)`` around each child. The cost per version is the marginal one: (CPU of a run of
+N versions - CPU of a run of 1) / (N - 1), which leaves out starting Python, the driver and the browser (the
+fixed cost, reported apart). Ratios are against the blank page measured in the same run, since these machines
+are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.media.test_capture import ANIMATED, write_site  # noqa: E402
+
+DEMOS = {"blank": ("", ""), **ANIMATED}
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def child(site: Path, kind: str, count: int, video: bool) -> None:
+    """The measured process: ``count`` copies of one demo, captured at the default settings."""
+    from mkdocs_hybrid.media._capture import CaptureJob, CaptureSettings, capture
+    from mkdocs_hybrid.media._tools import MediaTools
+
+    jobs = [CaptureJob(f"{kind}{i}/v1", f"artifacts/{kind}{i}/v1/page.html", site / "out" / f"{kind}{i}-{video}",
+                       video) for i in range(count)]
+    outcomes = capture(site, jobs, CaptureSettings(), MediaTools.find())
+    failed = [o.error for o in outcomes if o.error]
+    if failed:
+        raise SystemExit(f"capture failed: {failed[0]}")
+
+
+def measured(site: Path, kind: str, count: int, video: bool) -> tuple[float, float]:
+    """(CPU seconds of the whole tree, wall seconds) of one child run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, __file__, "--child", str(site), kind, str(count), "video" if video else "poster"],
+                   check=True)
+    wall = time.perf_counter() - start
+    reap_orphans()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall)
+
+
+def reap_orphans() -> None:
+    """Wait for descendants re-parented to this subreaper, so their CPU counts in RUSAGE_CHILDREN."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)
+
+
+def marginal(site: Path, kind: str, count: int, video: bool) -> tuple[float, float, float]:
+    """(CPU per version, fixed CPU of a run, wall per version) from runs of 1 and ``count`` versions."""
+    one, _ = measured(site, kind, 1, video)
+    many, wall = measured(site, kind, count, video)
+    per = (many - one) / (count - 1)
+    return per, one - per, wall / count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posters", type=int, default=9, help="versions per poster run (default 9)")
+    parser.add_argument("--videos", type=int, default=3, help="versions per video run (default 3)")
+    parser.add_argument("--keep", type=Path, help="keep the site folder here")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        site, kind, count, mode = args.child
+        child(Path(site), kind, int(count), mode == "video")
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise SystemExit("prctl(PR_SET_CHILD_SUBREAPER) failed: descendants' CPU would be missed")
+    work = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-media-bench-"))
+    try:
+        site = work / "site"
+        count = max(args.posters, args.videos)
+        write_site(site, {f"{kind}{i}": demo for kind, demo in DEMOS.items() for i in range(count)})
+        report(site, args.posters, args.videos)
+        if args.keep:
+            shutil.copytree(site, args.keep, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(site: Path, posters: int, videos: int) -> None:
+    print(f"cores: {os.cpu_count()}; posters: marginal of {posters} vs 1 version; videos: of {videos} vs 1; "
+          "default settings (1280x720, 4 s at 30 fps)")
+    print("| demo | poster CPU ms / version | vs blank | fixed CPU s / run | video CPU s / s of video | vs blank "
+          "| wall s / video |")
+    print("|---|---|---|---|---|---|---|")
+    baseline: tuple[float, float] | None = None
+    for kind in DEMOS:
+        poster, fixed, _ = marginal(site, kind, posters, False)
+        video, _, wall = marginal(site, kind, videos, True)
+        per_second = video / 4.0
+        baseline = baseline or (poster, per_second)
+        print(f"| {kind} | {poster * 1000:.0f} | {poster / baseline[0]:.2f} | {fixed:.2f} | {per_second:.2f} "
+              f"| {per_second / baseline[1]:.2f} | {wall:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""The media stage: posters and videos for the versions a build serves, made once per content.
+
+A version's media are a function of the bytes its share link serves (``page.html``, ``style.css``, the vendor
+file; or its attached video), the capture settings and the tools' versions. That is their key, as in
+mkdocs-material's social plugin: ``{cache}/media/{key}/`` holds the files and a ``media.json`` manifest, and a
+rebuild with the same key starts no browser and no ffmpeg; it copies what changed into the site.
+
+:func:`plan_media` decides what each version needs (pure); :class:`MediaStage` makes what the cache lacks and
+puts every version's files in its artifact folder. One version's failure never stops the others: a capture that
+fails is a warning (the version is published without media), a rejected attached video an error of that version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from mkdocs_hybrid.config.manifest import VideoOptions
+from mkdocs_hybrid.media._attached import AttachedLimits, AttachedVideoError, transcode_attached
+from mkdocs_hybrid.media._capture import CaptureJob, CaptureOutcome, CaptureSettings, capture
+from mkdocs_hybrid.media._tools import MediaTools
+from mkdocs_hybrid.model.catalog import MediaFile
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import Snapshot
+from mkdocs_hybrid.publish.artifacts import DERIVED_FILES, Parts, safe_join
+
+__all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "clear_media", "plan_media", "settings_of"]
+
+MEDIA_ENV = "MKDOCS_HYBRID_MEDIA"
+"""``off`` makes no posters or videos (a quick local build; the test suite's default)."""
+
+MEDIA_FORMAT = 1
+"""Part of every key: bump it when what a key's files hold changes."""
+MEDIA_NAMES = frozenset(DERIVED_FILES - {"oembed.json"})
+log = logging.getLogger(__name__)
+Capture = Callable[..., list[CaptureOutcome]]
+Transcode = Callable[..., tuple[MediaFile, ...]]
+
+
+@dataclass(frozen=True)
+class MediaRequest:
+    """What one version needs: a poster (always), a generated video, or its attached video transcoded."""
+
+    ref: str
+    parts: Parts
+    """The version's site path parts (its ids, or ``_u`` and its token)."""
+    video: bool = False
+    attached: Path | None = None
+    attached_name: str | None = None
+    """The attached file's name in the snapshot, for messages."""
+    origin: str = ""
+
+
+@dataclass
+class MediaOutcome:
+    """What the stage did: each version's media, and what it made, reused, or could not make."""
+
+    media: dict[str, tuple[MediaFile, ...]] = field(default_factory=dict)
+    made: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    errors: list[SnapshotError] = field(default_factory=list)
+    """Rejected attached videos: the version is published, without a video."""
+    warnings: list[str] = field(default_factory=list)
+    """Captures that failed (one line each), and the tools' absence (once)."""
+
+
+def settings_of(options: VideoOptions) -> CaptureSettings:
+    return CaptureSettings(seconds=float(options.seconds), fps=options.fps, width=options.width,
+                           height=options.height, poster_at=options.poster_at)
+
+
+def limits_of(options: VideoOptions) -> AttachedLimits:
+    return AttachedLimits(max_input_bytes=options.attached_max_mb * 1024 * 1024,
+                          max_seconds=float(options.attached_max_seconds))
+
+
+def plan_media(snapshots: Iterable[tuple[Snapshot, Parts]], options: VideoOptions, tools: MediaTools
+               ) -> tuple[list[MediaRequest], list[str]]:
+    """The requests of the versions a build serves, and a notice for each kind of media the machine cannot make
+    (said once per build, not once per version)."""
+    notices: list[str] = []
+    poster_problem = tools.missing_for_posters() if options.posters else None
+    video_problem = tools.missing_for_video()
+    requests = []
+    wants_video = wants_attached = False
+    for snapshot, parts in snapshots:
+        generated = snapshot.video is True or (options.enabled and snapshot.video is None)
+        attached = snapshot.video if isinstance(snapshot.video, str) else None
+        wants_video |= generated
+        wants_attached |= attached is not None
+        if attached is not None and video_problem is None:
+            path = Path(snapshot.origin) / attached
+            requests.append(MediaRequest(snapshot.ref, parts, attached=path, attached_name=attached,
+                                         origin=snapshot.origin))
+        elif generated and video_problem is None:
+            requests.append(MediaRequest(snapshot.ref, parts, video=True, origin=snapshot.origin))
+        elif options.posters and poster_problem is None:
+            requests.append(MediaRequest(snapshot.ref, parts, origin=snapshot.origin))
+    if options.posters and poster_problem:
+        notices.append(f"{poster_problem}; the gallery shows monograms instead")
+    if (wants_video or wants_attached) and video_problem:
+        notices.append(f"{video_problem}; no video previews were made")
+    return requests, notices
+
+
+class MediaStage:
+    """Make (or take from the cache) every requested version's media, and put them in the site."""
+
+    def __init__(self, options: VideoOptions, cache_dir: Path, tools: MediaTools, *,
+                 workers: int | None = None, progress: Callable[[int, int], None] | None = None,
+                 capture_fn: Capture = capture, transcode_fn: Transcode = transcode_attached) -> None:
+        self.options = options
+        self.settings = settings_of(options)
+        self.folder = cache_dir / "media"
+        self.tools = tools
+        self.workers = workers or os.cpu_count() or 1
+        self.progress = progress or (lambda done, total: None)
+        self._capture = capture_fn
+        self._transcode = transcode_fn
+
+    def run(self, site_dir: Path, requests: Sequence[MediaRequest]) -> MediaOutcome:
+        outcome = MediaOutcome()
+        keys = {}
+        missing = []
+        for request in requests:
+            key = self.key(site_dir, request)
+            if key is None:
+                continue  # no artifact in the site (it failed): nothing to show
+            keys[request.ref] = key
+            if self._cached(key) is not None:
+                outcome.cached.append(request.ref)
+            else:
+                missing.append(request)
+        self._make(site_dir, missing, keys, outcome)
+        for request in requests:
+            if request.ref in keys:
+                files = self._cached(keys[request.ref])
+                outcome.media[request.ref] = install(site_dir, request.parts, self._entry(keys[request.ref]),
+                                                     files or ())
+        return outcome
+
+    def key(self, site_dir: Path, request: MediaRequest) -> str | None:
+        """The content key of a version's media: what its page loads (digests from its ``meta.json``), or its
+        attached file's bytes, with the settings and the tools that make them."""
+        try:
+            meta = json.loads((safe_join(site_dir, "artifacts", *request.parts) / "meta.json").read_bytes())
+            files = meta["files"]
+            served = [files["page.html"]["sha256"], files.get("style.css", {}).get("sha256"),
+                      (meta.get("vendor") or {}).get("sha256")]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if request.attached is not None:
+            kind: list[object] = ["attached", _file_digest(request.attached), asdict(limits_of(self.options))]
+        else:
+            kind = ["video" if request.video else "poster", served]
+        inputs = [MEDIA_FORMAT, kind, self.settings.cache_inputs(), self.tools.versions]
+        return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def _cached(self, key: str) -> tuple[MediaFile, ...] | None:
+        try:
+            data = json.loads((self._entry(key) / "media.json").read_bytes())
+            return tuple(MediaFile(**item) for item in data["files"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _make(self, site_dir: Path, missing: list[MediaRequest], keys: Mapping[str, str],
+              outcome: MediaOutcome) -> None:
+        if not missing:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        total, done = len(missing), 0
+        work = Path(tempfile.mkdtemp(prefix="making-", dir=self.folder))
+        try:
+            def finished(request: MediaRequest, files: tuple[MediaFile, ...] | None, out_dir: Path) -> None:
+                nonlocal done
+                done += 1
+                if files is not None:
+                    self._store(keys[request.ref], files, out_dir)
+                    outcome.made.append(request.ref)
+                self.progress(done, total)
+
+            attached = [r for r in missing if r.attached is not None]
+            captured = [r for r in missing if r.attached is None]
+            self._transcode_all(attached, work, outcome, finished)
+            self._capture_all(site_dir, captured, work, outcome, finished)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _capture_all(self, site_dir: Path, requests: list[MediaRequest], work: Path, outcome: MediaOutcome,
+                     finished: Callable[[MediaRequest, tuple[MediaFile, ...] | None, Path], None]) -> None:
+        if not requests:
+            return
+        by_ref = {r.ref: r for r in requests}
+        jobs = [CaptureJob(ref=r.ref, page="/".join(("artifacts", *r.parts, "page.html")),
+                           out_dir=work / f"{index}", video=r.video) for index, r in enumerate(requests)]
+        for job in jobs:
+            job.out_dir.mkdir()
+        for result in self._capture(site_dir, jobs, self.settings, self.tools, workers=self.workers):
+            request = by_ref[result.job.ref]
+            if result.error is not None:
+                outcome.warnings.append(f"{request.ref}: no poster or video: {result.error}")
+                finished(request, None, result.job.out_dir)
+            else:
+                finished(request, result.files, result.job.out_dir)
+
+    def _transcode_all(self, requests: list[MediaRequest], work: Path, outcome: MediaOutcome,
+                       finished: Callable[[MediaRequest, tuple[MediaFile, ...] | None, Path], None]) -> None:
+        if not requests:
+            return
+        assert self.tools.ffmpeg is not None and self.tools.ffprobe is not None
+
+        def one(index: int, request: MediaRequest) -> tuple[MediaFile, ...] | SnapshotError:
+            assert request.attached is not None
+            out_dir = work / f"a{index}"
+            out_dir.mkdir()
+            try:
+                return self._transcode(request.attached, out_dir, ffmpeg=self.tools.ffmpeg,
+                                       ffprobe=self.tools.ffprobe, width=self.settings.width,
+                                       height=self.settings.height, fps=self.settings.fps,
+                                       poster_at=self.settings.poster_at, card_width=self.settings.card_width,
+                                       threads=self.settings.threads, limits=limits_of(self.options))
+            except AttachedVideoError as exc:
+                thread, _, version = request.ref.partition("/")
+                return SnapshotError(f"video {request.attached_name!r}: {exc}", thread=thread, version=version,
+                                     path=str(request.attached))
+
+        # ffmpeg runs with one pinned thread per video (bytes depend on it): one video per core.
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            results = list(pool.map(one, range(len(requests)), requests))
+        for index, (request, result) in enumerate(zip(requests, results)):
+            if isinstance(result, SnapshotError):
+                outcome.errors.append(result)
+                finished(request, None, work / f"a{index}")
+            else:
+                finished(request, result, work / f"a{index}")
+
+    def _store(self, key: str, files: tuple[MediaFile, ...], out_dir: Path) -> None:
+        """Move a version's new files into the cache under their key, all or nothing."""
+        entry = self._entry(key)
+        staging = out_dir / ".entry"
+        staging.mkdir()
+        for media in files:
+            os.replace(out_dir / media.name, staging / media.name)
+        manifest = {"format": MEDIA_FORMAT, "files": [asdict(m) for m in files]}
+        (staging / "media.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        if entry.exists():
+            shutil.rmtree(entry)
+        os.replace(staging, entry)
+
+
+def install(site_dir: Path, parts: Parts, entry: Path, files: Iterable[MediaFile]) -> tuple[MediaFile, ...]:
+    """Copy a version's media from its cache entry into its artifact folder where they differ, and remove media
+    it no longer has (a video turned off). Returns the files in the site, sorted by name."""
+    folder = safe_join(site_dir, "artifacts", *parts)
+    files = tuple(sorted(files, key=lambda m: m.name))
+    for stale in MEDIA_NAMES - {m.name for m in files}:
+        (folder / stale).unlink(missing_ok=True)
+    for media in files:
+        target = folder / media.name
+        if not _same_file(target, media):
+            shutil.copyfile(entry / media.name, target)
+    return files
+
+
+def _same_file(path: Path, media: MediaFile) -> bool:
+    try:
+        if path.stat().st_size != media.size:
+            return False
+        return _file_digest(path) == media.sha256
+    except OSError:
+        return False
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def clear_media(site_dir: Path, parts: Parts) -> None:
+    """Remove a version's media from its artifact folder (media turned off, or its capture failed)."""
+    folder = safe_join(site_dir, "artifacts", *parts)
+    for name in MEDIA_NAMES:
+        (folder / name).unlink(missing_ok=True)

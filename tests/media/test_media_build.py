@@ -1,0 +1,141 @@
+"""Posters and videos in a real build: Chromium, ffmpeg, the cache, meta.json, the ledger and the report.
+
+A small project with a CSS animation, a requestAnimationFrame canvas, an SVG (SMIL) animation, an attached
+video and a hostile attached file, built twice through :class:`~mkdocs_hybrid.pipeline.Export` at a small
+capture size (the capture itself is tested at the defaults in test_capture.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mkdocs_hybrid.config.manifest import parse_manifest
+from mkdocs_hybrid.media import _capture
+from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.publish.site import SitePages
+from tests.factory import ledger_rows, read_tree, write_tree
+
+pytestmark = pytest.mark.browser
+
+DEMOS = {
+    "demos/spinner/v1/index.html": '<link rel="stylesheet" href="style.css"><div class="dot"></div>',
+    "demos/spinner/v1/style.css": "body{margin:0;background:#fff}.dot{width:60px;height:60px;background:#e33;"
+                                  "animation:move 2s linear infinite}@keyframes move{to{transform:translateX(200px)}}",
+    "demos/canvas/v1/index.js": (
+        "const c = document.createElement('canvas'); c.width = 320; c.height = 180; document.body.append(c);\n"
+        "const g = c.getContext('2d');\n"
+        "function frame(t) { g.fillStyle = '#fff'; g.fillRect(0, 0, 320, 180); g.fillStyle = '#36c';\n"
+        "  g.fillRect((t / 10) % 300, 60, 40, 40); requestAnimationFrame(frame); }\n"
+        "requestAnimationFrame(frame);\n"),
+    "demos/orbit/v1/index.html": (
+        '<svg width="320" height="180"><circle cx="40" cy="90" r="20" fill="#2a2">'
+        '<animate attributeName="cx" from="40" to="280" dur="2s" repeatCount="indefinite"/></circle></svg>'),
+    "demos/attached/v1/index.js": "document.body.textContent = 'see the video';\n",
+    "demos/attached/v1/snapshot.yml": "video: clip.mov\n",
+    "demos/hostile/v1/index.js": "document.body.textContent = 'a playlist posing as a video';\n",
+    "demos/hostile/v1/snapshot.yml": "video: clip.mp4\n",
+    "demos/hostile/v1/clip.mp4": "#EXTM3U\n#EXTINF:10,\nhttp://127.0.0.1:9/segment.ts\n",
+}
+VIDEO = {"enabled": True, "seconds": 1, "fps": 10, "width": 320, "height": 180, "poster_at": 0.5}
+
+
+def project(root: Path) -> Path:
+    write_tree(root, DEMOS)
+    clip = root / "demos/attached/v1/clip.mov"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc=size=640x360:rate=25:duration=2", "-c:v", "mpeg4", str(clip)], check=True)
+    data = {"sources": [{"type": "directory", "path": "demos"}], "build": {"cache_dir": ".cache"}, "video": VIDEO}
+    (root / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    return root
+
+
+def export(root: Path) -> Export:
+    manifest = parse_manifest(yaml.safe_load((root / "hybrid.yml").read_text()), base_dir=root)
+    build = Export(manifest, media=True, pages=SitePages(standalone_gallery=True, site_url="https://demos.example"))
+    build.run(root / "site")
+    return build
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Export]:
+    root = project(tmp_path_factory.mktemp("media"))
+    return root, export(root)
+
+
+def test_every_version_gets_posters_and_its_video(built: tuple[Path, Export]) -> None:
+    root, build = built
+    site = root / "site"
+    for ref in ("spinner/v1", "canvas/v1", "orbit/v1", "attached/v1"):
+        meta = json.loads((site / "artifacts" / ref / "meta.json").read_text())
+        assert set(meta["media"]) == {"poster.webp", "card.webp", "video.mp4", "preview.mp4"}, ref
+        for name, info in meta["media"].items():
+            data = (site / "artifacts" / ref / name).read_bytes()
+            assert (info["sha256"], info["size"]) == (hashlib.sha256(data).hexdigest(), len(data)), (ref, name)
+        assert (meta["media"]["poster.webp"]["width"], meta["media"]["poster.webp"]["height"]) == (320, 180)
+        assert meta["video"]["name"] == "video.mp4" and meta["video"]["width"] == 320
+        assert meta["media"]["preview.mp4"]["duration"] > 0
+    generated = json.loads((site / "artifacts/spinner/v1/meta.json").read_text())["media"]["video.mp4"]
+    assert (generated["duration"], generated["fps"]) == (1.0, 10.0)
+    attached = json.loads((site / "artifacts/attached/v1/meta.json").read_text())["media"]["video.mp4"]
+    assert attached["duration"] == pytest.approx(2.0, abs=0.1)  # attached videos keep their length
+
+    assert sorted(build.report.media_made) == ["attached/v1", "canvas/v1", "orbit/v1", "spinner/v1"]
+
+
+def test_a_hostile_attached_video_fails_its_version_and_nothing_else(built: tuple[Path, Export]) -> None:
+    root, build = built
+    [error] = build.report.failed
+    assert (error.thread, error.version) == ("hostile", "v1")
+    assert "clip.mp4" in str(error) and error.path and error.path.endswith("demos/hostile/v1/clip.mp4")
+    site = root / "site"
+    assert (site / "artifacts/hostile/v1/page.html").is_file()  # the demo is still published, without media
+    meta = json.loads((site / "artifacts/hostile/v1/meta.json").read_text())
+    assert "media" not in meta and not list((site / "artifacts/hostile/v1").glob("*.mp4"))
+
+
+def test_the_gallery_and_share_pages_show_the_media(built: tuple[Path, Export]) -> None:
+    site = built[0] / "site"
+    index = (site / "gallery/index.html").read_text()
+    assert "artifacts/spinner/v1/card.webp?v=" in index
+    thread = (site / "gallery/spinner/index.html").read_text()
+    assert "artifacts/spinner/v1/video.mp4?v=" in thread and "artifacts/spinner/v1/preview.mp4?v=" in thread
+
+
+def test_a_rebuild_starts_no_browser_and_no_ffmpeg_and_gives_the_same_site(
+        built: tuple[Path, Export], monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = built
+    before = read_tree(root / "site")
+    started: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        started.append(args)
+        raise AssertionError(f"started {args!r}")
+
+    monkeypatch.setattr(_capture, "async_playwright", refuse, raising=False)
+    monkeypatch.setattr(_capture, "capture", refuse)
+    real_popen = subprocess.Popen
+
+    def popen(args: Any, *rest: Any, **kwargs: Any) -> Any:
+        if any(name in str(args) for name in ("ffmpeg", "ffprobe", "chrom", "playwright")):
+            refuse(args)
+        return real_popen(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)  # the tools' versions were read by the first build
+    build = export(root)
+    assert started == []
+    assert sorted(build.report.media_cached) == ["attached/v1", "canvas/v1", "orbit/v1", "spinner/v1"]
+    assert build.report.media_made == []
+    assert read_tree(root / "site") == before
+
+
+def test_the_ledger_publishes_the_demo_and_not_its_media(built: tuple[Path, Export]) -> None:
+    root, _ = built
+    names = {name for (name,) in ledger_rows(root, "SELECT name FROM files WHERE thread = 'spinner'")}
+    assert names == {"page.html", "style.css", "meta.json", "source.json"}
