@@ -114,7 +114,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         site_dir = Path(config.site_dir)
         put_back(site_dir)
         self.export = Export(self.manifest, progress=_progress_logger(), ledger=not getattr(self, "_serving", False),
-                             pages=SitePages(site_url=config.site_url, site_name=config.site_name))
+                             pages=SitePages(site_url=config.site_url, site_name=config.site_name),
+                             media_progress=_progress_logger("made posters and videos of %d of %d versions", 1))
         try:
             self.catalog = self.export.run(site_dir)
         except HybridError as exc:
@@ -274,7 +275,7 @@ def _site_path(site_url: str | None) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def _progress_logger() -> Callable[[int, int], None]:
+def _progress_logger(what: str = "built %d of %d snapshots", least: int = 50) -> Callable[[int, int], None]:
     """Log progress about every 10 s on long builds (MkDocs has no progress bar)."""
     state = {"last": time.monotonic()}
 
@@ -282,8 +283,8 @@ def _progress_logger() -> Callable[[int, int], None]:
         now = time.monotonic()
         if done == total or now - state["last"] >= 10:
             state["last"] = now
-            if total >= 50:
-                log.info("built %d of %d snapshots", done, total)
+            if total >= least:
+                log.info(what, done, total)
 
     return report
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mkdocs_hybrid"
-STAGES = ("config", "model", "sources", "build", "publish", "scale", "deploy")
+STAGES = ("config", "model", "sources", "build", "publish", "scale", "deploy", "media")
 
 
 def module_name(path: Path) -> str:

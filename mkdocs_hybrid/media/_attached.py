@@ -124,7 +124,8 @@ def _make_all(src: Path, scratch: Path, *, ffmpeg: Path, ffprobe: Path, box: tup
                      "mp4", file_url(video)], threads=threads, limits=limits, label=src.name, outputs=[video])
     video_facts = _verify_video(src.name, video, facts, plan, ffprobe=ffprobe, limits=limits)
     preview = scratch / OUTPUT_NAMES["preview"]
-    _ffmpeg(ffmpeg, [*input_args("mov", ("h264",), limits), "-i", file_url(video), *preview_args(threads=threads),
+    _ffmpeg(ffmpeg, [*input_args("mov", ("h264",), limits), "-i", file_url(video),
+                     *preview_args(threads=threads, fps=video_facts.fps or fps),
                      "-f", "mp4", file_url(preview)], threads=threads, limits=limits, label=src.name,
             outputs=[preview])
     preview_facts = _verify_mp4(src.name, preview, None, ffprobe=ffprobe, limits=limits)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from mkdocs_hybrid.media._encode import PREVIEW_FPS, PREVIEW_WIDTH, h264_args, preview_args
+from mkdocs_hybrid.media._encode import h264_args, preview_args, preview_fps, preview_size
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
@@ -103,7 +103,7 @@ class CaptureSettings:
         inputs: dict[str, object] = {k: v for k, v in asdict(self).items() if not k.endswith("_limit")}
         inputs.update(clock=hashlib.sha256(_clock_script().encode()).hexdigest(), launch=list(LAUNCH_ARGS),
                       poster_quality=POSTER_QUALITY, h264=h264_args(threads=self.threads),
-                      preview=preview_args(threads=self.threads), csp=DEMO_CSP)
+                      preview=preview_args(threads=self.threads, fps=self.fps), csp=DEMO_CSP)
         return inputs
 
 
@@ -316,7 +316,7 @@ async def _video(page: Page, cdp: CDPSession, settings: CaptureSettings, tools: 
     try:
         await _frames(page, cdp, settings, files, encoder)
         await _finish(encoder, "encoding the video")
-        await _ffmpeg(tools, ["-f", "mov", "-i", str(files.part("video")), *preview_args(threads=settings.threads),
+        await _ffmpeg(tools, ["-f", "mov", "-i", str(files.part("video")), *preview_args(threads=settings.threads, fps=settings.fps),
                               "-f", "mp4", "-y", str(files.part("preview"))], "making the preview")
     finally:
         if encoder.returncode is None:
@@ -437,8 +437,8 @@ async def _probed(path: Path, role: str, settings: CaptureSettings, tools: Media
     duration = float(info.get("format", {}).get("duration", 0.0))
     width, height = settings.width, settings.height
     if role == "preview":
-        width, height = PREVIEW_WIDTH, max(2, round(settings.height * PREVIEW_WIDTH / settings.width / 2) * 2)
-    expected = (("h264", "yuv420p", width, height, settings.fps if role == "video" else PREVIEW_FPS))
+        width, height = preview_size(settings.width, settings.height)
+    expected = (("h264", "yuv420p", width, height, settings.fps if role == "video" else preview_fps(settings.fps)))
     actual = (stream.get("codec_name"), stream.get("pix_fmt"), stream.get("width"), stream.get("height"), fps)
     frames = int(stream.get("nb_read_packets", 0))
     if actual != expected or abs(duration - settings.seconds) > 1.5 / expected[4] or frames < 1:

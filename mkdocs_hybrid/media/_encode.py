@@ -19,8 +19,19 @@ def h264_args(*, threads: int = 1, crf: int = 23) -> list[str]:
             "-fflags", "+bitexact", "-flags:v", "+bitexact"]
 
 
-def preview_args(*, threads: int = 1) -> list[str]:
-    """The hover preview from a full video: at most 480 px wide (even height; a smaller video is not upscaled),
-    15 fps, crf 28."""
+def preview_size(width: int, height: int) -> tuple[int, int]:
+    """The preview's size for a video of ``width`` x ``height``: at most 480 wide, never upscaled, even height."""
+    if width <= PREVIEW_WIDTH:
+        return width, height
+    return PREVIEW_WIDTH, max(2, round(height * PREVIEW_WIDTH / width / 2) * 2)
+
+
+def preview_fps(fps: float) -> float:
+    """The preview's frame rate: 15, or the video's own when lower (no duplicated frames)."""
+    return min(float(PREVIEW_FPS), fps)
+
+
+def preview_args(*, threads: int = 1, fps: float = PREVIEW_FPS) -> list[str]:
+    """The hover preview from a full video at ``fps``: :func:`preview_size`, :func:`preview_fps`, crf 28."""
     scale = f"scale=w='min({PREVIEW_WIDTH},iw)':h=-2:flags=bicubic"
-    return ["-vf", f"fps={PREVIEW_FPS},{scale}", *h264_args(threads=threads, crf=28)]
+    return ["-vf", f"fps={preview_fps(fps):g},{scale}", *h264_args(threads=threads, crf=28)]
