@@ -1,6 +1,6 @@
 """Media benchmark: CPU of posters and generated videos (``mkdocs_hybrid.media._capture``), all in one run.
 
-    python benchmarks/media.py [--posters 9] [--videos 3] [--keep DIR]
+    python benchmarks/media.py [--posters 9] [--videos 3] [--keep DIR] [--site SITE_DIR]
 
 Writes small artifacts (a blank page, a CSS @keyframes animation, a requestAnimationFrame canvas, an SVG SMIL
 animation: the test fixtures of ``tests/media/test_capture.py``) into a temporary site folder, then captures
@@ -12,12 +12,15 @@ way (a browser killed at exit leaves its zygote's children to the reaper) are re
 ``getrusage(RUSAGE_CHILDREN)`` around each child. The cost per version is the marginal one: (CPU of a run of
 N versions - CPU of a run of 1) / (N - 1), which leaves out starting Python, the driver and the browser (the
 fixed cost, reported apart). Ratios are against the blank page measured in the same run, since these machines
-are shared and noisy.
+are shared and noisy. The ``floor`` row is what any capture pays per version before the clock and the
+screenshots: a fresh context as the capture makes it, a page, the blank demo loaded, the context closed.
+``--site`` adds the posters of every artifact of a built site (real demos: React, canvases, charts).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ctypes
 import os
 import resource
@@ -38,16 +41,46 @@ PR_SET_CHILD_SUBREAPER = 36
 
 
 def child(site: Path, kind: str, count: int, video: bool) -> None:
-    """The measured process: ``count`` copies of one demo, captured at the default settings."""
+    """The measured process: ``count`` copies of one demo (or the first ``count`` artifacts of a built site,
+    ``kind`` ``built``), captured at the default settings."""
     from mkdocs_hybrid.media._capture import CaptureJob, CaptureSettings, capture
     from mkdocs_hybrid.media._tools import MediaTools
 
-    jobs = [CaptureJob(f"{kind}{i}/v1", f"artifacts/{kind}{i}/v1/page.html", site / "out" / f"{kind}{i}-{video}",
-                       video) for i in range(count)]
+    if kind == "floor":
+        asyncio.run(floor(site, count))
+        return
+    pages = built_pages(site)[:count] if kind == "built" else [
+        f"artifacts/{kind}{i}/v1/page.html" for i in range(count)]
+    out = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-media-bench-out-"))
+    jobs = [CaptureJob(page, page, out / str(i), video) for i, page in enumerate(pages)]
     outcomes = capture(site, jobs, CaptureSettings(), MediaTools.find())
+    shutil.rmtree(out, ignore_errors=True)
     failed = [o.error for o in outcomes if o.error]
     if failed:
         raise SystemExit(f"capture failed: {failed[0]}")
+
+
+async def floor(site: Path, count: int) -> None:
+    """What any capture pays per version: a fresh context (as the capture makes it), a page, the blank demo
+    loaded, the context closed; no clock, no screenshot."""
+    from playwright.async_api import async_playwright
+
+    from mkdocs_hybrid.media._capture import ORIGIN, CaptureSettings, _Run
+    from mkdocs_hybrid.media._tools import MediaTools
+
+    run = _Run(site.resolve(), CaptureSettings(), MediaTools.find(), 1, None)
+    async with async_playwright() as playwright:
+        browser = await run.launched(playwright, asyncio.Lock())
+        for i in range(count):
+            context = await run.context(browser)
+            page = await context.new_page()
+            await page.goto(f"{ORIGIN}/artifacts/blank{i}/v1/page.html")
+            await context.close()
+        await browser.close()
+
+
+def built_pages(site: Path) -> list[str]:
+    return [page.relative_to(site).as_posix() for page in sorted(site.glob("artifacts/*/*/page.html"))]
 
 
 def measured(site: Path, kind: str, count: int, video: bool) -> tuple[float, float]:
@@ -87,6 +120,7 @@ def main() -> None:
     parser.add_argument("--posters", type=int, default=9, help="versions per poster run (default 9)")
     parser.add_argument("--videos", type=int, default=3, help="versions per video run (default 3)")
     parser.add_argument("--keep", type=Path, help="keep the site folder here")
+    parser.add_argument("--site", type=Path, help="also: posters of every artifact of this built site folder")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -102,6 +136,8 @@ def main() -> None:
         count = max(args.posters, args.videos)
         write_site(site, {f"{kind}{i}": demo for kind, demo in DEMOS.items() for i in range(count)})
         report(site, args.posters, args.videos)
+        if args.site:
+            report_built(args.site.resolve())
         if args.keep:
             shutil.copytree(site, args.keep, dirs_exist_ok=True)
     finally:
@@ -114,6 +150,9 @@ def report(site: Path, posters: int, videos: int) -> None:
     print("| demo | poster CPU ms / version | vs blank | fixed CPU s / run | video CPU s / s of video | vs blank "
           "| wall s / video |")
     print("|---|---|---|---|---|---|---|")
+    floor_cpu, floor_fixed, _ = marginal(site, "floor", posters, False)
+    print(f"| floor: fresh context + blank page loaded, no clock, no screenshot | {floor_cpu * 1000:.0f} | "
+          f"| {floor_fixed:.2f} | | | |", flush=True)
     baseline: tuple[float, float] | None = None
     for kind in DEMOS:
         poster, fixed, _ = marginal(site, kind, posters, False)
@@ -122,6 +161,16 @@ def report(site: Path, posters: int, videos: int) -> None:
         baseline = baseline or (poster, per_second)
         print(f"| {kind} | {poster * 1000:.0f} | {poster / baseline[0]:.2f} | {fixed:.2f} | {per_second:.2f} "
               f"| {per_second / baseline[1]:.2f} | {wall:.1f} |", flush=True)
+
+
+
+def report_built(site: Path) -> None:
+    count = len(built_pages(site))
+    if count < 2:
+        raise SystemExit(f"{site} has {count} artifact pages: need at least 2")
+    poster, fixed, wall = marginal(site, "built", count, False)
+    print(f"\nbuilt site {site}: {count} versions, poster CPU {poster * 1000:.0f} ms / version (marginal), "
+          f"fixed {fixed:.2f} s / run, wall {wall:.2f} s / version")
 
 
 if __name__ == "__main__":

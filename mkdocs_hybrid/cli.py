@@ -65,7 +65,8 @@ def main() -> None:
 @click.option("--republish", multiple=True, metavar="THREAD/VERSION",
               help="Replace a published version's bytes with this build's (new template/esbuild); repeatable.")
 @click.option("--republish-all", is_flag=True, help="Replace the published bytes of every rebuilt version.")
-@click.option("--no-media", is_flag=True, help="Make no posters or videos (a quick build; the gallery shows monograms).")
+@click.option("--no-media", is_flag=True,
+              help="Make no posters or videos (a quick build; the gallery shows monograms).")
 def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str | None, strict: bool,
           jobs: int | None, shard: str | None, executor_address: str | None, republish: tuple[str, ...] = (),
           republish_all: bool = False, quiet: bool = False, no_media: bool = False) -> None:

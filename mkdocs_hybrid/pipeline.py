@@ -26,8 +26,8 @@ from mkdocs_hybrid.build.keys import KEY_FORMAT, bundle_key, imports_key, toolch
 from mkdocs_hybrid.build.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.build.vendor import VendorBuilder, VendorFile, imported_packages
 from mkdocs_hybrid.config.manifest import Manifest
-from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
 from mkdocs_hybrid.deploy import media_url
+from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.media import MEDIA_ENV, MediaStage, MediaTools, clear_media, plan_media
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, ThreadEntry, VersionEntry
@@ -52,8 +52,8 @@ from mkdocs_hybrid.publish.routes import write_routes
 from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
-from mkdocs_hybrid.publish.version_pages import write_version_pages
 from mkdocs_hybrid.publish.unlisted import KEY_ENV, UNLISTED_FOLDER, UnlistedKey, site_parts
+from mkdocs_hybrid.publish.version_pages import write_version_pages
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
 from mkdocs_hybrid.sources.scan import Scan, scan_sources

@@ -86,7 +86,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self.catalog = Catalog(threads=())
         self.export: Export | None = None
         self._pages: dict[str, str | None] = {}
-        """Generated page src_uri -> thread id (``None`` for the index)."""
+        """Generated page src_uri -> thread id (``None`` for an index page, see ``_index_pages``)."""
         self._index_pages: dict[str, int] = {}
         """Generated index page src_uri -> its page number (``gallery/`` is 1, ``gallery/page/{n}/`` is n)."""
         self._generated: list[File] = []

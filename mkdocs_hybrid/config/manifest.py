@@ -231,7 +231,8 @@ def _video_options(data: object, origin: str) -> VideoOptions:
             raise ManifestError(f"{origin}: video.{name} must be between {low} and {high}, not {value}")
     for name in ("width", "height"):
         if getattr(options, name) % 2:
-            raise ManifestError(f"{origin}: video.{name} must be even (H.264 with yuv420p), not {getattr(options, name)}")
+            raise ManifestError(f"{origin}: video.{name} must be even (H.264 with yuv420p), "
+                                f"not {getattr(options, name)}")
     if not 0 <= options.poster_at <= options.seconds:
         raise ManifestError(f"{origin}: video.poster_at must be between 0 and video.seconds ({options.seconds}), "
                             f"not {options.poster_at}")

@@ -56,7 +56,7 @@ POSTER_QUALITY = 90
 SETTLE_MS = 2000
 """Real milliseconds a step waits for the demo's fetches and images from the site folder to settle."""
 CLOSE_LIMIT = 10.0
-"""Seconds to close a version's context (it kills the renderer); past it the browser is relaunched."""
+"""Seconds to open or close a version's context (closing kills its renderer); past it the browser is relaunched."""
 FFMPEG_QUIET = ("-nostdin", "-hide_banner", "-loglevel", "error")
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -88,6 +88,14 @@ class CaptureSettings:
     """Seconds a poster-only version may take before it is given up (a hanging demo)."""
     video_limit: float = 60.0
     """Seconds a version with a video may take."""
+
+    def __post_init__(self) -> None:
+        if self.width % 2 or self.height % 2 or self.card_width % 2 or min(self.width, self.height,
+                                                                            self.card_width) < 2:
+            raise ValueError(f"capture sizes must be even and positive (H.264 yuv420p): {self.width}x{self.height}, "
+                             f"card {self.card_width}")
+        if self.fps < 1 or self.seconds <= 0 or self.poster_at < 0 or self.threads < 1:
+            raise ValueError(f"capture needs fps >= 1, seconds > 0, poster_at >= 0, threads >= 1: {self}")
 
     @property
     def frames(self) -> int:
@@ -214,7 +222,7 @@ class _Run:
         context: BrowserContext | None = None
         try:
             browser = await self.launched(playwright, launch)
-            context = await self.context(browser)
+            context = await asyncio.wait_for(self.context(browser), CLOSE_LIMIT)
             made = await asyncio.wait_for(self.render(context, job, files), limit)
             return CaptureOutcome(job, made, None)
         except asyncio.TimeoutError:
@@ -316,7 +324,8 @@ async def _video(page: Page, cdp: CDPSession, settings: CaptureSettings, tools: 
     try:
         await _frames(page, cdp, settings, files, encoder)
         await _finish(encoder, "encoding the video")
-        await _ffmpeg(tools, ["-f", "mov", "-i", str(files.part("video")), *preview_args(threads=settings.threads, fps=settings.fps),
+        preview = preview_args(threads=settings.threads, fps=settings.fps)
+        await _ffmpeg(tools, ["-f", "mov", "-i", str(files.part("video")), *preview,
                               "-f", "mp4", "-y", str(files.part("preview"))], "making the preview")
     finally:
         if encoder.returncode is None:

@@ -48,6 +48,15 @@
     };
   }
 
+  // ---- input --------------------------------------------------------------------------------------
+  // No one moves a mouse in a capture, yet Chromium sends "fake" mouse moves after layout changes, at a real
+  // time (measured: a particle demo's pointermove handler ran in some runs only). Trusted pointer and mouse
+  // events never reach the demo; this listener is the first on window, in the capture phase.
+  for (const type of ["pointermove", "pointerover", "pointerout", "pointerenter", "pointerleave", "pointerrawupdate",
+    "mousemove", "mouseover", "mouseout", "mouseenter", "mouseleave"]) {
+    window.addEventListener(type, (event) => { if (event.isTrusted) event.stopImmediatePropagation(); }, true);
+  }
+
   // ---- timers and frames --------------------------------------------------------------------------
   function addTimer(fn, delay, args, every) {
     const id = nextId++;
@@ -141,6 +150,12 @@
     if (!settled || pending === 0) await new Promise((resolve) => realSetTimeout(resolve, 0));
   }
 
+  // Two real frames: the seeked state is committed and drawn before the capture asks for a screenshot (without
+  // it, under load, a screenshot now and then showed part of the previous frame: measured on an SVG chart).
+  function painted() {
+    return new Promise((resolve) => realRequestAnimationFrame(() => realRequestAnimationFrame(resolve)));
+  }
+
   // ---- the capture's handle -----------------------------------------------------------------------
   const clock = Object.freeze({
     // Before frame 0: fonts, then one frame at t=0 so rAF-driven demos draw their first picture.
@@ -150,8 +165,7 @@
       runFrame(0);
       seekAnimations(0);
       await settle(settleMs);
-      // Animations ran on the compositor in real time until now: let two real frames commit the seeked state.
-      await new Promise((resolve) => realRequestAnimationFrame(() => realRequestAnimationFrame(resolve)));
+      await painted();
     },
     // Advance to virtual time `to` (ms) through every frame of a `fps` timeline on the way, then seek.
     async step(to, fps, settleMs) {
@@ -166,6 +180,7 @@
       now = to;
       seekAnimations(to);
       if (busy()) await settle(settleMs);
+      await painted();
       return now;
     },
   });

@@ -34,8 +34,9 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, VersionEntry
+from mkdocs_hybrid.publish import social
 from mkdocs_hybrid.publish.gallery_data import DataRow, data_file
-from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
+from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin, versioned_name
 from mkdocs_hybrid.publish.templates import environment, template_digest, template_dir
 
 __all__ = [
@@ -186,7 +187,8 @@ class VersionView:
     editor_url: str | None
     """``editor/?thread=T&version=V`` when the site publishes the editor (unlisted versions are never shown)."""
     hover: Video | None
-    """The small silent loop (``preview`` medium) shown in place of a live preview that waits for a click."""
+    """The small silent loop (``preview`` medium): the page's tile for the latest version, and for the others the
+    placeholder of their live preview, which waits for a click."""
     video: Video | None
     """The full recording (``video`` medium)."""
 
@@ -238,8 +240,9 @@ def _palette(thread_id: str) -> int:
 
 def _media_url(thread: ThreadEntry, version: VersionEntry, media: MediaFile, *, base: str,
                origin: ArtifactOrigin) -> str:
-    """Where a media file is served: its own URL (R2 media), else its version's artifact folder."""
-    return media.url or origin.file(base, thread.id, version.version, media.name)
+    """Where a media file is served: its own URL (R2 media), else its version's artifact folder (with its
+    content hash in the query, as every page links it)."""
+    return origin.medium(base, thread.id, version.version, media)
 
 
 def _image(thread: ThreadEntry, version: VersionEntry, *roles: str, base: str,
@@ -337,7 +340,7 @@ def _data_row(thread: ThreadEntry) -> DataRow:
                    version_count=card.version_count, latest=card.latest,
                    created=card.created.label if card.created else None, palette=card.poster.palette,
                    initials=card.poster.initials,
-                   poster=(media.width, media.height, media.name, media.url) if media else None)
+                   poster=(media.width, media.height, versioned_name(media), media.url) if media else None)
 
 
 @dataclass(frozen=True)
@@ -366,7 +369,8 @@ def _index_facts(catalog: Catalog, origin: ArtifactOrigin) -> _IndexFacts:
     path, data = data_file([_data_row(thread) for thread in listed], [chip.name for chip in chips],
                            page_size=PAGE_SIZE, featured=FEATURED_TAGS, artifacts_url=origin.url)
     facts = _IndexFacts(threads=listed, chips=chips, data_path=path, data=data)
-    _facts_cache.clear()  # one build's catalog at a time
+    for stale in [k for k, (held, _) in _facts_cache.items() if held is not catalog]:
+        del _facts_cache[stale]  # one build's catalog at a time (with its facts for each origin asked)
     _facts_cache[key] = (catalog, facts)
     return facts
 
@@ -613,10 +617,10 @@ def _read_assets() -> tuple[tuple[str, bytes], ...]:
     return tuple((ASSET_PREFIX + name, (assets / name).read_bytes()) for name in sorted(ASSET_NAMES))
 
 
-def _standalone_page(title: str, fragment: str) -> bytes:
+def _standalone_page(title: str, fragment: str, head: str = "") -> bytes:
     template = environment().get_template("gallery_standalone.html")
-    # The fragment was rendered (and escaped) by our own templates: mark it safe, once.
-    return template.render(title=title, content=Markup(fragment)).encode()
+    # The fragment and the head were rendered (and escaped) by our own code: mark them safe, once.
+    return template.render(title=title, content=Markup(fragment), head=Markup(head)).encode()
 
 
 def _write(site_dir: Path, relative: str, content: bytes) -> str:
@@ -650,6 +654,7 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
     pages[data_path] = data
     for thread in catalog.listed:
         fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor, origin=origin)
-        pages[f"gallery/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment)
+        head = social.thread_head(thread, site_url=site_url, origin=origin)
+        pages[f"gallery/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment, head)
     pages.update(sorted(asset_files().items()))
     return [_write(site_dir, relative, content) for relative, content in pages.items()]

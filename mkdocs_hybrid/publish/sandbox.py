@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from mkdocs_hybrid.config.manifest import DeployOptions
 from mkdocs_hybrid.model.catalog import MediaFile
 
-__all__ = ["DEMO_CSP", "DEMO_SANDBOX", "SAME_SITE", "ArtifactOrigin"]
+__all__ = ["DEMO_CSP", "DEMO_SANDBOX", "SAME_SITE", "ArtifactOrigin", "versioned_name"]
 
 DEMO_SANDBOX = "allow-scripts allow-pointer-lock allow-popups allow-modals allow-forms"
 """The ``sandbox`` attribute of every frame that shows a demo."""
@@ -43,7 +43,7 @@ class ArtifactOrigin:
     def medium(self, base: str, thread: str, version: str, media: MediaFile) -> str:
         """The URL of a version's poster or video: its R2 URL when it has one, else its artifact folder's file with
         its content hash in the query (a poster made again keeps its path: the query keeps caches honest)."""
-        return media.url or f"{self.file(base, thread, version, media.name)}?v={media.sha256[:12]}"
+        return media.url or self.file(base, thread, version, versioned_name(media))
 
     @classmethod
     def of(cls, deploy: DeployOptions) -> ArtifactOrigin:
@@ -57,3 +57,8 @@ class ArtifactOrigin:
 
 
 SAME_SITE = ArtifactOrigin()
+
+
+def versioned_name(media: MediaFile) -> str:
+    """A media file's name with its content hash in the query (``poster.webp?v=1a2b3c4d``)."""
+    return f"{media.name}?v={media.sha256[:8]}"

@@ -219,7 +219,8 @@ def test_media_made_again_replace_their_objects_and_the_demo_stays_write_once(st
     puts = [headers for operation, _, _, headers in wire.requests if operation == "PutObject"]
     assert len(puts) == 2 and not any("if-none-match" in headers for headers in puts)
     for name in ("artifacts/t/v1/poster.webp", "artifacts/t/v1/meta.json"):
-        assert store.client.get_object(Bucket=store.config.bucket, Key=name)["Body"].read() == (site / name).read_bytes()
+        stored = store.client.get_object(Bucket=store.config.bucket, Key=name)["Body"].read()
+        assert stored == (site / name).read_bytes()
     head = store.client.head_object(Bucket=store.config.bucket, Key="artifacts/t/v1/poster.webp")
     assert (head["ContentType"], head["CacheControl"]) == ("image/webp", IMMUTABLE)
 

@@ -157,7 +157,8 @@ def test_media_files_describe_the_bytes(animated: tuple[Path, list[CaptureOutcom
     assert (files["poster"].width, files["poster"].height) == (320, 180)
     assert (files["card"].width, files["card"].height) == (160, 90)
     assert files["video"].duration == pytest.approx(3.0) and files["video"].fps == 10
-    assert files["preview"].fps == 15 and files["preview"].width == 480
+    # a 10 fps, 320 px video: the preview keeps both (never upscaled, no duplicated frames)
+    assert (files["preview"].fps, files["preview"].width, files["preview"].height) == (10, 320, 180)
     for medium in files.values():
         path = site / "first" / name / medium.name
         assert medium.size == path.stat().st_size and medium.url is None

@@ -106,6 +106,17 @@ def test_the_gallery_and_share_pages_show_the_media(built: tuple[Path, Export]) 
     assert "artifacts/spinner/v1/card.webp?v=" in index
     thread = (site / "gallery/spinner/index.html").read_text()
     assert "artifacts/spinner/v1/video.mp4?v=" in thread and "artifacts/spinner/v1/preview.mp4?v=" in thread
+    meta = json.loads((site / "artifacts/spinner/v1/meta.json").read_text())["media"]
+    poster = f"https://demos.example/artifacts/spinner/v1/poster.webp?v={meta['poster.webp']['sha256'][:8]}"
+    video = f"https://demos.example/artifacts/spinner/v1/video.mp4?v={meta['video.mp4']['sha256'][:8]}"
+    for page in (thread, (site / "p/spinner/v1/index.html").read_text()):
+        assert f'<meta property="og:image" content="{poster}">' in page
+        assert f'<meta property="og:video" content="{video}">' in page
+        assert '<meta name="twitter:card" content="summary_large_image">' in page
+    oembed = json.loads((site / "artifacts/spinner/v1/oembed.json").read_text())
+    assert (oembed["type"], oembed["thumbnail_url"], oembed["thumbnail_width"]) == ("rich", poster, 320)
+    share = (site / "p/spinner/v1/index.html").read_text()
+    assert 'href="https://demos.example/artifacts/spinner/v1/oembed.json"' in share
 
 
 def test_a_rebuild_starts_no_browser_and_no_ffmpeg_and_gives_the_same_site(

@@ -109,7 +109,8 @@ def test_each_version_gets_what_it_asks_for_and_missing_tools_are_said_once(tmp_
     requests, notices = plan_media(versions, VideoOptions(enabled=True), no_ffmpeg)
     assert [(r.ref, r.video, r.attached) for r in requests] == [
         ("a/v1", False, None), ("a/v2", False, None), ("b/v1", False, None), ("c/v1", False, None)]
-    assert notices == ["videos need ffmpeg and ffprobe (not found): apt-get install ffmpeg; no video previews were made"]
+    assert notices == ["videos need ffmpeg and ffprobe (not found): apt-get install ffmpeg; "
+                       "no video previews were made"]
 
 
 def test_media_are_made_once_per_content_and_settings(tmp_path: Path) -> None:

@@ -261,12 +261,12 @@ def test_index_card_shows_the_latest_card_image() -> None:
     catalog = with_media(medium("card", "card.webp", width=480, height=270), medium("poster", "poster.webp"))
     html = gallery.render_index(catalog, base="../")
     (img,) = find(parse(html), "img")
-    assert img.attrs["src"] == "../artifacts/shots/v2/card.webp", "the card image, not the share-size poster"
+    assert img.attrs["src"] == "../artifacts/shots/v2/card.webp?v=00000000", "the card image, not the share-size poster"
     assert (img.attrs["width"], img.attrs["height"]) == ("480", "270")
     assert img.attrs["loading"] == "lazy" and img.attrs["decoding"] == "async" and img.attrs["alt"] == ""
     assert '<span class="hg-initials">S</span>' in html, "the gradient stays under the picture while it loads"
     data = data_of(catalog)
-    assert data["poster"] == [[480, 270, "card.webp"]] and data["latest"] == ["v2"], "gallery.js makes the URL"
+    assert data["poster"] == [[480, 270, "card.webp?v=00000000"]] and data["latest"] == ["v2"]
     assert data["artifactsUrl"] == "", "under the site root"
 
 
@@ -274,12 +274,12 @@ def test_card_image_urls_follow_the_artifact_origin() -> None:
     catalog = with_media(medium("card", "card.webp"))
     origin = ArtifactOrigin("https://demos.example.com/")
     (img,) = find(parse(gallery.render_index(catalog, base="../", origin=origin)), "img")
-    assert img.attrs["src"] == "https://demos.example.com/artifacts/shots/v2/card.webp"
+    assert img.attrs["src"] == "https://demos.example.com/artifacts/shots/v2/card.webp?v=00000000"
     assert data_of(catalog, origin)["artifactsUrl"] == "https://demos.example.com/"
     own = with_media(medium("card", "card.webp", url="https://media.example.com/ab/card.webp"))
     (img,) = find(parse(gallery.render_index(own, base="../", origin=origin)), "img")
     assert img.attrs["src"] == "https://media.example.com/ab/card.webp", "a medium's own URL wins"
-    assert data_of(own, origin)["poster"] == [[640, 400, "card.webp", "https://media.example.com/ab/card.webp"]]
+    assert data_of(own, origin)["poster"] == [[640, 400, "card.webp?v=00000000", "https://media.example.com/ab/card.webp"]]
 
 
 def test_cards_without_a_card_image_keep_the_monogram() -> None:
@@ -395,6 +395,27 @@ def test_write_standalone_writes_every_index_page(tmp_path: Path) -> None:
     data_path, _ = gallery.index_data(catalog)
     assert f'data-hg-data="../../../{data_path}"' in page3
     assert (tmp_path / data_path).is_file()
+
+
+def test_index_facts_are_made_once_per_catalog_and_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build renders hundreds of index pages of one catalog: the tags and the data file are made once."""
+    made: list[int] = []
+    real = gallery.data_file
+
+    def counted(*args: Any, **kwargs: Any) -> tuple[str, bytes]:
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gallery, "data_file", counted)
+    catalog = many(300)
+    for number in range(1, gallery.page_count(catalog) + 1):
+        gallery.render_index(catalog, base="", page=number)
+    gallery.search_index_html(catalog)
+    gallery.index_data(catalog, origin=ArtifactOrigin("https://demos.example.com"))
+    gallery.render_index(catalog, base="", page=2)
+    assert len(made) == 2, "once for the site, once for the artifact origin"
+    gallery.render_index(many(300), base="")
+    assert len(made) == 3, "an equal but new catalog (the next build) is made again"
 
 
 def test_search_text_of_later_index_pages_is_empty() -> None:
@@ -520,20 +541,21 @@ def test_thread_page_shows_posters_hover_previews_and_the_video() -> None:
     html = gallery.render_thread(media_thread(), base="../../")
     header, recording, v1_hover = videos(html)
     # The latest version's hover preview is the page's tile, showing its poster until it plays.
-    assert header.attrs["src"] == "../../artifacts/shots/v2/preview.mp4"
-    assert header.attrs["poster"] == "../../artifacts/shots/v2/poster.webp"
+    assert header.attrs["src"] == "../../artifacts/shots/v2/preview.mp4?v=00000000"
+    assert header.attrs["poster"] == "../../artifacts/shots/v2/poster.webp?v=00000000"
     assert header.attrs["tabindex"] == "0", "focus plays it too"
     # v1 (its live preview waits for a click) shows its own loop in the placeholder.
-    assert v1_hover.attrs["src"] == "../../artifacts/shots/v1/preview.mp4"
-    assert v1_hover.attrs["poster"] == "../../artifacts/shots/v1/card.webp", "no share poster: the card image"
+    assert v1_hover.attrs["src"] == "../../artifacts/shots/v1/preview.mp4?v=00000000"
+    # no share poster: the card image
+    assert v1_hover.attrs["poster"] == "../../artifacts/shots/v1/card.webp?v=00000000"
     for clip in (header, v1_hover):
         assert {"muted", "loop", "playsinline", "data-hg-hover"} <= set(clip.attrs)
         assert clip.attrs["preload"] == "none" and "controls" not in clip.attrs
     assert v1_hover.attrs["class"] == "hg-hover"
     assert html.index("v1/preview.mp4") > html.index('id="v-v1"')
     # The full recording: controls, nothing loaded but its poster.
-    assert recording.attrs["src"] == "../../artifacts/shots/v2/video.mp4"
-    assert recording.attrs["poster"] == "../../artifacts/shots/v2/poster.webp"
+    assert recording.attrs["src"] == "../../artifacts/shots/v2/video.mp4?v=00000000"
+    assert recording.attrs["poster"] == "../../artifacts/shots/v2/poster.webp?v=00000000"
     assert "controls" in recording.attrs and recording.attrs["preload"] == "none"
     assert (recording.attrs["width"], recording.attrs["height"]) == ("1280", "800")
     assert "Recording (1:12)" in html
@@ -546,8 +568,8 @@ def test_thread_media_urls_follow_the_artifact_origin() -> None:
     origin = ArtifactOrigin("https://demos.example.com")
     html = gallery.render_thread(media_thread("https://media.example.com/v.mp4"), base="../../", origin=origin)
     srcs = [clip.attrs["src"] for clip in videos(html)]
-    assert srcs == ["https://demos.example.com/artifacts/shots/v2/preview.mp4", "https://media.example.com/v.mp4",
-                    "https://demos.example.com/artifacts/shots/v1/preview.mp4"]
+    assert srcs == ["https://demos.example.com/artifacts/shots/v2/preview.mp4?v=00000000", "https://media.example.com/v.mp4",
+                    "https://demos.example.com/artifacts/shots/v1/preview.mp4?v=00000000"]
 
 
 def test_thread_page_without_media_is_as_before(catalog: Catalog) -> None:
@@ -560,7 +582,7 @@ def test_thread_page_tile_shows_the_poster_without_a_hover_preview() -> None:
     entry = thread("p", "P", (version("v1", day=1, media=(medium("poster", "poster.webp"),
                                                           medium("card", "card.webp"))),))
     (img,) = find(parse(gallery.render_thread(entry, base="")), "img")
-    assert img.attrs["src"] == "artifacts/p/v1/poster.webp"
+    assert img.attrs["src"] == "artifacts/p/v1/poster.webp?v=00000000"
 
 
 # --- output --------------------------------------------------------------------------------------

@@ -236,6 +236,7 @@ def site(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
         return mkdocs_site(tmp_path_factory.mktemp("scale"), catalog, monkeypatch)
 
 
+@pytest.mark.slow
 def test_the_build_writes_every_index_page_and_one_data_file(site: Path, catalog: Catalog) -> None:
     pages = gallery.page_count(catalog)
     assert pages == -(-len(catalog.listed) // gallery.PAGE_SIZE) > 200
@@ -250,6 +251,10 @@ def test_the_build_writes_every_index_page_and_one_data_file(site: Path, catalog
     assert locations.count("gallery/") == 1
     paged = [doc for doc in search["docs"] if doc["location"].startswith("gallery/page/")]
     assert len(paged) == pages - 1 and all(doc["text"] == "" for doc in paged), "one line each: their title"
+    index_pages = [doc for doc in search["docs"] if doc["location"] == "gallery/" or doc in paged]
+    assert len(json.dumps(index_pages)) < 100 * pages, "the index pages add about 80 bytes each"
+    size = (site / "search" / "search_index.json").stat().st_size
+    assert size <= 400 * len(catalog.listed), f"search_index.json: {size} bytes"  # as test_search_index.py
 
 
 @pytest.mark.browser
@@ -292,6 +297,25 @@ def test_first_load_is_small_and_filters_every_thread(site: Path, catalog: Catal
                                arg=len(expected))
         assert all_result_ids(page) == expected
         assert "tag=webgl" in page.url and "q=Orbit+study" in page.url
+
+        # The long tail of tags is not in the page: "more tags" draws it from the data file.
+        assert page.locator("details[data-hg-more-lazy] [data-hg-tag]").count() == 0
+        rare = gallery._tag_chips(gallery._visible_tags(t) for t in catalog.listed)[-1].name
+        page.goto(f"{base_url}gallery/?tag={rare}")
+        chip = page.locator(f"details.hg-more-tags button[data-hg-tag='{rare}']")
+        chip.wait_for()
+        assert chip.get_attribute("aria-pressed") == "true", "a tag from the URL opens 'more tags', pressed"
+        expected = expected_matches(catalog, "", (rare,))
+        page.wait_for_function("n => document.querySelector('[data-hg-status]').textContent.startsWith(n + ' of ')",
+                               arg=len(expected))
+        assert all_result_ids(page) == expected
+        chip.click()
+        page.wait_for_function("n => document.querySelector('[data-hg-status]').textContent === n + ' demos'",
+                               arg=f"{len(catalog.listed)}")
+        assert shown_ids(page) == [t.id for t in catalog.listed[:gallery.PAGE_SIZE]], "the page's own cards again"
+        assert page.is_visible("[data-hg-pager]") and not page.is_visible("[data-hg-results-pager]")
+        page.locator("[data-hg-filters] button.hg-chip[data-hg-tag='webgl']").click()
+        expected = expected_matches(catalog, "", ("webgl",))
 
         timings = []
         for query in ("particles", "clock study 4", "zzz-nothing", "a", "sprite tiles 9"):
