@@ -195,6 +195,10 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         for error in report.failed:
             log.warning("snapshot not built: %s", error)
         log.info(report.summary())
+        if self.catalog is not None:
+            _drop_search_entries(Path(config.site_dir) / "search" / "search_index.json",
+                                 {f"gallery/{thread.id}/" for thread in self.catalog.listed}
+                                 - gallery.searched_thread_pages(self.catalog))
         if self.config.not_found_page == "hybrid":
             # The theme wrote its 404.html after ours (in on_files): ours wins, linking the gallery.
             write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + "gallery/")
@@ -273,6 +277,19 @@ def _site_path(site_url: str | None) -> str:
     """The site's root path on its host, as MkDocs links error pages: ``/`` without a site URL."""
     path = urlsplit(site_url or "/").path or "/"
     return path if path.endswith("/") else path + "/"
+
+
+def _drop_search_entries(index: Path, pages: set[str]) -> None:
+    """Remove the entries of ``pages`` (and their sections) from a written site-search index (MkDocs' and
+    Material's format: ``{"config": ..., "docs": [{"location": ...}]}``), after the search plugin wrote it."""
+    if not pages or not index.is_file():
+        return
+    data = json.loads(index.read_text(encoding="utf-8"))
+    docs = data.get("docs", [])
+    kept = [doc for doc in docs if str(doc.get("location", "")).split("#", 1)[0] not in pages]
+    if len(kept) != len(docs):
+        data["docs"] = kept
+        index.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
 
 
 def _progress_logger(what: str = "built %d of %d snapshots", least: int = 50) -> Callable[[int, int], None]:

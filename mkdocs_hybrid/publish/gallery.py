@@ -589,6 +589,18 @@ def search_page_html(catalog: Catalog, page: int) -> str:
     return search_index_html(catalog) if page == 1 else ""
 
 
+SEARCH_THREAD_PAGES = 1_000
+"""Up to this many listed threads, each thread page has its own site-search entry. Beyond it they have none: a
+theme's search loads the whole index on every page (about 200 KB gzipped at 10,000 threads, more than the
+gallery's whole first load), and the gallery's own filter already searches every thread by title, tag and id."""
+
+
+def searched_thread_pages(catalog: Catalog) -> set[str]:
+    """The thread pages (``gallery/{id}/``) that keep a site-search entry (:data:`SEARCH_THREAD_PAGES`)."""
+    listed = catalog.listed
+    return {f"gallery/{thread.id}/" for thread in listed} if len(listed) <= SEARCH_THREAD_PAGES else set()
+
+
 def search_thread_html(thread: ThreadEntry) -> str:
     """What a site search indexes for a thread page (its title is the page's): description, tags and id."""
     tags = _visible_tags(thread)
