@@ -180,11 +180,10 @@ class Export:
             made = outcome.media
         hosted = {}
         for snapshot, parts in versions:
-            files = made.get(snapshot.ref, ())
             if snapshot.ref not in made:
                 clear_media(site_dir, parts)
-            write_media_meta(site_dir, parts, files)
-            hosted[snapshot.ref] = tuple(self._hosted(media) for media in files)
+            hosted[snapshot.ref] = tuple(self._hosted(media) for media in made.get(snapshot.ref, ()))
+            write_media_meta(site_dir, parts, hosted[snapshot.ref])
         return hosted
 
     def _hosted(self, media: MediaFile) -> MediaFile:

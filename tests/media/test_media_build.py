@@ -20,6 +20,7 @@ from mkdocs_hybrid.config.manifest import parse_manifest
 from mkdocs_hybrid.media import _capture
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.site import SitePages
+from tests.deploy.test_r2 import bucket, dummy_credentials, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import ledger_rows, read_tree, write_tree
 
 pytestmark = pytest.mark.browser
@@ -56,10 +57,11 @@ def project(root: Path) -> Path:
     return root
 
 
-def export(root: Path) -> Export:
+def export(root: Path, site: str = "site") -> Export:
     manifest = parse_manifest(yaml.safe_load((root / "hybrid.yml").read_text()), base_dir=root)
-    build = Export(manifest, media=True, pages=SitePages(standalone_gallery=True, site_url="https://demos.example"))
-    build.run(root / "site")
+    build = Export(manifest, media=True, ledger=site == "site",
+                   pages=SitePages(standalone_gallery=True, site_url="https://demos.example"))
+    build.run(root / site)
     return build
 
 
@@ -150,3 +152,42 @@ def test_the_ledger_publishes_the_demo_and_not_its_media(built: tuple[Path, Expo
     root, _ = built
     names = {name for (name,) in ledger_rows(root, "SELECT name FROM files WHERE thread = 'spinner'")}
     assert names == {"page.html", "style.css", "meta.json", "source.json"}
+
+
+def test_videos_go_to_r2_where_pages_link_them(built: tuple[Path, Export], tmp_path: Path, s3_endpoint: str,  # noqa: F811
+                                               bucket: str) -> None:  # noqa: F811
+    """With ``deploy.r2_bucket`` and ``r2_public_url``, pages and meta.json link each MP4 at its R2 key, and the
+    deploy (through moto) stores it there as video/mp4, cached as immutable; posters stay in the site."""
+    from mkdocs_hybrid.deploy import Credentials, MediaStore, R2Config, RetryPolicy, deploy_site
+    from tests.cloudflare_api import FakeCloudflare
+
+    root, _ = built
+    public = "https://media.demos.example"
+    data = yaml.safe_load((root / "hybrid.yml").read_text())
+    data["deploy"] = {"r2_bucket": bucket, "r2_public_url": public}
+    (root / "hybrid.yml").write_text(yaml.safe_dump(data))
+    try:
+        build = export(root, site="site-r2")
+    finally:
+        del data["deploy"]
+        (root / "hybrid.yml").write_text(yaml.safe_dump(data))
+    assert build.report.media_made == []  # the same media, from the cache
+    site = root / "site-r2"
+    meta = json.loads((site / "artifacts/spinner/v1/meta.json").read_text())["media"]
+    video_url = meta["video.mp4"]["url"]
+    assert video_url == f"{public}/media/{meta['video.mp4']['sha256']}.mp4" and "url" not in meta["poster.webp"]
+    assert f'src="{video_url}"' in (site / "gallery/spinner/index.html").read_text()
+
+    store = MediaStore(R2Config.from_env(bucket, public, endpoint_url=s3_endpoint))
+    with FakeCloudflare() as fake:
+        result = deploy_site(site, project="demos", branch="main", media=store,
+                             credentials=Credentials(fake.token, fake.account_id, fake.base_url),
+                             retry=RetryPolicy(base_delay=0.01))
+        live = fake.live()
+    uploaded = {item["path"]: item["url"] for item in result.media}
+    assert uploaded["artifacts/spinner/v1/video.mp4"] == video_url
+    head = store.client.head_object(Bucket=bucket, Key=video_url[len(public) + 1:])
+    assert head["ContentType"] == "video/mp4" and head["CacheControl"] == "public, max-age=31536000, immutable"
+    assert head["ContentLength"] == meta["video.mp4"]["size"]
+    assert live is not None and "/artifacts/spinner/v1/poster.webp" in live.manifest
+    assert "/artifacts/spinner/v1/video.mp4" not in live.manifest
