@@ -175,6 +175,7 @@
         runTimers(time);
         now = time;
         runFrame(time);
+        seekAnimations(time); // animations made on the way start at their frame, as in a video
       }
       runTimers(to);
       now = to;
