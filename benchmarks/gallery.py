@@ -29,6 +29,7 @@ import argparse
 import gzip
 import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -50,6 +51,7 @@ from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
 from mkdocs_hybrid.model.catalog import Catalog  # noqa: E402
 from mkdocs_hybrid.publish import gallery  # noqa: E402
+from mkdocs_hybrid.publish.unlisted import KEY_ENV  # noqa: E402
 from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static  # noqa: E402
 from tests.publish.test_gallery_scale import generated_catalog, mkdocs_site  # noqa: E402
 
@@ -202,6 +204,8 @@ def measure_mkdocs(browser: Browser, catalog: Catalog, folder: Path) -> dict[str
 
 
 def main() -> None:
+    # the generated catalog has unlisted versions: their site paths need the key (any key will do here)
+    os.environ.setdefault(KEY_ENV, "benchmark-only-unlisted-key-0123456789abcdef")
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, nargs="+", default=[1000, 10_000])
     parser.add_argument("--runs", type=int, default=15)
