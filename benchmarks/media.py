@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
+import functools
 import os
 import resource
 import shutil
@@ -43,11 +44,15 @@ PR_SET_CHILD_SUBREAPER = 36
 def child(site: Path, kind: str, count: int, video: bool) -> None:
     """The measured process: ``count`` copies of one demo (or the first ``count`` artifacts of a built site,
     ``kind`` ``built``), captured at the default settings."""
+    from mkdocs_hybrid.media import _capture
     from mkdocs_hybrid.media._capture import CaptureJob, CaptureSettings, capture
     from mkdocs_hybrid.media._tools import MediaTools
 
-    if kind == "floor":
-        asyncio.run(floor(site, count))
+    if kind.endswith("-fresh"):  # the same run without tab reuse: a fresh context per version (the baseline)
+        kind = kind.removesuffix("-fresh")
+        _capture._Run = functools.partial(_capture._Run, reuse=False)  # type: ignore[misc]
+    if kind in ("floor", "floor-reuse"):
+        asyncio.run(floor(site, count, kind == "floor-reuse"))
         return
     pages = built_pages(site)[:count] if kind == "built" else [
         f"artifacts/{kind}{i}/v1/page.html" for i in range(count)]
@@ -60,9 +65,10 @@ def child(site: Path, kind: str, count: int, video: bool) -> None:
         raise SystemExit(f"capture failed: {failed[0]}")
 
 
-async def floor(site: Path, count: int) -> None:
-    """What any capture pays per version: a fresh context (as the capture makes it), a page, the blank demo
-    loaded, the context closed; no clock, no screenshot."""
+async def floor(site: Path, count: int, reuse: bool) -> None:
+    """What any capture pays per version: the blank demo loaded, no clock, no screenshot; in a fresh context
+    (as the capture makes it, closed after), or (``reuse``) in one tab cleared between versions as the capture
+    clears it."""
     from playwright.async_api import async_playwright
 
     from mkdocs_hybrid.media._capture import ORIGIN, CaptureSettings, _Run
@@ -71,11 +77,14 @@ async def floor(site: Path, count: int) -> None:
     run = _Run(site.resolve(), CaptureSettings(), MediaTools.find(), 1, None)
     async with async_playwright() as playwright:
         browser = await run.launched(playwright, asyncio.Lock())
+        tab = await run.new_tab(browser) if reuse else None
         for i in range(count):
-            context = await run.context(browser)
-            page = await context.new_page()
-            await page.goto(f"{ORIGIN}/artifacts/blank{i}/v1/page.html")
-            await context.close()
+            this = tab or await run.new_tab(browser)
+            await this.page.goto(f"{ORIGIN}/artifacts/blank{i}/v1/page.html")
+            if reuse:
+                await run.clear(this)
+            else:
+                await this.context.close()
         await browser.close()
 
 
@@ -118,7 +127,7 @@ def marginal(site: Path, kind: str, count: int, video: bool) -> tuple[float, flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posters", type=int, default=9, help="versions per poster run (default 9)")
-    parser.add_argument("--videos", type=int, default=3, help="versions per video run (default 3)")
+    parser.add_argument("--videos", type=int, default=3, help="versions per video run (default 3; 0: no videos)")
     parser.add_argument("--keep", type=Path, help="keep the site folder here")
     parser.add_argument("--site", type=Path, help="also: posters of every artifact of this built site folder")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
@@ -147,21 +156,23 @@ def main() -> None:
 def report(site: Path, posters: int, videos: int) -> None:
     print(f"cores: {os.cpu_count()}; posters: marginal of {posters} vs 1 version; videos: of {videos} vs 1; "
           "default settings (1280x720, 4 s at 30 fps)")
-    print("| demo | poster CPU ms / version | vs blank | fixed CPU s / run | video CPU s / s of video | vs blank "
-          "| wall s / video |")
-    print("|---|---|---|---|---|---|---|")
-    floor_cpu, floor_fixed, _ = marginal(site, "floor", posters, False)
-    print(f"| floor: fresh context + blank page loaded, no clock, no screenshot | {floor_cpu * 1000:.0f} | "
-          f"| {floor_fixed:.2f} | | | |", flush=True)
+    print("| demo | poster CPU ms / version | fresh context per version (same run) | reuse / fresh | vs blank "
+          "| fixed CPU s / run | video CPU s / s of video | vs blank | wall s / video |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    reused, _, _ = marginal(site, "floor-reuse", posters, False)
+    fresh, fixed, _ = marginal(site, "floor", posters, False)
+    print(f"| floor: blank page loaded, no clock, no screenshot | {reused * 1000:.0f} | {fresh * 1000:.0f} "
+          f"| {reused / fresh:.2f} | | {fixed:.2f} | | | |", flush=True)
     baseline: tuple[float, float] | None = None
     for kind in DEMOS:
         poster, fixed, _ = marginal(site, kind, posters, False)
-        video, _, wall = marginal(site, kind, videos, True)
+        fresh, _, _ = marginal(site, f"{kind}-fresh", posters, False)
+        video, wall = (marginal(site, kind, videos, True)[::2] if videos > 1 else (float("nan"), float("nan")))
         per_second = video / 4.0
         baseline = baseline or (poster, per_second)
-        print(f"| {kind} | {poster * 1000:.0f} | {poster / baseline[0]:.2f} | {fixed:.2f} | {per_second:.2f} "
-              f"| {per_second / baseline[1]:.2f} | {wall:.1f} |", flush=True)
-
+        print(f"| {kind} | {poster * 1000:.0f} | {fresh * 1000:.0f} | {poster / fresh:.2f} "
+              f"| {poster / baseline[0]:.2f} | {fixed:.2f} | {per_second:.2f} | {per_second / baseline[1]:.2f} "
+              f"| {wall:.1f} |", flush=True)
 
 
 def report_built(site: Path) -> None:
@@ -169,8 +180,10 @@ def report_built(site: Path) -> None:
     if count < 2:
         raise SystemExit(f"{site} has {count} artifact pages: need at least 2")
     poster, fixed, wall = marginal(site, "built", count, False)
-    print(f"\nbuilt site {site}: {count} versions, poster CPU {poster * 1000:.0f} ms / version (marginal), "
-          f"fixed {fixed:.2f} s / run, wall {wall:.2f} s / version")
+    fresh, _, _ = marginal(site, "built-fresh", count, False)
+    print(f"\nbuilt site {site}: {count} versions, poster CPU {poster * 1000:.0f} ms / version (marginal; fresh "
+          f"context per version, same run: {fresh * 1000:.0f} ms, ratio {poster / fresh:.2f}), fixed {fixed:.2f} s "
+          f"/ run, wall {wall:.2f} s / version")
 
 
 if __name__ == "__main__":

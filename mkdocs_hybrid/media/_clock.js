@@ -17,6 +17,8 @@
   const animationBase = new WeakMap(); // Animation -> virtual ms when first seen
   const svgBase = new WeakMap(); // outermost <svg> -> virtual ms when first seen
   let pending = 0; // fetches and XHRs in flight: a step waits for them to settle
+  // A capture may reuse the tab of an earlier demo: window.name is the one thing a tab keeps across documents.
+  if (window === window.top) window.name = "";
 
   function report(error) {
     try { console.error(error); } catch (_) { /* nothing to do */ }

@@ -11,6 +11,7 @@ import json
 import logging
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,10 +20,14 @@ from mkdocs_hybrid.media._capture import (
     CaptureJob,
     CaptureOutcome,
     CaptureSettings,
+    _Run,
     _site_file,
     capture,
 )
 from mkdocs_hybrid.media._tools import MediaTools
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 SMALL = CaptureSettings(seconds=3.0, fps=10, width=320, height=180, poster_at=1.0, card_width=160)
 NAMES = ("poster.webp", "card.webp", "video.mp4", "preview.mp4")
@@ -262,3 +267,75 @@ def test_site_file_refuses_escapes(tmp_path: Path) -> None:
     assert _site_file(site, f"{ORIGIN}/link") is None
     assert _site_file(site, "http://example.com/artifacts/page.html") is None
     assert _site_file(site, "file:///etc/passwd") is None
+
+
+LEAKY = (
+    '<canvas id="c" width="320" height="180"></canvas>\n<script>\n'
+    "window.leaked = 'global'; window.name = 'leaked name';\n"
+    "window.addEventListener('pagehide', () => { window.name = 'set on pagehide'; });\n"
+    "try { sessionStorage.setItem('k', 'v'); } catch (_) { /* an opaque origin: no storage */ }\n"
+    "const g = document.getElementById('c').getContext('2d');\n"
+    "setInterval(() => { g.fillStyle = '#' + Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');"
+    " g.fillRect(Math.random() * 300, Math.random() * 160, 20, 20); }, 50);\n"
+    "function spin(t) { g.fillStyle = '#000'; g.fillRect(10 + (t / 10) % 280, 150, 4, 4);"
+    " requestAnimationFrame(spin); }\n"
+    "requestAnimationFrame(spin);\n"
+    "</script>"
+)
+WITNESS = (
+    '<pre id="o"></pre><div class="box"></div>\n<script>\n'
+    "let stored = 'none';\n"
+    "try { stored = String(sessionStorage.getItem('k')); } catch (_) { stored = 'no storage'; }\n"
+    "document.getElementById('o').textContent = JSON.stringify({name: window.name, history: history.length,"
+    " leaked: typeof window.leaked, stored, referrer: document.referrer, opener: window.opener !== null,"
+    " random: Math.random(), now: performance.now(), frames: window.length});\n"
+    "</script>"
+)
+
+
+def test_a_reused_tab_gives_the_posters_of_a_fresh_one(tmp_path: Path, tools: MediaTools,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Posters reuse one tab from version to version; a demo that leaves timers and frames running and sets
+    what a tab could carry over (window.name, also on pagehide; a global; storage) changes nothing for the next
+    one: every poster and card is byte-identical to the one a fresh browser makes for that demo alone."""
+    site = write_site(tmp_path / "site", {"leaky": (LEAKY, "body { margin: 0; }"),
+                                          "witness": (WITNESS, ANIMATED["css"][1] + " pre { font-size: 10px; }"),
+                                          "raf": ANIMATED["raf"]})
+    settings = CaptureSettings(seconds=1.0, fps=10, width=320, height=180, card_width=160)
+    order = ["witness", "leaky", "witness", "raf", "leaky", "raf", "witness"]
+    jobs = [CaptureJob(f"{name}/{i}", f"artifacts/{name}/v1/page.html", site / "reused" / str(i), False)
+            for i, name in enumerate(order)]
+    tabs: list[object] = []
+    new_tab = _Run.new_tab
+
+    async def counted(self: _Run, browser: Browser) -> object:
+        tabs.append(browser)
+        return await new_tab(self, browser)
+
+    monkeypatch.setattr(_Run, "new_tab", counted)
+    outcomes = capture(site, jobs, settings, tools, workers=1)
+    assert [o.error for o in outcomes] == [None] * len(order)
+    assert len(tabs) == 1, f"{len(tabs)} tabs for {len(order)} versions: the tab was not reused"
+    for name in ("witness", "leaky", "raf"):
+        [alone] = capture(site, jobs_for(site, [name], "alone", video=False), settings, tools)
+        assert alone.error is None, alone.error
+        for i in (i for i, other in enumerate(order) if other == name):
+            for file_name in ("poster.webp", "card.webp"):
+                reused = (site / "reused" / str(i) / file_name).read_bytes()
+                assert reused == (site / "alone" / name / file_name).read_bytes(), (
+                    f"{name} as version {i} on a reused tab: {file_name} differs from a fresh tab's")
+
+
+def test_a_hanging_demo_does_not_spoil_the_next_one(tmp_path: Path, tools: MediaTools) -> None:
+    """One worker: the hanging demo runs in the tab the first version used; its tab is thrown away and the
+    next version gets a fresh one with the same bytes as the first."""
+    site = write_site(tmp_path / "site", {"hangs": ("<script>setTimeout(() => { while (true) {} }, 0);</script>", ""),
+                                          "css": ANIMATED["css"]})
+    settings = CaptureSettings(seconds=1.0, fps=10, width=320, height=180, card_width=160, poster_limit=3.0)
+    jobs = [CaptureJob(f"{name}/{i}", f"artifacts/{name}/v1/page.html", site / "out" / str(i), False)
+            for i, name in enumerate(["css", "hangs", "css"])]
+    first, hangs, last = capture(site, jobs, settings, tools, workers=1)
+    assert first.error is None and last.error is None, (first.error, last.error)
+    assert hangs.error is not None and "no media after 3 s" in hangs.error
+    for file_name in ("poster.webp", "card.webp"):
+        assert (site / "out" / "0" / file_name).read_bytes() == (site / "out" / "2" / file_name).read_bytes()
