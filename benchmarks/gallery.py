@@ -53,6 +53,7 @@ from mkdocs_hybrid.model.catalog import Catalog  # noqa: E402
 from mkdocs_hybrid.publish import gallery  # noqa: E402
 from mkdocs_hybrid.publish.unlisted import KEY_ENV  # noqa: E402
 from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static  # noqa: E402
+from tests.publish.test_gallery_scale import first_load as scale_test_first_load  # noqa: E402
 from tests.publish.test_gallery_scale import generated_catalog, mkdocs_site  # noqa: E402
 
 QUERIES = ("particles", "clock study 4", "zzz-nothing", "orbit", "sprite tiles 9", "a", "maze kanban", "study 12",
@@ -129,17 +130,8 @@ def served(site: Path) -> Iterator[str]:
 
 
 def first_load(browser: Browser, url: str) -> dict[str, tuple[str, bytes]]:
-    """URL -> (resource type, body) of every response before any interaction (images: empty bodies)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        responses: list[Any] = []
-        page.on("response", lambda response: responses.append(response))
-        page.goto(url, wait_until="networkidle")
-        return {r.url: (r.request.resource_type,
-                        b"" if r.request.resource_type in ("image", "media") else r.body()) for r in responses}
-    finally:
-        context.close()
+    """URL -> (resource type, body) of every response before any interaction (the scale test's measure)."""
+    return scale_test_first_load(browser, url).bodies
 
 
 def sizes(bodies: dict[str, tuple[str, bytes]], keep: Any = lambda url, kind: True) -> tuple[int, int]:
