@@ -35,8 +35,9 @@ __all__ = ["KEYS_ENV", "SIGNED_FOLDER", "ShareKeys", "parse_duration", "signed_p
 KEYS_ENV = "MKDOCS_HYBRID_SHARE_KEYS"
 SIGNED_FOLDER = "s"
 MIN_KEY_CHARACTERS = 32
-ARTIFACT_FILES = ("page.html", "style.css", "meta.json")
-"""The files a signed link may name (what an artifact folder holds)."""
+ARTIFACT_FILES = ("page.html", "style.css", "meta.json", "poster.webp", "card.webp", "video.mp4", "preview.mp4")
+"""The files a signed link may name: an artifact folder's demo files and its media (an unlisted version's
+poster and video are in the private bucket too, reached the same way)."""
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _DURATION = re.compile(r"(\d+)([smhdw])")
 MAX_SECONDS = 366 * 86_400

@@ -80,6 +80,7 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     utoken = key.token("open", "v2")
     artifact = root / "artifact"
     shutil.copytree(site / "artifacts" / "_u" / utoken, artifact)
+    (artifact / "poster.webp").write_bytes(b"RIFF\x1a\x00\x00\x00WEBPVP8L a stand-in poster")
     (root / "vendor.js").write_text("export const vendored = 1;\n")
     pages_site = root / "pages"  # what the deploy sends to Pages in this mode
     shutil.copytree(site, pages_site, ignore=shutil.ignore_patterns())
@@ -121,6 +122,18 @@ def test_the_pages_relative_style_resolves_under_the_same_signed_prefix(edge: Ed
     assert response.status_code == 200
     assert response.content == (edge.artifact / "style.css").read_bytes()
     assert response.headers["content-type"].startswith("text/css")
+
+
+def test_a_signed_link_reaches_the_versions_media_and_no_other_file(edge: Edge) -> None:
+    response = edge.client.get(link(edge.utoken, file="poster.webp"))
+
+    assert response.status_code == 200
+    assert response.content == (edge.artifact / "poster.webp").read_bytes()
+    assert response.headers["content-type"] == "image/webp"
+    assert response.headers.get_list("cache-control") == ["private, no-store"]
+    page = link(edge.utoken)
+    for other in ("source.json", "oembed.json", "missing.webp"):
+        assert edge.client.get(page.rsplit("/", 1)[0] + "/" + other).status_code == 403, other
 
 
 def test_a_link_signed_with_the_old_key_still_works(edge: Edge) -> None:
