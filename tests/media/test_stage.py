@@ -206,3 +206,16 @@ def test_a_version_without_an_artifact_gets_no_media(tmp_path: Path, missing: st
                                                   MediaRequest("x/v1", ("x", "v1"))])
     assert outcome.media == ({} if missing == "meta.json" else {"a/v1": outcome.media["a/v1"]})
     assert "x/v1" not in recorder.captured
+
+
+def test_a_shards_catalog_keeps_its_versions_media_for_the_merge() -> None:
+    from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry, catalog_from_json, catalog_to_json
+
+    poster = MediaFile(role="poster", name="poster.webp", sha256="a" * 64, size=3, width=1280, height=720)
+    video = MediaFile(role="video", name="video.mp4", sha256="b" * 64, size=9, width=1280, height=720,
+                      duration=4.0, fps=30.0, url="https://media.example.com/media/" + "b" * 64 + ".mp4")
+    version = VersionEntry(version="v1", title="T", created=None, author=None, tags=("x",), entry="index.js",
+                           unlisted=False, build_key="k", media=(poster, video))
+    catalog = Catalog(threads=(ThreadEntry(id="t", title="T", description=None, tags=(), versions=(version,),
+                                           latest="v1", unlisted=False),))
+    assert catalog_from_json(catalog_to_json(catalog)) == catalog
