@@ -98,3 +98,31 @@ def test_a_short_key_is_refused(value: str) -> None:
     with pytest.raises(Exception, match="at least 32"):
         UnlistedKey.from_env({KEY_ENV: value})
     assert "x" * 31 not in repr(UnlistedKey(b"x" * 40))
+
+
+def test_a_version_listed_again_leaves_nothing_at_its_unguessable_path(tmp_path: Path) -> None:
+    """Unlisted, then listed: its files move to its ids' paths and nothing stays under ``_u`` (and back)."""
+    from mkdocs_hybrid.pipeline import Export
+
+    root = project(tmp_path)
+    key = UnlistedKey.from_env()
+    assert key is not None
+    hidden = key.token("open", "v2")
+    site = root / "site"
+
+    def build() -> None:
+        export = Export(manifest_for(root), ledger=False)
+        export.run(site)
+        assert export.report.ok, export.report.failed
+
+    build()
+    assert (site / "artifacts/_u" / hidden / "page.html").is_file() and not (site / "artifacts/open/v2").exists()
+    (root / "demos/open/v2/snapshot.yml").write_text("title: Quiet draft\n")
+    build()
+    assert "quiet-version-xyzzy" in (site / "artifacts/open/v2/page.html").read_text()
+    assert (site / "p/open/v2/index.html").is_file()
+    assert not (site / "artifacts/_u" / hidden).exists() and not (site / "p/_u" / hidden).exists()
+    (root / "demos/open/v2/snapshot.yml").write_text("title: Quiet draft\nunlisted: true\n")
+    build()
+    assert (site / "artifacts/_u" / hidden / "page.html").is_file()
+    assert not (site / "artifacts/open/v2").exists() and not (site / "p/open/v2").exists()
