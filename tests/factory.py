@@ -84,3 +84,19 @@ def manifest_for(project: Path, *, directory: str | None = "demos", snapshots: s
     data = {"sources": sources, "build": {"cache_dir": ".cache", **build}}
     (project / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
     return parse_manifest(data, base_dir=project, origin=str(project / "hybrid.yml"))
+
+
+def build_standalone(project: Path, **sections: object) -> Path:
+    """Build ``project/demos`` into ``project/site`` with the standalone gallery and no ledger, the manifest
+    given extra ``sections`` (``editor=``, ``deploy=``, ``video=``); the build must not fail."""
+    from mkdocs_hybrid.pipeline import Export
+    from mkdocs_hybrid.publish.site import SitePages
+
+    manifest_for(project)
+    data = {**yaml.safe_load((project / "hybrid.yml").read_text(encoding="utf-8")), **sections}
+    (project / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    export = Export(parse_manifest(data, base_dir=project, origin=str(project / "hybrid.yml")), ledger=False,
+                    pages=SitePages(standalone_gallery=True))
+    export.run(project / "site")
+    assert export.report.ok, export.report.failed
+    return project / "site"

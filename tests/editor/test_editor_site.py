@@ -7,26 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mkdocs_hybrid.config.manifest import load_manifest
 from mkdocs_hybrid.editor.recipe import page_variants
-from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.sources.scan import read_snapshot_json
-from tests.factory import manifest_for, write_tree
+from tests.factory import build_standalone, write_tree
 
 
 def build(project: Path, **editor: object) -> Path:
-    manifest_for(project)
-    if editor:
-        data = yaml.safe_load((project / "hybrid.yml").read_text(encoding="utf-8"))
-        (project / "hybrid.yml").write_text(yaml.safe_dump({**data, "editor": editor}), encoding="utf-8")
-    site = project / "site"
-    export = Export(load_manifest(project / "hybrid.yml"), ledger=False, pages=SitePages(standalone_gallery=True))
-    export.run(site)
-    assert export.report.ok, export.report.failed
-    return site
+    return build_standalone(project, **({"editor": editor} if editor else {}))
 
 
 def recipe_of(site: Path) -> dict[str, Any]:

@@ -9,15 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from playwright.sync_api import Browser
 
-from mkdocs_hybrid.config.manifest import load_manifest
-from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.sandbox import DEMO_SANDBOX
-from mkdocs_hybrid.publish.site import SitePages
 from tests.browser import serve_static
-from tests.factory import free_port, manifest_for, read_tree, write_tree
+from tests.factory import build_standalone, free_port, read_tree, write_tree
 
 COUNTER = """
 const seen = Number(localStorage.getItem("visits") || 0) + 1;
@@ -30,16 +26,8 @@ document.getElementById("root").textContent =
 
 
 def build(project: Path, artifacts_url: str | None) -> Path:
-    manifest_for(project)
-    if artifacts_url:
-        data = yaml.safe_load((project / "hybrid.yml").read_text(encoding="utf-8"))
-        data["deploy"] = {"artifacts": "r2", "artifacts_url": artifacts_url, "r2_bucket": "demos"}
-        (project / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    site = project / "site"
-    export = Export(load_manifest(project / "hybrid.yml"), ledger=False, pages=SitePages(standalone_gallery=True))
-    export.run(site)
-    assert export.report.ok, export.report.failed
-    return site
+    deploy = {"artifacts": "r2", "artifacts_url": artifacts_url, "r2_bucket": "demos"}
+    return build_standalone(project, **({"deploy": deploy} if artifacts_url else {}))
 
 
 def frame_of(html: str) -> dict[str, str]:

@@ -18,14 +18,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
-from mkdocs_hybrid.config.manifest import load_manifest
-from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.signed import ShareKeys, signed_path
-from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.publish.unlisted import UnlistedKey
-from tests.factory import manifest_for, read_tree, write_tree
+from tests.factory import build_standalone, read_tree, write_tree
 from tests.wrangler_dev import put_local_r2_object, serve_with_wrangler
 
 pytestmark = pytest.mark.wrangler
@@ -55,15 +51,8 @@ class Edge:
 
 def build_r2_site(root: Path) -> Path:
     write_tree(root, DEMOS)
-    manifest_for(root)
-    data = yaml.safe_load((root / "hybrid.yml").read_text(encoding="utf-8"))
-    data["deploy"] = {"artifacts": "r2", "artifacts_url": "https://demos.example.com", "r2_bucket": "demos",
-                      "r2_private_bucket": "demos-private"}
-    (root / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    export = Export(load_manifest(root / "hybrid.yml"), ledger=False, pages=SitePages(standalone_gallery=True))
-    export.run(root / "site")
-    assert export.report.ok, export.report.failed
-    return root / "site"
+    return build_standalone(root, deploy={"artifacts": "r2", "artifacts_url": "https://demos.example.com",
+                                          "r2_bucket": "demos", "r2_private_bucket": "demos-private"})
 
 
 def seed(persist: Path, bucket: str, key: str, source: Path) -> None:
