@@ -182,10 +182,16 @@ def shown_ids(page: Page) -> list[str]:
 
 def all_result_ids(page: Page) -> list[str]:
     """Every matching card, turning the filter's result pages."""
-    ids = shown_ids(page)
+    shown = shown_ids(page)
+    ids = list(shown)
     while page.is_visible("[data-hg-results-next]") and page.is_enabled("[data-hg-results-next]"):
         page.click("[data-hg-results-next]")
-        ids += shown_ids(page)
+        # read the next page once its first card is there (under load a read right after the click once saw
+        # the previous page again)
+        page.wait_for_function("first => document.querySelector('[data-hg-cards] > li')?.dataset.hgId !== first",
+                               arg=shown[0])
+        shown = shown_ids(page)
+        ids += shown
     return ids
 
 
