@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from mkdocs_hybrid.media._encode import h264_args, preview_args, preview_fps, preview_size
+from mkdocs_hybrid.media._probe import frame_rate, webp_dimensions
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
@@ -475,7 +476,10 @@ class _Files:
         if role in ("poster", "card"):
             want = (settings.width, settings.height) if role == "poster" else (settings.card_width,
                                                                                settings.card_height)
-            got = _webp_size(data)
+            try:
+                got = webp_dimensions(data, NAMES[role])
+            except ValueError as error:
+                raise CaptureError(str(error)) from None
             if got != want:
                 raise CaptureError(f"{NAMES[role]} is {got[0]}x{got[1]}, not {want[0]}x{want[1]}")
             return MediaFile(role, NAMES[role], digest, size, *want)
@@ -505,7 +509,7 @@ async def _probed(path: Path, role: str, settings: CaptureSettings, tools: Media
         raise CaptureError(f"ffprobe cannot read {NAMES[role]}: {_last_line(stderr)}")
     info = json.loads(stdout)
     stream = (info.get("streams") or [{}])[0]
-    fps = _rate(str(stream.get("r_frame_rate", "0/1")))
+    fps = frame_rate(stream.get("r_frame_rate", "0/1")) or 0.0
     duration = float(info.get("format", {}).get("duration", 0.0))
     width, height = settings.width, settings.height
     if role == "preview":
@@ -519,32 +523,6 @@ async def _probed(path: Path, role: str, settings: CaptureSettings, tools: Media
     if role == "video" and frames != settings.frames:
         raise CaptureError(f"{NAMES[role]} has {frames} frames, not {settings.frames}")
     return MediaFile(role, NAMES[role], digest, size, width, height, duration=duration, fps=fps)
-
-
-def _rate(text: str) -> float:
-    numerator, _, denominator = text.partition("/")
-    try:
-        return float(numerator) / float(denominator or 1)
-    except (ValueError, ZeroDivisionError):
-        return 0.0
-
-
-def _webp_size(data: bytes) -> tuple[int, int]:
-    """Width and height from a WebP header (VP8, VP8L or VP8X), (0, 0) when it is not one."""
-    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        return (0, 0)
-    chunk = data[12:16]
-    if chunk == b"VP8 ":
-        return (int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF)
-    if chunk == b"VP8L":
-        bits = int.from_bytes(data[21:25], "little")
-        return ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
-    if chunk == b"VP8X":
-        return (int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1)
-    return (0, 0)
-
-
-# ---- the site as the only network -------------------------------------------------------------------------
 
 
 def _site_file(site: Path, url: str) -> Path | None:

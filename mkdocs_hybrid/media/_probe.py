@@ -317,7 +317,7 @@ def _facts(path: Path, report: dict[str, Any]) -> VideoFacts:
     return VideoFacts(
         format_name=str(container.get("format_name", "")), codec=str(stream.get("codec_name", "")), width=width,
         height=height, duration=_seconds(stream.get("duration")) or _seconds(container.get("duration")),
-        fps=_rate(stream.get("avg_frame_rate")) or _rate(stream.get("r_frame_rate")),
+        fps=frame_rate(stream.get("avg_frame_rate")) or frame_rate(stream.get("r_frame_rate")),
         pix_fmt=str(stream.get("pix_fmt", "")), frames=_count(stream.get("nb_frames")), index=int(stream["index"]),
         rotation=rotation % 360, sample_aspect=_ratio(stream.get("sample_aspect_ratio")),
         profile=str(stream.get("profile", "")))
@@ -332,7 +332,7 @@ def _seconds(value: object) -> float | None:
     return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
-def _rate(value: object) -> float | None:
+def frame_rate(value: object) -> float | None:
     """``30000/1001`` -> 29.97; ``0/0`` and missing -> ``None``."""
     num, _, den = str(value).partition("/")
     try:
@@ -385,10 +385,16 @@ def moov_before_mdat(path: Path) -> bool:
 
 
 def webp_size(path: Path) -> tuple[int, int]:
-    """Width and height from a WebP's first chunk (``VP8 ``, ``VP8L`` or ``VP8X``); raises ``ValueError``."""
-    data = path.read_bytes()[:32]
+    """Width and height from a WebP file's first chunk; raises ``ValueError`` (see :func:`webp_dimensions`)."""
+    with path.open("rb") as handle:
+        return webp_dimensions(handle.read(32), path.name)
+
+
+def webp_dimensions(data: bytes, name: str) -> tuple[int, int]:
+    """Width and height from a WebP's first chunk (``VP8 ``, ``VP8L`` or ``VP8X``) in its first 30 bytes;
+    raises ``ValueError`` naming ``name`` when it is not one."""
     if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        raise ValueError(f"{path.name} is not a WebP file")
+        raise ValueError(f"{name} is not a WebP file")
     chunk = data[12:16]
     if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
         return struct.unpack("<H", data[26:28])[0] & 0x3FFF, struct.unpack("<H", data[28:30])[0] & 0x3FFF
@@ -397,4 +403,4 @@ def webp_size(path: Path) -> tuple[int, int]:
         return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
     if chunk == b"VP8X":
         return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
-    raise ValueError(f"{path.name} has an unknown WebP chunk {chunk!r}")
+    raise ValueError(f"{name} has an unknown WebP chunk {chunk!r}")
