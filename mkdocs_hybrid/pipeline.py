@@ -380,7 +380,7 @@ class Export:
 
     def _parts(self, snapshot: Snapshot) -> Parts:
         """The version's path parts in the site: its ids, or ``_u`` and its token when it is unlisted."""
-        return site_parts(snapshot.thread, snapshot.version, snapshot.ref in self._hidden, self.unlisted_key)
+        return self._site_parts(snapshot.thread, snapshot.version)
 
     def _site_parts(self, thread: str, version: str) -> Parts:
         return site_parts(thread, version, f"{thread}/{version}" in self._hidden, self.unlisted_key)

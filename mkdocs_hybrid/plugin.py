@@ -195,10 +195,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         for error in report.failed:
             log.warning("snapshot not built: %s", error)
         log.info(report.summary())
-        if self.catalog is not None:
-            _drop_search_entries(Path(config.site_dir) / "search" / "search_index.json",
-                                 {f"gallery/{thread.id}/" for thread in self.catalog.listed}
-                                 - gallery.searched_thread_pages(self.catalog))
+        _drop_search_entries(Path(config.site_dir) / "search" / "search_index.json",
+                             gallery.unsearched_thread_pages(self.catalog))
         if self.config.not_found_page == "hybrid":
             # The theme wrote its 404.html after ours (in on_files): ours wins, linking the gallery.
             write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + "gallery/")

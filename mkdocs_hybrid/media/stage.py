@@ -265,8 +265,7 @@ def install(site_dir: Path, parts: Parts, entry: Path, files: Iterable[MediaFile
     it no longer has (a video turned off). Returns the files in the site, sorted by name."""
     folder = safe_join(site_dir, "artifacts", *parts)
     files = tuple(sorted(files, key=lambda m: m.name))
-    for stale in MEDIA_NAMES - {m.name for m in files}:
-        (folder / stale).unlink(missing_ok=True)
+    _remove_media(folder, keep={m.name for m in files})
     for media in files:
         target = folder / media.name
         if not _same_file(target, media):
@@ -293,6 +292,9 @@ def _file_digest(path: Path) -> str:
 
 def clear_media(site_dir: Path, parts: Parts) -> None:
     """Remove a version's media from its artifact folder (media turned off, or its capture failed)."""
-    folder = safe_join(site_dir, "artifacts", *parts)
-    for name in MEDIA_NAMES:
+    _remove_media(safe_join(site_dir, "artifacts", *parts), keep=set())
+
+
+def _remove_media(folder: Path, *, keep: set[str]) -> None:
+    for name in MEDIA_NAMES - keep:
         (folder / name).unlink(missing_ok=True)

@@ -595,10 +595,10 @@ theme's search loads the whole index on every page (about 200 KB gzipped at 10,0
 gallery's whole first load), and the gallery's own filter already searches every thread by title, tag and id."""
 
 
-def searched_thread_pages(catalog: Catalog) -> set[str]:
-    """The thread pages (``gallery/{id}/``) that keep a site-search entry (:data:`SEARCH_THREAD_PAGES`)."""
+def unsearched_thread_pages(catalog: Catalog) -> set[str]:
+    """The thread pages (``gallery/{id}/``) left out of the site search (:data:`SEARCH_THREAD_PAGES`)."""
     listed = catalog.listed
-    return {f"gallery/{thread.id}/" for thread in listed} if len(listed) <= SEARCH_THREAD_PAGES else set()
+    return {f"gallery/{thread.id}/" for thread in listed} if len(listed) > SEARCH_THREAD_PAGES else set()
 
 
 def search_thread_html(thread: ThreadEntry) -> str:

@@ -47,6 +47,7 @@ from typing import Literal
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import ID_PATTERN, RESERVED_IDS
+from mkdocs_hybrid.publish.artifacts import write_if_changed
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
 from mkdocs_hybrid.publish.signed import ARTIFACT_FILES, MIN_KEY_CHARACTERS
 from mkdocs_hybrid.publish.templates import environment
@@ -603,8 +604,5 @@ def _is_generated(path: Path) -> bool:
 
 def _write_text(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8, leaving the file (and its mtime) alone when the bytes are unchanged."""
-    data = text.encode("utf-8")
-    if path.is_file() and path.read_bytes() == data:
-        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    write_if_changed(path, text.encode("utf-8"))
