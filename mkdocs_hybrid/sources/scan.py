@@ -321,8 +321,12 @@ def _video(meta: Mapping[str, object], files: Mapping[str, bytes], **where: Unpa
     value = meta.get("video")
     if value is None or isinstance(value, bool):
         return value
-    name = _optional_text(meta, "video", **where)
-    assert name is not None
+    if not isinstance(value, str):
+        raise SnapshotError(f"video must be true, false or the name of a video file in this folder, not {value!r}",
+                            **where)
+    name = value.strip()
+    if not name:
+        return None
     _field(lambda: check_relative_path(name), "video", **where)
     if name not in files:
         raise SnapshotError(f"video {name!r} is not a file of this snapshot; name a video file in this folder, or "
