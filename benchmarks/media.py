@@ -14,7 +14,8 @@ N versions - CPU of a run of 1) / (N - 1), which leaves out starting Python, the
 fixed cost, reported apart). Ratios are against the blank page measured in the same run, since these machines
 are shared and noisy. The ``floor`` row is what any capture pays per version before the clock and the
 screenshots: a fresh context as the capture makes it, a page, the blank demo loaded, the context closed.
-``--site`` adds the posters of every artifact of a built site (real demos: React, canvases, charts).
+``--site`` adds the posters of every artifact of a built site (real demos: React, canvases, charts), and what
+just loading those pages costs (the demos' own loading: the floor of real demos).
 """
 
 from __future__ import annotations
@@ -51,8 +52,10 @@ def child(site: Path, kind: str, count: int, video: bool) -> None:
     if kind.endswith("-fresh"):  # the same run without tab reuse: a fresh context per version (the baseline)
         kind = kind.removesuffix("-fresh")
         _capture._Run = functools.partial(_capture._Run, reuse=False)  # type: ignore[misc]
-    if kind in ("floor", "floor-reuse"):
-        asyncio.run(floor(site, count, kind == "floor-reuse"))
+    if kind in ("floor", "floor-reuse", "built-floor"):
+        pages = built_pages(site)[:count] if kind == "built-floor" else [
+            f"artifacts/blank{i}/v1/page.html" for i in range(count)]
+        asyncio.run(floor(site, pages, kind != "floor"))
         return
     pages = built_pages(site)[:count] if kind == "built" else [
         f"artifacts/{kind}{i}/v1/page.html" for i in range(count)]
@@ -65,10 +68,10 @@ def child(site: Path, kind: str, count: int, video: bool) -> None:
         raise SystemExit(f"capture failed: {failed[0]}")
 
 
-async def floor(site: Path, count: int, reuse: bool) -> None:
-    """What any capture pays per version: the blank demo loaded, no clock, no screenshot; in a fresh context
-    (as the capture makes it, closed after), or (``reuse``) in one tab cleared between versions as the capture
-    clears it."""
+async def floor(site: Path, pages: list[str], reuse: bool) -> None:
+    """What a capture pays per version before its own work: each page loaded, no clock, no screenshot; in a fresh
+    context (as the capture makes it, closed after), or (``reuse``) in one tab cleared between versions as the
+    capture clears it."""
     from playwright.async_api import async_playwright
 
     from mkdocs_hybrid.media._capture import ORIGIN, CaptureSettings, _Run
@@ -78,9 +81,9 @@ async def floor(site: Path, count: int, reuse: bool) -> None:
     async with async_playwright() as playwright:
         browser = await run.launched(playwright, asyncio.Lock())
         tab = await run.new_tab(browser) if reuse else None
-        for i in range(count):
+        for page in pages:
             this = tab or await run.new_tab(browser)
-            await this.page.goto(f"{ORIGIN}/artifacts/blank{i}/v1/page.html")
+            await this.page.goto(f"{ORIGIN}/{page}")
             if reuse:
                 await run.clear(this)
             else:
@@ -146,7 +149,7 @@ def main() -> None:
         write_site(site, {f"{kind}{i}": demo for kind, demo in DEMOS.items() for i in range(count)})
         report(site, args.posters, args.videos)
         if args.site:
-            report_built(args.site.resolve())
+            report_built(args.site.resolve(), site)
         if args.keep:
             shutil.copytree(site, args.keep, dirs_exist_ok=True)
     finally:
@@ -175,16 +178,18 @@ def report(site: Path, posters: int, videos: int) -> None:
               f"| {wall:.1f} |", flush=True)
 
 
-def report_built(site: Path) -> None:
+def report_built(site: Path, fixtures: Path) -> None:
     count = len(built_pages(site))
     if count < 2:
         raise SystemExit(f"{site} has {count} artifact pages: need at least 2")
     poster, fixed, wall = marginal(site, "built", count, False)
     fresh, _, _ = marginal(site, "built-fresh", count, False)
+    loaded, _, _ = marginal(site, "built-floor", count, False)
+    blank, _, _ = marginal(fixtures, "floor-reuse", len(list(fixtures.glob("artifacts/blank*/v1"))), False)
     print(f"\nbuilt site {site}: {count} versions, poster CPU {poster * 1000:.0f} ms / version (marginal; fresh "
           f"context per version, same run: {fresh * 1000:.0f} ms, ratio {poster / fresh:.2f}), fixed {fixed:.2f} s "
-          f"/ run, wall {wall:.2f} s / version")
-
+          f"/ run, wall {wall:.2f} s / version; the pages only loaded in a reused tab (no clock, no screenshot): "
+          f"{loaded * 1000:.0f} ms, a blank page so: {blank * 1000:.0f} ms")
 
 if __name__ == "__main__":
     main()

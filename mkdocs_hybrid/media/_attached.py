@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from mkdocs_hybrid.media._encode import h264_args, preview_args
+from mkdocs_hybrid.media._encode import h264_args, preview_args, webp_stills
 from mkdocs_hybrid.media._probe import (
     MB,
     VIDEO_DECODERS,
@@ -34,7 +34,7 @@ from mkdocs_hybrid.media._probe import (
     probe,
     run_tool,
     sniff_container,
-    webp_size,
+    webp_dimensions,
 )
 from mkdocs_hybrid.model.catalog import MediaFile
 
@@ -46,10 +46,9 @@ OUTPUT_NAMES = {"video": "video.mp4", "preview": "preview.mp4", "poster": "poste
 VIDEO_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "prores", "mjpeg"})
 """Codec names (as ffprobe reports them) of :data:`~mkdocs_hybrid.media._probe.VIDEO_DECODERS`."""
 
-WEBP_ARGS = ("-c:v", "libwebp", "-lossless", "0", "-quality", "80", "-compression_level", "6", "-preset", "picture",
-             "-pix_fmt", "yuv420p", "-frames:v", "1", "-map_metadata", "-1", "-fflags", "+bitexact",
-             "-flags:v", "+bitexact", "-f", "webp")
-"""Fixed libwebp settings (lossy q80, slowest method): the same frame always gives the same bytes."""
+FRAME_ARGS = ("-frames:v", "1", "-pix_fmt", "rgb24", "-c:v", "png", "-map_metadata", "-1", "-fflags", "+bitexact",
+              "-flags:v", "+bitexact", "-f", "image2")
+"""The poster's frame as a PNG, encoded to WebP as a capture's is (``_encode.webp_stills``)."""
 
 DURATION_SLACK = 0.5
 """Seconds an output may differ from what was asked for (frame rounding at the fps filter)."""
@@ -223,22 +222,23 @@ def _stills(name: str, video: Path, facts: VideoFacts, scratch: Path, *, ffmpeg:
     at = min(poster_at, (facts.duration or 0.0) / 2)
     card_w = min(card_width, facts.width)
     card_h = max(2, round(facts.height * card_w / facts.width / 2) * 2)
-    poster, card = scratch / OUTPUT_NAMES["poster"], scratch / OUTPUT_NAMES["card"]
-    graph = f"[0:v]split=2[poster][c];[c]scale={card_w}:{card_h}:flags=bicubic,setsar=1[card]"
+    frame = scratch / "poster-frame.png"
     _ffmpeg(ffmpeg, [*input_args("mov", ("h264",), limits), "-ss", f"{at:.3f}", "-i", file_url(video),
-                     "-filter_complex", graph, "-map", "[poster]", *WEBP_ARGS, file_url(poster),
-                     "-map", "[card]", *WEBP_ARGS, file_url(card)], threads=threads, limits=limits, label=name,
-            outputs=[poster, card])
+                     *FRAME_ARGS, file_url(frame)], threads=threads, limits=limits, label=name, outputs=[frame])
+    try:
+        stills = webp_stills(frame.read_bytes(), (card_w, card_h))
+    except (OSError, ValueError) as error:  # Pillow's errors about a PNG are ValueErrors (or OSError)
+        raise AttachedVideoError(f"{name}: ffmpeg wrote no usable poster frame ({error}): this is a bug, "
+                                 "report it with the video") from None
     made = []
-    for role, path, size in (("poster", poster, (facts.width, facts.height)), ("card", card, (card_w, card_h))):
-        try:
-            found = webp_size(path)
-        except (OSError, ValueError) as error:
-            raise AttachedVideoError(f"{name}: ffmpeg wrote no usable {path.name} ({error}): this is a bug, "
-                                     "report it with the video") from None
+    sizes = {"poster": (facts.width, facts.height), "card": (card_w, card_h)}
+    for (role, size), data in zip(sizes.items(), stills):
+        found = webp_dimensions(data, OUTPUT_NAMES[role])
         if found != size:
-            raise AttachedVideoError(f"{name}: {path.name} is {found[0]}x{found[1]}, not {size[0]}x{size[1]}: "
-                                     "this is a bug, report it with the video")
+            raise AttachedVideoError(f"{name}: {OUTPUT_NAMES[role]} is {found[0]}x{found[1]}, not "
+                                     f"{size[0]}x{size[1]}: this is a bug, report it with the video")
+        path = scratch / OUTPUT_NAMES[role]
+        path.write_bytes(data)
         made.append(_media(role, path, size))
     return made[0], made[1]
 

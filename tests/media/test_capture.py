@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from PIL import Image, ImageChops, ImageStat
 
 from mkdocs_hybrid.media._capture import (
     ORIGIN,
@@ -168,6 +169,28 @@ def test_media_files_describe_the_bytes(animated: tuple[Path, list[CaptureOutcom
         path = site / "first" / name / medium.name
         assert medium.size == path.stat().st_size and medium.url is None
     assert ffprobe(tools, site / "first" / name / "video.mp4")["nb_read_packets"] == "30"
+
+
+def distance(one: Image.Image, other: Image.Image) -> float:
+    """Mean absolute difference of two RGB pictures of one size, 0-255."""
+    return sum(ImageStat.Stat(ImageChops.difference(one, other)).mean) / 3
+
+
+@pytest.mark.parametrize("name", list(ANIMATED))
+def test_poster_card_and_video_show_one_moment(animated: tuple[Path, list[CaptureOutcome], list[CaptureOutcome]],
+                                               tools: MediaTools, name: str) -> None:
+    """The poster is the video's frame at ``poster_at`` and the card is the poster made small: a gallery card
+    never shows another moment of the demo than its thread page."""
+    folder = animated[0] / "first" / name
+    poster = Image.open(folder / "poster.webp").convert("RGB")
+    card = Image.open(folder / "card.webp").convert("RGB")
+    frames = {at: Image.frombytes("RGB", (SMALL.width, SMALL.height), frame_at(tools, folder / "video.mp4", at))
+              for at in (0.0, SMALL.poster_at, 2.0)}
+    to_poster = {at: distance(poster, frame) for at, frame in frames.items()}
+    assert to_poster[SMALL.poster_at] < 3 < min(to_poster[0.0], to_poster[2.0]), to_poster
+    small = (SMALL.card_width, SMALL.card_height)
+    to_card = {at: distance(card, frame.resize(small, Image.Resampling.LANCZOS)) for at, frame in frames.items()}
+    assert to_card[SMALL.poster_at] < 3 < min(to_card[0.0], to_card[2.0]), to_card
 
 
 def test_default_settings_give_a_web_safe_mp4(tmp_path: Path, tools: MediaTools) -> None:
