@@ -38,6 +38,7 @@ from mkdocs_hybrid.deploy._api import (
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
 from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts, ArtifactPlan, ArtifactStore, is_artifact
+from mkdocs_hybrid.publish.artifacts import DERIVED_FILES, media_links
 from mkdocs_hybrid.publish.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 
 if TYPE_CHECKING:
@@ -288,7 +289,9 @@ class _Deployment:
                                    content_types={f.path: f.content_type for f in media_files})
         for item, uploaded in zip(media_files, stored):
             result.media.append({"path": item.name, "url": uploaded.url, "uploaded": uploaded.uploaded})
-        return [f"/{item.name} {uploaded.url} 302" for item, uploaded in zip(media_files, stored)]
+        linked = _linked_by_url(media_files)
+        return [f"/{item.name} {uploaded.url} 302" for item, uploaded in zip(media_files, stored)
+                if linked.get(item.name) != uploaded.url]
 
     def _create_deployment(self, fields: dict[str, str], parts: dict[str, bytes]) -> dict[str, Any]:
         for attempt in range(self.retry.deployment_attempts):
@@ -365,6 +368,24 @@ def _split_media(files: list[SiteFile], media: MediaUploader | None) -> tuple[li
         return files, []
     to_r2 = [f for f in files if f.size > MAX_FILE_BYTES or f.name.lower().endswith(MEDIA_EXTENSIONS)]
     return [f for f in files if f not in to_r2], to_r2
+
+
+def _linked_by_url(media_files: Sequence[SiteFile]) -> dict[str, str]:
+    """Site path -> URL of the generated videos that their version's pages and ``meta.json`` link by their R2
+    URL: no page names their path, so they need no redirect rule (Pages allows 2,000 static rules, and a site
+    with videos has two MP4s per version)."""
+    links: dict[str, str] = {}
+    metas: dict[Path, dict[str, str]] = {}
+    for item in media_files:
+        if not item.name.startswith("artifacts/") or item.path.name not in DERIVED_FILES:
+            continue
+        meta = item.path.with_name("meta.json")
+        if meta not in metas:
+            metas[meta] = media_links(meta.read_bytes()) if meta.is_file() else {}
+        url = metas[meta].get(item.path.name)
+        if url is not None:
+            links[item.name] = url
+    return links
 
 
 def _check_file_count(files: Sequence[SiteFile], limit: int) -> None:

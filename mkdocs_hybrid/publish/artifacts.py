@@ -188,6 +188,19 @@ def write_media_meta(site_dir: Path, parts: Parts, media: Iterable[MediaFile]) -
         path.write_bytes(data)
 
 
+def media_links(meta: bytes) -> dict[str, str]:
+    """name -> the URL a version's pages and ``meta.json`` link a medium by, for media hosted apart from the site
+    (videos on R2: see :func:`write_media_meta`); media served from the artifact folder have none."""
+    try:
+        listed = json.loads(meta).get("media")
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(listed, dict):
+        return {}
+    return {name: info["url"] for name, info in listed.items()
+            if isinstance(info, dict) and isinstance(info.get("url"), str)}
+
+
 def artifact_digests(site_dir: Path, snapshot: Snapshot, parts: Parts | None = None) -> dict[str, tuple[str, int]]:
     """name -> (sha256, size) of each file of a version's artifact in the site."""
     return {name: (hashlib.sha256(data).hexdigest(), len(data))

@@ -522,6 +522,41 @@ def test_deploy_sends_videos_to_r2_and_redirects_their_paths(store: MediaStore, 
     assert redirects[1:] == (site / "_redirects").read_text().splitlines()
 
 
+def test_videos_linked_by_their_r2_url_need_no_redirect_rule(store: MediaStore, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A site with videos has two MP4s per version, and Pages allows 2,000 static redirect rules: past 1,000 video
+    versions a rule per MP4 could not deploy. Pages and meta.json link generated videos by their R2 URL, so only
+    media named by their path get a rule: a demo's own clip, or a video whose meta.json names another URL (built
+    for another bucket). The limit is lowered to 4 here: a rule per MP4 would need 8."""
+    from mkdocs_hybrid.deploy import Credentials, RetryPolicy, deploy_site, media_url
+    from tests.cloudflare_api import FakeCloudflare
+
+    monkeypatch.setattr("mkdocs_hybrid.deploy._pages.MAX_STATIC_REDIRECT_RULES", 4)
+    site = tmp_path / "site"
+    for version, public_url in (("v1", PUBLIC_URL), ("v2", PUBLIC_URL), ("v3", "https://old.example.com")):
+        folder = site / "artifacts/t" / version
+        media = {}
+        for name in ("video.mp4", "preview.mp4"):
+            data = b"\x00\x00\x00\x18ftypmp42" + version.encode() + name.encode()
+            write(folder / name, data)
+            sha = hashlib.sha256(data).hexdigest()
+            media[name] = {"role": name[:-4], "sha256": sha, "size": len(data), "url": media_url(public_url, sha, name)}
+        write(folder / "page.html", b"<p>demo</p>")
+        write(folder / "meta.json", json.dumps({"thread": "t", "version": version, "media": media}).encode())
+    write(site / "artifacts/t/v1/clip.mp4", b"\x00\x00\x00\x18ftypmp42 the demo's own clip")
+    (site / "_redirects").write_text("/p/t/latest /p/t/v3/ 302\n")
+    with FakeCloudflare() as fake:
+        result = deploy_site(site, project="demos", branch="main", media=store,
+                             credentials=Credentials(fake.token, fake.account_id, fake.base_url),
+                             retry=RetryPolicy(base_delay=0.01))
+        live = fake.live()
+    assert live is not None
+    assert len(result.media) == 7, "every MP4 is on R2"
+    sources = [line.split()[0] for line in live.files["_redirects"].decode().splitlines()]
+    assert sources == ["/artifacts/t/v1/clip.mp4", "/artifacts/t/v3/preview.mp4", "/artifacts/t/v3/video.mp4",
+                       "/p/t/latest"]
+
+
 def _media_site(root: Path, clips: dict[str, bytes]) -> Path:
     write(root / "artifacts/t/v1/page.html", b"<p>demo</p>")
     for name, data in clips.items():
