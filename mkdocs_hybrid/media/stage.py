@@ -31,6 +31,7 @@ from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.publish.artifacts import DERIVED_FILES, Parts, safe_join
+from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
 __all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "clear_media", "plan_media", "settings_of"]
 
@@ -40,6 +41,8 @@ MEDIA_ENV = "MKDOCS_HYBRID_MEDIA"
 MEDIA_FORMAT = 1
 """Part of every key: bump it when what a key's files hold changes."""
 MEDIA_NAMES = frozenset(DERIVED_FILES - {"oembed.json"})
+INSTALLED_INDEX = "installed.json"
+"""In the media cache: the stat of each media file put in a site, so a rebuild need not hash them again."""
 log = logging.getLogger(__name__)
 Capture = Callable[..., list[CaptureOutcome]]
 Transcode = Callable[..., tuple[MediaFile, ...]]
@@ -125,26 +128,31 @@ class MediaStage:
         self.progress = progress or (lambda done, total: None)
         self._capture = capture_fn
         self._transcode = transcode_fn
+        self._inputs = [self.settings.cache_inputs(), tools.versions]
 
     def run(self, site_dir: Path, requests: Sequence[MediaRequest]) -> MediaOutcome:
         outcome = MediaOutcome()
-        keys = {}
+        keys: dict[str, str] = {}
+        found: dict[str, tuple[MediaFile, ...] | None] = {}
         missing = []
         for request in requests:
             key = self.key(site_dir, request)
             if key is None:
                 continue  # no artifact in the site (it failed): nothing to show
             keys[request.ref] = key
-            if self._cached(key) is not None:
+            found[request.ref] = self._cached(key)
+            if found[request.ref] is not None:
                 outcome.cached.append(request.ref)
             else:
                 missing.append(request)
         self._make(site_dir, missing, keys, outcome)
+        installed = StatIndex(self.folder / INSTALLED_INDEX, MEDIA_FORMAT)
         for request in requests:
             if request.ref in keys:
-                files = self._cached(keys[request.ref])
+                files = found[request.ref] or self._cached(keys[request.ref])
                 outcome.media[request.ref] = install(site_dir, request.parts, self._entry(keys[request.ref]),
-                                                     files or ())
+                                                     files or (), installed)
+        installed.save()
         return outcome
 
     def key(self, site_dir: Path, request: MediaRequest) -> str | None:
@@ -161,7 +169,7 @@ class MediaStage:
             kind: list[object] = ["attached", _file_digest(request.attached), asdict(limits_of(self.options))]
         else:
             kind = ["video" if request.video else "poster", served]
-        inputs = [MEDIA_FORMAT, kind, self.settings.cache_inputs(), self.tools.versions]
+        inputs = [MEDIA_FORMAT, kind, *self._inputs]
         return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
 
     def _entry(self, key: str) -> Path:
@@ -260,26 +268,43 @@ class MediaStage:
         os.replace(staging, entry)
 
 
-def install(site_dir: Path, parts: Parts, entry: Path, files: Iterable[MediaFile]) -> tuple[MediaFile, ...]:
+def install(site_dir: Path, parts: Parts, entry: Path, files: Iterable[MediaFile],
+            installed: StatIndex | None = None) -> tuple[MediaFile, ...]:
     """Copy a version's media from its cache entry into its artifact folder where they differ, and remove media
-    it no longer has (a video turned off). Returns the files in the site, sorted by name."""
+    it no longer has (a video turned off). Returns the files in the site, sorted by name. ``installed`` holds
+    the stat of files already checked: while it matches, a file is not hashed again."""
     folder = safe_join(site_dir, "artifacts", *parts)
     files = tuple(sorted(files, key=lambda m: m.name))
     _remove_media(folder, keep={m.name for m in files})
     for media in files:
         target = folder / media.name
-        if not _same_file(target, media):
+        if not _same_file(target, media, installed):
             shutil.copyfile(entry / media.name, target)
+            _remember(installed, target, media)
     return files
 
 
-def _same_file(path: Path, media: MediaFile) -> bool:
+def _same_file(path: Path, media: MediaFile, installed: StatIndex | None) -> bool:
     try:
-        if path.stat().st_size != media.size:
-            return False
-        return _file_digest(path) == media.sha256
+        stat = path.stat()
     except OSError:
         return False
+    if stat.st_size != media.size:
+        return False
+    signature, _ = stat_signature([(media.sha256, stat)])
+    if installed is not None and installed.lookup(os.path.abspath(path), signature) is not None:
+        return True
+    if _file_digest(path) != media.sha256:
+        return False
+    _remember(installed, path, media)
+    return True
+
+
+def _remember(installed: StatIndex | None, path: Path, media: MediaFile) -> None:
+    """Note that ``path`` holds ``media`` as its stat is now (a file too fresh to trust is checked again)."""
+    if installed is not None:
+        signature, newest = stat_signature([(media.sha256, path.stat())])
+        installed.store(os.path.abspath(path), signature, newest, {})
 
 
 def _file_digest(path: Path) -> str:

@@ -144,6 +144,36 @@ def test_media_are_made_once_per_content_and_settings(tmp_path: Path) -> None:
     assert sorted(recorder.captured) == ["a/v1", "b/v1"]
 
 
+def test_a_rebuild_reads_again_only_media_files_whose_stat_changed(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 10,000 versions a rebuild would otherwise hash every poster and video in the site; a file changed in
+    place, even to the same size, is still found and put right."""
+    import mkdocs_hybrid.media.stage as stage_module
+
+    monkeypatch.setattr("mkdocs_hybrid.sources.stat_index.RACY_SECONDS", -60)  # trust files written just now
+    hashed: list[str] = []
+
+    def counted(path: Path) -> str:
+        hashed.append(path.name)
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    monkeypatch.setattr(stage_module, "_file_digest", counted)
+    site, recorder = tmp_path / "site", Recorder()
+    artifact(site, ("a", "v1"))
+    requests = [MediaRequest("a/v1", ("a", "v1"), video=True)]
+    stage(tmp_path, recorder).run(site, requests)
+    tree = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+    hashed.clear()
+    stage(tmp_path, recorder).run(site, requests)
+    assert hashed == [], "unchanged media files were read again"
+
+    poster = site / "artifacts/a/v1/poster.webp"
+    poster.write_bytes(b"x" * poster.stat().st_size)
+    stage(tmp_path, recorder).run(site, requests)
+    assert hashed == ["poster.webp"] and {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == tree
+
+
 def test_turning_video_off_removes_it_and_a_failed_capture_is_a_warning(tmp_path: Path) -> None:
     site, recorder = tmp_path / "site", Recorder()
     artifact(site, ("a", "v1"))
