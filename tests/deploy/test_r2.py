@@ -496,20 +496,25 @@ def test_no_checksum_trailers_on_the_wire(multipart_store: MediaStore, tmp_path:
 # -- deploy: media go to R2, the Pages deployment redirects to them -----------------------------
 
 
-def test_deploy_sends_videos_to_r2_and_redirects_their_paths(store: MediaStore, tmp_path: Path) -> None:
+def _deploy_with_media(site: Path, store: MediaStore) -> tuple[Any, Any]:
+    """Deploy ``site`` to a fake Pages API with ``store`` as the media bucket: the result and the live deployment."""
     from mkdocs_hybrid.deploy import Credentials, RetryPolicy, deploy_site
     from tests.cloudflare_api import FakeCloudflare
 
+    with FakeCloudflare() as fake:
+        result = deploy_site(site, project="demos", branch="main", media=store,
+                             credentials=Credentials(fake.token, fake.account_id, fake.base_url),
+                             retry=RetryPolicy(base_delay=0.01))
+        return result, fake.live()
+
+
+def test_deploy_sends_videos_to_r2_and_redirects_their_paths(store: MediaStore, tmp_path: Path) -> None:
     site = tmp_path / "site"
     (site / "artifacts/t/v1").mkdir(parents=True)
     (site / "artifacts/t/v1/page.html").write_text("<p>demo</p>")
     (site / "artifacts/t/v1/preview.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 4000)
     (site / "_redirects").write_text("/p/t/latest /p/t/v1/ 302\n/artifacts/:t/:v/page.html /artifacts/:t/:v/page 200\n")
-    with FakeCloudflare() as fake:
-        result = deploy_site(site, project="demos", branch="main", media=store,
-                             credentials=Credentials(fake.token, fake.account_id, fake.base_url),
-                             retry=RetryPolicy(base_delay=0.01))
-        live = fake.live()
+    result, live = _deploy_with_media(site, store)
     [media] = result.media
     assert media["path"] == "artifacts/t/v1/preview.mp4" and media["uploaded"] is True
     assert media["url"].startswith(PUBLIC_URL + "/media/") and media["url"].endswith(".mp4")
@@ -528,8 +533,7 @@ def test_videos_linked_by_their_r2_url_need_no_redirect_rule(store: MediaStore, 
     versions a rule per MP4 could not deploy. Pages and meta.json link generated videos by their R2 URL, so only
     media named by their path get a rule: a demo's own clip, or a video whose meta.json names another URL (built
     for another bucket). The limit is lowered to 4 here: a rule per MP4 would need 8."""
-    from mkdocs_hybrid.deploy import Credentials, RetryPolicy, deploy_site, media_url
-    from tests.cloudflare_api import FakeCloudflare
+    from mkdocs_hybrid.deploy import media_url
 
     monkeypatch.setattr("mkdocs_hybrid.deploy._pages.MAX_STATIC_REDIRECT_RULES", 4)
     site = tmp_path / "site"
@@ -545,11 +549,7 @@ def test_videos_linked_by_their_r2_url_need_no_redirect_rule(store: MediaStore, 
         write(folder / "meta.json", json.dumps({"thread": "t", "version": version, "media": media}).encode())
     write(site / "artifacts/t/v1/clip.mp4", b"\x00\x00\x00\x18ftypmp42 the demo's own clip")
     (site / "_redirects").write_text("/p/t/latest /p/t/v3/ 302\n")
-    with FakeCloudflare() as fake:
-        result = deploy_site(site, project="demos", branch="main", media=store,
-                             credentials=Credentials(fake.token, fake.account_id, fake.base_url),
-                             retry=RetryPolicy(base_delay=0.01))
-        live = fake.live()
+    result, live = _deploy_with_media(site, store)
     assert live is not None
     assert len(result.media) == 7, "every MP4 is on R2"
     sources = [line.split()[0] for line in live.files["_redirects"].decode().splitlines()]
@@ -588,9 +588,6 @@ class Overlap:
 
 
 def test_deploy_uploads_media_concurrently_through_upload_many(store: MediaStore, tmp_path: Path) -> None:
-    from mkdocs_hybrid.deploy import Credentials, RetryPolicy, deploy_site
-    from tests.cloudflare_api import FakeCloudflare
-
     same = os.urandom(3000)
     clips = {f"artifacts/t/v1/clip{i}.mp4": os.urandom(2000 + i) for i in range(5)}
     clips |= {"artifacts/t/v1/a.webm": same, "artifacts/t/v2/copy.webm": same, "artifacts/t/v1/teaser.m4v": b"m4v"}
@@ -598,11 +595,7 @@ def test_deploy_uploads_media_concurrently_through_upload_many(store: MediaStore
     overlap = Overlap()
     store.client.meta.events.register("before-send.s3.PutObject", overlap.hook)
     wire = listen(store.client)
-    with FakeCloudflare() as fake:
-        result = deploy_site(site, project="demos", branch="main", media=store,
-                             credentials=Credentials(fake.token, fake.account_id, fake.base_url),
-                             retry=RetryPolicy(base_delay=0.01))
-        live = fake.live()
+    result, live = _deploy_with_media(site, store)
 
     assert overlap.met, "the first two media uploads were never in flight together"
     assert overlap.threads and all(name.startswith("r2-upload") for name in overlap.threads)
