@@ -366,8 +366,9 @@ async def _frame(cdp: CDPSession, settings: CaptureSettings) -> bytes:
 
 
 async def _posters(frame: bytes, settings: CaptureSettings, files: _Files) -> None:
-    """The poster and the card of one frame (measured: one readback and Pillow's encoder cost about 50 ms of
-    CPU less per version than a WebP screenshot per size from Chromium, whose scaled one also repaints)."""
+    """The poster and the card of one frame (measured on the sample demos: one readback and Pillow's encoder
+    cost about 25 ms of CPU less per version than a WebP screenshot per size from Chromium, whose scaled one
+    also repaints the page)."""
     poster, card = await asyncio.to_thread(webp_stills, frame, (settings.card_width, settings.card_height))
     files.write("poster", poster)
     files.write("card", card)
