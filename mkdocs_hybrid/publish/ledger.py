@@ -18,7 +18,9 @@ It is *not* in the cache folder: the cache is safe to delete, the ledger is not.
 The build process is the only writer, and a build writes in one transaction
 (taken with ``BEGIN IMMEDIATE`` after bundling, committed after the catalog is
 known), so a build killed at any point leaves either all rows and blobs of a
-version or none.
+version or none. Opening an existing ledger writes nothing, so readers (``history``,
+``share``) never wait for a build; a ``pin`` or a second build waits up to
+``BUSY_TIMEOUT`` and then says the ledger is busy.
 
 Times (``published_at``, ``changed_at``) honour ``SOURCE_DATE_EPOCH``.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
     from mkdocs_hybrid.config.manifest import Manifest
 
 LEDGER_FORMAT = 1
+BUSY_TIMEOUT = 60
+"""Seconds a writer waits for another to release the ledger before saying it is busy."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ledger_info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,6 +69,7 @@ CREATE TABLE IF NOT EXISTS latest_history(
 CREATE TABLE IF NOT EXISTS pins(thread TEXT PRIMARY KEY, version TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs(sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
+_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA))
 
 
 TABLE_COLUMNS = {
@@ -140,18 +146,27 @@ class Ledger:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
         except sqlite3.Error as exc:
             raise _unopenable(path, exc) from None
         try:
-            self.db.execute("PRAGMA busy_timeout = 60000")
-            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT * 1000}")
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.executescript(_SCHEMA)
-            self.db.execute("INSERT OR IGNORE INTO ledger_info VALUES ('format', ?)", (str(LEDGER_FORMAT),))
+            if not self._is_set_up():
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.executescript(_SCHEMA)
+                self.db.execute("INSERT OR IGNORE INTO ledger_info VALUES ('format', ?)", (str(LEDGER_FORMAT),))
         except sqlite3.Error as exc:
             self.db.close()  # a damaged file: do not hold it open until garbage collection
             raise _unopenable(path, exc) from None
+
+    def _is_set_up(self) -> bool:
+        """Whether the file already has every table and WAL: then opening it writes nothing, so reading it
+        (``history``, ``share``) works while a build holds the write lock."""
+        tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        mode = self.db.execute("PRAGMA journal_mode").fetchone()[0]
+        return (set(_TABLES) <= tables and str(mode).lower() == "wal"
+                and self.db.execute("SELECT 1 FROM ledger_info WHERE key = 'format'").fetchone() is not None)
 
     def close(self) -> None:
         self.db.close()
@@ -220,20 +235,43 @@ class Ledger:
 
     def transaction(self) -> Any:
         """``with ledger.transaction():`` one all-or-nothing write."""
-        return _Transaction(self.db)
+        return _Transaction(self.db, self.path)
 
 
 def _unopenable(path: Path, exc: sqlite3.Error) -> HybridError:
+    if _is_busy(exc):
+        return _busy(path)
     return HybridError(f"{path}: cannot open the publish ledger ({exc}); restore it from a backup or "
                        "set build.ledger to another path")
 
 
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def _busy(path: Path) -> HybridError:
+    return HybridError(f"{path}: the publish ledger is busy: another build or pin held it for over {BUSY_TIMEOUT} s "
+                       "(a build holds it from bundling until its media and pages are written); run this again "
+                       "when that has finished")
+
+
+def write_lock(db: sqlite3.Connection, path: Path) -> None:
+    """``BEGIN IMMEDIATE``: the ledger's one writer, waiting up to ``BUSY_TIMEOUT`` for another to finish."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if _is_busy(exc):
+            raise _busy(path) from None
+        raise
+
+
 class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self.db = db
+        self.path = path
 
     def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        write_lock(self.db, self.path)
 
     def __exit__(self, kind: object, *_: object) -> None:
         self.db.execute("ROLLBACK" if kind else "COMMIT")
@@ -298,7 +336,7 @@ class BuildLedger:
         """Take the write lock for this build; the published versions (none without a ledger)."""
         if self.ledger is None:
             return {}
-        self.ledger.db.execute("BEGIN IMMEDIATE")
+        write_lock(self.ledger.db, self.ledger.path)
         self._open = True
         self._pins = self.ledger.pins()
         return self.ledger.published()

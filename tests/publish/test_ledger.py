@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.cli import main
-from mkdocs_hybrid.model.errors import SnapshotError, ToolchainError
+from mkdocs_hybrid.model.errors import HybridError, SnapshotError, ToolchainError
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish import site as publish_site
 from mkdocs_hybrid.publish.ledger import BuildLedger
@@ -189,6 +189,31 @@ def test_pin_moves_latest_and_history_shows_it(tmp_path: Path) -> None:
     assert "/p/t/latest /p/t/v2/ 302" in (site / "_redirects").read_text()
     assert [r[1:] for r in ledger_rows(root, "SELECT thread, version, reason FROM latest_history ORDER BY id")] == [
         ("v2", "build"), ("v1", "pin"), ("v2", "build")]
+
+
+def test_while_a_build_holds_the_ledger_reading_works_and_writers_are_told_it_is_busy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build holds the write lock from bundling until its media and pages are written (minutes, on a cold media
+    cache). Meanwhile history reads the ledger at once, and a pin or a second build waits, then says the ledger
+    is busy, not that it is damaged (an old message advised restoring it from a backup)."""
+    monkeypatch.setattr("mkdocs_hybrid.publish.ledger.BUSY_TIMEOUT", 1)
+    root = project(tmp_path / "p", a=demo("t", "v1", "one"))
+    build(root, tmp_path / "site")
+    holder = sqlite3.connect(root / ".mkdocs-hybrid" / "ledger.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as a running build does
+    try:
+        started = time.monotonic()
+        code, output = cli(root, "history", "t")
+        assert code == 0 and "v1" in output and time.monotonic() - started < 1, output
+        code, output = cli(root, "pin", "t", "v1")
+        assert code == 2 and "the publish ledger is busy" in output and "run this again" in output, output
+        assert "backup" not in output
+        with pytest.raises(HybridError, match="the publish ledger is busy"):
+            build(root, tmp_path / "site")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert cli(root, "pin", "t", "v1")[0] == 0
 
 
 _KILLED_BUILD = """
