@@ -24,6 +24,7 @@ from pathlib import Path
 
 from mkdocs_hybrid.build.toolchain import Toolchain
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.publish.artifacts import write_if_changed
 from mkdocs_hybrid.publish.templates import environment
 
 __all__ = [
@@ -147,7 +148,7 @@ def write_editor(site_dir: Path, assets: EditorAssets, recipe: bytes, artifacts:
     )
     wanted["index.html"] = page.encode("utf-8")
     for name, data in wanted.items():
-        _write_if_changed(editor / name, data)
+        write_if_changed(editor / name, data)
     _prune(editor, set(wanted))
 
 
@@ -271,14 +272,6 @@ def _write_cache(cache_dir: Path, key: str, assets: EditorAssets) -> None:
 
 
 # ---- writing ----------------------------------------------------------------------------------------
-
-
-def _write_if_changed(path: Path, data: bytes) -> None:
-    """Leave a file (and its mtime) alone when it already holds these bytes."""
-    if path.is_file() and path.read_bytes() == data:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 def _prune(editor: Path, wanted: set[str]) -> None:

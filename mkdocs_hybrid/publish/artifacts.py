@@ -160,9 +160,14 @@ def rendered_meta(data: bytes) -> bytes:
         return data
     if not isinstance(meta, dict) or "media" not in meta:
         return data
-    del meta["media"]
+    return _meta_bytes(_without_media(meta))
+
+
+def _without_media(meta: dict[str, object]) -> dict[str, object]:
+    """A parsed ``meta.json`` as rendered: no ``media``, ``video`` unset (media are listed after rendering)."""
+    meta.pop("media", None)
     meta["video"] = None
-    return _meta_bytes(meta)
+    return meta
 
 
 def _meta_bytes(meta: Mapping[str, object]) -> bytes:
@@ -174,7 +179,7 @@ def write_media_meta(site_dir: Path, parts: Parts, media: Iterable[MediaFile]) -
     ``video``: the video's facts), written only when that changes it."""
     path = safe_join(site_dir, "artifacts", *parts) / "meta.json"
     current = path.read_bytes()
-    meta = json.loads(rendered_meta(current))
+    meta = _without_media(json.loads(current))
     listed = {m.name: {key: value for key, value in (("role", m.role), ("sha256", m.sha256), ("size", m.size),
                                                       ("width", m.width), ("height", m.height),
                                                       ("duration", m.duration), ("fps", m.fps), ("url", m.url))
@@ -313,10 +318,9 @@ def _inline_script(js: str) -> str:
     return _SCRIPT_CLOSE.sub(r"<\\/\1", js).strip()
 
 
-def _share_html(snapshot: Snapshot, gallery_listed: bool, origin: ArtifactOrigin, parts: Parts,
-                social_head: str = "") -> str:
+def _share_html(snapshot: Snapshot, gallery_listed: bool, origin: ArtifactOrigin, parts: Parts) -> str:
     return share_html(snapshot.title, snapshot.thread, snapshot.version, gallery_listed=gallery_listed, origin=origin,
-                      parts=parts, social_head=social_head)
+                      parts=parts)
 
 
 def share_html(title: str, thread: str, version: str, *, gallery_listed: bool, origin: ArtifactOrigin, parts: Parts,
@@ -336,8 +340,8 @@ def share_html(title: str, thread: str, version: str, *, gallery_listed: bool, o
 
 
 def write_if_changed(path: Path, data: bytes | None) -> None:
-    """Write ``data`` unless the file already holds it (``None``: remove the file); unchanged files keep their
-    stat, which the stat index reads."""
+    """Write ``data`` (making the folder) unless the file already holds it (``None``: remove the file);
+    unchanged files keep their stat, which the stat index reads."""
     if data is None:
         path.unlink(missing_ok=True)
         return
@@ -346,4 +350,5 @@ def write_if_changed(path: Path, data: bytes | None) -> None:
             return
     except OSError:
         pass
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

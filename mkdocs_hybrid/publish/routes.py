@@ -604,5 +604,4 @@ def _is_generated(path: Path) -> bool:
 
 def _write_text(path: Path, text: str) -> None:
     """Write ``text`` as UTF-8, leaving the file (and its mtime) alone when the bytes are unchanged."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_if_changed(path, text.encode("utf-8"))

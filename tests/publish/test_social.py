@@ -18,7 +18,7 @@ from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, Version
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.plugin import HybridPlugin
 from mkdocs_hybrid.publish import social
-from mkdocs_hybrid.publish.artifacts import _share_html
+from mkdocs_hybrid.publish.artifacts import _share_html, share_html
 from mkdocs_hybrid.publish.sandbox import DEMO_SANDBOX, SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.publish.templates import environment
 
@@ -268,7 +268,8 @@ def share_snapshot(title: str = "Clock with alarms") -> Snapshot:
 def test_the_share_page_carries_the_head_it_is_given_once() -> None:
     v = version()
     head = social.share_head(thread(v), v, site_url=SITE)
-    tags = HeadTags(_share_html(share_snapshot(), True, SAME_SITE, ("alpha", "v2"), head))
+    tags = HeadTags(share_html("Clock with alarms", "alpha", "v2", gallery_listed=True, origin=SAME_SITE,
+                               parts=("alpha", "v2"), social_head=head))
     assert tags.values("og:title") == ["Clock with alarms"], "the template's own og tags give way"
     assert tags.value("og:image") is not None and len(tags.oembed_links()) == 1
 
