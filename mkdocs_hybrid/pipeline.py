@@ -129,8 +129,10 @@ class Export:
             with self._timed("routes"):
                 catalog = build_catalog(scan.threads, built, pins=ledger.pins(), media=media)
                 ledger.record(catalog)
+                pages_index = _site_index(self.manifest.cache_dir / "pages", site_dir)
                 write_version_pages(site_dir, catalog, parts_of=self._site_parts, origin=self.origin,
-                                    site_url=self.pages.site_url, site_name=self.pages.site_name)
+                                    site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index)
+                pages_index.save()
                 # Committed only once the routes are written: a routes error rolls the ledger back, so
                 # its latest and the site's latest links never disagree.
                 if self.shard is None:

@@ -2,36 +2,73 @@
 
 Written after the media stage, from the catalog (what the site serves and the media made from it), for every
 version: an artifact rendered this build and one kept from an earlier build or served from the ledger get the
-same page. Files are written only when their bytes change.
+same page. Files are written only when their bytes change, and with a stat index a version whose inputs and
+files are as the last build left them is not rendered at all (a rebuild of 10,000 versions would otherwise
+render every page again to find it unchanged).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
-from mkdocs_hybrid.model.catalog import Catalog
-from mkdocs_hybrid.publish import social
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.publish import artifacts, social
 from mkdocs_hybrid.publish.artifacts import Parts, safe_join, share_html, write_if_changed
 from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
+from mkdocs_hybrid.publish.templates import template_digest
+from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
 __all__ = ["write_version_pages"]
 
 
 def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[[str, str], Parts],
-                        origin: ArtifactOrigin, site_url: str | None, site_name: str | None = None) -> None:
-    """Write each version's share page and ``oembed.json`` (none for unlisted versions)."""
+                        origin: ArtifactOrigin, site_url: str | None, site_name: str | None = None,
+                        index: StatIndex | None = None) -> None:
+    """Write each version's share page and ``oembed.json`` (none for unlisted versions); with an ``index``, skip
+    versions whose inputs and files did not change since it recorded them."""
+    salt = repr((_renderer_digest(), origin, site_url, site_name))
     for thread in catalog.threads:
+        about = repr((thread.id, thread.title, thread.description, thread.unlisted))
         for version in thread.versions:
             parts = parts_of(thread.id, version.version)
-            head = social.share_head(thread, version, site_url=site_url, origin=origin, parts=parts,
-                                     site_name=site_name)
-            page = share_html(version.title, thread.id, version.version, gallery_listed=not thread.unlisted,
-                              origin=origin, parts=parts, social_head=head)
-            share = safe_join(site_dir, "p", *parts)
-            if share.is_dir():
-                write_if_changed(share / "index.html", page.encode("utf-8"))
-            artifact = safe_join(site_dir, "artifacts", *parts)
-            if artifact.is_dir():
-                oembed = social.oembed_json(thread, version, site_url=site_url, origin=origin, site_name=site_name)
-                write_if_changed(artifact / social.OEMBED_FILE, oembed)
+            share = safe_join(site_dir, "p", *parts) / "index.html"
+            oembed = safe_join(site_dir, "artifacts", *parts) / social.OEMBED_FILE
+            key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}".encode()).hexdigest()
+            origin_key = os.path.abspath(share)
+            if index is not None and index.lookup(origin_key, _signature(key, share, oembed)[0]) is not None:
+                continue
+            _write(thread, version, parts, share, oembed, origin=origin, site_url=site_url, site_name=site_name)
+            if index is not None:
+                index.store(origin_key, *_signature(key, share, oembed), {})
+
+
+def _write(thread: ThreadEntry, version: VersionEntry, parts: Parts, share: Path, oembed: Path, *,
+           origin: ArtifactOrigin, site_url: str | None, site_name: str | None) -> None:
+    if share.parent.is_dir():
+        head = social.share_head(thread, version, site_url=site_url, origin=origin, parts=parts, site_name=site_name)
+        page = share_html(version.title, thread.id, version.version, gallery_listed=not thread.unlisted,
+                          origin=origin, parts=parts, social_head=head)
+        write_if_changed(share, page.encode("utf-8"))
+    if oembed.parent.is_dir():
+        write_if_changed(oembed, social.oembed_json(thread, version, site_url=site_url, origin=origin,
+                                                    site_name=site_name))
+
+
+def _signature(key: str, *paths: Path) -> tuple[str, int]:
+    """The inputs' key and the stat of the files as they are (a missing file counts as missing)."""
+    stats = []
+    for path in paths:
+        try:
+            stats.append((path.name, path.stat()))
+        except OSError:
+            continue
+    return stat_signature(stats, salt=key)
+
+
+def _renderer_digest() -> str:
+    """What the pages depend on besides the catalog: the templates and the code that renders them."""
+    code = b"".join(Path(module.__file__ or "").read_bytes() for module in (social, artifacts))
+    return hashlib.sha256(template_digest().encode() + code + Path(__file__).read_bytes()).hexdigest()

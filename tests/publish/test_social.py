@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -281,6 +282,48 @@ def test_the_share_page_works_without_a_head() -> None:
 
 
 # --- gallery thread pages ---------------------------------------------------------------------
+
+
+def test_version_pages_are_rendered_again_only_when_their_inputs_or_files_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild of thousands of unchanged versions renders none of their pages; a new poster, another site URL
+    or a page rewritten on disk (a version bundled again writes its plain share page) renders that one again."""
+    from mkdocs_hybrid.publish import version_pages
+    from mkdocs_hybrid.sources.stat_index import StatIndex
+
+    monkeypatch.setattr("mkdocs_hybrid.sources.stat_index.RACY_SECONDS", -60)  # trust files written just now
+    rendered: list[str] = []
+
+    def counted(title: str, *args: Any, **kwargs: Any) -> str:
+        rendered.append(args[1])
+        return share_html(title, *args, **kwargs)
+
+    monkeypatch.setattr(version_pages, "share_html", counted)
+    site = tmp_path / "site"
+    for name in ("v1", "v2"):
+        (site / "p/alpha" / name).mkdir(parents=True)
+        (site / "artifacts/alpha" / name).mkdir(parents=True)
+
+    def write(catalog: Catalog, site_url: str = SITE) -> dict[str, bytes]:
+        index = StatIndex(tmp_path / "pages.json", 1)
+        version_pages.write_version_pages(site, catalog, parts_of=lambda t, v: (t, v), origin=SAME_SITE,
+                                          site_url=site_url, index=index)
+        index.save()
+        return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+    first = write(Catalog(threads=(thread(version("v2"), version("v1")),)))
+    assert rendered == ["v2", "v1"] and "p/alpha/v2/index.html" in first and "artifacts/alpha/v1/oembed.json" in first
+    rendered.clear()
+    assert write(Catalog(threads=(thread(version("v2"), version("v1")),))) == first and rendered == []
+    changed = write(Catalog(threads=(thread(version("v2", media=(CARD,)), version("v1")),)))
+    assert rendered == ["v2"] and changed["p/alpha/v2/index.html"] != first["p/alpha/v2/index.html"]
+    rendered.clear()
+    (site / "p/alpha/v1/index.html").write_text("<p>a plain share page</p>")
+    assert write(Catalog(threads=(thread(version("v2", media=(CARD,)), version("v1")),))) == changed
+    assert rendered == ["v1"]
+    rendered.clear()
+    write(Catalog(threads=(thread(version("v2", media=(CARD,)), version("v1")),)), site_url="https://other.example/")
+    assert rendered == ["v2", "v1"]
 
 
 def test_a_thread_card_shows_the_latest_version() -> None:
