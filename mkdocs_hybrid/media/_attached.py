@@ -8,7 +8,6 @@ Only the transcode reads the attached file; the preview, poster and card are mad
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import shutil
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from mkdocs_hybrid.media._encode import h264_args, preview_args, webp_stills
+from mkdocs_hybrid.media._encode import FILE_NAMES, h264_args, preview_args, webp_stills
 from mkdocs_hybrid.media._probe import (
     MB,
     VIDEO_DECODERS,
@@ -34,14 +33,13 @@ from mkdocs_hybrid.media._probe import (
     probe,
     run_tool,
     sniff_container,
-    webp_dimensions,
 )
 from mkdocs_hybrid.model.catalog import MediaFile
+from mkdocs_hybrid.model.snapshot import file_sha256, sha256_hex
 
-__all__ = ["DEFAULT_LIMITS", "OUTPUT_NAMES", "AttachedLimits", "AttachedVideoError", "transcode_attached"]
+__all__ = ["DEFAULT_LIMITS", "AttachedLimits", "AttachedVideoError", "transcode_attached"]
 
 DEFAULT_LIMITS = AttachedLimits()
-OUTPUT_NAMES = {"video": "video.mp4", "preview": "preview.mp4", "poster": "poster.webp", "card": "card.webp"}
 
 VIDEO_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4", "prores", "mjpeg"})
 """Codec names (as ffprobe reports them) of :data:`~mkdocs_hybrid.media._probe.VIDEO_DECODERS`."""
@@ -85,7 +83,7 @@ def transcode_attached(src: Path, out_dir: Path, *, ffmpeg: Path, ffprobe: Path,
             os.replace(scratch / media.name, out_dir / media.name)
         return files
     except BaseException:
-        for name in OUTPUT_NAMES.values():
+        for name in FILE_NAMES.values():
             (out_dir / name).unlink(missing_ok=True)
         raise
     finally:
@@ -117,12 +115,12 @@ def _make_all(src: Path, scratch: Path, *, ffmpeg: Path, ffprobe: Path, box: tup
     facts = probe(src, ffprobe=ffprobe, limits=limits, container=container)
     check_facts(src.name, facts, limits)
     plan = _plan(facts, box, fps, limits)
-    video = scratch / OUTPUT_NAMES["video"]
+    video = scratch / FILE_NAMES["video"]
     _ffmpeg(ffmpeg, [*input_args(container, VIDEO_DECODERS, limits), "-t", f"{plan.cap:g}", "-i", file_url(src),
                      "-map", f"0:{facts.index}", "-vf", _video_filter(plan), *h264_args(threads=threads), "-f",
                      "mp4", file_url(video)], threads=threads, limits=limits, label=src.name, outputs=[video])
     video_facts = _verify_video(src.name, video, facts, plan, ffprobe=ffprobe, limits=limits)
-    preview = scratch / OUTPUT_NAMES["preview"]
+    preview = scratch / FILE_NAMES["preview"]
     _ffmpeg(ffmpeg, [*input_args("mov", ("h264",), limits), "-i", file_url(video),
                      *preview_args(threads=threads, fps=video_facts.fps or fps),
                      "-f", "mp4", file_url(preview)], threads=threads, limits=limits, label=src.name,
@@ -225,30 +223,22 @@ def _stills(name: str, video: Path, facts: VideoFacts, scratch: Path, *, ffmpeg:
     frame = scratch / "poster-frame.png"
     _ffmpeg(ffmpeg, [*input_args("mov", ("h264",), limits), "-ss", f"{at:.3f}", "-i", file_url(video),
                      *FRAME_ARGS, file_url(frame)], threads=threads, limits=limits, label=name, outputs=[frame])
+    sizes = {"poster": (facts.width, facts.height), "card": (card_w, card_h)}
     try:
-        stills = webp_stills(frame.read_bytes(), (card_w, card_h))
+        stills = webp_stills(frame.read_bytes(), sizes["poster"], sizes["card"])
     except (OSError, ValueError) as error:  # Pillow's errors about a PNG are ValueErrors (or OSError)
         raise AttachedVideoError(f"{name}: ffmpeg wrote no usable poster frame ({error}): this is a bug, "
                                  "report it with the video") from None
     made = []
-    sizes = {"poster": (facts.width, facts.height), "card": (card_w, card_h)}
     for (role, size), data in zip(sizes.items(), stills):
-        found = webp_dimensions(data, OUTPUT_NAMES[role])
-        if found != size:
-            raise AttachedVideoError(f"{name}: {OUTPUT_NAMES[role]} is {found[0]}x{found[1]}, not "
-                                     f"{size[0]}x{size[1]}: this is a bug, report it with the video")
-        path = scratch / OUTPUT_NAMES[role]
-        path.write_bytes(data)
-        made.append(_media(role, path, size))
+        (scratch / FILE_NAMES[role]).write_bytes(data)
+        made.append(MediaFile(role=role, name=FILE_NAMES[role], sha256=sha256_hex(data), size=len(data),
+                              width=size[0], height=size[1]))
     return made[0], made[1]
 
 
 def _media(role: str, path: Path, size: tuple[int, int], facts: VideoFacts | None = None) -> MediaFile:
     """The catalog entry for one output file (``url`` stays ``None``: it is served from the artifact folder)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return MediaFile(role=role, name=path.name, sha256=digest.hexdigest(), size=path.stat().st_size,
+    return MediaFile(role=role, name=path.name, sha256=file_sha256(path), size=path.stat().st_size,
                      width=size[0], height=size[1], duration=facts.duration if facts else None,
                      fps=facts.fps if facts else None)

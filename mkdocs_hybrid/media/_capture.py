@@ -26,8 +26,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from mkdocs_hybrid.media._encode import h264_args, preview_args, preview_fps, preview_size, stills_profile, webp_stills
-from mkdocs_hybrid.media._probe import frame_rate, webp_dimensions
+from mkdocs_hybrid.media._encode import (
+    FILE_NAMES,
+    h264_args,
+    preview_args,
+    preview_fps,
+    preview_size,
+    stills_profile,
+    webp_stills,
+)
+from mkdocs_hybrid.media._probe import frame_rate
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
@@ -369,7 +377,11 @@ async def _posters(frame: bytes, settings: CaptureSettings, files: _Files) -> No
     """The poster and the card of one frame (measured on the sample demos: one readback and Pillow's encoder
     cost about 25 ms of CPU less per version than a WebP screenshot per size from Chromium, whose scaled one
     also repaints the page)."""
-    poster, card = await asyncio.to_thread(webp_stills, frame, (settings.card_width, settings.card_height))
+    try:
+        poster, card = await asyncio.to_thread(webp_stills, frame, (settings.width, settings.height),
+                                               (settings.card_width, settings.card_height))
+    except ValueError as error:  # a screenshot of another size, or not a PNG
+        raise CaptureError(f"no poster: {error}") from None
     files.write("poster", poster)
     files.write("card", card)
 
@@ -439,7 +451,6 @@ async def _ffmpeg(tools: MediaTools, arguments: list[str], what: str) -> None:
 
 # ---- output files -----------------------------------------------------------------------------------------
 
-NAMES = {"poster": "poster.webp", "card": "card.webp", "video": "video.mp4", "preview": "preview.mp4"}
 
 
 @dataclass
@@ -455,7 +466,7 @@ class _Files:
 
     def part(self, role: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        return self.out_dir / f".{NAMES[role]}.part"
+        return self.out_dir / f".{FILE_NAMES[role]}.part"
 
     def write(self, role: str, data: bytes) -> None:
         self.part(role).write_bytes(data)
@@ -464,28 +475,22 @@ class _Files:
         """Check every file (sizes, codec, frames), then put them in place; one ``MediaFile`` per role."""
         made = [await self.checked(role, settings, tools) for role in self.roles]
         for role in self.roles:
-            os.replace(self.part(role), self.out_dir / NAMES[role])
+            os.replace(self.part(role), self.out_dir / FILE_NAMES[role])
         return tuple(made)
 
     async def checked(self, role: str, settings: CaptureSettings, tools: MediaTools) -> MediaFile:
         data = self.part(role).read_bytes()
         digest, size = hashlib.sha256(data).hexdigest(), len(data)
-        if role in ("poster", "card"):
+        if role in ("poster", "card"):  # their size checked when they were made (webp_stills)
             want = (settings.width, settings.height) if role == "poster" else (settings.card_width,
                                                                                settings.card_height)
-            try:
-                got = webp_dimensions(data, NAMES[role])
-            except ValueError as error:
-                raise CaptureError(str(error)) from None
-            if got != want:
-                raise CaptureError(f"{NAMES[role]} is {got[0]}x{got[1]}, not {want[0]}x{want[1]}")
-            return MediaFile(role, NAMES[role], digest, size, *want)
+            return MediaFile(role, FILE_NAMES[role], digest, size, *want)
         return await _probed(self.part(role), role, settings, tools, digest, size)
 
     def discard(self) -> None:
         """After a failure: no part and no media file of ours is left (the folder must not claim media)."""
         for role in self.roles:
-            for path in (self.out_dir / f".{NAMES[role]}.part", self.out_dir / NAMES[role]):
+            for path in (self.out_dir / f".{FILE_NAMES[role]}.part", self.out_dir / FILE_NAMES[role]):
                 try:
                     path.unlink()
                 except FileNotFoundError:
@@ -503,7 +508,7 @@ async def _probed(path: Path, role: str, settings: CaptureSettings, tools: Media
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await process.communicate()
     if process.returncode != 0:
-        raise CaptureError(f"ffprobe cannot read {NAMES[role]}: {_last_line(stderr)}")
+        raise CaptureError(f"ffprobe cannot read {FILE_NAMES[role]}: {_last_line(stderr)}")
     info = json.loads(stdout)
     stream = (info.get("streams") or [{}])[0]
     fps = frame_rate(stream.get("r_frame_rate", "0/1")) or 0.0
@@ -515,11 +520,11 @@ async def _probed(path: Path, role: str, settings: CaptureSettings, tools: Media
     actual = (stream.get("codec_name"), stream.get("pix_fmt"), stream.get("width"), stream.get("height"), fps)
     frames = int(stream.get("nb_read_packets", 0))
     if actual != expected or abs(duration - settings.seconds) > 1.5 / expected[4] or frames < 1:
-        raise CaptureError(f"{NAMES[role]} is {actual} with {frames} frames in {duration:g} s, not {expected} "
+        raise CaptureError(f"{FILE_NAMES[role]} is {actual} with {frames} frames in {duration:g} s, not {expected} "
                            f"for {settings.seconds:g} s")
     if role == "video" and frames != settings.frames:
-        raise CaptureError(f"{NAMES[role]} has {frames} frames, not {settings.frames}")
-    return MediaFile(role, NAMES[role], digest, size, width, height, duration=duration, fps=fps)
+        raise CaptureError(f"{FILE_NAMES[role]} has {frames} frames, not {settings.frames}")
+    return MediaFile(role, FILE_NAMES[role], digest, size, width, height, duration=duration, fps=fps)
 
 
 def _site_file(site: Path, url: str) -> Path | None:

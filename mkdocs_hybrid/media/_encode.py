@@ -10,17 +10,21 @@ kinds of media.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import PIL
-from PIL import Image, features
+if TYPE_CHECKING:
+    from PIL import Image
 
+FILE_NAMES = {"poster": "poster.webp", "card": "card.webp", "video": "video.mp4", "preview": "preview.mp4"}
+"""The file each kind of media is written as, in its version's artifact folder."""
 POSTER_QUALITY = 90
 """Lossy WebP quality of posters and cards; a fixed quality, method and libwebp give the same bytes."""
 POSTER_METHOD = 2
 """libwebp's effort, 0-6. Measured on the sample demos: 2 takes half the CPU of the default 4 (about 23 against
 55 ms for 1280x720) for files about 5% larger at the same quality (PSNR within 0.1 dB)."""
-CARD_FILTER = Image.Resampling.LANCZOS
-"""The card's downscale: the sharpest of Pillow's filters, for the small text of demos."""
+CARD_FILTER = "LANCZOS"
+"""The card's downscale (a Pillow ``Resampling`` name): the sharpest filter, for the small text of demos.
+Pillow is imported when stills are made, not with the package (a build without media never loads it)."""
 PREVIEW_FPS = 15
 PREVIEW_WIDTH = 480
 """The hover preview: small, silent, lower frame rate."""
@@ -54,18 +58,26 @@ def preview_args(*, threads: int = 1, fps: float = PREVIEW_FPS) -> list[str]:
 
 def stills_profile() -> dict[str, object]:
     """Everything that changes the bytes of :func:`webp_stills`: part of the media cache key."""
-    return {"quality": POSTER_QUALITY, "method": POSTER_METHOD, "card_filter": CARD_FILTER.name,
+    import PIL
+    from PIL import features
+
+    return {"quality": POSTER_QUALITY, "method": POSTER_METHOD, "card_filter": CARD_FILTER,
             "pillow": PIL.__version__, "libwebp": features.version("webp")}
 
 
-def webp_stills(png: bytes, card: tuple[int, int]) -> tuple[bytes, bytes]:
-    """The poster (the frame's own size) and the card (``card``: width, height) of one PNG frame, as WebP.
+def webp_stills(png: bytes, poster: tuple[int, int], card: tuple[int, int]) -> tuple[bytes, bytes]:
+    """The poster and the card (each ``(width, height)``) of one PNG frame, as WebP; ``ValueError`` when the
+    frame is not the poster's size (a screenshot or a video frame that is not what was asked for).
 
     The frame is one of ours (the capture browser's screenshot or ffmpeg's frame of our own MP4), never a
     demo's file. Transparency is dropped: a poster is what the page showed, on an opaque canvas."""
+    from PIL import Image
+
     with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
+        if image.size != poster:
+            raise ValueError(f"the frame is {image.width}x{image.height}, not {poster[0]}x{poster[1]}")
         frame = image.convert("RGB")
-    return _webp(frame), _webp(frame.resize(card, CARD_FILTER))
+    return _webp(frame), _webp(frame.resize(card, Image.Resampling[CARD_FILTER]))
 
 
 def _webp(image: Image.Image) -> bytes:

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,8 +70,8 @@ AUDIO_DECODERS = ("aac", "mp3float", "opus", "vorbis", "flac", "alac", "pcm_s16l
 """Allowed only while probing: ffprobe opens a decoder for every stream and exits when one is refused. The
 transcode never decodes audio (``-an``)."""
 
-PROBE_ENTRIES = ("format=format_name,duration:stream=index,codec_type,codec_name,profile,width,height,pix_fmt,"
-                 "sample_aspect_ratio,avg_frame_rate,r_frame_rate,nb_frames,duration:stream_disposition=attached_pic:"
+PROBE_ENTRIES = ("format=duration:stream=index,codec_type,codec_name,profile,width,height,pix_fmt,"
+                 "sample_aspect_ratio,avg_frame_rate,r_frame_rate,duration:stream_disposition=attached_pic:"
                  "stream_side_data=rotation")
 
 _ENV = {"PATH": os.defpath, "LC_ALL": "C"}
@@ -84,8 +83,6 @@ proxy variables would matter if a protocol ever slipped through)."""
 class VideoFacts:
     """What ffprobe says about a file's (first real) video stream and its container."""
 
-    format_name: str
-    """The demuxer's name list, e.g. ``mov,mp4,m4a,3gp,3g2,mj2`` or ``matroska,webm``."""
     codec: str
     width: int
     """Coded frame size, as decoded (before rotation and sample aspect ratio)."""
@@ -96,8 +93,6 @@ class VideoFacts:
     fps: float | None
     """Average frame rate; ``None`` when unknown."""
     pix_fmt: str
-    frames: int | None
-    """Frame count when the container states it (MP4 does, Matroska does not)."""
     index: int = 0
     """The stream's index in the file, so the transcode maps this very stream (not cover art)."""
     rotation: int = 0
@@ -259,15 +254,14 @@ _PIXELS = re.compile(r"Picture size (\d+)x(\d+) exceeds")
 _REFUSED_CODEC = re.compile(r"Codec \((\w+)\) not on whitelist")
 
 
-def probe(path: Path, *, ffprobe: Path, limits: AttachedLimits, decoders: Sequence[str] | None = None,
-          container: str | None = None) -> VideoFacts:
+def probe(path: Path, *, ffprobe: Path, limits: AttachedLimits, container: str,
+          decoders: Sequence[str] | None = None) -> VideoFacts:
     """ffprobe's facts about the first video stream, under the limits; raises :class:`AttachedVideoError`.
 
-    ``container`` forces the demuxer (default: recognised from the first bytes); ``decoders`` defaults to the
-    video and audio whitelists. Checks only what ffprobe itself reports (decodable, pixel bomb, has video);
-    duration and size policy belong to the caller.
+    ``container`` is the demuxer (:func:`sniff_container` of the file, or ``mov`` for our own MP4s);
+    ``decoders`` defaults to the video and audio whitelists. Checks only what ffprobe itself reports
+    (decodable, pixel bomb, has video); duration and size policy belong to the caller.
     """
-    container = container or sniff_container(path)
     decoders = decoders if decoders is not None else VIDEO_DECODERS + AUDIO_DECODERS
     args = [str(ffprobe), "-hide_banner", "-v", "error", *input_args(container, decoders, limits),
             "-show_entries", PROBE_ENTRIES, "-of", "json", file_url(path)]
@@ -315,10 +309,10 @@ def _facts(path: Path, report: dict[str, Any]) -> VideoFacts:
                                  "it as MP4 (H.264) or WebM")
     rotation = next((int(d["rotation"]) for d in stream.get("side_data_list", []) if "rotation" in d), 0)
     return VideoFacts(
-        format_name=str(container.get("format_name", "")), codec=str(stream.get("codec_name", "")), width=width,
+        codec=str(stream.get("codec_name", "")), width=width,
         height=height, duration=_seconds(stream.get("duration")) or _seconds(container.get("duration")),
         fps=frame_rate(stream.get("avg_frame_rate")) or frame_rate(stream.get("r_frame_rate")),
-        pix_fmt=str(stream.get("pix_fmt", "")), frames=_count(stream.get("nb_frames")), index=int(stream["index"]),
+        pix_fmt=str(stream.get("pix_fmt", "")), index=int(stream["index"]),
         rotation=rotation % 360, sample_aspect=_ratio(stream.get("sample_aspect_ratio")),
         profile=str(stream.get("profile", "")))
 
@@ -352,13 +346,6 @@ def _ratio(value: object) -> Fraction:
     return ratio if ratio > 0 else Fraction(1)
 
 
-def _count(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except ValueError:
-        return None
-
-
 # ---- box-level checks of our own outputs ---------------------------------------------------------------------
 
 def moov_before_mdat(path: Path) -> bool:
@@ -382,25 +369,3 @@ def moov_before_mdat(path: Path) -> bool:
                 return False
             pos += size
     return False
-
-
-def webp_size(path: Path) -> tuple[int, int]:
-    """Width and height from a WebP file's first chunk; raises ``ValueError`` (see :func:`webp_dimensions`)."""
-    with path.open("rb") as handle:
-        return webp_dimensions(handle.read(32), path.name)
-
-
-def webp_dimensions(data: bytes, name: str) -> tuple[int, int]:
-    """Width and height from a WebP's first chunk (``VP8 ``, ``VP8L`` or ``VP8X``) in its first 30 bytes;
-    raises ``ValueError`` naming ``name`` when it is not one."""
-    if len(data) < 30 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        raise ValueError(f"{name} is not a WebP file")
-    chunk = data[12:16]
-    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":
-        return struct.unpack("<H", data[26:28])[0] & 0x3FFF, struct.unpack("<H", data[28:30])[0] & 0x3FFF
-    if chunk == b"VP8L" and data[20] == 0x2F:
-        bits = int.from_bytes(data[21:25], "little")
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    if chunk == b"VP8X":
-        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
-    raise ValueError(f"{name} has an unknown WebP chunk {chunk!r}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import shutil
 import tempfile
@@ -29,7 +28,7 @@ from mkdocs_hybrid.media._capture import CaptureJob, CaptureOutcome, CaptureSett
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.errors import SnapshotError
-from mkdocs_hybrid.model.snapshot import Snapshot
+from mkdocs_hybrid.model.snapshot import Snapshot, file_sha256
 from mkdocs_hybrid.publish.artifacts import DERIVED_FILES, Parts, safe_join
 from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
@@ -43,7 +42,6 @@ MEDIA_FORMAT = 1
 MEDIA_NAMES = frozenset(DERIVED_FILES - {"oembed.json"})
 INSTALLED_INDEX = "installed.json"
 """In the media cache: the stat of each media file put in a site, so a rebuild need not hash them again."""
-log = logging.getLogger(__name__)
 Capture = Callable[..., list[CaptureOutcome]]
 Transcode = Callable[..., tuple[MediaFile, ...]]
 
@@ -59,7 +57,8 @@ class MediaRequest:
     attached: Path | None = None
     attached_name: str | None = None
     """The attached file's name in the snapshot, for messages."""
-    origin: str = ""
+    attached_sha256: str | None = None
+    """Its digest as the scan took it (read from the file when not given)."""
 
 
 @dataclass
@@ -102,11 +101,11 @@ def plan_media(snapshots: Iterable[tuple[Snapshot, Parts]], options: VideoOption
         if attached is not None and video_problem is None:
             path = Path(snapshot.origin) / attached
             requests.append(MediaRequest(snapshot.ref, parts, attached=path, attached_name=attached,
-                                         origin=snapshot.origin))
+                                         attached_sha256=snapshot.digests.get(attached)))
         elif generated and video_problem is None:
-            requests.append(MediaRequest(snapshot.ref, parts, video=True, origin=snapshot.origin))
+            requests.append(MediaRequest(snapshot.ref, parts, video=True))
         elif options.posters and poster_problem is None:
-            requests.append(MediaRequest(snapshot.ref, parts, origin=snapshot.origin))
+            requests.append(MediaRequest(snapshot.ref, parts))
     if options.posters and poster_problem:
         notices.append(f"{poster_problem}; the gallery shows monograms instead")
     if (wants_video or wants_attached) and video_problem:
@@ -128,7 +127,9 @@ class MediaStage:
         self.progress = progress or (lambda done, total: None)
         self._capture = capture_fn
         self._transcode = transcode_fn
-        self._inputs = [self.settings.cache_inputs(), tools.versions]
+        # what every key shares (the settings, the capture's flags and encoders, the tools), hashed once
+        self._settings_key = hashlib.sha256(json.dumps([MEDIA_FORMAT, self.settings.cache_inputs(), tools.versions],
+                                                       sort_keys=True, default=str).encode()).hexdigest()
 
     def run(self, site_dir: Path, requests: Sequence[MediaRequest]) -> MediaOutcome:
         outcome = MediaOutcome()
@@ -145,13 +146,12 @@ class MediaStage:
                 outcome.cached.append(request.ref)
             else:
                 missing.append(request)
-        self._make(site_dir, missing, keys, outcome)
+        self._make(site_dir, missing, keys, found, outcome)
         installed = StatIndex(self.folder / INSTALLED_INDEX, MEDIA_FORMAT)
         for request in requests:
             if request.ref in keys:
-                files = found[request.ref] or self._cached(keys[request.ref])
                 outcome.media[request.ref] = install(site_dir, request.parts, self._entry(keys[request.ref]),
-                                                     files or (), installed)
+                                                     found[request.ref] or (), installed)
         installed.save()
         return outcome
 
@@ -166,11 +166,11 @@ class MediaStage:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if request.attached is not None:
-            kind: list[object] = ["attached", _file_digest(request.attached), asdict(limits_of(self.options))]
+            digest = request.attached_sha256 or file_sha256(request.attached)
+            kind: list[object] = ["attached", digest, asdict(limits_of(self.options))]
         else:
             kind = ["video" if request.video else "poster", served]
-        inputs = [MEDIA_FORMAT, kind, *self._inputs]
-        return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+        return hashlib.sha256(json.dumps([self._settings_key, kind], sort_keys=True).encode()).hexdigest()
 
     def _entry(self, key: str) -> Path:
         return self.folder / key[:2] / key
@@ -183,7 +183,7 @@ class MediaStage:
             return None
 
     def _make(self, site_dir: Path, missing: list[MediaRequest], keys: Mapping[str, str],
-              outcome: MediaOutcome) -> None:
+              found: dict[str, tuple[MediaFile, ...] | None], outcome: MediaOutcome) -> None:
         if not missing:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -195,6 +195,7 @@ class MediaStage:
                 done += 1
                 if files is not None:
                     self._store(keys[request.ref], files, out_dir)
+                    found[request.ref] = files
                     outcome.made.append(request.ref)
                 self.progress(done, total)
 
@@ -294,7 +295,7 @@ def _same_file(path: Path, media: MediaFile, installed: StatIndex | None) -> boo
     signature, _ = stat_signature([(media.sha256, stat)])
     if installed is not None and installed.lookup(os.path.abspath(path), signature) is not None:
         return True
-    if _file_digest(path) != media.sha256:
+    if file_sha256(path) != media.sha256:
         return False
     _remember(installed, path, media)
     return True
@@ -305,14 +306,6 @@ def _remember(installed: StatIndex | None, path: Path, media: MediaFile) -> None
     if installed is not None:
         signature, newest = stat_signature([(media.sha256, path.stat())])
         installed.store(os.path.abspath(path), signature, newest, {})
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def clear_media(site_dir: Path, parts: Parts) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from mkdocs_hybrid.model.errors import SnapshotError
@@ -88,6 +89,15 @@ def version_sort_key(snapshot: Snapshot) -> tuple[str, tuple[tuple[int, object],
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 (hex) of a file, read a MiB at a time (videos need not fit in memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def find_bare_imports(files: Mapping[str, bytes]) -> tuple[str, ...]:

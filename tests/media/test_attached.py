@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
-from mkdocs_hybrid.media._attached import OUTPUT_NAMES, AttachedLimits, AttachedVideoError, transcode_attached
-from mkdocs_hybrid.media._probe import moov_before_mdat, webp_size
+from mkdocs_hybrid.media._attached import AttachedLimits, AttachedVideoError, transcode_attached
+from mkdocs_hybrid.media._encode import FILE_NAMES
+from mkdocs_hybrid.media._probe import moov_before_mdat
 from mkdocs_hybrid.model.catalog import MediaFile
 
 FFMPEG = shutil.which("ffmpeg")
@@ -64,6 +66,12 @@ def transcode(src: Path, out_dir: Path, **options: Any) -> tuple[MediaFile, ...]
     return transcode_attached(src, out_dir, ffmpeg=Path(FFMPEG), ffprobe=Path(FFPROBE), **options)
 
 
+def webp_size(path: Path) -> tuple[int, int]:
+    """Width and height of a WebP file (Pillow refuses any other format)."""
+    with Image.open(path, formats=["WEBP"]) as image:
+        return image.size
+
+
 def by_role(media: tuple[MediaFile, ...]) -> dict[str, MediaFile]:
     return {m.role: m for m in media}
 
@@ -94,7 +102,7 @@ def test_mov_is_scaled_down_capped_and_silent(mov: tuple[Path, Path, tuple[Media
     _, out, media = mov
     files = by_role(media)
     assert [m.role for m in media] == ["video", "preview", "poster", "card"]
-    assert sorted(os.listdir(out)) == sorted(OUTPUT_NAMES.values())
+    assert sorted(os.listdir(out)) == sorted(FILE_NAMES.values())
     assert_web_safe(out / "video.mp4", (1280, 720), "30/1", 2.0)
     video = files["video"]
     assert (video.width, video.height, video.fps) == (1280, 720, 30.0)
@@ -118,7 +126,7 @@ def test_repeat_is_byte_identical(mov: tuple[Path, Path, tuple[MediaFile, ...]],
     src, out, media = mov
     again = transcode(src, tmp_path / "again")
     assert again == media
-    for name in OUTPUT_NAMES.values():
+    for name in FILE_NAMES.values():
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
 
 

@@ -113,6 +113,18 @@ def test_each_version_gets_what_it_asks_for_and_missing_tools_are_said_once(tmp_
                        "no video previews were made"]
 
 
+def test_an_attached_video_is_keyed_by_the_digest_the_scan_took_not_read_again(tmp_path: Path) -> None:
+    """An attached video can be 200 MB: a rebuild keys its media by the sha256 the sources already know."""
+    clip = b"\x00\x00\x00\x18ftypqt  a recording"
+    version = Snapshot(thread="a", version="v1", files={"index.js": b"", "demo.mov": clip}, entry="index.js",
+                       title="a", origin=str(tmp_path / "not-on-disk"), video="demo.mov")
+    [request], _ = plan_media([(version, ("a", "v1"))], VideoOptions(), TOOLS)
+    assert request.attached_sha256 == hashlib.sha256(clip).hexdigest()
+    site = tmp_path / "site"
+    artifact(site, ("a", "v1"))
+    assert stage(tmp_path, Recorder()).key(site, request) is not None  # the file is not on disk: never read
+
+
 def test_media_are_made_once_per_content_and_settings(tmp_path: Path) -> None:
     site, recorder = tmp_path / "site", Recorder()
     for ref in ("a/v1", "b/v1"):
@@ -157,7 +169,7 @@ def test_a_rebuild_reads_again_only_media_files_whose_stat_changed(tmp_path: Pat
         hashed.append(path.name)
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
-    monkeypatch.setattr(stage_module, "_file_digest", counted)
+    monkeypatch.setattr(stage_module, "file_sha256", counted)
     site, recorder = tmp_path / "site", Recorder()
     artifact(site, ("a", "v1"))
     requests = [MediaRequest("a/v1", ("a", "v1"), video=True)]
