@@ -137,12 +137,16 @@ class HybridPlugin(BasePlugin[HybridConfig]):
                 Path(file.abs_dest_path).unlink(missing_ok=True)
         return env
 
+    def _origin(self) -> ArtifactOrigin:
+        """Where demos are served from: the manifest's artifact origin, or the site."""
+        return ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE
+
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if page.file.src_uri not in self._pages:
             return html
         base = "../" * page.url.count("/")
         thread_id = self._pages[page.file.src_uri]
-        origin = ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE
+        origin = self._origin()
         if thread_id is None:
             return gallery.render_index(self.catalog, base=base, site_url=config.site_url, origin=origin,
                                         page=self._index_pages[page.file.src_uri])
@@ -178,7 +182,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         thread_id = self._pages.get(page.file.src_uri)
         if thread_id is None:  # not a gallery page, or the gallery index
             return output
-        origin = ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE
+        origin = self._origin()
         head = social.thread_head(self.catalog.thread(thread_id), site_url=config.site_url or None, origin=origin,
                                   site_name=config.site_name or None, path=page.url)
         return social.insert_head(output, head)
@@ -261,7 +265,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             else:
                 meta, title = "", self.catalog.thread(thread_id).title
             contents[src_uri] = f"---\ntitle: {json.dumps(title)}\n{meta}---\n"
-        origin = ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE
+        origin = self._origin()
         data_path, data = gallery.index_data(self.catalog, origin=origin)  # the filter's data, once per build
         contents[data_path] = data
         contents.update(sorted(gallery.asset_files().items()))

@@ -33,7 +33,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.publish import social
 from mkdocs_hybrid.publish.gallery_data import DataRow, data_file
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin, versioned_name
@@ -208,16 +208,9 @@ class Video:
 # --- small helpers ---------------------------------------------------------------------------
 
 
-def _absolute(path: str, site_url: str | None) -> str | None:
-    """``site_url`` joined with a site-relative ``path``, or ``None`` without a site URL."""
-    if not site_url:
-        return None
-    return site_url.rstrip("/") + "/" + path
-
-
 def _share_link(path: str, *, base: str, site_url: str | None) -> ShareLink:
     href = base + path
-    return ShareLink(href=href, copy_url=_absolute(path, site_url) or href)
+    return ShareLink(href=href, copy_url=social.site_absolute(path, site_url) or href)
 
 
 def _date(created: str | None) -> Date | None:
@@ -238,13 +231,6 @@ def _palette(thread_id: str) -> int:
     return int.from_bytes(hashlib.sha256(thread_id.encode()).digest()[:4], "big") % POSTER_PALETTES
 
 
-def _media_url(thread: ThreadEntry, version: VersionEntry, media: MediaFile, *, base: str,
-               origin: ArtifactOrigin) -> str:
-    """Where a media file is served: its own URL (R2 media), else its version's artifact folder (with its
-    content hash in the query, as every page links it)."""
-    return origin.medium(base, thread.id, version.version, media)
-
-
 def _image(thread: ThreadEntry, version: VersionEntry, *roles: str, base: str,
            origin: ArtifactOrigin) -> Image | None:
     """The first of ``roles`` the version has a media file for, as an image (``None`` for none).
@@ -256,7 +242,7 @@ def _image(thread: ThreadEntry, version: VersionEntry, *roles: str, base: str,
     media = next((m for m in map(version.medium, roles) if m is not None), None)
     if media is None:
         return None
-    return Image(url=_media_url(thread, version, media, base=base, origin=origin), width=media.width,
+    return Image(url=origin.medium(base, thread.id, version.version, media), width=media.width,
                  height=media.height)
 
 
@@ -278,12 +264,6 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 def _visible_tags(thread: ThreadEntry) -> tuple[str, ...]:
     """Thread tags, then tags of its visible versions (unlisted versions do not leak theirs)."""
     return _unique([*thread.tags, *(tag for v in _visible_versions(thread) for tag in v.tags)])
-
-
-def _search_text(thread: ThreadEntry, tags: tuple[str, ...]) -> str:
-    """What the text filter matches: id, title, description and tags, lower-cased."""
-    parts = [thread.id, thread.title, thread.description or "", *tags]
-    return " ".join(" ".join(parts).lower().split())
 
 
 @lru_cache(maxsize=4)
@@ -465,7 +445,7 @@ def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
     artifact_path = f"artifacts/{thread.id}/{version.version}/page.html"
     is_latest = version.version == thread.latest
     preview_url = origin.page(base, thread.id, version.version)
-    embed_src = preview_url if origin.url else _absolute(artifact_path, site_url) or preview_url
+    embed_src = preview_url if origin.url else social.site_absolute(artifact_path, site_url) or preview_url
     return VersionView(
         version=version.version,
         title=version.title,

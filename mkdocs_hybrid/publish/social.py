@@ -43,6 +43,7 @@ __all__ = [
     "oembed_link",
     "oembed_url",
     "share_head",
+    "site_absolute",
     "thread_card",
     "thread_head",
     "version_card",
@@ -116,7 +117,7 @@ def version_card(thread: ThreadEntry, version: VersionEntry, *, site_url: str | 
         title=version.title,
         description=thread.description or f"{version.title}: version {version.version} of {thread.title}, "
                                           "a live front-end demo.",
-        url=_site_absolute(f"p/{where[0]}/{where[1]}/", site_url) if where else None,
+        url=site_absolute(f"p/{where[0]}/{where[1]}/", site_url) if where else None,
         site_name=site_name,
         image=_image(version, version.title, site_url, origin, media_parts),
         video=_video(version, site_url, origin, media_parts),
@@ -136,7 +137,7 @@ def thread_card(thread: ThreadEntry, *, site_url: str | None, origin: ArtifactOr
         title=thread.title,
         description=thread.description or f"A live front-end demo in {count} version{'s' * (count != 1)}; "
                                           f"the latest is {latest.title}.",
-        url=_site_absolute(path if path is not None else f"gallery/{thread.id}/", site_url),
+        url=site_absolute(path if path is not None else f"gallery/{thread.id}/", site_url),
         site_name=site_name,
         image=_image(latest, thread.title, site_url, origin, media_parts),
         video=_video(latest, site_url, origin, media_parts),
@@ -190,7 +191,8 @@ def _site_root(site_url: str | None) -> str:
     return site_url.rstrip("/") + "/" if site_url else ""
 
 
-def _site_absolute(path: str, site_url: str | None) -> str | None:
+def site_absolute(path: str, site_url: str | None) -> str | None:
+    """``site_url`` joined with a site-relative ``path``, or ``None`` without a site URL."""
     return _site_root(site_url) + path if site_url else None
 
 
