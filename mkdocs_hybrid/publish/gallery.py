@@ -25,7 +25,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -323,35 +323,38 @@ def _data_row(thread: ThreadEntry) -> DataRow:
                    poster=(media.width, media.height, versioned_name(media), media.url) if media else None)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _IndexFacts:
     """What every index page of one build shares: made once per catalog, not once per page."""
 
     threads: tuple[ThreadEntry, ...]
     chips: list[TagChip]
-    data_path: str
-    data: bytes
+    data_files: dict[str | None, tuple[str, bytes]] = field(default_factory=dict)
+    """The filter's data file by artifact origin URL: only its ``artifactsUrl`` depends on the origin."""
+
+    def data_file(self, origin: ArtifactOrigin) -> tuple[str, bytes]:
+        """``(path, bytes)`` of the data file for pages that load card images from ``origin``."""
+        if origin.url not in self.data_files:
+            rows = [_data_row(thread) for thread in self.threads]
+            self.data_files[origin.url] = data_file(rows, [chip.name for chip in self.chips], page_size=PAGE_SIZE,
+                                                    featured=FEATURED_TAGS, artifacts_url=origin.url)
+        return self.data_files[origin.url]
 
 
-_facts_cache: dict[tuple[int, ArtifactOrigin], tuple[Catalog, _IndexFacts]] = {}
+_facts_cache: dict[int, tuple[Catalog, _IndexFacts]] = {}
 
 
-def _index_facts(catalog: Catalog, origin: ArtifactOrigin) -> _IndexFacts:
+def _index_facts(catalog: Catalog) -> _IndexFacts:
     """The catalog's index facts, cached by identity: a build renders hundreds of pages of one catalog, and
     hashing a 10,000-thread catalog by value would cost more than the pages (the cached catalog is held, so its
     ``id`` cannot be reused while it is a key)."""
-    key = (id(catalog), origin)
-    cached = _facts_cache.get(key)
+    cached = _facts_cache.get(id(catalog))
     if cached is not None and cached[0] is catalog:
         return cached[1]
     listed = catalog.listed
-    chips = _tag_chips(_visible_tags(thread) for thread in listed)
-    path, data = data_file([_data_row(thread) for thread in listed], [chip.name for chip in chips],
-                           page_size=PAGE_SIZE, featured=FEATURED_TAGS, artifacts_url=origin.url)
-    facts = _IndexFacts(threads=listed, chips=chips, data_path=path, data=data)
-    for stale in [k for k, (held, _) in _facts_cache.items() if held is not catalog]:
-        del _facts_cache[stale]  # one build's catalog at a time (with its facts for each origin asked)
-    _facts_cache[key] = (catalog, facts)
+    facts = _IndexFacts(threads=listed, chips=_tag_chips(_visible_tags(thread) for thread in listed))
+    _facts_cache.clear()  # one build's catalog at a time
+    _facts_cache[id(catalog)] = (catalog, facts)
     return facts
 
 
@@ -367,8 +370,7 @@ def page_path(page: int) -> str:
 
 def index_data(catalog: Catalog, *, origin: ArtifactOrigin = SAME_SITE) -> tuple[str, bytes]:
     """The filter's data file: ``(path relative to the site root, bytes)``; write it once per build."""
-    facts = _index_facts(catalog, origin)
-    return facts.data_path, facts.data
+    return _index_facts(catalog).data_file(origin)
 
 
 def _pager_numbers(page: int, pages: int) -> list[int | None]:
@@ -406,7 +408,7 @@ def render_index(catalog: Catalog, *, base: str, site_url: str | None = None, or
     pages = page_count(catalog)
     if not 1 <= page <= pages:
         raise ValueError(f"the gallery has index pages 1 to {pages}, not {page}")
-    facts = _index_facts(catalog, origin)
+    facts = _index_facts(catalog)
     shown = facts.threads[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     more = facts.chips[FEATURED_TAGS:]
     template = environment().get_template("gallery_index.html")
@@ -418,7 +420,7 @@ def render_index(catalog: Catalog, *, base: str, site_url: str | None = None, or
         more_tags=more if len(more) <= MORE_TAGS_INLINE else [],
         more_count=len(more),
         base=base,
-        data_url=base + facts.data_path,
+        data_url=base + facts.data_file(origin)[0],
         gallery_url=f"{base}gallery/",
         **_asset_urls(base),
     )
@@ -554,7 +556,7 @@ def search_index_html(catalog: Catalog) -> str:
 
     Each thread page has its own entry, so the index's stays the same size at any number of threads.
     """
-    facts = _index_facts(catalog, SAME_SITE)
+    facts = _index_facts(catalog)
     tags = [chip.name for chip in facts.chips[:FEATURED_TAGS]]
     count = f"{len(facts.threads)} {'demo' if len(facts.threads) == 1 else 'demos'}, filtered by title, tag or id."
     return _paragraphs(count, "Tags: " + ", ".join(tags) if tags else "")

@@ -416,6 +416,10 @@ def test_index_facts_are_made_once_per_catalog_and_origin(monkeypatch: pytest.Mo
     assert len(made) == 2, "once for the site, once for the artifact origin"
     gallery.render_index(many(300), base="")
     assert len(made) == 3, "an equal but new catalog (the next build) is made again"
+    on_r2 = many(300)
+    gallery.render_index(on_r2, base="", origin=ArtifactOrigin("https://demos.example.com"))
+    gallery.search_index_html(on_r2)
+    assert len(made) == 4, "the site search's text needs the tags, not a data file for the site's own origin"
 
 
 def test_search_text_of_later_index_pages_is_empty() -> None:
