@@ -22,24 +22,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import functools
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.process_cpu import become_subreaper, tree_cpu  # noqa: E402
 from tests.media.test_capture import ANIMATED, write_site  # noqa: E402
 
 DEMOS = {"blank": ("", ""), **ANIMATED}
-PR_SET_CHILD_SUBREAPER = 36
 
 
 def child(site: Path, kind: str, count: int, video: bool) -> None:
@@ -97,26 +93,8 @@ def built_pages(site: Path) -> list[str]:
 
 def measured(site: Path, kind: str, count: int, video: bool) -> tuple[float, float]:
     """(CPU seconds of the whole tree, wall seconds) of one child run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, __file__, "--child", str(site), kind, str(count), "video" if video else "poster"],
-                   check=True)
-    wall = time.perf_counter() - start
-    reap_orphans()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall)
-
-
-def reap_orphans() -> None:
-    """Wait for descendants re-parented to this subreaper, so their CPU counts in RUSAGE_CHILDREN."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.05)
+    return tree_cpu([sys.executable, __file__, "--child", str(site), kind, str(count),
+                     "video" if video else "poster"])
 
 
 def marginal(site: Path, kind: str, count: int, video: bool) -> tuple[float, float, float]:
@@ -139,9 +117,7 @@ def main() -> None:
         site, kind, count, mode = args.child
         child(Path(site), kind, int(count), mode == "video")
         return
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        raise SystemExit("prctl(PR_SET_CHILD_SUBREAPER) failed: descendants' CPU would be missed")
+    become_subreaper()
     work = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-media-bench-"))
     try:
         site = work / "site"

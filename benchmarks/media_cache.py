@@ -8,8 +8,8 @@ Copies ``sample_projects`` and ``exports`` into a temporary project and times ``
 - cold media: the first build with media, the bundles already cached (so the difference is the media);
 - cached rerun: the same build again, every poster and video from the media cache (no browser, no ffmpeg);
 
-each as wall time and CPU time of the whole process tree (``RUSAGE_CHILDREN`` after each build: the CLI runs
-as a child, and Chromium's processes are reaped by it). ``--video all`` turns ``video.enabled`` on for every
+each as wall time and CPU time of the whole process tree (``benchmarks/process_cpu.py``: the CLI runs as a child,
+and Chromium's orphaned processes are reaped here). ``--video all`` turns ``video.enabled`` on for every
 version; ``samples`` (default) keeps the manifest's choice (posters for all, videos for the versions whose
 ``snapshot.yml`` says ``video: true``). Ratios are against the baseline measured in the same run.
 """
@@ -18,27 +18,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.process_cpu import become_subreaper, tree_cpu  # noqa: E402
 
 
 def timed_build(project: Path, *extra: str) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the build's whole process tree)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()", "build", "-m", "hybrid.yml",
-                    "-d", "site", "-q", *extra], cwd=project, check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu, wall = tree_cpu([sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()", "build", "-m",
+                          "hybrid.yml", "-d", "site", "-q", *extra], cwd=project,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    return wall, cpu
 
 
 def project(root: Path, video_all: bool) -> Path:
@@ -61,6 +58,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--video", choices=("all", "samples"), default="samples")
     args = parser.parse_args()
+    become_subreaper()
     with tempfile.TemporaryDirectory(prefix="media-bench-") as folder:
         root = project(Path(folder), args.video == "all")
         timed_build(root, "--no-media")  # npm installs and bundles, into the caches
