@@ -7,6 +7,7 @@ what happened (0 ok, 1 failed snapshots with --strict, 2 bad manifest or tools).
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from mkdocs_hybrid import __version__
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
+from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import check_id
 from mkdocs_hybrid.pipeline import Export
@@ -43,7 +45,23 @@ MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir
                         default="hybrid.yml", show_default=True, help="The manifest to read.")
 
 
-@click.group()
+class _Commands(click.Group):
+    """The commands, with a last net under them: an error of ours that a command did not catch, and a full
+    disk (or quota, or read-only folder) from anywhere, is one line naming the folder, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (OSError, sqlite3.Error) as exc:
+            error = storage_error(exc)
+            if error is None:
+                raise
+            _fail(error)
+        except HybridError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="mkdocs-hybrid")
 def main() -> None:
     """Turn code snapshots into immutable share links and a gallery."""

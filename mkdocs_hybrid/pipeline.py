@@ -31,6 +31,7 @@ from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.media import MEDIA_ENV, MediaStage, MediaTools, clear_media, plan_media
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.durable import keep_journal
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.publish.artifacts import (
@@ -100,6 +101,7 @@ class Export:
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
         site_dir.mkdir(parents=True, exist_ok=True)
+        keep_journal(self.manifest.cache_dir)  # first, remove what a killed build left half-written
         environment().bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
         # Opened first so that an unusable ledger stops the build before bundling; the with block
         # closes it (rolling back anything uncommitted) on every path, so no error keeps its write lock.

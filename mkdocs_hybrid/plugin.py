@@ -21,8 +21,10 @@ only maps MkDocs events onto it.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -38,6 +40,7 @@ from mkdocs.structure.pages import Page
 from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
 from mkdocs_hybrid.model.catalog import Catalog
+from mkdocs_hybrid.model.durable import storage_error, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish import gallery, social
@@ -116,10 +119,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self.export = Export(self.manifest, progress=_progress_logger(), ledger=not getattr(self, "_serving", False),
                              pages=SitePages(site_url=config.site_url, site_name=config.site_name),
                              media_progress=_progress_logger("made posters and videos of %d of %d versions", 1))
-        try:
+        with _one_line():
             self.catalog = self.export.run(site_dir)
-        except HybridError as exc:
-            raise PluginError(str(exc)) from None
         prune(site_dir, self.catalog, UnlistedKey.from_env())
         self._close_fragments()
         self._fragments = BundleCache(self.manifest.cache_dir / CACHE_FILE)  # thread pages made before
@@ -195,7 +196,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             return
         report = self.export.report
         report_path = Path(config.config_file_path or "mkdocs.yml").resolve().parent / self.config.report
-        report.write(report_path)
+        with _one_line():
+            report.write(report_path)
         for error in report.failed:
             log.warning("snapshot not built: %s", error)
         log.info(report.summary())
@@ -203,7 +205,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
                              gallery.unsearched_thread_pages(self.catalog))
         if self.config.not_found_page == "hybrid":
             # The theme wrote its 404.html after ours (in on_files): ours wins, linking the gallery.
-            write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + "gallery/")
+            with _one_line():
+                write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + "gallery/")
         if config.strict and report.failed:
             refs = ", ".join(sorted({error.ref for error in report.failed}))
             raise PluginError(f"strict mode: {len(report.failed)} snapshot(s) failed: {refs} "
@@ -275,6 +278,21 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             files.append(file)
 
 
+@contextmanager
+def _one_line() -> Iterator[None]:
+    """Our errors as MkDocs' one-line PluginError; a full disk (or quota, or read-only folder) that a stage
+    did not name is one too, naming the folder, instead of a traceback."""
+    try:
+        yield
+    except HybridError as exc:
+        raise PluginError(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:
+        error = storage_error(exc)
+        if error is None:
+            raise
+        raise PluginError(str(error)) from None
+
+
 def _site_path(site_url: str | None) -> str:
     """The site's root path on its host, as MkDocs links error pages: ``/`` without a site URL."""
     path = urlsplit(site_url or "/").path or "/"
@@ -291,7 +309,7 @@ def _drop_search_entries(index: Path, pages: set[str]) -> None:
     kept = [doc for doc in docs if str(doc.get("location", "")).split("#", 1)[0] not in pages]
     if len(kept) != len(docs):
         data["docs"] = kept
-        index.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), encoding="utf-8")
+        write_atomic(index, json.dumps(data, sort_keys=True, separators=(",", ":")))
 
 
 def _progress_logger(what: str = "built %d of %d snapshots", least: int = 50) -> Callable[[int, int], None]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.build.dependencies import InstalledSet, UnmetPeer
+from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
 
 if TYPE_CHECKING:
@@ -124,4 +125,4 @@ class BuildReport:
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        write_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")

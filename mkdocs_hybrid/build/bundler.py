@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
@@ -40,6 +39,7 @@ from mkdocs_hybrid.build.html_entry import HtmlEntry, split_html_entry
 from mkdocs_hybrid.build.toolchain import Toolchain
 from mkdocs_hybrid.build.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import BuildOptions
+from mkdocs_hybrid.model.durable import scratch_dir, write_scratch
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import ID_PATTERN, Snapshot
 
@@ -253,14 +253,12 @@ def _bare_imports(metafile: dict[str, Any], entry: str) -> tuple[str, ...]:
 
 @contextmanager
 def _build_root(items: Sequence[tuple[Snapshot, HtmlEntry | None]]) -> Iterator[tuple[str, list[str]]]:
-    """A fresh, isolated folder with each snapshot laid out as ``{thread}/{version}/...``, and the entries."""
-    root = tempfile.mkdtemp(prefix="mkdocs-hybrid-build-", dir=_scratch_parent())
-    try:
+    """A fresh, isolated folder with each snapshot laid out as ``{thread}/{version}/...``, and the entries.
+    Named for this process, so a later build removes the ones a killed build left (see ``durable``)."""
+    with scratch_dir("mkdocs-hybrid-build-", _scratch_parent()) as folder:
         # An empty package.json stops esbuild looking at parent folders (a "type" there changes output).
-        (Path(root) / "package.json").write_text("{}\n", encoding="utf-8")
-        yield root, [_write_snapshot(Path(root), snapshot, page) for snapshot, page in items]
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+        write_scratch(folder / "package.json", "{}\n")
+        yield str(folder), [_write_snapshot(folder, snapshot, page) for snapshot, page in items]
 
 
 def _esbuild(toolchain: Toolchain, root: str, entries: list[str], flags: list[str], node_paths: tuple[Path, ...]
@@ -299,16 +297,16 @@ def _write_snapshot(root: Path, snapshot: Snapshot, page: HtmlEntry | None) -> s
             continue
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_scratch(target, data)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "tsconfig.json").write_text(SNAPSHOT_TSCONFIG, encoding="utf-8")
+    write_scratch(folder / "tsconfig.json", SNAPSHOT_TSCONFIG)
     if page is None:
         return f"{snapshot.thread}/{snapshot.version}/{snapshot.entry}"
     for name, code in page.inline_modules.items():
-        (folder / name).write_text(code, encoding="utf-8")
+        write_scratch(folder / name, code)
     base = Path(snapshot.entry).parent
     lines = [f"import {json.dumps('./' + os.path.relpath(path, base).replace(os.sep, '/'))};" for path in page.imports]
-    (folder / base / ENTRY_NAME).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_scratch(folder / base / ENTRY_NAME, "\n".join(lines) + "\n")
     return (Path(snapshot.thread) / snapshot.version / base / ENTRY_NAME).as_posix()
 
 

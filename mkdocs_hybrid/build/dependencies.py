@@ -24,11 +24,11 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mkdocs_hybrid.model.durable import make_temp_dir, sweep, write_atomic, write_scratch
 from mkdocs_hybrid.model.errors import HybridError
 
 LOCK_FORMAT = "mkdocs-hybrid/lock@1"
@@ -136,7 +136,7 @@ class DependencyResolver:
         if not self._lock_changed:
             return
         payload = {"format": LOCK_FORMAT, "resolved": dict(sorted(self._lock.items()))}
-        self.lock_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        write_atomic(self.lock_path, json.dumps(payload, indent=2) + "\n")
         self._lock_changed = False
 
     def _read_lock(self) -> dict[str, str]:
@@ -169,10 +169,11 @@ class DependencyResolver:
 
     def _install_into(self, target: Path, direct: Mapping[str, str]) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".install-", dir=self.cache_dir))
+        sweep(self.cache_dir, ".install-")  # what a killed build left (never a running build's)
+        staging = make_temp_dir(self.cache_dir, ".install-")
         try:
             manifest = {"name": "mkdocs-hybrid-deps", "private": True, "dependencies": dict(sorted(direct.items()))}
-            (staging / "package.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            write_scratch(staging / "package.json", json.dumps(manifest, indent=2) + "\n")
             what = "install " + " ".join(f"{n}@{v}" for n, v in sorted(direct.items()))
             try:
                 self._npm_install(staging, what)
@@ -205,7 +206,7 @@ class DependencyResolver:
         peers = tuple(sorted(set(_unmet_in_tree(tree, str(tree.get("path") or folder))),
                              key=lambda p: (p.required_by, p.package, p.wanted, p.installed or "")))
         payload = {"format": PEERS_FORMAT, "unmet_peers": [peer.to_dict() for peer in peers]}
-        (folder / PEERS_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        write_atomic(folder / PEERS_FILE, json.dumps(payload, indent=2) + "\n")
         return peers
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from mkdocs_hybrid.build.dependencies import InstalledSet
 from mkdocs_hybrid.build.flags import esbuild_flags, vendor_flags
 from mkdocs_hybrid.build.toolchain import Toolchain
 from mkdocs_hybrid.config.manifest import BuildOptions
+from mkdocs_hybrid.model.durable import make_temp_dir, scratch_dir, sweep, write_scratch
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot
 
@@ -135,12 +135,13 @@ class VendorBuilder:
         if modules != specifiers:
             content = self._bundle(modules, deps)[0] if modules else b""
         name = f"{VENDOR_DIR}/{hashlib.sha256(content).hexdigest()[:20]}.js"
-        staging = Path(tempfile.mkdtemp(prefix=".vendor-", dir=self._ensure_root()))
+        sweep(self._ensure_root(), ".vendor-")  # what a killed build left (never a running build's)
+        staging = make_temp_dir(self.root, ".vendor-")
         try:
             write_shims(staging / "node_modules", modules)
-            (staging / "vendor.js").write_bytes(content)
-            (staging / "modules.json").write_text(json.dumps(list(modules)), encoding="utf-8")
-            (staging / "name").write_text(name, encoding="utf-8")
+            write_scratch(staging / "vendor.js", content)
+            write_scratch(staging / "modules.json", json.dumps(list(modules)))
+            write_scratch(staging / "name", name)
             shutil.rmtree(self.root / key, ignore_errors=True)
             staging.rename(self.root / key)
         finally:
@@ -154,9 +155,10 @@ class VendorBuilder:
     def _bundle(self, specifiers: tuple[str, ...], deps: InstalledSet) -> tuple[bytes, dict[str, Any]]:
         """The vendor script and esbuild's metafile, once the build is shown to have read only packages."""
         what = f"could not bundle the shared vendor file for {', '.join(specifiers)}"
-        with tempfile.TemporaryDirectory(prefix="mkdocs-hybrid-vendor-") as scratch:
-            (Path(scratch) / "package.json").write_text("{}\n", encoding="utf-8")
-            (Path(scratch) / "entry.js").write_text(vendor_entry(specifiers), encoding="utf-8")
+        with scratch_dir("mkdocs-hybrid-vendor-") as scratch_path:
+            scratch = str(scratch_path)
+            write_scratch(scratch_path / "package.json", "{}\n")
+            write_scratch(scratch_path / "entry.js", vendor_entry(specifiers))
             env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": str(deps.node_modules or "")}
             command = [str(self.toolchain.esbuild), "entry.js", *vendor_flags(self.options), "--log-level=error",
                        "--color=false", "--outfile=vendor.js", "--metafile=meta.json"]
@@ -204,8 +206,7 @@ def write_shims(node_modules: Path, specifiers: tuple[str, ...]) -> None:
         subpath = specifier[len(package):].lstrip("/")
         folder = node_modules / package
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "package.json").write_text(json.dumps({"name": package, "main": "index.js"}) + "\n",
-                                             encoding="utf-8")
+        write_scratch(folder / "package.json", json.dumps({"name": package, "main": "index.js"}) + "\n")
         target = folder / (subpath if subpath.endswith((".js", ".cjs", ".mjs")) else f"{subpath or 'index'}.js")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(f"module.exports = globalThis.{GLOBAL}[{json.dumps(specifier)}];\n", encoding="utf-8")
+        write_scratch(target, f"module.exports = globalThis.{GLOBAL}[{json.dumps(specifier)}];\n")

@@ -18,11 +18,11 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs_hybrid.build.toolchain import Toolchain
+from mkdocs_hybrid.model.durable import make_temp_dir, scratch_dir, sweep, write_scratch
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.artifacts import write_if_changed
 from mkdocs_hybrid.publish.templates import environment
@@ -157,15 +157,14 @@ def write_editor(site_dir: Path, assets: EditorAssets, recipe: bytes, artifacts:
 
 def _bundle(source: Path, files: list[Path], toolchain: Toolchain) -> dict[str, bytes]:
     """Run esbuild once over both entries, in a temporary folder that holds a copy of ``editor_src``."""
-    with tempfile.TemporaryDirectory(prefix="mkdocs-hybrid-editor-") as temp:
-        root = Path(temp)
+    with scratch_dir("mkdocs-hybrid-editor-") as root:
         # An empty package.json stops esbuild's lookup of package.json/tsconfig files above the folder.
-        (root / "package.json").write_text("{}\n", encoding="utf-8")
+        write_scratch(root / "package.json", "{}\n")
         copy = root / "editor_src"
         for path in files:
             target = copy / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            write_scratch(target, path.read_bytes())
         for name in ENTRIES:
             if not (copy / f"{name}.js").is_file():
                 raise EditorBuildError(f"{source / (name + '.js')} is missing: the editor cannot be built")
@@ -247,15 +246,16 @@ def _write_cache(cache_dir: Path, key: str, assets: EditorAssets) -> None:
     """Store the assets under ``key``: written into a temporary folder, then renamed into place."""
     root = cache_dir / CACHE_FOLDER
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    sweep(root, ".tmp-")  # what a killed build left (never a running build's)
+    staging = make_temp_dir(root, ".tmp-")
     try:
         for name, data in assets.files:
             target = staging / "files" / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            write_scratch(target, data)
         index = {"files": [name for name, _ in assets.files], "main": assets.main, "worker": assets.worker,
                  "wasm": assets.wasm, "css": assets.css}
-        (staging / CACHE_INDEX).write_text(json.dumps(index, indent=1), encoding="utf-8")
+        write_scratch(staging / CACHE_INDEX, json.dumps(index, indent=1))
         final = root / key
         if final.exists():
             shutil.rmtree(final, ignore_errors=True)

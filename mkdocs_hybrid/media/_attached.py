@@ -35,6 +35,7 @@ from mkdocs_hybrid.media._probe import (
     sniff_container,
 )
 from mkdocs_hybrid.model.catalog import MediaFile
+from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.snapshot import file_sha256, sha256_hex
 
 __all__ = ["DEFAULT_LIMITS", "AttachedLimits", "AttachedVideoError", "transcode_attached"]
@@ -231,7 +232,7 @@ def _stills(name: str, video: Path, facts: VideoFacts, scratch: Path, *, ffmpeg:
                                  "report it with the video") from None
     made = []
     for (role, size), data in zip(sizes.items(), stills):
-        (scratch / FILE_NAMES[role]).write_bytes(data)
+        write_atomic(scratch / FILE_NAMES[role], data)
         made.append(MediaFile(role=role, name=FILE_NAMES[role], sha256=sha256_hex(data), size=len(data),
                               width=size[0], height=size[1]))
     return made[0], made[1]

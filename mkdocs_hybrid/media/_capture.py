@@ -38,6 +38,7 @@ from mkdocs_hybrid.media._encode import (
 from mkdocs_hybrid.media._probe import frame_rate
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
+from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
 
 if TYPE_CHECKING:
@@ -469,7 +470,7 @@ class _Files:
         return self.out_dir / f".{FILE_NAMES[role]}.part"
 
     def write(self, role: str, data: bytes) -> None:
-        self.part(role).write_bytes(data)
+        write_atomic(self.part(role), data)
 
     async def finish(self, settings: CaptureSettings, tools: MediaTools) -> tuple[MediaFile, ...]:
         """Check every file (sizes, codec, frames), then put them in place; one ``MediaFile`` per role."""

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -27,6 +26,7 @@ from mkdocs_hybrid.media._attached import AttachedLimits, AttachedVideoError, tr
 from mkdocs_hybrid.media._capture import CaptureJob, CaptureOutcome, CaptureSettings, capture
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
+from mkdocs_hybrid.model.durable import copy_atomic, make_temp_dir, sweep, write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot, file_sha256
 from mkdocs_hybrid.publish.artifacts import DERIVED_FILES, Parts, safe_join
@@ -188,7 +188,8 @@ class MediaStage:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         total, done = len(missing), 0
-        work = Path(tempfile.mkdtemp(prefix="making-", dir=self.folder))
+        sweep(self.folder, "making-")  # what a killed build was making (never a running build's)
+        work = make_temp_dir(self.folder, "making-")
         try:
             def finished(request: MediaRequest, files: tuple[MediaFile, ...] | None, out_dir: Path) -> None:
                 nonlocal done
@@ -262,7 +263,7 @@ class MediaStage:
         for media in files:
             os.replace(out_dir / media.name, staging / media.name)
         manifest = {"format": MEDIA_FORMAT, "files": [asdict(m) for m in files]}
-        (staging / "media.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        write_atomic(staging / "media.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         entry.parent.mkdir(parents=True, exist_ok=True)
         if entry.exists():
             shutil.rmtree(entry)
@@ -280,7 +281,7 @@ def install(site_dir: Path, parts: Parts, entry: Path, files: Iterable[MediaFile
     for media in files:
         target = folder / media.name
         if not _same_file(target, media, installed):
-            shutil.copyfile(entry / media.name, target)
+            copy_atomic(entry / media.name, target)
             _remember(installed, target, media)
     return files
 

@@ -25,6 +25,7 @@ from mkdocs_hybrid.build.bundler import Bundle
 from mkdocs_hybrid.build.html_entry import SCRIPT_MARK, STYLE_MARK
 from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorFile
 from mkdocs_hybrid.model.catalog import MediaFile
+from mkdocs_hybrid.model.durable import copy_atomic, is_temporary, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
@@ -110,7 +111,7 @@ def write_vendor_files(site_dir: Path, files: Iterable[VendorFile]) -> None:
         target = safe_join(site_dir, *vendor.name.split("/"))
         if not target.is_file() or target.stat().st_size != len(vendor.content):
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(vendor.content)
+            write_atomic(target, vendor.content)
 
 
 def keep_vendor_files(archive: Path, site_dir: Path, names: Iterable[str]) -> None:
@@ -121,24 +122,30 @@ def keep_vendor_files(archive: Path, site_dir: Path, names: Iterable[str]) -> No
     for name in names:
         target = archive / Path(name).name
         if not target.is_file():
-            shutil.copyfile(safe_join(site_dir, *name.split("/")), target)
+            copy_atomic(safe_join(site_dir, *name.split("/")), target)
     for kept in sorted(archive.glob("*.js")):
         destination = site_dir / VENDOR_DIR / kept.name
         if not destination.is_file():
             destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(kept, destination)
+            copy_atomic(kept, destination)
 
 
 def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles, parts: Parts | None = None) -> None:
-    """Write the artifact and its share page, refusing any path outside ``site_dir``."""
+    """Write the artifact and its share page, refusing any path outside ``site_dir``.
+
+    Each file is whole or absent (see ``durable``), and ``meta.json`` goes last: a build that dies midway
+    leaves an old or missing ``meta.json``, so the next build finds the artifact not current and writes it all."""
     where = parts or _ids(snapshot)
     folder = safe_join(site_dir, "artifacts", *where)
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in artifact.files.items():
-        (folder / name).write_bytes(data)
+        if name != "meta.json":
+            write_atomic(folder / name, data)
     share = safe_join(site_dir, "p", *where)
     share.mkdir(parents=True, exist_ok=True)
-    (share / "index.html").write_bytes(artifact.share_page)
+    write_atomic(share / "index.html", artifact.share_page)
+    if "meta.json" in artifact.files:
+        write_atomic(folder / "meta.json", artifact.files["meta.json"])
 
 
 def read_artifact(site_dir: Path, snapshot: Snapshot, parts: Parts | None = None) -> dict[str, bytes]:
@@ -146,7 +153,7 @@ def read_artifact(site_dir: Path, snapshot: Snapshot, parts: Parts | None = None
     files left out, and ``meta.json`` as it was rendered (without its ``media``)."""
     folder = safe_join(site_dir, "artifacts", *(parts or _ids(snapshot)))
     files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())
-             if path.is_file() and path.name not in DERIVED_FILES}
+             if path.is_file() and path.name not in DERIVED_FILES and not is_temporary(path.name)}
     if "meta.json" in files:
         files["meta.json"] = rendered_meta(files["meta.json"])
     return files
@@ -190,7 +197,7 @@ def write_media_meta(site_dir: Path, parts: Parts, media: Iterable[MediaFile]) -
         meta["media"] = listed
     data = _meta_bytes(meta)
     if data != current:
-        path.write_bytes(data)
+        write_atomic(path, data)
 
 
 def media_links(meta: bytes) -> dict[str, str]:
@@ -351,4 +358,4 @@ def write_if_changed(path: Path, data: bytes | None) -> None:
     except OSError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    write_atomic(path, data)

@@ -34,6 +34,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.publish import social
 from mkdocs_hybrid.publish.gallery_data import DataRow, data_file
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin, versioned_name
@@ -620,7 +621,7 @@ def _standalone_page(title: str, fragment: str, head: str = "") -> bytes:
 def _write(site_dir: Path, relative: str, content: bytes) -> str:
     path = site_dir / relative
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
+    write_atomic(path, content)
     return relative
 
 

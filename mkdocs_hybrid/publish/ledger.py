@@ -33,12 +33,14 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mkdocs_hybrid.model.catalog import Catalog, VersionEntry
+from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.policy import PublishedVersion, Store
 
@@ -196,7 +198,7 @@ class Ledger:
 
     def pin(self, thread: str, version: str | None) -> None:
         """Pin ``latest`` of ``thread`` to a published version (``None`` clears the pin)."""
-        with self.transaction():
+        with _reported(self.path), self.transaction():
             if version is None:
                 self.db.execute("DELETE FROM pins WHERE thread = ?", (thread,))
                 return
@@ -239,10 +241,35 @@ class Ledger:
 
 
 def _unopenable(path: Path, exc: sqlite3.Error) -> HybridError:
+    return _ledger_error(path, exc) or HybridError(
+        f"{path}: cannot open the publish ledger ({exc}); check that it and its folder can be read and written")
+
+
+def _ledger_error(path: Path, exc: sqlite3.Error) -> HybridError | None:
+    """One line for an SQLite error on the ledger: busy, a full disk or I/O error (the ledger is fine: free
+    space and run again), or a damaged file (only then: restore it from a backup); ``None`` for the rest."""
     if _is_busy(exc):
         return _busy(path)
-    return HybridError(f"{path}: cannot open the publish ledger ({exc}); restore it from a backup or "
-                       "set build.ledger to another path")
+    full = storage_error(exc, path)
+    if full is not None:
+        return full
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    if name.startswith("SQLITE_CORRUPT") or name == "SQLITE_NOTADB":
+        return HybridError(f"{path}: the publish ledger is damaged ({exc}); restore it from a backup or "
+                           "set build.ledger to another path")
+    return None
+
+
+@contextmanager
+def _reported(path: Path) -> Iterator[None]:
+    """Ledger writes: an SQLite error that says what is wrong (full disk, damage) becomes its one line."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        error = _ledger_error(path, exc)
+        if error is None:
+            raise
+        raise error from None
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -344,7 +371,8 @@ class BuildLedger:
     def store(self, decision: Store, files: Mapping[str, bytes]) -> None:
         """Keep a version's artifact ``files`` (rows follow in :meth:`record`, once the catalog is known)."""
         assert self.ledger is not None and self._open
-        stored = {name: (self.ledger.put_blob(data), len(data)) for name, data in sorted(files.items())}
+        with _reported(self.ledger.path):
+            stored = {name: (self.ledger.put_blob(data), len(data)) for name, data in sorted(files.items())}
         self._writes.append((decision, stored))
 
     def published_bytes(self, row: PublishedVersion) -> dict[str, bytes] | None:
@@ -363,6 +391,11 @@ class BuildLedger:
         (uncommitted: ``commit`` once the routes that show this catalog are written)."""
         if self.ledger is None or not self._open:
             return
+        with _reported(self.ledger.path):
+            self._record(catalog)
+
+    def _record(self, catalog: Catalog) -> None:
+        assert self.ledger is not None
         db = self.ledger.db
         stamp = now()
         entries = {(t.id, v.version): v for t in catalog.threads for v in t.versions}
@@ -384,7 +417,8 @@ class BuildLedger:
         """Make what ``record`` wrote permanent (call it after the routes are written)."""
         if self.ledger is None or not self._open:
             return
-        self.ledger.db.execute("COMMIT")
+        with _reported(self.ledger.path):
+            self.ledger.db.execute("COMMIT")
         self._open = False
 
     def _write_version(self, decision: Store, files: dict[str, tuple[str, int]], entry_json: str,

@@ -22,6 +22,7 @@ from mkdocs_hybrid.build.vendor import VENDOR_DIR
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
+from mkdocs_hybrid.model.durable import copy_atomic, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.artifacts import keep_vendor_files
 from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, vendor_archive
@@ -75,10 +76,9 @@ def write_shard_files(site_dir: Path, shard: Shard, catalog: Catalog, manifest: 
     of the editor's recipe."""
     folder = site_dir / SHARD_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / EDITOR_FILE).write_text((editor or EditorInputs()).to_json(), encoding="utf-8")
-    (folder / "shard.json").write_text(json.dumps({"index": shard.index, "count": shard.count}) + "\n",
-                                       encoding="utf-8")
-    (folder / "catalog.json").write_text(catalog_to_json(catalog), encoding="utf-8")
+    write_atomic(folder / EDITOR_FILE, (editor or EditorInputs()).to_json())
+    write_atomic(folder / "shard.json", json.dumps({"index": shard.index, "count": shard.count}) + "\n")
+    write_atomic(folder / "catalog.json", catalog_to_json(catalog))
     path = ledger_path(manifest)
     if path is not None and path.is_file():
         ledger = Ledger(path)
@@ -109,7 +109,7 @@ def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | No
     for folder in shard_dirs:
         for tree in SITE_TREES:
             if (folder / tree).is_dir():
-                shutil.copytree(folder / tree, site_dir / tree, dirs_exist_ok=True)
+                shutil.copytree(folder / tree, site_dir / tree, dirs_exist_ok=True, copy_function=copy_atomic)
     _archive_vendor_files(manifest, site_dir)
     editor = manifest is not None and manifest.editor.enabled
     origin = ArtifactOrigin.of(manifest.deploy) if manifest is not None else pages.origin

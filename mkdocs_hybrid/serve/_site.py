@@ -9,7 +9,6 @@ cache and the site's own artifacts make a rebuild cost only what is new.
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.build.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import Manifest, SourceConfig, load_manifest
+from mkdocs_hybrid.model.durable import scratch_dir, write_scratch
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.artifacts import write_vendor_files
@@ -65,13 +65,13 @@ class Site:
     def check(self, data: dict[str, object], thread: str) -> list[SnapshotError]:
         """Build one snapshot JSON document alone, into a scratch folder, with the project's caches (so the
         site's rebuild then finds its bundle cached): the errors that stop it from building."""
-        with tempfile.TemporaryDirectory(prefix="mkdocs-hybrid-check-") as scratch:
-            source = Path(scratch) / "source"
+        with scratch_dir("mkdocs-hybrid-check-") as scratch:
+            source = scratch / "source"
             source.mkdir()
-            (source / "snapshot.json").write_text(json.dumps(data), encoding="utf-8")
+            write_scratch(source / "snapshot.json", json.dumps(data))
             manifest = replace(self.manifest, sources=(SourceConfig(type="snapshots", path=source),))
             export = Export(manifest, ledger=False, shard=_OneThread(1, 1, thread))
-            export.run(Path(scratch) / "site")
+            export.run(scratch / "site")
             return list(export.report.failed)
 
     def keep(self, vendors: Iterable[VendorFile]) -> None:

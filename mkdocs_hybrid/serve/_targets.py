@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 import yaml
 
 from mkdocs_hybrid.config.manifest import Manifest, SourceConfig
+from mkdocs_hybrid.model.durable import make_temp_dir, sweep, write_scratch
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.sources.scan import METADATA_FILES, SKIPPED_NAMES, SNAPSHOT_FORMAT, scan_sources
@@ -112,7 +112,8 @@ class DirectoryTarget:
         """Write the version into a hidden folder beside its place, then move it there in one rename."""
         thread_dir = self.source.path / thread
         thread_dir.mkdir(exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=thread_dir))
+        sweep(thread_dir, ".saving-")  # what a killed server left (never a running one's)
+        staging = make_temp_dir(thread_dir, ".saving-")
         try:
             _write_version(staging, data)
             if (thread_dir / version).exists():
@@ -127,14 +128,12 @@ def _write_version(folder: Path, data: dict[str, Any]) -> None:
     for name, contents in data["files"].items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(contents, encoding="utf-8")
+        write_scratch(path, contents)
     meta = {key: data[key] for key in SNAPSHOT_YML_FIELDS if data.get(key) is not None}
     if meta:
-        (folder / "snapshot.yml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True),
-                                             encoding="utf-8")
+        write_scratch(folder / "snapshot.yml", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
     if data.get("dependencies"):
-        (folder / "package.json").write_text(json.dumps({"dependencies": data["dependencies"]}, indent=2) + "\n",
-                                             encoding="utf-8")
+        write_scratch(folder / "package.json", json.dumps({"dependencies": data["dependencies"]}, indent=2) + "\n")
 
 
 def _folders(root: Path) -> list[Path]:

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from mkdocs_hybrid.model.durable import write_atomic
+
 INDEX_FORMAT = 1
 RACY_SECONDS = 2
 
@@ -81,10 +83,8 @@ class StatIndex:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            staging = self.path.with_name(f".{self.path.name}.{os.getpid()}")
-            staging.write_text(json.dumps({"settings": self.settings, "entries": self._entries},
-                                          separators=(",", ":")), encoding="utf-8")
-            staging.replace(self.path)
+            write_atomic(self.path, json.dumps({"settings": self.settings, "entries": self._entries},
+                                               separators=(",", ":")))
         except OSError:
             pass  # only a cache: the next scan reads the sources again
         self._dirty = False
