@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mkdocs_hybrid.build.npm_spec import NpmSpecError, check_dependency
 from mkdocs_hybrid.model.durable import make_temp_dir, sweep, write_atomic, write_scratch
 from mkdocs_hybrid.model.errors import HybridError
 
@@ -110,7 +111,7 @@ class DependencyResolver:
     def resolve(self, specs: Mapping[str, str]) -> dict[str, str]:
         """Exact versions for ``{"name": "spec"}``, asking the registry only for new specs."""
         resolved = {}
-        for name, spec in sorted(specs.items()):
+        for name, spec in sorted(_registry_specs(specs).items()):
             if EXACT_VERSION.fullmatch(spec.lstrip("=v")):
                 resolved[name] = spec.lstrip("=v")
                 continue
@@ -125,6 +126,9 @@ class DependencyResolver:
         """Install a set of exact versions once; later calls reuse the cached folder."""
         if not direct:
             return InstalledSet(direct={})
+        for name, version in direct.items():
+            if not EXACT_VERSION.fullmatch(version) or _registry_specs({name: version}) != {name: version}:
+                raise DependencyError(f"cannot install {name}@{version}: only exact registry versions are installed")
         target = self.cache_dir / set_key(direct)
         if not (target / "node_modules").is_dir() or not (target / "package-lock.json").is_file():
             self._install_into(target, direct)
@@ -148,7 +152,13 @@ class DependencyResolver:
                 raise ValueError(f'"format" must be "{LOCK_FORMAT}" with a "resolved" object')
         except (OSError, ValueError) as exc:
             raise DependencyError(f"{self.lock_path}: unreadable lock file ({exc}); fix or delete it") from None
-        return {str(k): str(v) for k, v in data["resolved"].items()}
+        pins = {str(k): str(v) for k, v in data["resolved"].items()}
+        for key, version in pins.items():
+            # npm installs what the lock says: a pin that is not an exact version (a URL, a path) never reaches it.
+            if not EXACT_VERSION.fullmatch(version):
+                raise DependencyError(f"{self.lock_path}: the pin of {key!r} is {version!r}, not an exact version "
+                                      '(like "18.2.0"); fix that line or delete it to resolve it again')
+        return pins
 
     def _npm(self) -> str:
         if not self.npm:
@@ -208,6 +218,19 @@ class DependencyResolver:
         payload = {"format": PEERS_FORMAT, "unmet_peers": [peer.to_dict() for peer in peers]}
         write_atomic(folder / PEERS_FILE, json.dumps(payload, indent=2) + "\n")
         return peers
+
+
+def _registry_specs(specs: Mapping[str, str]) -> dict[str, str]:
+    """The specs as npm is handed them, each a registry version, range or tag (``npm_spec``): checked here too,
+    so no caller of the resolver can pass npm a git URL, a tarball URL, a path or an alias."""
+    checked = {}
+    for name, spec in specs.items():
+        try:
+            package, wanted = check_dependency(name, spec)
+        except NpmSpecError as exc:
+            raise DependencyError(str(exc)) from None
+        checked[package] = wanted
+    return checked
 
 
 def _read_peers(path: Path) -> tuple[UnmetPeer, ...] | None:

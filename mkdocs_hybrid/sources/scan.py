@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import partial
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import yaml
 
+from mkdocs_hybrid.build.npm_spec import NpmSpecError, check_dependency
 from mkdocs_hybrid.config.manifest import BuildOptions, Manifest, SourceConfig, unknown_keys, yaml_problem
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import (
@@ -51,8 +51,6 @@ SNAPSHOT_JSON_KEYS = {"format", "thread", "version", "title", "entry", "created"
                       "unlisted", "files", "dependencies"}
 METADATA_FILES = {"snapshot.yml", "package.json"}
 SKIPPED_NAMES = {"node_modules", "package-lock.json"}
-NPM_NAME = r"(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*"
-BAD_SPEC_PREFIXES = ("file:", "link:", "git", "http:", "https:", "github:", "npm:", "workspace:", "portal:")
 _T = TypeVar("_T")
 
 
@@ -401,19 +399,17 @@ def _package_dependencies(path: Path, **where: Unpack[_Ref]) -> dict[str, str]:
 
 
 def check_dependencies(value: object, **where: Unpack[_Where]) -> dict[str, str]:
-    """Validate ``{"name": "version or range or tag"}``; only registry packages are allowed."""
+    """Validate ``{"name": "version or range or tag"}``: only registry packages, judged as npm judges them
+    (``build/npm_spec.py``), so a git, URL, path or alias spec never reaches npm."""
     if not isinstance(value, dict):
         raise SnapshotError('"dependencies" must be an object of {"name": "version"}', **where)
     result: dict[str, str] = {}
-    for name, spec in sorted(value.items()):
-        if not isinstance(name, str) or not re.fullmatch(NPM_NAME, name) or len(name) > 214:
-            raise SnapshotError(f"dependency name {name!r} is not a valid npm package name", **where)
-        if not isinstance(spec, str) or not spec.strip() or spec.strip().startswith(BAD_SPEC_PREFIXES) \
-                or any(c in spec for c in "\n\r\\"):
-            raise SnapshotError(
-                f"dependency {name}: {spec!r} is not a registry version, range or tag "
-                "(git, file, URL and alias specs are not allowed)", **where)
-        result[name] = spec.strip()
+    for name, spec in sorted(value.items(), key=lambda item: str(item[0])):
+        try:
+            checked, wanted = check_dependency(name, spec)
+        except NpmSpecError as exc:
+            raise SnapshotError(str(exc), **where) from None
+        result[checked] = wanted
     return result
 
 
