@@ -32,8 +32,8 @@ from typing import BinaryIO
 
 from mkdocs_hybrid.model.errors import HybridError
 
-__all__ = ["StorageError", "copy_atomic", "is_storage_error", "is_temporary", "keep_journal", "make_temp_dir", "owner",
-           "scratch_dir", "storage_error", "sweep", "write_atomic", "write_scratch"]
+__all__ = ["StorageError", "copy_atomic", "is_stale", "is_storage_error", "is_temporary", "keep_journal",
+           "make_temp_dir", "owner", "scratch_dir", "storage_error", "sweep", "write_atomic", "write_scratch"]
 
 MARK = "mkh."
 """In the name of every temporary entry we make: ``...mkh.{host}{boot}-{pid}-{start}.{random}``."""
@@ -143,7 +143,8 @@ def _is_dead(host: str, boot: str, pid: int, start: int) -> bool:
     return start != 0 and _start_time(pid) not in (start, 0)
 
 
-def _stale(name: str) -> bool:
+def is_stale(name: str) -> bool:
+    """Whether ``name`` is a temporary entry of ours whose process is provably dead."""
     found = _OWNED.search(name)
     return found is not None and _is_dead(found[1], found[2], int(found[3]), int(found[4]))
 
@@ -242,7 +243,7 @@ def sweep(parent: str | os.PathLike[str], prefix: str = "") -> int:
     try:
         with os.scandir(parent) as entries:
             stale = [entry for entry in entries if entry.name.startswith(prefix) and MARK in entry.name
-                     and _stale(entry.name)]
+                     and is_stale(entry.name)]
     except OSError:
         return 0
     for entry in stale:
@@ -326,7 +327,7 @@ def _dead_journals(folder: str) -> Iterable[str]:
         names = os.listdir(folder)
     except OSError:
         return []
-    return [os.path.join(folder, name) for name in names if name.startswith(MARK) and _stale(name)]
+    return [os.path.join(folder, name) for name in names if name.startswith(MARK) and is_stale(name)]
 
 
 def _recover(journal: str) -> int:
