@@ -33,6 +33,7 @@ from mkdocs_hybrid.sources.store import VersionExists
 JSON_TYPE = "application/json"
 SMALL_BODY = 64 * 1024
 """The largest body of a request that is not a snapshot (``/api/dependencies``)."""
+TOO_DEEP = "the body is nested too deeply (JSON arrays and objects inside each other, hundreds deep)"
 _VERSION = re.compile(r"/api/versions/([^/]+)/([^/]+)")
 _PACKAGES = re.compile(r"/api/packages/([^/]+)/(.*)")
 _FIELD_WORDS = {"dependency": "dependencies", "snapshot": "files", "no": "entry", "not": "format"}
@@ -85,6 +86,8 @@ class Api:
             return ApiError(400, str(exc), exc.field).reply()
         except HybridError as exc:
             return ApiError(500, str(exc)).reply()
+        except RecursionError:  # a body that parsed but is too deep for a later step (validation, JSON out)
+            return ApiError(400, TOO_DEEP, "body").reply()
 
     def _route(self, method: str, path: str, headers: Headers, body: bytes) -> Reply:
         if method == "GET" and path == "/api/status":
@@ -170,6 +173,8 @@ def _json_body(headers: Headers, body: bytes) -> object:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, f"the body is not JSON: {exc}", "body") from None
+    except RecursionError:
+        raise ApiError(400, TOO_DEEP, "body") from None
 
 
 def _validated(check: Callable[[], Any]) -> Any:

@@ -1,23 +1,43 @@
 """The HTTP server: the built site's files, and the API behind the guard.
 
-Static files come only from ``site_dir``: a path is decoded, refused when any part is ``.``, ``..``,
-hidden or holds a backslash, then resolved (symlinks included) and served only when it stays inside
-the site. ``OPTIONS`` is always 403 and no answer carries an ``Access-Control-*`` header, so no other
-origin's page can make the browser send a request the API would take.
+Static files come only from ``site_dir``. A request's path is made into one canonical site path, once
+(:func:`site_path`): decoded segment by segment, and refused (404) when a segment is empty (``//``), ``.``
+or ``..`` (however spelled), hidden, or holds an encoded ``/``, a backslash, a control character or a ``%``
+left after decoding (double encoding). Every decision is made on that one path: which headers (the demos'
+sandbox, the gallery's and the editor's refusal to be framed) and which file, resolved (symlinks included)
+and served only when it stays inside the site. ``/%61rtifacts/t/v/page.html`` is ``/artifacts/t/v/page.html``
+and gets its sandbox; ``/%2Fartifacts/...`` is refused. ``OPTIONS`` is always 403 and no answer carries an
+``Access-Control-*`` header, so no other origin's page can make the browser send a request the API would take.
+
+Each connection is one thread from a bounded set (:data:`MAX_CONNECTIONS`; beyond it a connection gets a 503
+and is closed) and times out when idle or stalled (:data:`SOCKET_TIMEOUT`). A request refused before its body
+is read has its body drained when small, else the connection is closed: a body is never read as a request.
 """
 
 from __future__ import annotations
 
 import mimetypes
 import shutil
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import quote, unquote
 
 from mkdocs_hybrid.publish.routes import FRAME_DENIED_PREFIXES, FRAME_DENY
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
-from mkdocs_hybrid.serve._api import Api, ApiError, Reply
+from mkdocs_hybrid.serve._api import SMALL_BODY, Api, ApiError, Reply
 from mkdocs_hybrid.serve._guard import Guard, Refused
+
+MAX_CONNECTIONS = 32
+"""Connections served at once, one thread each; the editor needs a handful (browsers open at most 6 per host)."""
+SOCKET_TIMEOUT = 30.0
+"""Seconds a connection may stay silent (between requests, or inside one) before it is closed."""
+DRAIN_LIMIT = SMALL_BODY
+"""A refused request's body up to this size is read and dropped (the connection stays usable); a larger
+one closes the connection."""
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 42\r\n"
+         b"Connection: close\r\nRetry-After: 1\r\n\r\ntoo many connections to this server at once\n")
 
 
 class Server(ThreadingHTTPServer):
@@ -26,15 +46,41 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], site_dir: Path, api: Api, guard: Guard | None = None) -> None:
+    def __init__(self, address: tuple[str, int], site_dir: Path, api: Api, guard: Guard | None = None, *,
+                 max_connections: int = MAX_CONNECTIONS, timeout: float = SOCKET_TIMEOUT) -> None:
         super().__init__(address, _Handler)
         self.site_dir = site_dir.resolve()
         self.api = api
         self.guard = guard or Guard(address[0], self.server_address[1])
+        self.connection_timeout = timeout
+        self._slots = threading.BoundedSemaphore(max_connections)
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread for the connection while one is free; else a 503 and the connection closed (never queued
+        without bound: each stalled connection would hold a thread)."""
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -42,6 +88,41 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "mkdocs-hybrid"
     sys_version = ""
     protocol_version = "HTTP/1.1"
+    _body_pending = False
+    """Whether this request's body (if any) is still unread on the socket."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.connection_timeout)  # a silent client frees its thread
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        self._body_pending = parsed
+        return parsed
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._settle_body()
+        super().send_response(code, message)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+
+    def _settle_body(self) -> None:
+        """Before any answer: drop a small unread body, or close the connection after this answer, so the
+        bytes of a refused request's body are never parsed as the next request."""
+        if not self._body_pending:
+            return
+        self._body_pending = False
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            return
+        length = _content_length(self.headers.get("Content-Length"))
+        if length is None or length > DRAIN_LIMIT:
+            self.close_connection = True
+        elif length:
+            try:
+                self.rfile.read(length)
+            except OSError:
+                self.close_connection = True
 
     def do_GET(self) -> None:
         self._answer("GET")
@@ -69,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the editor polls, and the console is for build errors."""
 
     def _answer(self, method: str) -> None:
-        path = urlsplit(self.path).path
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
         try:
             if path == "/api" or path.startswith("/api/"):
                 self.server.guard.check_api(self.headers)
@@ -87,32 +168,42 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, method: str, path: str) -> Reply:
         if self.headers.get("Transfer-Encoding"):
             return ApiError(411, "send the body with a Content-Length (no chunked bodies)", "body").reply()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            return ApiError(400, "Content-Length is not a number", "body").reply()
+        length = _content_length(self.headers.get("Content-Length"))
+        if length is None:
+            return ApiError(400, "Content-Length is not a whole number of bytes (0 or more)", "body").reply()
         limit = self.server.api.body_limit(path)
-        if length > limit or length < 0:
+        if length > limit:
             self.close_connection = True  # the body is not read: the connection cannot be reused
             return ApiError(413, f"the body is {length:,} bytes, over the {limit:,}-byte limit "
                                  "(twice build.max_snapshot_bytes for a snapshot)", "body").reply()
-        body = self.rfile.read(length) if length else b""
+        try:
+            body = self.rfile.read(length) if length else b""
+        except OSError:  # a stalled sender (socket timeout): nothing was handled, the connection goes
+            self.close_connection = True
+            return ApiError(408, "the body did not arrive in time", "body").reply()
+        self._body_pending = False
+        if len(body) < length:
+            self.close_connection = True
+            return ApiError(400, f"the body ended after {len(body):,} of {length:,} bytes", "body").reply()
         return self.server.api.handle(method, path, self.headers, body)
 
     def _static(self, path: str, *, head: bool) -> None:
-        target = _site_file(self.server.site_dir, unquote(path))
-        if target is not None and target.is_dir():
-            if not path.endswith("/"):
-                query = urlsplit(self.path).query
-                self._redirect(path + "/" + (f"?{query}" if query else ""))
+        canonical = site_path(path)  # the one path every decision below is made on
+        target = None if canonical is None else _site_file(self.server.site_dir, canonical)
+        if canonical is not None and target is not None and target.is_dir():
+            if not canonical.endswith("/"):
+                query = self.path.partition("?")[2]
+                self._redirect(quote(canonical + "/") + (f"?{query}" if query else ""))
                 return
-            target = _site_file(self.server.site_dir, unquote(path) + "index.html")
-        if target is None or not target.is_file():
+            canonical += "index.html"
+            target = _site_file(self.server.site_dir, canonical)
+        if canonical is None or target is None or not target.is_file() or canonical.endswith("/"):
             self._not_found(head)
             return
-        site_path = unquote(path)
-        self._file(target, 200, head, demo=site_path.startswith("/artifacts/"),
-                   unframed=site_path.startswith(FRAME_DENIED_PREFIXES))
+        # Lowercased: on a case-insensitive disk (macOS, Windows) /ARTIFACTS/... is the same file.
+        folded = canonical.lower()
+        self._file(target, 200, head, demo=folded.startswith("/artifacts/"),
+                   unframed=folded.startswith(FRAME_DENIED_PREFIXES))
 
     def _file(self, target: Path, status: int, head: bool, *, demo: bool = False, unframed: bool = False) -> None:
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
@@ -151,17 +242,49 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply.body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
-        if self.close_connection:
-            self.send_header("Connection", "close")
         self.end_headers()
         if not head:
             self.wfile.write(reply.body)
 
 
-def _site_file(root: Path, path: str) -> Path | None:
-    """``root/path`` when ``path`` names something inside ``root`` (after resolving symlinks), else ``None``."""
-    parts = [part for part in path.split("/") if part]
-    if any(part.startswith(".") or "\\" in part or "\0" in part for part in parts):
+def site_path(raw: str) -> str | None:
+    """The canonical site path of a request path (``/a/b/`` or ``/a/b.html``), or ``None`` when it has another
+    spelling that could name a different file than the one its headers would be chosen for: an empty, ``.``
+    or ``..`` segment (``//``, ``%2e``), an encoded ``/`` or a backslash, a control character, a ``%`` left
+    after decoding (``%252F``), a hidden name, or a name Windows would trim (a trailing dot or space)."""
+    if not raw.startswith("/"):
         return None
-    target = root.joinpath(*parts).resolve()
+    segments = raw[1:].split("/")
+    parts = [unquote(segment, errors="strict") if _decodes(segment) else None for segment in segments]
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
+        if part is None or (part == "" and index != last) or not _plain_name(part, allow_empty=index == last):
+            return None
+    return "/" + "/".join(part for part in parts if part is not None)
+
+
+def _decodes(segment: str) -> bool:
+    try:
+        unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _plain_name(part: str, *, allow_empty: bool) -> bool:
+    if not part:
+        return allow_empty
+    return not (part.startswith(".") or part.endswith((".", " ")) or any(char in part for char in "/\\%")
+                or any(ord(char) < 0x20 or ord(char) == 0x7F for char in part))
+
+
+def _content_length(value: str | None) -> int | None:
+    """A ``Content-Length`` as a count of bytes (missing is 0); ``None`` when it is not digits only."""
+    text = (value or "0").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def _site_file(root: Path, path: str) -> Path | None:
+    """``root/path`` when the canonical ``path`` names something inside ``root`` (after resolving symlinks)."""
+    target = root.joinpath(*[part for part in path.split("/") if part]).resolve()
     return target if target == root or target.is_relative_to(root) else None
