@@ -4,16 +4,20 @@ Snapshots are grouped by their installed dependency set (one ``NODE_PATH`` per
 call) and built in batches in an isolated temporary root. esbuild writes nothing
 when any entry of a batch fails, so a failed batch is retried without the
 snapshots its errors name, and bisected when an error names none of them: every
-good snapshot is still built, every bad one gets its own error.
+good snapshot is still built, every bad one gets its own error. A snapshot is only
+ever failed by a call that built it alone: esbuild's log is text that quotes the
+authors' file names and code, so what it says about a batch only decides how to
+split it, never who failed. Every call runs under a time and memory budget sized
+to its work; a batch stopped by it is split into single versions at once.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
@@ -26,12 +30,15 @@ from mkdocs_hybrid.build.confinement import (
     LOG_LOCATION,
     OUTSIDE,
     SNAPSHOT_TSCONFIG,
+    Budget,
+    LimitedRun,
+    OutsideRead,
     confined,
     describe,
-    explain_unresolved,
     is_inside,
     outside_reads,
     reachable_imports,
+    run_limited,
 )
 from mkdocs_hybrid.build.dependencies import InstalledSet
 from mkdocs_hybrid.build.flags import esbuild_flags
@@ -41,16 +48,18 @@ from mkdocs_hybrid.build.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.durable import scratch_dir, write_scratch
 from mkdocs_hybrid.model.errors import SnapshotError
-from mkdocs_hybrid.model.snapshot import ID_PATTERN, Snapshot
+from mkdocs_hybrid.model.snapshot import Snapshot
 
 ENTRY_NAME = ".hybrid-entry.js"
 SHIMS_FOLDER = ".shims/node_modules"
 """Where a batch's vendor shims are copied inside its build root (never a snapshot's folder: ids cannot start
 with a dot). Inside the root, esbuild names them by the same relative path on every machine (and in the
 editor, which lays them out there too), so even an unminified bundle never holds the cache's location."""
-ESBUILD_TIMEOUT = 600
 MAX_BATCHES_IN_FLIGHT = 32
 _ERROR_HEAD = re.compile(r"^✘ \[ERROR\] (?P<message>.*)$")
+_UNRESOLVED = re.compile(r'^(?:(?P<importer>.*?):\d+:\d+: )?Could not resolve "(?P<specifier>(?:[^"\\]|\\.)*)"')
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+"""A URL's scheme (``file:``, ``https:``, ``node:``): never a package name, which cannot hold a colon."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +161,9 @@ def _load(snapshot: Snapshot) -> tuple[Snapshot, HtmlEntry | None]:
 
 def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain,
                       options: BuildOptions, on_done: Callable[[BundleJob, Bundle | SnapshotError], None]) -> None:
+    """Build ``batch``, failing a snapshot only when a call over it alone failed: what esbuild's log says about
+    a bigger batch (its text quotes the authors' file names and code, so it can be forged) only picks who is
+    built alone next."""
     pending = list(batch)
     while pending:
         result = _run_batch(pending, toolchain, options)
@@ -163,25 +175,42 @@ def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain
                 else:
                     on_done(job, Bundle(js=output[0], css=output[1], html=page))
             return
-        # Only errors inside a pending snapshot's own files name it; others need bisection.
-        named = {ref for ref, _ in result} & {job.snapshot.ref for job, _ in pending}
-        if named:
-            for job, _ in pending:
-                if job.snapshot.ref in named:
-                    on_done(job, _failure(job, [m for ref, m in result if ref == job.snapshot.ref]))
-            pending = [(job, page) for job, page in pending if job.snapshot.ref not in named]
-        elif len(pending) == 1:
-            on_done(pending[0][0], _failure(pending[0][0], [m for _, m in result]))
+        if len(pending) == 1:
+            on_done(pending[0][0], _failure(pending[0][0], result))
             return
+        if result.limit is not None:
+            # Out of time or memory: every version alone at once, each under its own smaller budget, so one
+            # that never finishes costs one small budget more, not a bisection of big ones.
+            alone, pending = pending, []
         else:
-            half = len(pending) // 2
-            _bundle_isolating(pending[:half], toolchain, options, on_done)
-            pending = pending[half:]
+            # Only errors inside a pending snapshot's own files name it; others need bisection.
+            named = {ref for ref, _ in result.errors}
+            alone = [item for item in pending if item[0].snapshot.ref in named]
+            if not alone:
+                half = len(pending) // 2
+                _bundle_isolating(pending[:half], toolchain, options, on_done)
+                pending = pending[half:]
+                continue
+            pending = [item for item in pending if item[0].snapshot.ref not in named]
+        for item in alone:
+            _bundle_isolating([item], toolchain, options, on_done)
 
 
-def _failure(job: BundleJob, messages: list[str]) -> SnapshotError:
-    unique = list(dict.fromkeys(_with_hint(m, job) for m in messages)) or ["esbuild failed without a message"]
-    return SnapshotError("; ".join(unique), thread=job.snapshot.thread, version=job.snapshot.version)
+def _failure(job: BundleJob, failed: _Failed) -> SnapshotError:
+    """The error of a snapshot whose build alone failed."""
+    snapshot = job.snapshot
+    if failed.limit is not None:
+        return SnapshotError(_out_of_budget(failed.limit, failed.budget), thread=snapshot.thread,
+                             version=snapshot.version)
+    messages = [_with_hint(m, job) for _, m in failed.errors]
+    unique = list(dict.fromkeys(messages)) or ["esbuild failed without a message"]
+    return SnapshotError("; ".join(unique), thread=snapshot.thread, version=snapshot.version)
+
+
+def _out_of_budget(limit: str, budget: Budget) -> str:
+    return (f"esbuild ran out of {limit} ({budget.describe(limit)} for this version) and was stopped: something "
+            "it imports never ends (a device or a pipe of the build machine) or its files are too big to bundle; "
+            "import only the snapshot's own files and its declared packages, and split a very large demo")
 
 
 _Outputs = dict[str, "tuple[bytes, bytes] | str"]
@@ -190,16 +219,37 @@ _Errors = list[tuple["str | None", str]]
 """esbuild's errors as (snapshot ref or None, message)."""
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """An esbuild call that built nothing: its errors, or the budget limit (time or memory) that stopped it."""
+
+    errors: _Errors
+    budget: Budget
+    limit: str | None = None
+
+
 def _run_batch(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain: Toolchain, options: BuildOptions
-               ) -> _Outputs | _Errors:
-    """One esbuild call: each snapshot's output (or refusal), or the call's errors."""
+               ) -> _Outputs | _Failed:
+    """One esbuild call: each snapshot's output (or refusal), or how the call failed."""
     first = batch[0][0]
-    with _build_root([(job.snapshot, page) for job, page in batch]) as (root, entries):
+    items = [(job.snapshot, page) for job, page in batch]
+    budget = _budget(items)
+    with _build_root(items) as (root, entries):
         node_paths = _lay_out_shims(root, first.vendor) + first.node_paths[1 if first.vendor else 0:]
-        run = _esbuild(toolchain, root, entries, esbuild_flags(options), node_paths)
-        if isinstance(run, str) or run.returncode != 0:
-            return _errors_of(run, root, node_paths)
+        run = _esbuild(toolchain, root, entries, esbuild_flags(options), node_paths, budget)
+        if isinstance(run, str):
+            return _Failed([(None, run)], budget)
+        if run.limit is not None:
+            return _Failed([], budget, run.limit)
+        if run.returncode != 0:
+            stderr = run.stderr.decode("utf-8", errors="replace")
+            return _Failed(_parse_errors(stderr, root, node_paths, _laid_out(items)), budget)
         return _read_outputs(root, _metafile(root), [job for job, _ in batch], entries, node_paths)
+
+
+def _budget(items: Sequence[tuple[Snapshot, HtmlEntry | None]]) -> Budget:
+    """The time and memory an esbuild call over ``items`` may use, from how many they are and their size."""
+    return Budget.for_work(len(items), sum(len(data) for snapshot, _ in items for data in snapshot.files.values()))
 
 
 def _lay_out_shims(root: str, vendor: VendorFile | None) -> tuple[Path, ...]:
@@ -228,7 +278,8 @@ def scan_bare_imports(snapshots: Sequence[Snapshot], node_paths: tuple[Path, ...
     while pending:
         part = pending.pop()
         with _build_root(part) as (root, entries):
-            run = _esbuild(toolchain, root, entries, [*esbuild_flags(options), "--packages=external"], node_paths)
+            run = _esbuild(toolchain, root, entries, [*esbuild_flags(options), "--packages=external"], node_paths,
+                           _budget(part))
             if not isinstance(run, str) and run.returncode == 0:
                 metafile = _metafile(root)
                 for (snapshot, _), entry in zip(part, entries):
@@ -236,6 +287,8 @@ def scan_bare_imports(snapshots: Sequence[Snapshot], node_paths: tuple[Path, ...
                 continue
         if len(part) == 1:
             found[part[0][0].ref] = None
+        elif not isinstance(run, str) and run.limit is not None:
+            pending += [[item] for item in part]  # out of time or memory: alone at once, as in a build
         else:
             pending += [part[:len(part) // 2], part[len(part) // 2:]]
     return found
@@ -261,17 +314,16 @@ def _build_root(items: Sequence[tuple[Snapshot, HtmlEntry | None]]) -> Iterator[
         yield str(folder), [_write_snapshot(folder, snapshot, page) for snapshot, page in items]
 
 
-def _esbuild(toolchain: Toolchain, root: str, entries: list[str], flags: list[str], node_paths: tuple[Path, ...]
-             ) -> subprocess.CompletedProcess[bytes] | str:
-    """Run esbuild over ``entries`` in ``root`` (outputs in ``out/``, metafile in ``meta.json``), or say why not."""
+def _esbuild(toolchain: Toolchain, root: str, entries: list[str], flags: list[str], node_paths: tuple[Path, ...],
+             budget: Budget) -> LimitedRun | str:
+    """Run esbuild over ``entries`` in ``root`` (outputs in ``out/``, metafile in ``meta.json``) within
+    ``budget``, or say why it cannot run."""
     env = {"PATH": os.environ.get("PATH", ""), "NODE_PATH": os.pathsep.join(map(str, node_paths))}
     command = [str(toolchain.esbuild), *entries, *flags, "--outdir=out", "--outbase=.", "--metafile=meta.json",
                "--log-limit=0", "--log-level=error", "--color=false"]
     try:
-        return subprocess.run(confined(command, cwd=root, read_only=map(str, node_paths)), cwd=root, env=env,
-                              capture_output=True, timeout=ESBUILD_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return f"esbuild timed out after {ESBUILD_TIMEOUT} s"
+        return run_limited(confined(command, cwd=root, read_only=map(str, node_paths)), cwd=root, env=env,
+                           budget=budget)
     except OSError as exc:
         return f"cannot run esbuild ({exc})"
 
@@ -328,17 +380,26 @@ def _read_outputs(root: str, metafile: dict[str, Any], jobs: list[BundleJob], en
     return result
 
 
-def _errors_of(run: subprocess.CompletedProcess[bytes] | str, root: str, node_paths: tuple[Path, ...]) -> _Errors:
-    if isinstance(run, str):
-        return [(None, run)]
-    return _parse_errors(run.stderr.decode("utf-8", errors="replace"), root, node_paths)
+def _laid_out(items: Sequence[tuple[Snapshot, HtmlEntry | None]]) -> dict[str, tuple[str, str]]:
+    """Every file :func:`_write_snapshot` lays out, by the exact path esbuild names it with (relative to the
+    build root): (the snapshot's ref, the file's name in the snapshot)."""
+    files: dict[str, tuple[str, str]] = {}
+    for snapshot, page in items:
+        names = [name for name in snapshot.files if name.rsplit("/", 1)[-1] not in IGNORED_CONFIG_FILES]
+        names.append("tsconfig.json")
+        if page is not None:
+            names += [*page.inline_modules, posixpath.join(posixpath.dirname(snapshot.entry), ENTRY_NAME)]
+        files.update({f"{snapshot.ref}/{name}": (snapshot.ref, name) for name in names})
+    return files
 
 
-def _parse_errors(stderr: str, root: str, node_paths: tuple[Path, ...]) -> _Errors:
-    """esbuild's text errors as (snapshot ref or None, "file:line:col: message")."""
+def _parse_errors(stderr: str, root: str, node_paths: tuple[Path, ...], files: dict[str, tuple[str, str]]
+                  ) -> _Errors:
+    """esbuild's text errors as (snapshot ref or None, "file:line:col: message"); a ref only for a location
+    that is exactly one of the batch's ``files`` (see :func:`_laid_out`)."""
     errors: _Errors = []
     message: str | None = None
-    for line in stderr.splitlines():
+    for line in stderr.split("\n"):  # esbuild's own line breaks only (splitlines also breaks at \x1c, \x85...)
         head = _ERROR_HEAD.match(line)
         if head:
             if message is not None:
@@ -347,7 +408,7 @@ def _parse_errors(stderr: str, root: str, node_paths: tuple[Path, ...]) -> _Erro
             continue
         where = LOG_LOCATION.match(line)
         if where and message is not None:
-            errors.append(_locate(where["file"], where["line"], where["column"], message, root, node_paths))
+            errors.append(_locate(where["file"], where["line"], where["column"], message, root, node_paths, files))
             message = None
     if message is not None:
         errors.append((None, message))
@@ -356,13 +417,13 @@ def _parse_errors(stderr: str, root: str, node_paths: tuple[Path, ...]) -> _Erro
     return errors
 
 
-def _locate(file: str, line: str, column: str, message: str, root: str, node_paths: tuple[Path, ...]
-            ) -> tuple[str | None, str]:
+def _locate(file: str, line: str, column: str, message: str, root: str, node_paths: tuple[Path, ...],
+            files: dict[str, tuple[str, str]]) -> tuple[str | None, str]:
     column = str(int(column) + 1)  # esbuild's text log counts columns from 0; editors count from 1
-    parts = file.split("/")
+    if file in files:
+        ref, name = files[file]
+        return ref, f"{name}:{line}:{column}: {message}"
     inside_root = is_inside(os.path.join(root, file), [os.path.realpath(root)])
-    if len(parts) >= 3 and inside_root and all(ID_PATTERN.fullmatch(p) for p in parts[:2]):
-        return f"{parts[0]}/{parts[1]}", f"{'/'.join(parts[2:])}:{line}:{column}: {message}"
     if not inside_root and not is_inside(os.path.join(root, file), [os.path.realpath(p) for p in node_paths]):
         # Never quote a file of the build machine: its name and contents stay out of logs and reports.
         return None, f"an import {OUTSIDE}"
@@ -371,12 +432,19 @@ def _locate(file: str, line: str, column: str, message: str, root: str, node_pat
 
 def _with_hint(message: str, job: BundleJob) -> str:
     """What to do about an import esbuild could not resolve, from what the snapshot declares."""
-    match = re.search(r'Could not resolve "([^"]+)"', message)
-    if match and match[1].startswith("/"):
-        return explain_unresolved(message)
-    if not match or match[1].startswith(".") or "node_modules/" in message.split(":", 1)[0]:
+    match = _UNRESOLVED.match(message)
+    importer = (match["importer"] or "") if match else ""
+    if not match or "node_modules/" in importer:
         return message  # a dependency's own imports are not the author's to fix
-    specifier = match[1]
+    specifier = match["specifier"]
+    if match["importer"] and _points_outside(importer, specifier):
+        # Worded as when such a file exists and is read (see _read_outputs), so that without the sandbox the
+        # message does not tell which files exist on the build machine.
+        return describe([OutsideRead(importer, specifier)])
+    if _SCHEME.match(specifier):
+        return f"{message} (only the snapshot's own files and packages from the npm registry can be imported)"
+    if specifier.startswith(("/", ".")):
+        return message
     package = specifier.split("/")[0] if not specifier.startswith("@") else "/".join(specifier.split("/")[:2])
     if package not in job.deps.direct:
         return f'{message} (add "{package}" to the dependencies in package.json)'
@@ -387,3 +455,11 @@ def _with_hint(message: str, job: BundleJob) -> str:
     return message
 
 
+def _points_outside(importer: str, specifier: str) -> bool:
+    """Whether ``specifier``, imported by the snapshot's file ``importer``, names a file outside the snapshot
+    (absolute, or climbing out of its folder or out of a package's)."""
+    if specifier.startswith("/"):
+        return True
+    if specifier.startswith("."):
+        return posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier)).startswith("..")
+    return ".." in specifier.split("/") and posixpath.normpath(specifier).startswith("..")

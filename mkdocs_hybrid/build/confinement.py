@@ -9,9 +9,11 @@ measures keep builds inside their folders:
   snapshot is laid out with a ``tsconfig.json`` whose ``paths`` map ``/*`` onto its
   own folder (:data:`SNAPSHOT_TSCONFIG`), which esbuild applies to JS and CSS alike;
 - esbuild runs where it sees only the build folder (writable) and the pinned packages
-  (read-only): a bubblewrap sandbox (:func:`confined`) with no network, when ``bwrap``
-  works on the machine (``scripts/install.sh`` installs it; set
-  ``MKDOCS_HYBRID_SANDBOX=off`` to do without);
+  (read-only): a bubblewrap sandbox (:func:`confined`) with no network and no device
+  (``import "/dev/zero"`` would be read forever), when ``bwrap`` works on the machine
+  (``scripts/install.sh`` installs it; set ``MKDOCS_HYBRID_SANDBOX=off`` to do without);
+- with or without the sandbox, esbuild runs under a memory cap and a time limit sized to its
+  work (:func:`run_limited`): a call that hits either is stopped and says so;
 - every build is checked afterwards from esbuild's own record of what it read (the
   metafile's ``inputs``), per entry point: a version that read anything outside its
   allowed folders (another version's files in its batch, or any file when there is
@@ -22,9 +24,11 @@ measures keep builds inside their folders:
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -39,8 +43,10 @@ files are not used: the editor resolves modules without them too). ``baseUrl`` a
 IGNORED_CONFIG_FILES = frozenset({"tsconfig.json", "jsconfig.json"})
 DISABLED = "(disabled):"
 """esbuild's prefix for modules a package's ``browser`` field turns off: never read."""
-OUTSIDE = ("reads a file outside the snapshot: only the snapshot's own files and its declared packages can be "
+OUTSIDE = ("is not a file of the snapshot or of its declared packages, and files outside the snapshot cannot be "
            "bundled (a leading \"/\" means the snapshot's root)")
+"""Said alike of an import that read a file of the build machine and of one that found none, so a message
+never tells which files exist there."""
 
 
 SANDBOX_ENV = "MKDOCS_HYBRID_SANDBOX"
@@ -129,8 +135,98 @@ def confined(command: list[str], *, cwd: str, read_only: Iterable[str]) -> list[
         if os.path.isdir(folder):
             binds += ["--ro-bind", folder, folder]
     real_cwd = _real(cwd)
-    return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--dev", "/dev", *binds,
+    # No --dev: esbuild opens no device (checked with strace), and any device it could see is an import that
+    # never ends (/dev/zero, /dev/urandom) or blocks (a tty). Its standard streams are opened outside.
+    return [bwrap, "--unshare-all", "--die-with-parent", "--new-session", *binds,
             "--bind", real_cwd, real_cwd, "--chdir", real_cwd, *command]
+
+
+MIB = 1024 * 1024
+BASE_SECONDS = 15.0
+"""Wall seconds any esbuild call gets: a small demo takes ~10 ms, so this is headroom for a loaded machine."""
+SECONDS_PER_VERSION = 1.0
+"""A version that bundles a large package (vendor files off) took ~20 ms, 50 at once 0.9 s on 2 cores."""
+SECONDS_PER_MIB = 4.0
+"""Measured 0.1-0.3 s per MiB of a version's own code (worst: 180 MiB of exports in one call, 47 s)."""
+BASE_MEMORY = 512 * MIB
+"""Data memory (RLIMIT_DATA) of any esbuild call: it starts at ~80 MB; ``/dev/zero`` fills this in seconds."""
+MEMORY_PER_VERSION = 32 * MIB
+"""50 versions bundling CodeMirror each peaked at 252 MB."""
+MEMORY_PER_INPUT_BYTE = 128
+"""esbuild held 64-86 bytes per byte of a version's own code (3.6 MB alone: 380 MB; 18 MB: 1.2 GB)."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one esbuild call may use: wall seconds, and bytes of data memory (``RLIMIT_DATA``, not
+    ``RLIMIT_AS``: Go reserves over a gigabyte of address space it never touches)."""
+
+    seconds: float
+    memory: int
+
+    @classmethod
+    def for_work(cls, versions: int, input_bytes: int) -> Budget:
+        """A budget sized to a call over ``versions`` entry points and ``input_bytes`` of their own files, the
+        memory capped at half the machine's (a call over that would swap it, whatever it builds)."""
+        seconds = BASE_SECONDS + SECONDS_PER_VERSION * versions + SECONDS_PER_MIB * input_bytes / MIB
+        memory = BASE_MEMORY + MEMORY_PER_VERSION * versions + MEMORY_PER_INPUT_BYTE * input_bytes
+        return cls(seconds=math.ceil(seconds), memory=max(BASE_MEMORY, min(memory, _physical_memory() // 2)))
+
+    def describe(self, limit: str) -> str:
+        """``limit`` ("time" or "memory") with its value, as a message says it."""
+        return f"{self.seconds:g} s" if limit == "time" else f"{self.memory // MIB} MB"
+
+
+@dataclass(frozen=True)
+class LimitedRun:
+    """How a command run by :func:`run_limited` ended."""
+
+    returncode: int
+    stderr: bytes
+    limit: str | None
+    """``"time"`` or ``"memory"`` when it was stopped by its budget, else ``None``."""
+
+
+_OUT_OF_MEMORY = re.compile(rb"fatal error: .*(out of memory|cannot allocate memory)", re.IGNORECASE)
+"""What the Go runtime (esbuild) prints, exiting with code 2, when an allocation fails under RLIMIT_DATA."""
+
+
+def run_limited(command: list[str], *, cwd: str, env: Mapping[str, str], budget: Budget) -> LimitedRun:
+    """Run ``command`` (already :func:`confined`) with no stdin, in its own session, under ``budget``: the
+    memory cap through util-linux's ``prlimit`` (set by a program in the child, not by a ``preexec_fn``,
+    which is unsafe in a process with threads), and the whole process group killed when time runs out."""
+    prlimit = shutil.which("prlimit")
+    limited = [prlimit, f"--data={budget.memory}", "--core=0", "--", *command] if prlimit else command
+    # GOTRACEBACK=none: a Go fatal error prints one line, not every goroutine's stack.
+    proc = subprocess.Popen(limited, cwd=cwd, env={**env, "GOTRACEBACK": "none"}, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=budget.seconds)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        return LimitedRun(returncode=-signal.SIGKILL, stderr=proc.communicate()[1], limit="time")
+    finally:
+        if proc.poll() is None:
+            _kill_group(proc)
+    out_of_memory = (proc.returncode == 2 and _OUT_OF_MEMORY.search(stderr)) or proc.returncode == -signal.SIGKILL
+    return LimitedRun(returncode=proc.returncode, stderr=stderr, limit="memory" if out_of_memory else None)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the child's process group (bubblewrap's ``--die-with-parent`` takes esbuild with it), then reap."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+@cache
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 8 * 1024 * MIB
 
 
 @cache

@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +25,13 @@ from typing import Any
 
 from mkdocs_hybrid.build.confinement import (
     OUTSIDE,
+    Budget,
     confined,
     describe,
     explain_unresolved,
     outside_reads,
     quotes_outside,
+    run_limited,
 )
 from mkdocs_hybrid.build.dependencies import InstalledSet
 from mkdocs_hybrid.build.flags import esbuild_flags, vendor_flags
@@ -42,7 +43,9 @@ from mkdocs_hybrid.model.snapshot import Snapshot
 
 GLOBAL = "__hybridVendor"
 VENDOR_DIR = "vendor"
-VENDOR_TIMEOUT = 600
+VENDOR_BUDGET = Budget.for_work(versions=40, input_bytes=16 * 1024 * 1024)
+"""A vendor file bundles packages (not a version's files): React's took 0.2 s and 40 MB; this allows two
+minutes and 3.8 GB (at most half the machine's memory), for the largest package sets."""
 JS_EXTENSIONS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
 """Modules a vendor file shares; CSS, JSON and assets imported from packages are bundled into each version."""
 
@@ -163,13 +166,14 @@ class VendorBuilder:
             command = [str(self.toolchain.esbuild), "entry.js", *vendor_flags(self.options), "--log-level=error",
                        "--color=false", "--outfile=vendor.js", "--metafile=meta.json"]
             try:
-                run = subprocess.run(confined(command, cwd=scratch, read_only=[str(deps.node_modules or scratch)]),
-                                     cwd=scratch, env=env, capture_output=True, timeout=VENDOR_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                raise SnapshotError(f"{what}: esbuild did not finish in {VENDOR_TIMEOUT} s; build again, and "
-                                    "if it persists, report the dependency set") from None
+                run = run_limited(confined(command, cwd=scratch, read_only=[str(deps.node_modules or scratch)]),
+                                  cwd=scratch, env=env, budget=VENDOR_BUDGET)
             except OSError as exc:
                 raise SnapshotError(f"{what}: cannot run esbuild ({exc})") from None
+            if run.limit is not None:
+                raise SnapshotError(f"{what}: esbuild ran out of {run.limit} ({VENDOR_BUDGET.describe(run.limit)}) "
+                                    "and was stopped: a package imports something that never ends (a device or a "
+                                    "pipe of the build machine) or is too big; drop or replace that package")
             allowed = [scratch, str(deps.node_modules or scratch)]
             if run.returncode != 0:
                 log = run.stderr.decode("utf-8", errors="replace")
