@@ -190,3 +190,10 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many examples the fuzz tests ran (tests/fuzz/harness.py), for the record of each run."""
+    harness = sys.modules.get("tests.fuzz.harness")
+    for line in harness.summary_lines() if harness else []:
+        terminalreporter.write_line(line)
