@@ -18,15 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypedDict, TypeVar
 
 import click
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mkdocs_hybrid import __version__
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
+from mkdocs_hybrid.config.yaml_loader import load_yaml
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
-from mkdocs_hybrid.model.snapshot import check_id
+from mkdocs_hybrid.model.snapshot import check_id, read_regular
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
 from mkdocs_hybrid.publish.site import SitePages
@@ -228,8 +228,10 @@ def _signed_share_path(utoken: str, expires: str) -> str:
 
 def _mkdocs_site_url() -> str | None:
     try:
-        config = yaml.safe_load(Path("mkdocs.yml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        # The project's one YAML loader (no aliases, bounded nesting); MkDocs' own tags (!ENV, !!python/name)
+        # read as nothing rather than failing the file, since only site_url is wanted.
+        config = load_yaml(read_regular("mkdocs.yml", limit=1 << 20), lenient_tags=True) or {}
+    except (OSError, ValueError):  # YamlError and NotRegularFile are ValueErrors
         return None
     url = config.get("site_url") if isinstance(config, dict) else None
     return url if isinstance(url, str) and url else None

@@ -6,15 +6,16 @@ a :class:`ManifestError` naming the file and the key.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import yaml
-
-from mkdocs_hybrid.model.errors import ManifestError
+from mkdocs_hybrid.config.yaml_loader import YamlError, load_yaml
+from mkdocs_hybrid.model.errors import ManifestError, clipped, shown
+from mkdocs_hybrid.model.snapshot import file_kind
 
 SOURCE_TYPES = ("directory", "snapshots", "store")
 ARTIFACT_MODES = ("pages", "r2")
@@ -141,13 +142,13 @@ def load_manifest(path: str | Path) -> Manifest:
     """Read and validate a ``hybrid.yml`` file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes()
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read the manifest ({exc.strerror}); check the path") from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ManifestError(f"{path}: invalid YAML: {yaml_problem(exc)}") from None
+        data = load_yaml(text)
+    except YamlError as exc:
+        raise ManifestError(f"{path}: {exc}") from None
     return parse_manifest(data, base_dir=path.parent, origin=str(path))
 
 
@@ -167,7 +168,7 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
         sources=sources,
         base_dir=base,
         origin=origin,
-        build=_build_options(mapping.get("build"), origin),
+        build=_build_options(mapping.get("build"), base, origin),
         video=video,
         deploy=deploy,
         editor=_options(EditorOptions, mapping.get("editor"), origin, "editor"),
@@ -180,31 +181,56 @@ def _source(item: object, index: int, base: Path, origin: str) -> SourceConfig:
     _reject_unknown(mapping, {"type", "path"}, origin, where)
     kind = mapping.get("type")
     if kind not in SOURCE_TYPES:
-        raise ManifestError(f"{origin}: {where}.type must be one of {', '.join(SOURCE_TYPES)}, not {kind!r}")
+        raise ManifestError(f"{origin}: {where}.type must be one of {', '.join(SOURCE_TYPES)}, not {shown(kind)}")
     raw_path = mapping.get("path")
     if not isinstance(raw_path, str) or not raw_path:
         raise ManifestError(f"{origin}: {where}.path must be a path")
-    path = (base / raw_path).resolve()
+    path = _resolved(base, raw_path, origin, f"{where}.path")
     if kind == "store":
-        if path.is_dir() or not path.parent.is_dir():
-            raise ManifestError(f"{origin}: {where}.path {raw_path!r} must name a SQLite file in an existing folder "
-                                f"({path}); `mkdocs-hybrid serve` creates the file")
+        key = f"{where}.path"
+        if _kind(path, origin, key) not in (None, "a file") or _kind(path.parent, origin, key) != "a folder":
+            raise ManifestError(f"{origin}: {key} {shown(raw_path)} must name a SQLite file in an existing "
+                                f"folder ({clipped(str(path))}); `mkdocs-hybrid serve` creates the file")
         return SourceConfig(type=kind, path=path)
-    if not path.is_dir():
-        raise ManifestError(f"{origin}: {where}.path {raw_path!r} is not a folder ({path}); create it or fix the path")
+    if _kind(path, origin, f"{where}.path") != "a folder":
+        raise ManifestError(f"{origin}: {where}.path {shown(raw_path)} is not a folder ({clipped(str(path))}); "
+                            "create it or fix the path")
     return SourceConfig(type=kind, path=path)
+
+
+def _resolved(base: Path, raw_path: str, origin: str, key: str) -> Path:
+    try:
+        return (base / raw_path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte
+        raise ManifestError(f"{origin}: {key} {shown(raw_path)} cannot be resolved ({exc}); fix the path") from None
+
+
+def _kind(path: Path, origin: str, key: str) -> str | None:
+    """What is at ``path`` (following symlinks): ``a folder``, ``a file``, another kind, or ``None`` if nothing.
+
+    Only folders and regular files are used: a FIFO, a device or a socket where the build reads or writes
+    would block it or lose what it writes (``/dev/null`` as the ledger).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ManifestError(f"{origin}: {key}: cannot use {clipped(str(path))} ({exc.strerror}); "
+                            "fix the path") from None
+    return file_kind(mode)
 
 
 def _deploy_options(data: object, origin: str) -> DeployOptions:
     options = _options(DeployOptions, data, origin, "deploy")
     if options.artifacts not in ARTIFACT_MODES:
         raise ManifestError(f"{origin}: deploy.artifacts must be one of {', '.join(ARTIFACT_MODES)}, "
-                            f"not {options.artifacts!r}")
+                            f"not {shown(options.artifacts)}")
     if options.artifacts == "r2":
         url = options.artifacts_url or ""
         if not re.fullmatch(r"https?://[^/\s?#]+/?", url):
             raise ManifestError(f"{origin}: deploy.artifacts: r2 needs deploy.artifacts_url, the artifact origin "
-                                f"(e.g. https://demos.example.com, no path), not {url or 'nothing'!r}")
+                                f"(e.g. https://demos.example.com, no path), not {shown(url or 'nothing')}")
         if not options.r2_bucket:
             raise ManifestError(f"{origin}: deploy.artifacts: r2 needs deploy.r2_bucket, the bucket behind "
                                 "artifacts_url")
@@ -228,27 +254,45 @@ def _video_options(data: object, origin: str) -> VideoOptions:
     for name, (low, high) in VIDEO_LIMITS.items():
         value = getattr(options, name)
         if not low <= value <= high:
-            raise ManifestError(f"{origin}: video.{name} must be between {low} and {high}, not {value}")
+            raise ManifestError(f"{origin}: video.{name} must be between {low} and {high}, not {shown(value)}")
     for name in ("width", "height"):
         if getattr(options, name) % 2:
             raise ManifestError(f"{origin}: video.{name} must be even (H.264 with yuv420p), "
-                                f"not {getattr(options, name)}")
+                                f"not {shown(getattr(options, name))}")
     if not 0 <= options.poster_at <= options.seconds:
         raise ManifestError(f"{origin}: video.poster_at must be between 0 and video.seconds ({options.seconds}), "
-                            f"not {options.poster_at}")
+                            f"not {shown(options.poster_at)}")
     return replace(options, poster_at=float(options.poster_at))
 
 
-def _build_options(data: object, origin: str) -> BuildOptions:
+def _build_options(data: object, base: Path, origin: str) -> BuildOptions:
     if isinstance(data, dict) and data.get("ledger") is False:
         data = {**data, "ledger": ""}  # `ledger: false` disables the publish ledger
     options = _options(BuildOptions, data, origin, "build")
     if options.target not in TARGETS:
-        raise ManifestError(f"{origin}: build.target must be one of {', '.join(TARGETS)}, not {options.target!r}")
+        raise ManifestError(f"{origin}: build.target must be one of {', '.join(TARGETS)}, not {shown(options.target)}")
     for name in ("batch_size", "max_file_bytes", "max_snapshot_bytes", "max_files"):
         if getattr(options, name) < 1:
             raise ManifestError(f"{origin}: build.{name} must be a positive integer")
+    _check_places(options, base, origin)
     return options
+
+
+def _check_places(options: BuildOptions, base: Path, origin: str) -> None:
+    """``cache_dir`` must be a folder and ``ledger`` a regular file (or not exist yet): a FIFO, a device or a file
+    in their place would block the build or swallow what it keeps (``ledger: /dev/null``)."""
+    places = [("build.cache_dir", options.cache_dir, "a folder")]
+    if options.ledger:
+        places.append(("build.ledger", options.ledger, "a file"))
+    for key, raw, wanted in places:
+        path = _resolved(base, raw, origin, key)
+        found = _kind(path, origin, key)
+        if found not in (None, wanted):
+            raise ManifestError(f"{origin}: {key} {shown(raw)} is {found} ({clipped(str(path))}), not {wanted}; "
+                                f"point it at {wanted} or at a path that does not exist yet")
+        if wanted == "a file" and _kind(path.parent, origin, key) not in (None, "a folder"):
+            raise ManifestError(f"{origin}: {key} {shown(raw)}: {clipped(str(path.parent))} is not a folder; "
+                                "fix the path")
 
 
 def _options(cls: type[_Section], data: object, origin: str, section: str) -> _Section:
@@ -271,7 +315,7 @@ def _options(cls: type[_Section], data: object, origin: str, section: str) -> _S
             continue  # `poster_at: 1` means 1.0
         if value is not None and (type(value) is not expected):
             raise ManifestError(
-                f"{origin}: {section}.{key} must be {expected.__name__}, not {type(value).__name__} ({value!r})"
+                f"{origin}: {section}.{key} must be {expected.__name__}, not {type(value).__name__} ({shown(value)})"
             )
     return cls(**mapping)
 
@@ -284,17 +328,12 @@ def _mapping(data: object, origin: str, where: str) -> Mapping[str, Any]:
 
 def unknown_keys(mapping: Mapping[str, object], allowed: set[str]) -> str | None:
     """``"unknown key(s) a, b"`` plus what is allowed, or ``None`` when every key is known."""
-    unknown = sorted(str(key) for key in mapping if key not in allowed)
+    unknown = sorted(clipped(key if isinstance(key, str) else shown(key), 40) for key in mapping if key not in allowed)
     if not unknown:
         return None
+    if len(unknown) > 5:
+        unknown = [*unknown[:5], f"and {len(unknown) - 5} more"]
     return f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-
-
-def yaml_problem(exc: yaml.YAMLError) -> str:
-    """A YAML error as one line with its 1-based line and column."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else str(problem)
 
 
 def _reject_unknown(mapping: Mapping[str, object], allowed: set[str], origin: str, where: str) -> None:

@@ -8,14 +8,17 @@ bundler reads them, so a scan of thousands of snapshots holds no file contents.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import BinaryIO, Protocol, TypeVar
 
-from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.errors import UNSAFE_TEXT, SnapshotError, shown
 
 _Read = TypeVar("_Read")
 
@@ -30,6 +33,8 @@ SCRIPT_EXTENSIONS = (".tsx", ".jsx", ".ts", ".js", ".mjs", ".mts", ".cjs", ".cts
 ENTRY_EXTENSIONS = (".html", *SCRIPT_EXTENSIONS)
 _SPECIFIER = re.compile(  # a keyword, blanks and up to two short /* comments */, a string literal without ${}
     r"""(?:\bfrom|\bimport\s*\(?|\brequire\s*\()\s*(?:/\*[^*]{0,200}\*/\s*){0,2}(["'`])([^"'`\s$]+)\1""")
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+"""Opening never blocks (a FIFO without a writer opens at once) and a terminal never becomes ours."""
 _NON_CODE = re.compile(r"\.(css|scss|less|json|png|jpe?g|gif|svg|webp|avif|woff2?|ttf|otf|wasm|txt|md)$", re.I)
 
 
@@ -37,7 +42,7 @@ def check_id(value: object, what: str) -> str:
     """Return ``value`` if it is a valid thread or version id, else raise ``ValueError``."""
     if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise ValueError(
-            f"invalid {what} id {value!r}: use 1-64 characters of a-z 0-9 . _ - "
+            f"invalid {what} id {shown(value)}: use 1-64 characters of a-z 0-9 . _ - "
             "starting with a letter or digit"
         )
     if value in RESERVED_IDS:
@@ -48,13 +53,26 @@ def check_id(value: object, what: str) -> str:
 def check_relative_path(path: str) -> str:
     """Return ``path`` if it is a safe relative POSIX path inside a snapshot, else raise ``ValueError``."""
     if not isinstance(path, str) or not path:
-        raise ValueError(f"file path {path!r} is empty or not a string")
-    if "\\" in path or "\x00" in path or path.startswith("/") or re.match(r"^[A-Za-z]:", path):
-        raise ValueError(f"file path {path!r} must be relative and use '/' separators")
+        raise ValueError(f"file path {shown(path)} is empty or not a string")
+    unsafe = next((c for c in path if _unsafe_in_name(c)), None)
+    if unsafe is not None:
+        # A newline could forge a `file:line:col` line of another snapshot in esbuild's messages; a bidi
+        # control shows a name that is not the real one.
+        what = "is not valid UTF-8" if unicodedata.category(unsafe) == "Cs" else f"has the control character " \
+            f"U+{ord(unsafe):04X}"
+        raise ValueError(f"file path {shown(path)} {what}; rename the file")
+    if "\\" in path or path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        raise ValueError(f"file path {shown(path)} must be relative and use '/' separators")
     parts = path.split("/")
     if any(part in ("", ".", "..") for part in parts):
-        raise ValueError(f"file path {path!r} escapes the snapshot or is not normalised (no '..', '.', '//')")
+        raise ValueError(f"file path {shown(path)} escapes the snapshot or is not normalised (no '..', '.', '//')")
     return path
+
+
+def _unsafe_in_name(char: str) -> bool:
+    """C0/C1 controls, line and paragraph separators, bidi controls, and the lone surrogates Python makes of
+    a file name's bytes that are not UTF-8."""
+    return UNSAFE_TEXT.match(char) is not None or unicodedata.category(char) == "Cs"
 
 
 def parse_created(value: object) -> str | None:
@@ -64,11 +82,12 @@ def parse_created(value: object) -> str | None:
     if isinstance(value, datetime):
         moment = value
     else:
-        text = str(value).strip()
+        # Never str() a list or mapping: a hostile one can be huge; dates, numbers and text are small.
+        text = str(value).strip() if isinstance(value, (str, int, float, date)) else ""
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ValueError(f"created {value!r} is not an ISO 8601 date or timestamp") from None
+            raise ValueError(f"created {shown(value)} is not an ISO 8601 date or timestamp") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -92,12 +111,53 @@ def sha256_hex(data: bytes) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    """The sha256 (hex) of a file, read a MiB at a time (videos need not fit in memory)."""
+    """The sha256 (hex) of a regular file, read a MiB at a time (videos need not fit in memory)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_regular(str(path)) as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class NotRegularFile(ValueError):
+    """A snapshot's file is a FIFO, a device, a socket or a folder, or over its size limit: never read."""
+
+
+def file_kind(mode: int) -> str:
+    """A file type for messages: ``a folder``, ``a file`` (regular), ``a FIFO``, ``a character device``..."""
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISREG, "a file"), (stat.S_ISFIFO, "a FIFO"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISLNK, "a symlink"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def open_regular(path: str, *, follow: bool = True) -> BinaryIO:
+    """``path`` open for reading if it is a regular file, else :class:`NotRegularFile`.
+
+    The file is opened without blocking and its type checked on the open descriptor, so a FIFO or a device
+    put in a file's place, even between a listing and the read, is refused instead of read forever
+    (``follow=False`` also refuses a symlink in the last component: ``ELOOP``).
+    """
+    fd = os.open(path, _OPEN_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(f"is {file_kind(mode)}, not a regular file: only regular files and folders are "
+                                 "read; remove it or replace it with a file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: str, *, limit: int | None = None, follow: bool = True) -> bytes:
+    """The bytes of the regular file at ``path`` (see :func:`open_regular`), refusing more than ``limit``."""
+    with open_regular(path, follow=follow) as handle:
+        data = handle.read() if limit is None else handle.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise NotRegularFile(f"is over the {limit:,}-byte limit; shrink it")
+    return data
 
 
 def find_bare_imports(files: Mapping[str, bytes]) -> tuple[str, ...]:

@@ -12,30 +12,33 @@ anything (the source index: ``stat_index.py``).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
-import yaml
-
 from mkdocs_hybrid.build.npm_spec import NpmSpecError, check_dependency
-from mkdocs_hybrid.config.manifest import BuildOptions, Manifest, SourceConfig, unknown_keys, yaml_problem
-from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.config.manifest import BuildOptions, Manifest, SourceConfig, unknown_keys
+from mkdocs_hybrid.config.yaml_loader import YamlError, load_yaml
+from mkdocs_hybrid.model.errors import SnapshotError, clipped, shown
 from mkdocs_hybrid.model.snapshot import (
     ENTRY_EXTENSIONS,
     FileReader,
+    NotRegularFile,
     Snapshot,
     SnapshotFiles,
     Thread,
     check_id,
     check_relative_path,
     detect_entry,
+    file_kind,
     parse_created,
+    read_regular,
 )
 from mkdocs_hybrid.sources.stat_index import StatEntry, StatIndex, stat_signature
 from mkdocs_hybrid.sources.store import SnapshotStore, StoreError, StoreReader, store_origin
@@ -126,28 +129,40 @@ class _SourceReader:
 
     # -- directory source ----------------------------------------------------------------------
 
+    # Every I/O error below (EACCES, ENAMETOOLONG, ELOOP, EIO...) fails the version or thread it is about, never
+    # the scan: OSError is caught with the validation errors.
+
     def _directory(self, root: str) -> Iterable[Snapshot]:
-        for thread_dir in _subfolders(root):
+        try:
+            thread_dirs = _subfolders(root)
+        except OSError as exc:
+            self.scan.errors.append(_as_error(exc, path=root))
+            return
+        for thread_dir in thread_dirs:
             name = os.path.basename(thread_dir)
             try:
                 thread_id = check_id(name, "thread")
                 if not self.owns(thread_id):
                     continue
+                _check_folder_link(thread_dir, root, thread=thread_id)
                 thread, thread_signature = self._thread(thread_dir, thread_id)
-            except (ValueError, SnapshotError) as exc:
+                version_dirs = _subfolders(thread_dir)
+            except (ValueError, SnapshotError, OSError) as exc:
                 self.scan.errors.append(_as_error(exc, thread=name, path=thread_dir))
                 continue
             self.scan.threads.setdefault(thread_id, thread)
-            for version_dir in _subfolders(thread_dir):
+            for version_dir in version_dirs:
                 try:
-                    yield self._version(version_dir, thread, thread_signature)
-                except (ValueError, SnapshotError) as exc:
+                    snapshot = self._version(version_dir, thread, thread_signature, root)
+                except (ValueError, SnapshotError, OSError) as exc:
                     self.scan.errors.append(_as_error(exc, thread=thread_id, version=os.path.basename(version_dir),
                                                       path=version_dir))
+                    continue
+                yield snapshot
 
     def _thread(self, thread_dir: str, thread_id: str) -> tuple[Thread, str]:
         path = os.path.join(thread_dir, "thread.yml")
-        stat = _stat_file(path)
+        stat = _stat_file(path, thread_dir, thread=thread_id)
         signature, newest = stat_signature([("thread.yml", stat)] if stat else [], salt=thread_id)
         record = self.index.lookup(path, signature)
         if record is not None:
@@ -155,30 +170,35 @@ class _SourceReader:
                 return Thread(**{**record, "tags": tuple(record["tags"])}), signature
             except (KeyError, TypeError):
                 pass
-        thread = _read_thread_yml(Path(path), thread_id, exists=stat is not None)
+        thread = _read_thread_yml(Path(path), thread_id, exists=stat is not None, limit=self.limits.max_file_bytes)
         self.index.store(path, signature, newest, asdict(thread))
         return thread, signature
 
-    def _version(self, version_dir: str, thread: Thread, thread_signature: str) -> Snapshot:
+    def _version(self, version_dir: str, thread: Thread, thread_signature: str, root: str) -> Snapshot:
         version = check_id(os.path.basename(version_dir), "version")
+        _check_folder_link(version_dir, root, thread=thread.id, version=version)
         listing = _list_files(version_dir, self.limits, thread=thread.id, version=version)
         return self._indexed(version_dir, stat_signature(listing, salt=thread_signature), _FolderReader(version_dir),
-                             lambda: _read_version_dir(Path(version_dir), thread, version, [n for n, _ in listing]))
+                             lambda: _read_version_dir(Path(version_dir), thread, version, [n for n, _ in listing],
+                                                       self.limits))
 
     # -- snapshot JSON source ------------------------------------------------------------------
 
     def _json_folder(self, root: str) -> Iterable[Snapshot]:
-        for path in _json_files_under(root):
+        for path in _json_files_under(root, self.scan.errors):
             try:
-                snapshot = self._json_snapshot(path)
-            except (ValueError, SnapshotError) as exc:
+                snapshot = self._json_snapshot(path, root)
+            except (ValueError, SnapshotError, OSError) as exc:
                 self.scan.errors.append(_as_error(exc, path=path))
                 continue
             if self.owns(snapshot.thread):
                 yield snapshot
 
-    def _json_snapshot(self, path: str) -> Snapshot:
-        return self._indexed(path, stat_signature([("", os.stat(path))]), _JsonReader(path),
+    def _json_snapshot(self, path: str, root: str) -> Snapshot:
+        stat = _stat_file(path, root, within="the source folder")
+        if stat is None:
+            raise SnapshotError("was removed during the scan; rerun it", path=path)
+        return self._indexed(path, stat_signature([("", stat)]), _JsonReader(path),
                              lambda: read_snapshot_json(Path(path), self.limits))
 
     # -- the editor's store ---------------------------------------------------------------------
@@ -214,25 +234,54 @@ class _SourceReader:
 
 
 def _subfolders(root: str) -> list[str]:
-    """Sorted non-hidden subfolders (symlinked folders count, as ``Path.is_dir`` counts them)."""
+    """Sorted non-hidden subfolders (symlinked folders count, as ``Path.is_dir`` counts them: the caller checks
+    where they point with :func:`_check_folder_link`)."""
     with os.scandir(root) as entries:
         return sorted(e.path for e in entries if not e.name.startswith(".") and e.is_dir())
 
 
-def _stat_file(path: str) -> os.stat_result | None:
+def _check_folder_link(folder: str, root: str, **where: Unpack[_Ref]) -> None:
+    """A thread or version folder that is a symlink is followed only when it stays inside the source root, as a
+    symlinked file is only when it stays inside its snapshot (the root itself may be a symlink: the manifest
+    resolved it)."""
+    if os.path.islink(folder):
+        _check_link(folder, root, [], within="the source folder", **where)
+
+
+def _stat_file(path: str, folder: str, *, within: str = "its folder", **where: Unpack[_Ref]) -> os.stat_result | None:
+    """The stat of the regular file at ``path`` (a symlink only when it stays inside ``folder``), ``None`` when
+    there is none; anything else (a FIFO, a device, a folder) is refused, as is any I/O error but ENOENT."""
     try:
-        stat = os.stat(path)
-    except OSError:
+        stat = os.lstat(path)
+    except FileNotFoundError:
         return None
-    return stat if S_ISREG(stat.st_mode) else None
+    if S_ISLNK(stat.st_mode):
+        _check_link(path, folder, [], within=within, **where)
+        stat = os.stat(path)
+    if not S_ISREG(stat.st_mode):
+        raise SnapshotError(_not_regular(stat.st_mode), path=path, **where)
+    return stat
 
 
-def _json_files_under(root: str) -> list[str]:
+def _not_regular(mode: int) -> str:
+    return f"is {file_kind(mode)}, not a regular file: only regular files and folders are read; remove it"
+
+
+def _json_files_under(root: str, errors: list[SnapshotError]) -> list[str]:
+    """Every ``.json`` file under ``root`` (symlinked subfolders are not walked); an unreadable folder is an error."""
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=lambda exc: errors.append(_as_error(exc, path=root))):
         dirnames[:] = [d for d in dirnames if not _skipped(d)]
         found += [os.path.join(dirpath, name) for name in filenames if name.endswith(".json") and not _skipped(name)]
     return sorted(found)
+
+
+def _read_file(path: str, limit: int | None, **where: Unpack[_Ref]) -> bytes:
+    """A snapshot's file, refused unless regular (never blocks on a FIFO put in its place after the listing)."""
+    try:
+        return read_regular(path, limit=limit)
+    except NotRegularFile as exc:
+        raise SnapshotError(str(exc), path=path, **where) from None
 
 
 class _FolderReader:
@@ -242,8 +291,7 @@ class _FolderReader:
         self.origin = folder
 
     def read(self, path: str) -> bytes:
-        with open(os.path.join(self.origin, path), "rb") as handle:
-            return handle.read()
+        return read_regular(os.path.join(self.origin, path))
 
     def read_all(self, paths: Iterable[str]) -> Mapping[str, bytes]:
         return {path: self.read(path) for path in paths}
@@ -259,8 +307,7 @@ class _JsonReader:
         return self.read_all([path])[path]
 
     def read_all(self, paths: Iterable[str]) -> Mapping[str, bytes]:
-        with open(self.origin, "rb") as handle:
-            files = json.loads(handle.read())["files"]
+        files = json.loads(read_regular(self.origin))["files"]
         return {path: files[path].encode("utf-8") for path in paths}
 
 
@@ -284,13 +331,15 @@ def _cached_snapshot(record: dict[str, Any] | None, reader: FileReader) -> Snaps
 # -- reading a directory source ----------------------------------------------------------------
 
 
-def _read_thread_yml(path: Path, thread_id: str, *, exists: bool) -> Thread:
-    data = _load_yaml(path, thread=thread_id) if exists else {}
+def _read_thread_yml(path: Path, thread_id: str, *, exists: bool, limit: int) -> Thread:
+    data = _load_yaml(path, limit, thread=thread_id) if exists else {}
     where = _Where(thread=thread_id, path=str(path))
     _reject_unknown(data, THREAD_KEYS, **where)
     latest = data.get("latest")
     if latest is not None:
-        latest = _field(lambda: check_id(str(latest), "version"), "latest", **where)
+        # `latest: 2` means version "2"; anything but a number or text is refused as it is (never str()'d whole)
+        pinned = str(latest) if isinstance(latest, int) and not isinstance(latest, bool) else latest
+        latest = _field(lambda: check_id(pinned, "version"), "latest", **where)
     return Thread(
         id=thread_id,
         origin=str(path),
@@ -302,13 +351,16 @@ def _read_thread_yml(path: Path, thread_id: str, *, exists: bool) -> Thread:
     )
 
 
-def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: list[str]) -> Snapshot:
+def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: list[str],
+                      limits: BuildOptions) -> Snapshot:
     where = _Ref(thread=thread.id, version=version)
-    files = {name: (version_dir / name).read_bytes() for name in names if name not in METADATA_FILES}
+    limit = limits.max_file_bytes
+    files = {name: _read_file(str(version_dir / name), limit, **where) for name in names if name not in METADATA_FILES}
     meta_path = version_dir / "snapshot.yml"
-    meta = _load_yaml(meta_path, **where) if "snapshot.yml" in names else {}
+    meta = _load_yaml(meta_path, limit, **where) if "snapshot.yml" in names else {}
     _reject_unknown(meta, SNAPSHOT_YML_KEYS, path=str(meta_path), **where)
-    dependencies = _package_dependencies(version_dir / "package.json", **where) if "package.json" in names else {}
+    dependencies = (_package_dependencies(version_dir / "package.json", limit, **where) if "package.json" in names
+                    else {})
     video = _video(meta, files, path=str(meta_path), **where)
     return _snapshot(thread.id, version, files, meta, dependencies, origin=str(version_dir),
                      meta_origin=str(meta_path), default_title=thread.title, video=video)
@@ -320,14 +372,14 @@ def _video(meta: Mapping[str, object], files: Mapping[str, bytes], **where: Unpa
     if value is None or isinstance(value, bool):
         return value
     if not isinstance(value, str):
-        raise SnapshotError(f"video must be true, false or the name of a video file in this folder, not {value!r}",
-                            **where)
+        raise SnapshotError(f"video must be true, false or the name of a video file in this folder, not "
+                            f"{shown(value)}", **where)
     name = value.strip()
     if not name:
         return None
     _field(lambda: check_relative_path(name), "video", **where)
     if name not in files:
-        raise SnapshotError(f"video {name!r} is not a file of this snapshot; name a video file in this folder, or "
+        raise SnapshotError(f"video {shown(name)} is not a file of this snapshot; name a video file in this folder, or "
                             "write video: true to have one made", **where)
     return name
 
@@ -346,22 +398,26 @@ def _list_files(folder: str, limits: BuildOptions, **where: Unpack[_Ref]) -> lis
         for entry in entries:
             if _skipped(entry.name):
                 continue
+            relative = prefix + entry.name
+            # Checked before the name appears in any message or reaches the bundler.
+            _field(partial(check_relative_path, relative), "file name", path=folder, **where)
             if entry.is_symlink():
                 _check_link(entry.path, folder, boundary, **where)
                 if entry.is_dir():
                     continue  # links to folders are not followed (a link to a file is)
-            elif entry.is_dir():
-                pending.append((f"{prefix}{entry.name}/", entry.path))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append((f"{relative}/", entry.path))
                 continue
-            stat = entry.stat()
-            relative = prefix + entry.name
+            stat = entry.stat()  # a symlink's target, checked to stay in the folder above
+            if not S_ISREG(stat.st_mode):
+                raise SnapshotError(_not_regular(stat.st_mode), path=entry.path, **where)
             found.append((relative, stat))
-            if relative in METADATA_FILES:
-                continue
-            if stat.st_size > limits.max_file_bytes:
+            if stat.st_size > limits.max_file_bytes:  # metadata files too: snapshot.yml is read whole
                 raise SnapshotError(
                     f"file is {stat.st_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit "
                     "(build.max_file_bytes); shrink it or move it out of the snapshot", path=entry.path, **where)
+            if relative in METADATA_FILES:
+                continue
             total += stat.st_size
             count += 1
             if total > limits.max_snapshot_bytes or count > limits.max_files:
@@ -371,14 +427,15 @@ def _list_files(folder: str, limits: BuildOptions, **where: Unpack[_Ref]) -> lis
     return sorted(found, key=lambda item: item[0])
 
 
-def _check_link(path: str, folder: str, boundary: list[str], **where: Unpack[_Ref]) -> None:
-    """Symlinks are followed only when they stay inside the snapshot folder."""
+def _check_link(path: str, folder: str, boundary: list[str], *, within: str = "the snapshot",
+                **where: Unpack[_Ref]) -> None:
+    """Symlinks are followed only when they stay inside ``folder`` (the snapshot folder, for its files)."""
     if not boundary:
         boundary.append(os.path.realpath(folder))
     target = os.path.realpath(path)
     if os.path.commonpath([target, boundary[0]]) != boundary[0] or not os.path.exists(target):
         raise SnapshotError(
-            f"symlink points outside the snapshot (to {os.readlink(path)}); copy the file in instead",
+            f"symlink points outside {within} (to {shown(os.readlink(path))}); copy it in instead",
             path=path, **where)
 
 
@@ -386,13 +443,8 @@ def _skipped(name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_NAMES
 
 
-def _package_dependencies(path: Path, **where: Unpack[_Ref]) -> dict[str, str]:
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"invalid JSON: {exc}", path=str(path), **where) from None
+def _package_dependencies(path: Path, limit: int, **where: Unpack[_Ref]) -> dict[str, str]:
+    data = _parse_json(_read_file(str(path), limit, **where), path=str(path), **where)
     if not isinstance(data, dict):
         raise SnapshotError("package.json must be a JSON object", path=str(path), **where)
     return check_dependencies(data.get("dependencies") or {}, path=str(path), **where)
@@ -423,13 +475,18 @@ def max_snapshot_json_bytes(limits: BuildOptions) -> int:
 
 def read_snapshot_json(path: Path, limits: BuildOptions) -> Snapshot:
     """Read one ``mkdocs-hybrid/snapshot@1`` file (what the editor exports)."""
-    if path.stat().st_size > max_snapshot_json_bytes(limits):
-        raise SnapshotError(f"file is over {max_snapshot_json_bytes(limits):,} bytes", path=str(path))
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SnapshotError(f"invalid JSON: {exc}", path=str(path)) from None
+    data = _parse_json(_read_file(str(path), max_snapshot_json_bytes(limits)), path=str(path))
     return parse_snapshot_json(data, limits, str(path))
+
+
+def _parse_json(text: bytes | str, **where: Unpack[_Where]) -> object:
+    """JSON as one error line: not UTF-8, invalid, or nested deeper than the parser's recursion allows."""
+    try:
+        return json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"invalid JSON: {clipped(str(exc))}", **where) from None
+    except RecursionError:
+        raise SnapshotError("invalid JSON: nested too deeply", **where) from None
 
 
 def read_stored_snapshot(path: Path, thread: str, version: str, limits: BuildOptions) -> Snapshot:
@@ -438,7 +495,7 @@ def read_stored_snapshot(path: Path, thread: str, version: str, limits: BuildOpt
     document = SnapshotStore(path).document(thread, version)
     if document is None:
         raise SnapshotError("no longer in the store", thread=thread, version=version, path=origin)
-    snapshot = parse_snapshot_json(json.loads(document), limits, origin)
+    snapshot = parse_snapshot_json(_parse_json(document, thread=thread, version=version, path=origin), limits, origin)
     if (snapshot.thread, snapshot.version) != (thread, version):
         raise SnapshotError(f"the saved document is {snapshot.ref}, not the row's id", thread=thread,
                             version=version, path=origin)
@@ -472,10 +529,10 @@ def _json_files(value: object, limits: BuildOptions, **where: Unpack[_Where]) ->
     for name, contents in sorted(value.items()):
         _field(partial(check_relative_path, name), "files", **where)
         if not isinstance(contents, str):
-            raise SnapshotError(f"files[{name!r}] must be a string", **where)
+            raise SnapshotError(f"files[{shown(name)}] must be a string", **where)
         data = contents.encode("utf-8")
         if len(data) > limits.max_file_bytes:
-            raise SnapshotError(f"files[{name!r}] is {len(data):,} bytes, over the {limits.max_file_bytes:,}-byte "
+            raise SnapshotError(f"files[{shown(name)}] is {len(data):,} bytes, over the {limits.max_file_bytes:,}-byte "
                                 "limit (build.max_file_bytes)", **where)
         files[name] = data
     if sum(len(b) for b in files.values()) > limits.max_snapshot_bytes:
@@ -500,9 +557,10 @@ def _snapshot(thread: str, version: str, files: dict[str, bytes], meta: Mapping[
     else:
         entry = _field(partial(check_relative_path, entry), "entry", **where)
         if entry not in files:
-            raise SnapshotError(f"entry {entry!r} is not a file of this snapshot", **where)
+            raise SnapshotError(f"entry {shown(entry)} is not a file of this snapshot", **where)
     if not entry.endswith(ENTRY_EXTENSIONS):
-        raise SnapshotError(f"entry {entry!r} must be .html or a script ({', '.join(ENTRY_EXTENSIONS[1:])})", **where)
+        raise SnapshotError(f"entry {shown(entry)} must be .html or a script ({', '.join(ENTRY_EXTENSIONS[1:])})",
+                            **where)
     title = _optional_text(meta, "title", **where) or default_title or f"{thread} {version}"
     return Snapshot(
         thread=thread,
@@ -533,13 +591,13 @@ def _check_pins(scan: Scan) -> None:
                 "remove the pin (the newest listed version is used meanwhile)", thread=thread.id, path=thread.origin))
 
 
-def _load_yaml(path: Path, **where: Unpack[_Ref]) -> dict[str, Any]:
+def _load_yaml(path: Path, limit: int, **where: Unpack[_Ref]) -> dict[str, Any]:
+    """``thread.yml`` or ``snapshot.yml`` through the project's one YAML loader (no aliases, duplicate keys or
+    deep nesting), read only if it is a regular file within ``limit`` bytes."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SnapshotError(f"invalid YAML: {yaml_problem(exc)}", path=str(path), **where) from None
-    except UnicodeDecodeError:
-        raise SnapshotError("not UTF-8 text", path=str(path), **where) from None
+        data = load_yaml(_read_file(str(path), limit, **where))
+    except YamlError as exc:
+        raise SnapshotError(str(exc), path=str(path), **where) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -587,4 +645,17 @@ def _field(compute: Callable[[], _T], key: str, **where: Unpack[_Where]) -> _T:
 def _as_error(exc: Exception, **where: Unpack[_Where]) -> SnapshotError:
     if isinstance(exc, SnapshotError):
         return exc
+    if isinstance(exc, OSError):
+        return SnapshotError(_os_problem(exc, where.get("path")), **where)
     return SnapshotError(str(exc), **where)
+
+
+def _os_problem(exc: OSError, folder: str | None) -> str:
+    """An I/O error as one line naming what failed relative to ``folder`` (the OS's path can be 4 KiB long)."""
+    name = exc.filename if isinstance(exc.filename, str) else None
+    if name and folder and name.startswith(folder.rstrip(os.sep) + os.sep):
+        name = name[len(folder.rstrip(os.sep)) + 1:]
+    at = f" {shown(name)}" if name and name != folder else ""
+    code = errno.errorcode.get(exc.errno or 0, "")
+    reason = f"{exc.strerror or type(exc).__name__}{f' ({code})' if code else ''}"
+    return f"cannot read{at}: {reason}; fix its name or permissions, or move it out of the source"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs_hybrid.model.durable import write_atomic
+from mkdocs_hybrid.model.snapshot import read_regular
 
 INDEX_FORMAT = 1
 RACY_SECONDS = 2
@@ -93,8 +94,8 @@ class StatIndex:
         if self.path is None:
             return {}
         try:
-            data = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(read_regular(str(self.path)))  # a FIFO in the cache is refused, not waited on
+        except (OSError, ValueError, RecursionError):
             return {}
         if not isinstance(data, dict) or data.get("settings") != self.settings:
             return {}

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mkdocs_hybrid.model.errors import HybridError, SnapshotError
+from mkdocs_hybrid.model.errors import HybridError, SnapshotError, clipped
+from mkdocs_hybrid.model.snapshot import file_kind
 
 STORE_VERSION = 1
 """``PRAGMA user_version`` of a store file: anything else is not ours, and is left alone."""
@@ -73,7 +76,7 @@ class SnapshotStore:
 
     def versions(self) -> list[StoredVersion]:
         """Every saved version, by thread then version id (an absent file holds none)."""
-        if not self.path.is_file():
+        if not self._exists():
             return []
         with self._reading() as db:
             rows = db.execute("SELECT thread, version, title, sha256, saved_at FROM versions ORDER BY thread, version")
@@ -81,7 +84,7 @@ class SnapshotStore:
 
     def document(self, thread: str, version: str) -> str | None:
         """The snapshot JSON saved for ``thread/version``, or ``None``."""
-        if not self.path.is_file():
+        if not self._exists():
             return None
         with self._reading() as db:
             row = db.execute("SELECT document FROM versions WHERE thread = ? AND version = ?",
@@ -109,6 +112,20 @@ class SnapshotStore:
                                     path=str(self.path)) from None
         return row
 
+    def _exists(self) -> bool:
+        """Whether the store file exists; a FIFO, a device or a folder in its place is refused, never opened
+        (SQLite would block reading a FIFO)."""
+        try:
+            mode = os.stat(self.path).st_mode
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise StoreError(f"{clipped(str(self.path))}: cannot read the editor's store ({exc.strerror})") from None
+        if not stat.S_ISREG(mode):
+            raise StoreError(f"{clipped(str(self.path))} is {file_kind(mode)}, not the editor's store (a SQLite "
+                             "file); point the store source at a file")
+        return True
+
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         try:
@@ -120,6 +137,7 @@ class SnapshotStore:
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
+        self._exists()
         try:
             with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
                 db.execute("PRAGMA journal_mode=WAL")
