@@ -27,6 +27,7 @@ from tests.fuzz.harness import (
 )
 from tests.fuzz.hostile import (
     ID_LIKE,
+    alias_bomb,
     dependencies,
     odd_text,
     snapshot_documents,
@@ -62,7 +63,13 @@ def checked_scan(root: Path, *, expected: set[str], about: str) -> ScanResult:
     return result
 
 
-@given(text=yaml_texts(THREAD_YML))
+KNOWN_YAML = [  # one of each hostile family (alias bombs under keys that reach messages), drawn often
+    *(alias_bomb(key, 9, 9).encode() for key in ("latest", "title", "tags", "unlisted", "entry", "created", "video")),
+    b"title: a\ntitle: b\n", b"tags: " + b"[" * 5000, "title: \u00e9\n".encode("latin-1"),
+]
+
+
+@given(text=st.one_of(yaml_texts(THREAD_YML), st.sampled_from(KNOWN_YAML)))
 def test_thread_yml(text: bytes) -> None:
     count("thread.yml")
     with project() as root:
@@ -100,7 +107,8 @@ PACKAGE_JSON = st.one_of(
 )
 
 
-@given(snapshot_yml=st.none() | yaml_texts(SNAPSHOT_YML), package_json=st.none() | PACKAGE_JSON,
+@given(snapshot_yml=st.none() | yaml_texts(SNAPSHOT_YML) | st.sampled_from(KNOWN_YAML),
+       package_json=st.none() | PACKAGE_JSON,
        names=st.lists(odd_text(30), max_size=4), specials=st.lists(st.sampled_from(SPECIAL_KINDS), max_size=2),
        depth=st.sampled_from([0, 0, 0, 25]), code=st.sampled_from([GOOD_JS, "import x from '../../../outside';", ""]))
 def test_version_folder(snapshot_yml: bytes | None, package_json: bytes | None, names: list[str],
