@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn, TypedDict, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mkdocs_hybrid import __version__
@@ -109,7 +110,7 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
     report = export.report
     report.write(report_path)
     for error in report.failed:
-        err.print(f"[red]error[/red] {error}", soft_wrap=True)
+        err.print(f"[red]error[/red] {escape(str(error))}", soft_wrap=True)  # a file named [/x] is not markup
     if not quiet:
         click.echo("mkdocs-hybrid: " + report.summary())
     if strict and not report.ok:
@@ -158,7 +159,7 @@ def check(manifest_path: Path) -> None:
     except HybridError as exc:
         _fail(exc)
     for error in scan.errors:
-        err.print(f"[red]error[/red] {error}", soft_wrap=True)
+        err.print(f"[red]error[/red] {escape(str(error))}", soft_wrap=True)  # a file named [/x] is not markup
     threads = {snapshot.thread for snapshot in scan.snapshots}
     click.echo(f"{len(scan.snapshots)} snapshots in {len(threads)} threads, {len(scan.errors)} errors")
     sys.exit(1 if scan.errors else 0)
@@ -381,7 +382,7 @@ def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
     if not allow_failures:
         _fail(HybridError(f"{len(report.failed)} snapshot(s) failed, nothing was deployed: {refs}; fix them or "
                           "pass --allow-failures"), code=1)
-    err.print(f"[yellow]warning[/yellow] not published (build failed): {refs}", soft_wrap=True)
+    err.print(f"[yellow]warning[/yellow] not published (build failed): {escape(refs)}", soft_wrap=True)
 
 
 def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | None, branch: str | None,
@@ -476,5 +477,5 @@ def _progress(quiet: bool = False) -> Progress:
 
 
 def _fail(exc: HybridError, code: int = 2) -> NoReturn:
-    err.print(f"[red]error[/red] {exc}", soft_wrap=True)
+    err.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)
     sys.exit(code)

@@ -202,7 +202,8 @@ def _resolved(base: Path, raw_path: str, origin: str, key: str) -> Path:
     try:
         return (base / raw_path).resolve()
     except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte
-        raise ManifestError(f"{origin}: {key} {shown(raw_path)} cannot be resolved ({exc}); fix the path") from None
+        raise ManifestError(f"{origin}: {key} {shown(raw_path)} cannot be resolved ({clipped(str(exc))}); "
+                            "fix the path") from None
 
 
 def _kind(path: Path, origin: str, key: str) -> str | None:
