@@ -4,8 +4,9 @@ Mirrors what ``wrangler pages deploy`` does, so either tool finds the other's
 uploads already present: the same ignore list, the same
 content hash (blake3 of the base64 text plus the extension, 32 hex digits)
 and the same Content-Type table (the ``mime`` package wrangler bundles).
-One deliberate difference: wrangler follows symlinks, we skip them, so a link
-in the output folder can never publish a file from outside it.
+Two deliberate differences: wrangler follows symlinks, we skip them, so a link
+in the output folder can never publish a file from outside it; and a build's own
+temporary files (``model.durable``, left by a killed build) are never uploaded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from blake3 import blake3
 
+from mkdocs_hybrid.model.durable import is_temporary
 from mkdocs_hybrid.publish.site_folder import KEEP_DIR
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
@@ -75,8 +77,8 @@ def _walk(folder: Path, root: Path) -> list[Path]:
     found = []
     for entry in os.scandir(folder):
         relative = Path(entry.path).relative_to(root).as_posix()
-        if _ignored(relative) or entry.is_symlink():
-            continue
+        if _ignored(relative) or entry.is_symlink() or is_temporary(entry.name):
+            continue  # a build killed mid-write can leave a temporary file the next build sweeps: never deployed
         if entry.is_dir():
             found.extend(_walk(Path(entry.path), root))
         else:

@@ -59,6 +59,17 @@ def test_collect_skips_what_wrangler_skips(tmp_path: Path) -> None:
         ".x/node_modules/y.js", "a/b.css", "a/functions/ok.js", "index.html"]
 
 
+def test_collect_skips_what_a_killed_build_left(tmp_path: Path) -> None:
+    """A build killed mid-write leaves temporary files and folders (named by ``model.durable``) that the
+    next build sweeps: a deploy of that site without a rebuild must not upload them."""
+    from mkdocs_hybrid.model.durable import MARK, make_temp_dir, owner
+
+    write_tree(tmp_path, {"artifacts/t/v1/page.html": "whole",
+                          f"artifacts/t/v1/.meta.json.{MARK}{owner()}.0a1b2c3d": "{\"half"})
+    (make_temp_dir(tmp_path / "gallery", "staging-") / "index.html").write_text("half", encoding="utf-8")
+    assert [f.name for f in collect_site_files(tmp_path)] == ["artifacts/t/v1/page.html"]
+
+
 def fake(name: str, size: int) -> SiteFile:
     return SiteFile(name=name, path=Path(name), size=size, hash=name, content_type="text/plain")
 
