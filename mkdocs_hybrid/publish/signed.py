@@ -6,9 +6,10 @@ unlisted key does; a signed link stops working at a chosen time. Its format::
     {site_url}/s/{utoken}.{expiry}/{sig}/{file}
 
 - ``utoken``: the version's unlisted token (32 hex digits, ``artifacts/_u/{utoken}/`` in the private bucket);
-- ``expiry``: unix seconds after which the link answers 403;
+- ``expiry``: unix seconds after which the link answers 403 (the edge also refuses one more than a year ahead);
 - ``sig``: base64url, without padding, of HMAC-SHA256(share key, ``f"{utoken}.{expiry}"``), so neither the
-  token nor the expiry can be changed without the key;
+  token nor the expiry can be changed without the key; only its canonical spelling is accepted (the last of
+  its 43 characters has 2 unused bits, which must be zero);
 - ``file``: one of the artifact's files (``page.html``; its relative ``style.css`` resolves under the same
   signed prefix, and ``../../../vendor/x.js`` to ``/vendor/x.js``: the path has the depth of
   ``artifacts/t/v/page.html`` on purpose).
@@ -82,10 +83,14 @@ class ShareKeys:
         return _signature(self.secrets[0], utoken, expiry)
 
     def verify(self, utoken: str, expiry: int, sig: str, *, now: float | None = None) -> bool:
-        """Whether ``sig`` is valid under any key and the link has not expired (as the edge checks)."""
-        if expiry < (time.time() if now is None else now):
+        """Whether ``sig`` is valid under any key, the link has not expired and expires within
+        :data:`MAX_SECONDS` (as the edge checks). Only the canonical spelling of ``sig`` passes: it is compared
+        as text, so the other spellings of its last character (the 2 bits base64 leaves unused) do not."""
+        moment = time.time() if now is None else now
+        if not moment <= expiry <= moment + MAX_SECONDS:
             return False
-        return any(hmac.compare_digest(_signature(key, utoken, expiry), sig) for key in self.secrets)
+        return any(hmac.compare_digest(_signature(key, utoken, expiry).encode(), sig.encode("utf-8", "replace"))
+                   for key in self.secrets)
 
 
 def _signature(key: bytes, utoken: str, expiry: int) -> str:

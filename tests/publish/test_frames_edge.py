@@ -8,6 +8,7 @@ each path really gets: a broad rule would leak onto ``/p/*`` or merge into the d
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,6 @@ import pytest
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.publish.routes import (
     DEFAULT_WORKER_THRESHOLD,
-    FRAME_DENY,
     HEADER_RULES,
     RoutingMode,
     render_headers,
@@ -77,10 +77,19 @@ def assert_unframed(headers: httpx.Headers) -> None:
     assert headers.get_list("content-security-policy") == ["frame-ancestors 'none'"]
 
 
-def test_only_gallery_and_editor_rules_carry_a_frame_policy() -> None:
-    """What the edge test relies on, in the file itself: no rule sets a frame policy on a broader path."""
-    framing = [rule.path for rule in HEADER_RULES if set(rule.headers) & set(FRAME_DENY)]
-    assert framing == ["/gallery/*", "/editor/*"]
+def cloudflare_pattern(rule: str) -> re.Pattern[str]:
+    """A ``_headers`` path as Pages matches it (``*`` any text, ``:name`` one segment)."""
+    escaped = "(?P<splat>.*)".join(re.escape(part) for part in rule.split("*"))
+    return re.compile("^" + re.sub(r":([A-Za-z]\\w*)", r"(?P<\1>[^/]+)", escaped) + "$")
+
+
+def test_no_frame_policy_rule_matches_a_share_page_a_demo_or_a_docs_page() -> None:
+    """What the edge test relies on, in the file itself: the rules that refuse frames (the gallery's, the editor's
+    and those of other spellings of a path) never match a canonical page that is made to be embedded."""
+    framing = [rule.path for rule in HEADER_RULES if {name for name, _ in rule.headers} & {"X-Frame-Options"}]
+    assert {"/gallery/*", "/editor/*"} <= set(framing)
+    for path in [*FRAMED, "/artifacts/alpha/v1/page.html", "/artifacts/alpha/v1/page", "/p/_u/0a1b/"]:
+        assert not [rule for rule in framing if cloudflare_pattern(rule).match(path)], path
     text = render_headers(HEADER_RULES)
     assert "\n/*\n" not in text and "\n/p/*\n" not in text
 

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.publish.signed import KEYS_ENV, ShareKeyError, ShareKeys, parse_duration, signed_path
+from mkdocs_hybrid.publish.signed import (
+    KEYS_ENV,
+    MAX_SECONDS,
+    ShareKeyError,
+    ShareKeys,
+    parse_duration,
+    signed_path,
+)
 from mkdocs_hybrid.publish.unlisted import KEY_ENV, UnlistedKey
 from tests.factory import run_cli
 
@@ -109,3 +116,30 @@ def test_share_expires_without_keys_is_one_clear_line(tmp_path: Path) -> None:
 
     assert shared.returncode == 2 and KEYS_ENV in shared.stderr
     assert len(shared.stderr.strip().splitlines()) == 1
+
+
+def other_spellings(sig: str) -> list[str]:
+    """The 3 other base64url spellings of ``sig``'s last character that decode to the same 32 bytes (its 2 unused
+    bits set otherwise)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    base = alphabet.index(sig[-1]) & ~0b11
+    return [sig[:-1] + alphabet[base | bits] for bits in (1, 2, 3)]
+
+
+def test_only_the_canonical_spelling_of_a_signature_verifies() -> None:
+    keys = ShareKeys.parse(NEW)
+    expiry = 1_700_000_000
+    sig = keys.sign(UTOKEN, expiry)
+    padded = sig + "=" * (-len(sig) % 4)
+    for other in other_spellings(sig):
+        assert base64.urlsafe_b64decode(other + "=" * (-len(other) % 4)) == base64.urlsafe_b64decode(padded)
+        assert not keys.verify(UTOKEN, expiry, other, now=expiry - 1), other
+    assert keys.verify(UTOKEN, expiry, sig, now=expiry - 1)
+
+
+def test_a_link_expiring_more_than_a_year_ahead_does_not_verify() -> None:
+    keys = ShareKeys.parse(NEW)
+    now = 1_700_000_000
+    inside, beyond = now + MAX_SECONDS, now + MAX_SECONDS + 1
+    assert keys.verify(UTOKEN, inside, keys.sign(UTOKEN, inside), now=now)
+    assert not keys.verify(UTOKEN, beyond, keys.sign(UTOKEN, beyond), now=now)

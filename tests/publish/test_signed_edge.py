@@ -19,9 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mkdocs_hybrid.publish.signed import ShareKeys, signed_path
+from mkdocs_hybrid.publish.signed import MAX_SECONDS, ShareKeys, signed_path
 from mkdocs_hybrid.publish.unlisted import UnlistedKey
 from tests.factory import build_standalone, read_tree, write_tree
+from tests.publish.test_signed import other_spellings
 from tests.wrangler_dev import put_local_r2_object, serve_with_wrangler
 
 pytestmark = pytest.mark.wrangler
@@ -208,3 +209,18 @@ def test_the_share_keys_appear_nowhere_in_the_site(edge: Edge) -> None:
         for secret in (NEW_KEY, OLD_KEY):
             assert secret.encode() not in data, f"a share key is in {name}"
     assert "/s/*" in (edge.pages_site / "_routes.json").read_text()
+
+
+def test_only_the_canonical_spelling_of_a_signature_is_accepted(edge: Edge) -> None:
+    path = link(edge.utoken)
+    prefix, sig, file = path.rsplit("/", 2)
+    for other in other_spellings(sig):  # the same 32 bytes once decoded: before, all four answered 200
+        assert edge.client.get(f"{prefix}/{other}/{file}").status_code == 403, other
+    assert edge.client.get(path).status_code == 200
+
+
+def test_a_link_expiring_more_than_a_year_ahead_is_forbidden_even_when_signed(edge: Edge) -> None:
+    keys = ShareKeys.parse(NEW_KEY)
+    beyond = int(time.time()) + MAX_SECONDS + 86_400
+    assert edge.client.get("/" + signed_path(keys, edge.utoken, beyond)).status_code == 403
+    assert edge.client.get(link(edge.utoken, seconds=MAX_SECONDS - 86_400)).status_code == 200
