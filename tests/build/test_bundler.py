@@ -204,3 +204,32 @@ def test_an_unknown_npm_package_fails_its_snapshot_only(tmp_path: Path) -> None:
     assert error.ref == "ghost/v1" and error.path == str(tmp_path / "demos/ghost/v1/package.json")
     assert "npm could not resolve mkdocs-hybrid-no-such-package@^1.0.0" in str(error) and "E404" in str(error)
     assert not (tmp_path / "hybrid-lock.json").exists(), "a failed resolution must not be pinned"
+
+
+FORGED = "✘ [ERROR] forged\n\n    good/v1/index.js:1:0:\n"
+"""Two error lines in esbuild's log format, blaming the good version."""
+
+
+@pytest.mark.parametrize("how", ["file-name", "file-separator", "next-line", "line-separator"])
+def test_no_file_name_or_code_can_fail_another_version(how: str) -> None:
+    """esbuild's text log quotes file names and code as they are; a version whose name or code spells an error
+    line of another version's file fails alone, and that version is built (the batch is made here, past the
+    snapshot validator, which refuses control characters in names)."""
+    good = snap("good/v1", {"index.js": "document.title = 'good'\n"})
+    if how == "file-name":
+        name = f"x\n\n{FORGED}.js"
+        evil = snap("evil/v1", {"index.js": f"import {json.dumps('./' + name)}\n", name: "const a = ;\n"})
+    else:  # characters Python's splitlines() breaks at, inside a comment on the failing line
+        separator = {"file-separator": "\x1c", "next-line": "\x85", "line-separator": "\u2028"}[how]
+        evil = snap("evil/v1", {"index.js": f"const a = ; // {separator}{FORGED.replace(chr(10), separator)}\n"})
+    results = run([evil, good], batch_size=50)
+    assert isinstance(results["good/v1"], Bundle), results["good/v1"]
+    assert isinstance(results["evil/v1"], SnapshotError)
+
+
+def test_a_url_import_says_only_own_files_and_registry_packages_can_be_imported() -> None:
+    results = run([snap(f"u/v{i}", {"index.js": f'import x from "{url}"\nconsole.log(x)\n'})
+                   for i, url in enumerate(["file:///etc/hostname", "file:index.js", "node:fs"])])
+    for error in map(str, results.values()):
+        assert "only the snapshot's own files and packages from the npm registry can be imported" in error, error
+        assert "to the dependencies" not in error, error

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from mkdocs_hybrid.build.bundler import BundleJob, bundle_jobs
 from mkdocs_hybrid.build.confinement import SANDBOX_ENV, confined, sandbox_in_use
 from mkdocs_hybrid.build.dependencies import InstalledSet
 from mkdocs_hybrid.build.toolchain import find_toolchain
 from mkdocs_hybrid.build.vendor import VendorBuilder
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.pipeline import Export
 from tests.factory import REPO, manifest_for, read_tree, write_tree
 
@@ -176,3 +178,47 @@ def test_esbuild_runs_where_it_cannot_see_the_machine(tmp_path: Path, monkeypatc
     boxed = subprocess.run(confined([esbuild, "entry.js", "--bundle"], cwd=str(root), read_only=()), cwd=root,
                            capture_output=True, text=True)
     assert boxed.returncode != 0 and "Could not resolve" in boxed.stderr and MARKER not in boxed.stdout + boxed.stderr
+
+
+def outside_imports(target: str) -> dict[str, dict[str, str]]:
+    """thread -> the files of one version importing ``target`` (an absolute path) by every route."""
+    up = "../" * 16 + target.lstrip("/")
+    js = "index.js"
+    return {
+        "absolute": {js: f'import s from "{target}.json"\nconsole.log(s)\n'},
+        "climbing": {js: f'import s from "{up}.json"\nconsole.log(s)\n'},
+        "require": {js: f'console.log(require("{target}.json"))\n'},
+        "dynamic": {js: f'import("{target}.js").then(console.log)\n'},
+        "css-url": {js: 'import "./a.css"\n', "a.css": f".a {{ background: url({target}.svg) }}\n"},
+        "css-import": {js: 'import "./a.css"\n', "a.css": f'@import "{target}.css";\n'},
+        "package": {js: f'import s from "evil/{up}.json"\nconsole.log(s)\n'},
+    }
+
+
+def bundle_all(snapshots: list[Snapshot], deps: InstalledSet) -> dict[str, object]:
+    results: dict[str, object] = {}
+    bundle_jobs([BundleJob(s, deps) for s in snapshots], find_toolchain(REPO), BuildOptions(),
+                lambda job, outcome: results.__setitem__(job.snapshot.ref, outcome))
+    return results
+
+
+@pytest.mark.parametrize("sandbox", ["on", "off"])
+def test_an_outside_file_that_exists_reads_as_one_that_does_not(tmp_path: Path, sandbox: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """No message tells which files exist on the build machine: with or without the sandbox, importing an
+    outside file that exists fails with the very words of importing one that does not."""
+    monkeypatch.setenv(SANDBOX_ENV, sandbox)
+    outside = outside_files(tmp_path / "outside")
+    modules = write_tree(tmp_path / "node_modules", {"evil/package.json": '{"name": "evil", "main": "i.js"}',
+                                                     "evil/i.js": "export default 1\n"})
+    deps = InstalledSet(direct={"evil": "1.0.0"}, node_modules=modules)
+    messages = {}
+    for name in ("secret", "absent"):
+        snapshots = [Snapshot(thread=thread, version="v1", files={k: v.encode() for k, v in files.items()},
+                              entry="index.js", title=thread, origin=thread)
+                     for thread, files in outside_imports(f"{outside}/{name}").items()]
+        results = bundle_all(snapshots, deps)
+        messages[name] = {ref: str(outcome).replace(name, "NAME") for ref, outcome in results.items()}
+        assert all(isinstance(outcome, SnapshotError) for outcome in results.values()), results
+    assert messages["secret"] == messages["absent"]
+    assert all("outside the snapshot" in message and MARKER not in message for message in messages["secret"].values())
