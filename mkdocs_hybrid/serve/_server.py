@@ -36,8 +36,9 @@ SOCKET_TIMEOUT = 30.0
 DRAIN_LIMIT = SMALL_BODY
 """A refused request's body up to this size is read and dropped (the connection stays usable); a larger
 one closes the connection."""
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 42\r\n"
-         b"Connection: close\r\nRetry-After: 1\r\n\r\ntoo many connections to this server at once\n")
+_BUSY_TEXT = b"too many connections to this server at once; retry in a moment\n"
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+         b"Content-Length: %d\r\nConnection: close\r\nRetry-After: 1\r\n\r\n%s" % (len(_BUSY_TEXT), _BUSY_TEXT))
 
 
 class Server(ThreadingHTTPServer):

@@ -154,7 +154,9 @@ def test_connections_beyond_the_bound_get_a_503_and_no_thread(local: Local) -> N
             sock.sendall(b"GET / HTTP/1.1\r\n")  # each holds a handler thread until the server's timeout
         data = send(local, local.head("GET /gallery/ HTTP/1.1", "Connection: close"))
         assert statuses(data) == [503]
-        assert b"too many connections" in data
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert b"too many connections" in body
+        assert f"Content-Length: {len(body)}".encode() in head
     finally:
         for sock in stalled:
             sock.close()
