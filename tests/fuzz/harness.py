@@ -36,9 +36,10 @@ settings.register_profile("fuzz", max_examples=40, derandomize=True, **_COMMON)
 settings.register_profile("long", max_examples=3000, derandomize=False, **_COMMON)
 settings.load_profile(PROFILE if PROFILE in ("fuzz", "long") else "fuzz")
 
-WALL_SECONDS = float(os.environ.get("FUZZ_WALL_SECONDS", "5"))
+WALL_SECONDS = float(os.environ.get("FUZZ_WALL_SECONDS", "15"))
 """The bound on one example that reads sources: far above what one needs (a scan of a small project takes
-milliseconds), small enough that a hang found (and shrunk, run again many times) costs seconds, not hours."""
+milliseconds, a few hundred when the machine is busy), small enough that a hang found (and shrunk, so run many
+times) costs minutes, not hours."""
 BUILD_SECONDS = float(os.environ.get("FUZZ_BUILD_SECONDS", "120"))
 """The bound on one example that runs a real build (esbuild, a site)."""
 MEMORY_HEADROOM = 768 * 1024 * 1024
