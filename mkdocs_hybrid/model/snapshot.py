@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -33,6 +32,8 @@ SCRIPT_EXTENSIONS = (".tsx", ".jsx", ".ts", ".js", ".mjs", ".mts", ".cjs", ".cts
 ENTRY_EXTENSIONS = (".html", *SCRIPT_EXTENSIONS)
 _SPECIFIER = re.compile(  # a keyword, blanks and up to two short /* comments */, a string literal without ${}
     r"""(?:\bfrom|\bimport\s*\(?|\brequire\s*\()\s*(?:/\*[^*]{0,200}\*/\s*){0,2}(["'`])([^"'`\s$]+)\1""")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""What Python makes of a file name's bytes that are not UTF-8 (and JSON of a lone ``\\udxxx`` escape)."""
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 """Opening never blocks (a FIFO without a writer opens at once) and a terminal never becomes ours."""
 _NON_CODE = re.compile(r"\.(css|scss|less|json|png|jpe?g|gif|svg|webp|avif|woff2?|ttf|otf|wasm|txt|md)$", re.I)
@@ -54,12 +55,12 @@ def check_relative_path(path: str) -> str:
     """Return ``path`` if it is a safe relative POSIX path inside a snapshot, else raise ``ValueError``."""
     if not isinstance(path, str) or not path:
         raise ValueError(f"file path {shown(path)} is empty or not a string")
-    unsafe = next((c for c in path if _unsafe_in_name(c)), None)
-    if unsafe is not None:
+    found = UNSAFE_TEXT.search(path) or _SURROGATE.search(path)
+    if found is not None:
+        unsafe = found.group()
         # A newline could forge a `file:line:col` line of another snapshot in esbuild's messages; a bidi
         # control shows a name that is not the real one.
-        what = "is not valid UTF-8" if unicodedata.category(unsafe) == "Cs" else f"has the control character " \
-            f"U+{ord(unsafe):04X}"
+        what = "is not valid UTF-8" if _SURROGATE.match(unsafe) else f"has the control character U+{ord(unsafe):04X}"
         raise ValueError(f"file path {shown(path)} {what}; rename the file")
     if "\\" in path or path.startswith("/") or re.match(r"^[A-Za-z]:", path):
         raise ValueError(f"file path {shown(path)} must be relative and use '/' separators")
@@ -67,12 +68,6 @@ def check_relative_path(path: str) -> str:
     if any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"file path {shown(path)} escapes the snapshot or is not normalised (no '..', '.', '//')")
     return path
-
-
-def _unsafe_in_name(char: str) -> bool:
-    """C0/C1 controls, line and paragraph separators, bidi controls, and the lone surrogates Python makes of
-    a file name's bytes that are not UTF-8."""
-    return UNSAFE_TEXT.match(char) is not None or unicodedata.category(char) == "Cs"
 
 
 def parse_created(value: object) -> str | None:

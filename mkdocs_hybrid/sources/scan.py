@@ -530,6 +530,8 @@ def _json_files(value: object, limits: BuildOptions, **where: Unpack[_Where]) ->
         _field(partial(check_relative_path, name), "files", **where)
         if not isinstance(contents, str):
             raise SnapshotError(f"files[{shown(name)}] must be a string", **where)
+        if not _encodable(contents):
+            raise SnapshotError(f"files[{shown(name)}] is not UTF-8 text (a lone surrogate escape)", **where)
         data = contents.encode("utf-8")
         if len(data) > limits.max_file_bytes:
             raise SnapshotError(f"files[{shown(name)}] is {len(data):,} bytes, over the {limits.max_file_bytes:,}-byte "
@@ -615,15 +617,25 @@ def _optional_text(data: Mapping[str, object], key: str, **where: Unpack[_Where]
     value = data.get(key)
     if value is None:
         return None
-    if not isinstance(value, str):
-        raise SnapshotError(f"{key} must be text, not {type(value).__name__}", **where)
+    if not isinstance(value, str) or not _encodable(value):
+        raise SnapshotError(f"{key} must be UTF-8 text, not {type(value).__name__} {shown(value)}", **where)
     return value.strip() or None
+
+
+def _encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8: a JSON ``\\udc80`` escape is a lone surrogate, which cannot,
+    and would fail the page writer far from its snapshot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _tags(data: Mapping[str, object], **where: Unpack[_Where]) -> tuple[str, ...]:
     value = data.get("tags") or []
-    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
-        raise SnapshotError("tags must be a list of non-empty strings", **where)
+    if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() and _encodable(t) for t in value):
+        raise SnapshotError("tags must be a list of non-empty UTF-8 strings", **where)
     return tuple(dict.fromkeys(t.strip() for t in value))
 
 

@@ -248,3 +248,13 @@ def test_a_symlinked_thread_yml_outside_its_folder_is_refused(tmp_path: Path) ->
     os.symlink(tmp_path / "secret.yml", tmp_path / "demos/t/thread.yml")
     message = only_error(scan(tmp_path))
     assert message.startswith("t: ") and "symlink points outside" in message
+
+
+@pytest.mark.parametrize("extra", [{"title": "\udc80"}, {"tags": ["ok", "\udcff"]}, {"author": "a\ud800"},
+                                   {"files": {"index.js": "x\udc80"}}])
+def test_lone_surrogate_escapes_in_snapshot_json_are_refused(tmp_path: Path, extra: dict[str, object]) -> None:
+    """``"\\udc80"`` is valid JSON but not writable as UTF-8: refused here, not by a page writer later."""
+    document = {"format": "mkdocs-hybrid/snapshot@1", "thread": "j", "version": "v1",
+                "files": {"index.js": "x"}, **extra}
+    with pytest.raises(SnapshotError, match="UTF-8"):
+        parse_snapshot_json(document, manifest_for(tmp_path).build, "api")
