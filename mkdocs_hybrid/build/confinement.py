@@ -208,7 +208,9 @@ def run_limited(command: list[str], *, cwd: str, env: Mapping[str, str], budget:
     finally:
         if proc.poll() is None:
             _kill_group(proc)
-    out_of_memory = (proc.returncode == 2 and _OUT_OF_MEMORY.search(stderr)) or proc.returncode == -signal.SIGKILL
+    # A SIGKILL we did not send is the kernel's OOM killer (bubblewrap reports its child's as 128 + 9).
+    killed = proc.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL)
+    out_of_memory = killed or (proc.returncode == 2 and _OUT_OF_MEMORY.search(stderr))
     return LimitedRun(returncode=proc.returncode, stderr=stderr, limit="memory" if out_of_memory else None)
 
 
