@@ -90,7 +90,11 @@ def load_yaml(data: bytes | str, *, lenient_tags: bool = False) -> object:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    loader = (_LenientTagsLoader if lenient_tags else StrictLoader)(text)
+    try:
+        # The reader checks the text for unprintable characters as it is made: inside the try.
+        loader = (_LenientTagsLoader if lenient_tags else StrictLoader)(text)
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {yaml_problem(exc)}") from None
     try:
         return loader.get_single_data()
     except yaml.YAMLError as exc:

@@ -33,6 +33,7 @@ def manifest_error(tmp_path: Path, text: str | bytes) -> str:
     (SOURCES + "video: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n", f"nested deeper than {MAX_DEPTH} levels"),
     (SOURCES + "build: {batch_size: " + "9" * 5000 + "}\n", "invalid YAML"),
     (SOURCES.encode() + b"build: {target: 'caf\xe9'}\n", "not UTF-8 text"),
+    (SOURCES + "build: {target: '\x00'}\n", "unacceptable character #x0000"),
     (SOURCES + "build:\n  target: !!python/name:os.system\n", "could not determine a constructor"),
 ])
 def test_hostile_manifest_text_is_one_line(tmp_path: Path, text: str | bytes, expected: str) -> None:

@@ -126,6 +126,7 @@ def test_a_fifo_put_in_a_files_place_after_the_scan_is_refused_when_read(tmp_pat
     ("demos/t/v1/snapshot.yml", "title: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than"),
     ("demos/t/v1/snapshot.yml", "created: " + "9" * 5000 + "\n", "invalid YAML"),
     ("demos/t/v1/snapshot.yml", "title: caf\xe9\n".encode("latin-1"), "not UTF-8"),
+    ("demos/t/thread.yml", "title: \x00\n", "unacceptable character #x0000"),
     ("demos/t/v1/package.json", "[" * 100_000 + "]" * 100_000, "invalid JSON"),
 ])
 def test_hostile_yaml_is_one_line(tmp_path: Path, name: str, text: str | bytes, expected: str) -> None:
