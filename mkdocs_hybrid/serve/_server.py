@@ -19,6 +19,7 @@ from __future__ import annotations
 import mimetypes
 import shutil
 import threading
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding"):
             self.close_connection = True
             return
-        length = _content_length(self.headers.get("Content-Length"))
+        length = _content_length(self.headers)
         if length is None or length > DRAIN_LIMIT:
             self.close_connection = True
         elif length:
@@ -169,7 +170,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self, method: str, path: str) -> Reply:
         if self.headers.get("Transfer-Encoding"):
             return ApiError(411, "send the body with a Content-Length (no chunked bodies)", "body").reply()
-        length = _content_length(self.headers.get("Content-Length"))
+        length = _content_length(self.headers)
         if length is None:
             return ApiError(400, "Content-Length is not a whole number of bytes (0 or more)", "body").reply()
         limit = self.server.api.body_limit(path)
@@ -279,10 +280,12 @@ def _plain_name(part: str, *, allow_empty: bool) -> bool:
                 or any(ord(char) < 0x20 or ord(char) == 0x7F for char in part))
 
 
-def _content_length(value: str | None) -> int | None:
-    """A ``Content-Length`` as a count of bytes (missing is 0); ``None`` when it is not digits only."""
-    text = (value or "0").strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+def _content_length(headers: Message) -> int | None:
+    """The ``Content-Length`` as a count of bytes (missing is 0); ``None`` when it is not digits only or is
+    given twice (two lengths are how a request is smuggled past a proxy: RFC 9112, 6.3)."""
+    values = headers.get_all("Content-Length") or ["0"]
+    text = values[0].strip()
+    return int(text) if len(values) == 1 and text.isascii() and text.isdigit() else None
 
 
 def _site_file(root: Path, path: str) -> Path | None:

@@ -141,6 +141,14 @@ def test_a_content_length_that_is_not_a_count_of_bytes_is_a_400(local: Local, le
     assert b"Content-Length" in data and b"over the" not in data
 
 
+def test_two_content_lengths_are_a_400_and_the_rest_is_never_a_request(local: Local) -> None:
+    """Two lengths are how a request is smuggled past a proxy that reads the other one (RFC 9112, 6.3)."""
+    body = SMUGGLED
+    data = send(local, local.head("POST /api/versions HTTP/1.1", "Content-Type: application/json",
+                                  "Content-Length: 0", f"Content-Length: {len(body)}") + body)
+    assert statuses(data) == [400], data.decode("latin-1")
+
+
 def test_a_stalled_connection_is_closed(local: Local) -> None:
     with local.connect() as sock:
         sock.sendall(b"GET /gallery/ HTTP/1.1\r\nHost: 127.0.0.1")  # and never the rest
