@@ -59,6 +59,7 @@ def _answered(error: ClientError, *, doing: str, bucket: str, key: str | None, p
                           f"`wrangler r2 bucket create {bucket}` or fix deploy.r2_bucket",
                           bucket=bucket, key=key, code="NoSuchBucket")
     if code in _DENIED_CODES or status in (401, 403):
+        code = "AccessDenied" if code.isdigit() else code  # a refused HEAD has no body: only its status
         return MediaError(f"R2 denied access to {target} ({code}) while {doing} it: check R2_ACCESS_KEY_ID / "
                           f"R2_SECRET_ACCESS_KEY and that the API token has Object Read & Write on {bucket!r}",
                           bucket=bucket, key=key, code=code)
