@@ -144,6 +144,9 @@ function located(messages, snapshot) {
 function withHint(error, snapshot, packages) {
   const match = /^Could not resolve "([^"]+)"/.exec(error.text);
   if (!match || packages || /^[./]/.test(match[1])) return error;
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(match[1])) {  // file:, node:, ...: never a package to declare
+    return { ...error, text: `${error.text} (only the snapshot's own files and packages from the npm registry can be imported)` };
+  }
   const name = packageName(match[1]);
   if (!(name in (snapshot.dependencies || {}))) {
     return { ...error, text: `${error.text} (add "${name}" to the dependencies in package.json)` };

@@ -157,6 +157,21 @@ def test_a_package_the_static_site_does_not_have_is_named_with_what_to_do(sample
     assert not result["ok"] and "react-dom/server" in result["missing"][0]["message"]
 
 
+def test_a_url_import_says_what_can_be_imported_as_the_native_build_says(sample_page: Page, sample_site_mkdocs: Path,
+                                                                         tmp_path: Path) -> None:
+    """``import "file:///..."`` is no package to declare: neither build suggests adding ``file:`` to the
+    dependencies, and the editor says what the native build says."""
+    snapshot = react_todo(sample_site_mkdocs)
+    snapshot["files"]["src/index.tsx"] = 'import "file:///etc/hostname";\n' + snapshot["files"]["src/index.tsx"]
+    result = build_in_worker(sample_page, snapshot)
+    assert not result["ok"]
+    error = result["errors"][0]
+    assert error["text"].endswith("(only the snapshot's own files and packages from the npm registry can be imported)")
+    assert "dependencies" not in error["text"]
+    _, report = native_build(tmp_path, sample_site_mkdocs, snapshot)
+    assert report["failed"][0]["error"] == f"{error['file']}:{error['line']}:{error['column']}: {error['text']}"
+
+
 def test_an_edit_that_changes_the_imports_changes_the_vendor_file(sample_page: Page, sample_site_mkdocs: Path) -> None:
     """The worker's quick path reuses the imports of the last build; an edit that drops an import must not keep
     the last vendor file. markdown-preview/v2 imports marked (in src/App.js); without it, the set needs a vendor file no
