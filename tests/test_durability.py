@@ -263,10 +263,11 @@ def test_a_killed_warm_build_leaves_no_partial_file_and_the_next_build_cleans_up
 
 def test_temporary_folders_of_a_dead_process_are_swept_and_a_live_ones_kept(tmp_path: Path) -> None:
     child = subprocess.run([sys.executable, "-c", "import os, sys\nfrom mkdocs_hybrid.model import durable\n"
-                            "print(durable.make_temp_dir(sys.argv[1], '.install-'))\n"
+                            "print(durable.make_temp_dir(sys.argv[1], '.install-'), flush=True)\n"
                             "os._exit(0)", str(tmp_path)],
                            capture_output=True, text=True, check=True, env=cli_env())
     dead = Path(child.stdout.strip())
+    assert dead.name.startswith(".install-"), child.stdout
     live = durable.make_temp_dir(tmp_path, ".install-")
     assert dead.is_dir() and live.is_dir()
     assert durable.sweep(tmp_path, ".install-") == 1
