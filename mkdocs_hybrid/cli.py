@@ -421,11 +421,9 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
 
 def _stop_on_refusal(result: DeployResult) -> None:
     """A dry run lists changed artifacts instead of stopping at them; it still fails, so CI sees it."""
-    from mkdocs_hybrid.deploy._r2_artifacts import refusal
-
-    counts = result.artifact_store
-    if counts is not None and counts.refused:
-        raise HybridError(f"dry run: {refusal(counts.bucket, counts.refused)}")
+    conflict = result.artifact_store.conflict() if result.artifact_store is not None else None
+    if conflict is not None:
+        raise HybridError(f"dry run: {conflict}")
 
 
 def _media_store(settings: DeployOptions) -> MediaStore:

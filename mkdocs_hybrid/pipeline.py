@@ -26,7 +26,6 @@ from mkdocs_hybrid.build.keys import KEY_FORMAT, bundle_key, imports_key, toolch
 from mkdocs_hybrid.build.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.build.vendor import VendorBuilder, VendorFile, imported_packages
 from mkdocs_hybrid.config.manifest import Manifest
-from mkdocs_hybrid.deploy import media_url
 from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.media import MEDIA_ENV, MediaStage, MediaTools, clear_media, plan_media
@@ -195,6 +194,8 @@ class Export:
         default mode): pages link it directly, since Pages answers range requests with 200, not 206."""
         deploy = self.manifest.deploy
         if media.name.endswith(".mp4") and deploy.artifacts == "pages" and deploy.r2_bucket and deploy.r2_public_url:
+            from mkdocs_hybrid.deploy import media_url  # here: the deploy stage loads httpx and boto3
+
             return replace(media, url=media_url(deploy.r2_public_url, media.sha256, media.name))
         return media
 

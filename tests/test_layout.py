@@ -8,6 +8,8 @@ happens to take the path that would trip it at run time.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,21 @@ def test_stages_do_not_reach_up_into_the_adapters() -> None:
     upward = {(name, target) for name, targets in graph.items() for target in targets & adapters
               if name.split(".")[1:2] and name.split(".")[1] in STAGES}
     assert upward == set()
+
+
+@pytest.mark.parametrize("module", ["mkdocs_hybrid", "mkdocs_hybrid.plugin", "mkdocs_hybrid.cli"])
+def test_starting_the_plugin_or_cli_loads_no_deploy_client(module: str) -> None:
+    """Every ``mkdocs build`` starts the plugin: the deploy stage's HTTP and S3 clients (httpx, boto3) load only
+    when something deploys."""
+    probe = (f"import sys, {module}\n"
+             "names = ('httpx', 'boto3', 'botocore', 'mkdocs_hybrid.deploy')\n"
+             "print(sorted(name for name in names if name in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_the_cli_uses_only_the_deploy_stages_public_names() -> None:
+    tree = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    private = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+               and node.module.startswith("mkdocs_hybrid.deploy._")]
+    assert private == []

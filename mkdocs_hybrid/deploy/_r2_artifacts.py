@@ -123,6 +123,10 @@ class ArtifactCounts:
     cors: str = "unchanged"
     """``unchanged``, ``set`` or, in a dry run, ``would set``."""
 
+    def conflict(self) -> ArtifactConflict | None:
+        """The refusal of the changed artifacts this deploy found (a dry run lists them), or ``None``."""
+        return refusal(self.bucket, self.refused) if self.refused else None
+
 
 class ArtifactConflict(MediaError):
     """The bucket holds other bytes at a key the site would write: a published version changed."""
