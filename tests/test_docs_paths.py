@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import re
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,9 +33,11 @@ def _stages() -> set[str]:
 
 
 def _wheel_paths() -> set[str]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    mapping = config["tool"]["hatch"]["build"]["targets"]["wheel"].get("force-include", {})
-    return set(mapping.values())
+    """The right-hand sides of ``[tool.hatch.build.targets.wheel.force-include]`` (read without ``tomllib``,
+    which Python 3.10 lacks)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    section = text.split("[tool.hatch.build.targets.wheel.force-include]", 1)[-1].split("\n[", 1)[0]
+    return set(re.findall(r'^"[^"]+"\s*=\s*"([^"]+)"', section, re.MULTILINE))
 
 
 def names_in(text: str) -> Iterator[str]:
@@ -93,8 +94,9 @@ def _defines(source: str, name: str) -> bool:
     """Whether ``source`` defines or imports ``name`` at its top level or in a class (a def, a class, an
     assignment or annotation, or an import)."""
     word = re.escape(name)
-    return re.search(rf"^\s*(?:(?:async\s+)?def|class)\s+{word}\b|^\s*{word}\s*[:=]"
-                     rf"|^(?:from\s+\S+\s+)?import\b[^\n]*\b{word}\b|^\s+{word},?\s*$", source, re.MULTILINE) is not None
+    pattern = (rf"^\s*(?:(?:async\s+)?def|class)\s+{word}\b|^\s*{word}\s*[:=]"
+               rf"|^(?:from\s+\S+\s+)?import\b[^\n]*\b{word}\b|^\s+{word},?\s*$")
+    return re.search(pattern, source, re.MULTILINE) is not None
 
 
 def _sources() -> Iterator[tuple[Path, str]]:
