@@ -32,9 +32,9 @@ from mkdocs_hybrid.media import MEDIA_ENV, MediaStage, MediaTools, clear_media, 
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.durable import keep_journal
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.layout import Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.publish.artifacts import (
-    Parts,
     artifact_digests,
     artifact_is_current,
     keep_vendor_files,

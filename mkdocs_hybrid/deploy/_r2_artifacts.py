@@ -6,7 +6,7 @@ files; in R2 the site keeps only its share pages, gallery and routes. The bucket
 origin (the editor) read ``source.json`` and vendor files, and no other.
 
 A published version never changes, so an object here is written once and never overwritten (except the files a
-build makes from a version's published bytes, :data:`~mkdocs_hybrid.publish.artifacts.DERIVED_FILES`, and the
+build makes from a version's published bytes, :data:`~mkdocs_hybrid.model.layout.DERIVED_FILES`, and the
 ``meta.json`` that lists them: a poster made again by a newer Chromium replaces the old one; pages link media by
 their content hash, and the two JSON files are cached briefly):
 
@@ -37,7 +37,7 @@ from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, MediaError, describe,
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
-from mkdocs_hybrid.publish.artifacts import DERIVED_FILES
+from mkdocs_hybrid.model.layout import DERIVED_FILES
 from mkdocs_hybrid.publish.routes import REFRESHED
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from mkdocs_hybrid.media._encode import FILE_NAMES, h264_args, preview_args, webp_stills
+from mkdocs_hybrid.media._encode import h264_args, preview_args, webp_stills
 from mkdocs_hybrid.media._probe import (
     MB,
     VIDEO_DECODERS,
@@ -36,6 +36,7 @@ from mkdocs_hybrid.media._probe import (
 )
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import write_atomic
+from mkdocs_hybrid.model.layout import MEDIA_FILES
 from mkdocs_hybrid.model.snapshot import file_sha256, sha256_hex
 
 __all__ = ["DEFAULT_LIMITS", "AttachedLimits", "AttachedVideoError", "transcode_attached"]
@@ -84,7 +85,7 @@ def transcode_attached(src: Path, out_dir: Path, *, ffmpeg: Path, ffprobe: Path,
             os.replace(scratch / media.name, out_dir / media.name)
         return files
     except BaseException:
-        for name in FILE_NAMES.values():
+        for name in MEDIA_FILES.values():
             (out_dir / name).unlink(missing_ok=True)
         raise
     finally:
@@ -116,12 +117,12 @@ def _make_all(src: Path, scratch: Path, *, ffmpeg: Path, ffprobe: Path, box: tup
     facts = probe(src, ffprobe=ffprobe, limits=limits, container=container)
     check_facts(src.name, facts, limits)
     plan = _plan(facts, box, fps, limits)
-    video = scratch / FILE_NAMES["video"]
+    video = scratch / MEDIA_FILES["video"]
     _ffmpeg(ffmpeg, [*input_args(container, VIDEO_DECODERS, limits), "-t", f"{plan.cap:g}", "-i", file_url(src),
                      "-map", f"0:{facts.index}", "-vf", _video_filter(plan), *h264_args(threads=threads), "-f",
                      "mp4", file_url(video)], threads=threads, limits=limits, label=src.name, outputs=[video])
     video_facts = _verify_video(src.name, video, facts, plan, ffprobe=ffprobe, limits=limits)
-    preview = scratch / FILE_NAMES["preview"]
+    preview = scratch / MEDIA_FILES["preview"]
     _ffmpeg(ffmpeg, [*input_args("mov", ("h264",), limits), "-i", file_url(video),
                      *preview_args(threads=threads, fps=video_facts.fps or fps),
                      "-f", "mp4", file_url(preview)], threads=threads, limits=limits, label=src.name,
@@ -232,8 +233,8 @@ def _stills(name: str, video: Path, facts: VideoFacts, scratch: Path, *, ffmpeg:
                                  "report it with the video") from None
     made = []
     for (role, size), data in zip(sizes.items(), stills):
-        write_atomic(scratch / FILE_NAMES[role], data)
-        made.append(MediaFile(role=role, name=FILE_NAMES[role], sha256=sha256_hex(data), size=len(data),
+        write_atomic(scratch / MEDIA_FILES[role], data)
+        made.append(MediaFile(role=role, name=MEDIA_FILES[role], sha256=sha256_hex(data), size=len(data),
                               width=size[0], height=size[1]))
     return made[0], made[1]
 

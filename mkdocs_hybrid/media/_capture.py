@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from mkdocs_hybrid.media._encode import (
-    FILE_NAMES,
     h264_args,
     preview_args,
     preview_fps,
@@ -39,6 +38,7 @@ from mkdocs_hybrid.media._probe import frame_rate
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import write_atomic
+from mkdocs_hybrid.model.layout import MEDIA_FILES
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
 
 if TYPE_CHECKING:
@@ -467,7 +467,7 @@ class _Files:
 
     def part(self, role: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        return self.out_dir / f".{FILE_NAMES[role]}.part"
+        return self.out_dir / f".{MEDIA_FILES[role]}.part"
 
     def write(self, role: str, data: bytes) -> None:
         write_atomic(self.part(role), data)
@@ -476,7 +476,7 @@ class _Files:
         """Check every file (sizes, codec, frames), then put them in place; one ``MediaFile`` per role."""
         made = [await self.checked(role, settings, tools) for role in self.roles]
         for role in self.roles:
-            os.replace(self.part(role), self.out_dir / FILE_NAMES[role])
+            os.replace(self.part(role), self.out_dir / MEDIA_FILES[role])
         return tuple(made)
 
     async def checked(self, role: str, settings: CaptureSettings, tools: MediaTools) -> MediaFile:
@@ -485,13 +485,13 @@ class _Files:
         if role in ("poster", "card"):  # their size checked when they were made (webp_stills)
             want = (settings.width, settings.height) if role == "poster" else (settings.card_width,
                                                                                settings.card_height)
-            return MediaFile(role, FILE_NAMES[role], digest, size, *want)
+            return MediaFile(role, MEDIA_FILES[role], digest, size, *want)
         return await _probed(self.part(role), role, settings, tools, digest, size)
 
     def discard(self) -> None:
         """After a failure: no part and no media file of ours is left (the folder must not claim media)."""
         for role in self.roles:
-            for path in (self.out_dir / f".{FILE_NAMES[role]}.part", self.out_dir / FILE_NAMES[role]):
+            for path in (self.out_dir / f".{MEDIA_FILES[role]}.part", self.out_dir / MEDIA_FILES[role]):
                 try:
                     path.unlink()
                 except FileNotFoundError:
@@ -509,7 +509,7 @@ async def _probed(path: Path, role: str, settings: CaptureSettings, tools: Media
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     stdout, stderr = await process.communicate()
     if process.returncode != 0:
-        raise CaptureError(f"ffprobe cannot read {FILE_NAMES[role]}: {_last_line(stderr)}")
+        raise CaptureError(f"ffprobe cannot read {MEDIA_FILES[role]}: {_last_line(stderr)}")
     info = json.loads(stdout)
     stream = (info.get("streams") or [{}])[0]
     fps = frame_rate(stream.get("r_frame_rate", "0/1")) or 0.0
@@ -521,11 +521,11 @@ async def _probed(path: Path, role: str, settings: CaptureSettings, tools: Media
     actual = (stream.get("codec_name"), stream.get("pix_fmt"), stream.get("width"), stream.get("height"), fps)
     frames = int(stream.get("nb_read_packets", 0))
     if actual != expected or abs(duration - settings.seconds) > 1.5 / expected[4] or frames < 1:
-        raise CaptureError(f"{FILE_NAMES[role]} is {actual} with {frames} frames in {duration:g} s, not {expected} "
+        raise CaptureError(f"{MEDIA_FILES[role]} is {actual} with {frames} frames in {duration:g} s, not {expected} "
                            f"for {settings.seconds:g} s")
     if role == "video" and frames != settings.frames:
-        raise CaptureError(f"{FILE_NAMES[role]} has {frames} frames, not {settings.frames}")
-    return MediaFile(role, FILE_NAMES[role], digest, size, width, height, duration=duration, fps=fps)
+        raise CaptureError(f"{MEDIA_FILES[role]} has {frames} frames, not {settings.frames}")
+    return MediaFile(role, MEDIA_FILES[role], digest, size, width, height, duration=duration, fps=fps)
 
 
 def _site_file(site: Path, url: str) -> Path | None:

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PIL import Image
 
-FILE_NAMES = {"poster": "poster.webp", "card": "card.webp", "video": "video.mp4", "preview": "preview.mp4"}
-"""The file each kind of media is written as, in its version's artifact folder."""
 POSTER_QUALITY = 90
 """Lossy WebP quality of posters and cards; a fixed quality, method and libwebp give the same bytes."""
 POSTER_METHOD = 2

@@ -28,8 +28,9 @@ from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, make_temp_dir, sweep, write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.layout import MEDIA_FILES, Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, file_sha256
-from mkdocs_hybrid.publish.artifacts import DERIVED_FILES, Parts, safe_join
+from mkdocs_hybrid.publish.artifacts import safe_join
 from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
 __all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "clear_media", "plan_media", "settings_of"]
@@ -39,7 +40,7 @@ MEDIA_ENV = "MKDOCS_HYBRID_MEDIA"
 
 MEDIA_FORMAT = 1
 """Part of every key: bump it when what a key's files hold changes."""
-MEDIA_NAMES = frozenset(DERIVED_FILES - {"oembed.json"})
+MEDIA_NAMES = frozenset(MEDIA_FILES.values())
 INSTALLED_INDEX = "installed.json"
 """In the media cache: the stat of each media file put in a site, so a rebuild need not hash them again."""
 Capture = Callable[..., list[CaptureOutcome]]

@@ -27,6 +27,7 @@ from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorFile
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, is_temporary, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import DERIVED_FILES, Parts
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.publish.templates import environment
@@ -34,13 +35,6 @@ from mkdocs_hybrid.sources.scan import SNAPSHOT_FORMAT
 from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
 META_FORMAT = "mkdocs-hybrid/meta@1"
-Parts = tuple[str, str]
-"""A version's two path parts under ``artifacts/`` and ``p/``: its ids, or ``_u`` and its token when it is
-unlisted (see ``unlisted.py``); the callers that know whether it is pass them, the default is its ids."""
-DERIVED_FILES = frozenset({"poster.webp", "card.webp", "video.mp4", "preview.mp4", "oembed.json"})
-"""Files of an artifact folder made from its published bytes on every build (posters, videos, the oEmbed JSON):
-not part of what the ledger publishes, so making them (or making them again) never changes a published version.
-``meta.json`` lists the media under ``media`` (see :func:`write_media_meta`); the ledger keeps it without."""
 SITE_ROOT = "../../../"
 """From ``artifacts/{thread}/{version}/`` (and ``p/{thread}/{version}/``) back to the site root."""
 _SCRIPT_CLOSE = re.compile(r"</(script)", re.IGNORECASE)

@@ -46,10 +46,11 @@ from typing import Literal
 
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import SIGNED_FILES
 from mkdocs_hybrid.model.snapshot import ID_PATTERN, RESERVED_IDS
 from mkdocs_hybrid.publish.artifacts import write_if_changed
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
-from mkdocs_hybrid.publish.signed import ARTIFACT_FILES, MAX_SECONDS, MIN_KEY_CHARACTERS
+from mkdocs_hybrid.publish.signed import MAX_SECONDS, MIN_KEY_CHARACTERS
 from mkdocs_hybrid.publish.templates import environment
 from mkdocs_hybrid.publish.unlisted import TOKEN_HEX, UNLISTED_FOLDER
 
@@ -542,7 +543,7 @@ def render_worker(*, latest: bool = True, signed: bool = False) -> str:
         "__CODE__": code, "__MARK__": GENERATED_MARK,
         "__LATEST__": _js_bool(latest), "__SIGNED__": _js_bool(signed), "__ID__": ID_PATTERN.pattern,
         "__META__": LATEST_META_NAME, "__NO_CACHE__": NO_CACHE, "__TOKEN_HEX__": str(TOKEN_HEX),
-        "__FILES__": "|".join(re.escape(name) for name in ARTIFACT_FILES), "__MIN_KEY__": str(MIN_KEY_CHARACTERS),
+        "__FILES__": "|".join(re.escape(name) for name in SIGNED_FILES), "__MIN_KEY__": str(MIN_KEY_CHARACTERS),
         "__MAX_SECONDS__": str(MAX_SECONDS), "__SIG__": CANONICAL_SIGNATURE,
         "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED_FOLDER,
         "__LATEST_MAP__": LATEST_MAP,

@@ -30,15 +30,13 @@ import time
 from dataclasses import dataclass, field
 
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import SIGNED_FILES
 
 __all__ = ["KEYS_ENV", "SIGNED_FOLDER", "ShareKeys", "parse_duration", "signed_path"]
 
 KEYS_ENV = "MKDOCS_HYBRID_SHARE_KEYS"
 SIGNED_FOLDER = "s"
 MIN_KEY_CHARACTERS = 32
-ARTIFACT_FILES = ("page.html", "style.css", "meta.json", "poster.webp", "card.webp", "video.mp4", "preview.mp4")
-"""The files a signed link may name: an artifact folder's demo files and its media (an unlisted version's
-poster and video are in the private bucket too, reached the same way)."""
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _DURATION = re.compile(r"(\d+)([smhdw])")
 MAX_SECONDS = 366 * 86_400
@@ -111,6 +109,6 @@ def parse_duration(text: str) -> int:
 
 def signed_path(keys: ShareKeys, utoken: str, expiry: int, file: str = "page.html") -> str:
     """``s/{utoken}.{expiry}/{sig}/{file}``, relative to the site root."""
-    if file not in ARTIFACT_FILES:
-        raise ShareKeyError(f"{file!r} is not an artifact file ({', '.join(ARTIFACT_FILES)})")
+    if file not in SIGNED_FILES:
+        raise ShareKeyError(f"{file!r} is not an artifact file ({', '.join(SIGNED_FILES)})")
     return f"{SIGNED_FOLDER}/{utoken}.{expiry}/{keys.sign(utoken, expiry)}/{file}"

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from markupsafe import escape
 
 from mkdocs_hybrid.model.catalog import MediaFile, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.layout import Parts
 from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 
 __all__ = [
@@ -62,8 +63,6 @@ VIDEO_TYPE = "video/mp4"
 """Every video medium is an MP4 (``mkdocs_hybrid.media._encode``)."""
 _HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 
-Parts = tuple[str, str]
-"""A version's path parts under ``artifacts/`` and ``p/``: its ids, or ``_u`` and its token when unlisted."""
 
 
 @dataclass(frozen=True)

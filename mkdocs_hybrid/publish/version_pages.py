@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.layout import Parts
 from mkdocs_hybrid.publish import artifacts, social
-from mkdocs_hybrid.publish.artifacts import Parts, safe_join, share_html, write_if_changed
+from mkdocs_hybrid.publish.artifacts import safe_join, share_html, write_if_changed
 from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.templates import template_digest
 from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature

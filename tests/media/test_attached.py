@@ -19,9 +19,9 @@ import pytest
 from PIL import Image
 
 from mkdocs_hybrid.media._attached import AttachedLimits, AttachedVideoError, transcode_attached
-from mkdocs_hybrid.media._encode import FILE_NAMES
 from mkdocs_hybrid.media._probe import moov_before_mdat
 from mkdocs_hybrid.model.catalog import MediaFile
+from mkdocs_hybrid.model.layout import MEDIA_FILES
 
 FFMPEG = shutil.which("ffmpeg")
 FFPROBE = shutil.which("ffprobe")
@@ -102,7 +102,7 @@ def test_mov_is_scaled_down_capped_and_silent(mov: tuple[Path, Path, tuple[Media
     _, out, media = mov
     files = by_role(media)
     assert [m.role for m in media] == ["video", "preview", "poster", "card"]
-    assert sorted(os.listdir(out)) == sorted(FILE_NAMES.values())
+    assert sorted(os.listdir(out)) == sorted(MEDIA_FILES.values())
     assert_web_safe(out / "video.mp4", (1280, 720), "30/1", 2.0)
     video = files["video"]
     assert (video.width, video.height, video.fps) == (1280, 720, 30.0)
@@ -126,7 +126,7 @@ def test_repeat_is_byte_identical(mov: tuple[Path, Path, tuple[MediaFile, ...]],
     src, out, media = mov
     again = transcode(src, tmp_path / "again")
     assert again == media
-    for name in FILE_NAMES.values():
+    for name in MEDIA_FILES.values():
         assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
 
 
