@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -169,11 +170,10 @@ def test_another_origin_can_frame_a_share_page_and_not_the_gallery(chromium: Bro
 # --- mkdocs-hybrid serve ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def local_server(tmp_path: Path) -> Iterator[str]:
-    """``mkdocs-hybrid serve``'s HTTP server on the fake site (static files only: no API call is made)."""
-    build_fake_site(tmp_path)
-    server = Server(("127.0.0.1", 0), tmp_path, api=cast(Api, None))
+@contextmanager
+def serving_static(site: Path) -> Iterator[str]:
+    """``mkdocs-hybrid serve``'s HTTP server on ``site`` (static files only: no API call is made): its URL."""
+    server = Server(("127.0.0.1", 0), site, api=cast(Api, None))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -181,6 +181,13 @@ def local_server(tmp_path: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def local_server(tmp_path: Path) -> Iterator[str]:
+    build_fake_site(tmp_path)
+    with serving_static(tmp_path) as url:
+        yield url
 
 
 def test_serve_sends_the_same_frame_policy(local_server: str) -> None:

@@ -7,32 +7,23 @@ path, the file after dropping empty parts), so the demo ran on the editor's orig
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
 import pytest
 
 from mkdocs_hybrid.publish.sandbox import DEMO_CSP
-from mkdocs_hybrid.serve._api import Api
-from mkdocs_hybrid.serve._server import Server, site_path
+from mkdocs_hybrid.serve._server import site_path
 from tests.publish.path_spellings import SPELLINGS, raw_get
-from tests.publish.test_frames_edge import build_fake_site
+from tests.publish.test_frames_edge import build_fake_site, serving_static
 
 
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     site = tmp_path_factory.mktemp("spellings")
     build_fake_site(site)
-    server = Server(("127.0.0.1", 0), site, api=cast(Api, None))  # static files only: no API call is made
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving_static(site) as url:
+        yield url
 
 
 @pytest.mark.parametrize("target", SPELLINGS)
