@@ -42,8 +42,8 @@ REPO = Path(__file__).resolve().parent.parent
 REPEATS = 3
 sys.path.insert(0, str(REPO))
 
-from mkdocs_hybrid.build.flags import esbuild_flags  # noqa: E402
-from mkdocs_hybrid.build.toolchain import find_toolchain  # noqa: E402
+from mkdocs_hybrid.bundle.flags import esbuild_flags  # noqa: E402
+from mkdocs_hybrid.bundle.toolchain import find_toolchain  # noqa: E402
 from mkdocs_hybrid.config.manifest import load_manifest  # noqa: E402
 from mkdocs_hybrid.pipeline import Export  # noqa: E402
 

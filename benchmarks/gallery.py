@@ -49,16 +49,16 @@ import jinja2  # noqa: E402
 import pytest  # noqa: E402
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
+from mkdocs_hybrid.edge.unlisted import KEY_ENV  # noqa: E402
+from mkdocs_hybrid.gallery import pages as gallery  # noqa: E402
 from mkdocs_hybrid.model.catalog import Catalog  # noqa: E402
-from mkdocs_hybrid.publish import gallery  # noqa: E402
-from mkdocs_hybrid.publish.unlisted import KEY_ENV  # noqa: E402
 from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static  # noqa: E402
 from tests.publish.test_gallery_scale import first_load as scale_test_first_load  # noqa: E402
 from tests.publish.test_gallery_scale import generated_catalog, mkdocs_site  # noqa: E402
 
 QUERIES = ("particles", "clock study 4", "zzz-nothing", "orbit", "sprite tiles 9", "a", "maze kanban", "study 12",
            "webgl", "calendar")
-BASELINE_FILES = ("mkdocs_hybrid/publish/gallery.py", "site_template/gallery_index.html",
+BASELINE_FILES = ("mkdocs_hybrid/gallery/pages.py", "site_template/gallery_index.html",
                   "site_template/gallery_standalone.html", "site_template/assets/gallery.css",
                   "site_template/assets/gallery.js")
 
@@ -83,7 +83,7 @@ def baseline_rev() -> str:
     """The newest commit whose gallery had no pages: the parent of the one that added ``gallery_data.py``
     (``HEAD`` while that is not committed)."""
     added = subprocess.run(["git", "log", "--diff-filter=A", "--format=%H", "-1", "--",
-                            "mkdocs_hybrid/publish/gallery_data.py"], cwd=REPO, check=True, capture_output=True,
+                            "mkdocs_hybrid/gallery/data.py"], cwd=REPO, check=True, capture_output=True,
                            text=True).stdout.strip()
     return f"{added}^" if added else "HEAD"
 

@@ -33,8 +33,8 @@ sys.path.insert(0, str(REPO))
 from mkdocs_hybrid.config.manifest import VideoOptions  # noqa: E402
 from mkdocs_hybrid.media import MediaRequest, MediaStage, MediaTools  # noqa: E402
 from mkdocs_hybrid.media import stage as stage_module  # noqa: E402
+from mkdocs_hybrid.model import files as stat_index  # noqa: E402
 from mkdocs_hybrid.model.catalog import MediaFile  # noqa: E402
-from mkdocs_hybrid.sources import stat_index  # noqa: E402
 
 SIZES = {"poster.webp": 40_000, "card.webp": 10_000, "video.mp4": 600_000, "preview.mp4": 60_000}
 TOOLS = MediaTools(chromium=Path("/usr/bin/true"), ffmpeg=Path("/usr/bin/true"), ffprobe=Path("/usr/bin/true"),

@@ -13,13 +13,13 @@ The stages, each a sub-package: ``config`` (the manifest) -> ``sources`` (snapsh
 
 from __future__ import annotations
 
-from mkdocs_hybrid.build.dependencies import DependencyError
+from mkdocs_hybrid.bundle.dependencies import DependencyError
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
+from mkdocs_hybrid.edge.routes import RoutesError
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.errors import HybridError, ManifestError, SnapshotError, ToolchainError
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.publish.routes import RoutesError
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import MergedShards, Shard, merge_shards
 

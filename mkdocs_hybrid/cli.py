@@ -25,13 +25,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mkdocs_hybrid import __version__
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
 from mkdocs_hybrid.config.yaml_loader import load_yaml
+from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import check_id, read_regular
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
 from mkdocs_hybrid.publish.site import SitePages
-from mkdocs_hybrid.publish.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
 from mkdocs_hybrid.sources.scan import scan_sources
@@ -221,7 +221,7 @@ def share(thread: str, version: str, site_url: str | None, expires: str | None) 
 
 def _signed_share_path(utoken: str, expires: str) -> str:
     """``s/{utoken}.{expiry}/{sig}/page.html``, expiring ``expires`` (e.g. 7d) from now."""
-    from mkdocs_hybrid.publish.signed import ShareKeys, parse_duration, signed_path
+    from mkdocs_hybrid.edge.signed import ShareKeys, parse_duration, signed_path
 
     seconds = parse_duration(expires)
     return signed_path(ShareKeys.from_env(), utoken, int(time.time()) + seconds)

@@ -17,21 +17,25 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.build.bundler import Bundle, BundleJob, bundle_jobs, scan_bare_imports
-from mkdocs_hybrid.build.confinement import sandbox_in_use
-from mkdocs_hybrid.build.dependencies import DependencyError, DependencyResolver, InstalledSet
-from mkdocs_hybrid.build.html_entry import HtmlEntry, split_html_entry
-from mkdocs_hybrid.build.keys import KEY_FORMAT, bundle_key, imports_key, toolchain_inputs
-from mkdocs_hybrid.build.toolchain import Toolchain, find_toolchain
-from mkdocs_hybrid.build.vendor import VendorBuilder, VendorFile, imported_packages
+from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.bundle.bundler import Bundle, BundleJob, bundle_jobs, scan_bare_imports
+from mkdocs_hybrid.bundle.confinement import sandbox_in_use
+from mkdocs_hybrid.bundle.dependencies import DependencyError, DependencyResolver, InstalledSet
+from mkdocs_hybrid.bundle.html_entry import HtmlEntry, split_html_entry
+from mkdocs_hybrid.bundle.keys import KEY_FORMAT, bundle_key, imports_key, toolchain_inputs
+from mkdocs_hybrid.bundle.toolchain import Toolchain, find_toolchain
+from mkdocs_hybrid.bundle.vendor import VendorBuilder, VendorFile, imported_packages
 from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.edge.routes import write_routes
+from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
+from mkdocs_hybrid.edge.unlisted import KEY_ENV, UNLISTED_FOLDER, UnlistedKey, site_parts
 from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.media import MEDIA_ENV, MediaStage, MediaTools, clear_media, plan_media
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.durable import keep_journal
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.files import StatIndex
 from mkdocs_hybrid.model.layout import Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.publish.artifacts import (
@@ -48,16 +52,12 @@ from mkdocs_hybrid.publish.artifacts import (
 )
 from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
 from mkdocs_hybrid.publish.policy import Serve, reconcile
-from mkdocs_hybrid.publish.routes import write_routes
-from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
-from mkdocs_hybrid.publish.templates import compiled_template_cache, environment, template_digest
-from mkdocs_hybrid.publish.unlisted import KEY_ENV, UNLISTED_FOLDER, UnlistedKey, site_parts
 from mkdocs_hybrid.publish.version_pages import write_version_pages
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
-from mkdocs_hybrid.sources.stat_index import StatIndex
+from mkdocs_hybrid.templates import compiled_template_cache, environment, template_digest
 
 SITE_INDEXES_KEPT = 8
 LOCK_FILE = "hybrid-lock.json"

@@ -37,19 +37,20 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
+from mkdocs_hybrid.edge.routes import write_not_found_page
+from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
+from mkdocs_hybrid.edge.unlisted import UnlistedKey
+from mkdocs_hybrid.gallery import pages as gallery
+from mkdocs_hybrid.gallery import social
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.durable import storage_error, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.publish import gallery, social
-from mkdocs_hybrid.publish.routes import write_not_found_page
-from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
-from mkdocs_hybrid.publish.templates import compiled_template_cache
-from mkdocs_hybrid.publish.unlisted import UnlistedKey
+from mkdocs_hybrid.templates import compiled_template_cache
 
 if TYPE_CHECKING:
     import jinja2

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mkdocs_hybrid.build.dependencies import InstalledSet, UnmetPeer
+from mkdocs_hybrid.bundle.dependencies import InstalledSet, UnmetPeer
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
 

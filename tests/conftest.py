@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mkdocs_hybrid.publish.unlisted import KEY_ENV
+from mkdocs_hybrid.edge.unlisted import KEY_ENV
 
 # Unlisted versions need a key (their paths are HMACs); the tests' own, inherited by every build they start.
 # Tests of what happens without one remove it.
@@ -171,7 +171,7 @@ def sample_site_material(sample_project: Path, sample_site_mkdocs: Path,
 @pytest.fixture
 def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust the stat of files written a moment ago (tests cannot wait out the stat index's racy window)."""
-    from mkdocs_hybrid.sources import stat_index
+    from mkdocs_hybrid.model import files as stat_index
 
     monkeypatch.setattr(stat_index, "RACY_SECONDS", -60)
 

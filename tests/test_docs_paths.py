@@ -1,8 +1,8 @@
 """Docs that stay true: every repository path a README or a docstring names exists.
 
 A name is checked when it is unambiguous: a path under one of the repository's top-level folders
-(``tests/publish/test_edge.py``), a source file under a stage (``build/vendor.py``), or a dotted reference
-to a module and its attribute (``build.confinement.SNAPSHOT_TSCONFIG``, ``mkdocs_hybrid.deploy.MediaStore``).
+(``tests/publish/test_edge.py``), a source file under a stage (``bundle/vendor.py``), or a dotted reference
+to a module and its attribute (``bundle.confinement.SNAPSHOT_TSCONFIG``, ``mkdocs_hybrid.deploy.MediaStore``).
 Paths with placeholders (``{thread}``), URLs and site paths (``/p/...``, ``editor/index.html``) and the
 manifest's dotted keys (``build.ledger``) are not repository paths, so they are left alone. Paths the wheel
 maps (``pyproject.toml``'s ``force-include``) count as existing.
@@ -22,6 +22,9 @@ PACKAGE = ROOT / "mkdocs_hybrid"
 DOCS = (ROOT / "README.md", ROOT / "editor_src" / "README.md", ROOT / "BENCHMARKS.md")
 _TOKEN = re.compile(r"``([^`\s]+)``|`([^`\s]+)`")
 _SOURCE_SUFFIXES = (".py", ".js", ".json", ".md", ".sh", ".html", ".css", ".toml", ".yml")
+
+
+_HOST_SUFFIXES = frozenset({"com", "org", "net", "dev", "io", "app", "cloud", "site", "test"})
 
 
 def _top_level() -> set[str]:
@@ -58,6 +61,8 @@ def problem(name: str) -> str | None:
         return None
     if "/" in name:
         return _path_problem(name.strip("/"))
+    if name.rsplit(".", 1)[-1] in _HOST_SUFFIXES:
+        return None  # a host name (gallery.example.com), not a module reference
     return _dotted_problem(name)
 
 
@@ -116,14 +121,15 @@ def test_every_path_the_docs_name_exists() -> None:
 @pytest.mark.parametrize(("name", "expected"), [
     ("tests/test_edge.py", "no such file in the repository"),
     ("tests/publish/test_edge.py", None),
-    ("build/vendor.py", None),
-    ("build/no_such.py", "no such file in the repository"),
-    ("build.snapshot.ENTRY_CANDIDATES", "mkdocs_hybrid/build/__init__.py defines no snapshot"),
-    ("build.confinement.SNAPSHOT_TSCONFIG", None),
-    ("build.confinement.NO_SUCH_NAME", "mkdocs_hybrid/build/confinement.py defines no NO_SUCH_NAME"),
+    ("bundle/vendor.py", None),
+    ("bundle/no_such.py", "no such file in the repository"),
+    ("bundle.snapshot.ENTRY_CANDIDATES", "mkdocs_hybrid/bundle/__init__.py defines no snapshot"),
+    ("bundle.confinement.SNAPSHOT_TSCONFIG", None),
+    ("bundle.confinement.NO_SUCH_NAME", "mkdocs_hybrid/bundle/confinement.py defines no NO_SUCH_NAME"),
     ("mkdocs_hybrid.deploy.MediaStore", None),
     ("mkdocs_hybrid/site_template", None),
     ("build.ledger", None), ("editor/assets/", None), ("/p/{thread}/latest", None), ("artifacts/{t}/{v}/", None),
+    ("gallery.example.com", None),
 ])
 def test_the_check_tells_a_stale_path_from_one_that_exists_or_is_no_repository_path(name: str,
                                                                                  expected: str | None) -> None:

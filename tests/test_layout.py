@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mkdocs_hybrid"
-STAGES = ("config", "model", "sources", "build", "publish", "scale", "deploy", "media")
+STAGES = ("config", "model", "sources", "bundle", "publish", "gallery", "edge", "scale", "deploy", "media")
 
 
 def module_name(path: Path) -> str:

@@ -33,8 +33,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-from mkdocs_hybrid.build.flags import esbuild_flags
-from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.flags import esbuild_flags
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
 from mkdocs_hybrid.config.manifest import BuildOptions
 from tests.factory import REPO, manifest_for, read_tree, run_cli
 

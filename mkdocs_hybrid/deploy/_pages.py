@@ -38,9 +38,9 @@ from mkdocs_hybrid.deploy._api import (
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
 from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts, ArtifactPlan, ArtifactStore, is_artifact
+from mkdocs_hybrid.edge.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 from mkdocs_hybrid.model.layout import DERIVED_FILES
 from mkdocs_hybrid.publish.artifacts import media_links
-from mkdocs_hybrid.publish.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.deploy._r2_store import UploadedMedia

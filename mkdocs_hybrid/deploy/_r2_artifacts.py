@@ -18,7 +18,7 @@ their content hash, and the two JSON files are cached briefly):
 
 Unlisted versions (``artifacts/_u/``) go to a second, private store (``deploy.r2_private_bucket``) under the
 same rules: the public bucket is readable by anyone at ``artifacts_url``, so they are never written there; the
-site's ``_worker.js`` streams them through signed links (:mod:`mkdocs_hybrid.publish.signed`).
+site's ``_worker.js`` streams them through signed links (:mod:`mkdocs_hybrid.edge.signed`).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, MediaError, describe,
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
+from mkdocs_hybrid.edge.routes import REFRESHED
 from mkdocs_hybrid.model.layout import DERIVED_FILES
-from mkdocs_hybrid.publish.routes import REFRESHED
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -21,11 +21,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from mkdocs_hybrid.build.toolchain import Toolchain
+from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.model.durable import make_temp_dir, scratch_dir, sweep, write_scratch
 from mkdocs_hybrid.model.errors import HybridError
-from mkdocs_hybrid.publish.artifacts import write_if_changed
-from mkdocs_hybrid.publish.templates import environment
+from mkdocs_hybrid.model.files import write_if_changed
+from mkdocs_hybrid.templates import environment
 
 __all__ = [
     "ASSETS_DIR",

@@ -21,14 +21,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from mkdocs_hybrid.build.bundler import ENTRY_NAME, SHIMS_FOLDER
-from mkdocs_hybrid.build.confinement import IGNORED_CONFIG_FILES, SNAPSHOT_TSCONFIG
-from mkdocs_hybrid.build.dependencies import InstalledSet
-from mkdocs_hybrid.build.flags import esbuild_flags
-from mkdocs_hybrid.build.vendor import GLOBAL, VendorFile
+from mkdocs_hybrid.bundle.bundler import ENTRY_NAME, SHIMS_FOLDER
+from mkdocs_hybrid.bundle.confinement import IGNORED_CONFIG_FILES, SNAPSHOT_TSCONFIG
+from mkdocs_hybrid.bundle.dependencies import InstalledSet
+from mkdocs_hybrid.bundle.flags import esbuild_flags
+from mkdocs_hybrid.bundle.vendor import GLOBAL, VendorFile
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.publish.artifacts import SITE_ROOT
-from mkdocs_hybrid.publish.templates import environment
+from mkdocs_hybrid.templates import environment
 
 __all__ = ["RECIPE_FORMAT", "UsedVendor", "editor_recipe", "page_variants", "set_entries"]
 

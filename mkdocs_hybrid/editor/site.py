@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mkdocs_hybrid.build.toolchain import Toolchain
+from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.editor.assets import build_editor_assets, write_editor
 from mkdocs_hybrid.editor.recipe import editor_recipe
 from mkdocs_hybrid.model.catalog import Catalog
-from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 
 __all__ = ["EditorInputs", "publish_editor"]
 

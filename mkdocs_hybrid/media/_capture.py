@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.media._encode import (
     h264_args,
     preview_args,
@@ -39,7 +40,6 @@ from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.layout import MEDIA_FILES
-from mkdocs_hybrid.publish.sandbox import DEMO_CSP
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Playwright, Route, WebSocketRoute

@@ -28,10 +28,9 @@ from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, make_temp_dir, sweep, write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature
 from mkdocs_hybrid.model.layout import MEDIA_FILES, Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, file_sha256
-from mkdocs_hybrid.publish.artifacts import safe_join
-from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
 
 __all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "clear_media", "plan_media", "settings_of"]
 

@@ -21,4 +21,4 @@ in the private bucket too, reached the same way)."""
 
 Parts = tuple[str, str]
 """A version's two path parts under ``artifacts/`` and ``p/``: its ids, or ``_u`` and its token when it is
-unlisted (see ``publish/unlisted.py``); the callers that know whether it is pass them, the default is its ids."""
+unlisted (see ``edge/unlisted.py``); the callers that know whether it is pass them, the default is its ids."""

@@ -21,18 +21,17 @@ from typing import Any
 
 from markupsafe import Markup
 
-from mkdocs_hybrid.build.bundler import Bundle
-from mkdocs_hybrid.build.html_entry import SCRIPT_MARK, STYLE_MARK
-from mkdocs_hybrid.build.vendor import VENDOR_DIR, VendorFile
+from mkdocs_hybrid.bundle.bundler import Bundle
+from mkdocs_hybrid.bundle.html_entry import SCRIPT_MARK, STYLE_MARK
+from mkdocs_hybrid.bundle.vendor import VENDOR_DIR, VendorFile
+from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, is_temporary, write_atomic
-from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.files import StatIndex, check_parts, safe_join, stat_signature
 from mkdocs_hybrid.model.layout import DERIVED_FILES, Parts
 from mkdocs_hybrid.model.snapshot import Snapshot
-from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
-from mkdocs_hybrid.publish.templates import environment
 from mkdocs_hybrid.sources.scan import SNAPSHOT_FORMAT
-from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
+from mkdocs_hybrid.templates import environment
 
 META_FORMAT = "mkdocs-hybrid/meta@1"
 SITE_ROOT = "../../../"
@@ -242,32 +241,17 @@ def remove_version(site_dir: Path, parts: Parts) -> None:
                 folder.parent.rmdir()
 
 
-def safe_join(root: Path, *parts: str) -> Path:
-    """``root/parts...``, or an error when a part could lead outside ``root``.
-
-    Checked lexically (every part one plain name): resolving symlinks on every write cost more than
-    rendering, and the parts are ids that were validated when the snapshot was read.
-    """
-    _check_parts(parts)
-    return root.joinpath(*parts)
-
-
-def _check_parts(parts: tuple[str, ...]) -> None:
-    for part in parts:
-        if not part or part in (".", "..") or "/" in part or "\\" in part or "\0" in part:
-            raise HybridError(f"refusing to write outside the output folder: {'/'.join(parts)}")
-
-
 def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str, index: StatIndex | None = None,
                         parts: Parts | None = None) -> bool:
     """Whether ``site_dir`` already holds this artifact for ``build_key``, with every file at its size.
 
     Lets a rebuild into an existing folder skip rendering and rewriting unchanged versions. Called once
-    per version on every rebuild, so it works on plain strings, and with an ``index`` (see ``stat_index``)
+    per version on every rebuild, so it works on plain strings, and with an ``index`` (the stat index of
+    :mod:`mkdocs_hybrid.model.files`)
     an artifact whose files kept their stat is current without reading its ``meta.json``.
     """
     where = parts or _ids(snapshot)
-    _check_parts(where)
+    check_parts(where)
     artifact = os.path.join(site_dir, "artifacts", *where)
     share = os.path.join(site_dir, "p", *where, "index.html")
     known = index.peek(artifact) if index is not None else None
@@ -338,18 +322,3 @@ def share_html(title: str, thread: str, version: str, *, gallery_listed: bool, o
         gallery_href=f"{base}gallery/{thread}/" if gallery_listed else None,
         sandbox=origin.sandbox,
     )
-
-
-def write_if_changed(path: Path, data: bytes | None) -> None:
-    """Write ``data`` (making the folder) unless the file already holds it (``None``: remove the file);
-    unchanged files keep their stat, which the stat index reads."""
-    if data is None:
-        path.unlink(missing_ok=True)
-        return
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from mkdocs_hybrid.edge.routes import write_routes
+from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
+from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.model.catalog import Catalog
-from mkdocs_hybrid.publish import gallery
-from mkdocs_hybrid.publish.routes import write_routes
-from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 
 __all__ = ["ROUTES_ONLY", "SitePages", "publish_catalog"]
 

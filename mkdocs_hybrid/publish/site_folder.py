@@ -14,9 +14,9 @@ import os
 import shutil
 from pathlib import Path
 
+from mkdocs_hybrid.edge.routes import LATEST_MAP
+from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.model.catalog import Catalog
-from mkdocs_hybrid.publish.routes import LATEST_MAP
-from mkdocs_hybrid.publish.unlisted import UnlistedKey, site_parts
 
 __all__ = ["KEEP_DIR", "KEPT_TREES", "keep_only", "prune", "put_back", "set_aside"]
 

@@ -14,13 +14,14 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
+from mkdocs_hybrid.gallery import social
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature, write_if_changed
 from mkdocs_hybrid.model.layout import Parts
-from mkdocs_hybrid.publish import artifacts, social
-from mkdocs_hybrid.publish.artifacts import safe_join, share_html, write_if_changed
-from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
-from mkdocs_hybrid.publish.templates import template_digest
-from mkdocs_hybrid.sources.stat_index import StatIndex, stat_signature
+from mkdocs_hybrid.publish import artifacts
+from mkdocs_hybrid.publish.artifacts import share_html
+from mkdocs_hybrid.templates import template_digest
 
 __all__ = ["write_version_pages"]
 

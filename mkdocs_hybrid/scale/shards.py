@@ -17,16 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from mkdocs_hybrid.build.toolchain import find_toolchain
-from mkdocs_hybrid.build.vendor import VENDOR_DIR
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.vendor import VENDOR_DIR
 from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
 from mkdocs_hybrid.model.durable import copy_atomic, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.artifacts import keep_vendor_files
 from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, vendor_archive
-from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.scale.ledgers import absorb, export_threads
 from mkdocs_hybrid.sources.scan import Scan

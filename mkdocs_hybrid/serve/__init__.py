@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
 from mkdocs_hybrid.serve._api import Api
 from mkdocs_hybrid.serve._guard import check_bind
 from mkdocs_hybrid.serve._packages import Packages

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from mkdocs_hybrid.build.dependencies import DependencyError
-from mkdocs_hybrid.build.toolchain import Toolchain
+from mkdocs_hybrid.bundle.dependencies import DependencyError
+from mkdocs_hybrid.bundle.toolchain import Toolchain
+from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
-from mkdocs_hybrid.publish.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.serve._guard import Headers
 from mkdocs_hybrid.serve._packages import BadRequest, Packages
 from mkdocs_hybrid.serve._site import Site
@@ -128,7 +128,7 @@ class Api:
             except VersionExists as exc:
                 raise ApiError(409, str(exc), "version") from None
             build_seconds = self.site.build()
-        # An unlisted version lives at its keyed path (publish/unlisted.py); without the key it did not build.
+        # An unlisted version lives at its keyed path (edge/unlisted.py); without the key it did not build.
         folder, name = site_parts(thread, version, snapshot.unlisted, UnlistedKey.from_env())
         return Reply.json(201, {"thread": thread, "version": version, "share_url": f"/p/{folder}/{name}/",
                                 "artifact_url": f"/artifacts/{folder}/{name}/page.html",

@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mkdocs_hybrid.build.dependencies import DependencyResolver
-from mkdocs_hybrid.build.toolchain import Toolchain
-from mkdocs_hybrid.build.vendor import VendorBuilder, requested_specifiers
+from mkdocs_hybrid.bundle.dependencies import DependencyResolver
+from mkdocs_hybrid.bundle.toolchain import Toolchain
+from mkdocs_hybrid.bundle.vendor import VendorBuilder, requested_specifiers
 from mkdocs_hybrid.config.manifest import Manifest, unknown_keys
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import check_relative_path

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mkdocs_hybrid.build.vendor import VendorFile
+from mkdocs_hybrid.bundle.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import Manifest, SourceConfig, load_manifest
 from mkdocs_hybrid.model.durable import scratch_dir, write_scratch
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError

@@ -1,5 +1,7 @@
-"""Sources: reading snapshots from directory trees and snapshot JSON files into :class:`Snapshot` objects.
+"""Sources: reading snapshots from directory trees, snapshot JSON files and the editor's store into
+:class:`Snapshot` objects.
 
-``scan`` walks the sources and validates every snapshot; ``stat_index`` lets an unchanged snapshot be
-taken from the last scan's record without reading its files.
+``scan`` walks the sources and validates every snapshot (an unchanged one is taken from the last scan's record,
+through :mod:`mkdocs_hybrid.model.files`'s stat index, without reading its files); ``store`` is the editor's
+SQLite store.
 """

@@ -7,7 +7,7 @@ broken snapshot never stops the others. Nothing here executes snapshot code.
 Snapshots leave the scan with their file digests but not their contents (the
 bundler reads those when it needs them), and a snapshot whose files have the
 same stat as in the last scan is rebuilt from the source index without reading
-anything (the source index: ``stat_index.py``).
+anything (the source index: :mod:`mkdocs_hybrid.model.files`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
-from mkdocs_hybrid.build.npm_spec import NpmSpecError, check_dependency
+from mkdocs_hybrid.bundle.npm_spec import NpmSpecError, check_dependency
 from mkdocs_hybrid.config.manifest import BuildOptions, Manifest, SourceConfig, unknown_keys
 from mkdocs_hybrid.config.yaml_loader import YamlError, load_yaml
 from mkdocs_hybrid.model.errors import SnapshotError, clipped, shown
+from mkdocs_hybrid.model.files import StatEntry, StatIndex, stat_signature
 from mkdocs_hybrid.model.snapshot import (
     ENTRY_EXTENSIONS,
     FileReader,
@@ -40,7 +41,6 @@ from mkdocs_hybrid.model.snapshot import (
     parse_created,
     read_regular,
 )
-from mkdocs_hybrid.sources.stat_index import StatEntry, StatIndex, stat_signature
 from mkdocs_hybrid.sources.store import SnapshotStore, StoreError, StoreReader, store_origin
 
 if TYPE_CHECKING:
@@ -452,7 +452,7 @@ def _package_dependencies(path: Path, limit: int, **where: Unpack[_Ref]) -> dict
 
 def check_dependencies(value: object, **where: Unpack[_Where]) -> dict[str, str]:
     """Validate ``{"name": "version or range or tag"}``: only registry packages, judged as npm judges them
-    (``build/npm_spec.py``), so a git, URL, path or alias spec never reaches npm."""
+    (``bundle/npm_spec.py``), so a git, URL, path or alias spec never reaches npm."""
     if not isinstance(value, dict):
         raise SnapshotError('"dependencies" must be an object of {"name": "version"}', **where)
     result: dict[str, str] = {}

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
+from mkdocs_hybrid.edge.routes import HEADER_RULES, IMMUTABLE, NO_CACHE
 from mkdocs_hybrid.editor import assets as assets_module
 from mkdocs_hybrid.editor.assets import build_editor_assets, editor_source_dir, write_editor
-from mkdocs_hybrid.publish.routes import HEADER_RULES, IMMUTABLE, NO_CACHE
 
 HASHED = re.compile(r"^assets/(main|worker|esbuild|editor)\.([0-9a-f]{12})\.(js|wasm|css)$")
 

@@ -27,7 +27,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
 from mkdocs_hybrid.config.manifest import load_manifest
 from mkdocs_hybrid.serve._api import Api
 from mkdocs_hybrid.serve._packages import Packages

@@ -162,7 +162,7 @@ def test_a_rebuild_reads_again_only_media_files_whose_stat_changed(tmp_path: Pat
     place, even to the same size, is still found and put right."""
     import mkdocs_hybrid.media.stage as stage_module
 
-    monkeypatch.setattr("mkdocs_hybrid.sources.stat_index.RACY_SECONDS", -60)  # trust files written just now
+    monkeypatch.setattr("mkdocs_hybrid.model.files.RACY_SECONDS", -60)  # trust files written just now
     hashed: list[str] = []
 
     def counted(path: Path) -> str:

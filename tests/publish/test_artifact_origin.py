@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser
 
-from mkdocs_hybrid.publish.sandbox import DEMO_SANDBOX
+from mkdocs_hybrid.edge.sandbox import DEMO_SANDBOX
 from tests.browser import serve_static
 from tests.factory import build_standalone, free_port, read_tree, write_tree
 

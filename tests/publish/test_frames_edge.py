@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, cast
 import httpx
 import pytest
 
-from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.publish.routes import (
+from mkdocs_hybrid.edge.routes import (
     DEFAULT_WORKER_THRESHOLD,
     HEADER_RULES,
     RoutingMode,
     render_headers,
     write_routes,
 )
-from mkdocs_hybrid.publish.sandbox import DEMO_CSP
+from mkdocs_hybrid.edge.sandbox import DEMO_CSP
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.serve._api import Api
 from mkdocs_hybrid.serve._server import Server
 from tests.browser import serve_static

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from mkdocs_hybrid import templates
+from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
+from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, VersionEntry
-from mkdocs_hybrid.publish import gallery, templates
-from mkdocs_hybrid.publish.sandbox import ArtifactOrigin
 from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static
 from tests.factory import read_tree
 

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, VersionEntry
-from mkdocs_hybrid.publish import gallery
 from tests.browser import serve_static
 
 if TYPE_CHECKING:

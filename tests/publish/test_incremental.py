@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mkdocs_hybrid import pipeline
+from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish import artifacts
-from mkdocs_hybrid.publish.unlisted import UnlistedKey
 from tests.factory import manifest_for, write_tree
 
 

@@ -16,12 +16,12 @@ from click.testing import CliRunner
 
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.cli import main
+from mkdocs_hybrid.edge.routes import RoutesError
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError, ToolchainError
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish import site as publish_site
 from mkdocs_hybrid.publish.ledger import BuildLedger
 from mkdocs_hybrid.publish.policy import suggest_version
-from mkdocs_hybrid.publish.routes import RoutesError
 from tests.factory import REPO, ledger_rows, manifest_for, read_tree, write_tree
 
 EPOCH = "1767225600"

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.publish.routes import (
+from mkdocs_hybrid.edge.routes import (
     DEFAULT_WORKER_THRESHOLD,
     IMMUTABLE,
     LATEST_MAP,
     RoutesError,
     write_routes,
 )
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 
 IMMUTABLE_VALUE = "public, max-age=31536000, immutable"
 

@@ -18,9 +18,9 @@ from conftest import SOURCE_DATE_EPOCH, build_site, output_of, set_theme, site_d
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
+from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.plugin import HybridPlugin
-from mkdocs_hybrid.publish import gallery
 from tests.factory import write_tree
 
 BYTES_PER_THREAD = 400

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.publish.signed import (
+from mkdocs_hybrid.edge.signed import (
     KEYS_ENV,
     MAX_SECONDS,
     ShareKeyError,
@@ -20,7 +20,7 @@ from mkdocs_hybrid.publish.signed import (
     parse_duration,
     signed_path,
 )
-from mkdocs_hybrid.publish.unlisted import KEY_ENV, UnlistedKey
+from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey
 from tests.factory import run_cli
 
 NEW = "n" * 40

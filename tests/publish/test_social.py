@@ -15,13 +15,13 @@ from urllib.parse import urlsplit
 import pytest
 from markupsafe import Markup
 
+from mkdocs_hybrid.edge.sandbox import DEMO_SANDBOX, SAME_SITE, ArtifactOrigin
+from mkdocs_hybrid.gallery import social
 from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.plugin import HybridPlugin
-from mkdocs_hybrid.publish import social
 from mkdocs_hybrid.publish.artifacts import _share_html, share_html
-from mkdocs_hybrid.publish.sandbox import DEMO_SANDBOX, SAME_SITE, ArtifactOrigin
-from mkdocs_hybrid.publish.templates import environment
+from mkdocs_hybrid.templates import environment
 
 SITE = "https://gallery.example.com/demos/"
 DEMOS = ArtifactOrigin("https://demos.example.com")
@@ -288,10 +288,10 @@ def test_version_pages_are_rendered_again_only_when_their_inputs_or_files_change
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A rebuild of thousands of unchanged versions renders none of their pages; a new poster, another site URL
     or a page rewritten on disk (a version bundled again writes its plain share page) renders that one again."""
+    from mkdocs_hybrid.model.files import StatIndex
     from mkdocs_hybrid.publish import version_pages
-    from mkdocs_hybrid.sources.stat_index import StatIndex
 
-    monkeypatch.setattr("mkdocs_hybrid.sources.stat_index.RACY_SECONDS", -60)  # trust files written just now
+    monkeypatch.setattr("mkdocs_hybrid.model.files.RACY_SECONDS", -60)  # trust files written just now
     rendered: list[str] = []
 
     def counted(title: str, *args: Any, **kwargs: Any) -> str:

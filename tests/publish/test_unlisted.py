@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mkdocs_hybrid.publish.unlisted import KEY_ENV, UnlistedKey
+from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey
 from tests.conftest import build_site, output_of
 from tests.factory import manifest_for, read_tree, run_cli, write_tree
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import build_site, copy_project, output_of, read_yaml, seed_dependencies, write_yaml
 
-from mkdocs_hybrid.publish.sandbox import DEMO_CSP
+from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from tests.factory import read_tree, run_cli
 from tests.serve.serving import LIMITS, Served, serving, snapshot, store_rows
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import copy_project
 
-from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
 from mkdocs_hybrid.config.manifest import load_manifest
 from mkdocs_hybrid.serve._api import Api
 from mkdocs_hybrid.serve._guard import TOKEN_HEADER

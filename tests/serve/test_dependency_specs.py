@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.build.test_hostile_dependency_specs import Listener, hostile_specs
+from tests.bundle.test_hostile_dependency_specs import Listener, hostile_specs
 from tests.factory import write_tree
 from tests.serve.serving import Served, serving, snapshot, store_rows
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.publish.sandbox import DEMO_CSP
+from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.serve._server import site_path
 from tests.publish.path_spellings import SPELLINGS, raw_get
 from tests.publish.test_frames_edge import build_fake_site, serving_static

@@ -1,6 +1,6 @@
 """Signed, expiring links to unlisted versions, checked at the edge (``deploy.artifacts: r2``).
 
-An unlisted version's unguessable path (:mod:`mkdocs_hybrid.publish.unlisted`) works for as long as the
+An unlisted version's unguessable path (:mod:`mkdocs_hybrid.edge.unlisted`) works for as long as the
 unlisted key does; a signed link stops working at a chosen time. Its format::
 
     {site_url}/s/{utoken}.{expiry}/{sig}/{file}

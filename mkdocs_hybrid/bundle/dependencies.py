@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mkdocs_hybrid.build.npm_spec import NpmSpecError, check_dependency
+from mkdocs_hybrid.bundle.npm_spec import NpmSpecError, check_dependency
 from mkdocs_hybrid.model.durable import make_temp_dir, sweep, write_atomic, write_scratch
 from mkdocs_hybrid.model.errors import HybridError
 

@@ -1,4 +1,7 @@
-"""A stat index: what was last made of some files, valid while their stat has not changed.
+"""File helpers every stage shares: joining ids under a root safely, writing only what changed, and the stat index.
+
+:func:`safe_join` and :func:`write_if_changed` are how every stage writes into the site; the rest of this
+module is the stat index: what was last made of some files, valid while their stat has not changed.
 
 A rebuild of thousands of unchanged snapshots should neither read their sources nor re-read
 their artifacts. Like git's index (and the manifest of mkdocs-material's social cache), this
@@ -22,10 +25,42 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs_hybrid.model.durable import write_atomic
+from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import read_regular
 
 INDEX_FORMAT = 1
 RACY_SECONDS = 2
+
+def safe_join(root: Path, *parts: str) -> Path:
+    """``root/parts...``, or an error when a part could lead outside ``root``.
+
+    Checked lexically (every part one plain name): resolving symlinks on every write cost more than
+    rendering, and the parts are ids that were validated when the snapshot was read.
+    """
+    check_parts(parts)
+    return root.joinpath(*parts)
+
+
+def check_parts(parts: tuple[str, ...]) -> None:
+    for part in parts:
+        if not part or part in (".", "..") or "/" in part or "\\" in part or "\0" in part:
+            raise HybridError(f"refusing to write outside the output folder: {'/'.join(parts)}")
+
+
+def write_if_changed(path: Path, data: bytes | None) -> None:
+    """Write ``data`` (making the folder) unless the file already holds it (``None``: remove the file);
+    unchanged files keep their stat, which the stat index reads."""
+    if data is None:
+        path.unlink(missing_ok=True)
+        return
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, data)
+
 
 StatEntry = tuple[str, os.stat_result]
 """A file's name (as the source knows it) and its stat."""

@@ -1,7 +1,7 @@
 """Dependency specs are judged as npm judges them: only registry versions, ranges and tags pass.
 
 The oracle is npm itself: ``npm_oracle.js`` runs the ``npm-package-arg`` and ``semver`` that ship inside the
-npm on this machine over the same table, and every answer of ``mkdocs_hybrid.build.npm_spec`` must agree.
+npm on this machine over the same table, and every answer of ``mkdocs_hybrid.bundle.npm_spec`` must agree.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.build import npm_spec
-from mkdocs_hybrid.build.npm_spec import NpmSpecError, check_dependency, check_name, check_spec, classify
+from mkdocs_hybrid.bundle import npm_spec
+from mkdocs_hybrid.bundle.npm_spec import NpmSpecError, check_dependency, check_name, check_spec, classify
 
 HERE = Path(__file__).parent
 REGISTRY = ["version", "range", "tag"]

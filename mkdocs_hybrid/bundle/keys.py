@@ -11,10 +11,10 @@ import hashlib
 import json
 from typing import Any
 
-from mkdocs_hybrid.build.bundler import BundleJob
-from mkdocs_hybrid.build.dependencies import InstalledSet
-from mkdocs_hybrid.build.flags import esbuild_flags
-from mkdocs_hybrid.build.toolchain import Toolchain
+from mkdocs_hybrid.bundle.bundler import BundleJob
+from mkdocs_hybrid.bundle.dependencies import InstalledSet
+from mkdocs_hybrid.bundle.flags import esbuild_flags
+from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.model.snapshot import Snapshot
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mkdocs_hybrid.build.confinement import (
+from mkdocs_hybrid.bundle.confinement import (
     IGNORED_CONFIG_FILES,
     LOG_LOCATION,
     OUTSIDE,
@@ -40,11 +40,11 @@ from mkdocs_hybrid.build.confinement import (
     reachable_imports,
     run_limited,
 )
-from mkdocs_hybrid.build.dependencies import InstalledSet
-from mkdocs_hybrid.build.flags import esbuild_flags
-from mkdocs_hybrid.build.html_entry import HtmlEntry, split_html_entry
-from mkdocs_hybrid.build.toolchain import Toolchain
-from mkdocs_hybrid.build.vendor import VendorFile
+from mkdocs_hybrid.bundle.dependencies import InstalledSet
+from mkdocs_hybrid.bundle.flags import esbuild_flags
+from mkdocs_hybrid.bundle.html_entry import HtmlEntry, split_html_entry
+from mkdocs_hybrid.bundle.toolchain import Toolchain
+from mkdocs_hybrid.bundle.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.durable import scratch_dir, write_scratch
 from mkdocs_hybrid.model.errors import SnapshotError

@@ -22,7 +22,7 @@ def esbuild_flags(options: BuildOptions) -> list[str]:
     """The flags every snapshot is built with; part of the build key, and what the editor mirrors.
 
     No ``--tsconfig-raw``: it would override the ``tsconfig.json`` each snapshot is laid out with
-    (:data:`~mkdocs_hybrid.build.confinement.SNAPSHOT_TSCONFIG`), which also keeps any other tsconfig from
+    (:data:`~mkdocs_hybrid.bundle.confinement.SNAPSHOT_TSCONFIG`), which also keeps any other tsconfig from
     applying."""
     flags = [
         "--bundle", "--format=esm", "--platform=browser", f"--target={options.target}",

@@ -1,4 +1,4 @@
-// What npm itself makes of dependency specs: the oracle of tests/build/test_npm_spec.py.
+// What npm itself makes of dependency specs: the oracle of tests/bundle/test_npm_spec.py.
 // Reads {"specs": [...], "arguments": [...], "ranges": [...]} on stdin and prints, for each, npm-package-arg's
 // type (npa.resolve(name, spec) as for a package.json dependency; npa(argument) as for the command line;
 // "invalid" where it throws) and node-semver's loose valid/validRange. argv[2]: npm's own node_modules.

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.build.bundler import BundleJob, bundle_jobs
-from mkdocs_hybrid.build.confinement import SANDBOX_ENV, confined, sandbox_in_use
-from mkdocs_hybrid.build.dependencies import InstalledSet
-from mkdocs_hybrid.build.toolchain import find_toolchain
-from mkdocs_hybrid.build.vendor import VendorBuilder
+from mkdocs_hybrid.bundle.bundler import BundleJob, bundle_jobs
+from mkdocs_hybrid.bundle.confinement import SANDBOX_ENV, confined, sandbox_in_use
+from mkdocs_hybrid.bundle.dependencies import InstalledSet
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.vendor import VendorBuilder
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot

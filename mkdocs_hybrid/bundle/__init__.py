@@ -1,4 +1,4 @@
-"""Build: from snapshots to bundles.
+"""Bundle: from snapshots to bundles.
 
 ``toolchain`` finds the pinned native esbuild, ``flags`` holds the esbuild flags and loaders every build
 uses (the editor mirrors them), ``dependencies`` resolves and installs npm sets, ``vendor`` makes the shared

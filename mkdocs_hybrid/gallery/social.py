@@ -29,9 +29,9 @@ from urllib.parse import urlsplit
 
 from markupsafe import escape
 
+from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.model.catalog import MediaFile, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.layout import Parts
-from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin
 
 __all__ = [
     "OEMBED_FILE",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.build.confinement import SNAPSHOT_TSCONFIG
-from mkdocs_hybrid.build.flags import esbuild_flags
+from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.bundle.confinement import SNAPSHOT_TSCONFIG
+from mkdocs_hybrid.bundle.flags import esbuild_flags
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.pipeline import Export
 from tests.browser import CHROMIUM, LAUNCH_ARGS, PageProblems, serve_static

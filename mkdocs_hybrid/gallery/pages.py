@@ -33,12 +33,12 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin, versioned_name
+from mkdocs_hybrid.gallery import social
+from mkdocs_hybrid.gallery.data import DataRow, data_file
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.durable import write_atomic
-from mkdocs_hybrid.publish import social
-from mkdocs_hybrid.publish.gallery_data import DataRow, data_file
-from mkdocs_hybrid.publish.sandbox import SAME_SITE, ArtifactOrigin, versioned_name
-from mkdocs_hybrid.publish.templates import environment, template_digest, template_dir
+from mkdocs_hybrid.templates import environment, template_digest, template_dir
 
 __all__ = [
     "PAGE_SIZE",
@@ -495,7 +495,7 @@ def _tag_filter_url(gallery_url: str, tag: str) -> str:
 
 
 class HtmlStore(Protocol):
-    """Where rendered fragments are kept between builds (:class:`~mkdocs_hybrid.build.bundle_cache.BundleCache`)."""
+    """Where rendered fragments are kept between builds (:class:`~mkdocs_hybrid.bundle.bundle_cache.BundleCache`)."""
 
     def get_html(self, key: str) -> str | None: ...
 

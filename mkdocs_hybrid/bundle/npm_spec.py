@@ -10,7 +10,7 @@ a ``package.json`` dependency) and node-semver's loose parsing decide it; this m
 (npm-package-arg 13, semver 7.x, whose regular expressions are rebuilt below from the same sources with
 JavaScript's ``\\s``, ``\\d``, ``$`` and ``trim()`` spelled out). Only hosted-git-info's URL parsing is
 approximated: it decides which of the refused kinds a spec is named as, never whether it is refused.
-``tests/build/test_npm_spec.py`` checks every rule against the npm on the machine.
+``tests/bundle/test_npm_spec.py`` checks every rule against the npm on the machine.
 
 Why a port: PyPI's ``node-semver`` (0.9.1) follows an older semver and disagrees with npm's own on 54 of the
 test's 3,181 specs (``+x``, ``1.2.3\t``, a BOM, numbers past 2**53, 256-character versions), and a range it

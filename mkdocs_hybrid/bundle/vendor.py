@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mkdocs_hybrid.build.confinement import (
+from mkdocs_hybrid.bundle.confinement import (
     OUTSIDE,
     Budget,
     confined,
@@ -33,9 +33,9 @@ from mkdocs_hybrid.build.confinement import (
     quotes_outside,
     run_limited,
 )
-from mkdocs_hybrid.build.dependencies import InstalledSet
-from mkdocs_hybrid.build.flags import esbuild_flags, vendor_flags
-from mkdocs_hybrid.build.toolchain import Toolchain
+from mkdocs_hybrid.bundle.dependencies import InstalledSet
+from mkdocs_hybrid.bundle.flags import esbuild_flags, vendor_flags
+from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.durable import make_temp_dir, scratch_dir, sweep, write_scratch
 from mkdocs_hybrid.model.errors import SnapshotError

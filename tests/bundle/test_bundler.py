@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.build.bundler import Bundle, BundleJob, bundle_jobs
-from mkdocs_hybrid.build.dependencies import InstalledSet
-from mkdocs_hybrid.build.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.bundler import Bundle, BundleJob, bundle_jobs
+from mkdocs_hybrid.bundle.dependencies import InstalledSet
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot, detect_entry

@@ -44,15 +44,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from mkdocs_hybrid.edge.sandbox import DEMO_CSP
+from mkdocs_hybrid.edge.signed import MAX_SECONDS, MIN_KEY_CHARACTERS
+from mkdocs_hybrid.edge.unlisted import TOKEN_HEX, UNLISTED_FOLDER
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.files import write_if_changed
 from mkdocs_hybrid.model.layout import SIGNED_FILES
 from mkdocs_hybrid.model.snapshot import ID_PATTERN, RESERVED_IDS
-from mkdocs_hybrid.publish.artifacts import write_if_changed
-from mkdocs_hybrid.publish.sandbox import DEMO_CSP
-from mkdocs_hybrid.publish.signed import MAX_SECONDS, MIN_KEY_CHARACTERS
-from mkdocs_hybrid.publish.templates import environment
-from mkdocs_hybrid.publish.unlisted import TOKEN_HEX, UNLISTED_FOLDER
+from mkdocs_hybrid.templates import environment
 
 __all__ = [
     "DEFAULT_WORKER_THRESHOLD",
@@ -106,7 +106,7 @@ _PLACEHOLDER = re.compile(r":[A-Za-z]\w*")
 """A ``:name`` placeholder, as Cloudflare's parser finds it (anywhere in the source)."""
 
 CANONICAL_SIGNATURE = "[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]"
-"""A signed link's signature as :mod:`~mkdocs_hybrid.publish.signed` spells it: 43 base64url characters, the
+"""A signed link's signature as :mod:`~mkdocs_hybrid.edge.signed` spells it: 43 base64url characters, the
 last one's 2 unused bits zero."""
 
 WORKER_FILE = "_worker.js"
@@ -309,7 +309,7 @@ async function latestRedirect(env, url) {
 
 _SIGNED_CODE = """
 // Artifact store mode (deploy.artifacts: r2). /s/{utoken}.{expiry}/{sig}/{file}: a signed, expiring
-// link to an unlisted version (mkdocs_hybrid/publish/signed.py). sig is base64url HMAC-SHA256 of
+// link to an unlisted version (mkdocs_hybrid/edge/signed.py). sig is base64url HMAC-SHA256 of
 // "{utoken}.{expiry}" under any key of the SHARE_KEYS secret (comma-separated: rotation). The file is
 // streamed from the private bucket bound as UNLISTED; anything else under /s/ is a 403.
 // /vendor/*: the shared vendor files, from the public bucket bound as ARTIFACTS (Pages holds none).
@@ -402,7 +402,7 @@ def write_routes(
     serves ``404.html`` at any depth, so it must be root-absolute (pass
     ``/sub/gallery/`` when the site lives under a subpath). ``signed_links``
     (the artifact store mode) adds ``/s/*`` and ``/vendor/*`` to the worker,
-    which is then written whatever the mode: see :mod:`mkdocs_hybrid.publish.signed`.
+    which is then written whatever the mode: see :mod:`mkdocs_hybrid.edge.signed`.
     """
     threads = _checked_threads(catalog)
     # The artifact store mode keeps Pages at one file per version and one per thread: latest is answered by

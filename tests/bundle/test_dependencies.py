@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from mkdocs_hybrid.build import dependencies
+from mkdocs_hybrid.bundle import dependencies
 from mkdocs_hybrid.pipeline import Export
 from tests.factory import cli_env, manifest_for, run_cli, write_tree
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from mkdocs_hybrid import pipeline
-from mkdocs_hybrid.build import flags, vendor
-from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.build.confinement import SNAPSHOT_TSCONFIG
-from mkdocs_hybrid.build.flags import esbuild_flags, vendor_flags
-from mkdocs_hybrid.build.toolchain import find_toolchain
-from mkdocs_hybrid.build.vendor import vendor_entry
+from mkdocs_hybrid.bundle import flags, vendor
+from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.bundle.confinement import SNAPSHOT_TSCONFIG
+from mkdocs_hybrid.bundle.flags import esbuild_flags, vendor_flags
+from mkdocs_hybrid.bundle.toolchain import find_toolchain
+from mkdocs_hybrid.bundle.vendor import vendor_entry
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.pipeline import Export
 from tests.factory import REPO, manifest_for, write_tree

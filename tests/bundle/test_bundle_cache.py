@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mkdocs_hybrid.build.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.pipeline import Export
 from tests.factory import manifest_for, read_tree, write_tree
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.build import confinement
-from mkdocs_hybrid.build.bundler import Bundle, BundleJob, bundle_jobs
-from mkdocs_hybrid.build.confinement import SANDBOX_ENV, Budget, sandbox_in_use
-from mkdocs_hybrid.build.dependencies import InstalledSet
-from mkdocs_hybrid.build.toolchain import Toolchain, find_toolchain
+from mkdocs_hybrid.bundle import confinement
+from mkdocs_hybrid.bundle.bundler import Bundle, BundleJob, bundle_jobs
+from mkdocs_hybrid.bundle.confinement import SANDBOX_ENV, Budget, sandbox_in_use
+from mkdocs_hybrid.bundle.dependencies import InstalledSet
+from mkdocs_hybrid.bundle.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot
-from tests.build.test_bundler import snap
+from tests.bundle.test_bundler import snap
 from tests.factory import REPO, write_tree
 
 UP = "../" * 16  # from any build root, up to the file system's root
