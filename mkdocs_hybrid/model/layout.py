@@ -1,8 +1,9 @@
-"""The names of an artifact folder's files, in one place (no I/O).
+"""The site's layout in one place (no I/O): its folders and routes, and the names of an artifact folder's files.
 
 An artifact folder (``artifacts/{thread}/{version}/``) holds what a version publishes and what each build makes
-again from those bytes. Every stage that names one of these files takes the name from here: the publisher and
-the ledger, the media stage, the signed links and the deploy targets.
+again from those bytes. Every stage that names one of these files or one of the site's folders takes the name
+from here: the publisher and the ledger, the gallery, the edge, the media stage, the editor, serve and the deploy
+targets. ``tests/test_layout.py`` fails when another module spells a folder name of :data:`FOLDERS`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ PUBLISHED_FILES = ("page.html", "style.css", "meta.json")
 MEDIA_FILES = {"poster": "poster.webp", "card": "card.webp", "video": "video.mp4", "preview": "preview.mp4"}
 """The file each kind of media is written as, by role."""
 OEMBED_FILE = "oembed.json"
-DERIVED_FILES = frozenset({*MEDIA_FILES.values(), OEMBED_FILE})
+DERIVED_KINDS = {
+    OEMBED_FILE: "mkdocs_hybrid.publish.oembed",
+}
+"""The derived kinds, each a file name and the module that renders it (see :mod:`mkdocs_hybrid.publish.derived`):
+a new kind is its module and one line here."""
+DERIVED_FILES = frozenset({*MEDIA_FILES.values(), *DERIVED_KINDS})
 """Files of an artifact folder made from its published bytes on every build (posters, videos, the oEmbed JSON):
 not part of what the ledger publishes, so making them (or making them again) never changes a published version."""
 SIGNED_FILES = (*PUBLISHED_FILES, *MEDIA_FILES.values())
@@ -22,3 +28,34 @@ in the private bucket too, reached the same way)."""
 Parts = tuple[str, str]
 """A version's two path parts under ``artifacts/`` and ``p/``: its ids, or ``_u`` and its token when it is
 unlisted (see ``edge/unlisted.py``); the callers that know whether it is pass them, the default is its ids."""
+
+ARTIFACTS = "artifacts"
+"""``artifacts/{thread}/{version}/``: a version's artifact folder (its demo, its record, its media)."""
+SHARE = "p"
+"""``p/{thread}/{version}/``: a version's share page, the link people are given."""
+LATEST = "latest"
+"""``p/{thread}/latest``: the route to a thread's newest version (so no thread or version may be called this)."""
+LATEST_MAP = "_latest.json"
+"""``p/_latest.json``: every listed thread's latest version, read by the edge worker in the artifact store mode."""
+UNLISTED = "_u"
+"""``artifacts/_u/{token}/`` and ``p/_u/{token}/``: where an unlisted version lives (see ``edge/unlisted.py``)."""
+SIGNED = "s"
+"""``s/{token}.{expiry}/{sig}/{file}``: a signed, expiring link to an unlisted version's file (``edge/signed.py``)."""
+VENDOR = "vendor"
+"""``vendor/{hash}.js``: npm packages bundled once and shared by every version (the bundle cache and the vendor
+archive beside the ledger keep theirs in a folder of the same name)."""
+GALLERY = "gallery"
+"""``gallery/``: the index (``gallery/page/{n}/`` after the first page) and ``gallery/{thread}/`` per thread."""
+GALLERY_PAGES = "page"
+"""``gallery/page/{n}/``: the gallery index's second and later pages."""
+EDITOR = "editor"
+"""``editor/``: the Mode A editor page and its recipe."""
+ASSETS = "assets"
+"""``gallery/assets/`` and ``editor/assets/``: the gallery's and the editor's scripts and styles."""
+FOLDERS = frozenset({ARTIFACTS, SHARE, LATEST, UNLISTED, SIGNED, VENDOR, GALLERY, EDITOR})
+"""The site's folder and route names that only this module spells (``tests/test_layout.py`` checks the others)."""
+SITE_ROOT = "../../../"
+"""From an artifact folder (``artifacts/{thread}/{version}/``) back to the site root, as a demo page links it."""
+
+LOCK_FILE = "hybrid-lock.json"
+"""The project's npm lock, beside the manifest: the versions every dependency spec resolved to."""

@@ -1,4 +1,5 @@
-"""Each version's pages that show its media: the share page with its social card, and its oEmbed JSON.
+"""Each version's pages that show its media: the share page with its social card, and its derived files
+(the oEmbed JSON and any other kind registered in :mod:`mkdocs_hybrid.publish.derived`).
 
 Written after the media stage, from the catalog (what the site serves and the media made from it), for every
 version: an artifact rendered this build and one kept from an earlier build or served from the ledger get the
@@ -16,11 +17,12 @@ from pathlib import Path
 
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.gallery import social
-from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature, write_if_changed
 from mkdocs_hybrid.model.layout import Parts
 from mkdocs_hybrid.publish import artifacts
 from mkdocs_hybrid.publish.artifacts import share_html
+from mkdocs_hybrid.publish.derived import VersionView, derived_kinds
 from mkdocs_hybrid.templates import template_digest
 
 __all__ = ["write_version_pages"]
@@ -37,26 +39,29 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
         for version in thread.versions:
             parts = parts_of(thread.id, version.version)
             share = safe_join(site_dir, "p", *parts) / "index.html"
-            oembed = safe_join(site_dir, "artifacts", *parts) / social.OEMBED_FILE
+            folder = safe_join(site_dir, "artifacts", *parts)
+            files = [share, *(folder / kind.name for kind in derived_kinds())]
             key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}".encode()).hexdigest()
             origin_key = os.path.abspath(share)
-            if index is not None and index.lookup(origin_key, _signature(key, share, oembed)[0]) is not None:
+            if index is not None and index.lookup(origin_key, _signature(key, *files)[0]) is not None:
                 continue
-            _write(thread, version, parts, share, oembed, origin=origin, site_url=site_url, site_name=site_name)
+            view = VersionView(thread, version, parts, origin, site_url, site_name)
+            _write(view, share, folder)
             if index is not None:
-                index.store(origin_key, *_signature(key, share, oembed), {})
+                index.store(origin_key, *_signature(key, *files), {})
 
 
-def _write(thread: ThreadEntry, version: VersionEntry, parts: Parts, share: Path, oembed: Path, *,
-           origin: ArtifactOrigin, site_url: str | None, site_name: str | None) -> None:
+def _write(view: VersionView, share: Path, folder: Path) -> None:
+    thread, version, parts, origin = view.thread, view.version, view.parts, view.origin
     if share.parent.is_dir():
-        head = social.share_head(thread, version, site_url=site_url, origin=origin, parts=parts, site_name=site_name)
+        head = social.share_head(thread, version, site_url=view.site_url, origin=origin, parts=parts,
+                                 site_name=view.site_name)
         page = share_html(version.title, thread.id, version.version, gallery_listed=not thread.unlisted,
                           origin=origin, parts=parts, social_head=head)
         write_if_changed(share, page.encode("utf-8"))
-    if oembed.parent.is_dir():
-        write_if_changed(oembed, social.oembed_json(thread, version, site_url=site_url, origin=origin,
-                                                    site_name=site_name))
+    if folder.is_dir():
+        for kind in derived_kinds():
+            write_if_changed(folder / kind.name, kind.render(view))
 
 
 def _signature(key: str, *paths: Path) -> tuple[str, int]:
@@ -72,5 +77,6 @@ def _signature(key: str, *paths: Path) -> tuple[str, int]:
 
 def _renderer_digest() -> str:
     """What the pages depend on besides the catalog: the templates and the code that renders them."""
-    code = b"".join(Path(module.__file__ or "").read_bytes() for module in (social, artifacts))
+    sources = [Path(module.__file__ or "") for module in (social, artifacts)] + [k.source for k in derived_kinds()]
+    code = b"".join(path.read_bytes() for path in sources)
     return hashlib.sha256(template_digest().encode() + code + Path(__file__).read_bytes()).hexdigest()
