@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from mkdocs_hybrid.config.manifest import DeployOptions
 from mkdocs_hybrid.model.catalog import MediaFile
+from mkdocs_hybrid.model.layout import ARTIFACTS
 
 __all__ = ["DEMO_CSP", "DEMO_SANDBOX", "SAME_SITE", "ArtifactOrigin", "versioned_name"]
 
@@ -37,7 +38,7 @@ class ArtifactOrigin:
     def file(self, base: str, thread: str, version: str, name: str) -> str:
         """The URL of a file of a version's artifact folder (its page, a poster, a video), from a page ``base``
         away from the site root (``thread``/``version`` are the site path parts: ``_u``/token when unlisted)."""
-        path = f"artifacts/{thread}/{version}/{name}"
+        path = f"{ARTIFACTS}/{thread}/{version}/{name}"
         return f"{self.url.rstrip('/')}/{path}" if self.url else base + path
 
     def medium(self, base: str, thread: str, version: str, media: MediaFile) -> str:

@@ -30,12 +30,11 @@ import time
 from dataclasses import dataclass, field
 
 from mkdocs_hybrid.model.errors import HybridError
-from mkdocs_hybrid.model.layout import SIGNED_FILES
+from mkdocs_hybrid.model.layout import SIGNED, SIGNED_FILES
 
-__all__ = ["KEYS_ENV", "SIGNED_FOLDER", "ShareKeys", "parse_duration", "signed_path"]
+__all__ = ["KEYS_ENV", "ShareKeys", "parse_duration", "signed_path"]
 
 KEYS_ENV = "MKDOCS_HYBRID_SHARE_KEYS"
-SIGNED_FOLDER = "s"
 MIN_KEY_CHARACTERS = 32
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _DURATION = re.compile(r"(\d+)([smhdw])")
@@ -111,4 +110,4 @@ def signed_path(keys: ShareKeys, utoken: str, expiry: int, file: str = "page.htm
     """``s/{utoken}.{expiry}/{sig}/{file}``, relative to the site root."""
     if file not in SIGNED_FILES:
         raise ShareKeyError(f"{file!r} is not an artifact file ({', '.join(SIGNED_FILES)})")
-    return f"{SIGNED_FOLDER}/{utoken}.{expiry}/{keys.sign(utoken, expiry)}/{file}"
+    return f"{SIGNED}/{utoken}.{expiry}/{keys.sign(utoken, expiry)}/{file}"

@@ -18,11 +18,13 @@ import os
 from dataclasses import dataclass, field
 
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import UNLISTED
 
 __all__ = ["KEY_ENV", "UNLISTED_FOLDER", "UnlistedKey", "site_parts"]
 
 KEY_ENV = "MKDOCS_HYBRID_UNLISTED_KEY"
-UNLISTED_FOLDER = "_u"
+UNLISTED_FOLDER = UNLISTED
+"""The first path part of every unlisted version: the layout's :data:`mkdocs_hybrid.model.layout.UNLISTED`."""
 MIN_KEY_CHARACTERS = 32
 TOKEN_HEX = 32
 """128 bits."""
@@ -56,4 +58,4 @@ def site_parts(thread: str, version: str, unlisted: bool, key: UnlistedKey | Non
     if key is None:
         raise HybridError(f"{thread}/{version} is unlisted, and unlisted versions need {KEY_ENV} (at least "
                           f"{MIN_KEY_CHARACTERS} random characters) so that their links cannot be guessed")
-    return UNLISTED_FOLDER, key.token(thread, version)
+    return UNLISTED, key.token(thread, version)

@@ -25,10 +25,10 @@ from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.model.durable import make_temp_dir, scratch_dir, sweep, write_scratch
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.files import write_if_changed
+from mkdocs_hybrid.model.layout import ASSETS, EDITOR
 from mkdocs_hybrid.templates import environment
 
 __all__ = [
-    "ASSETS_DIR",
     "EditorAssets",
     "EditorBuildError",
     "build_editor_assets",
@@ -38,8 +38,6 @@ __all__ = [
 
 ASSETS_FORMAT = "mkdocs-hybrid/editor-assets@1"
 """Part of the cache key: bump it when the way assets are made changes."""
-ASSETS_DIR = "assets"
-"""Under ``editor/``: content-hashed files only (served immutable)."""
 HASH_LENGTH = 12
 ESBUILD_FLAGS = (
     "--bundle",
@@ -128,7 +126,7 @@ def write_editor(site_dir: Path, assets: EditorAssets, recipe: bytes, artifacts:
     Files of an earlier build that this one does not make (old hashes) are removed from ``editor/assets/``
     and ``editor/``, so the folder is what a clean build makes.
     """
-    editor = site_dir / "editor"
+    editor = site_dir / EDITOR
     recipe_name, _ = _hashed("recipe", ".json", recipe)
     wanted = dict(assets.files)
     wanted[recipe_name] = recipe
@@ -184,7 +182,7 @@ def _bundle(source: Path, files: list[Path], toolchain: Toolchain) -> dict[str, 
 
 def _hashed(stem: str, suffix: str, data: bytes) -> tuple[str, bytes]:
     digest = hashlib.sha256(data).hexdigest()[:HASH_LENGTH]
-    folder = "" if stem == "recipe" else f"{ASSETS_DIR}/"
+    folder = "" if stem == "recipe" else f"{ASSETS}/"  # editor/assets/: content-hashed files only (immutable)
     return f"{folder}{stem}.{digest}{suffix}", data
 
 
@@ -276,7 +274,7 @@ def _write_cache(cache_dir: Path, key: str, assets: EditorAssets) -> None:
 
 def _prune(editor: Path, wanted: set[str]) -> None:
     """Remove the hashed files of earlier builds: ``assets/*`` and ``recipe.*.json`` not written now."""
-    candidates = list((editor / ASSETS_DIR).glob("*")) + list(editor.glob("recipe.*.json"))
+    candidates = list((editor / ASSETS).glob("*")) + list(editor.glob("recipe.*.json"))
     for path in candidates:
         if path.is_file() and path.relative_to(editor).as_posix() not in wanted:
             path.unlink()

@@ -13,6 +13,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mkdocs_hybrid.model.layout import GALLERY
+
 __all__ = ["DATA_FORMAT", "DataRow", "data_file"]
 
 DATA_FORMAT = "mkdocs-hybrid/gallery-threads@1"
@@ -66,7 +68,7 @@ def data_file(rows: Sequence[DataRow], tag_order: Sequence[str], *, page_size: i
         "poster": [_poster(row.poster) for row in rows],
     }
     content = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    return f"gallery/threads.{hashlib.sha256(content).hexdigest()[:12]}.json", content
+    return f"{GALLERY}/threads.{hashlib.sha256(content).hexdigest()[:12]}.json", content
 
 
 def _poster(poster: tuple[int, int, str, str | None] | None) -> list[int | str] | int:

@@ -13,18 +13,17 @@ With JavaScript, ``gallery.js`` filters every thread from one data file
 (:func:`index_data`, ``gallery/threads.{hash}.json``), fetched on the first
 filter, so an index page stays the same size at any number of threads.
 
-Site layout read here: ``artifacts/{thread}/{version}/page.html`` (and the
-version's media files), ``p/{thread}/{version}/``, ``p/{thread}/latest/``,
-``gallery/``, ``gallery/page/{n}/``, ``gallery/{thread}/``.
+What a card or a version shows is made in :mod:`.cards`; this module pages, renders, caches and writes.
+
+Site layout read here (its names are :mod:`mkdocs_hybrid.model.layout`'s): ``artifacts/{thread}/{version}/page.html``
+(and the version's media files), ``p/{thread}/{version}/``, ``p/{thread}/latest/``, ``gallery/``,
+``gallery/page/{n}/``, ``gallery/{thread}/``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -33,11 +32,24 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
-from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin, versioned_name
-from mkdocs_hybrid.gallery import social
-from mkdocs_hybrid.gallery.data import DataRow, data_file
-from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
+from mkdocs_hybrid.gallery import cards, social
+from mkdocs_hybrid.gallery.cards import (
+    TagChip,
+    data_row,
+    share_link,
+    shown_date,
+    tag_chips,
+    thread_card,
+    thread_poster,
+    version_view,
+    visible_tags,
+    visible_versions,
+)
+from mkdocs_hybrid.gallery.data import data_file
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.durable import write_atomic
+from mkdocs_hybrid.model.layout import ASSETS, GALLERY, GALLERY_PAGES, LATEST, SHARE
 from mkdocs_hybrid.templates import environment, template_digest, template_dir
 
 __all__ = [
@@ -59,11 +71,8 @@ __all__ = [
 ASSET_NAMES = ("gallery.css", "gallery.js")
 """Files of ``site_template/assets/`` that belong to the gallery."""
 
-ASSET_PREFIX = "gallery/assets/"
+ASSET_PREFIX = f"{GALLERY}/{ASSETS}/"
 """Where the gallery's assets go, relative to the site root."""
-
-POSTER_PALETTES = 12
-"""Number of gradient palettes in ``gallery.css`` (``.hg-poster--0`` .. ``--11``)."""
 
 FEATURED_TAGS = 24
 """Tag chips shown up front in the index filter; the rest sit behind "more tags"."""
@@ -77,52 +86,6 @@ PAGE_SIZE = 48
 
 PAGER_WINDOW = 2
 """Page links shown on each side of the current page, besides the first and the last."""
-
-"""Demos are untrusted code: never ``allow-same-origin``, so they cannot reach the gallery's origin."""
-
-EMBED_HEIGHT = 480
-
-
-@dataclass(frozen=True)
-class Image:
-    """A picture (or video) of a version, with its intrinsic size (no layout shift while it loads)."""
-
-    url: str
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class Poster:
-    """The card's picture: a deterministic gradient tile, or the latest version's image when one was made."""
-
-    initials: str
-    palette: int
-    image: Image | None
-
-
-@dataclass(frozen=True)
-class Date:
-    """A build-time date: ISO timestamp for ``<time datetime>``, ``YYYY-MM-DD`` to show."""
-
-    iso: str
-    label: str
-
-
-@dataclass(frozen=True)
-class Card:
-    """One thread on the index page."""
-
-    id: str
-    title: str
-    description: str | None
-    tags: tuple[str, ...]
-    version_count: int
-    latest: str
-    created: Date | None
-    poster: Poster
-    thread_url: str
-    latest_url: str
 
 
 @dataclass(frozen=True)
@@ -148,123 +111,7 @@ class Pager:
     next_url: str | None
 
 
-@dataclass(frozen=True)
-class TagChip:
-    """One tag button of the index filter."""
-
-    name: str
-    count: int
-
-
-@dataclass(frozen=True)
-class ShareLink:
-    """A link shown in a read-only field with a copy button.
-
-    ``href`` is what the page links to; ``copy_url`` is absolute when the site
-    URL is known, else the same relative URL, which ``gallery.js`` resolves
-    against ``location.href``.
-    """
-
-    href: str
-    copy_url: str
-
-
-@dataclass(frozen=True)
-class VersionView:
-    """One version on its thread's page."""
-
-    version: str
-    title: str
-    created: Date | None
-    author: str | None
-    tags: tuple[str, ...]
-    is_latest: bool
-    share: ShareLink
-    preview_url: str
-    preview_title: str
-    preview_now: bool
-    embed_src: str
-    embed_snippet: str
-    editor_url: str | None
-    """``editor/?thread=T&version=V`` when the site publishes the editor (unlisted versions are never shown)."""
-    hover: Video | None
-    """The small silent loop (``preview`` medium): the page's tile for the latest version, and for the others the
-    placeholder of their live preview, which waits for a click."""
-    video: Video | None
-    """The full recording (``video`` medium)."""
-
-
-@dataclass(frozen=True)
-class Video:
-    """A version's video with the poster shown before it plays."""
-
-    url: str
-    width: int
-    height: int
-    poster_url: str | None
-    duration: str | None
-    """``0:12``: shown beside the full video's toggle."""
-
-
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def _share_link(path: str, *, base: str, site_url: str | None) -> ShareLink:
-    href = base + path
-    return ShareLink(href=href, copy_url=social.site_absolute(path, site_url) or href)
-
-
-def _date(created: str | None) -> Date | None:
-    """``2026-03-14T10:00:00Z`` -> shown as ``2026-03-14``: no locale, no "days ago"."""
-    if not created:
-        return None
-    return Date(iso=created, label=created[:10])
-
-
-def _initials(title: str, fallback: str) -> str:
-    """Up to two letters or digits from the title's first words (the id's when it has none)."""
-    words = re.findall(r"[^\W_]+", title) or re.findall(r"[^\W_]+", fallback)
-    return "".join(word[0] for word in words[:2]).upper() or "?"
-
-
-def _palette(thread_id: str) -> int:
-    """A stable palette index: the same thread gets the same colours on every build."""
-    return int.from_bytes(hashlib.sha256(thread_id.encode()).digest()[:4], "big") % POSTER_PALETTES
-
-
-def _image(thread: ThreadEntry, version: VersionEntry, *roles: str, base: str,
-           origin: ArtifactOrigin) -> Image | None:
-    """The first of ``roles`` the version has a media file for, as an image (``None`` for none).
-
-    An unlisted version's files sit under an unguessable path the gallery must not name: it shows none of them.
-    """
-    if version.unlisted:
-        return None
-    media = next((m for m in map(version.medium, roles) if m is not None), None)
-    if media is None:
-        return None
-    return Image(url=origin.medium(base, thread.id, version.version, media), width=media.width,
-                 height=media.height)
-
-
-def _poster(thread: ThreadEntry, *roles: str, base: str, origin: ArtifactOrigin) -> Poster:
-    """The thread's tile: the latest version's first media file of ``roles``, over its gradient and initials."""
-    return Poster(initials=_initials(thread.title, thread.id), palette=_palette(thread.id),
-                  image=_image(thread, thread.latest_entry, *roles, base=base, origin=origin))
-
-
-def _visible_versions(thread: ThreadEntry) -> tuple[VersionEntry, ...]:
-    """Listed versions, newest first; the latest stays visible since ``p/{thread}/latest/`` shows it anyway."""
-    return tuple(v for v in thread.versions if not v.unlisted or v.version == thread.latest)
-
-
-def _unique(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
-
-
-def _visible_tags(thread: ThreadEntry) -> tuple[str, ...]:
-    """Thread tags, then tags of its visible versions (unlisted versions do not leak theirs)."""
-    return _unique([*thread.tags, *(tag for v in _visible_versions(thread) for tag in v.tags)])
 
 
 @lru_cache(maxsize=4)
@@ -291,39 +138,6 @@ def _asset_urls(base: str) -> dict[str, str]:
 # --- index -----------------------------------------------------------------------------------
 
 
-def _card(thread: ThreadEntry, *, base: str, origin: ArtifactOrigin) -> Card:
-    return Card(
-        id=thread.id,
-        title=thread.title,
-        description=thread.description,
-        tags=_visible_tags(thread),
-        version_count=len(_visible_versions(thread)),
-        latest=thread.latest,
-        created=_date(thread.created),
-        poster=_poster(thread, "card", base=base, origin=origin),
-        thread_url=f"{base}gallery/{thread.id}/",
-        latest_url=f"{base}p/{thread.id}/latest/",
-    )
-
-
-def _tag_chips(tag_sets: Iterable[tuple[str, ...]]) -> list[TagChip]:
-    """Every tag with the number of cards (tag sets) carrying it: most used first, then by name."""
-    counts = Counter(tag for tags in tag_sets for tag in tags)
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold(), item[0]))
-    return [TagChip(name=name, count=count) for name, count in ordered]
-
-
-def _data_row(thread: ThreadEntry) -> DataRow:
-    card = _card(thread, base="", origin=SAME_SITE)
-    latest = thread.latest_entry
-    media = latest.medium("card") if card.poster.image else None  # the card's own rule: none when unlisted
-    return DataRow(id=card.id, title=card.title, description=card.description, tags=card.tags,
-                   version_count=card.version_count, latest=card.latest,
-                   created=card.created.label if card.created else None, palette=card.poster.palette,
-                   initials=card.poster.initials,
-                   poster=(media.width, media.height, versioned_name(media), media.url) if media else None)
-
-
 @dataclass
 class _IndexFacts:
     """What every index page of one build shares: made once per catalog, not once per page."""
@@ -336,7 +150,7 @@ class _IndexFacts:
     def data_file(self, origin: ArtifactOrigin) -> tuple[str, bytes]:
         """``(path, bytes)`` of the data file for pages that load card images from ``origin``."""
         if origin.url not in self.data_files:
-            rows = [_data_row(thread) for thread in self.threads]
+            rows = [data_row(thread) for thread in self.threads]
             self.data_files[origin.url] = data_file(rows, [chip.name for chip in self.chips], page_size=PAGE_SIZE,
                                                     featured=FEATURED_TAGS, artifacts_url=origin.url)
         return self.data_files[origin.url]
@@ -353,7 +167,7 @@ def _index_facts(catalog: Catalog) -> _IndexFacts:
     if cached is not None and cached[0] is catalog:
         return cached[1]
     listed = catalog.listed
-    facts = _IndexFacts(threads=listed, chips=_tag_chips(_visible_tags(thread) for thread in listed))
+    facts = _IndexFacts(threads=listed, chips=tag_chips(visible_tags(thread) for thread in listed))
     _facts_cache.clear()  # one build's catalog at a time
     _facts_cache[id(catalog)] = (catalog, facts)
     return facts
@@ -366,7 +180,7 @@ def page_count(catalog: Catalog) -> int:
 
 def page_path(page: int) -> str:
     """Site-relative URL of an index page: ``gallery/`` for the first, ``gallery/page/{n}/`` for the others."""
-    return "gallery/" if page == 1 else f"gallery/page/{page}/"
+    return f"{GALLERY}/" if page == 1 else f"{GALLERY}/{GALLERY_PAGES}/{page}/"
 
 
 def index_data(catalog: Catalog, *, origin: ArtifactOrigin = SAME_SITE) -> tuple[str, bytes]:
@@ -414,7 +228,7 @@ def render_index(catalog: Catalog, *, base: str, site_url: str | None = None, or
     more = facts.chips[FEATURED_TAGS:]
     template = environment().get_template("gallery_index.html")
     return template.render(
-        cards=[_card(thread, base=base, origin=origin) for thread in shown],
+        cards=[thread_card(thread, base=base, origin=origin) for thread in shown],
         total=len(facts.threads),
         pager=_pager(page, pages, len(facts.threads), base),
         featured_tags=facts.chips[:FEATURED_TAGS],
@@ -422,72 +236,12 @@ def render_index(catalog: Catalog, *, base: str, site_url: str | None = None, or
         more_count=len(more),
         base=base,
         data_url=base + facts.data_file(origin)[0],
-        gallery_url=f"{base}gallery/",
+        gallery_url=f"{base}{GALLERY}/",
         **_asset_urls(base),
     )
 
 
 # --- thread page -----------------------------------------------------------------------------
-
-
-def _attr(value: str) -> str:
-    """``value`` escaped for a double-quoted HTML attribute (for the embed snippet's own text)."""
-    return str(escape(value))
-
-
-def _embed_snippet(src: str, title: str, sandbox: str) -> str:
-    """The ``<iframe>`` a reader pastes into their own page (shown escaped, never rendered here)."""
-    return (
-        f'<iframe src="{_attr(src)}" title="{_attr(title)}" width="100%" height="{EMBED_HEIGHT}"'
-        f' style="border:0" loading="lazy" sandbox="{sandbox}"></iframe>'
-    )
-
-
-def _version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
-                  site_url: str | None, editor: bool, origin: ArtifactOrigin) -> VersionView:
-    artifact_path = f"artifacts/{thread.id}/{version.version}/page.html"
-    is_latest = version.version == thread.latest
-    preview_url = origin.page(base, thread.id, version.version)
-    embed_src = preview_url if origin.url else social.site_absolute(artifact_path, site_url) or preview_url
-    return VersionView(
-        version=version.version,
-        title=version.title,
-        created=_date(version.created),
-        author=version.author,
-        tags=version.tags,
-        is_latest=is_latest,
-        share=_share_link(f"p/{thread.id}/{version.version}/", base=base, site_url=site_url),
-        preview_url=preview_url,
-        preview_title=f"Live preview: {version.title} ({thread.id}/{version.version})",
-        # Only the latest preview loads by itself (lazily); the others wait for a click, which
-        # keeps a thread with many versions light on a phone.
-        preview_now=is_latest,
-        embed_src=embed_src,
-        embed_snippet=_embed_snippet(embed_src, f"{version.title} ({thread.id}/{version.version})", origin.sandbox),
-        editor_url=f"{base}editor/?thread={thread.id}&version={version.version}" if editor else None,
-        hover=_video(thread, version, "preview", base=base, origin=origin),
-        video=_video(thread, version, "video", base=base, origin=origin),
-    )
-
-
-def _video(thread: ThreadEntry, version: VersionEntry, role: str, *, base: str,
-           origin: ArtifactOrigin) -> Video | None:
-    """The version's ``role`` video with its poster (the share-size poster, else the card image)."""
-    clip = _image(thread, version, role, base=base, origin=origin)
-    if clip is None:
-        return None
-    poster = _image(thread, version, "poster", "card", base=base, origin=origin)
-    media = version.medium(role)
-    return Video(url=clip.url, width=clip.width, height=clip.height, poster_url=poster.url if poster else None,
-                 duration=_duration(media.duration if media else None))
-
-
-def _duration(seconds: float | None) -> str | None:
-    """``72.4`` -> ``1:12``."""
-    if seconds is None:
-        return None
-    whole = round(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _tag_filter_url(gallery_url: str, tag: str) -> str:
@@ -521,24 +275,26 @@ def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None
 
 @cache
 def _renderer_digest() -> str:
-    """What a fragment depends on besides its arguments: the site templates and assets, and this module."""
-    return hashlib.sha256((template_digest() + Path(__file__).read_text(encoding="utf-8")).encode()).hexdigest()
+    """What a fragment depends on besides its arguments: the site templates and assets, this module and the one
+    that makes its views."""
+    code = "".join(Path(path).read_text(encoding="utf-8") for path in (__file__, cards.__file__ or ""))
+    return hashlib.sha256((template_digest() + code).encode()).hexdigest()
 
 
 def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, editor: bool,
                    origin: ArtifactOrigin) -> str:
-    gallery_url = f"{base}gallery/"
-    versions = [_version_view(thread, v, base=base, site_url=site_url, editor=editor, origin=origin)
-                for v in _visible_versions(thread)]
+    gallery_url = f"{base}{GALLERY}/"
+    versions = [version_view(thread, v, base=base, site_url=site_url, editor=editor, origin=origin)
+                for v in visible_versions(thread)]
     template = environment().get_template("gallery_thread.html")
     return template.render(
         thread=thread,
         tags=[(tag, _tag_filter_url(gallery_url, tag)) for tag in thread.tags],
-        created=_date(thread.created),
-        poster=_poster(thread, "poster", "card", base=base, origin=origin),
+        created=shown_date(thread.created),
+        poster=thread_poster(thread, "poster", "card", base=base, origin=origin),
         latest_hover=next((v.hover for v in versions if v.is_latest), None),
         versions=versions,
-        latest_link=_share_link(f"p/{thread.id}/latest/", base=base, site_url=site_url),
+        latest_link=share_link(f"{SHARE}/{thread.id}/{LATEST}/", base=base, site_url=site_url),
         gallery_url=gallery_url,
         sandbox=origin.sandbox,
         **_asset_urls(base),
@@ -581,12 +337,12 @@ gallery's whole first load), and the gallery's own filter already searches every
 def unsearched_thread_pages(catalog: Catalog) -> set[str]:
     """The thread pages (``gallery/{id}/``) left out of the site search (:data:`SEARCH_THREAD_PAGES`)."""
     listed = catalog.listed
-    return {f"gallery/{thread.id}/" for thread in listed} if len(listed) > SEARCH_THREAD_PAGES else set()
+    return {f"{GALLERY}/{thread.id}/" for thread in listed} if len(listed) > SEARCH_THREAD_PAGES else set()
 
 
 def search_thread_html(thread: ThreadEntry) -> str:
     """What a site search indexes for a thread page (its title is the page's): description, tags and id."""
-    tags = _visible_tags(thread)
+    tags = visible_tags(thread)
     return _paragraphs(thread.description or "", "Tags: " + ", ".join(tags) if tags else "", f"Thread: {thread.id}")
 
 
@@ -650,6 +406,6 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
     for thread in catalog.listed:
         fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor, origin=origin)
         head = social.thread_head(thread, site_url=site_url, origin=origin)
-        pages[f"gallery/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment, head)
+        pages[f"{GALLERY}/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment, head)
     pages.update(sorted(asset_files().items()))
     return [_write(site_dir, relative, content) for relative, content in pages.items()]

@@ -31,7 +31,7 @@ from markupsafe import escape
 
 from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.model.catalog import MediaFile, ThreadEntry, VersionEntry
-from mkdocs_hybrid.model.layout import Parts
+from mkdocs_hybrid.model.layout import GALLERY, SHARE, Parts
 
 __all__ = [
     "OEMBED_FILE",
@@ -116,7 +116,7 @@ def version_card(thread: ThreadEntry, version: VersionEntry, *, site_url: str | 
         title=version.title,
         description=thread.description or f"{version.title}: version {version.version} of {thread.title}, "
                                           "a live front-end demo.",
-        url=site_absolute(f"p/{where[0]}/{where[1]}/", site_url) if where else None,
+        url=site_absolute(f"{SHARE}/{where[0]}/{where[1]}/", site_url) if where else None,
         site_name=site_name,
         image=_image(version, version.title, site_url, origin, media_parts),
         video=_video(version, site_url, origin, media_parts),
@@ -136,7 +136,7 @@ def thread_card(thread: ThreadEntry, *, site_url: str | None, origin: ArtifactOr
         title=thread.title,
         description=thread.description or f"A live front-end demo in {count} version{'s' * (count != 1)}; "
                                           f"the latest is {latest.title}.",
-        url=site_absolute(path if path is not None else f"gallery/{thread.id}/", site_url),
+        url=site_absolute(path if path is not None else f"{GALLERY}/{thread.id}/", site_url),
         site_name=site_name,
         image=_image(latest, thread.title, site_url, origin, media_parts),
         video=_video(latest, site_url, origin, media_parts),

@@ -2,8 +2,9 @@
 
 ``stage`` decides what each version needs and keeps what was made in a content-hash cache; ``_tools`` finds
 Chromium, ffmpeg and ffprobe; ``_encode`` holds the one web-safe H.264 profile every MP4 is written with;
-``_capture`` renders artifacts in headless Chromium on a virtual clock (posters and frames); ``_attached`` probes
-and transcodes a snapshot's attached video under hard limits.
+``_capture`` renders artifacts in headless Chromium on a virtual clock (``_settings``: what a capture makes;
+``_frames``: the posters, the video and their checks); ``_attached`` probes and transcodes a snapshot's attached
+video under hard limits.
 """
 
 from __future__ import annotations

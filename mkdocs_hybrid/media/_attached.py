@@ -34,6 +34,7 @@ from mkdocs_hybrid.media._probe import (
     run_tool,
     sniff_container,
 )
+from mkdocs_hybrid.model import capture as defaults
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.layout import MEDIA_FILES
@@ -64,9 +65,10 @@ class _Plan:
     cap: float
 
 
-def transcode_attached(src: Path, out_dir: Path, *, ffmpeg: Path, ffprobe: Path, width: int = 1280,
-                       height: int = 720, fps: int = 30, poster_at: float = 1.0, card_width: int = 480,
-                       threads: int = 1, limits: AttachedLimits = DEFAULT_LIMITS) -> tuple[MediaFile, ...]:
+def transcode_attached(src: Path, out_dir: Path, *, ffmpeg: Path, ffprobe: Path, width: int = defaults.WIDTH,
+                       height: int = defaults.HEIGHT, fps: int = defaults.FPS, poster_at: float = defaults.POSTER_AT,
+                       card_width: int = defaults.CARD_WIDTH, threads: int = 1,
+                       limits: AttachedLimits = DEFAULT_LIMITS) -> tuple[MediaFile, ...]:
     """Write ``video.mp4``, ``preview.mp4``, ``poster.webp`` and ``card.webp`` for ``src`` into ``out_dir``.
 
     The video fits inside ``width`` x ``height`` (aspect kept, even sides, never upscaled) at no more than ``fps``,

@@ -21,6 +21,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from mkdocs_hybrid.model import capture as defaults
+
 MB = 1024 * 1024
 
 
@@ -28,10 +30,10 @@ MB = 1024 * 1024
 class AttachedLimits:
     """Hard limits for one attached video; every one is enforced before or while a tool runs, never after."""
 
-    max_input_bytes: int = 200 * MB
+    max_input_bytes: int = defaults.ATTACHED_MAX_MB * MB
     """A minute of 4K screen recording fits in 200 MB; anything bigger is checked (``stat``) before a tool runs, so
     a huge file costs nothing."""
-    max_seconds: float = 60.0
+    max_seconds: float = float(defaults.ATTACHED_MAX_SECONDS)
     """Previews are short demos. Checked on the probed duration *and* enforced with an input ``-t`` cap, because
     the header can lie (a 505 KB file can hold 10 hours) or be missing (browser MediaRecorder WebM)."""
     max_pixels: int = 3840 * 2160

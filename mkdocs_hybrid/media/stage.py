@@ -29,7 +29,7 @@ from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, make_temp_dir, sweep, write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature
-from mkdocs_hybrid.model.layout import MEDIA_FILES, Parts
+from mkdocs_hybrid.model.layout import ARTIFACTS, MEDIA_FILES, Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, file_sha256
 
 __all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "clear_media", "plan_media", "settings_of"]
@@ -159,7 +159,7 @@ class MediaStage:
         """The content key of a version's media: what its page loads (digests from its ``meta.json``), or its
         attached file's bytes, with the settings and the tools that make them."""
         try:
-            meta = json.loads((safe_join(site_dir, "artifacts", *request.parts) / "meta.json").read_bytes())
+            meta = json.loads((safe_join(site_dir, ARTIFACTS, *request.parts) / "meta.json").read_bytes())
             files = meta["files"]
             served = [files["page.html"]["sha256"], files.get("style.css", {}).get("sha256"),
                       (meta.get("vendor") or {}).get("sha256")]
@@ -212,7 +212,7 @@ class MediaStage:
         if not requests:
             return
         by_ref = {r.ref: r for r in requests}
-        jobs = [CaptureJob(ref=r.ref, page="/".join(("artifacts", *r.parts, "page.html")),
+        jobs = [CaptureJob(ref=r.ref, page="/".join((ARTIFACTS, *r.parts, "page.html")),
                            out_dir=work / f"{index}", video=r.video) for index, r in enumerate(requests)]
         for job in jobs:
             job.out_dir.mkdir()
@@ -275,7 +275,7 @@ def install(site_dir: Path, parts: Parts, entry: Path, files: Iterable[MediaFile
     """Copy a version's media from its cache entry into its artifact folder where they differ, and remove media
     it no longer has (a video turned off). Returns the files in the site, sorted by name. ``installed`` holds
     the stat of files already checked: while it matches, a file is not hashed again."""
-    folder = safe_join(site_dir, "artifacts", *parts)
+    folder = safe_join(site_dir, ARTIFACTS, *parts)
     files = tuple(sorted(files, key=lambda m: m.name))
     _remove_media(folder, keep={m.name for m in files})
     for media in files:
@@ -311,7 +311,7 @@ def _remember(installed: StatIndex | None, path: Path, media: MediaFile) -> None
 
 def clear_media(site_dir: Path, parts: Parts) -> None:
     """Remove a version's media from its artifact folder (media turned off, or its capture failed)."""
-    _remove_media(safe_join(site_dir, "artifacts", *parts), keep=set())
+    _remove_media(safe_join(site_dir, ARTIFACTS, *parts), keep=set())
 
 
 def _remove_media(folder: Path, *, keep: set[str]) -> None:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from mkdocs_hybrid.gallery import cards
 from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.model.catalog import Catalog, MediaFile, ThreadEntry, VersionEntry
 from tests.browser import serve_static
@@ -162,7 +163,7 @@ def expected_matches(catalog: Catalog, query: str, tags: tuple[str, ...] = ()) -
     """The filter's oracle in Python: every word in id, title, description or tags, and every tag."""
     found = []
     for thread in catalog.listed:
-        thread_tags = gallery._visible_tags(thread)
+        thread_tags = cards.visible_tags(thread)
         text = " ".join([thread.id, thread.title, thread.description or "", *thread_tags]).lower()
         if all(word in text for word in query.lower().split()) and all(tag in thread_tags for tag in tags):
             found.append(thread.id)
@@ -315,7 +316,7 @@ def test_first_load_is_small_and_filters_every_thread(site: Path, catalog: Catal
 
         # The long tail of tags is not in the page: "more tags" draws it from the data file.
         assert page.locator("details[data-hg-more-lazy] [data-hg-tag]").count() == 0
-        rare = gallery._tag_chips(gallery._visible_tags(t) for t in catalog.listed)[-1].name
+        rare = cards.tag_chips(cards.visible_tags(t) for t in catalog.listed)[-1].name
         page.goto(f"{base_url}gallery/?tag={rare}")
         chip = page.locator(f"details.hg-more-tags button[data-hg-tag='{rare}']")
         chip.wait_for()
