@@ -7,24 +7,21 @@ One broken snapshot is reported and skipped; the others are still built.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.bundle.bundler import Bundle, BundleJob, bundle_jobs, scan_bare_imports
+from mkdocs_hybrid.bundle.bundler import BundleJob, bundle_jobs
 from mkdocs_hybrid.bundle.confinement import sandbox_in_use
-from mkdocs_hybrid.bundle.dependencies import DependencyError, DependencyResolver, InstalledSet
-from mkdocs_hybrid.bundle.html_entry import HtmlEntry, split_html_entry
-from mkdocs_hybrid.bundle.keys import KEY_FORMAT, bundle_key, imports_key, toolchain_inputs
+from mkdocs_hybrid.bundle.keys import KEY_FORMAT, bundle_key, toolchain_inputs
+from mkdocs_hybrid.bundle.plan import DependencyFacts, Workers, plan_jobs
 from mkdocs_hybrid.bundle.toolchain import Toolchain, find_toolchain
-from mkdocs_hybrid.bundle.vendor import VendorBuilder, VendorFile, imported_packages
+from mkdocs_hybrid.bundle.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.edge.routes import write_routes
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
@@ -40,12 +37,9 @@ from mkdocs_hybrid.model.layout import Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.publish.artifacts import (
     artifact_digests,
-    artifact_is_current,
     keep_vendor_files,
     read_artifact,
     remove_version,
-    render_artifact,
-    write_artifact,
     write_media_meta,
     write_published,
     write_vendor_files,
@@ -54,6 +48,7 @@ from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_
 from mkdocs_hybrid.publish.policy import Serve, reconcile
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
 from mkdocs_hybrid.publish.version_pages import write_version_pages
+from mkdocs_hybrid.publish.writer import ArtifactInputs, ArtifactWriter
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
@@ -86,7 +81,7 @@ class Export:
         self.republish = republish
         """``t/v`` refs (or ``True``: all) whose new bytes replace their published ones (see ``ledger.py``)."""
         self.use_ledger = ledger
-        self._dependencies: _DependencyFacts | None = None
+        self._dependencies: DependencyFacts | None = None
         self.origin = ArtifactOrigin.of(manifest.deploy)
         """Where share pages and the gallery load demos from (the site, or the artifact origin)."""
         self.unlisted_key = UnlistedKey.from_env()
@@ -107,20 +102,12 @@ class Export:
         with open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,
                                owns=self.shard.owns if self.shard else None) as ledger:
             with self._timed("scan"):
-                scan = scan_sources(self.manifest, owns=self.shard.owns if self.shard else None)
-                if self.shard:
-                    scan = self.shard.select(scan)
-                self.report.failed.extend(scan.errors)
-                self._hidden = {s.ref for s in scan.snapshots
-                                if s.unlisted or (s.thread in scan.threads and scan.threads[s.thread].unlisted)}
+                scan = self._scan()
             with self._timed("toolchain"):
-                toolchain = find_toolchain(self.manifest.base_dir)
-                self.report.esbuild_version = toolchain.version
-                self.report.sandbox = sandbox_in_use()
+                toolchain = self._toolchain()
             with self._timed("dependencies"):
-                jobs = self._jobs(scan.snapshots, toolchain)
-            listed = {thread_id for thread_id, thread in scan.threads.items() if not thread.unlisted}
-            listed |= {job.snapshot.thread for job in jobs if job.snapshot.thread not in scan.threads}
+                jobs = self._plan(scan.snapshots, toolchain)
+            listed = _gallery_threads(scan, jobs)
             with self._timed("bundle"):
                 built = self._build(jobs, toolchain, site_dir, listed)
             with self._timed("routes"):
@@ -128,24 +115,48 @@ class Export:
             with self._timed("media"):
                 media = self._media(site_dir, scan, built)
             with self._timed("routes"):
-                catalog = build_catalog(scan.threads, built, pins=ledger.pins(), media=media)
-                ledger.record(catalog)
-                pages_index = _site_index(self.manifest.cache_dir / "pages", site_dir)
-                write_version_pages(site_dir, catalog, parts_of=self._site_parts, origin=self.origin,
-                                    site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index)
-                pages_index.save()
-                # Committed only once the routes are written: a routes error rolls the ledger back, so
-                # its latest and the site's latest links never disagree.
-                if self.shard is None:
-                    publish_catalog(site_dir, catalog, replace(self.pages, editor=self.manifest.editor.enabled,
-                                                               origin=self.origin))
-                    if self.manifest.editor.enabled:
-                        publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs())
-                else:
-                    # a shard's own preview; the merge writes the site's
-                    write_routes(site_dir, catalog, signed_links=self.origin.url is not None)
-                ledger.commit()
+                catalog = self._publish(ledger, site_dir, scan, built, media, toolchain)
         self.report.threads = len(catalog.threads)
+        return catalog
+
+    def _scan(self) -> Scan:
+        """The sources' snapshots (this shard's only), their errors reported; notes which versions are hidden."""
+        scan = scan_sources(self.manifest, owns=self.shard.owns if self.shard else None)
+        if self.shard:
+            scan = self.shard.select(scan)
+        self.report.failed.extend(scan.errors)
+        self._hidden = {s.ref for s in scan.snapshots
+                        if s.unlisted or (s.thread in scan.threads and scan.threads[s.thread].unlisted)}
+        return scan
+
+    def _toolchain(self) -> Toolchain:
+        """The pinned esbuild, recorded in the report with whether its sandbox is on."""
+        toolchain = find_toolchain(self.manifest.base_dir)
+        self.report.esbuild_version = toolchain.version
+        self.report.sandbox = sandbox_in_use()
+        return toolchain
+
+    def _publish(self, ledger: BuildLedger, site_dir: Path, scan: Scan, built: list[BuiltVersion],
+                 media: Mapping[str, tuple[MediaFile, ...]], toolchain: Toolchain) -> Catalog:
+        """Record the catalog, write the version pages and the site-wide pages (a shard: its own preview's
+        routes), then commit the ledger."""
+        catalog = build_catalog(scan.threads, built, pins=ledger.pins(), media=media)
+        ledger.record(catalog)
+        pages_index = _site_index(self.manifest.cache_dir / "pages", site_dir)
+        write_version_pages(site_dir, catalog, parts_of=self._site_parts, origin=self.origin,
+                            site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index)
+        pages_index.save()
+        # Committed only once the routes are written: a routes error rolls the ledger back, so
+        # its latest and the site's latest links never disagree.
+        if self.shard is None:
+            publish_catalog(site_dir, catalog, replace(self.pages, editor=self.manifest.editor.enabled,
+                                                       origin=self.origin))
+            if self.manifest.editor.enabled:
+                publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs())
+        else:
+            # a shard's own preview; the merge writes the site's
+            write_routes(site_dir, catalog, signed_links=self.origin.url is not None)
+        ledger.commit()
         return catalog
 
     def _reconcile(self, ledger: BuildLedger, site_dir: Path, scan: Scan, built: list[BuiltVersion],
@@ -216,92 +227,22 @@ class Export:
         self.report.kept.append(published.ref)
         return serve.built
 
-    def _jobs(self, snapshots: list[Snapshot], toolchain: Toolchain) -> list[BundleJob]:
-        cache = self.manifest.cache_dir
-        resolver = DependencyResolver(cache, self.manifest.base_dir / LOCK_FILE, toolchain.npm)
-        ready = []
-        installed: dict[str, InstalledSet | DependencyError] = {}
-        for snapshot in snapshots:
-            if snapshot.ref in self._hidden and self.unlisted_key is None:
-                self.report.failed.append(SnapshotError(
-                    f"unlisted versions need {KEY_ENV} (at least 32 random characters) so that their links cannot "
-                    "be guessed; set it in the build's environment, or list the version",
-                    thread=snapshot.thread, version=snapshot.version))
-                continue
-            try:
-                ready.append((snapshot, self._install(resolver, snapshot.dependencies, installed)))
-            except DependencyError as exc:
-                # A folder's dependencies are in its package.json; a JSON file's or a store row's in itself.
-                where = snapshot.origin if snapshot.origin.endswith(".json") or "#" in snapshot.origin \
-                    else f"{snapshot.origin}/package.json"
-                self.report.failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
-                                                        path=where))
-        resolver.save_lock()
-        imports = self._scan_imports(ready, toolchain) if self.manifest.build.vendor else {}
-        vendors = VendorBuilder(cache, toolchain, self.manifest.build)
-        self._dependencies = _DependencyFacts(resolver.locked, [deps for _, deps in ready], vendors)
-        jobs = []
-        for snapshot, deps in ready:
-            try:
-                jobs.append(BundleJob(snapshot, deps, self._vendor(snapshot, deps, vendors, imports.get(snapshot.ref))))
-            except SnapshotError as exc:
-                self.report.failed.append(exc.located(snapshot.thread, snapshot.version, snapshot.origin))
-        return jobs
+    def _plan(self, snapshots: list[Snapshot], toolchain: Toolchain) -> list[BundleJob]:
+        """Each snapshot's installed npm set and vendor file; the versions that cannot have them are reported."""
+        plan = plan_jobs(snapshots, self.manifest, toolchain, self._workers, lock=self.manifest.base_dir / LOCK_FILE,
+                         refuse=self._refusal)
+        self.report.failed.extend(plan.failed)
+        self._dependencies = plan.facts
+        return plan.jobs
 
-    def _scan_imports(self, ready: list[tuple[Snapshot, InstalledSet]], toolchain: Toolchain
-                      ) -> dict[str, tuple[str, ...] | None]:
-        """The bare imports of every snapshot with dependencies, as esbuild resolves them: kept in the bundle
-        cache by the snapshot's inputs, found for the others in batches (user code only, packages external)."""
-        common = toolchain_inputs(toolchain, self.manifest)
-        keys = {snapshot.ref: imports_key(snapshot, deps, common) for snapshot, deps in ready if deps.direct}
-        found: dict[str, tuple[str, ...] | None] = {}
-        missing: dict[Path, list[Snapshot]] = {}
-        with BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
-            for snapshot, deps in ready:
-                if snapshot.ref in keys:
-                    found[snapshot.ref] = cache.get_imports(keys[snapshot.ref])
-                    if found[snapshot.ref] is None and deps.node_modules:
-                        missing.setdefault(deps.node_modules, []).append(snapshot)
-            with self._executor(sum(map(len, missing.values()))) as executor:
-                for ref, specifiers in self._scan_missing(missing, toolchain, executor):
-                    found[ref] = specifiers
-                    if specifiers is not None:
-                        cache.put_imports(keys[ref], specifiers)
-        return found
-
-    def _scan_missing(self, missing: dict[Path, list[Snapshot]], toolchain: Toolchain, executor: Executor | None
-                      ) -> Iterator[tuple[str, tuple[str, ...] | None]]:
-        size = self.manifest.build.batch_size
-        batches = []
-        for node_modules, snapshots in missing.items():
-            for start in range(0, len(snapshots), size):
-                batches.append((snapshots[start:start + size], (node_modules,), toolchain, self.manifest.build))
-        results = executor.map(scan_bare_imports, *zip(*batches)) if executor and batches else (
-            scan_bare_imports(*batch) for batch in batches)
-        for result in results:
-            yield from result.items()
-
-    @staticmethod
-    def _install(resolver: DependencyResolver, specs: Mapping[str, str],
-                 installed: dict[str, InstalledSet | DependencyError]) -> InstalledSet:
-        """Resolve and install a dependency set once per build, failures included (npm is slow to say no)."""
-        key = json.dumps(dict(specs), sort_keys=True)
-        if key not in installed:
-            try:
-                installed[key] = resolver.install(resolver.resolve(specs))
-            except DependencyError as exc:
-                installed[key] = exc
-        outcome = installed[key]
-        if isinstance(outcome, DependencyError):
-            raise outcome
-        return outcome
-
-    def _vendor(self, snapshot: Snapshot, deps: InstalledSet, vendors: VendorBuilder,
-                imports: tuple[str, ...] | None) -> VendorFile | None:
-        if not self.manifest.build.vendor or not deps.direct:
-            return None
-        specifiers = imported_packages(snapshot, deps, imports)
-        return vendors.vendor_for(specifiers, deps) if specifiers else None
+    def _refusal(self, snapshot: Snapshot) -> SnapshotError | None:
+        """An unlisted version is not built without the key that makes its paths unguessable."""
+        if snapshot.ref in self._hidden and self.unlisted_key is None:
+            return SnapshotError(
+                f"unlisted versions need {KEY_ENV} (at least 32 random characters) so that their links cannot "
+                "be guessed; set it in the build's environment, or list the version",
+                thread=snapshot.thread, version=snapshot.version)
+        return None
 
     def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]
                ) -> list[BuiltVersion]:
@@ -318,56 +259,17 @@ class Export:
     def _render(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str],
                 cache: BundleCache, site_index: StatIndex) -> list[BuiltVersion]:
         """Write each job's artifact: kept when the site has it, from the cache, or bundled now."""
-        built: list[BuiltVersion] = []
-        total, done = len(jobs), 0
-        template = template_digest()
-
-        def record(job: BundleJob, build_key: str | None, cached: bool = False) -> None:
-            nonlocal done
-            done += 1
-            if build_key is not None:
-                (self.report.cached if cached else self.report.built).append(job.snapshot.ref)
-                built.append(BuiltVersion(job.snapshot, build_key))
-            self.progress(done, total)
-
-        def finish(job: BundleJob, outcome: Bundle | SnapshotError, cached: bool = False) -> None:
-            snapshot = job.snapshot
-            if isinstance(outcome, SnapshotError):
-                self.report.failed.append(outcome)
-                return record(job, None)
-            if not cached:
-                cache.put(keys[snapshot.ref], outcome.js, outcome.css)
-                if outcome.html is not None:
-                    cache.put_html(keys[snapshot.ref], outcome.html.template)
-            info = infos[snapshot.ref]
-            artifact = render_artifact(snapshot, outcome, info, gallery_listed=snapshot.thread in listed,
-                                       vendor=job.vendor,
-                                       with_source=self.manifest.editor.enabled and snapshot.thread in listed,
-                                       origin=self.origin, parts=self._parts(snapshot))
-            write_artifact(site_dir, snapshot, artifact, self._parts(snapshot))
-            record(job, info["build_key"], cached)
-
+        inputs = ArtifactInputs(template_digest(), toolchain.version, self.manifest.build,
+                                self.manifest.editor.enabled, self.origin)
+        writer = ArtifactWriter(site_dir, inputs, cache, site_index, listed=listed, parts=self._parts,
+                                report=self.report, progress=self.progress)
         common = toolchain_inputs(toolchain, self.manifest)
-        keys = {job.snapshot.ref: bundle_key(job, common) for job in jobs}
-        infos = {job.snapshot.ref: self._meta_info(job, keys[job.snapshot.ref], template, toolchain,
-                                                   job.snapshot.thread in listed) for job in jobs}
-        fresh = []
         for job in jobs:
-            if artifact_is_current(site_dir, job.snapshot, infos[job.snapshot.ref]["build_key"], site_index,
-                                   self._parts(job.snapshot)):
-                record(job, infos[job.snapshot.ref]["build_key"], cached=True)  # already in the site: no writes
-                continue
-            hit = cache.get(keys[job.snapshot.ref])
-            if hit is None:
-                fresh.append(job)
-                continue
-            try:
-                finish(job, Bundle(js=hit[0], css=hit[1], html=_cached_page(job.snapshot, keys, cache)), cached=True)
-            except SnapshotError as exc:
-                finish(job, exc.located(job.snapshot.thread, job.snapshot.version))
-        with self._executor(len(fresh)) as executor:
-            bundle_jobs(fresh, toolchain, self.manifest.build, finish, executor=executor)
-        return built
+            writer.plan(job, bundle_key(job, common))
+        fresh = [job for job in jobs if not (writer.kept(job) or writer.from_cache(job))]
+        with self._workers.for_work(len(fresh)) as executor:
+            bundle_jobs(fresh, toolchain, self.manifest.build, writer.finish, executor=executor)
+        return writer.built
 
     def _remove_other_paths(self, site_dir: Path, jobs: list[BundleJob]) -> None:
         """An unlisted version leaves nothing at its ids' paths (an earlier build may have put it there), and
@@ -403,36 +305,10 @@ class Export:
         if archive is not None:
             keep_vendor_files(archive, site_dir, used)
 
-    @contextmanager
-    def _executor(self, work: int) -> Iterator[Executor | None]:
-        """The caller's executor, else threads (esbuild runs as a subprocess, so threads suffice)."""
-        if self.executor is not None or self.jobs <= 1 or work <= self.manifest.build.batch_size:
-            yield self.executor
-            return
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            yield pool
-
-    def _meta_info(self, job: BundleJob, key: str, template: str, toolchain: Toolchain,
-                   listed: bool) -> dict[str, Any]:
-        snapshot = job.snapshot
-        unmet = [peer.to_dict() for peer in job.deps.unmet_peers]
-        if unmet:
-            self.report.warn_unmet_peers(job.deps, snapshot.ref)  # logged once per set, never a failure
-        # Everything the artifact and its share page show: a change here must change the key
-        # (unmet peers only when there are some, so the keys of every other artifact stay as they were).
-        described = json.dumps([key, template, snapshot.title, snapshot.created, snapshot.author,
-                                list(snapshot.tags), snapshot.unlisted, listed] + ([unmet] if unmet else [])
-                               + (["source.json"] if self.manifest.editor.enabled else [])
-                               + ([self.origin.url] if self.origin.url else []))
-        return {
-            "build_key": hashlib.sha256(described.encode()).hexdigest(),
-            "bundle_key": key,
-            "esbuild": toolchain.version,
-            "build": {"target": self.manifest.build.target, "minify": self.manifest.build.minify},
-            "dependencies": dict(job.deps.direct),
-            "packages": dict(job.deps.packages),
-            **({"unmet_peers": unmet} if unmet else {}),
-        }
+    @property
+    def _workers(self) -> Workers:
+        """Where esbuild batches run: the caller's executor, else threads (see ``bundle/plan.py``)."""
+        return Workers(self.jobs, self.manifest.build.batch_size, self.executor)
 
     @contextmanager
     def _timed(self, name: str) -> Iterator[None]:
@@ -443,25 +319,10 @@ class Export:
             self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
 
 
-@dataclass(frozen=True)
-class _DependencyFacts:
-    """What the build learned about npm sets, for the editor's recipe."""
-
-    locked: dict[str, str]
-    sets: list[InstalledSet]
-    vendors: VendorBuilder
-
-
-def _cached_page(snapshot: Snapshot, keys: Mapping[str, str], cache: BundleCache) -> HtmlEntry | None:
-    """The page around an ``index.html`` entry's cached bundle, from the cache (parsed once per bundle key)."""
-    if not snapshot.is_html:
-        return None
-    template = cache.get_html(keys[snapshot.ref])
-    if template is not None:
-        return HtmlEntry(template=template)
-    page = split_html_entry(snapshot)
-    cache.put_html(keys[snapshot.ref], page.template)
-    return page
+def _gallery_threads(scan: Scan, jobs: list[BundleJob]) -> set[str]:
+    """The threads the gallery lists: every thread not unlisted, and those known only from their versions."""
+    listed = {thread_id for thread_id, thread in scan.threads.items() if not thread.unlisted}
+    return listed | {job.snapshot.thread for job in jobs if job.snapshot.thread not in scan.threads}
 
 
 def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> StatIndex:

@@ -10,7 +10,7 @@ import pytest
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.publish import artifacts
+from mkdocs_hybrid.publish import artifacts, writer
 from tests.factory import manifest_for, write_tree
 
 
@@ -108,7 +108,7 @@ def test_a_cached_html_page_is_not_parsed_again_in_a_clean_output_folder(tmp_pat
     def refuse(*_: object) -> None:
         raise AssertionError("the HTML page was parsed again")
 
-    monkeypatch.setattr(pipeline, "split_html_entry", refuse)
+    monkeypatch.setattr(writer, "split_html_entry", refuse)
     export = Export(manifest_for(tmp_path), ledger=False)
     export.run(tmp_path / "second")
     assert export.report.cached == ["page/v1"] and export.report.failed == []

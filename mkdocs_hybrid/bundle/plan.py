@@ -1,0 +1,167 @@
+"""The bundling plan: each snapshot with the npm set it is built against and the vendor file it loads.
+
+Every dependency set is resolved and installed once per build, a failure too (npm is slow to say no). With
+vendor files on, the bare imports a snapshot really makes decide its vendor file: esbuild finds them (user
+code only, packages external), in batches on the build's workers, and the bundle cache keeps them by the
+snapshot's inputs. A snapshot that cannot be planned fails alone, with its error located; the others are
+still planned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
+from mkdocs_hybrid.bundle.bundler import BundleJob, scan_bare_imports
+from mkdocs_hybrid.bundle.dependencies import DependencyError, DependencyResolver, InstalledSet
+from mkdocs_hybrid.bundle.keys import imports_key, toolchain_inputs
+from mkdocs_hybrid.bundle.toolchain import Toolchain
+from mkdocs_hybrid.bundle.vendor import VendorBuilder, VendorFile, imported_packages
+from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.snapshot import Snapshot
+
+__all__ = ["DependencyFacts", "JobPlan", "Workers", "plan_jobs"]
+
+Refusal = Callable[[Snapshot], SnapshotError | None]
+"""The caller's reason not to build a snapshot at all (``None``: build it)."""
+
+
+@dataclass(frozen=True)
+class Workers:
+    """Where batches of esbuild work run: the caller's ``executor`` (a process pool, dask's) when there is
+    one, else ``jobs`` threads once there is more than one batch of ``batch_size`` (esbuild runs as a
+    subprocess, so threads suffice)."""
+
+    jobs: int
+    batch_size: int
+    executor: Executor | None = None
+
+    @contextmanager
+    def for_work(self, work: int) -> Iterator[Executor | None]:
+        """The executor for ``work`` items (``None``: run them here, one batch after another)."""
+        if self.executor is not None or self.jobs <= 1 or work <= self.batch_size:
+            yield self.executor
+            return
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            yield pool
+
+
+@dataclass(frozen=True)
+class DependencyFacts:
+    """What planning learned about npm sets, for the editor's recipe."""
+
+    locked: dict[str, str]
+    sets: list[InstalledSet]
+    vendors: VendorBuilder
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """The snapshots to bundle, in scan order, and the located errors of those that cannot be."""
+
+    jobs: list[BundleJob]
+    failed: list[SnapshotError]
+    """In the order the snapshots were met (refused or not installable first, then vendor failures)."""
+    facts: DependencyFacts
+
+
+def plan_jobs(snapshots: Sequence[Snapshot], manifest: Manifest, toolchain: Toolchain, workers: Workers, *,
+              lock: Path, refuse: Refusal = lambda snapshot: None) -> JobPlan:
+    """Install every snapshot's dependencies (pins kept in ``lock``) and choose its vendor file."""
+    resolver = DependencyResolver(manifest.cache_dir, lock, toolchain.npm)
+    failed: list[SnapshotError] = []
+    ready = []
+    installed: dict[str, InstalledSet | DependencyError] = {}
+    for snapshot in snapshots:
+        if (refusal := refuse(snapshot)) is not None:
+            failed.append(refusal)
+            continue
+        try:
+            ready.append((snapshot, _install(resolver, snapshot.dependencies, installed)))
+        except DependencyError as exc:
+            failed.append(SnapshotError(str(exc), thread=snapshot.thread, version=snapshot.version,
+                                        path=_declared_in(snapshot)))
+    resolver.save_lock()
+    imports = _scan_imports(ready, manifest, toolchain, workers) if manifest.build.vendor else {}
+    vendors = VendorBuilder(manifest.cache_dir, toolchain, manifest.build)
+    facts = DependencyFacts(resolver.locked, [deps for _, deps in ready], vendors)
+    jobs = []
+    for snapshot, deps in ready:
+        try:
+            vendor = _vendor(snapshot, deps, manifest, vendors, imports.get(snapshot.ref))
+            jobs.append(BundleJob(snapshot, deps, vendor))
+        except SnapshotError as exc:
+            failed.append(exc.located(snapshot.thread, snapshot.version, snapshot.origin))
+    return JobPlan(jobs, failed, facts)
+
+
+def _declared_in(snapshot: Snapshot) -> str:
+    """Where a snapshot's dependencies are declared: a folder's in its package.json; a JSON file's or a store
+    row's in itself."""
+    if snapshot.origin.endswith(".json") or "#" in snapshot.origin:
+        return snapshot.origin
+    return f"{snapshot.origin}/package.json"
+
+
+def _install(resolver: DependencyResolver, specs: Mapping[str, str],
+             installed: dict[str, InstalledSet | DependencyError]) -> InstalledSet:
+    """Resolve and install a dependency set once per build, failures included (npm is slow to say no)."""
+    key = json.dumps(dict(specs), sort_keys=True)
+    if key not in installed:
+        try:
+            installed[key] = resolver.install(resolver.resolve(specs))
+        except DependencyError as exc:
+            installed[key] = exc
+    outcome = installed[key]
+    if isinstance(outcome, DependencyError):
+        raise outcome
+    return outcome
+
+
+def _scan_imports(ready: list[tuple[Snapshot, InstalledSet]], manifest: Manifest, toolchain: Toolchain,
+                  workers: Workers) -> dict[str, tuple[str, ...] | None]:
+    """The bare imports of every snapshot with dependencies, as esbuild resolves them: kept in the bundle
+    cache by the snapshot's inputs, found for the others in batches (user code only, packages external)."""
+    common = toolchain_inputs(toolchain, manifest)
+    keys = {snapshot.ref: imports_key(snapshot, deps, common) for snapshot, deps in ready if deps.direct}
+    found: dict[str, tuple[str, ...] | None] = {}
+    missing: dict[Path, list[Snapshot]] = {}
+    with BundleCache(manifest.cache_dir / CACHE_FILE) as cache:
+        for snapshot, deps in ready:
+            if snapshot.ref in keys:
+                found[snapshot.ref] = cache.get_imports(keys[snapshot.ref])
+                if found[snapshot.ref] is None and deps.node_modules:
+                    missing.setdefault(deps.node_modules, []).append(snapshot)
+        with workers.for_work(sum(map(len, missing.values()))) as executor:
+            for ref, specifiers in _scan_missing(missing, manifest, toolchain, executor):
+                found[ref] = specifiers
+                if specifiers is not None:
+                    cache.put_imports(keys[ref], specifiers)
+    return found
+
+
+def _scan_missing(missing: dict[Path, list[Snapshot]], manifest: Manifest, toolchain: Toolchain,
+                  executor: Executor | None) -> Iterator[tuple[str, tuple[str, ...] | None]]:
+    size = manifest.build.batch_size
+    batches = []
+    for node_modules, snapshots in missing.items():
+        for start in range(0, len(snapshots), size):
+            batches.append((snapshots[start:start + size], (node_modules,), toolchain, manifest.build))
+    results = executor.map(scan_bare_imports, *zip(*batches)) if executor and batches else (
+        scan_bare_imports(*batch) for batch in batches)
+    for result in results:
+        yield from result.items()
+
+
+def _vendor(snapshot: Snapshot, deps: InstalledSet, manifest: Manifest, vendors: VendorBuilder,
+            imports: tuple[str, ...] | None) -> VendorFile | None:
+    if not manifest.build.vendor or not deps.direct:
+        return None
+    specifiers = imported_packages(snapshot, deps, imports)
+    return vendors.vendor_for(specifiers, deps) if specifiers else None
