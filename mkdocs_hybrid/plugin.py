@@ -50,6 +50,7 @@ from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
+from mkdocs_hybrid.sources.registry import kind_of
 from mkdocs_hybrid.templates import compiled_template_cache
 
 if TYPE_CHECKING:
@@ -217,10 +218,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
                  builder: Callable[..., None]) -> LiveReloadServer | None:
         if self.manifest is not None:
             for source in self.manifest.sources:
-                if source.type != "store":
-                    server.watch(str(source.path))
-                elif source.path.is_file():  # the editor's store may not exist yet (watching it would fail)
-                    server.watch(str(source.path), recursive=False)
+                for watched in kind_of(source).watch(source):
+                    server.watch(str(watched.path), recursive=watched.recursive)
             if self.config.manifest:
                 server.watch(self.manifest.origin)
         return server
@@ -325,5 +324,3 @@ def _progress_logger(what: str = "built %d of %d snapshots", least: int = 50) ->
                 log.info(what, done, total)
 
     return report
-
-

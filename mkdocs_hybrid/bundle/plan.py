@@ -102,11 +102,9 @@ def plan_jobs(snapshots: Sequence[Snapshot], manifest: Manifest, toolchain: Tool
 
 
 def _declared_in(snapshot: Snapshot) -> str:
-    """Where a snapshot's dependencies are declared: a folder's in its package.json; a JSON file's or a store
-    row's in itself."""
-    if snapshot.origin.endswith(".json") or "#" in snapshot.origin:
-        return snapshot.origin
-    return f"{snapshot.origin}/package.json"
+    """Where a snapshot's dependencies are declared, as its source kind recorded it (a folder's package.json, a
+    JSON file, a store row); a snapshot made in memory declares them itself."""
+    return snapshot.dependencies_origin or snapshot.origin
 
 
 def _install(resolver: DependencyResolver, specs: Mapping[str, str],

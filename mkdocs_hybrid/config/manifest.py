@@ -11,24 +11,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
+from mkdocs_hybrid.config.keys import unknown_keys as unknown_keys
 from mkdocs_hybrid.config.yaml_loader import YamlError, load_yaml
 from mkdocs_hybrid.model.errors import ManifestError, clipped, shown
 from mkdocs_hybrid.model.snapshot import file_kind
+from mkdocs_hybrid.sources.kind import SourceConfig as SourceConfig
+from mkdocs_hybrid.sources.registry import SOURCE_KINDS, kind_named
 
-SOURCE_TYPES = ("directory", "snapshots", "store")
 ARTIFACT_MODES = ("pages", "r2")
 TARGETS = ("es2015", "es2016", "es2017", "es2018", "es2019", "es2020", "es2021", "es2022", "es2023", "es2024", "esnext")
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    """One source of snapshots: a directory tree, a folder of snapshot JSON files, or the editor's store (a
-    SQLite file that ``mkdocs-hybrid serve`` saves versions into; it may not exist yet)."""
-
-    type: Literal["directory", "snapshots", "store"]
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -176,26 +169,44 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
 
 
 def _source(item: object, index: int, base: Path, origin: str) -> SourceConfig:
+    """One entry of ``sources``, parsed by the kind its ``type:`` names (:mod:`mkdocs_hybrid.sources.registry`).
+
+    Keys no kind knows are refused before an unknown ``type:``, as they were when there was one set of keys."""
     where = f"sources[{index}]"
     mapping = _mapping(item, origin, where)
-    _reject_unknown(mapping, {"type", "path"}, origin, where)
-    kind = mapping.get("type")
-    if kind not in SOURCE_TYPES:
-        raise ManifestError(f"{origin}: {where}.type must be one of {', '.join(SOURCE_TYPES)}, not {shown(kind)}")
-    raw_path = mapping.get("path")
-    if not isinstance(raw_path, str) or not raw_path:
-        raise ManifestError(f"{origin}: {where}.path must be a path")
-    path = _resolved(base, raw_path, origin, f"{where}.path")
-    if kind == "store":
-        key = f"{where}.path"
-        if _kind(path, origin, key) not in (None, "a file") or _kind(path.parent, origin, key) != "a folder":
-            raise ManifestError(f"{origin}: {key} {shown(raw_path)} must name a SQLite file in an existing "
-                                f"folder ({clipped(str(path))}); `mkdocs-hybrid serve` creates the file")
-        return SourceConfig(type=kind, path=path)
-    if _kind(path, origin, f"{where}.path") != "a folder":
-        raise ManifestError(f"{origin}: {where}.path {shown(raw_path)} is not a folder ({clipped(str(path))}); "
-                            "create it or fix the path")
-    return SourceConfig(type=kind, path=path)
+    kind = kind_named(mapping.get("type"))
+    allowed = kind.keys if kind else frozenset().union(*(known.keys for known in SOURCE_KINDS.values()))
+    _reject_unknown(mapping, set(allowed), origin, where)
+    if kind is None:
+        raise ManifestError(f"{origin}: {where}.type must be one of {', '.join(SOURCE_KINDS)}, "
+                            f"not {shown(mapping.get('type'))}")
+    return kind.parse(SourceSection(mapping, where, origin, base))
+
+
+@dataclass(frozen=True)
+class SourceSection:
+    """One entry of ``sources`` as its kind's ``parse`` gets it: the data, and the manifest's checks of a path
+    (every :class:`ManifestError` names the manifest and the key)."""
+
+    data: Mapping[str, Any]
+    where: str
+    """``sources[N]``, for messages."""
+    origin: str
+    base: Path
+
+    def error(self, message: str) -> ManifestError:
+        return ManifestError(f"{self.origin}: {message}")
+
+    def path(self, key: str = "path") -> tuple[str, Path]:
+        """The path under ``key`` as written and resolved against the manifest's folder."""
+        raw = self.data.get(key)
+        if not isinstance(raw, str) or not raw:
+            raise self.error(f"{self.where}.{key} must be a path")
+        return raw, _resolved(self.base, raw, self.origin, f"{self.where}.{key}")
+
+    def kind_of(self, path: Path, key: str = "path") -> str | None:
+        """What is at ``path``: ``a folder``, ``a file``, another kind, or ``None`` (see :func:`_kind`)."""
+        return _kind(path, self.origin, f"{self.where}.{key}")
 
 
 def _resolved(base: Path, raw_path: str, origin: str, key: str) -> Path:
@@ -325,16 +336,6 @@ def _mapping(data: object, origin: str, where: str) -> Mapping[str, Any]:
     if not isinstance(data, dict):
         raise ManifestError(f"{origin}: {where} must be a mapping, not {type(data).__name__}")
     return data
-
-
-def unknown_keys(mapping: Mapping[str, object], allowed: set[str]) -> str | None:
-    """``"unknown key(s) a, b"`` plus what is allowed, or ``None`` when every key is known."""
-    unknown = sorted(clipped(key if isinstance(key, str) else shown(key), 40) for key in mapping if key not in allowed)
-    if not unknown:
-        return None
-    if len(unknown) > 5:
-        unknown = [*unknown[:5], f"and {len(unknown) - 5} more"]
-    return f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
 
 
 def _reject_unknown(mapping: Mapping[str, object], allowed: set[str], origin: str, where: str) -> None:

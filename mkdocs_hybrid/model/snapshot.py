@@ -1,6 +1,6 @@
 """The data model: a thread is a series of versions; a snapshot is one version's files.
 
-Sources (``sources.py``) produce these objects. A snapshot knows the sha256 of
+Sources (:mod:`mkdocs_hybrid.sources`) produce these objects. A snapshot knows the sha256 of
 each of its files; the contents stay where the source keeps them until the
 bundler reads them, so a scan of thousands of snapshots holds no file contents.
 """
@@ -274,6 +274,9 @@ class Snapshot:
     """``snapshot.yml: video``: ``True``/``False`` (a generated preview, or none) or an attached file's name."""
     imports: tuple[str, ...] | None = None
     """Bare specifiers the code imports (see :func:`find_bare_imports`); computed when not given."""
+    dependencies_origin: str | None = None
+    """Where its dependencies are declared, set by its source kind (its ``package.json``, the snapshot JSON
+    file, the store row): what an install error points at. ``None`` for a snapshot made in memory."""
 
     def __post_init__(self) -> None:
         # Frozen, so fill the derived fields through object.__setattr__ (once, at construction).

@@ -27,7 +27,8 @@ from mkdocs_hybrid.serve._guard import Headers
 from mkdocs_hybrid.serve._packages import BadRequest, Packages
 from mkdocs_hybrid.serve._site import Site
 from mkdocs_hybrid.serve._targets import Target
-from mkdocs_hybrid.sources.scan import SNAPSHOT_JSON_KEYS, max_snapshot_json_bytes, parse_snapshot_json, scan_sources
+from mkdocs_hybrid.sources.scan import scan_sources
+from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON_KEYS, max_snapshot_json_bytes, parse_snapshot_json
 from mkdocs_hybrid.sources.store import VersionExists
 
 JSON_TYPE = "application/json"

@@ -12,6 +12,8 @@ import pytest
 
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.sources import directory
+from mkdocs_hybrid.sources import snapshot_json as json_kind
 from mkdocs_hybrid.sources import scan as sources
 from mkdocs_hybrid.sources.scan import scan_sources
 from tests.factory import manifest_for, snapshot_json, write_tree
@@ -30,7 +32,7 @@ FILES = {
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every snapshot the scan had to read (instead of taking it from the index)."""
     seen: list[str] = []
-    read_dir, read_json = sources._read_version_dir, sources.read_snapshot_json
+    read_dir, read_json = directory._read_version_dir, json_kind.read_snapshot_json
 
     def spy_dir(folder: Path, *args: object) -> object:
         seen.append(f"{folder.parent.name}/{folder.name}")
@@ -40,8 +42,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(path.name)
         return read_json(path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sources, "_read_version_dir", spy_dir)
-    monkeypatch.setattr(sources, "read_snapshot_json", spy_json)
+    monkeypatch.setattr(directory, "_read_version_dir", spy_dir)
+    monkeypatch.setattr(json_kind, "read_snapshot_json", spy_json)
     return seen
 
 
