@@ -324,3 +324,5 @@ def _progress_logger(what: str = "built %d of %d snapshots", least: int = 50) ->
                 log.info(what, done, total)
 
     return report
+
+

@@ -24,6 +24,7 @@ from mkdocs_hybrid.publish.artifacts import write_vendor_files
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard
+from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -69,7 +70,7 @@ class Site:
             source = scratch / "source"
             source.mkdir()
             write_scratch(source / "snapshot.json", json.dumps(data))
-            manifest = replace(self.manifest, sources=(SourceConfig(type="snapshots", path=source),))
+            manifest = replace(self.manifest, sources=(SourceConfig(type=SNAPSHOT_JSON.name, path=source),))
             export = Export(manifest, ledger=False, shard=_OneThread(1, 1, thread))
             export.run(scratch / "site")
             return list(export.report.failed)

@@ -5,7 +5,7 @@ as a source (``{type: store, path: editor.sqlite}``), so the build treats a save
 snapshot JSON file. A version is immutable: saving an existing (thread, version) is refused, and
 triggers refuse any UPDATE or DELETE, so a share link's inputs can never change under it.
 
-This module is only the storage; validation is :func:`mkdocs_hybrid.sources.scan.parse_snapshot_json`,
+This module is only the storage; validation is :func:`mkdocs_hybrid.sources.snapshot_json.parse_snapshot_json`,
 run by its callers before :meth:`SnapshotStore.save` and by the scan on every row it reads.
 """
 

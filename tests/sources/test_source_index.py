@@ -13,8 +13,8 @@ import pytest
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.sources import directory
-from mkdocs_hybrid.sources import snapshot_json as json_kind
 from mkdocs_hybrid.sources import scan as sources
+from mkdocs_hybrid.sources import snapshot_json as json_kind
 from mkdocs_hybrid.sources.scan import scan_sources
 from tests.factory import manifest_for, snapshot_json, write_tree
 
