@@ -55,7 +55,8 @@ ASSETS = "assets"
 FOLDERS = frozenset({ARTIFACTS, SHARE, LATEST, UNLISTED, SIGNED, VENDOR, GALLERY, EDITOR})
 """The site's folder and route names that only this module spells (``tests/test_layout.py`` checks the others)."""
 SITE_ROOT = "../../../"
-"""From an artifact folder (``artifacts/{thread}/{version}/``) back to the site root, as a demo page links it."""
+"""From an artifact folder (``artifacts/{thread}/{version}/``) or a share page (``p/{thread}/{version}/``) back to
+the site root."""
 
 LOCK_FILE = "hybrid-lock.json"
 """The project's npm lock, beside the manifest: the versions every dependency spec resolved to."""

@@ -18,11 +18,15 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, TypeVar
 
 from mkdocs_hybrid.model.errors import UNSAFE_TEXT, SnapshotError, shown
+from mkdocs_hybrid.model.layout import LATEST
 
 _Read = TypeVar("_Read")
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
-RESERVED_IDS = frozenset({"latest"})
+RESERVED_IDS = frozenset({LATEST})
+"""Ids a thread or version may not have: ``p/{thread}/latest`` is a route."""
+SNAPSHOT_FORMAT = "mkdocs-hybrid/snapshot@1"
+"""The ``format`` of a snapshot JSON file (read by the sources, written by the publisher's ``source.json``)."""
 ENTRY_CANDIDATES = (
     "index.html",
     *(f"src/index.{ext}" for ext in ("tsx", "jsx", "ts", "js")),

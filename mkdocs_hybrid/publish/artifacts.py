@@ -23,19 +23,16 @@ from markupsafe import Markup
 
 from mkdocs_hybrid.bundle.bundler import Bundle
 from mkdocs_hybrid.bundle.html_entry import SCRIPT_MARK, STYLE_MARK
-from mkdocs_hybrid.bundle.vendor import VENDOR_DIR, VendorFile
+from mkdocs_hybrid.bundle.vendor import VendorFile
 from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, is_temporary, write_atomic
 from mkdocs_hybrid.model.files import StatIndex, check_parts, safe_join, stat_signature
-from mkdocs_hybrid.model.layout import DERIVED_FILES, Parts
-from mkdocs_hybrid.model.snapshot import Snapshot
-from mkdocs_hybrid.sources.scan import SNAPSHOT_FORMAT
+from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, GALLERY, SHARE, SITE_ROOT, VENDOR, Parts
+from mkdocs_hybrid.model.snapshot import SNAPSHOT_FORMAT, Snapshot
 from mkdocs_hybrid.templates import environment
 
 META_FORMAT = "mkdocs-hybrid/meta@1"
-SITE_ROOT = "../../../"
-"""From ``artifacts/{thread}/{version}/`` (and ``p/{thread}/{version}/``) back to the site root."""
 _SCRIPT_CLOSE = re.compile(r"</(script)", re.IGNORECASE)
 
 
@@ -117,7 +114,7 @@ def keep_vendor_files(archive: Path, site_dir: Path, names: Iterable[str]) -> No
         if not target.is_file():
             copy_atomic(safe_join(site_dir, *name.split("/")), target)
     for kept in sorted(archive.glob("*.js")):
-        destination = site_dir / VENDOR_DIR / kept.name
+        destination = site_dir / VENDOR / kept.name
         if not destination.is_file():
             destination.parent.mkdir(parents=True, exist_ok=True)
             copy_atomic(kept, destination)
@@ -129,12 +126,12 @@ def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles, 
     Each file is whole or absent (see ``durable``), and ``meta.json`` goes last: a build that dies midway
     leaves an old or missing ``meta.json``, so the next build finds the artifact not current and writes it all."""
     where = parts or _ids(snapshot)
-    folder = safe_join(site_dir, "artifacts", *where)
+    folder = safe_join(site_dir, ARTIFACTS, *where)
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in artifact.files.items():
         if name != "meta.json":
             write_atomic(folder / name, data)
-    share = safe_join(site_dir, "p", *where)
+    share = safe_join(site_dir, SHARE, *where)
     share.mkdir(parents=True, exist_ok=True)
     write_atomic(share / "index.html", artifact.share_page)
     if "meta.json" in artifact.files:
@@ -144,7 +141,7 @@ def write_artifact(site_dir: Path, snapshot: Snapshot, artifact: ArtifactFiles, 
 def read_artifact(site_dir: Path, snapshot: Snapshot, parts: Parts | None = None) -> dict[str, bytes]:
     """The files of a version's artifact as the site holds them (what the ledger publishes), by name: derived
     files left out, and ``meta.json`` as it was rendered (without its ``media``)."""
-    folder = safe_join(site_dir, "artifacts", *(parts or _ids(snapshot)))
+    folder = safe_join(site_dir, ARTIFACTS, *(parts or _ids(snapshot)))
     files = {path.name: path.read_bytes() for path in sorted(folder.iterdir())
              if path.is_file() and path.name not in DERIVED_FILES and not is_temporary(path.name)}
     if "meta.json" in files:
@@ -177,7 +174,7 @@ def _meta_bytes(meta: Mapping[str, object]) -> bytes:
 def write_media_meta(site_dir: Path, parts: Parts, media: Iterable[MediaFile]) -> None:
     """List a version's media in its ``meta.json`` (``media``: name -> sha256, size, dimensions, duration; and
     ``video``: the video's facts), written only when that changes it."""
-    path = safe_join(site_dir, "artifacts", *parts) / "meta.json"
+    path = safe_join(site_dir, ARTIFACTS, *parts) / "meta.json"
     current = path.read_bytes()
     meta = _without_media(json.loads(current))
     listed = {m.name: {key: value for key, value in (("role", m.role), ("sha256", m.sha256), ("size", m.size),
@@ -217,7 +214,7 @@ def write_published(site_dir: Path, snapshot: Snapshot, files: Mapping[str, byte
     """Put a version's published files back in the site, as they were published, with its share page
     (files of a newer build that the published artifact lacks are removed)."""
     where = parts or _ids(snapshot)
-    folder = safe_join(site_dir, "artifacts", *where)
+    folder = safe_join(site_dir, ARTIFACTS, *where)
     if folder.is_dir():
         for stale in folder.iterdir():
             if stale.is_file() and stale.name not in files and stale.name not in DERIVED_FILES:
@@ -233,7 +230,7 @@ def _ids(snapshot: Snapshot) -> Parts:
 def remove_version(site_dir: Path, parts: Parts) -> None:
     """Remove a version's artifact and share page at ``parts`` (and its thread folders left empty): where it
     no longer lives, once it became unlisted (or listed again)."""
-    for tree in ("artifacts", "p"):
+    for tree in (ARTIFACTS, SHARE):
         folder = safe_join(site_dir, tree, *parts)
         if folder.is_dir():
             shutil.rmtree(folder)
@@ -252,8 +249,8 @@ def artifact_is_current(site_dir: Path, snapshot: Snapshot, build_key: str, inde
     """
     where = parts or _ids(snapshot)
     check_parts(where)
-    artifact = os.path.join(site_dir, "artifacts", *where)
-    share = os.path.join(site_dir, "p", *where, "index.html")
+    artifact = os.path.join(site_dir, ARTIFACTS, *where)
+    share = os.path.join(site_dir, SHARE, *where, "index.html")
     known = index.peek(artifact) if index is not None else None
     if index is not None and known is not None and known.get("build_key") == build_key:
         signature = _signature(artifact, known.get("files"), share)
@@ -319,6 +316,6 @@ def share_html(title: str, thread: str, version: str, *, gallery_listed: bool, o
         version=version,
         description=None,
         artifact_href=origin.page(base, *parts),
-        gallery_href=f"{base}gallery/{thread}/" if gallery_listed else None,
+        gallery_href=f"{base}{GALLERY}/{thread}/" if gallery_listed else None,
         sandbox=origin.sandbox,
     )

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 from mkdocs_hybrid.model.catalog import Catalog, VersionEntry
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import VENDOR
 from mkdocs_hybrid.publish.policy import PublishedVersion, Store
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def ledger_path(manifest: Manifest) -> Path | None:
 def vendor_archive(manifest: Manifest) -> Path | None:
     """Where every vendor file ever published is kept, beside the ledger (``None`` without a ledger)."""
     path = ledger_path(manifest)
-    return path.parent / "vendor" if path is not None else None
+    return path.parent / VENDOR if path is not None else None
 
 
 @dataclass(frozen=True)

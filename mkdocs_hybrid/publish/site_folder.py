@@ -14,13 +14,13 @@ import os
 import shutil
 from pathlib import Path
 
-from mkdocs_hybrid.edge.routes import LATEST_MAP
 from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.model.catalog import Catalog
+from mkdocs_hybrid.model.layout import ARTIFACTS, GALLERY, LATEST, LATEST_MAP, SHARE
 
 __all__ = ["KEEP_DIR", "KEPT_TREES", "keep_only", "prune", "put_back", "set_aside"]
 
-KEPT_TREES = ("artifacts", "p", "gallery")
+KEPT_TREES = (ARTIFACTS, SHARE, GALLERY)
 """Site folders kept over MkDocs' clean: the export checks each artifact against its build key, and MkDocs
 overwrites the gallery pages (what neither writes again is pruned, see :func:`prune` and :func:`keep_only`)."""
 KEEP_DIR = ".mkdocs-hybrid-kept"
@@ -65,9 +65,9 @@ def prune(site_dir: Path, catalog: Catalog, key: UnlistedKey | None = None) -> N
             wanted.setdefault(folder, set()).add(name)
         if not thread.unlisted:
             wanted.setdefault(thread.id, set())  # its latest page (an unlisted thread has none)
-    for name, always in (("artifacts", set()), ("p", {"latest"})):
+    for name, always in ((ARTIFACTS, set()), (SHARE, {LATEST})):
         for thread_entry in _entries(site_dir / name):
-            if name == "p" and thread_entry.name == LATEST_MAP:
+            if name == SHARE and thread_entry.name == LATEST_MAP:
                 continue  # written by the routes step, not a thread
             versions = wanted.get(thread_entry.name)
             if versions is None or not thread_entry.is_dir(follow_symlinks=False):

@@ -19,7 +19,7 @@ from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.gallery import social
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature, write_if_changed
-from mkdocs_hybrid.model.layout import Parts
+from mkdocs_hybrid.model.layout import ARTIFACTS, SHARE, Parts
 from mkdocs_hybrid.publish import artifacts
 from mkdocs_hybrid.publish.artifacts import share_html
 from mkdocs_hybrid.publish.derived import VersionView, derived_kinds
@@ -38,8 +38,8 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
         about = repr((thread.id, thread.title, thread.description, thread.unlisted))
         for version in thread.versions:
             parts = parts_of(thread.id, version.version)
-            share = safe_join(site_dir, "p", *parts) / "index.html"
-            folder = safe_join(site_dir, "artifacts", *parts)
+            share = safe_join(site_dir, SHARE, *parts) / "index.html"
+            folder = safe_join(site_dir, ARTIFACTS, *parts)
             files = [share, *(folder / kind.name for kind in derived_kinds())]
             key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}".encode()).hexdigest()
             origin_key = os.path.abspath(share)

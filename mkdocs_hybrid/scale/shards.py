@@ -18,13 +18,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mkdocs_hybrid.bundle.toolchain import find_toolchain
-from mkdocs_hybrid.bundle.vendor import VENDOR_DIR
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
 from mkdocs_hybrid.model.durable import copy_atomic, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import ARTIFACTS, SHARE, VENDOR
 from mkdocs_hybrid.publish.artifacts import keep_vendor_files
 from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, vendor_archive
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
@@ -34,7 +34,7 @@ from mkdocs_hybrid.sources.scan import Scan
 SHARD_DIR = ".hybrid-shard"
 EDITOR_FILE = "editor.json"
 """Where a shard build leaves what ``merge`` needs (not part of the merged site)."""
-SITE_TREES = ("artifacts", "p", VENDOR_DIR)
+SITE_TREES = (ARTIFACTS, SHARE, VENDOR)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | No
     _archive_vendor_files(manifest, site_dir)
     editor = manifest is not None and manifest.editor.enabled
     origin = ArtifactOrigin.of(manifest.deploy) if manifest is not None else pages.origin
-    publish_catalog(site_dir, catalog, replace(pages, editor=editor, origin=origin))
+    target = manifest.deploy.target if manifest is not None else pages.target
+    publish_catalog(site_dir, catalog, replace(pages, editor=editor, origin=origin, target=target))
     if manifest is not None and editor:
         parts = [EditorInputs.from_json((folder / SHARD_DIR / EDITOR_FILE).read_text(encoding="utf-8"))
                  for folder in shard_dirs if (folder / SHARD_DIR / EDITOR_FILE).is_file()]
@@ -181,5 +182,5 @@ def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[
 def _archive_vendor_files(manifest: Manifest | None, site_dir: Path) -> None:
     """Keep the shards' vendor files with the ledger, as a build does (see ``Export``)."""
     archive = vendor_archive(manifest) if manifest is not None else None
-    if archive is not None and (site_dir / VENDOR_DIR).is_dir():
-        keep_vendor_files(archive, site_dir, [f"{VENDOR_DIR}/{p.name}" for p in (site_dir / VENDOR_DIR).glob("*.js")])
+    if archive is not None and (site_dir / VENDOR).is_dir():
+        keep_vendor_files(archive, site_dir, [f"{VENDOR}/{p.name}" for p in (site_dir / VENDOR).glob("*.js")])

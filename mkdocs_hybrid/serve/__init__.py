@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs_hybrid.bundle.toolchain import find_toolchain
+from mkdocs_hybrid.model.layout import EDITOR
 from mkdocs_hybrid.serve._api import Api
 from mkdocs_hybrid.serve._guard import check_bind
 from mkdocs_hybrid.serve._packages import Packages
@@ -51,7 +52,7 @@ def serve(options: ServeOptions, say: Callable[[str], None] = print) -> None:
         say(f"mkdocs-hybrid serve: built {site.site_dir} in {seconds:.2f} s ({site.report.summary()}); "
             f"saving into {target.source.path}")
         say(f"Site:   {url}/")
-        say(f"Editor: {url}/editor/#token={server.guard.token}")
+        say(f"Editor: {url}/{EDITOR}/#token={server.guard.token}")
         sys.stdout.flush()
         try:
             server.serve_forever()

@@ -27,6 +27,7 @@ from urllib.parse import quote, unquote
 
 from mkdocs_hybrid.edge.routes import FRAME_DENIED_PREFIXES, FRAME_DENY
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
+from mkdocs_hybrid.model.layout import ARTIFACTS
 from mkdocs_hybrid.serve._api import SMALL_BODY, Api, ApiError, Reply
 from mkdocs_hybrid.serve._guard import Guard, Refused
 
@@ -204,7 +205,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         # Lowercased: on a case-insensitive disk (macOS, Windows) /ARTIFACTS/... is the same file.
         folded = canonical.lower()
-        self._file(target, 200, head, demo=folded.startswith("/artifacts/"),
+        self._file(target, 200, head, demo=folded.startswith(f"/{ARTIFACTS}/"),
                    unframed=folded.startswith(FRAME_DENIED_PREFIXES))
 
     def _file(self, target: Path, status: int, head: bool, *, demo: bool = False, unframed: bool = False) -> None:
