@@ -1,12 +1,18 @@
 // The editor page: wires the code view, file tree, tabs, problems panel and preview to the build worker
-// (builder.js) and the store (store.js). It owns the open snapshot; the parts below only render it.
+// (builder.js), the drafts and versions in IndexedDB (idb_store.js) and the toolbar's actions (actions.js).
+// It owns the open snapshot; the parts below only render it. The snapshot rules (snapshot_format.js) are the
+// site build's own, read from its recipe.json at start-up.
 //
 // URL state, as in the esbuild and Svelte playgrounds: `?thread=T&version=V` opens a saved or published
 // version, `?thread=T` the draft of a thread, `#s=...` a quick-share link, `#token=...` the serve API token.
 
+import * as actions from "./actions.js";
 import { Builder } from "./builder.js";
+import { Store } from "./idb_store.js";
 import { Preview } from "./preview.js";
-import * as store from "./store.js";
+import { serveApi } from "./serve_client.js";
+import { readShareHash } from "./share_link.js";
+import { SnapshotFormat, editableFiles, nextVersion, randomThreadId } from "./snapshot_format.js";
 import { CodeView } from "./ui/codeview.js";
 import { FileTree, Tabs } from "./ui/filetree.js";
 import { Notice, Problems } from "./ui/problems.js";
@@ -64,7 +70,7 @@ const $ = (id) => document.getElementById(id);
 const config = JSON.parse($("editor-config").textContent);
 // Published sources and vendor files: the site's root, or the artifact origin (deploy.artifacts: r2).
 const artifactsRoot = new URL(config.artifacts ?? "../", location.href);
-const api = store.serveApi(location, history);
+const api = serveApi(location, history);
 
 const state = {
   thread: "",
@@ -82,6 +88,7 @@ const state = {
 };
 
 let db = null;
+let format = null; // the SnapshotFormat of the site's recipe, once it has loaded
 const notice = new Notice($("notice"));
 const code = new CodeView($("editor"), { onChange: edited });
 const tree = new FileTree($("file-tree"), $("add-file"), {
@@ -114,12 +121,12 @@ window.hybridEditor = { latencies, state }; // read by the browser tests
 // ---- the snapshot -----------------------------------------------------------------------------------
 
 function snapshot(version = state.version, created = undefined) {
-  return store.makeSnapshot({ thread: state.thread, version, title: state.title, entry: state.entry, created,
+  return format.makeSnapshot({ thread: state.thread, version, title: state.title, entry: state.entry, created,
     files: state.files });
 }
 
 function entryPath() {
-  return state.entry && state.entry in state.files ? state.entry : store.detectEntry(Object.keys(state.files));
+  return state.entry && state.entry in state.files ? state.entry : format.detectEntry(Object.keys(state.files));
 }
 
 function draftRecord() {
@@ -133,7 +140,7 @@ function load(data, { dirty = false } = {}) {
   state.version = data.version ?? data.base ?? "v1";
   state.title = data.title ?? "";
   state.entry = data.entry ?? null;
-  state.files = data.format ? store.editableFiles(data) : { ...data.files }; // a snapshot, or a draft record
+  state.files = data.format ? editableFiles(data) : { ...data.files }; // a snapshot, or a draft record
   state.dirty = dirty;
   state.build = [];
   state.missing = [];
@@ -198,7 +205,7 @@ function saveDraftSoon() {
 
 async function saveDraft() {
   clearTimeout(draftTimer);
-  if (!db || !store.ID_PATTERN.test(state.thread)) return;
+  if (!db || !format?.idPattern.test(state.thread)) return;
   try {
     await db.saveDraft(draftRecord());
     $("status-save").textContent = state.dirty ? "draft saved in this browser" : `${state.thread}/${state.version}`;
@@ -281,7 +288,7 @@ function renderFields() {
   $("version").value = state.version;
   $("version").classList.toggle("unsaved", state.dirty);
   $("version").title = state.dirty ? `unsaved changes since ${state.version}` : `${state.thread}/${state.version}`;
-  $("thread").classList.toggle("invalid", !store.ID_PATTERN.test(state.thread));
+  $("thread").classList.toggle("invalid", !format.idPattern.test(state.thread));
   document.title = `${state.title || state.thread || "Editor"} · editor`;
   $("status-save").textContent = state.dirty ? "● unsaved changes" : `${state.thread}/${state.version}`;
 }
@@ -380,7 +387,7 @@ async function fetchVersion(thread, version, where = null) {
         "published before sources were), so it cannot be opened here; open its share link instead"
       : `${thread}/${version} is neither saved in this browser nor published on this site`);
   }
-  return store.checkSnapshot(await response.json());
+  return format.checkSnapshot(await response.json());
 }
 
 async function openVersion(thread, version, where = null) {
@@ -393,164 +400,97 @@ async function openVersion(thread, version, where = null) {
   }
 }
 
-async function saveVersion() {
-  if (!store.ID_PATTERN.test(state.thread) || state.thread === "latest") {
-    notice.show("The thread id must match [a-z0-9][a-z0-9._-]{0,63}.", { kind: "error" });
-    return;
-  }
-  const button = $("save");
-  button.disabled = true;
-  try {
-    let version = store.nextVersion(await takenVersions(state.thread));
-    let saved = snapshot(version, store.now());
-    let answer = null;
-    if (api) {
-      answer = await store.postVersion(api, saved);
-      if (answer.version && answer.version !== version) {
-        version = answer.version;
-        saved = snapshot(version, saved.created);
-      }
-    }
-    await db.addVersion(saved);
-    state.version = version;
-    state.dirty = false;
-    renderFields();
-    setUrl();
-    await saveDraft();
-    await refreshVersions();
-    if (answer?.share_url) {
-      const href = new URL(answer.share_url, location.href).href;
-      notice.show(`Saved ${state.thread}/${version}: `, { link: { href, text: href } });
-    } else {
-      notice.show(`Saved ${state.thread}/${version} in this browser. Export it to publish it with the site.`);
-    }
-  } catch (error) {
-    notice.show(`Not saved: ${error.message}`, { kind: "error" });
-  } finally {
-    button.disabled = false;
-  }
-}
-
-function randomId() {
-  const bytes = crypto.getRandomValues(new Uint8Array(4));
-  return [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-async function fork() {
-  const base = state.thread.replace(/-[0-9a-f]{8}$/, "").slice(0, 50) || "draft";
-  state.thread = `${base}-${randomId()}`;
-  state.title = state.title ? `${state.title} (fork)` : "";
-  $("thread").value = state.thread; // at once: the version id below waits for IndexedDB
-  $("title").value = state.title;
-  state.version = store.nextVersion(await takenVersions(state.thread));
-  state.dirty = true;
-  renderFields();
-  setUrl({ version: false });
-  await saveDraft();
-  await refreshVersions();
-  notice.show(`Forked into a new thread, ${state.thread}: Save version makes its ${state.version}.`);
-}
-
-// ---- export, import, share --------------------------------------------------------------------------------------------
-
-async function exportSnapshot() {
-  // An edited version gets the next free id: an export never reuses the id of different bytes.
-  const version = state.dirty ? store.nextVersion(await takenVersions(state.thread)) : state.version;
-  store.download(snapshot(version));
-}
-
-async function importFile(file) {
-  try {
-    const data = store.parseSnapshot(await file.text());
-    load(data);
-    setUrl({ version: false });
-    state.dirty = !(await takenVersions(data.thread)).includes(data.version);
-    renderFields();
-    await saveDraft();
-    notice.show(`Imported ${data.thread}/${data.version} from ${file.name}.`);
-  } catch (error) {
-    notice.show(`Cannot import ${file.name}: ${error.message}`, { kind: "error" });
-  }
-}
-
-async function share() {
-  const hash = await store.shareHash(snapshot());
-  if (!hash) {
-    notice.show(`Too large for a link (over ${store.SHARE_LIMIT / 1024} KB compressed): export the snapshot instead.`,
-      { kind: "error", action: { text: "Export", run: exportSnapshot } });
-    return;
-  }
-  const url = `${location.origin}${location.pathname}${hash}`;
-  let copied = false;
-  try {
-    await navigator.clipboard.writeText(url);
-    copied = true;
-  } catch {
-    copied = false; // no clipboard permission (e.g. an embedded page): the link is shown instead
-  }
-  notice.show(copied ? "Link copied: " : "Share link: ", { link: { href: url, text: `${url.slice(0, 60)}…` } });
-}
-
 // ---- toolbar --------------------------------------------------------------------------------------------------------------
 
-$("title").addEventListener("input", () => {
-  state.title = $("title").value;
-  changed();
-});
-$("thread").addEventListener("change", async () => {
-  const thread = $("thread").value.trim();
-  if (!store.ID_PATTERN.test(thread) || thread === "latest") {
-    notice.show("The thread id must match [a-z0-9][a-z0-9._-]{0,63}.", { kind: "error" });
-    $("thread").value = state.thread;
-    return;
-  }
-  state.thread = thread;
-  state.version = store.nextVersion(await takenVersions(thread));
-  changed();
-  setUrl({ version: false });
-  refreshVersions();
-});
-$("save").addEventListener("click", saveVersion);
-$("fork").addEventListener("click", fork);
-$("export").addEventListener("click", exportSnapshot);
-$("import").addEventListener("click", () => $("import-file").click());
-$("import-file").addEventListener("change", () => {
-  const file = $("import-file").files[0];
-  $("import-file").value = "";
-  if (file) importFile(file);
-});
-$("share").addEventListener("click", share);
-$("versions").addEventListener("change", () => {
-  const [where, version] = $("versions").value.split(":");
-  $("versions").value = "";
-  if (version) openVersion(state.thread, version, where === "site" ? "site" : "local");
-});
-addEventListener("keydown", (event) => {
-  if ((event.ctrlKey || event.metaKey) && event.key === "s") {
-    event.preventDefault(); // the browser's "save page" is never what the author means here
-    saveDraft();
-  }
-});
+/** What the toolbar's actions (actions.js) get of the page. */
+const editor = {
+  state,
+  notice,
+  api,
+  field: $,
+  get db() {
+    return db;
+  },
+  get format() {
+    return format;
+  },
+  snapshot,
+  takenVersions,
+  load,
+  renderFields,
+  setUrl,
+  saveDraft,
+  refreshVersions,
+};
+
+/** Once the recipe has loaded: every action needs the site's snapshot rules. */
+function wireToolbar() {
+  $("title").addEventListener("input", () => {
+    state.title = $("title").value;
+    changed();
+  });
+  $("thread").addEventListener("change", async () => {
+    const thread = $("thread").value.trim();
+    if (!format.isId(thread)) {
+      notice.show(`The thread id must match ${format.idRule}.`, { kind: "error" });
+      $("thread").value = state.thread;
+      return;
+    }
+    state.thread = thread;
+    state.version = nextVersion(await takenVersions(thread));
+    changed();
+    setUrl({ version: false });
+    refreshVersions();
+  });
+  $("save").addEventListener("click", () => actions.saveVersion(editor));
+  $("fork").addEventListener("click", () => actions.fork(editor));
+  $("export").addEventListener("click", () => actions.exportSnapshot(editor));
+  $("import").addEventListener("click", () => $("import-file").click());
+  $("import-file").addEventListener("change", () => {
+    const file = $("import-file").files[0];
+    $("import-file").value = "";
+    if (file) actions.importFile(editor, file);
+  });
+  $("share").addEventListener("click", () => actions.share(editor));
+  $("versions").addEventListener("change", () => {
+    const [where, version] = $("versions").value.split(":");
+    $("versions").value = "";
+    if (version) openVersion(state.thread, version, where === "site" ? "site" : "local");
+  });
+  addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === "s") {
+      event.preventDefault(); // the browser's "save page" is never what the author means here
+      saveDraft();
+    }
+  });
+}
 
 // ---- starting -----------------------------------------------------------------------------------------------------------------
 
-async function loadPublished() {
+/** The site build's recipe: its snapshot rules and the published threads; false (and said) if it did not load. */
+async function loadRecipe() {
   try {
     const response = await fetch(new URL(config.recipe, location.href));
-    state.published = (await response.json()).threads ?? {};
-  } catch {
-    state.published = {};
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const recipe = await response.json();
+    format = new SnapshotFormat(recipe.snapshot);
+    state.published = recipe.threads ?? {};
+    return true;
+  } catch (error) {
+    notice.show(`The editor cannot open anything: its build recipe did not load (${error.message}).`,
+      { kind: "error" });
+    return false;
   }
 }
 
-function starter(thread = `draft-${randomId()}`) {
+function starter(thread = randomThreadId("draft")) {
   return { thread, version: "v1", title: "Hello, editor", entry: null, files: STARTER_FILES };
 }
 
 function differs(draft, saved) {
   const shape = (data) => {
-    const files = data.format ? store.editableFiles(data) : data.files;
-    const made = store.makeSnapshot({ ...data, files, version: "x", created: "x" });
+    const files = data.format ? editableFiles(data) : data.files;
+    const made = format.makeSnapshot({ ...data, files, version: "x", created: "x" });
     return JSON.stringify([made.files, made.dependencies, made.title, made.entry]);
   };
   return shape(draft) !== shape(saved);
@@ -562,7 +502,7 @@ async function openFromUrl() {
   const version = params.get("version");
   if (location.hash.startsWith("#s=")) {
     try {
-      const shared = await store.readShareHash(location.hash);
+      const shared = await readShareHash(location.hash, format);
       load(shared, { dirty: true });
       setUrl({ version: false });
       await saveDraft();
@@ -572,7 +512,7 @@ async function openFromUrl() {
       notice.show(error.message, { kind: "error" });
     }
   }
-  if (thread && store.ID_PATTERN.test(thread)) {
+  if (thread && format.idPattern.test(thread)) {
     const draft = db ? await db.draft(thread) : null;
     if (version) {
       let saved = null;
@@ -608,13 +548,15 @@ async function openFromUrl() {
 async function start() {
   $("status-esbuild").textContent = `esbuild ${config.esbuild}`;
   try {
-    db = await store.Store.open();
+    db = await Store.open();
   } catch (error) {
     notice.show(`This browser keeps no drafts here (IndexedDB: ${error.message}); Export to keep your work.`,
       { kind: "error" });
   }
-  await loadPublished();
-  await openFromUrl();
+  if (await loadRecipe()) {
+    wireToolbar();
+    await openFromUrl();
+  }
   try {
     const { esbuild, timings } = await builder.ready;
     window.hybridEditor.ready = { esbuild, timings, at: performance.now() };

@@ -1,4 +1,4 @@
-// One version's build in the browser: the same steps, layout and flags as build/bundler.py and
+// One version's build in the browser: the same steps, layout and flags as bundle/bundler.py and
 // publish/artifacts.py, so the bytes are the share link's. `esbuild` is the initialized esbuild-wasm module,
 // `fs` the MemFS it reads, `recipe` the build's recipe.json, `packages` finds dependency sets.
 import { optionsFromFlags } from "./flags.js";

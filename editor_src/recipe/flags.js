@@ -1,4 +1,4 @@
-// The native build's esbuild CLI flags (build/flags.py, published in recipe.json), as JS API options.
+// The native build's esbuild CLI flags (bundle/flags.py, published in recipe.json), as JS API options.
 // Converted one by one; a flag this does not know is an error, so a new native flag can never be dropped
 // silently (which would make the editor's bytes differ from the share link's).
 

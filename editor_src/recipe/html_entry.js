@@ -1,4 +1,4 @@
-// build/html_entry.py in JavaScript: split an index.html demo into what esbuild bundles and the page around
+// bundle/html_entry.py in JavaScript: split an index.html demo into what esbuild bundles and the page around
 // it. The tag scanner follows Python's html.parser (which the build uses) for what matters here: start tags
 // and their attributes, comments and declarations skipped, script and style bodies read as raw text.
 import { SCRIPT_MARK, STYLE_MARK } from "./page.js";

@@ -1,5 +1,5 @@
 // Which published vendor file a version's code needs, and the shim packages that point at it:
-// build/vendor.py (requested_specifiers, write_shims) and build/dependencies.py (pins), in the browser.
+// bundle/vendor.py (requested_specifiers, write_shims) and bundle/dependencies.py (pins), in the browser.
 
 export function packageName(specifier) {
   const parts = specifier.split("/");

@@ -1,7 +1,7 @@
 // The file tree (left) and the tabs (above the code). Both only render and report what the author asked
 // for; main.js owns the files and decides what an action means.
 
-import { isRelativePath } from "../store.js";
+import { isRelativePath } from "../snapshot_format.js";
 
 function element(tag, props = {}, children = []) {
   const node = Object.assign(document.createElement(tag), props);

@@ -5,7 +5,9 @@ that made the site. The esbuild flags are the native ones (converted flag by fla
 snapshot tsconfig and the build folder's layout are the bundler's, and the page template is the one
 ``publish/artifacts.py`` fills, rendered for each combination of its conditions with sentinels where the
 values go. The dependency sets list the vendor files this build published and what each was asked for, so
-the editor picks the same file the build would.
+the editor picks the same file the build would. The snapshot rules (the format name, the id pattern and the
+reserved ids, the entry candidates in their order, the keys a snapshot file may have) are the validator's
+own constants, so the editor checks, names and picks entries as the build does.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from mkdocs_hybrid.bundle.dependencies import InstalledSet
 from mkdocs_hybrid.bundle.flags import esbuild_flags
 from mkdocs_hybrid.bundle.vendor import GLOBAL, VendorFile
 from mkdocs_hybrid.config.manifest import BuildOptions
-from mkdocs_hybrid.publish.artifacts import SITE_ROOT
+from mkdocs_hybrid.model.layout import SITE_ROOT
+from mkdocs_hybrid.model.snapshot import ENTRY_CANDIDATES, ID_PATTERN, RESERVED_IDS
+from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_FORMAT, SNAPSHOT_JSON_KEYS
 from mkdocs_hybrid.templates import environment
 
-__all__ = ["RECIPE_FORMAT", "UsedVendor", "editor_recipe", "page_variants", "set_entries"]
+__all__ = ["RECIPE_FORMAT", "UsedVendor", "editor_recipe", "page_variants", "set_entries", "snapshot_rules"]
 
 RECIPE_FORMAT = "mkdocs-hybrid/editor-recipe@1"
 SENTINEL = "\0{}\0"
@@ -55,6 +59,16 @@ def page_variants() -> dict[str, str]:
             vendor_src=SENTINEL.format("vendor_src") if vendor else None,
             js=Markup(SENTINEL.format("js")) if js else Markup(""))
     return variants
+
+
+def snapshot_rules() -> dict[str, Any]:
+    """What the editor checks a snapshot JSON by, and how it picks an entry (``editor_src/snapshot_format.js``).
+
+    ``id_pattern`` is matched whole (``re.fullmatch``; the editor anchors it); the lists are in a stable order,
+    ``entry_candidates`` in the order the build tries them.
+    """
+    return {"format": SNAPSHOT_FORMAT, "id_pattern": ID_PATTERN.pattern, "reserved_ids": sorted(RESERVED_IDS),
+            "entry_candidates": list(ENTRY_CANDIDATES), "keys": sorted(SNAPSHOT_JSON_KEYS)}
 
 
 def set_entries(sets: Iterable[InstalledSet], used: Iterable[UsedVendor]) -> list[dict[str, Any]]:
@@ -109,6 +123,7 @@ def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mappin
         "shims_folder": SHIMS_FOLDER,
         "vendor_global": GLOBAL,
         "site_root": SITE_ROOT,
+        "snapshot": snapshot_rules(),
         "page": page_variants(),
         "mime_types": {ext: mimetypes.types_map[ext] for ext in sorted(mimetypes.types_map)},
         "html_unescape": html_unescape_tables(),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs_hybrid.config.manifest import load_manifest
-from mkdocs_hybrid.editor.recipe import page_variants
+from mkdocs_hybrid.editor.recipe import page_variants, snapshot_rules
 from mkdocs_hybrid.sources.scan import read_snapshot_json
 from tests.factory import build_standalone, write_tree
 
@@ -67,6 +67,7 @@ def test_the_recipe_carries_the_builds_own_rules(tmp_path: Path) -> None:
     assert all("\0title\0" in variant for variant in recipe["page"].values())
     assert "--bundle" in recipe["flags"] and recipe["shims_folder"] == ".shims/node_modules"
     assert recipe["mime_types"][".png"] == "image/png"
+    assert recipe["snapshot"] == snapshot_rules()  # the page checks snapshots by these (test_editor_rules.py)
 
 
 def test_the_editor_can_be_turned_off(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import re
 import secrets
 import shutil
 import statistics
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -372,3 +372,39 @@ def test_a_published_version_without_its_source_says_why(chromium: Browser, samp
             expect(session.page.locator("#notice")).to_contain_text("neither saved in this browser nor published")
         finally:
             session.close()
+
+
+def serve_recipe(session: Session, change: Callable[[dict[str, Any]], None]) -> None:
+    """Serve the site's recipe with ``change`` made to it (to the page and to its worker)."""
+    def fulfil(route: Route) -> None:
+        response = route.fetch()
+        recipe = response.json()
+        change(recipe)
+        route.fulfill(response=response, json=recipe)
+
+    session.context.route("**/editor/recipe.*.json", fulfil)
+
+
+def test_the_page_checks_snapshots_and_ids_by_the_recipes_rules(session: Session) -> None:
+    """The page keeps no copy of the snapshot rules: other rules in the recipe, other decisions."""
+    def change(recipe: dict[str, Any]) -> None:
+        recipe["snapshot"].update(format="mkdocs-hybrid/snapshot@9", id_pattern="[a-z0-9-]{1,10}")
+
+    serve_recipe(session, change)
+    page = session.page
+    page.goto(f"{session.base_url}/editor/?thread=react-todo&version=v1")
+    expect(page.locator("#notice")).to_contain_text('not a snapshot file: "format" must be "mkdocs-hybrid/snapshot@9"')
+    wait_for_build(page)  # the starter project instead, whose draft-… id is too long for these rules
+    expect(page.locator("#thread")).to_have_class(re.compile(r"\binvalid\b"))
+    page.fill("#thread", "react-todo-2")
+    page.dispatch_event("#thread", "change")
+    expect(page.locator("#notice.error")).to_contain_text("The thread id must match [a-z0-9-]{1,10}.")
+
+
+def test_without_its_recipe_the_page_says_so_and_opens_nothing(session: Session) -> None:
+    session.context.route("**/editor/recipe.*.json", lambda route: route.fulfill(status=404, body="gone"))
+    page = session.page
+    page.goto(f"{session.base_url}/editor/")
+    expect(page.locator("#status-build")).to_have_text("the build worker did not start")
+    expect(page.locator("#notice.error")).to_contain_text("recipe")
+    assert files(page) == {}
