@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from mkdocs_hybrid.bundle.dependencies import DependencyError
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
-from mkdocs_hybrid.edge.routes import RoutesError
+from mkdocs_hybrid.edge.static import RoutesError
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.errors import HybridError, ManifestError, SnapshotError, ToolchainError
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread

@@ -39,7 +39,6 @@ from mkdocs_hybrid.sources.scan import scan_sources
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from mkdocs_hybrid.deploy import ArtifactStore, DeployResult, MediaStore
 
 err = Console(stderr=True, highlight=False)
 MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -388,73 +387,27 @@ def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
 def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | None, branch: str | None,
                 dry_run: bool, as_json: bool, create_project: bool, commit_hash: str | None,
                 commit_message: str | None, commit_dirty: bool | None, site_url: str | None) -> None:
-    from mkdocs_hybrid.deploy import Credentials, DeployError, deploy_site
+    from mkdocs_hybrid.deploy import DeployRequest, deploy_target, run_deploy
 
-    settings = manifest.deploy if manifest else None
-    project = project or (settings.pages_project if settings else None)
-    if not project:
-        raise HybridError("no Pages project: pass --project NAME or set deploy.pages_project in hybrid.yml")
-    branch = branch or (settings.branch if settings else "main")
-    try:
-        credentials: Credentials | None = Credentials.from_env()
-    except DeployError:
-        if not dry_run:
-            raise
-        credentials = None  # a dry run without credentials still lists what would be uploaded
-    media = _media_store(settings) if settings and settings.r2_bucket else None
-    artifacts = _artifact_store(settings, site_url) if settings and settings.artifacts == "r2" else None
+    settings = manifest.deploy if manifest else DeployOptions()
+    target = deploy_target(settings.target, manifest.origin if manifest else "manifest")
     git = _git_facts()
     with _progress() as progress:
         task = progress.add_task("uploading", total=None)
-        result = deploy_site(
-            site_dir, project=project, branch=branch, credentials=credentials, dry_run=dry_run, media=media,
-            artifacts=artifacts, create_project=create_project, commit_hash=commit_hash or git.get("hash"),
+        request = DeployRequest(
+            site_dir, dry_run=dry_run, site_url=site_url, project=project, branch=branch,
+            create_project=create_project, commit_hash=commit_hash or git.get("hash"),
             commit_message=commit_message or git.get("message"),
             commit_dirty=commit_dirty if commit_dirty is not None else git.get("dirty"),
             progress=lambda done, total: progress.update(task, completed=done, total=total))
+        result = run_deploy(target, settings.settings, request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
         click.echo(f"mkdocs-hybrid: {'dry run: ' if dry_run else ''}{result.summary()}")
-    _stop_on_refusal(result)
-
-
-def _stop_on_refusal(result: DeployResult) -> None:
-    """A dry run lists changed artifacts instead of stopping at them; it still fails, so CI sees it."""
-    conflict = result.artifact_store.conflict() if result.artifact_store is not None else None
-    if conflict is not None:
-        raise HybridError(f"dry run: {conflict}")
-
-
-def _media_store(settings: DeployOptions) -> MediaStore:
-    from mkdocs_hybrid.deploy import MediaStore, R2Config
-
-    # In the artifact store mode the bucket is already public at artifacts_url; media may share it.
-    public_url = settings.r2_public_url or (settings.artifacts_url if settings.artifacts == "r2" else None)
-    if not public_url:
-        raise HybridError("deploy.r2_bucket is set without deploy.r2_public_url: give the bucket's public or "
-                          "custom-domain URL, so the site can link the media")
-    assert settings.r2_bucket
-    return MediaStore(R2Config.from_env(settings.r2_bucket, public_url, endpoint_url=settings.r2_endpoint_url))
-
-
-def _artifact_store(settings: DeployOptions, site_url: str | None) -> ArtifactStore:
-    """``deploy.artifacts: r2``: artifacts and vendor files at their site paths in ``r2_bucket``."""
-    from mkdocs_hybrid.deploy import ArtifactStore, R2Config
-
-    if not site_url:
-        raise HybridError("deploy.artifacts: r2 needs the site's public URL, so the bucket's CORS rules let the "
-                          "editor on that origin (and no other) read sources and vendor files: pass --site-url "
-                          "https://your-site.example.com (publish reads site_url from mkdocs.yml)")
-    assert settings.r2_bucket and settings.artifacts_url
-    config = R2Config.from_env(settings.r2_bucket, settings.artifacts_url, endpoint_url=settings.r2_endpoint_url,
-                               prefix="")
-    unlisted = None
-    if settings.r2_private_bucket:  # its objects are read by the site's worker only; the URL is never linked
-        private = R2Config.from_env(settings.r2_private_bucket, settings.artifacts_url,
-                                    endpoint_url=settings.r2_endpoint_url, prefix="")
-        unlisted = ArtifactStore.private(private, site_origin=site_url)
-    return ArtifactStore(config, site_origin=site_url, unlisted=unlisted)
+    refusal = result.refusal()
+    if refusal is not None:  # a dry run lists changed artifacts instead of stopping at them; CI still sees it
+        raise HybridError(f"dry run: {refusal}")
 
 
 def _git_facts() -> _GitFacts:

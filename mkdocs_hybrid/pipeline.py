@@ -23,7 +23,6 @@ from mkdocs_hybrid.bundle.plan import DependencyFacts, Workers, plan_jobs
 from mkdocs_hybrid.bundle.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.bundle.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import Manifest
-from mkdocs_hybrid.edge.routes import write_routes
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.edge.unlisted import KEY_ENV, UNLISTED_FOLDER, UnlistedKey, site_parts
 from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
@@ -46,7 +45,7 @@ from mkdocs_hybrid.publish.artifacts import (
 )
 from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
 from mkdocs_hybrid.publish.policy import Serve, reconcile
-from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, publish_catalog
+from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, edge_writer, publish_catalog
 from mkdocs_hybrid.publish.version_pages import write_version_pages
 from mkdocs_hybrid.publish.writer import ArtifactInputs, ArtifactWriter
 from mkdocs_hybrid.report import BuildReport
@@ -150,12 +149,12 @@ class Export:
         # its latest and the site's latest links never disagree.
         if self.shard is None:
             publish_catalog(site_dir, catalog, replace(self.pages, editor=self.manifest.editor.enabled,
-                                                       origin=self.origin))
+                                                       origin=self.origin, target=self.manifest.deploy.target))
             if self.manifest.editor.enabled:
                 publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs())
         else:
             # a shard's own preview; the merge writes the site's
-            write_routes(site_dir, catalog, signed_links=self.origin.url is not None)
+            edge_writer(self.manifest.deploy.target)(site_dir, catalog, signed_links=self.origin.url is not None)
         ledger.commit()
         return catalog
 

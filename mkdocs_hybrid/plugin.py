@@ -39,8 +39,8 @@ from mkdocs.structure.pages import Page
 
 from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
-from mkdocs_hybrid.edge.routes import write_not_found_page
 from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
+from mkdocs_hybrid.edge.static import write_not_found_page
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.gallery import social

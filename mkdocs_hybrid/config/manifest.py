@@ -7,7 +7,6 @@ a :class:`ManifestError` naming the file and the key.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -20,7 +19,6 @@ from mkdocs_hybrid.model.snapshot import file_kind
 from mkdocs_hybrid.sources.kind import SourceConfig as SourceConfig
 from mkdocs_hybrid.sources.registry import SOURCE_KINDS, kind_named
 
-ARTIFACT_MODES = ("pages", "r2")
 TARGETS = ("es2015", "es2016", "es2017", "es2018", "es2019", "es2020", "es2021", "es2022", "es2023", "es2024", "esnext")
 
 
@@ -86,8 +84,9 @@ class EditorOptions:
 
 
 @dataclass(frozen=True)
-class DeployOptions:
-    """Where ``mkdocs-hybrid deploy``/``publish`` send the site (CLI flags override these)."""
+class CloudflarePagesOptions:
+    """The ``cloudflare-pages`` deploy target's section (``deploy.cloudflare-pages``, or these keys flat under
+    ``deploy:``, as every manifest wrote them before ``deploy.target``); CLI flags override these."""
 
     pages_project: str | None = None
     branch: str = "main"
@@ -110,7 +109,26 @@ class DeployOptions:
     and no private bucket is refused."""
 
 
-_Section = TypeVar("_Section", BuildOptions, VideoOptions, EditorOptions, DeployOptions)
+@dataclass(frozen=True)
+class DeployOptions(CloudflarePagesOptions):
+    """Where ``mkdocs-hybrid deploy``/``publish`` send the site: ``deploy.target`` and that target's section.
+
+    The inherited fields are the ``cloudflare-pages`` section (at their defaults when another target is chosen):
+    the build reads them too (the artifact origin, media URLs on R2).
+    """
+
+    target: str = "cloudflare-pages"
+    """The deploy target (``mkdocs_hybrid.deploy.targets.TARGETS``; the default is ``DEFAULT_TARGET``)."""
+    section: Any = None
+    """Another target's section, an instance of its ``options`` dataclass; ``None`` for ``cloudflare-pages``."""
+
+    @property
+    def settings(self) -> Any:
+        """The chosen target's section, as its ``plan`` takes it."""
+        return self if self.section is None else self.section
+
+
+_Section = TypeVar("_Section", BuildOptions, VideoOptions, EditorOptions, CloudflarePagesOptions)
 """A manifest section: its dataclass is its schema (:func:`_options`)."""
 
 
@@ -234,31 +252,34 @@ def _kind(path: Path, origin: str, key: str) -> str | None:
 
 
 def _deploy_options(data: object, origin: str) -> DeployOptions:
-    options = _options(DeployOptions, data, origin, "deploy")
-    if options.artifacts not in ARTIFACT_MODES:
-        raise ManifestError(f"{origin}: deploy.artifacts must be one of {', '.join(ARTIFACT_MODES)}, "
-                            f"not {shown(options.artifacts)}")
-    if options.artifacts == "r2":
-        url = options.artifacts_url or ""
-        if not re.fullmatch(r"https?://[^/\s?#]+/?", url):
-            raise ManifestError(f"{origin}: deploy.artifacts: r2 needs deploy.artifacts_url, the artifact origin "
-                                f"(e.g. https://demos.example.com, no path), not {shown(url or 'nothing')}")
-        if not options.r2_bucket:
-            raise ManifestError(f"{origin}: deploy.artifacts: r2 needs deploy.r2_bucket, the bucket behind "
-                                "artifacts_url")
-    _check_private_bucket(options, origin)
-    return options
+    """``deploy:``: ``target`` and the target's own section, ``deploy.<target>``, which its module checks. Keys
+    written flat are the ``cloudflare-pages`` section (the default target), as before targets existed; a section
+    for a target other than the chosen one is refused, so that what deploys is what the manifest shows."""
+    # Imported here: the manifest module loads with every plugin start, the deploy package only when parsing.
+    from mkdocs_hybrid.deploy.targets import DEFAULT_TARGET, TARGETS, deploy_target
 
-
-def _check_private_bucket(options: DeployOptions, origin: str) -> None:
-    """The private bucket only means something in the ``r2`` mode, and must not be the public one."""
-    if options.r2_private_bucket is None:
-        return
-    if options.artifacts != "r2":
-        raise ManifestError(f"{origin}: deploy.r2_private_bucket is only used with deploy.artifacts: r2")
-    if options.r2_private_bucket == options.r2_bucket:
-        raise ManifestError(f"{origin}: deploy.r2_private_bucket must not be deploy.r2_bucket: that bucket is "
-                            "public at artifacts_url, and unlisted versions would be too")
+    mapping = {} if data is None else _mapping(data, origin, "deploy")
+    name = mapping.get("target", DEFAULT_TARGET)
+    target = deploy_target(name, origin)
+    flat = {key: value for key, value in mapping.items() if key != "target" and key not in TARGETS}
+    nested = {key: value for key, value in mapping.items() if key in TARGETS}
+    others = sorted(set(nested) - {name})
+    if others:
+        raise ManifestError(f"{origin}: deploy.{others[0]} configures another target than deploy.target ({name}); "
+                            f"remove it or set deploy.target: {others[0]}")
+    keys = ", ".join(sorted(clipped(str(key), 40) for key in flat))
+    if flat and name in nested:
+        raise ManifestError(f"{origin}: deploy: {keys} and deploy.{name}: give the {name} keys flat under deploy "
+                            f"or under deploy.{name}, not both")
+    if flat and name != DEFAULT_TARGET:
+        raise ManifestError(f"{origin}: deploy: {keys}: keys written flat under deploy are the {DEFAULT_TARGET} "
+                            f"section; with deploy.target: {name}, put {name}'s keys under deploy.{name}")
+    where = f"deploy.{name}" if name in nested else "deploy"
+    options = _options(target.options, nested.get(name, flat), origin, where)
+    target.check(options, origin, where)
+    if name != DEFAULT_TARGET:
+        return DeployOptions(target=name, section=options)
+    return DeployOptions(**{f.name: getattr(options, f.name) for f in fields(CloudflarePagesOptions)})
 
 
 def _video_options(data: object, origin: str) -> VideoOptions:

@@ -1,22 +1,72 @@
-"""Deploy a built site: Cloudflare Pages Direct Upload, with media (and, in the artifact store mode, the
-artifacts and vendor files) on R2.
+"""Deploy a built site to a deploy target (:mod:`mkdocs_hybrid.deploy.targets`). The first, and the default:
+Cloudflare Pages Direct Upload, with media (and, in the artifact store mode, the artifacts and vendor files) on
+R2 (:mod:`mkdocs_hybrid.deploy.cloudflare_pages`).
 
-Public API; the underscore modules are implementation details.
+Public API; the underscore modules are implementation details. Names load on first use: the manifest and the
+build read the targets registry and a target's edge writer through this package, and must not load the HTTP and
+S3 clients (httpx, boto3) that only a deployment needs.
 """
 
 from __future__ import annotations
 
-from mkdocs_hybrid.deploy._api import CloudflareAPIError, Credentials, DeployError, PagesAPI, UploadToken
-from mkdocs_hybrid.deploy._buckets import Bucket, pack_buckets
-from mkdocs_hybrid.deploy._files import SiteFile, collect_site_files, content_type, pages_hash
-from mkdocs_hybrid.deploy._pages import DeployResult, RetryPolicy, deploy_site
-from mkdocs_hybrid.deploy._r2_artifacts import ArtifactConflict, ArtifactCounts, ArtifactStore
-from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
-from mkdocs_hybrid.deploy._r2_errors import MediaError
-from mkdocs_hybrid.deploy._r2_plan import media_url
-from mkdocs_hybrid.deploy._r2_store import MediaStore, UploadedMedia
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.deploy._api import (
+        CloudflareAPIError,
+        Credentials,
+        DeployError,
+        PagesAPI,
+        UploadToken,
+    )
+    from mkdocs_hybrid.deploy._buckets import (
+        Bucket,
+        pack_buckets,
+    )
+    from mkdocs_hybrid.deploy._files import (
+        SiteFile,
+        collect_site_files,
+        content_type,
+        pages_hash,
+    )
+    from mkdocs_hybrid.deploy._pages import (
+        RetryPolicy,
+        deploy_site,
+    )
+    from mkdocs_hybrid.deploy._r2_artifacts import (
+        ArtifactConflict,
+        ArtifactCounts,
+        ArtifactStore,
+    )
+    from mkdocs_hybrid.deploy._r2_config import (
+        R2Config,
+        r2_client,
+    )
+    from mkdocs_hybrid.deploy._r2_errors import (
+        MediaError,
+    )
+    from mkdocs_hybrid.deploy._r2_plan import (
+        media_url,
+    )
+    from mkdocs_hybrid.deploy._r2_store import (
+        MediaStore,
+        UploadedMedia,
+    )
+    from mkdocs_hybrid.deploy._result import (
+        DeployResult,
+    )
+    from mkdocs_hybrid.deploy.targets import (
+        DEFAULT_TARGET,
+        DeployOutcome,
+        DeployRequest,
+        DeployTarget,
+        deploy_target,
+        run_deploy,
+    )
 
 __all__ = [
+    "DEFAULT_TARGET",
     "ArtifactConflict",
     "ArtifactCounts",
     "ArtifactStore",
@@ -24,7 +74,10 @@ __all__ = [
     "CloudflareAPIError",
     "Credentials",
     "DeployError",
+    "DeployOutcome",
+    "DeployRequest",
     "DeployResult",
+    "DeployTarget",
     "MediaError",
     "MediaStore",
     "PagesAPI",
@@ -36,8 +89,39 @@ __all__ = [
     "collect_site_files",
     "content_type",
     "deploy_site",
+    "deploy_target",
     "media_url",
     "pack_buckets",
     "pages_hash",
     "r2_client",
+    "run_deploy",
 ]
+
+_HOMES = {
+    "_api": ("CloudflareAPIError", "Credentials", "DeployError", "PagesAPI", "UploadToken"),
+    "_buckets": ("Bucket", "pack_buckets"),
+    "_files": ("SiteFile", "collect_site_files", "content_type", "pages_hash"),
+    "_pages": ("RetryPolicy", "deploy_site"),
+    "_r2_artifacts": ("ArtifactConflict", "ArtifactCounts", "ArtifactStore"),
+    "_r2_config": ("R2Config", "r2_client"),
+    "_r2_errors": ("MediaError",),
+    "_r2_plan": ("media_url",),
+    "_r2_store": ("MediaStore", "UploadedMedia"),
+    "_result": ("DeployResult",),
+    "targets": ("DEFAULT_TARGET", "DeployOutcome", "DeployRequest", "DeployTarget", "deploy_target", "run_deploy"),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (PEP 562)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -37,8 +37,9 @@ from mkdocs_hybrid.deploy._api import (
 )
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
-from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts, ArtifactPlan, ArtifactStore, is_artifact
-from mkdocs_hybrid.edge.routes import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
+from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan, ArtifactStore, is_artifact
+from mkdocs_hybrid.deploy._result import DeployResult, mib
+from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 from mkdocs_hybrid.model.layout import DERIVED_FILES
 from mkdocs_hybrid.publish.artifacts import media_links
 
@@ -76,44 +77,6 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
 
-@dataclass
-class DeployResult:
-    """What a deployment did (``--json`` prints :meth:`to_dict`)."""
-
-    project: str
-    branch: str
-    files: int = 0
-    uploaded_files: int = 0
-    uploaded_bytes: int = 0
-    skipped_files: int = 0
-    media_files: int = 0
-    deployment_id: str | None = None
-    url: str | None = None
-    dry_run: bool = False
-    seconds: float = 0.0
-    media: list[dict[str, Any]] = field(default_factory=list)
-    artifact_store: ArtifactCounts | None = None
-    """The R2 side in the artifact store mode; None (and left out of :meth:`to_dict`) otherwise."""
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if self.artifact_store is None:
-            del data["artifact_store"]
-        return data
-
-    def summary(self) -> str:
-        verb = "would upload" if self.dry_run else "uploaded"
-        line = (f"{self.files} files, {verb} {self.uploaded_files} ({_mib(self.uploaded_bytes)}), "
-                f"{self.skipped_files} already present")
-        if self.media_files:
-            line += f", {self.media_files} media files on R2"
-        if self.artifact_store is not None:
-            line += "; " + _artifact_summary(self.artifact_store, self.dry_run)
-        if self.deployment_id:
-            line += f"; deployment {self.deployment_id} {self.url or ''}".rstrip()
-        return line + f" in {self.seconds:.1f} s"
-
-
 def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Credentials | None = None,
                 commit_hash: str | None = None, commit_message: str | None = None,
                 commit_dirty: bool | None = None, create_project: bool = False, dry_run: bool = False,
@@ -121,18 +84,40 @@ def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Crede
                 progress: ProgressCallback | None = None, timeout: float = 60.0,
                 transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None
                 ) -> DeployResult:
-    """Upload what is missing and create a deployment of ``site_dir`` on ``project``/``branch``.
+    """Upload what is missing and create a deployment of ``site_dir`` on ``project``/``branch``: :func:`plan_site`,
+    then (unless ``dry_run``) :meth:`PagesPlan.upload` and :meth:`PagesPlan.activate`.
 
     With ``artifacts``, a changed published object (:class:`ArtifactConflict`) stops the deploy before
     anything is written; a dry run reports it in ``result.artifact_store.refused`` instead.
     """
+    plan = plan_site(site_dir, project=project, branch=branch, credentials=credentials, commit_hash=commit_hash,
+                     commit_message=commit_message, commit_dirty=commit_dirty, create_project=create_project,
+                     dry_run=dry_run, media=media, retry=retry, progress=progress, timeout=timeout,
+                     transport=transport, artifacts=artifacts)
+    try:
+        if dry_run:
+            return plan.result
+        plan.upload()
+        return plan.activate()
+    finally:
+        plan.close()
+
+
+def plan_site(site_dir: Path, *, project: str, branch: str, credentials: Credentials | None = None,
+              commit_hash: str | None = None, commit_message: str | None = None,
+              commit_dirty: bool | None = None, create_project: bool = False, dry_run: bool = False,
+              media: MediaUploader | None = None, retry: RetryPolicy | None = None,
+              progress: ProgressCallback | None = None, timeout: float = 60.0,
+              transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None
+              ) -> PagesPlan:
+    """Every check of a deployment, and what Pages (and R2) already hold; nothing written (except the project,
+    with ``create_project``). A real deployment's refusals raise here; a dry run counts them in its result."""
     started = time.monotonic()
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise DeployError(f"{site_dir} is not a folder: build the site first (mkdocs build)")
     files, artifact_files = _split_artifacts(collect_site_files(site_dir), artifacts)
     pages_files, media_files = _split_media(files, media)
-    routing = _routing_parts(site_dir)
     result = DeployResult(project=project, branch=branch, files=len(pages_files), media_files=len(media_files),
                           dry_run=dry_run)
     staged = _stage_artifacts(artifacts, artifact_files, result, dry_run=dry_run)
@@ -141,17 +126,51 @@ def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Crede
             raise DeployError("no Cloudflare credentials: set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID")
         result.uploaded_files, result.uploaded_bytes = len(pages_files), sum(f.size for f in pages_files)
         result.seconds = time.monotonic() - started
-        return result
+        return PagesPlan(result, None)
     api = PagesAPI(credentials, transport=transport, timeout=timeout)
     try:
         run = _Deployment(api, project, retry or RetryPolicy(), progress or (lambda done, total: None))
-        run.artifacts, run.staged = artifacts, staged
-        run.deploy(pages_files, media_files, routing, result, media, dry_run=dry_run, branch=branch,
-                   commit=_commit_fields(commit_hash, commit_message, commit_dirty), create=create_project)
-    finally:
+        run.artifacts, run.staged, run.media = artifacts, staged, media
+        run.plan(pages_files, media_files, _routing_parts(site_dir), result, dry_run=dry_run, branch=branch,
+                 commit=_commit_fields(commit_hash, commit_message, commit_dirty), create=create_project)
+    except BaseException:
         api.close()
+        raise
     result.seconds = time.monotonic() - started
-    return result
+    return PagesPlan(result, run, started)
+
+
+class PagesPlan:
+    """A checked deployment (:func:`plan_site`): its result so far, and the conversation with the API that
+    uploads and activates it."""
+
+    def __init__(self, result: DeployResult, run: _Deployment | None, started: float = 0.0) -> None:
+        self.result = result
+        self._run = run
+        self._started = started
+
+    @property
+    def outcome(self) -> DeployResult:
+        return self.result
+
+    def upload(self) -> None:
+        """R2 first (a share page must never go live before the artifact it frames), then Pages' assets."""
+        self._deployment().upload(self.result)
+
+    def activate(self) -> DeployResult:
+        """Create the deployment (the live site changes here, and only here) and wait until it is live."""
+        self._deployment().activate(self.result)
+        self.result.seconds = time.monotonic() - self._started
+        return self.result
+
+    def close(self) -> None:
+        if self._run is not None:
+            self._run.api.close()
+
+    def _deployment(self) -> _Deployment:
+        if self._run is None:
+            raise DeployError("no Cloudflare credentials: set CLOUDFLARE_API_TOKEN and CLOUDFLARE_ACCOUNT_ID")
+        return self._run
 
 
 class _Deployment:
@@ -165,33 +184,41 @@ class _Deployment:
         self.token: UploadToken | None = None
         self.artifacts: ArtifactStore | None = None
         self.staged: ArtifactPlan | None = None
+        self.media: MediaUploader | None = None
         self._token_lock = threading.Lock()
         self._serial = threading.Lock()
         self._gateway_trouble = threading.Event()
+        self._files: list[SiteFile] = []
+        self._media_files: list[SiteFile] = []
+        self._missing: list[SiteFile] = []
+        self._routing: dict[str, bytes] = {}
+        self._redirects: list[str] = []
+        self._fields: dict[str, str] = {}
 
-    def deploy(self, files: list[SiteFile], media_files: list[SiteFile], routing: dict[str, bytes],
-               result: DeployResult, media: MediaUploader | None, *, dry_run: bool, branch: str,
-               commit: dict[str, str], create: bool) -> None:
-        if media is not None and media_files and not dry_run:
-            media.check_bucket()  # a missing bucket or refused keys stop the deploy before anything is sent
+    def plan(self, files: list[SiteFile], media_files: list[SiteFile], routing: dict[str, bytes],
+             result: DeployResult, *, dry_run: bool, branch: str, commit: dict[str, str], create: bool) -> None:
+        if self.media is not None and media_files and not dry_run:
+            self.media.check_bucket()  # a missing bucket or refused keys stop the deploy before anything is sent
         self._project(branch, create)
         self.token = self.api.upload_token(self.project)
         _check_file_count(files, self.token.max_files or DEFAULT_MAX_FILES)
         hashes = [f.hash for f in files]
         missing_hashes = set(self._with_retries("check-missing", lambda: self.api.check_missing(self._jwt(), hashes)))
-        missing = _unique_by_hash(f for f in files if f.hash in missing_hashes)
-        result.uploaded_files = len(missing)
-        result.uploaded_bytes = sum(f.size for f in missing)
+        self._missing = _unique_by_hash(f for f in files if f.hash in missing_hashes)
+        result.uploaded_files = len(self._missing)
+        result.uploaded_bytes = sum(f.size for f in self._missing)
         result.skipped_files = sum(1 for f in files if f.hash not in missing_hashes)
-        if dry_run:
-            return
+        self._files, self._media_files, self._routing = files, media_files, routing
+        self._fields = {"manifest": json.dumps({f"/{f.name}": f.hash for f in files}), "branch": branch, **commit}
+
+    def upload(self, result: DeployResult) -> None:
         self._upload_artifacts(result)
-        redirects = self._upload_media(media_files, media, result)
-        self._upload(missing, total=len(files))
-        self._upsert(hashes)
-        parts = _deployment_parts(routing, redirects)
-        fields = {"manifest": json.dumps({f"/{f.name}": f.hash for f in files}), "branch": branch, **commit}
-        deployment = self._create_deployment(fields, parts)
+        self._redirects = self._upload_media(self._media_files, self.media, result)
+        self._upload(self._missing, total=len(self._files))
+        self._upsert([f.hash for f in self._files])
+
+    def activate(self, result: DeployResult) -> None:
+        deployment = self._create_deployment(self._fields, _deployment_parts(self._routing, self._redirects))
         result.deployment_id, result.url = str(deployment.get("id")), deployment.get("url")
         self._wait_until_live(result.deployment_id)
 
@@ -349,21 +376,12 @@ def _stage_artifacts(artifacts: ArtifactStore | None, files: list[SiteFile], res
     return staged
 
 
-def _artifact_summary(counts: ArtifactCounts, dry_run: bool) -> str:
-    verb = "would upload" if dry_run else "uploaded"
-    line = (f"R2 artifacts {counts.bucket}: {counts.files} files, {verb} {counts.uploaded} "
-            f"({_mib(counts.uploaded_bytes)}), {counts.skipped} already stored")
-    if counts.refused:
-        line += f", {len(counts.refused)} REFUSED (other bytes stored)"
-    return line + f", CORS {counts.cors}"
-
-
 def _split_media(files: list[SiteFile], media: MediaUploader | None) -> tuple[list[SiteFile], list[SiteFile]]:
     """Files for Pages and files for R2; files too large for Pages are an error without R2."""
     if media is None:
         too_large = [f for f in files if f.size > MAX_FILE_BYTES]
         if too_large:
-            listed = ", ".join(f"{f.name} ({_mib(f.size)})" for f in too_large[:10])
+            listed = ", ".join(f"{f.name} ({mib(f.size)})" for f in too_large[:10])
             raise DeployError(f"{len(too_large)} file(s) over Pages' 25 MiB limit: {listed}; configure "
                               "deploy.r2_bucket so they go to R2, or remove them")
         return files, []
@@ -446,6 +464,3 @@ def _unique_by_hash(files: Iterable[SiteFile]) -> list[SiteFile]:
     """Identical files share a hash: upload each content once."""
     return list({f.hash: f for f in files}.values())
 
-
-def _mib(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MiB"

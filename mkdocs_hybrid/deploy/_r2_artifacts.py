@@ -37,7 +37,7 @@ from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, MediaError, describe,
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
-from mkdocs_hybrid.edge.routes import REFRESHED
+from mkdocs_hybrid.edge.headers import REFRESHED
 from mkdocs_hybrid.model.layout import DERIVED_FILES
 
 if TYPE_CHECKING:

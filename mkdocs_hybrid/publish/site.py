@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from mkdocs_hybrid.edge.routes import write_routes
 from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
+from mkdocs_hybrid.edge.static import EdgeWriter
 from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.model.catalog import Catalog
 
-__all__ = ["ROUTES_ONLY", "SitePages", "publish_catalog"]
+__all__ = ["ROUTES_ONLY", "SitePages", "edge_writer", "publish_catalog"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class SitePages:
     """The site publishes ``editor/``: thread pages link each version to it."""
     origin: ArtifactOrigin = SAME_SITE
     """Where the demos are served from (their own origin in the artifact store mode)."""
+    target: str | None = None
+    """The deploy target (``deploy.target``; ``None``: the default), which chooses the edge files the site gets."""
 
 
 ROUTES_ONLY = SitePages()
@@ -40,7 +42,16 @@ ROUTES_ONLY = SitePages()
 
 def publish_catalog(site_dir: Path, catalog: Catalog, pages: SitePages) -> None:
     """Write the routes (limits checked before any write) and the gallery pages that show ``catalog``."""
-    write_routes(site_dir, catalog, signed_links=pages.origin.url is not None)  # r2 mode: /s/ and /vendor/ at the edge
+    write_edge = edge_writer(pages.target)
+    write_edge(site_dir, catalog, signed_links=pages.origin.url is not None)  # r2 mode: /s/ and /vendor/ at the edge
     if pages.standalone_gallery:
         gallery.write_standalone(site_dir, catalog, site_url=pages.site_url, editor=pages.editor,
                                  origin=pages.origin)
+
+
+def edge_writer(target: str | None) -> EdgeWriter:
+    """The edge-file writer of the deploy target called ``target`` (``None``: the default target)."""
+    from mkdocs_hybrid.deploy.targets import DEFAULT_TARGET, deploy_target  # here: importing the build loads no
+    # deploy module (a target's module loads its clients only when it deploys)
+
+    return deploy_target(target or DEFAULT_TARGET).edge

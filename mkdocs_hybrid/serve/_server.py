@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from mkdocs_hybrid.edge.routes import FRAME_DENIED_PREFIXES, FRAME_DENY
+from mkdocs_hybrid.edge.headers import FRAME_DENIED_PREFIXES, FRAME_DENY
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.model.layout import ARTIFACTS
 from mkdocs_hybrid.serve._api import SMALL_BODY, Api, ApiError, Reply

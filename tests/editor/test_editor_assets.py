@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from mkdocs_hybrid.bundle.toolchain import find_toolchain
-from mkdocs_hybrid.edge.routes import HEADER_RULES, IMMUTABLE, NO_CACHE
+from mkdocs_hybrid.edge.headers import HEADER_RULES, IMMUTABLE, NO_CACHE
 from mkdocs_hybrid.editor import assets as assets_module
 from mkdocs_hybrid.editor.assets import build_editor_assets, editor_source_dir, write_editor
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mkdocs_hybrid.edge.routes import DEFAULT_WORKER_THRESHOLD, RoutingMode, write_routes
+from mkdocs_hybrid.edge.cloudflare import DEFAULT_WORKER_THRESHOLD, RoutingMode, write_routes
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from tests.wrangler_dev import serve_with_wrangler
 

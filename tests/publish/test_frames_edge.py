@@ -18,13 +18,8 @@ from typing import TYPE_CHECKING, cast
 import httpx
 import pytest
 
-from mkdocs_hybrid.edge.routes import (
-    DEFAULT_WORKER_THRESHOLD,
-    HEADER_RULES,
-    RoutingMode,
-    render_headers,
-    write_routes,
-)
+from mkdocs_hybrid.edge.cloudflare import DEFAULT_WORKER_THRESHOLD, RoutingMode, write_routes
+from mkdocs_hybrid.edge.headers import HEADER_RULES, render_headers
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
 from mkdocs_hybrid.serve._api import Api

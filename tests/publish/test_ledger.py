@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from mkdocs_hybrid import pipeline
 from mkdocs_hybrid.cli import main
-from mkdocs_hybrid.edge.routes import RoutesError
+from mkdocs_hybrid.edge.static import RoutesError
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError, ToolchainError
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish import site as publish_site
@@ -349,7 +349,7 @@ def test_a_routes_error_leaves_the_ledger_and_the_site_as_they_were(
     def over_the_limits(*_: object, **__: object) -> None:
         raise RoutesError("_redirects would have 2001 static / 1 dynamic rules, over Cloudflare's limits")
 
-    monkeypatch.setattr(publish_site, "write_routes", over_the_limits)
+    monkeypatch.setattr(publish_site, "edge_writer", lambda _target: over_the_limits)
     with pytest.raises(RoutesError, match="over Cloudflare's limits"):
         build(root, site)
     assert [ledger_rows(root, f"SELECT * FROM {table} ORDER BY 1, 2, 3") for table in tables] == before

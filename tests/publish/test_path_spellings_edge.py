@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mkdocs_hybrid.edge.routes import RoutingMode
+from mkdocs_hybrid.edge.cloudflare import RoutingMode
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from tests.publish.path_spellings import GALLERY_CLIMBS, SPELLINGS, raw_get
 from tests.publish.test_frames_edge import build_fake_site

@@ -17,14 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from mkdocs_hybrid.edge.routes import (
-    DEFAULT_WORKER_THRESHOLD,
-    IMMUTABLE,
-    LATEST_MAP,
-    RoutesError,
-    write_routes,
-)
+from mkdocs_hybrid.edge.cloudflare import DEFAULT_WORKER_THRESHOLD, write_routes
+from mkdocs_hybrid.edge.headers import IMMUTABLE
+from mkdocs_hybrid.edge.static import RoutesError
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.layout import LATEST_MAP
 
 IMMUTABLE_VALUE = "public, max-age=31536000, immutable"
 

@@ -1,0 +1,281 @@
+"""Cloudflare Pages' advanced mode: the constant ``_worker.js`` and the ``_routes.json`` that limits it.
+
+The worker answers ``/p/{thread}/latest`` with a real 302 (worker mode, chosen by thread count in
+:mod:`mkdocs_hybrid.edge.cloudflare`) and, in the artifact store mode, the signed links to unlisted versions
+(``/s/*``) and the vendor files (``/vendor/*``); everything else goes on to the static assets. It reads the
+target version from the fallback page's ``<meta name="mkdocs-hybrid-latest">`` (or, in the artifact store mode,
+from ``p/_latest.json``), so the edge redirect and the static page can never disagree, and it holds no
+per-thread data: the same bytes for every catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from mkdocs_hybrid.edge.headers import IMMUTABLE, NO_CACHE
+from mkdocs_hybrid.edge.sandbox import DEMO_CSP
+from mkdocs_hybrid.edge.signed import MAX_SECONDS, MIN_KEY_CHARACTERS
+from mkdocs_hybrid.edge.static import GENERATED_MARK, LATEST_META_NAME, RoutesError, write_text
+from mkdocs_hybrid.edge.unlisted import TOKEN_HEX, UNLISTED_FOLDER
+from mkdocs_hybrid.model.catalog import ThreadEntry
+from mkdocs_hybrid.model.layout import LATEST_MAP, SIGNED_FILES
+from mkdocs_hybrid.model.snapshot import ID_PATTERN
+
+__all__ = [
+    "ROUTES_JSON_FILE",
+    "SIGNED_ROUTES",
+    "WORKER_FILE",
+    "WORKER_ROUTES",
+    "refuse_hand_written_worker",
+    "remove_generated_worker_files",
+    "render_latest_map",
+    "render_routes_json",
+    "render_worker",
+    "write_worker_files",
+]
+
+CANONICAL_SIGNATURE = "[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]"
+"""A signed link's signature as :mod:`~mkdocs_hybrid.edge.signed` spells it: 43 base64url characters, the
+last one's 2 unused bits zero."""
+
+WORKER_FILE = "_worker.js"
+ROUTES_JSON_FILE = "_routes.json"
+
+
+# `*` mid-rule: wrangler validates these and turns every `*` into `.*` (so
+# /p/a/b/latest matches too: the worker re-checks the path and passes anything
+# else on). Cloudflare documents only trailing wildcards; a non-trailing one is
+# reported to work in production but was not verified here. The trailing-slash
+# form is listed explicitly rather than relying on wrangler's optional `/`.
+WORKER_ROUTES: tuple[str, ...] = ("/p/*/latest", "/p/*/latest/")
+SIGNED_ROUTES: tuple[str, ...] = ("/s/*", "/vendor/*")
+"""Artifact store mode: signed links to unlisted versions, and vendor files from the public bucket."""
+
+_WORKER_TEMPLATE = """\
+// __MARK__: do not edit; rebuild instead.
+// Cloudflare Pages advanced mode: _routes.json sends only the paths this file answers here;
+// everything else it is sent goes on to the static assets (env.ASSETS).
+// _headers rules do not apply to responses made here: their headers are set here.
+// This file holds no per-build data and no secret: the same bytes for every catalog.
+const LATEST = __LATEST__;
+const SIGNED = __SIGNED__;
+const NO_CACHE = "__NO_CACHE__";
+__CODE__
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const reading = request.method === "GET" || request.method === "HEAD";
+    if (SIGNED && url.pathname.startsWith("/s/")) {
+      return reading ? signedArtifact(env, url.pathname) : forbidden();
+    }
+    if (SIGNED && reading && url.pathname.startsWith("/vendor/")) {
+      const found = await vendorFile(env, url.pathname);
+      if (found !== null) {
+        return found;
+      }
+    }
+    if (LATEST && reading) {
+      const found = await latestRedirect(env, url);
+      if (found !== null) {
+        return found;
+      }
+    }
+    return env.ASSETS.fetch(request);
+  },
+};
+"""
+
+_LATEST_CODE = """
+// /p/{thread}/latest[/]: a real 302 to /p/{thread}/{version}/. The version is read from the
+// fallback page p/{thread}/latest/index.html, so the edge and the static page never disagree.
+const LATEST_PATH = /^\\/p\\/(__ID__)\\/latest\\/?$/;
+const LATEST_META = /<meta name="__META__" content="(__ID__)">/;
+
+async function latestRedirect(env, url) {
+  const match = LATEST_PATH.exec(url.pathname);
+  if (match === null) {
+    return null;
+  }
+  const thread = match[1];
+  const page = await env.ASSETS.fetch(new URL(`/p/${thread}/latest/`, url.origin));
+  if (!page.ok) {
+    return null;
+  }
+  const found = LATEST_META.exec(await page.text());
+  if (found === null) {
+    return null;
+  }
+  return new Response(null, {
+    status: 302,
+    headers: { "Location": `/p/${thread}/${found[1]}/${url.search}`, "Cache-Control": NO_CACHE },
+  });
+}
+"""
+
+_LATEST_FROM_MAP = """
+// /p/{thread}/latest[/]: a real 302 to /p/{thread}/{version}/, the version read from the build's one map
+// of latest versions (p/__LATEST_MAP__; the artifact store mode writes no page per thread).
+const LATEST_PATH = /^\\/p\\/(__ID__)\\/latest\\/?$/;
+const VERSION_ID = /^(?:__ID__)$/;
+
+async function latestRedirect(env, url) {
+  const match = LATEST_PATH.exec(url.pathname);
+  if (match === null) {
+    return null;
+  }
+  const map = await env.ASSETS.fetch(new URL("/p/__LATEST_MAP__", url.origin));
+  if (!map.ok) {
+    return null;
+  }
+  const version = (await map.json())[match[1]];
+  if (typeof version !== "string" || !VERSION_ID.test(version)) {
+    return null;
+  }
+  return new Response(null, {
+    status: 302,
+    headers: { "Location": `/p/${match[1]}/${version}/${url.search}`, "Cache-Control": NO_CACHE },
+  });
+}
+"""
+
+_SIGNED_CODE = """
+// Artifact store mode (deploy.artifacts: r2). /s/{utoken}.{expiry}/{sig}/{file}: a signed, expiring
+// link to an unlisted version (mkdocs_hybrid/edge/signed.py). sig is base64url HMAC-SHA256 of
+// "{utoken}.{expiry}" under any key of the SHARE_KEYS secret (comma-separated: rotation). The file is
+// streamed from the private bucket bound as UNLISTED; anything else under /s/ is a 403.
+// /vendor/*: the shared vendor files, from the public bucket bound as ARTIFACTS (Pages holds none).
+// A 32-byte HMAC in base64url is 43 characters, the last holding 4 bits and 2 unused ones: only the one
+// spelling whose unused bits are zero is accepted (atob ignores them, so 4 spellings would verify).
+const SIGNED_PATH = /^\\/s\\/([0-9a-f]{__TOKEN_HEX__})\\.([0-9]{1,12})\\/(__SIG__)\\/(__FILES__)$/;
+const MIN_KEY_CHARACTERS = __MIN_KEY__;
+const MAX_SECONDS = __MAX_SECONDS__;  // as the CLI caps --expires: a longer link is refused, whoever signed it
+const DEMO_CSP = "__CSP__";
+const IMMUTABLE = "__IMMUTABLE__";
+const encoder = new TextEncoder();
+
+async function signedArtifact(env, pathname) {
+  const match = SIGNED_PATH.exec(pathname);
+  if (match === null) {
+    return forbidden();
+  }
+  const [, utoken, expiry, sig, file] = match;
+  const now = Date.now();
+  if (Number(expiry) * 1000 <= now || Number(expiry) * 1000 > now + MAX_SECONDS * 1000
+      || !(await verified(env, `${utoken}.${expiry}`, sig))) {
+    return forbidden();
+  }
+  const object = await env.UNLISTED.get(`artifacts/__UNLISTED__/${utoken}/${file}`);
+  if (object === null) {
+    return new Response("Not found\\n", { status: 404, headers: { "Cache-Control": "no-store" } });
+  }
+  return new Response(object.body, {
+    headers: {
+      "Content-Type": object.httpMetadata?.contentType || "application/octet-stream",
+      "Cache-Control": "private, no-store",
+      "Content-Security-Policy": DEMO_CSP,
+      "Referrer-Policy": "no-referrer",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+async function verified(env, message, sig) {
+  const signature = Uint8Array.from(atob(sig.replace(/-/g, "+").replace(/_/g, "/") + "="), (c) => c.charCodeAt(0));
+  for (const secret of String(env.SHARE_KEYS || "").split(",")) {
+    const text = secret.trim();
+    if (text.length < MIN_KEY_CHARACTERS) {
+      continue;
+    }
+    const key = await crypto.subtle.importKey(
+      "raw", encoder.encode(text), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    // crypto.subtle.verify compares in constant time.
+    if (await crypto.subtle.verify("HMAC", key, signature, encoder.encode(message))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+async function vendorFile(env, pathname) {
+  const object = await env.ARTIFACTS.get(pathname.slice(1));
+  if (object === null) {
+    return null;
+  }
+  return new Response(object.body, {
+    headers: {
+      "Content-Type": object.httpMetadata?.contentType || "application/octet-stream",
+      "Cache-Control": IMMUTABLE,
+      "Access-Control-Allow-Origin": "*",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+function forbidden() {
+  return new Response("Forbidden\\n", { status: 403, headers: { "Cache-Control": "no-store" } });
+}
+"""
+
+
+def render_latest_map(threads: Iterable[ThreadEntry]) -> str:
+    """``p/_latest.json``: each listed thread's latest version, what the artifact store mode's worker reads."""
+    return json.dumps({thread.id: thread.latest for thread in threads}, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def render_worker(*, latest: bool = True, signed: bool = False) -> str:
+    """The constant ``_worker.js``: the same bytes for every catalog, given what it answers (in the artifact
+    store mode, ``signed``, latest versions come from :data:`LATEST_MAP`, not from per-thread pages)."""
+    latest_code = _LATEST_FROM_MAP if signed else _LATEST_CODE
+    code = (latest_code if latest else "") + (_SIGNED_CODE if signed else "")
+    values = {
+        "__CODE__": code, "__MARK__": GENERATED_MARK,
+        "__LATEST__": _js_bool(latest), "__SIGNED__": _js_bool(signed), "__ID__": ID_PATTERN.pattern,
+        "__META__": LATEST_META_NAME, "__NO_CACHE__": NO_CACHE, "__TOKEN_HEX__": str(TOKEN_HEX),
+        "__FILES__": "|".join(re.escape(name) for name in SIGNED_FILES), "__MIN_KEY__": str(MIN_KEY_CHARACTERS),
+        "__MAX_SECONDS__": str(MAX_SECONDS), "__SIG__": CANONICAL_SIGNATURE,
+        "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED_FOLDER,
+        "__LATEST_MAP__": LATEST_MAP,
+    }
+    text = _WORKER_TEMPLATE
+    for name, value in values.items():
+        text = text.replace(name, value)
+    return text
+
+
+def _js_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def render_routes_json(routes: Iterable[str]) -> str:
+    """``_routes.json``: invoke the worker only on the ``latest`` paths."""
+    spec = {"version": 1, "description": GENERATED_MARK, "include": list(routes), "exclude": []}
+    return json.dumps(spec, indent=2) + "\n"
+
+
+def refuse_hand_written_worker(site_dir: Path) -> None:
+    worker = site_dir / WORKER_FILE
+    if worker.exists() and not _is_generated(worker):
+        raise RoutesError(f"{worker}: a hand-written worker exists; worker mode would replace it, remove it first")
+
+
+def write_worker_files(site_dir: Path, routes: tuple[str, ...], *, latest: bool, signed: bool) -> None:
+    """Write ``_worker.js`` and ``_routes.json``."""
+    write_text(site_dir / WORKER_FILE, render_worker(latest=latest, signed=signed))
+    write_text(site_dir / ROUTES_JSON_FILE, render_routes_json(routes))
+
+
+def remove_generated_worker_files(site_dir: Path) -> None:
+    """Delete worker files left by an earlier worker-mode build: they would keep answering ``latest``."""
+    for name in (WORKER_FILE, ROUTES_JSON_FILE):
+        path = site_dir / name
+        if path.exists() and _is_generated(path):
+            path.unlink()
+
+
+def _is_generated(path: Path) -> bool:
+    """Whether the file opens with :data:`GENERATED_MARK` (within its first few lines)."""
+    with path.open("rb") as file:
+        return GENERATED_MARK.encode() in file.read(300)
