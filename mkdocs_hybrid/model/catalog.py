@@ -1,7 +1,7 @@
 """What was built, as the site sees it: threads with their built versions.
 
-The pipeline fills a :class:`Catalog` after bundling; routes (``routes.py``) and
-the gallery (``gallery.py``) read it. Only versions with an artifact appear.
+The pipeline fills a :class:`Catalog` after bundling; the edge files (``edge/``) and
+the gallery (``gallery/``) read it. Only versions with an artifact appear.
 """
 
 from __future__ import annotations
