@@ -19,8 +19,8 @@ from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.bundle.vendor import VendorBuilder, requested_specifiers
 from mkdocs_hybrid.config.manifest import Manifest, unknown_keys
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.layout import LOCK_FILE
 from mkdocs_hybrid.model.snapshot import check_relative_path
-from mkdocs_hybrid.pipeline import LOCK_FILE
 from mkdocs_hybrid.serve._site import Site
 from mkdocs_hybrid.sources.scan import check_dependencies
 
