@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs_hybrid.model.errors import SnapshotError, shown
 from mkdocs_hybrid.model.files import stat_signature
-from mkdocs_hybrid.model.snapshot import Snapshot, check_id, check_relative_path, read_regular
+from mkdocs_hybrid.model.snapshot import SNAPSHOT_FORMAT, Snapshot, check_id, check_relative_path, read_regular
 from mkdocs_hybrid.sources._validate import (
     Where,
     as_error,
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["SNAPSHOT_FORMAT", "SNAPSHOT_JSON", "SNAPSHOT_JSON_KEYS", "SnapshotJsonKind", "max_snapshot_json_bytes",
            "parse_snapshot_json", "read_snapshot_json", "snapshot_document"]
 
-SNAPSHOT_FORMAT = "mkdocs-hybrid/snapshot@1"
 SNAPSHOT_JSON_KEYS = {"format", "thread", "version", "title", "entry", "created", "author", "tags",
                       "unlisted", "files", "dependencies"}
 
