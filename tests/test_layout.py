@@ -202,12 +202,15 @@ trees = ("_u", other)
 framed = name == "editor"
 route = "/s/*"
 latest = f"/{thread}/latest"
+def folder(name="gallery"):
+    return "p"
 meta = {"vendor": 1}.get("vendor")
+section = options(EditorOptions, "editor")
 api = "/pages/assets/upload"
 plural = "s" * 2
 '''
     found = layout_spellings(sample, _layout_names())
-    assert [line for line, _ in found] == [4, 5, 6, 7, 8, 9, 10, 11]
+    assert [line for line, _ in found] == [4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
 
 
 def test_the_layout_module_spells_every_folder_name_it_owns() -> None:
