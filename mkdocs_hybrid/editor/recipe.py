@@ -30,8 +30,8 @@ from mkdocs_hybrid.bundle.flags import esbuild_flags
 from mkdocs_hybrid.bundle.vendor import GLOBAL, VendorFile
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.layout import SITE_ROOT
-from mkdocs_hybrid.model.snapshot import ENTRY_CANDIDATES, ID_PATTERN, RESERVED_IDS
-from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_FORMAT, SNAPSHOT_JSON_KEYS
+from mkdocs_hybrid.model.snapshot import ENTRY_CANDIDATES, ID_PATTERN, RESERVED_IDS, SNAPSHOT_FORMAT
+from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON_KEYS
 from mkdocs_hybrid.templates import environment
 
 __all__ = ["RECIPE_FORMAT", "UsedVendor", "editor_recipe", "page_variants", "set_entries", "snapshot_rules"]

@@ -17,8 +17,15 @@ from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.editor.assets import editor_source_dir
 from mkdocs_hybrid.editor.recipe import editor_recipe
 from mkdocs_hybrid.model.errors import SnapshotError
-from mkdocs_hybrid.model.snapshot import ENTRY_CANDIDATES, ID_PATTERN, RESERVED_IDS, check_id, detect_entry
-from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_FORMAT, SNAPSHOT_JSON_KEYS, parse_snapshot_json
+from mkdocs_hybrid.model.snapshot import (
+    ENTRY_CANDIDATES,
+    ID_PATTERN,
+    RESERVED_IDS,
+    SNAPSHOT_FORMAT,
+    check_id,
+    detect_entry,
+)
+from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON_KEYS, parse_snapshot_json
 
 RUNNER = """import { SnapshotFormat } from "./snapshot_format.mjs";
 let text = "";
