@@ -122,11 +122,8 @@ STILL_SPELLED: dict[str, str] = {
     # Modules their owners were changing while the layout names moved (issue 19); these go as they are done.
     "mkdocs_hybrid/bundle/vendor.py": "the vendor folder (item 5 was moving the bundle stage)",
     "mkdocs_hybrid/cli.py": "share paths in messages (item 1 was changing the CLI)",
-    "mkdocs_hybrid/deploy/_pages.py": "the artifacts folder (item 1 was splitting deploy)",
-    "mkdocs_hybrid/deploy/_r2_artifacts.py": "the artifacts, vendor and unlisted folders (item 1)",
     "mkdocs_hybrid/edge/cloudflare.py": "_redirects rules (item 1 was splitting edge/routes.py)",
     "mkdocs_hybrid/edge/headers.py": "_headers rules (item 1)",
-    "mkdocs_hybrid/edge/static.py": "the 404 page's gallery link (item 1)",
     "mkdocs_hybrid/edge/worker.py": "the worker's routes and JavaScript (item 1)",
     "mkdocs_hybrid/pipeline.py": "the unlisted trees (item 5 was slimming the pipeline)",
     "mkdocs_hybrid/plugin.py": "the gallery folder (item 2 was changing the plugin)",

@@ -40,7 +40,7 @@ from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTI
 from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan, ArtifactStore, is_artifact
 from mkdocs_hybrid.deploy._result import DeployResult, mib
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
-from mkdocs_hybrid.model.layout import DERIVED_FILES
+from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES
 from mkdocs_hybrid.publish.artifacts import media_links
 
 if TYPE_CHECKING:
@@ -396,7 +396,7 @@ def _linked_by_url(media_files: Sequence[SiteFile]) -> dict[str, str]:
     links: dict[str, str] = {}
     metas: dict[Path, dict[str, str]] = {}
     for item in media_files:
-        if not item.name.startswith("artifacts/") or item.path.name not in DERIVED_FILES:
+        if not item.name.startswith(f"{ARTIFACTS}/") or item.path.name not in DERIVED_FILES:
             continue
         meta = item.path.with_name("meta.json")
         if meta not in metas:

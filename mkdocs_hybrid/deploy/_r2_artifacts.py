@@ -38,17 +38,17 @@ from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
 from mkdocs_hybrid.edge.headers import REFRESHED
-from mkdocs_hybrid.model.layout import DERIVED_FILES
+from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, UNLISTED, VENDOR
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import CORSRuleTypeDef
 
-ARTIFACT_FOLDERS = ("artifacts/", "vendor/")
+ARTIFACT_FOLDERS = (f"{ARTIFACTS}/", f"{VENDOR}/")
 """Site folders that live in the bucket, not on Pages, in this mode."""
 SHA256_METADATA = "sha256"
 """User metadata key (``x-amz-meta-sha256``) holding each object's content hash."""
-UNLISTED_PREFIX = "artifacts/_u/"
+UNLISTED_PREFIX = f"{ARTIFACTS}/{UNLISTED}/"
 """Unlisted versions' artifacts: only in the private store."""
 CHECK_JOBS = 16
 """Requests in flight at once: small objects, so latency (not bandwidth) bounds the deploy."""
@@ -63,7 +63,7 @@ _Result = TypeVar("_Result")
 def is_refreshed(name: str) -> bool:
     """Whether a build may replace this object: a version's derived files and the ``meta.json`` listing them."""
     folder, _, base = name.rpartition("/")
-    return folder.startswith("artifacts/") and (base in DERIVED_FILES or base == "meta.json")
+    return folder.startswith(f"{ARTIFACTS}/") and (base in DERIVED_FILES or base == "meta.json")
 
 
 def is_artifact(name: str) -> bool:
@@ -363,7 +363,7 @@ def refusal(bucket: str, keys: Sequence[str], *, raced: bool = False) -> Artifac
 def _version_of(key: str) -> str | None:
     """``thread/version`` for ``artifacts/thread/version/...``."""
     parts = key.split("/")
-    return f"{parts[1]}/{parts[2]}" if parts[0] == "artifacts" and len(parts) >= 4 else None
+    return f"{parts[1]}/{parts[2]}" if parts[0] == ARTIFACTS and len(parts) >= 4 else None
 
 
 def _listed(label: str, names: Sequence[str], shown: int = 10) -> str:

@@ -41,6 +41,7 @@ from typing import Literal
 
 from mkdocs_hybrid.edge.headers import HEADER_RULES, MAX_HEADER_RULES, HeaderRule, render_headers
 from mkdocs_hybrid.edge.static import (
+    GALLERY_URL,
     GENERATED_MARK,
     RoutesError,
     checked_threads,
@@ -131,7 +132,7 @@ def write_routes(
     catalog: Catalog,
     *,
     worker_threshold: int = DEFAULT_WORKER_THRESHOLD,
-    gallery_url: str = "/gallery/",
+    gallery_url: str = GALLERY_URL,
     signed_links: bool = False,
 ) -> RoutesSummary:
     """Write the latest fallback pages, ``404.html``, ``_headers`` and ``_redirects``.

@@ -21,11 +21,12 @@ from typing import Protocol
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.files import write_if_changed
-from mkdocs_hybrid.model.layout import LATEST, SHARE
+from mkdocs_hybrid.model.layout import GALLERY, LATEST, SHARE
 from mkdocs_hybrid.model.snapshot import ID_PATTERN, RESERVED_IDS
 from mkdocs_hybrid.templates import environment
 
 __all__ = [
+    "GALLERY_URL",
     "GENERATED_MARK",
     "LATEST_META_NAME",
     "EdgeWriter",
@@ -38,6 +39,8 @@ __all__ = [
     "write_static_edge",
 ]
 
+GALLERY_URL = f"/{GALLERY}/"
+"""The 404 page's link to the gallery, for a site at the root of its host."""
 LATEST_META_NAME = "mkdocs-hybrid-latest"
 """The fallback page's ``<meta>`` that names the latest version; Cloudflare's ``_worker.js`` reads it."""
 
@@ -58,11 +61,11 @@ class EdgeWriter(Protocol):
     ``/vendor/`` (only a host with an edge worker can answer them). What it returns is the writer's own summary.
     """
 
-    def __call__(self, site_dir: Path, catalog: Catalog, *, gallery_url: str = "/gallery/",
+    def __call__(self, site_dir: Path, catalog: Catalog, *, gallery_url: str = GALLERY_URL,
                  signed_links: bool = False) -> object: ...
 
 
-def write_static_edge(site_dir: Path, catalog: Catalog, *, gallery_url: str = "/gallery/",
+def write_static_edge(site_dir: Path, catalog: Catalog, *, gallery_url: str = GALLERY_URL,
                       signed_links: bool = False) -> int:
     """The edge files of a host without edge rules: the latest fallback pages and ``404.html``; how many
     fallback pages there are."""
@@ -125,7 +128,7 @@ def render_not_found_page(gallery_url: str) -> str:
     return environment().get_template("404.html").render(gallery_url=gallery_url)
 
 
-def write_not_found_page(site_dir: Path, gallery_url: str = "/gallery/") -> None:
+def write_not_found_page(site_dir: Path, gallery_url: str = GALLERY_URL) -> None:
     """Write the root ``404.html`` (script-free, so it works on any host and at any depth)."""
     write_text(site_dir / "404.html", render_not_found_page(gallery_url))
 
