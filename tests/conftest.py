@@ -7,11 +7,13 @@ Every build runs in a copy under pytest's temporary folder, so the bundle cache
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,10 +136,33 @@ def _built_site(sample_project: Path, target: Path, theme: str, *, seed_from: Pa
     return site_dir(project)
 
 
+def _once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Path]) -> Path:
+    """``make(folder)`` once per test run: under pytest-xdist the first worker to ask makes it in the run's shared
+    temporary folder and the others wait for it and reuse it (read-only, as every session fixture is); run
+    alone, a session temporary folder as before."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder; each worker's basetemp is in it
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if make() fails
+        made, failed = shared / f"{name}.made", shared / f"{name}.failed"
+        if failed.is_file():
+            pytest.fail(f"{name} failed in another worker: see the first error about it")
+        if made.is_file():
+            return Path(made.read_text(encoding="utf-8"))
+        try:
+            result = make(shared / name)
+        except BaseException:
+            failed.touch()
+            raise
+        made.write_text(str(result), encoding="utf-8")
+        return result
+
+
 @pytest.fixture(scope="session")
 def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A frozen copy of the repository's sample project; never built in, copy it again to build."""
-    return copy_project(REPO, tmp_path_factory.mktemp("sample-project"))
+    return _once_per_run(tmp_path_factory, "sample-project", lambda target: copy_project(REPO, target))
 
 
 @pytest.fixture
@@ -157,15 +182,17 @@ def seeded_project(sample_project: Path, sample_site_mkdocs: Path, tmp_path: Pat
 @pytest.fixture(scope="session")
 def sample_site_mkdocs(sample_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample site built once with MkDocs' default theme; ``.parent`` is its project."""
-    return _built_site(sample_project, tmp_path_factory.mktemp("site-mkdocs"), "mkdocs")
+    return _once_per_run(tmp_path_factory, "site-mkdocs",
+                         lambda target: _built_site(sample_project, target, "mkdocs"))
 
 
 @pytest.fixture(scope="session")
 def sample_site_material(sample_project: Path, sample_site_mkdocs: Path,
                          tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample site built once with mkdocs-material; ``.parent`` is its project."""
-    return _built_site(sample_project, tmp_path_factory.mktemp("site-material"), "material",
-                       seed_from=sample_site_mkdocs.parent)
+    return _once_per_run(tmp_path_factory, "site-material",
+                         lambda target: _built_site(sample_project, target, "material",
+                                                    seed_from=sample_site_mkdocs.parent))
 
 
 @pytest.fixture
@@ -192,8 +219,47 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
+HEAVY_MARKS = ("slow", "browser", "wrangler", "wasm")
+"""Marks of the long tests, in the order their files start under pytest-xdist."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, files with long tests first (a file runs whole on one worker, ``--dist loadfile``): a
+    long file that started last would leave the other workers idle while it runs. Files keep their tests' order."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    rank: dict[Path, int] = {}
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers()}
+        item_rank = min((HEAVY_MARKS.index(name) for name in marks & set(HEAVY_MARKS)), default=len(HEAVY_MARKS))
+        rank[item.path] = min(rank.get(item.path, item_rank), item_rank)
+    items.sort(key=lambda item: rank[item.path])  # stable: same-rank files and each file's tests keep their order
+
+
+_WORKER_EXAMPLES: Counter[str] = Counter()
+"""Fuzz examples counted by pytest-xdist's workers, added up in the controlling process."""
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand this worker's fuzz example counts to the controlling process."""
+    harness = sys.modules.get("tests.fuzz.harness")
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if harness is not None and workeroutput is not None:
+        workeroutput["fuzz_examples"] = dict(harness.EXAMPLES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; keep its fuzz example counts for the summary."""
+    _WORKER_EXAMPLES.update(getattr(node, "workeroutput", {}).get("fuzz_examples", {}))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """How many examples the fuzz tests ran (tests/fuzz/harness.py), for the record of each run."""
+    if _WORKER_EXAMPLES:
+        from tests.fuzz import harness as fuzz_harness  # the controlling process ran none itself
+
+        fuzz_harness.EXAMPLES.update(_WORKER_EXAMPLES)
     harness = sys.modules.get("tests.fuzz.harness")
     for line in harness.summary_lines() if harness else []:
         terminalreporter.write_line(line)
