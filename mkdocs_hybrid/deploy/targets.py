@@ -12,7 +12,7 @@ it in its own section, ``deploy.<target>``. A target is an object (:class:`Deplo
 Adding a target is its module, with a ``TARGET`` object, plus one line in :data:`TARGETS`. Targets load lazily,
 and a target's module imports its HTTP or S3 clients inside ``plan``/``upload``/``activate`` only: the manifest
 and the build read its section and its edge writer, and an ``mkdocs build`` must not load a deploy client
-(``tests/deploy/test_targets.py`` checks every registered target).
+(``tests/deploy/test_deploy_targets.py`` checks every registered target).
 """
 
 from __future__ import annotations
