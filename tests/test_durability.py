@@ -289,3 +289,15 @@ def test_a_write_that_fails_leaves_the_old_file(tmp_path: Path) -> None:
         durable._write_via_temp(str(target), fail)
     assert target.read_bytes() == b"old and whole"
     assert os.listdir(tmp_path) == ["page.html"]
+
+
+def test_temporary_names_are_unique_ours_and_not_shared_with_another_process(tmp_path: Path) -> None:
+    mine = {durable.make_temp_dir(tmp_path, ".x-").name for _ in range(50)}
+    child = subprocess.run([sys.executable, "-c", "import sys\nfrom mkdocs_hybrid.model import durable\n"
+                            "print(durable.make_temp_dir(sys.argv[1], '.x-').name)", str(tmp_path)],
+                           capture_output=True, text=True, check=True, env=cli_env())
+    assert len(mine) == 50 and all(durable.is_temporary(name) for name in mine)
+    assert child.stdout.strip() not in mine and durable.is_temporary(child.stdout.strip())
+    # The part after the owner tag is salted per process: a name another user could guess would fail the write.
+    assert len({name.rsplit(".", 1)[1][:8] for name in mine}) == 1
+    assert child.stdout.strip().rsplit(".", 1)[1][:8] not in {name.rsplit(".", 1)[1][:8] for name in mine}
