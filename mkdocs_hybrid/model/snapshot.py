@@ -137,12 +137,8 @@ def open_regular(path: str, *, follow: bool = True) -> BinaryIO:
     put in a file's place, even between a listing and the read, is refused instead of read forever
     (``follow=False`` also refuses a symlink in the last component: ``ELOOP``).
     """
-    fd = os.open(path, _OPEN_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
+    fd, _ = _open_checked(path, follow)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFile(f"is {file_kind(mode)}, not a regular file: only regular files and folders are "
-                                 "read; remove it or replace it with a file")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -150,13 +146,54 @@ def open_regular(path: str, *, follow: bool = True) -> BinaryIO:
         raise
 
 
+def _open_checked(path: str, follow: bool) -> tuple[int, int]:
+    """A descriptor of ``path`` opened without blocking, once ``fstat`` on it says it is a regular file; and
+    the file's size then."""
+    fd = os.open(path, _OPEN_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
+    try:
+        facts = os.fstat(fd)
+        mode = facts.st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFile(f"is {file_kind(mode)}, not a regular file: only regular files and folders are "
+                                 "read; remove it or replace it with a file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, facts.st_size
+
+
 def read_regular(path: str, *, limit: int | None = None, follow: bool = True) -> bytes:
-    """The bytes of the regular file at ``path`` (see :func:`open_regular`), refusing more than ``limit``."""
-    with open_regular(path, follow=follow) as handle:
-        data = handle.read() if limit is None else handle.read(limit + 1)
+    """The bytes of the regular file at ``path`` (checked as :func:`open_regular` checks), refusing more than
+    ``limit``. Read from the descriptor itself, in reads sized by its ``fstat``: a file object costs an ``isatty``
+    ioctl, an ``lseek``, another ``fstat`` and two ``fcntl`` calls, and its ``read(limit + 1)`` a 1 MiB buffer, for
+    each of a build's thousands of small files (52 µs a file against 12 µs for ``Path.read_bytes`` before issue 18)."""
+    fd, size = _open_checked(path, follow)
+    try:
+        data = _read_to_end(fd, size, limit)
+    finally:
+        os.close(fd)
     if limit is not None and len(data) > limit:
         raise NotRegularFile(f"is over the {limit:,}-byte limit; shrink it")
     return data
+
+
+def _read_to_end(fd: int, expected: int, limit: int | None) -> bytes:
+    """Everything up to the end of the file (``expected`` bytes, unless it changes meanwhile), or ``limit + 1``
+    bytes (enough to tell it is over the limit)."""
+    chunks: list[bytes] = []
+    size = 0
+    while limit is None or size <= limit:
+        want = max(expected - size, 0) + 1 if size <= expected else 1 << 16  # the + 1 meets the end at once
+        try:
+            chunk = os.read(fd, want if limit is None else min(want, limit + 1 - size))
+        except BlockingIOError:  # a regular file never says so on Linux; if one ever does, wait for it
+            os.set_blocking(fd, True)
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def find_bare_imports(files: Mapping[str, bytes]) -> tuple[str, ...]:
