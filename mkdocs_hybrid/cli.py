@@ -28,6 +28,7 @@ from mkdocs_hybrid.config.yaml_loader import load_yaml
 from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import LATEST, SHARE
 from mkdocs_hybrid.model.snapshot import check_id, read_regular
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
@@ -212,7 +213,7 @@ def share(thread: str, version: str, site_url: str | None, expires: str | None) 
         base = site_url or _mkdocs_site_url()
         if not base:
             raise HybridError("share: pass --site-url (or set site_url in mkdocs.yml), the site's public URL")
-        path = f"p/{folder}/{token}/" if expires is None else _signed_share_path(token, expires)
+        path = f"{SHARE}/{folder}/{token}/" if expires is None else _signed_share_path(token, expires)
     except (HybridError, ValueError) as exc:
         _fail(exc if isinstance(exc, HybridError) else HybridError(f"share: {exc}"))
     click.echo(f"{base.rstrip('/')}/{path}")
@@ -257,7 +258,8 @@ def pin(thread: str, version: str | None, clear: bool, manifest_path: Path) -> N
     if clear:
         click.echo(f"{thread}: latest is no longer pinned; the next build follows thread.yml or the newest version")
     else:
-        click.echo(f"{thread}: latest pinned to {version}; rebuild and deploy the site to move /p/{thread}/latest")
+        click.echo(f"{thread}: latest pinned to {version}; "
+                   f"rebuild and deploy the site to move /{SHARE}/{thread}/{LATEST}")
 
 
 @main.command()

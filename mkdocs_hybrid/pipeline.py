@@ -24,7 +24,7 @@ from mkdocs_hybrid.bundle.toolchain import Toolchain, find_toolchain
 from mkdocs_hybrid.bundle.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
-from mkdocs_hybrid.edge.unlisted import KEY_ENV, UNLISTED_FOLDER, UnlistedKey, site_parts
+from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey, site_parts
 from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
 from mkdocs_hybrid.media import MEDIA_ENV, MediaStage, MediaTools, clear_media, plan_media
@@ -32,7 +32,7 @@ from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, Thread
 from mkdocs_hybrid.model.durable import keep_journal
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.files import StatIndex
-from mkdocs_hybrid.model.layout import Parts
+from mkdocs_hybrid.model.layout import ARTIFACTS, LOCK_FILE, SHARE, UNLISTED, Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 from mkdocs_hybrid.publish.artifacts import (
     artifact_digests,
@@ -54,7 +54,6 @@ from mkdocs_hybrid.sources.scan import Scan, scan_sources
 from mkdocs_hybrid.templates import compiled_template_cache, environment, template_digest
 
 SITE_INDEXES_KEPT = 8
-LOCK_FILE = "hybrid-lock.json"
 ProgressCallback = Callable[[int, int], None]
 """Called with (done, total) as snapshots finish."""
 
@@ -275,7 +274,7 @@ class Export:
         a version listed again leaves nothing at its unguessable one. Run on every build, so a site without
         unlisted folders pays one stat per tree, not a key and a stat per version."""
         unlisted_folders = self.unlisted_key is not None and any(
-            (site_dir / tree / UNLISTED_FOLDER).is_dir() for tree in ("artifacts", "p"))
+            (site_dir / tree / UNLISTED).is_dir() for tree in (ARTIFACTS, SHARE))
         for job in jobs:
             snapshot = job.snapshot
             ids = (snapshot.thread, snapshot.version)

@@ -47,6 +47,7 @@ from mkdocs_hybrid.gallery import social
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.durable import storage_error, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import GALLERY
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from mkdocs.utils.templates import TemplateContext
 
 log = get_plugin_logger(__name__)
-GALLERY_INDEX = "gallery/index.md"
+GALLERY_INDEX = f"{GALLERY}/index.md"
 class HybridConfig(Config):
     """Options of the ``hybrid`` plugin in ``mkdocs.yml``."""
 
@@ -127,7 +128,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self._close_fragments()
         self._fragments = BundleCache(self.manifest.cache_dir / CACHE_FILE)  # thread pages made before
         self._add_gallery(files, config)
-        keep_only(site_dir / "gallery", {file.dest_uri for file in self._generated}, "gallery/")
+        keep_only(site_dir / GALLERY, {file.dest_uri for file in self._generated}, f"{GALLERY}/")
         return files
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment | None:
@@ -208,7 +209,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         if self.config.not_found_page == "hybrid":
             # The theme wrote its 404.html after ours (in on_files): ours wins, linking the gallery.
             with _one_line():
-                write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + "gallery/")
+                write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + f"{GALLERY}/")
         if config.strict and report.failed:
             refs = ", ".join(sorted({error.ref for error in report.failed}))
             raise PluginError(f"strict mode: {len(report.failed)} snapshot(s) failed: {refs} "
@@ -255,7 +256,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         pages = gallery.page_count(self.catalog)
         self._index_pages = {gallery.page_path(n) + "index.md": n for n in range(1, pages + 1)}
         self._pages = dict.fromkeys(self._index_pages)
-        self._pages.update({f"gallery/{thread.id}/index.md": thread.id for thread in self.catalog.listed})
+        self._pages.update({f"{GALLERY}/{thread.id}/index.md": thread.id for thread in self.catalog.listed})
         contents: dict[str, str | bytes] = {}
         for src_uri, thread_id in self._pages.items():
             if files.get_file_from_path(src_uri) is not None:

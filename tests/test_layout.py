@@ -119,15 +119,7 @@ MAX_LINES = 500
 PATH_CALLS = {"safe_join", "join", "joinpath", "Path", "PurePath", "PurePosixPath"}
 """Calls whose string arguments are path parts (``safe_join(site, "p", ...)``, ``os.path.join``, ``Path``)."""
 STILL_SPELLED: dict[str, str] = {
-    # Modules their owners were changing while the layout names moved (issue 19); these go as they are done.
-    "mkdocs_hybrid/bundle/vendor.py": "the vendor folder (item 5 was moving the bundle stage)",
-    "mkdocs_hybrid/cli.py": "share paths in messages (item 1 was changing the CLI)",
-    "mkdocs_hybrid/edge/cloudflare.py": "_redirects rules (item 1 was splitting edge/routes.py)",
-    "mkdocs_hybrid/edge/headers.py": "_headers rules (item 1)",
-    "mkdocs_hybrid/edge/worker.py": "the worker's routes and JavaScript (item 1)",
-    "mkdocs_hybrid/pipeline.py": "the unlisted trees (item 5 was slimming the pipeline)",
-    "mkdocs_hybrid/plugin.py": "the gallery folder (item 2 was changing the plugin)",
-    "mkdocs_hybrid/serve/_api.py": "the saved version's URLs (item 2 was changing serve)",
+    # A module that must spell a folder name for now, with why (none does: keep it that way).
 }
 """Modules allowed to spell a folder name for now, each with why; an entry that spells none fails the test."""
 

@@ -39,10 +39,10 @@ from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.durable import make_temp_dir, scratch_dir, sweep, write_scratch
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.layout import VENDOR
 from mkdocs_hybrid.model.snapshot import Snapshot
 
 GLOBAL = "__hybridVendor"
-VENDOR_DIR = "vendor"
 VENDOR_BUDGET = Budget.for_work(versions=40, input_bytes=16 * 1024 * 1024)
 """A vendor file bundles packages (not a version's files): React's took 0.2 s and 40 MB; this allows two
 minutes and 3.8 GB (at most half the machine's memory), for the largest package sets."""
@@ -93,7 +93,7 @@ class VendorBuilder:
     """Builds (and caches) vendor files and their shims under ``cache_dir/vendor``."""
 
     def __init__(self, cache_dir: Path, toolchain: Toolchain, options: BuildOptions) -> None:
-        self.root = cache_dir / "vendor"
+        self.root = cache_dir / VENDOR
         self.toolchain = toolchain
         self.options = options
         self._built: dict[str, VendorFile | SnapshotError] = {}
@@ -137,7 +137,7 @@ class VendorBuilder:
         modules = _js_modules(specifiers, metafile)
         if modules != specifiers:
             content = self._bundle(modules, deps)[0] if modules else b""
-        name = f"{VENDOR_DIR}/{hashlib.sha256(content).hexdigest()[:20]}.js"
+        name = f"{VENDOR}/{hashlib.sha256(content).hexdigest()[:20]}.js"
         sweep(self._ensure_root(), ".vendor-")  # what a killed build left (never a running build's)
         staging = make_temp_dir(self.root, ".vendor-")
         try:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from mkdocs_hybrid.config.keys import unknown_keys as unknown_keys
 from mkdocs_hybrid.config.yaml_loader import YamlError, load_yaml
+from mkdocs_hybrid.model import capture as defaults
 from mkdocs_hybrid.model.errors import ManifestError, clipped, shown
 from mkdocs_hybrid.model.snapshot import file_kind
 from mkdocs_hybrid.sources.kind import SourceConfig as SourceConfig
@@ -54,19 +55,19 @@ class VideoOptions:
     """Make an MP4 preview of every version (``snapshot.yml: video: true/false`` decides per version)."""
     posters: bool = True
     """Make a poster of every version whenever Chromium is available (the build says once when it is not)."""
-    seconds: int = 4
+    seconds: int = defaults.SECONDS
     """Length of a generated video (1 to 30)."""
-    fps: int = 30
+    fps: int = defaults.FPS
     """Frames per second of a generated video (1 to 60); attached videos are capped at it."""
-    width: int = 1280
+    width: int = defaults.WIDTH
     """Video and poster width in pixels (even, 160 to 1920); attached videos are scaled to fit."""
-    height: int = 720
+    height: int = defaults.HEIGHT
     """Video and poster height in pixels (even, 90 to 1080)."""
-    poster_at: float = 1.0
+    poster_at: float = defaults.POSTER_AT
     """The virtual time, in seconds, of the poster frame (0 to ``seconds``)."""
-    attached_max_mb: int = 200
+    attached_max_mb: int = defaults.ATTACHED_MAX_MB
     """Largest attached video file (``snapshot.yml: video: demo.mov``), in MiB (at most 1024)."""
-    attached_max_seconds: int = 60
+    attached_max_seconds: int = defaults.ATTACHED_MAX_SECONDS
     """Longest attached video, in seconds (at most 600)."""
 
 

@@ -60,7 +60,7 @@ from mkdocs_hybrid.edge.worker import (
     write_worker_files,
 )
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
-from mkdocs_hybrid.model.layout import LATEST_MAP, SHARE
+from mkdocs_hybrid.model.layout import ARTIFACTS, LATEST, LATEST_MAP, SHARE
 
 __all__ = [
     "ARTIFACT_REWRITES",
@@ -123,7 +123,7 @@ class RedirectRule:
 # every artifact iframe a round trip. A 200 rewrite serves page.html directly; it is
 # one dynamic rule, so it goes after every static rule.
 ARTIFACT_REWRITES: tuple[RedirectRule, ...] = (
-    RedirectRule("/artifacts/:thread/:version/page.html", "/artifacts/:thread/:version/page", 200),
+    RedirectRule(f"/{ARTIFACTS}/:thread/:version/page.html", f"/{ARTIFACTS}/:thread/:version/page", 200),
 )
 
 
@@ -197,9 +197,9 @@ def latest_redirect_rules(threads: Iterable[ThreadEntry]) -> tuple[RedirectRule,
     """Two static 302 rules per thread, sorted by thread id."""
     rules: list[RedirectRule] = []
     for thread in sorted(threads, key=lambda entry: entry.id):
-        target = f"/p/{thread.id}/{thread.latest}/"
-        rules.append(RedirectRule(f"/p/{thread.id}/latest", target, 302))
-        rules.append(RedirectRule(f"/p/{thread.id}/latest/", target, 302))
+        target = f"/{SHARE}/{thread.id}/{thread.latest}/"
+        rules.append(RedirectRule(f"/{SHARE}/{thread.id}/{LATEST}", target, 302))
+        rules.append(RedirectRule(f"/{SHARE}/{thread.id}/{LATEST}/", target, 302))
     return tuple(rules)
 
 
@@ -223,9 +223,11 @@ def render_redirects(rules: Iterable[RedirectRule], mode: RoutingMode) -> str:
     """``_redirects`` text: the rules in order, after a comment saying who answers ``latest``."""
     header = [f"# {GENERATED_MARK}: do not edit; rebuild instead."]
     if mode == "worker":
-        header.append(f"# Worker mode: {WORKER_FILE} answers /p/{{thread}}/latest (see {ROUTES_JSON_FILE}).")
+        header.append(f"# Worker mode: {WORKER_FILE} answers /{SHARE}/{{thread}}/{LATEST} "
+                      f"(see {ROUTES_JSON_FILE}).")
     else:
-        header.append("# /p/{thread}/latest and /p/{thread}/latest/ are separate static rules (exact-path match).")
+        latest = f"/{SHARE}/{{thread}}/{LATEST}"
+        header.append(f"# {latest} and {latest}/ are separate static rules (exact-path match).")
     lines = header + [f"{rule.source} {rule.target} {rule.status}" for rule in rules]
     return "\n".join(lines) + "\n"
 

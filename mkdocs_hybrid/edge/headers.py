@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.edge.static import GENERATED_MARK
+from mkdocs_hybrid.model.layout import ARTIFACTS, ASSETS, EDITOR, GALLERY, LATEST, SHARE, VENDOR
 
 __all__ = [
     "FRAME_DENIED_PREFIXES",
@@ -35,7 +36,7 @@ FRAME_DENY: tuple[tuple[str, str], ...] = (("X-Frame-Options", "DENY"),
                                            ("Content-Security-Policy", "frame-ancestors 'none'"))
 """What a page no other page may frame answers with: the CSP directive for current browsers, the older header
 for the rest (a browser that knows ``frame-ancestors`` ignores ``X-Frame-Options``)."""
-FRAME_DENIED_PREFIXES = ("/gallery/", "/editor/")
+FRAME_DENIED_PREFIXES = (f"/{GALLERY}/", f"/{EDITOR}/")
 """Site paths whose pages refuse every frame (``_headers``, and ``mkdocs-hybrid serve`` likewise)."""
 
 
@@ -83,18 +84,18 @@ SPELLING_RULES: tuple[HeaderRule, ...] = (
 # rule added above it later cannot make a latest redirect cacheable.
 HEADER_RULES: tuple[HeaderRule, ...] = (
     # A demo's page opened directly (a posted /artifacts/... link) runs in an opaque origin, as in its frames.
-    HeaderRule("/artifacts/*", (), (("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff"),
+    HeaderRule(f"/{ARTIFACTS}/*", (), (("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff"),
                                     ("Content-Security-Policy", DEMO_CSP))),
     # A build may list new media in meta.json and write oembed.json again (DERIVED_FILES): cached briefly.
-    *(HeaderRule(f"/artifacts/:thread/:version/{name}", ("Cache-Control",), (("Cache-Control", REFRESHED),))
+    *(HeaderRule(f"/{ARTIFACTS}/:thread/:version/{name}", ("Cache-Control",), (("Cache-Control", REFRESHED),))
       for name in ("meta.json", "oembed.json")),
-    HeaderRule("/p/:thread/:version/*", (), (("Cache-Control", IMMUTABLE),)),
-    HeaderRule("/vendor/*", (), (("Cache-Control", IMMUTABLE),)),
+    HeaderRule(f"/{SHARE}/:thread/:version/*", (), (("Cache-Control", IMMUTABLE),)),
+    HeaderRule(f"/{VENDOR}/*", (), (("Cache-Control", IMMUTABLE),)),
     # The editor: its assets are named by content hash; its page names the current ones, so it revalidates.
-    HeaderRule("/editor/assets/*", (), (("Cache-Control", IMMUTABLE),)),
-    HeaderRule("/editor/", (), (("Cache-Control", NO_CACHE),)),
-    HeaderRule("/p/:thread/latest", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
-    HeaderRule("/p/:thread/latest/*", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
+    HeaderRule(f"/{EDITOR}/{ASSETS}/*", (), (("Cache-Control", IMMUTABLE),)),
+    HeaderRule(f"/{EDITOR}/", (), (("Cache-Control", NO_CACHE),)),
+    HeaderRule(f"/{SHARE}/:thread/{LATEST}", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
+    HeaderRule(f"/{SHARE}/:thread/{LATEST}/*", ("Cache-Control",), (("Cache-Control", NO_CACHE),)),
     # Framing: share pages (/p/*) and demos (/artifacts/*) may be embedded anywhere (oEmbed, the embed snippet),
     # so no rule sets a frame policy on them; the gallery and the editor may be framed by nobody (clickjacking).
     # Every matching rule applies and a header set twice is joined with ", ", so these stay on their own

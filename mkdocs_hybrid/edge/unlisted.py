@@ -20,11 +20,9 @@ from dataclasses import dataclass, field
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.layout import UNLISTED
 
-__all__ = ["KEY_ENV", "UNLISTED_FOLDER", "UnlistedKey", "site_parts"]
+__all__ = ["KEY_ENV", "UnlistedKey", "site_parts"]
 
 KEY_ENV = "MKDOCS_HYBRID_UNLISTED_KEY"
-UNLISTED_FOLDER = UNLISTED
-"""The first path part of every unlisted version: the layout's :data:`mkdocs_hybrid.model.layout.UNLISTED`."""
 MIN_KEY_CHARACTERS = 32
 TOKEN_HEX = 32
 """128 bits."""

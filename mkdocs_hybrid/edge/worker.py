@@ -19,9 +19,9 @@ from mkdocs_hybrid.edge.headers import IMMUTABLE, NO_CACHE
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.edge.signed import MAX_SECONDS, MIN_KEY_CHARACTERS
 from mkdocs_hybrid.edge.static import GENERATED_MARK, LATEST_META_NAME, RoutesError, write_text
-from mkdocs_hybrid.edge.unlisted import TOKEN_HEX, UNLISTED_FOLDER
+from mkdocs_hybrid.edge.unlisted import TOKEN_HEX
 from mkdocs_hybrid.model.catalog import ThreadEntry
-from mkdocs_hybrid.model.layout import LATEST_MAP, SIGNED_FILES
+from mkdocs_hybrid.model.layout import ARTIFACTS, LATEST, LATEST_MAP, SHARE, SIGNED, SIGNED_FILES, UNLISTED, VENDOR
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 
 __all__ = [
@@ -50,8 +50,8 @@ ROUTES_JSON_FILE = "_routes.json"
 # else on). Cloudflare documents only trailing wildcards; a non-trailing one is
 # reported to work in production but was not verified here. The trailing-slash
 # form is listed explicitly rather than relying on wrangler's optional `/`.
-WORKER_ROUTES: tuple[str, ...] = ("/p/*/latest", "/p/*/latest/")
-SIGNED_ROUTES: tuple[str, ...] = ("/s/*", "/vendor/*")
+WORKER_ROUTES: tuple[str, ...] = (f"/{SHARE}/*/{LATEST}", f"/{SHARE}/*/{LATEST}/")
+SIGNED_ROUTES: tuple[str, ...] = (f"/{SIGNED}/*", f"/{VENDOR}/*")
 """Artifact store mode: signed links to unlisted versions, and vendor files from the public bucket."""
 
 _WORKER_TEMPLATE = """\
@@ -68,10 +68,10 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     const reading = request.method === "GET" || request.method === "HEAD";
-    if (SIGNED && url.pathname.startsWith("/s/")) {
+    if (SIGNED && url.pathname.startsWith("/__SIGNED_ROUTE__/")) {
       return reading ? signedArtifact(env, url.pathname) : forbidden();
     }
-    if (SIGNED && reading && url.pathname.startsWith("/vendor/")) {
+    if (SIGNED && reading && url.pathname.startsWith("/__VENDOR__/")) {
       const found = await vendorFile(env, url.pathname);
       if (found !== null) {
         return found;
@@ -89,9 +89,9 @@ export default {
 """
 
 _LATEST_CODE = """
-// /p/{thread}/latest[/]: a real 302 to /p/{thread}/{version}/. The version is read from the
-// fallback page p/{thread}/latest/index.html, so the edge and the static page never disagree.
-const LATEST_PATH = /^\\/p\\/(__ID__)\\/latest\\/?$/;
+// /__SHARE__/{thread}/__LATEST_ROUTE__[/]: a real 302 to /__SHARE__/{thread}/{version}/. The version is read from the
+// fallback page __SHARE__/{thread}/__LATEST_ROUTE__/index.html, so the edge and the static page never disagree.
+const LATEST_PATH = /^\\/__SHARE__\\/(__ID__)\\/__LATEST_ROUTE__\\/?$/;
 const LATEST_META = /<meta name="__META__" content="(__ID__)">/;
 
 async function latestRedirect(env, url) {
@@ -100,7 +100,7 @@ async function latestRedirect(env, url) {
     return null;
   }
   const thread = match[1];
-  const page = await env.ASSETS.fetch(new URL(`/p/${thread}/latest/`, url.origin));
+  const page = await env.ASSETS.fetch(new URL(`/__SHARE__/${thread}/__LATEST_ROUTE__/`, url.origin));
   if (!page.ok) {
     return null;
   }
@@ -110,15 +110,16 @@ async function latestRedirect(env, url) {
   }
   return new Response(null, {
     status: 302,
-    headers: { "Location": `/p/${thread}/${found[1]}/${url.search}`, "Cache-Control": NO_CACHE },
+    headers: { "Location": `/__SHARE__/${thread}/${found[1]}/${url.search}`, "Cache-Control": NO_CACHE },
   });
 }
 """
 
 _LATEST_FROM_MAP = """
-// /p/{thread}/latest[/]: a real 302 to /p/{thread}/{version}/, the version read from the build's one map
-// of latest versions (p/__LATEST_MAP__; the artifact store mode writes no page per thread).
-const LATEST_PATH = /^\\/p\\/(__ID__)\\/latest\\/?$/;
+// /__SHARE__/{thread}/__LATEST_ROUTE__[/]: a real 302 to /__SHARE__/{thread}/{version}/, \
+the version read from the build's one map
+// of latest versions (__SHARE__/__LATEST_MAP__; the artifact store mode writes no page per thread).
+const LATEST_PATH = /^\\/__SHARE__\\/(__ID__)\\/__LATEST_ROUTE__\\/?$/;
 const VERSION_ID = /^(?:__ID__)$/;
 
 async function latestRedirect(env, url) {
@@ -126,7 +127,7 @@ async function latestRedirect(env, url) {
   if (match === null) {
     return null;
   }
-  const map = await env.ASSETS.fetch(new URL("/p/__LATEST_MAP__", url.origin));
+  const map = await env.ASSETS.fetch(new URL("/__SHARE__/__LATEST_MAP__", url.origin));
   if (!map.ok) {
     return null;
   }
@@ -136,20 +137,20 @@ async function latestRedirect(env, url) {
   }
   return new Response(null, {
     status: 302,
-    headers: { "Location": `/p/${match[1]}/${version}/${url.search}`, "Cache-Control": NO_CACHE },
+    headers: { "Location": `/__SHARE__/${match[1]}/${version}/${url.search}`, "Cache-Control": NO_CACHE },
   });
 }
 """
 
 _SIGNED_CODE = """
-// Artifact store mode (deploy.artifacts: r2). /s/{utoken}.{expiry}/{sig}/{file}: a signed, expiring
+// Artifact store mode (deploy.artifacts: r2). /__SIGNED_ROUTE__/{utoken}.{expiry}/{sig}/{file}: a signed, expiring
 // link to an unlisted version (mkdocs_hybrid/edge/signed.py). sig is base64url HMAC-SHA256 of
 // "{utoken}.{expiry}" under any key of the SHARE_KEYS secret (comma-separated: rotation). The file is
-// streamed from the private bucket bound as UNLISTED; anything else under /s/ is a 403.
-// /vendor/*: the shared vendor files, from the public bucket bound as ARTIFACTS (Pages holds none).
+// streamed from the private bucket bound as UNLISTED; anything else under /__SIGNED_ROUTE__/ is a 403.
+// /__VENDOR__/*: the shared vendor files, from the public bucket bound as ARTIFACTS (Pages holds none).
 // A 32-byte HMAC in base64url is 43 characters, the last holding 4 bits and 2 unused ones: only the one
 // spelling whose unused bits are zero is accepted (atob ignores them, so 4 spellings would verify).
-const SIGNED_PATH = /^\\/s\\/([0-9a-f]{__TOKEN_HEX__})\\.([0-9]{1,12})\\/(__SIG__)\\/(__FILES__)$/;
+const SIGNED_PATH = /^\\/__SIGNED_ROUTE__\\/([0-9a-f]{__TOKEN_HEX__})\\.([0-9]{1,12})\\/(__SIG__)\\/(__FILES__)$/;
 const MIN_KEY_CHARACTERS = __MIN_KEY__;
 const MAX_SECONDS = __MAX_SECONDS__;  // as the CLI caps --expires: a longer link is refused, whoever signed it
 const DEMO_CSP = "__CSP__";
@@ -167,7 +168,7 @@ async function signedArtifact(env, pathname) {
       || !(await verified(env, `${utoken}.${expiry}`, sig))) {
     return forbidden();
   }
-  const object = await env.UNLISTED.get(`artifacts/__UNLISTED__/${utoken}/${file}`);
+  const object = await env.UNLISTED.get(`__ARTIFACTS__/__UNLISTED__/${utoken}/${file}`);
   if (object === null) {
     return new Response("Not found\\n", { status: 404, headers: { "Cache-Control": "no-store" } });
   }
@@ -236,8 +237,9 @@ def render_worker(*, latest: bool = True, signed: bool = False) -> str:
         "__META__": LATEST_META_NAME, "__NO_CACHE__": NO_CACHE, "__TOKEN_HEX__": str(TOKEN_HEX),
         "__FILES__": "|".join(re.escape(name) for name in SIGNED_FILES), "__MIN_KEY__": str(MIN_KEY_CHARACTERS),
         "__MAX_SECONDS__": str(MAX_SECONDS), "__SIG__": CANONICAL_SIGNATURE,
-        "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED_FOLDER,
-        "__LATEST_MAP__": LATEST_MAP,
+        "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED,
+        "__LATEST_MAP__": LATEST_MAP, "__ARTIFACTS__": ARTIFACTS, "__SHARE__": SHARE, "__LATEST_ROUTE__": LATEST,
+        "__SIGNED_ROUTE__": SIGNED, "__VENDOR__": VENDOR,
     }
     text = _WORKER_TEMPLATE
     for name, value in values.items():

@@ -22,6 +22,7 @@ from mkdocs_hybrid.bundle.dependencies import DependencyError
 from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
+from mkdocs_hybrid.model.layout import ARTIFACTS, SHARE
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 from mkdocs_hybrid.serve._guard import Headers
 from mkdocs_hybrid.serve._packages import BadRequest, Packages
@@ -131,8 +132,8 @@ class Api:
             build_seconds = self.site.build()
         # An unlisted version lives at its keyed path (edge/unlisted.py); without the key it did not build.
         folder, name = site_parts(thread, version, snapshot.unlisted, UnlistedKey.from_env())
-        return Reply.json(201, {"thread": thread, "version": version, "share_url": f"/p/{folder}/{name}/",
-                                "artifact_url": f"/artifacts/{folder}/{name}/page.html",
+        return Reply.json(201, {"thread": thread, "version": version, "share_url": f"/{SHARE}/{folder}/{name}/",
+                                "artifact_url": f"/{ARTIFACTS}/{folder}/{name}/page.html",
                                 "seconds": round(time.perf_counter() - start, 3),
                                 "build_seconds": round(build_seconds, 3)})
 
