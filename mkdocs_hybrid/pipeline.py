@@ -44,7 +44,7 @@ from mkdocs_hybrid.publish.artifacts import (
     write_vendor_files,
 )
 from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
-from mkdocs_hybrid.publish.policy import Serve, reconcile
+from mkdocs_hybrid.publish.policy import ServeDecision, reconcile
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, edge_writer, publish_catalog
 from mkdocs_hybrid.publish.version_pages import write_version_pages
 from mkdocs_hybrid.publish.writer import ArtifactInputs, ArtifactWriter
@@ -208,7 +208,7 @@ class Export:
             return replace(media, url=media_url(deploy.r2_public_url, media.sha256, media.name))
         return media
 
-    def _serve(self, ledger: BuildLedger, site_dir: Path, serve: Serve, scan: Scan, listed: set[str]
+    def _serve(self, ledger: BuildLedger, site_dir: Path, serve: ServeDecision, scan: Scan, listed: set[str]
                ) -> BuiltVersion | None:
         published = serve.published
         if published.ref in self._hidden and self.unlisted_key is None:

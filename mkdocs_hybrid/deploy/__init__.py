@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     )
     from mkdocs_hybrid.deploy._r2_errors import (
         MediaError,
+        R2Error,
     )
     from mkdocs_hybrid.deploy._r2_plan import (
         media_url,
@@ -82,6 +83,7 @@ __all__ = [
     "MediaStore",
     "PagesAPI",
     "R2Config",
+    "R2Error",
     "RetryPolicy",
     "SiteFile",
     "UploadToken",
@@ -104,7 +106,7 @@ _HOMES = {
     "_pages": ("RetryPolicy", "deploy_site"),
     "_r2_artifacts": ("ArtifactConflict", "ArtifactCounts", "ArtifactStore"),
     "_r2_config": ("R2Config", "r2_client"),
-    "_r2_errors": ("MediaError",),
+    "_r2_errors": ("MediaError", "R2Error"),
     "_r2_plan": ("media_url",),
     "_r2_store": ("MediaStore", "UploadedMedia"),
     "_result": ("DeployResult",),

@@ -33,7 +33,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mkdocs_hybrid.deploy._files import SiteFile
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
-from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, MediaError, describe, error_code, unreadable
+from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, error_code, unreadable
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
@@ -80,7 +80,7 @@ def url_origin(url: str, what: str) -> str:
     """``scheme://host[:port]`` of an http(s) URL; ``what`` names the setting in the error."""
     parts = urlsplit(url or "")
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise MediaError(f"{what} {url!r} is not an http(s) URL; give e.g. https://demos.example.com")
+        raise R2Error(f"{what} {url!r} is not an http(s) URL; give e.g. https://demos.example.com")
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
@@ -128,7 +128,7 @@ class ArtifactCounts:
         return refusal(self.bucket, self.refused) if self.refused else None
 
 
-class ArtifactConflict(MediaError):
+class ArtifactConflict(R2Error):
     """The bucket holds other bytes at a key the site would write: a published version changed."""
 
 
@@ -149,7 +149,7 @@ class ArtifactStore:
         self.client = client if client is not None else r2_client(config)
         self.site_origin = url_origin(site_origin, "the site URL")
         if self.site_origin == url_origin(config.public_url, "deploy.artifacts_url"):
-            raise MediaError(f"deploy.artifacts_url {config.public_url} has the site's own origin: demos must run "
+            raise R2Error(f"deploy.artifacts_url {config.public_url} has the site's own origin: demos must run "
                              "on another origin (e.g. https://demos.example.com, the bucket's custom domain)",
                              bucket=config.bucket)
         self.jobs = jobs
@@ -182,7 +182,7 @@ class ArtifactStore:
         staged = self._stage_own([item for item in files if not is_unlisted(item.name)])
         if unlisted:
             if self.unlisted is None:
-                raise MediaError(f"the site has {len(unlisted)} files of unlisted versions ({UNLISTED_PREFIX}), "
+                raise R2Error(f"the site has {len(unlisted)} files of unlisted versions ({UNLISTED_PREFIX}), "
                                  f"and R2 bucket {self.config.bucket!r} is public at {self.config.public_url}: set "
                                  "deploy.r2_private_bucket (a bucket with no public access, bound to the Pages "
                                  "project as UNLISTED); nothing was uploaded or deployed", bucket=self.config.bucket)
@@ -294,7 +294,7 @@ class ArtifactStore:
                                 if_none_match=True).run()
             else:
                 self._put_single(plan)
-        except MediaError as error:
+        except R2Error as error:
             if error.code not in _CONDITION_FAILED:
                 raise
             if not self._same_bytes(plan):  # another writer got there first, with other bytes
@@ -321,7 +321,7 @@ class ArtifactStore:
             raise unreadable(plan.path, error, self.config.bucket, plan.key) from None
         except ClientError as error:
             if error_code(error) in _CONDITION_UNSUPPORTED:
-                raise MediaError(f"the S3 endpoint {self.config.endpoint} refused a conditional write "
+                raise R2Error(f"the S3 endpoint {self.config.endpoint} refused a conditional write "
                                  f"(If-None-Match: *) of {plan.key}; the artifact store needs it so a published "
                                  "object is never overwritten (R2 supports it): check deploy.r2_endpoint_url",
                                  bucket=self.config.bucket, key=plan.key, code=error_code(error)) from None
@@ -341,7 +341,7 @@ class ArtifactStore:
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="r2-artifacts") as pool:
             return _run_all(pool, call, items)
 
-    def _error(self, error: Exception, doing: str, key: str | None, plan: Plan | None = None) -> MediaError:
+    def _error(self, error: Exception, doing: str, key: str | None, plan: Plan | None = None) -> R2Error:
         return describe(error, doing=doing, bucket=self.config.bucket, key=key,
                         path=plan.path if plan else None, endpoint=self.config.endpoint)
 

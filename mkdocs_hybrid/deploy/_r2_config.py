@@ -18,7 +18,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
-from mkdocs_hybrid.deploy._r2_errors import MediaError, missing_credentials
+from mkdocs_hybrid.deploy._r2_errors import R2Error, missing_credentials
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client  # boto3-stubs[s3], a type-checking-only dependency
@@ -66,7 +66,7 @@ class R2Config:
 
     def __post_init__(self) -> None:
         if not _BUCKET_NAME.match(self.bucket or ""):
-            raise MediaError(f"invalid R2 bucket name {self.bucket!r}: use 3-63 lowercase letters, digits and "
+            raise R2Error(f"invalid R2 bucket name {self.bucket!r}: use 3-63 lowercase letters, digits and "
                              "hyphens (deploy.r2_bucket)", bucket=self.bucket)
         object.__setattr__(self, "public_url", _http_url(self.public_url, "public_url", self.bucket))
         _check_endpoint(self)
@@ -119,13 +119,13 @@ def r2_client(config: R2Config) -> S3Client:
             aws_access_key_id=config.access_key_id, aws_secret_access_key=config.secret_access_key,
             config=client_config)
     except BotoCoreError as error:
-        raise MediaError(f"cannot create the R2 client for bucket {config.bucket!r}: {error}; check the AWS_* "
+        raise R2Error(f"cannot create the R2 client for bucket {config.bucket!r}: {error}; check the AWS_* "
                          "environment (AWS_PROFILE, AWS_CONFIG_FILE)", bucket=config.bucket) from None
 
 
 def _http_url(url: str, what: str, bucket: str) -> str:
     if not isinstance(url, str) or not re.match(r"^https?://[^/\s]+", url):
-        raise MediaError(f"R2 bucket {bucket!r}: {what} {url!r} is not an http(s) URL; give e.g. "
+        raise R2Error(f"R2 bucket {bucket!r}: {what} {url!r} is not an http(s) URL; give e.g. "
                          "https://media.example.com", bucket=bucket)
     return url.rstrip("/")
 
@@ -135,7 +135,7 @@ def _check_endpoint(config: R2Config) -> None:
     if config.endpoint_url is not None:
         object.__setattr__(config, "endpoint_url", _http_url(config.endpoint_url, "endpoint_url", config.bucket))
     elif not config.account_id:
-        raise MediaError(f"R2 bucket {config.bucket!r}: no account id or endpoint URL; set CLOUDFLARE_ACCOUNT_ID "
+        raise R2Error(f"R2 bucket {config.bucket!r}: no account id or endpoint URL; set CLOUDFLARE_ACCOUNT_ID "
                          "(or R2_ENDPOINT_URL)", bucket=config.bucket)
 
 
@@ -146,11 +146,11 @@ def _normalise_prefix(prefix: str) -> str:
 
 def _check_transfer_settings(config: R2Config) -> None:
     if not MIN_PART_SIZE <= config.part_size <= MAX_PART_SIZE:
-        raise MediaError(f"R2 part_size {config.part_size} is out of range: use 5 MiB to 5 GiB "
+        raise R2Error(f"R2 part_size {config.part_size} is out of range: use 5 MiB to 5 GiB "
                          f"({MIN_PART_SIZE} to {MAX_PART_SIZE} bytes)", bucket=config.bucket)
     for name, least in (("multipart_threshold", 1), ("part_jobs", 1), ("max_retries", 0)):
         if getattr(config, name) < least:
-            raise MediaError(f"R2 {name} must be at least {least}, not {getattr(config, name)}",
+            raise R2Error(f"R2 {name} must be at least {least}, not {getattr(config, name)}",
                              bucket=config.bucket)
 
 
@@ -163,6 +163,6 @@ def _credentials_from_env(env: Mapping[str, str], bucket: str) -> tuple[str, str
             return key_id, secret
         if key_id or secret:
             missing = secret_name if key_id else key_name
-            raise MediaError(f"{missing} is not set (R2 bucket {bucket!r}): export both {key_name} and "
+            raise R2Error(f"{missing} is not set (R2 bucket {bucket!r}): export both {key_name} and "
                              f"{secret_name}", bucket=bucket)
     raise missing_credentials(bucket)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TypedDict
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mkdocs_hybrid.deploy._r2_config import R2Config
-from mkdocs_hybrid.deploy._r2_errors import MediaError, describe
+from mkdocs_hybrid.deploy._r2_errors import R2Error, describe
 from mkdocs_hybrid.deploy._r2_plan import Plan, read_part
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class MultipartUpload:
     def _send_part(self, upload_id: str, number: int, failed: threading.Event | None = None) -> CompletedPartTypeDef:
         bucket, key = self.config.bucket, self.plan.key
         if failed is not None and failed.is_set():
-            raise MediaError("upload cancelled after another part failed", bucket=bucket, key=key)
+            raise R2Error("upload cancelled after another part failed", bucket=bucket, key=key)
         data = read_part(self.plan, number, bucket)
         answer = self.client.upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data,
                                          ContentLength=len(data), ContentMD5=self.plan.content_md5(number))
@@ -115,6 +115,6 @@ class MultipartUpload:
         except (ClientError, BotoCoreError):
             pass
 
-    def _error(self, error: Exception, doing: str) -> MediaError:
+    def _error(self, error: Exception, doing: str) -> R2Error:
         return describe(error, doing=doing, bucket=self.config.bucket, key=self.plan.key, path=self.plan.path,
                         endpoint=self.config.endpoint)

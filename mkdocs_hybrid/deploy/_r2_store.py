@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
-from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, MediaError, describe, error_code, unreadable
+from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, error_code, unreadable
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, media_key, plan_upload, sha256_file
 
@@ -153,7 +153,7 @@ class MediaStore:
         except (ClientError, BotoCoreError) as error:
             raise self._error(error, "uploading", plan.key, plan.path) from None
 
-    def _error(self, error: Exception, doing: str, key: str | None, path: Path | None = None) -> MediaError:
+    def _error(self, error: Exception, doing: str, key: str | None, path: Path | None = None) -> R2Error:
         return describe(error, doing=doing, bucket=self.config.bucket, key=key, path=path,
                         endpoint=self.config.endpoint)
 

@@ -43,7 +43,7 @@ from mkdocs_hybrid.model.catalog import Catalog, VersionEntry
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.layout import VENDOR
-from mkdocs_hybrid.publish.policy import PublishedVersion, Store
+from mkdocs_hybrid.publish.policy import PublishedVersion, StoreDecision
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.config.manifest import Manifest
@@ -322,7 +322,7 @@ class BuildLedger:
         self.republish_all = republish is True
         self.republish = set() if isinstance(republish, bool) else set(republish)
         self.owns: Callable[[str], bool] = owns or (lambda thread: True)
-        self._writes: list[tuple[Store, dict[str, tuple[str, int]]]] = []
+        self._writes: list[tuple[StoreDecision, dict[str, tuple[str, int]]]] = []
         self._pins: dict[str, str] = {}
         self._open = False
         self._closed = False
@@ -369,7 +369,7 @@ class BuildLedger:
         self._pins = self.ledger.pins()
         return self.ledger.published()
 
-    def store(self, decision: Store, files: Mapping[str, bytes]) -> None:
+    def store(self, decision: StoreDecision, files: Mapping[str, bytes]) -> None:
         """Keep a version's artifact ``files`` (rows follow in :meth:`record`, once the catalog is known)."""
         assert self.ledger is not None and self._open
         with _reported(self.ledger.path):
@@ -422,7 +422,7 @@ class BuildLedger:
             self.ledger.db.execute("COMMIT")
         self._open = False
 
-    def _write_version(self, decision: Store, files: dict[str, tuple[str, int]], entry_json: str,
+    def _write_version(self, decision: StoreDecision, files: dict[str, tuple[str, int]], entry_json: str,
                        stamp: str) -> None:
         assert self.ledger is not None
         db = self.ledger.db

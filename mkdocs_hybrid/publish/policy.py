@@ -2,10 +2,10 @@
 
 A published (thread, version) is immutable (see :mod:`~mkdocs_hybrid.publish.ledger`):
 
-- not published yet: the new artifact is published (:class:`Store`);
+- not published yet: the new artifact is published (:class:`StoreDecision`);
 - published, same build key: builds are deterministic, so the artifact is the published one (kept as built);
 - published, different build key but the same bytes: kept as built;
-- published, different bytes: the published bytes are served (:class:`Serve`), unless the operator
+- published, different bytes: the published bytes are served (:class:`ServeDecision`), unless the operator
   republishes it (``--republish t/v`` or all), which stores the new bytes;
 - published with other files under the same id: refused (``IMMUTABLE``) and the published bytes served;
 - published, but not built this time (its rebuild failed, or its snapshot left the sources): served.
@@ -27,8 +27,8 @@ from mkdocs_hybrid.model.catalog import BuiltVersion, VersionEntry
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot
 
-__all__ = ["IMMUTABLE", "PublishedVersion", "Reconciliation", "Serve", "Store", "reconcile", "snapshot_key",
-           "suggest_version"]
+__all__ = ["IMMUTABLE", "PublishedVersion", "Reconciliation", "ServeDecision", "StoreDecision", "reconcile",
+           "snapshot_key", "suggest_version"]
 
 SNAPSHOT_KEY_FORMAT = 1
 IMMUTABLE = ("this version was published with different files; versions are immutable: "
@@ -63,7 +63,7 @@ class PublishedVersion(Protocol):
 
 
 @dataclass(frozen=True)
-class Store:
+class StoreDecision:
     """Publish (or republish) the artifact this build wrote for ``built``."""
 
     built: BuiltVersion
@@ -72,7 +72,7 @@ class Store:
 
 
 @dataclass(frozen=True)
-class Serve:
+class ServeDecision:
     """Put a version's published bytes in the site (instead of what this build wrote, if anything)."""
 
     published: PublishedVersion
@@ -94,8 +94,8 @@ class Reconciliation:
 
     kept: list[BuiltVersion] = field(default_factory=list)
     """Versions whose artifact, as this build wrote it, stays in the site (published now or before)."""
-    store: list[Store] = field(default_factory=list)
-    serve: list[Serve] = field(default_factory=list)
+    store: list[StoreDecision] = field(default_factory=list)
+    serve: list[ServeDecision] = field(default_factory=list)
     refused: list[SnapshotError] = field(default_factory=list)
     replaced: set[str] = field(default_factory=set)
     """Refs this build wrote whose artifact the published one replaces."""
@@ -126,7 +126,7 @@ def reconcile(built: Iterable[BuiltVersion], published: Mapping[tuple[str, str],
         snapshot = current.get(row.ref)
         if snapshot is not None and snapshot_key(snapshot) != row.snapshot_key:
             plan.refused.append(_immutable(thread, version, taken))
-        plan.serve.append(Serve(row, "its rebuild failed" if row.ref in failed else "its snapshot is gone"))
+        plan.serve.append(ServeDecision(row, "its rebuild failed" if row.ref in failed else "its snapshot is gone"))
     return plan
 
 
@@ -136,7 +136,7 @@ def _decide_built(plan: Reconciliation, item: BuiltVersion, row: PublishedVersio
     snapshot = item.snapshot
     key = snapshot_key(snapshot)
     if row is None:
-        plan.store.append(Store(item, key))
+        plan.store.append(StoreDecision(item, key))
         plan.kept.append(item)
     elif key != row.snapshot_key:
         plan.refused.append(_immutable(snapshot.thread, snapshot.version, taken))
@@ -144,7 +144,7 @@ def _decide_built(plan: Reconciliation, item: BuiltVersion, row: PublishedVersio
     elif item.build_key == row.build_key or same_bytes(item, row):
         plan.kept.append(item)  # builds are deterministic: the same key gives the published bytes
     elif republish(snapshot.ref):
-        plan.store.append(Store(item, key, republish=True))
+        plan.store.append(StoreDecision(item, key, republish=True))
         plan.kept.append(item)
     else:
         _replace(plan, item, row, "the rebuild gave different bytes")
@@ -152,7 +152,7 @@ def _decide_built(plan: Reconciliation, item: BuiltVersion, row: PublishedVersio
 
 def _replace(plan: Reconciliation, item: BuiltVersion, row: PublishedVersion, why: str) -> None:
     plan.replaced.add(item.snapshot.ref)
-    plan.serve.append(Serve(row, why))
+    plan.serve.append(ServeDecision(row, why))
 
 
 def _versions_by_thread(scanned: list[Snapshot], published: Mapping[tuple[str, str], PublishedVersion]

@@ -25,7 +25,7 @@ from botocore.client import BaseClient
 from botocore.exceptions import ConnectionClosedError
 
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
-from mkdocs_hybrid.deploy._r2_errors import MediaError
+from mkdocs_hybrid.deploy._r2_errors import R2Error
 from mkdocs_hybrid.deploy._r2_plan import media_content_type
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, UploadedMedia
 from mkdocs_hybrid.model.errors import HybridError
@@ -274,7 +274,7 @@ def test_failed_multipart_upload_is_aborted_and_leaves_no_object(multipart_store
     store.client.meta.events.register("before-send.s3.UploadPart", _failing_part(2))
     data = os.urandom(11 * MiB)
 
-    with pytest.raises(MediaError, match=r"could not reach R2 .* while uploading .*/media/[0-9a-f]{64}\.mp4"):
+    with pytest.raises(R2Error, match=r"could not reach R2 .* while uploading .*/media/[0-9a-f]{64}\.mp4"):
         store.upload(write(tmp_path / "drop.mp4", data))
 
     key = store.media_key(data, "drop.mp4")
@@ -288,7 +288,7 @@ def test_parallel_parts_failure_is_aborted(multipart_store: MediaStore, tmp_path
     store.client.meta.events.register("before-send.s3.UploadPart", _failing_part(3))
     data = os.urandom(16 * MiB)
 
-    with pytest.raises(MediaError, match=r"could not reach R2 .* while uploading"):
+    with pytest.raises(R2Error, match=r"could not reach R2 .* while uploading"):
         store.upload(write(tmp_path / "drop.webm", data))
 
     assert not store.exists(store.media_key(data, "drop.webm"))
@@ -303,7 +303,7 @@ def test_file_changed_during_upload_is_refused(multipart_store: MediaStore, tmp_
         video.write_bytes(os.urandom(len(data)))
 
     multipart_store.client.meta.events.register("before-call.s3.CreateMultipartUpload", rewrite)
-    with pytest.raises(MediaError, match=r"growing\.mp4 changed while it was being uploaded"):
+    with pytest.raises(R2Error, match=r"growing\.mp4 changed while it was being uploaded"):
         multipart_store.upload(video)
 
     bucket = multipart_store.config.bucket
@@ -331,7 +331,7 @@ def test_upload_many_keeps_order_and_sends_duplicates_once(store: MediaStore, tm
 def test_upload_many_sends_nothing_when_a_file_cannot_be_read(store: MediaStore, tmp_path: Path) -> None:
     paths = [write(tmp_path / f"ok{i}.mp4", os.urandom(100)) for i in range(3)] + [tmp_path / "gone.mp4"]
     wire = listen(store.client)
-    with pytest.raises(MediaError, match=r"cannot read .*gone\.mp4"):
+    with pytest.raises(R2Error, match=r"cannot read .*gone\.mp4"):
         store.upload_many(paths, jobs=2)
     assert wire.operations() == []
 
@@ -344,7 +344,7 @@ def test_missing_bucket_is_a_clear_error(s3_endpoint: str, tmp_path: Path) -> No
     store = MediaStore(config)
     clip = write(tmp_path / "clip.mp4", os.urandom(100))
 
-    with pytest.raises(MediaError) as caught:
+    with pytest.raises(R2Error) as caught:
         store.upload(clip)
     message = str(caught.value)
     assert "'no-such-media' does not exist" in message
@@ -354,9 +354,9 @@ def test_missing_bucket_is_a_clear_error(s3_endpoint: str, tmp_path: Path) -> No
     assert isinstance(caught.value, HybridError)
 
     big = MediaStore(replace(config, multipart_threshold=50))
-    with pytest.raises(MediaError, match="'no-such-media' does not exist"):
+    with pytest.raises(R2Error, match="'no-such-media' does not exist"):
         big.upload(clip)
-    with pytest.raises(MediaError, match="'no-such-media' does not exist"):
+    with pytest.raises(R2Error, match="'no-such-media' does not exist"):
         store.check_bucket()
 
 
@@ -386,7 +386,7 @@ def test_access_denied_is_a_clear_error(bucket: str, s3_endpoint: str, tmp_path:
     store = MediaStore(R2Config.from_env(bucket, PUBLIC_URL, endpoint_url=s3_endpoint))
     _enable_auth(monkeypatch)
 
-    with pytest.raises(MediaError) as caught:
+    with pytest.raises(R2Error) as caught:
         store.upload(write(tmp_path / "clip.mp4", b"frames"))
 
     message = str(caught.value)
@@ -399,18 +399,18 @@ def test_unknown_keys_are_denied(bucket: str, s3_endpoint: str, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     store = MediaStore(R2Config.from_env(bucket, PUBLIC_URL, endpoint_url=s3_endpoint))
     _enable_auth(monkeypatch)
-    with pytest.raises(MediaError, match=f"R2 denied access to {bucket}/media/"):
+    with pytest.raises(R2Error, match=f"R2 denied access to {bucket}/media/"):
         store.upload(write(tmp_path / "clip.mp4", b"frames"))
 
 
 def test_unreachable_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     config = R2Config.from_env("media", PUBLIC_URL, endpoint_url="http://127.0.0.1:9", max_retries=0)
-    with pytest.raises(MediaError, match=r"could not reach R2 at http://127\.0\.0\.1:9 while checking media/media/"):
+    with pytest.raises(R2Error, match=r"could not reach R2 at http://127\.0\.0\.1:9 while checking media/media/"):
         MediaStore(config).upload(write(tmp_path / "a.mp4", b"x"))
 
 
 def test_unreadable_file_is_a_clear_error(store: MediaStore, tmp_path: Path) -> None:
-    with pytest.raises(MediaError, match=r"cannot read .*missing\.mp4 .*rebuild the site"):
+    with pytest.raises(R2Error, match=r"cannot read .*missing\.mp4 .*rebuild the site"):
         store.upload(tmp_path / "missing.mp4")
 
 
@@ -418,12 +418,12 @@ def test_unreadable_file_is_a_clear_error(store: MediaStore, tmp_path: Path) -> 
 
 
 def test_missing_credentials() -> None:
-    with pytest.raises(MediaError, match=r"no R2 credentials for bucket 'media': export R2_ACCESS_KEY_ID and "
+    with pytest.raises(R2Error, match=r"no R2 credentials for bucket 'media': export R2_ACCESS_KEY_ID and "
                                          r"R2_SECRET_ACCESS_KEY"):
         R2Config.from_env("media", PUBLIC_URL, account_id="abc", environ={})
-    with pytest.raises(MediaError, match="R2_SECRET_ACCESS_KEY is not set"):
+    with pytest.raises(R2Error, match="R2_SECRET_ACCESS_KEY is not set"):
         R2Config.from_env("media", PUBLIC_URL, account_id="abc", environ={"R2_ACCESS_KEY_ID": "k"})
-    with pytest.raises(MediaError, match="no R2 credentials"):
+    with pytest.raises(R2Error, match="no R2 credentials"):
         r2_client(R2Config("media", PUBLIC_URL, account_id="abc"))
 
 
@@ -453,7 +453,7 @@ def test_credentials_and_endpoint_from_env() -> None:
 ])
 def test_invalid_config(changes: dict[str, Any], message: str) -> None:
     settings: dict[str, Any] = {"bucket": "media", "public_url": PUBLIC_URL, "account_id": "acct"} | changes
-    with pytest.raises(MediaError, match=message):
+    with pytest.raises(R2Error, match=message):
         R2Config(**settings)
 
 
@@ -626,7 +626,7 @@ def test_a_failed_bucket_check_stops_the_deploy_before_any_upload(s3_endpoint: s
         options: dict[str, Any] = {"project": "demos", "branch": "main", "media": store,
                                    "credentials": Credentials(fake.token, fake.account_id, fake.base_url),
                                    "retry": RetryPolicy(base_delay=0.01)}
-        with pytest.raises(MediaError, match="R2 bucket 'no-such-media' does not exist") as caught:
+        with pytest.raises(R2Error, match="R2 bucket 'no-such-media' does not exist") as caught:
             deploy_site(site, **options)
         assert caught.value.code == "NoSuchBucket"
         assert wire.operations() == ["HeadBucket"], "nothing may be sent to R2 after a failed bucket check"
@@ -634,3 +634,11 @@ def test_a_failed_bucket_check_stops_the_deploy_before_any_upload(s3_endpoint: s
 
         dry = deploy_site(site, dry_run=True, **options)  # a dry run sends nothing to R2, as before
         assert dry.media_files == 3 and wire.operations() == ["HeadBucket"]
+
+
+def test_r2_errors_keep_their_old_public_name() -> None:
+    """``MediaError`` was the name before the class covered artifacts and vendor files; callers that catch it
+    still catch every R2 error."""
+    from mkdocs_hybrid import deploy
+
+    assert deploy.MediaError is deploy.R2Error and "R2Error" in deploy.__all__ and "MediaError" in deploy.__all__

@@ -26,8 +26,8 @@ from mkdocs_hybrid.deploy import (
     Credentials,
     DeployError,
     DeployResult,
-    MediaError,
     R2Config,
+    R2Error,
     RetryPolicy,
     content_type,
     deploy_site,
@@ -301,9 +301,9 @@ def test_cors_allows_get_and_head_from_the_site_origin_only(store: ArtifactStore
 
 def test_the_artifact_origin_must_differ_from_the_site(bucket: str, s3_endpoint: str) -> None:  # noqa: F811
     config = R2Config.from_env(bucket, "https://gallery.example.com/a", endpoint_url=s3_endpoint, prefix="")
-    with pytest.raises(MediaError, match="has the site's own origin"):
+    with pytest.raises(R2Error, match="has the site's own origin"):
         ArtifactStore(config, site_origin=SITE_URL)
-    with pytest.raises(MediaError, match="is not an http"):
+    with pytest.raises(R2Error, match="is not an http"):
         ArtifactStore(replace(config, public_url=ARTIFACTS_URL), site_origin="gallery.example.com")
 
 

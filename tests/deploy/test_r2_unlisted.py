@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mkdocs_hybrid.deploy import ArtifactConflict, ArtifactStore, R2Config
-from mkdocs_hybrid.deploy._r2_errors import MediaError
+from mkdocs_hybrid.deploy._r2_errors import R2Error
 from tests.cloudflare_api import FakeCloudflare
 from tests.deploy.test_r2 import bucket, dummy_credentials, listen, s3_endpoint  # noqa: F401 (fixtures)
 from tests.deploy.test_r2_artifacts import ARTIFACTS_URL, SITE_URL, artifact_store, bucket_keys, deploy, small_site
@@ -89,7 +89,7 @@ def test_unlisted_objects_without_a_private_bucket_are_refused(bucket: str, s3_e
                                                                tmp_path: Path) -> None:
     store = artifact_store(bucket, s3_endpoint)
     site = write_tree(small_site(tmp_path / "site"), UNLISTED)
-    with FakeCloudflare() as fake, pytest.raises(MediaError, match=r"deploy\.r2_private_bucket") as caught:
+    with FakeCloudflare() as fake, pytest.raises(R2Error, match=r"deploy\.r2_private_bucket") as caught:
         deploy(fake, site, store)
     assert "\n" not in str(caught.value)
     assert bucket_keys(store) == []
