@@ -2,7 +2,7 @@
 
     python benchmarks/gallery.py [--threads 1000 10000] [--runs 15] [--no-mkdocs]
 
-For each size, on one generated catalog (``tests/publish/test_gallery_scale.py``: realistic titles,
+For each size, on one generated catalog (``tests/gallery/test_gallery_scale.py``: realistic titles,
 descriptions and skewed tags, no bundling), in the same run:
 
 - **paged** (this gallery): the standalone index page (``gallery/``, 48 cards, the pager, the filter);
@@ -53,8 +53,8 @@ from mkdocs_hybrid.edge.unlisted import KEY_ENV  # noqa: E402
 from mkdocs_hybrid.gallery import pages as gallery  # noqa: E402
 from mkdocs_hybrid.model.catalog import Catalog  # noqa: E402
 from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_static  # noqa: E402
-from tests.publish.test_gallery_scale import first_load as scale_test_first_load  # noqa: E402
-from tests.publish.test_gallery_scale import generated_catalog, mkdocs_site  # noqa: E402
+from tests.gallery.test_gallery_scale import first_load as scale_test_first_load  # noqa: E402
+from tests.gallery.test_gallery_scale import generated_catalog, mkdocs_site  # noqa: E402
 
 QUERIES = ("particles", "clock study 4", "zzz-nothing", "orbit", "sprite tiles 9", "a", "maze kanban", "study 12",
            "webgl", "calendar")

@@ -1,7 +1,7 @@
 """Docs that stay true: every repository path a README or a docstring names exists.
 
 A name is checked when it is unambiguous: a path under one of the repository's top-level folders
-(``tests/publish/test_edge.py``), a source file under a stage (``bundle/vendor.py``), or a dotted reference
+(``tests/edge/test_edge.py``), a source file under a stage (``bundle/vendor.py``), or a dotted reference
 to a module and its attribute (``bundle.confinement.SNAPSHOT_TSCONFIG``, ``mkdocs_hybrid.deploy.MediaStore``).
 Paths with placeholders (``{thread}``), URLs and site paths (``/p/...``, ``editor/index.html``) and the
 manifest's dotted keys (``build.ledger``) are not repository paths, so they are left alone. Paths the wheel
@@ -120,7 +120,7 @@ def test_every_path_the_docs_name_exists() -> None:
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("tests/test_edge.py", "no such file in the repository"),
-    ("tests/publish/test_edge.py", None),
+    ("tests/edge/test_edge.py", None),
     ("bundle/vendor.py", None),
     ("bundle/no_such.py", "no such file in the repository"),
     ("bundle.snapshot.ENTRY_CANDIDATES", "mkdocs_hybrid/bundle/__init__.py defines no snapshot"),

@@ -27,7 +27,7 @@ one of two modes, chosen by thread count:
     worker invocations to the ``latest`` paths.
 
 Behaviour measured with ``wrangler pages dev`` 4.86 is recorded in
-``tests/publish/test_edge.py``. Every file written is a pure function of the catalog:
+``tests/edge/test_edge.py``. Every file written is a pure function of the catalog:
 threads sorted by id, no timestamps; every limit is checked before any write.
 """
 

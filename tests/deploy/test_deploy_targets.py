@@ -23,8 +23,8 @@ from mkdocs_hybrid.deploy.targets import DEFAULT_TARGET, TARGETS, DeployRequest,
 from mkdocs_hybrid.edge.cloudflare import write_routes
 from mkdocs_hybrid.edge.static import EdgeWriter, RoutesError, write_static_edge
 from mkdocs_hybrid.model.errors import ManifestError
+from tests.edge.test_routes import make_catalog, make_thread
 from tests.factory import build_standalone, write_tree
-from tests.publish.test_routes import make_catalog, make_thread
 
 CLOUDFLARE_FILES = {"_headers", "_redirects", "_worker.js", "_routes.json"}
 

@@ -14,7 +14,7 @@ from mkdocs_hybrid.edge.sandbox import SAME_SITE
 from mkdocs_hybrid.model import layout
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.publish import derived, version_pages
-from tests.publish.test_social import SITE, thread, version
+from tests.gallery.test_social import SITE, thread, version
 
 
 @pytest.fixture()

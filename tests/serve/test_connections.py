@@ -27,7 +27,7 @@ from mkdocs_hybrid.serve._packages import Packages
 from mkdocs_hybrid.serve._server import Server
 from mkdocs_hybrid.serve._site import Site
 from mkdocs_hybrid.serve._targets import choose_target
-from tests.publish.test_frames_edge import build_fake_site
+from tests.edge.test_frames_edge import build_fake_site
 
 MAX_CONNECTIONS = 4
 IDLE_SECONDS = 2.0

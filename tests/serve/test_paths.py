@@ -1,4 +1,4 @@
-"""``mkdocs-hybrid serve``'s HTTP server on every spelling of a path (tests/publish/path_spellings.py).
+"""``mkdocs-hybrid serve``'s HTTP server on every spelling of a path (tests/edge/path_spellings.py).
 
 Before: ``/%2Fartifacts/t/v/page.html`` served the demo without its sandbox (the header was chosen on the raw
 path, the file after dropping empty parts), so the demo ran on the editor's origin; ``/%2Feditor/`` and
@@ -14,8 +14,8 @@ import pytest
 
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.serve._server import site_path
-from tests.publish.path_spellings import SPELLINGS, raw_get
-from tests.publish.test_frames_edge import build_fake_site, serving_static
+from tests.edge.path_spellings import SPELLINGS, raw_get
+from tests.edge.test_frames_edge import build_fake_site, serving_static
 
 
 @pytest.fixture(scope="module")

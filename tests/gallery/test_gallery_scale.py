@@ -364,7 +364,7 @@ def tiny_clip(path: Path) -> None:
 @pytest.mark.browser
 def test_hover_previews_play_only_while_hovered_and_never_with_reduced_motion(tmp_path: Path,
                                                                               chromium: Browser) -> None:
-    from tests.publish.test_gallery import media_thread
+    from tests.gallery.test_gallery import media_thread
 
     site = tmp_path / "site"
     entry = media_thread()

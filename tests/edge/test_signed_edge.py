@@ -21,8 +21,8 @@ import pytest
 
 from mkdocs_hybrid.edge.signed import MAX_SECONDS, ShareKeys, signed_path
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
+from tests.edge.test_signed import other_spellings
 from tests.factory import build_standalone, read_tree, write_tree
-from tests.publish.test_signed import other_spellings
 from tests.wrangler_dev import put_local_r2_object, serve_with_wrangler
 
 pytestmark = pytest.mark.wrangler

@@ -14,8 +14,8 @@ import pytest
 
 from mkdocs_hybrid.edge.cloudflare import RoutingMode
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
-from tests.publish.path_spellings import GALLERY_CLIMBS, SPELLINGS, raw_get
-from tests.publish.test_frames_edge import build_fake_site
+from tests.edge.path_spellings import GALLERY_CLIMBS, SPELLINGS, raw_get
+from tests.edge.test_frames_edge import build_fake_site
 from tests.wrangler_dev import serve_with_wrangler
 
 pytestmark = pytest.mark.wrangler
