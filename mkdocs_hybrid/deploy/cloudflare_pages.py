@@ -2,7 +2,7 @@
 Pages' 25 MiB limit on R2 (``r2_bucket``) and, in the artifact store mode (``artifacts: r2``), the artifacts and
 vendor files on R2 at their own origin.
 
-Its manifest section is :class:`~mkdocs_hybrid.config.manifest.DeployOptions`: ``deploy.cloudflare-pages``, or
+Its manifest section is :class:`~mkdocs_hybrid.config.manifest.CloudflarePagesOptions`: ``deploy.cloudflare-pages``, or
 the same keys written flat under ``deploy:`` (the form every manifest had before ``deploy.target``). Its edge
 files are Cloudflare's (:func:`mkdocs_hybrid.edge.cloudflare.write_routes`). The Pages API and R2 clients load
 in :meth:`CloudflarePages.plan` only.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from mkdocs_hybrid.config.manifest import DeployOptions
+from mkdocs_hybrid.config.manifest import CloudflarePagesOptions, DeployOptions
 from mkdocs_hybrid.edge.cloudflare import write_routes
 from mkdocs_hybrid.model.errors import HybridError, ManifestError, shown
 
@@ -35,13 +35,13 @@ class CloudflarePages:
     """Pages Direct Upload and R2 (:func:`mkdocs_hybrid.deploy.deploy_site` and the R2 stores)."""
 
     name = "cloudflare-pages"
-    options = DeployOptions
+    options = CloudflarePagesOptions
 
     @property
     def edge(self) -> EdgeWriter:
         return write_routes
 
-    def check(self, options: DeployOptions, origin: str, where: str) -> None:
+    def check(self, options: CloudflarePagesOptions, origin: str, where: str) -> None:
         """The artifact store mode needs its origin and its bucket; the private bucket only goes with it."""
         if options.artifacts not in ARTIFACT_MODES:
             raise ManifestError(f"{origin}: {where}.artifacts must be one of {', '.join(ARTIFACT_MODES)}, "

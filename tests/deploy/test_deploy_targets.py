@@ -130,6 +130,16 @@ def test_an_unknown_target_is_one_line_naming_the_manifest_and_the_known_targets
         deploy_target(3)
 
 
+@pytest.mark.parametrize("deploy", ["{section: whatever}", "{cloudflare-pages: {target: cloudflare-pages}}",
+                                    "{cloudflare-pages: {section: whatever}}"])
+def test_the_options_objects_own_fields_are_no_manifest_keys(tmp_path: Path, deploy: str) -> None:
+    """``target`` and ``section`` are how the parsed options say which target they are for; written into the
+    Cloudflare section they were accepted and dropped, and the error listed them as allowed keys."""
+    with pytest.raises(ManifestError, match=r"unknown key\(s\) (section|target); allowed: artifacts, ") as raised:
+        load_manifest(manifest(tmp_path, deploy))
+    assert "section" not in str(raised.value).split("allowed:")[1]
+
+
 def test_the_flat_keys_are_the_cloudflare_pages_section_and_the_nested_form_reads_the_same(tmp_path: Path) -> None:
     flat = load_manifest(manifest(tmp_path, "{pages_project: demos, branch: live, artifacts: r2, "
                                             "artifacts_url: 'https://a.example', r2_bucket: b}"))
