@@ -12,7 +12,10 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from botocore.client import BaseClient
 from botocore.exceptions import ConnectionClosedError
@@ -29,6 +33,7 @@ from mkdocs_hybrid.deploy._r2_errors import R2Error
 from mkdocs_hybrid.deploy._r2_plan import media_content_type
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, UploadedMedia
 from mkdocs_hybrid.model.errors import HybridError
+from tests.factory import free_port
 
 moto_server = pytest.importorskip("moto.server")
 
@@ -50,6 +55,34 @@ def s3_endpoint() -> Iterator[str]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def s3_process_endpoint() -> Iterator[str]:
+    """The same moto server in a process of its own (``python -m moto.server``), for the tests that send
+    thousands of requests: in process, the server's threads and the client's share one interpreter lock and
+    the requests queue behind each other. Settings patched in this process do not reach it."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(endpoint):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"moto.server did not answer on {endpoint} (exit code {server.poll()})")
+            time.sleep(0.1)
+        yield endpoint
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def _answers(endpoint: str) -> bool:
+    try:
+        return httpx.get(f"{endpoint}/moto-api/", timeout=1.0).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 @pytest.fixture(autouse=True)
 def dummy_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Test keys only; no profile, config file or instance metadata can leak in."""
@@ -66,9 +99,13 @@ def dummy_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def bucket(s3_endpoint: str) -> str:
+    return fresh_bucket(s3_endpoint)
+
+
+def fresh_bucket(endpoint: str) -> str:
     """A fresh bucket in region ``auto``, created like an R2 bucket."""
     name = f"media-{uuid.uuid4().hex[:12]}"
-    admin = boto3.client("s3", endpoint_url=s3_endpoint, region_name="auto")
+    admin = boto3.client("s3", endpoint_url=endpoint, region_name="auto")
     admin.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "auto"})
     return name
 

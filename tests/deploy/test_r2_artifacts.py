@@ -34,7 +34,7 @@ from mkdocs_hybrid.deploy import (
 )
 from mkdocs_hybrid.deploy._r2_artifacts import is_artifact, refusal
 from tests.cloudflare_api import FakeCloudflare
-from tests.deploy.test_r2 import bucket, dummy_credentials, listen, s3_endpoint  # noqa: F401 (fixtures)
+from tests.deploy.test_r2 import bucket, dummy_credentials, fresh_bucket, listen, s3_endpoint, s3_process_endpoint  # noqa: F401 (fixtures)
 from tests.factory import write_tree
 
 ARTIFACTS_URL = "https://demos.example.com"
@@ -427,8 +427,9 @@ def _large_site(root: Path, threads: int, versions: int) -> Path:
 
 
 @pytest.mark.slow
-def test_a_10000_version_site_deploys_on_the_free_plan(store: ArtifactStore, tmp_path: Path) -> None:
+def test_a_10000_version_site_deploys_on_the_free_plan(s3_process_endpoint: str, tmp_path: Path) -> None:  # noqa: F811
     threads, versions = 2_500, 4
+    store = artifact_store(fresh_bucket(s3_process_endpoint), s3_process_endpoint)
     site = _large_site(tmp_path / "site", threads, versions)
     with FakeCloudflare(max_file_count=20_000) as fake:
         with pytest.raises(DeployError, match="allows 20,000 per deployment"):

@@ -157,6 +157,27 @@ FILTER_TIMING_JS = """
 is loaded already)."""
 
 
+PAGE_STATE_JS = """() => ({status: document.querySelector('[data-hg-status]')?.textContent,
+  query: document.querySelector('[data-hg-query]')?.value,
+  first: document.querySelector('[data-hg-cards] > li')?.dataset.hgId, url: location.href})"""
+
+STATUS_COUNTS = "n => document.querySelector('[data-hg-status]').textContent.startsWith(n + ' of ')"
+STATUS_ALL = "n => document.querySelector('[data-hg-status]').textContent === n + ' demos'"
+FIRST_CARD_IS = ("id => document.querySelector('[data-hg-cards] > li').dataset.hgId === id && "
+                 "document.querySelector('[data-hg-status]').textContent.includes(' of ')")
+
+
+def wait_for(page: Page, expression: str, arg: object, errors: list[str]) -> None:
+    """``page.wait_for_function``, whose timeout says what the page shows and what went wrong on it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(expression, arg=arg)
+    except PlaywrightTimeout:
+        raise AssertionError(f"waited for {expression} with {arg!r}; the page shows {page.evaluate(PAGE_STATE_JS)}"
+                             f"; errors and failed requests: {errors}") from None
+
+
 def expected_matches(catalog: Catalog, query: str, tags: tuple[str, ...] = ()) -> list[str]:
     """The filter's oracle in Python: every word in id, title, description or tags, and every tag."""
     found = []
@@ -284,22 +305,20 @@ def test_first_load_is_small_and_filters_every_thread(site: Path, catalog: Catal
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("requestfailed", lambda request: errors.append(f"{request.url}: {request.failure}"))
         page.goto(base_url + "gallery/")
         # A card gallery.js draws is the card the server drew (but for <time>'s datetime: the date alone).
         server_cards = page.evaluate(CARDS_HTML_JS)
         query_box = page.locator("[data-hg-query]")
         for thread_id in list(server_cards)[:6]:
             query_box.fill(thread_id)
-            page.wait_for_function("id => document.querySelector('[data-hg-cards] > li').dataset.hgId === id && "
-                                   "document.querySelector('[data-hg-status]').textContent.includes(' of ')",
-                                   arg=thread_id)
+            wait_for(page, FIRST_CARD_IS, thread_id, errors)
             assert page.evaluate(CARDS_HTML_JS)[thread_id] == server_cards[thread_id]
         assert any("<img " in html for html in server_cards.values())
         query_box.fill("Orbit study")
         expected = expected_matches(catalog, "Orbit study")
         assert 48 < len(expected) < len(catalog.listed) / 10, "a query that spans several result pages"
-        page.wait_for_function("n => document.querySelector('[data-hg-status]').textContent.startsWith(n + ' of ')",
-                               arg=len(expected))
+        wait_for(page, STATUS_COUNTS, len(expected), errors)
         assert len(page.locator("[data-hg-cards] > li").all()) == gallery.PAGE_SIZE, "one page of cards at a time"
         assert all_result_ids(page) == expected
 
@@ -307,8 +326,7 @@ def test_first_load_is_small_and_filters_every_thread(site: Path, catalog: Catal
         page.locator(f"[data-hg-filters] button.hg-chip[data-hg-tag='{tag}']").click()
         expected = expected_matches(catalog, "Orbit study", (tag,))
         assert len(expected) > 0
-        page.wait_for_function("n => document.querySelector('[data-hg-status]').textContent.startsWith(n + ' of ')",
-                               arg=len(expected))
+        wait_for(page, STATUS_COUNTS, len(expected), errors)
         assert all_result_ids(page) == expected
         assert "tag=webgl" in page.url and "q=Orbit+study" in page.url
 
@@ -320,12 +338,10 @@ def test_first_load_is_small_and_filters_every_thread(site: Path, catalog: Catal
         chip.wait_for()
         assert chip.get_attribute("aria-pressed") == "true", "a tag from the URL opens 'more tags', pressed"
         expected = expected_matches(catalog, "", (rare,))
-        page.wait_for_function("n => document.querySelector('[data-hg-status]').textContent.startsWith(n + ' of ')",
-                               arg=len(expected))
+        wait_for(page, STATUS_COUNTS, len(expected), errors)
         assert all_result_ids(page) == expected
         chip.click()
-        page.wait_for_function("n => document.querySelector('[data-hg-status]').textContent === n + ' demos'",
-                               arg=f"{len(catalog.listed)}")
+        wait_for(page, STATUS_ALL, f"{len(catalog.listed)}", errors)
         assert shown_ids(page) == [t.id for t in catalog.listed[:gallery.PAGE_SIZE]], "the page's own cards again"
         assert page.is_visible("[data-hg-pager]") and not page.is_visible("[data-hg-results-pager]")
         page.locator("[data-hg-filters] button.hg-chip[data-hg-tag='webgl']").click()
