@@ -10,7 +10,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -25,17 +24,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mkdocs_hybrid import __version__
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
 from mkdocs_hybrid.config.yaml_loader import load_yaml
-from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.layout import LATEST, SHARE
-from mkdocs_hybrid.model.snapshot import check_id, read_regular
+from mkdocs_hybrid.model.snapshot import read_regular
+from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.progress import ProgressLines
 from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
+from mkdocs_hybrid.publish.names import unknown_refs
+from mkdocs_hybrid.publish.share_link import known_names, share_path
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
-from mkdocs_hybrid.sources.scan import scan_sources
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -62,7 +63,7 @@ class _Commands(click.Group):
             _fail(exc)
 
 
-@click.group(cls=_Commands)
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mkdocs-hybrid")
 def main() -> None:
     """Turn code snapshots into immutable share links and a gallery."""
@@ -92,15 +93,20 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
     """Build artifacts, share routes and a standalone gallery (no MkDocs needed)."""
     try:
         manifest = load_manifest(manifest_path)
+        if republish and not republish_all:
+            _check_republish(manifest, republish)
         with _progress(quiet) as progress, _dask_executor(executor_address) as executor:
             task = progress.add_task("bundling", total=None)
             media_task = progress.add_task("posters and videos", total=None, visible=False)
+            pages_task = progress.add_task("pages", total=None, visible=False)
             export = Export(manifest, progress=lambda done, total: progress.update(task, completed=done, total=total),
                             jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None,
                             republish=True if republish_all else set(republish),
                             pages=SitePages(standalone_gallery=True, site_url=site_url),
                             media=False if no_media else None,
                             media_progress=lambda done, total: progress.update(media_task, completed=done,
+                                                                               total=total, visible=True),
+                            pages_progress=lambda done, total: progress.update(pages_task, completed=done,
                                                                                total=total, visible=True))
             catalog = export.run(site_dir)
         if export.shard:
@@ -115,6 +121,14 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
         click.echo("mkdocs-hybrid: " + report.summary())
     if strict and not report.ok:
         sys.exit(1)
+
+
+def _check_republish(manifest: Manifest, refs: tuple[str, ...]) -> None:
+    """Every --republish names a snapshot of the sources, checked before anything is built."""
+    unknown = unknown_refs(known_names(manifest), refs)
+    if unknown:
+        raise HybridError(f"build --republish: not in the sources of {manifest.origin}: {'; '.join(unknown)}; "
+                          "nothing was built")
 
 
 @main.command()
@@ -132,8 +146,9 @@ def merge(shard_dirs: tuple[Path, ...], manifest_path: Path, site_dir: Path, sit
                               SitePages(standalone_gallery=True, site_url=site_url))
     except HybridError as exc:
         _fail(exc)
-    click.echo(f"mkdocs-hybrid: merged {len(shard_dirs)} shards: {len(merged.catalog.threads)} threads into "
-               f"{site_dir}; the ledger took {len(merged.published)} newly published versions")
+    click.echo(f"mkdocs-hybrid: merged {counted(len(shard_dirs), 'shard')}: "
+               f"{counted(len(merged.catalog.threads), 'thread')} into {site_dir}; the ledger took "
+               f"{counted(len(merged.published), 'newly published version')}")
 
 
 @contextmanager
@@ -152,17 +167,29 @@ def _dask_executor(address: str | None) -> Iterator[Executor | None]:
 
 @main.command()
 @MANIFEST
-def check(manifest_path: Path) -> None:
-    """Validate the manifest and every snapshot without building anything."""
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="esbuild batches at once [CPUs].")
+def check(manifest_path: Path, jobs: int | None) -> None:
+    """Validate the manifest and bundle every snapshot as `build` does, writing no site and no ledger.
+
+    Bundles go into the bundle cache only, so a second check (and the build) reuses them. Exits 1 when any
+    snapshot fails, naming each with its error.
+    """
     try:
-        scan = scan_sources(load_manifest(manifest_path))
+        manifest = load_manifest(manifest_path)
+        with _progress() as progress:
+            task = progress.add_task("bundling", total=None)
+            export = Export(manifest, ledger=False, jobs=jobs,
+                            progress=lambda done, total: progress.update(task, completed=done, total=total))
+            scan = export.check()
     except HybridError as exc:
         _fail(exc)
-    for error in scan.errors:
+    report = export.report
+    for error in report.failed:
         err.print(f"[red]error[/red] {escape(str(error))}", soft_wrap=True)  # a file named [/x] is not markup
-    threads = {snapshot.thread for snapshot in scan.snapshots}
-    click.echo(f"{len(scan.snapshots)} snapshots in {len(threads)} threads, {len(scan.errors)} errors")
-    sys.exit(1 if scan.errors else 0)
+    click.echo(f"{counted(len(scan.snapshots), 'snapshot')} in {counted(report.threads, 'thread')}, "
+               f"{counted(len(report.failed), 'error')}; "
+               f"{len(report.built)} bundled, {len(report.cached)} from the bundle cache")
+    sys.exit(0 if report.ok else 1)
 
 
 
@@ -196,35 +223,26 @@ def serve(config_file: Path | None, manifest_path: Path, site_dir: Path | None, 
 @main.command()
 @click.argument("thread")
 @click.argument("version")
+@MANIFEST
 @click.option("--site-url", default=None, help="The site's public URL [site_url of mkdocs.yml].")
 @click.option("--expires", default=None, metavar="DURATION",
-              help="A signed link that stops working after DURATION (30m, 12h, 7d), checked at the edge; "
-                   "needs deploy.artifacts: r2 and MKDOCS_HYBRID_SHARE_KEYS.")
-def share(thread: str, version: str, site_url: str | None, expires: str | None) -> None:
-    """Print the link of an unlisted VERSION of THREAD (its path is keyed by MKDOCS_HYBRID_UNLISTED_KEY).
+              help="A signed link to an unlisted version that stops working after DURATION (30m, 12h, 7d), "
+                   "checked at the edge; needs deploy.artifacts: r2 and MKDOCS_HYBRID_SHARE_KEYS.")
+def share(thread: str, version: str, manifest_path: Path, site_url: str | None, expires: str | None) -> None:
+    """Print the share link of a published VERSION of THREAD: /p/THREAD/VERSION/ when it is listed, its
+    unguessable path (keyed by MKDOCS_HYBRID_UNLISTED_KEY) when it is unlisted.
 
-    With --expires (deploy.artifacts: r2), a signed link that the site's edge stops answering after that long.
+    With --expires (deploy.artifacts: r2, unlisted versions), a signed link that the site's edge stops
+    answering after that long.
     """
     try:
-        for value, what in ((thread, "thread"), (version, "version")):
-            check_id(value, what)
-        key = UnlistedKey.from_env()
-        folder, token = site_parts(thread, version, True, key)
         base = site_url or _mkdocs_site_url()
+        path = share_path(load_manifest(manifest_path), thread, version, expires)
         if not base:
             raise HybridError("share: pass --site-url (or set site_url in mkdocs.yml), the site's public URL")
-        path = f"{SHARE}/{folder}/{token}/" if expires is None else _signed_share_path(token, expires)
     except (HybridError, ValueError) as exc:
         _fail(exc if isinstance(exc, HybridError) else HybridError(f"share: {exc}"))
     click.echo(f"{base.rstrip('/')}/{path}")
-
-
-def _signed_share_path(utoken: str, expires: str) -> str:
-    """``s/{utoken}.{expiry}/{sig}/page.html``, expiring ``expires`` (e.g. 7d) from now."""
-    from mkdocs_hybrid.edge.signed import ShareKeys, parse_duration, signed_path
-
-    seconds = parse_duration(expires)
-    return signed_path(ShareKeys.from_env(), utoken, int(time.time()) + seconds)
 
 
 def _mkdocs_site_url() -> str | None:
@@ -268,13 +286,18 @@ def pin(thread: str, version: str | None, clear: bool, manifest_path: Path) -> N
 def history(thread: str, manifest_path: Path) -> None:
     """Show THREAD's latest history and its published versions with their file hashes."""
     try:
-        ledger = open_existing_ledger(load_manifest(manifest_path))
+        manifest = load_manifest(manifest_path)
+        ledger = open_existing_ledger(manifest)
         try:
-            click.echo(_format_history(ledger, thread))
+            text = _format_history(ledger, thread)
+            recorded = ledger.history(thread) or ledger.published(thread) or thread in ledger.pins()
         finally:
             ledger.close()
+        if not recorded and not (known := known_names(manifest, thread)).has_thread(thread):
+            raise known.thread_error(thread, "history")
     except HybridError as exc:
         _fail(exc)
+    click.echo(text)
 
 
 def _format_history(ledger: Ledger, thread: str) -> str:
@@ -381,8 +404,8 @@ def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
         return
     refs = ", ".join(sorted({error.ref for error in report.failed}))
     if not allow_failures:
-        _fail(HybridError(f"{len(report.failed)} snapshot(s) failed, nothing was deployed: {refs}; fix them or "
-                          "pass --allow-failures"), code=1)
+        _fail(HybridError(f"{counted(len(report.failed), 'snapshot')} failed, nothing was deployed: {refs}; "
+                          "fix them or pass --allow-failures"), code=1)
     err.print(f"[yellow]warning[/yellow] not published (build failed): {escape(refs)}", soft_wrap=True)
 
 
@@ -424,9 +447,12 @@ def _git_facts() -> _GitFacts:
         return {}
 
 
-def _progress(quiet: bool = False) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=True, disable=quiet)
+def _progress(quiet: bool = False) -> Progress | ProgressLines:
+    """Bars in a terminal; elsewhere (CI, a pipe) a few plain lines on stderr, so a long build is not silent."""
+    if quiet or err.is_terminal:
+        return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err, transient=True, disable=quiet)
+    return ProgressLines(lambda line: click.echo(line, err=True))
 
 
 def _fail(exc: HybridError, code: int = 2) -> NoReturn:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from mkdocs_hybrid.bundle.dependencies import InstalledSet, UnmetPeer
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.model.words import counted
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.media.stage import MediaOutcome
@@ -95,15 +96,14 @@ class BuildReport:
         """One line for the console."""
         total = sum(self.timings.values())
         line = (f"{len(self.built)} built, {len(self.cached)} cached, {len(self.failed)} failed "
-                f"({self.threads} threads) in {total:.1f} s")
+                f"({counted(self.threads, 'thread')}) in {total:.1f} s")
         line += f"; {len(self.kept)} kept as published" if self.kept else ""
         if self.media_made or self.media_cached:
             line += f"; media: {len(self.media_made)} made, {len(self.media_cached)} cached"
         for notice in self.notices:
             line += f"; {notice}"
         for warning in sorted(self.warnings.values(), key=lambda w: w.sort_key):
-            count = len(warning.versions)
-            line += f"; warning: {warning.message} ({count} version{'' if count == 1 else 's'})"
+            line += f"; warning: {warning.message} ({counted(len(warning.versions), 'version')})"
         return line if self.ok else line + "; failures: " + ", ".join(e.ref for e in self.failed)
 
     def to_dict(self) -> dict[str, object]:

@@ -68,7 +68,7 @@ def test_hostile_sources_fail_alone_each_with_one_line(tmp_path: Path) -> None:
                           ("names/v1", "control character"), ("markup/v1", "[/red].js"),
                           ("linked", "symlink points outside the source folder")):
         assert any(line.startswith(f"error {ref}: ") and expected in line for line in lines), (ref, lines)
-    assert result.stdout.startswith("2 snapshots in 1 threads, 5 errors")
+    assert result.stdout.startswith("2 snapshots in 1 thread, 5 errors")
 
     built = run_cli("build", "--strict", "-q", "-d", str(tmp_path / "site"), cwd=project)
     assert built.returncode == 1 and "Traceback" not in built.stderr, built.stderr

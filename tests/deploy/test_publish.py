@@ -24,7 +24,7 @@ def test_publish_refuses_to_deploy_after_failed_snapshots(seeded_project: Path) 
     ref = break_one_snapshot(seeded_project)
     result = publish(seeded_project, "--dry-run", "--json")
     assert result.returncode == 1, result.stderr
-    assert f"1 snapshot(s) failed, nothing was deployed: {ref}; fix them or pass --allow-failures" in result.stderr
+    assert f"1 snapshot failed, nothing was deployed: {ref}; fix them or pass --allow-failures" in result.stderr
     assert "would upload" not in result.stdout and not result.stdout.strip()
 
 

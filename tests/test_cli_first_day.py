@@ -1,0 +1,159 @@
+"""What a new user meets first on the command line (issue 20): ``share`` prints the link that works or one
+line saying why not, wrong names fail instead of printing nothing, ``-h`` is ``--help`` and counts read right.
+
+One real project is built once (the real CLI, real esbuild, a real ledger): a listed thread with an unlisted
+version, an unlisted thread, and a thread whose only version does not build.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from mkdocs_hybrid.cli import main
+from mkdocs_hybrid.edge.signed import KEYS_ENV
+from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey
+from mkdocs_hybrid.model.words import counted
+from mkdocs_hybrid.report import BuildReport
+from tests.factory import manifest_for, write_tree
+
+SITE_URL = "https://demos.example.org"
+SHARE_KEY = "tests-only-share-key-0123456789abcdefgh"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("first-day")
+    write_tree(root, {
+        "demos/alpha/v1/index.js": "document.body.textContent = 'one';\n",
+        "demos/alpha/v2/index.js": "document.body.textContent = 'two';\n",
+        "demos/alpha/v3/index.js": "document.body.textContent = 'quiet';\n",
+        "demos/alpha/v3/snapshot.yml": "unlisted: true\n",
+        "demos/hushed/thread.yml": "unlisted: true\n",
+        "demos/hushed/v1/index.js": "document.body.textContent = 'hushed';\n",
+        "demos/broken/v1/index.js": "const broken = ;\n",
+    })
+    manifest_for(root)
+    built = cli(root, "build", "-q", "-d", str(root / "site"), "--report", str(root / "report.json"))
+    assert built.exit_code == 0 and "broken/v1" in built.stderr, built.output
+    return root
+
+
+def cli(project: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    """``mkdocs-hybrid ARGS`` with ``project``'s manifest, in this process."""
+    manifest = ("-m", str(project / "hybrid.yml")) if args[0] not in ("-h", "--help") else ()
+    return CliRunner().invoke(main, [*args, *manifest], env=env, catch_exceptions=False)
+
+
+def share(project: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return cli(project, "share", *args, "--site-url", SITE_URL + "/", env=env)
+
+
+def site_file(project: Path, link: str) -> Path:
+    """The file the static site answers ``link`` with."""
+    assert link.startswith(SITE_URL + "/") and link.endswith("/"), link
+    return project / "site" / link.removeprefix(SITE_URL + "/") / "index.html"
+
+
+def token(thread: str, version: str) -> str:
+    key = UnlistedKey.from_env()
+    assert key is not None
+    return key.token(thread, version)
+
+
+def test_share_prints_the_listed_link_of_a_listed_version_and_the_site_has_it(project: Path) -> None:
+    result = share(project, "alpha", "v2")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"{SITE_URL}/p/alpha/v2/\n", "")
+    assert site_file(project, result.stdout.strip()).is_file()
+
+
+def test_a_listed_link_needs_no_unlisted_key(project: Path) -> None:
+    result = share(project, "alpha", "v1", env={KEY_ENV: ""})
+    assert (result.exit_code, result.stdout) == (0, f"{SITE_URL}/p/alpha/v1/\n"), result.stderr
+
+
+@pytest.mark.parametrize(("thread", "version"), [("alpha", "v3"), ("hushed", "v1")],
+                         ids=["unlisted version", "version of an unlisted thread"])
+def test_share_prints_the_token_path_of_an_unlisted_version_and_the_site_has_it(
+        project: Path, thread: str, version: str) -> None:
+    result = share(project, thread, version)
+    assert (result.exit_code, result.stdout) == (0, f"{SITE_URL}/p/_u/{token(thread, version)}/\n"), result.stderr
+    assert site_file(project, result.stdout.strip()).is_file()
+    assert not (project / "site/p" / thread / version).exists()
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("nope", "v1"), "error share: no thread 'nope' in the sources or the publish ledger; threads: alpha, hushed"),
+    (("alpah", "v1"), "error share: no thread 'alpah' in the sources or the publish ledger; did you mean 'alpha'?"),
+    (("alpha", "v9"), "error share: no version 'v9' of alpha; published: v1, v2, v3"),
+    (("broken", "v1"), "error share: broken/v1 is not published: it has not built yet (run mkdocs-hybrid build, fix "
+                       "any error it reports for it, then share it)"),
+    (("broken", "v2"), "error share: no version 'v2' of broken, and broken has no published version yet (run "
+                       "mkdocs-hybrid build first)"),
+], ids=["unknown thread", "misspelt thread", "unknown version", "unpublished version", "thread never published"])
+def test_share_refuses_what_is_not_published_with_one_line(project: Path, args: tuple[str, str], line: str) -> None:
+    result = share(project, *args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n")
+
+
+def test_an_unlisted_version_without_the_key_is_one_line_saying_the_key_is_needed(project: Path) -> None:
+    result = share(project, "alpha", "v3", env={KEY_ENV: ""})
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"error alpha/v3 is unlisted, and unlisted versions need {KEY_ENV} (at least 32 random "
+                             "characters) so that their links cannot be guessed\n")
+
+
+def test_expires_needs_the_r2_mode_and_an_unlisted_version(project: Path) -> None:
+    result = share(project, "alpha", "v3", "--expires", "7d", env={KEYS_ENV: SHARE_KEY})
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (f"error share --expires: {project / 'hybrid.yml'} has deploy.artifacts: pages; signed "
+                             "links need deploy.artifacts: r2 (the site's edge worker checks them)\n")
+
+
+def test_history_of_a_thread_that_does_not_exist_fails_naming_it(project: Path) -> None:
+    result = cli(project, "history", "alpah")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("error history: no thread 'alpah' in the sources or the publish ledger; "
+                             "did you mean 'alpha'?\n")
+    known = cli(project, "history", "alpha")
+    assert known.exit_code == 0 and known.stdout.startswith("thread alpha\n"), known.output
+    never_built = cli(project, "history", "broken")  # it exists: its history is empty, not an error
+    assert never_built.exit_code == 0 and "  (none)" in never_built.stdout, never_built.output
+
+
+def test_republish_of_unknown_versions_fails_before_building_anything(project: Path, tmp_path: Path) -> None:
+    result = cli(project, "build", "-d", str(tmp_path / "site"), "--republish", "NO/SUCH",
+                 "--republish", "alpha/v9", "--republish", "alpha/v1", "--republish", "alpha")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"error build --republish: not in the sources of {project / 'hybrid.yml'}: 'NO/SUCH' "
+                             "(no thread 'NO'; known: alpha, broken, hushed); 'alpha/v9' (no version 'v9' of alpha; "
+                             "known: v1, v2, v3); 'alpha' (give THREAD/VERSION); nothing was built\n")
+    assert not (tmp_path / "site").exists()
+
+
+def test_dash_h_is_help_on_the_group_and_every_command(project: Path) -> None:
+    assert isinstance(main, click.Group)
+    for args in [(), *((name,) for name in sorted(main.commands))]:
+        short = CliRunner().invoke(main, [*args, "-h"])
+        assert short.exit_code == 0 and short.stdout.startswith("Usage: "), (args, short.output)
+        assert short.stdout == CliRunner().invoke(main, [*args, "--help"]).stdout
+
+
+def test_counts_say_1_thread_not_1_threads() -> None:
+    assert [counted(n, "thread") for n in (0, 1, 2)] == ["0 threads", "1 thread", "2 threads"]
+    report = BuildReport()
+    report.threads = 1
+    assert "(1 thread) in" in report.summary()
+    report.threads = 2
+    assert "(2 threads) in" in report.summary()
+
+
+@pytest.fixture(autouse=True)
+def _clean_share_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No share keys from the machine's environment (each test that wants them passes them)."""
+    if os.environ.get(KEYS_ENV):
+        monkeypatch.delenv(KEYS_ENV)
