@@ -23,9 +23,9 @@ if [ ! -x "$VENV/bin/python" ] && ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev
   apt_packages+=(python3-venv)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
-    "${apt_packages[@]}" >/dev/null
+  source scripts/lib/apt.sh
+  apt_get update -qq
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -qq --no-install-recommends "${apt_packages[@]}"
 fi
 
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
