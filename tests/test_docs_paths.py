@@ -134,3 +134,15 @@ def test_every_path_the_docs_name_exists() -> None:
 def test_the_check_tells_a_stale_path_from_one_that_exists_or_is_no_repository_path(name: str,
                                                                                  expected: str | None) -> None:
     assert problem(name) == expected
+
+
+def test_the_readme_does_not_call_what_ships_missing() -> None:
+    """Its "Not in this release" once said videos, posters and the editor were missing (and `video.enabled: true`
+    refused) while all three shipped: the paragraph names them as shipping, and the code that makes them exists."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = text[text.index("**Not in this release.**"):].split("\n- ", 1)[0].split("\n### ", 1)[0]
+    assert "is refused" not in paragraph and "Video previews" not in paragraph
+    assert re.search(r"Videos, posters, the editor and embeds ship", " ".join(paragraph.split()))
+    shipped = (PACKAGE / "media" / "_capture.py", PACKAGE / "media" / "_encode.py", PACKAGE / "editor" / "__init__.py",
+               PACKAGE / "publish" / "oembed.py")
+    assert all(path.is_file() for path in shipped)
