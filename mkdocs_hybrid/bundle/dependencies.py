@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mkdocs_hybrid.bundle.npm_errors import NpmMissing, failure_words, find_missing, missing_words
 from mkdocs_hybrid.bundle.npm_spec import NpmSpecError, check_dependency
 from mkdocs_hybrid.model.durable import make_temp_dir, sweep, write_atomic, write_scratch
 from mkdocs_hybrid.model.errors import HybridError
@@ -167,14 +168,14 @@ class DependencyResolver:
 
     def _ask_registry(self, name: str, spec: str) -> str:
         output = _run([self._npm(), "view", f"{name}@{spec}", "version", "--json"], cwd=None,
-                      what=f"resolve {name}@{spec}")
+                      what=f"resolve {name}@{spec}", asked=(name, spec))
         try:
             found = json.loads(output) if output.strip() else None
         except ValueError:
             found = None
         versions = [found] if isinstance(found, str) else [v for v in (found or []) if isinstance(v, str)]
-        if not versions:
-            raise DependencyError(f"no published version of {name} matches {spec!r}; check the name and range")
+        if not versions:  # older npm: no output at all
+            raise DependencyError(missing_words(NpmMissing("version", name, spec), _latest(self._npm(), name)))
         return max(versions, key=_semver_key)
 
     def _install_into(self, target: Path, direct: Mapping[str, str]) -> None:
@@ -301,7 +302,9 @@ def _semver_key(version: str) -> tuple[int, int, int, int, tuple[tuple[int, int,
     return (int(major), int(minor), int(patch), 0 if pre else 1, identifiers if pre else ())
 
 
-def _run(command: list[str], *, cwd: Path | None, what: str, check: bool = True) -> str:
+def _run(command: list[str], *, cwd: Path | None, what: str, check: bool = True,
+         asked: tuple[str, str] | None = None) -> str:
+    """npm's stdout; a failure (when ``check``) is a :class:`DependencyError` in plain words (``npm_errors``)."""
     try:
         result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=NPM_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -309,8 +312,22 @@ def _run(command: list[str], *, cwd: Path | None, what: str, check: bool = True)
     except OSError as exc:
         raise DependencyError(f"cannot run npm to {what}: {exc}") from None
     if result.returncode != 0 and check:
-        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
-        reason = next((line for line in lines if "E404" in line or "ETARGET" in line), lines[0] if lines else "")
-        error = PeerConflict if any("ERESOLVE" in line for line in lines) else DependencyError
-        raise error(f"npm could not {what}: {reason.strip()}")
+        output = f"{result.stderr or ''}\n{result.stdout or ''}"
+        missing = find_missing(output, asked)
+        if missing is not None:
+            latest = _latest(command[0], missing.package) if missing.kind == "version" else None
+            raise DependencyError(missing_words(missing, latest))
+        error = PeerConflict if "ERESOLVE" in output else DependencyError
+        raise error(failure_words(output, what))
     return result.stdout
+
+
+def _latest(npm: str, name: str) -> str | None:
+    """The registry's ``latest`` dist-tag of ``name`` (for an error message), or ``None`` when it cannot say."""
+    try:
+        result = subprocess.run([npm, "view", name, "dist-tags.latest", "--json"], capture_output=True, text=True,
+                                timeout=NPM_TIMEOUT)
+        found = json.loads(result.stdout) if result.returncode == 0 and result.stdout.strip() else None
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    return found if isinstance(found, str) and EXACT_VERSION.fullmatch(found) else None

@@ -286,6 +286,37 @@ def test_only_peer_edges_npm_rejects_are_reported(registry: Registry, tmp_path: 
     assert "hy-new@1.0.0 wants hy-absent@^1.0.0 but it is missing" in export.report.summary()
 
 
+MISSING = {
+    "no package": ({"hy-nowhere": "^1.0.0"}, "no package named hy-nowhere on the registry: check the name "
+                                             "(its spelling, and its @scope if it has one)"),
+    "no such range": ({"hy-dated": "^99.0.0"}, "no version of hy-dated matches ^99.0.0 (latest: 1.11.23): pick a "
+                                              "version that exists (`npm view hy-dated versions` lists them)"),
+    "no such version": ({"hy-dated": "99.0.0"}, "no version of hy-dated matches 99.0.0 (latest: 1.11.23): pick a "
+                                               "version that exists (`npm view hy-dated versions` lists them)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISSING))
+def test_a_missing_package_or_version_is_one_plain_line_with_what_to_do(registry: Registry, tmp_path: Path,
+                                                                         case: str) -> None:
+    """npm's E404 (``npm view``/``npm install``) and ETARGET (``npm install`` of an exact pin) in plain words,
+    with the registry's latest version; not npm's lines (``npm error code E404``, the debug-log path)."""
+    registry.publish("hy-dated", "1.0.0")
+    registry.publish("hy-dated", "1.11.23", tag="latest")
+    specs, message = MISSING[case]
+    manifest_for(tmp_path)
+    write_tree(tmp_path, {"demos/gone/v1/package.json": json.dumps({"dependencies": specs}),
+                          "demos/gone/v1/index.js": "import 'hy-dated'\n",
+                          "demos/fine/v1/index.js": "document.title = 'fine'\n"})
+    result = run_cli("build", "--strict", cwd=tmp_path, env=cli_env())
+    assert result.returncode != 0, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    errors = [line for line in output.splitlines() if line.startswith("error ")]
+    assert errors == [f"error gone/v1: {tmp_path / 'demos/gone/v1/package.json'}: {message}"], output
+    assert "npm error" not in output and "complete log" not in output
+    assert not (tmp_path / "hybrid-lock.json").exists() or "hy-dated" not in (tmp_path / "hybrid-lock.json").read_text()
+
+
 # ---- in the browser ---------------------------------------------------------------------------
 
 
