@@ -16,11 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.bundle.bundler import BundleJob, bundle_jobs
+from mkdocs_hybrid.bundle.bundler import Bundle, BundleJob, bundle_jobs
 from mkdocs_hybrid.bundle.confinement import sandbox_in_use
 from mkdocs_hybrid.bundle.keys import KEY_FORMAT, bundle_key, toolchain_inputs
 from mkdocs_hybrid.bundle.plan import DependencyFacts, Workers, plan_jobs
 from mkdocs_hybrid.bundle.toolchain import Toolchain, find_toolchain
+from mkdocs_hybrid.bundle.trial import BundleTrial
 from mkdocs_hybrid.bundle.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
@@ -116,6 +117,27 @@ class Export:
                 catalog = self._publish(ledger, site_dir, scan, built, media, toolchain)
         self.report.threads = len(catalog.threads)
         return catalog
+
+    def check(self) -> Scan:
+        """Scan, plan and bundle every snapshot as :meth:`run` does, writing no site, artifact or ledger; each
+        version's outcome goes to the report (``built``: bundled now, ``cached``: its bundle was in the bundle
+        cache, ``failed``: its located error). Only the caches are written (npm sets, vendor files, the bundle
+        cache), so the build that follows reuses what the check made."""
+        keep_journal(self.manifest.cache_dir)  # as run does: it installs and bundles into the cache's folders
+        with self._timed("scan"):
+            scan = self._scan()
+        with self._timed("toolchain"):
+            toolchain = self._toolchain()
+        with self._timed("dependencies"):
+            jobs = self._plan(scan.snapshots, toolchain)
+        with self._timed("bundle"), BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
+            trial = BundleTrial(jobs, cache, toolchain_inputs(toolchain, self.manifest), progress=self.progress)
+            self._bundle([job for job in jobs if not trial.from_cache(job)], toolchain, trial.finish)
+        self.report.built.extend(trial.built)
+        self.report.cached.extend(trial.cached)
+        self.report.failed.extend(trial.failed)
+        self.report.threads = len({snapshot.thread for snapshot in scan.snapshots})
+        return scan
 
     def _scan(self) -> Scan:
         """The sources' snapshots (this shard's only), their errors reported; notes which versions are hidden."""
@@ -265,9 +287,14 @@ class Export:
         for job in jobs:
             writer.plan(job, bundle_key(job, common))
         fresh = [job for job in jobs if not (writer.kept(job) or writer.from_cache(job))]
-        with self._workers.for_work(len(fresh)) as executor:
-            bundle_jobs(fresh, toolchain, self.manifest.build, writer.finish, executor=executor)
+        self._bundle(fresh, toolchain, writer.finish)
         return writer.built
+
+    def _bundle(self, jobs: list[BundleJob], toolchain: Toolchain,
+                on_done: Callable[[BundleJob, Bundle | SnapshotError], None]) -> None:
+        """Bundle ``jobs`` on the build's workers, handing each outcome to ``on_done`` (in this thread)."""
+        with self._workers.for_work(len(jobs)) as executor:
+            bundle_jobs(jobs, toolchain, self.manifest.build, on_done, executor=executor)
 
     def _remove_other_paths(self, site_dir: Path, jobs: list[BundleJob]) -> None:
         """An unlisted version leaves nothing at its ids' paths (an earlier build may have put it there), and

@@ -39,6 +39,10 @@ class BundleCache:
         row = self._row("SELECT js, css FROM bundles WHERE key = ?", key)
         return (row[0], row[1]) if row else None
 
+    def has(self, key: str) -> bool:
+        """Whether the cache holds a bundle for ``key`` (without reading its bytes)."""
+        return self._row("SELECT 1 FROM bundles WHERE key = ?", key) is not None
+
     def put(self, key: str, js: bytes, css: bytes) -> None:
         self._write("INSERT OR REPLACE INTO bundles VALUES (?, ?, ?)", (key, js, css))
 
