@@ -17,7 +17,7 @@ What a card or a version shows is made in :mod:`.cards`; this module pages, rend
 
 Site layout read here (its names are :mod:`mkdocs_hybrid.model.layout`'s): ``artifacts/{thread}/{version}/page.html``
 (and the version's media files), ``p/{thread}/{version}/``, ``p/{thread}/latest/``, ``gallery/``,
-``gallery/page/{n}/``, ``gallery/{thread}/``.
+``gallery/page/{n}/``, ``gallery/{thread}/``; the standalone site's root ``index.html`` leads to ``gallery/``.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ __all__ = [
     "page_path",
     "reload_assets",
     "render_index",
+    "render_root_page",
     "render_thread",
     "search_index_html",
     "search_page_html",
@@ -86,6 +87,9 @@ PAGE_SIZE = 48
 
 PAGER_WINDOW = 2
 """Page links shown on each side of the current page, besides the first and the last."""
+
+ROOT_META_NAME = "mkdocs-hybrid-root"
+"""The standalone root page's ``<meta>``: what tells our ``index.html`` from a home page of the site's own."""
 
 
 @dataclass(frozen=True)
@@ -389,7 +393,7 @@ def index_page_title(page: int, pages: int) -> str:
 def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None = None,
                      editor: bool = False, origin: ArtifactOrigin = SAME_SITE) -> list[str]:
     """Write the gallery without MkDocs: the index pages, the filter's data file, one page per listed thread,
-    and the assets.
+    the assets, and the site's root ``index.html``, which leads to the gallery (unless the site has its own).
 
     Returns the written paths, relative to ``site_dir``, in writing order. The
     bytes depend only on the catalog, ``site_url`` and the templates.
@@ -408,4 +412,23 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
         head = social.thread_head(thread, site_url=site_url, origin=origin)
         pages[f"{GALLERY}/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment, head)
     pages.update(sorted(asset_files().items()))
+    if _root_is_ours(site_dir):  # last: the page it leads to is written first
+        pages["index.html"] = render_root_page()
     return [_write(site_dir, relative, content) for relative, content in pages.items()]
+
+
+def render_root_page() -> bytes:
+    """The site's ``index.html``: a small page that leads to the gallery at once (``<meta http-equiv=refresh>``
+    and a link), relative so that it works on any static host, under a subpath and on ``file://``."""
+    # index.html spelled out: on file:// a folder URL opens a listing, not the folder's page.
+    return environment().get_template("site_root.html").render(
+        root_meta_name=ROOT_META_NAME, gallery_url=page_path(1) + "index.html").encode()
+
+
+def _root_is_ours(site_dir: Path) -> bool:
+    """Whether the root ``index.html`` may be written: there is none, or an earlier build wrote it (a site's own
+    home page, from MkDocs or by hand, stays)."""
+    path = site_dir / "index.html"
+    if not path.exists():
+        return True
+    return f'<meta name="{ROOT_META_NAME}"'.encode() in path.read_bytes()[:2048]

@@ -619,6 +619,7 @@ def test_write_standalone(tmp_path: Path, catalog: Catalog) -> None:
         "gallery/zeta-notes/index.html",
         "gallery/assets/gallery.css",
         "gallery/assets/gallery.js",
+        "index.html",
     ]
     tree = read_tree(tmp_path / "a")
     assert sorted(tree) == sorted(written)
