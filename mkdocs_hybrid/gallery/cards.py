@@ -133,6 +133,9 @@ class VersionView:
     placeholder of their live preview, which waits for a click."""
     video: Video | None
     """The full recording (``video`` medium)."""
+    poster: Image | None
+    """The version's own picture (``poster`` medium, else ``card``): what its deferred preview shows until it is
+    opened, over the thread's gradient (which shows only when the version has neither)."""
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,7 @@ def version_view(thread: ThreadEntry, version: VersionEntry, *, base: str,
         editor_url=f"{base}{EDITOR}/?thread={thread.id}&version={version.version}" if editor else None,
         hover=_video(thread, version, "preview", base=base, origin=origin),
         video=_video(thread, version, "video", base=base, origin=origin),
+        poster=_image(thread, version, "poster", "card", base=base, origin=origin),
     )
 
 
