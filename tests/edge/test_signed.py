@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mkdocs_hybrid.edge.signed import (
     KEYS_ENV,
@@ -21,7 +22,7 @@ from mkdocs_hybrid.edge.signed import (
     signed_path,
 )
 from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey
-from tests.factory import run_cli
+from tests.factory import manifest_for, run_cli, write_tree
 
 NEW = "n" * 40
 OLD = "o" * 40
@@ -88,14 +89,30 @@ def test_signed_paths_name_artifact_files_only() -> None:
         signed_path(ShareKeys.parse(NEW), UTOKEN, 1, "../secret")
 
 
+def r2_project(root: Path) -> Path:
+    """A built r2-mode project (with its ledger) whose ``open/v2`` is unlisted: what ``share`` signs links to."""
+    write_tree(root, {"demos/open/v1/index.js": "document.body.textContent = 'listed';\n",
+                      "demos/open/v2/index.js": "document.body.textContent = 'unlisted';\n",
+                      "demos/open/v2/snapshot.yml": "unlisted: true\n"})
+    manifest_for(root)
+    data = yaml.safe_load((root / "hybrid.yml").read_text(encoding="utf-8"))
+    data["deploy"] = {"artifacts": "r2", "artifacts_url": "https://demos.example.com", "r2_bucket": "demos",
+                      "r2_private_bucket": "demos-private"}
+    (root / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    built = run_cli("build", "-q", "-d", str(root / "site"), cwd=root)
+    assert built.returncode == 0, built.stderr
+    return root
+
+
 def test_share_expires_prints_a_signed_link(tmp_path: Path) -> None:
     key = UnlistedKey.from_env()
     assert key is not None
     env = {**os.environ, KEYS_ENV: f"{NEW},{OLD}"}
+    project = r2_project(tmp_path)
     before = int(time.time())
 
     shared = run_cli("share", "open", "v2", "--expires", "7d", "--site-url", "https://demos.example.org/",
-                     cwd=tmp_path, env=env)
+                     cwd=project, env=env)
 
     assert shared.returncode == 0, shared.stderr
     utoken = key.token("open", "v2")
@@ -110,12 +127,17 @@ def test_share_expires_prints_a_signed_link(tmp_path: Path) -> None:
 
 def test_share_expires_without_keys_is_one_clear_line(tmp_path: Path) -> None:
     env = {name: value for name, value in os.environ.items() if name != KEYS_ENV}
+    project = r2_project(tmp_path)
 
     shared = run_cli("share", "open", "v2", "--expires", "7d", "--site-url", "https://demos.example.org/",
-                     cwd=tmp_path, env=env)
+                     cwd=project, env=env)
 
     assert shared.returncode == 2 and KEYS_ENV in shared.stderr
     assert len(shared.stderr.strip().splitlines()) == 1
+    listed = run_cli("share", "open", "v1", "--expires", "7d", "--site-url", "https://demos.example.org/",
+                     cwd=project, env={**env, KEYS_ENV: NEW})
+    assert listed.returncode == 2 and listed.stderr == ("error share --expires: open/v1 is listed, and a listed "
+                                                        "link does not expire; share it without --expires\n")
 
 
 def other_spellings(sig: str) -> list[str]:

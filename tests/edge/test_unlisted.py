@@ -72,11 +72,15 @@ def test_unlisted_versions_are_at_keyed_paths_that_nothing_lists(tmp_path: Path)
 def test_share_prints_the_link_of_an_unlisted_version(tmp_path: Path) -> None:
     key = UnlistedKey.from_env()
     assert key is not None
-    shared = run_cli("share", "open", "v2", "--site-url", "https://demos.example.org/", cwd=tmp_path)
+    root = project(tmp_path)
+    built = run_cli("build", "-q", "-d", str(root / "site"), cwd=root)
+    assert built.returncode == 0, built.stderr
+    shared = run_cli("share", "open", "v2", cwd=root)  # the site_url of mkdocs.yml
     assert shared.returncode == 0, shared.stderr
     assert shared.stdout.strip() == f"https://demos.example.org/p/_u/{key.token('open', 'v2')}/"
+    assert (root / "site/p/_u" / key.token("open", "v2") / "index.html").is_file()
     env = {name: value for name, value in os.environ.items() if name != KEY_ENV}
-    keyless = run_cli("share", "open", "v2", "--site-url", "https://demos.example.org/", cwd=tmp_path, env=env)
+    keyless = run_cli("share", "open", "v2", "--site-url", "https://demos.example.org/", cwd=root, env=env)
     assert keyless.returncode == 2 and KEY_ENV in keyless.stderr
 
 
