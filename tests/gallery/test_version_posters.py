@@ -106,7 +106,8 @@ def test_a_thread_page_shows_the_published_poster_of_every_version(poster_site: 
 
     shots = Path(os.environ.get("HYBRID_SCREENSHOTS") or "/tmp/shots20")
     shots.mkdir(parents=True, exist_ok=True)
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    # Tall enough for the whole page: a full_page screenshot leaves the sandboxed frame (its own process) blank.
+    page = chromium.new_page(viewport={"width": 1280, "height": 2200})
     try:
         with serve_static(poster_site) as base_url:
             page.goto(f"{base_url}/gallery/paint/")
@@ -117,7 +118,8 @@ def test_a_thread_page_shows_the_published_poster_of_every_version(poster_site: 
                                        timeout=10_000)
                 assert picture.is_visible(), name
             page.frame_locator("#v-v3 iframe.hg-frame").locator("h1").wait_for(timeout=10_000)
-            page.screenshot(path=str(shots / "thread-version-posters.png"), full_page=True)
+            page.wait_for_timeout(500)  # the sandboxed frame paints in its own process a moment after it loads
+            page.screenshot(path=str(shots / "thread-version-posters.png"))
             # The picture stands in for the live preview until it is asked for.
             page.click("#v-v1 [data-hg-show-preview]")
             page.locator("#v-v1 iframe.hg-frame").wait_for(timeout=10_000)
