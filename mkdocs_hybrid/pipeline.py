@@ -66,7 +66,7 @@ class Export:
                  executor: Executor | None = None, shard: Shard | None = None,
                  republish: Iterable[str] | bool = (), ledger: bool = True, pages: SitePages = ROUTES_ONLY,
                  media: bool | None = None, media_progress: ProgressCallback | None = None,
-                 media_tools: MediaTools | None = None) -> None:
+                 media_tools: MediaTools | None = None, pages_progress: ProgressCallback | None = None) -> None:
         """``jobs`` esbuild batches run at once (default: one per CPU) unless an ``executor`` (for example
         dask's ``Client.get_executor()``) is given; ``shard`` builds only the threads of one shard (and
         writes no site-wide pages: the merge does); ``pages`` says which site-wide pages to write;
@@ -90,6 +90,7 @@ class Export:
         self.media = media if media is not None else os.environ.get(MEDIA_ENV, "").lower() not in ("off", "0", "no")
         self.media_progress = media_progress
         self.media_tools = media_tools
+        self.pages_progress = pages_progress
 
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
@@ -164,7 +165,8 @@ class Export:
         ledger.record(catalog)
         pages_index = _site_index(self.manifest.cache_dir / "pages", site_dir)
         write_version_pages(site_dir, catalog, parts_of=self._site_parts, origin=self.origin,
-                            site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index)
+                            site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index,
+                            progress=self.pages_progress)
         pages_index.save()
         # Committed only once the routes are written: a routes error rolls the ledger back, so
         # its latest and the site's latest links never disagree.

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +48,7 @@ from mkdocs_hybrid.model.durable import storage_error, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.layout import GALLERY
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.progress import ProgressLines
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
 from mkdocs_hybrid.sources.registry import kind_of
@@ -119,9 +119,11 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         assert self.manifest is not None
         site_dir = Path(config.site_dir)
         put_back(site_dir)
-        self.export = Export(self.manifest, progress=_progress_logger(), ledger=not getattr(self, "_serving", False),
+        lines = ProgressLines(log.info)  # MkDocs has no progress bars: a few INFO lines per stage instead
+        self.export = Export(self.manifest, progress=lines.stage("bundling"),
+                             ledger=not getattr(self, "_serving", False),
                              pages=SitePages(site_url=config.site_url, site_name=config.site_name),
-                             media_progress=_progress_logger("made posters and videos of %d of %d versions", 1))
+                             media_progress=lines.stage("posters and videos"), pages_progress=lines.stage("pages"))
         with _one_line():
             self.catalog = self.export.run(site_dir)
         prune(site_dir, self.catalog, UnlistedKey.from_env())
@@ -311,19 +313,5 @@ def _drop_search_entries(index: Path, pages: set[str]) -> None:
     if len(kept) != len(docs):
         data["docs"] = kept
         write_atomic(index, json.dumps(data, sort_keys=True, separators=(",", ":")))
-
-
-def _progress_logger(what: str = "built %d of %d snapshots", least: int = 50) -> Callable[[int, int], None]:
-    """Log progress about every 10 s on long builds (MkDocs has no progress bar)."""
-    state = {"last": time.monotonic()}
-
-    def report(done: int, total: int) -> None:
-        now = time.monotonic()
-        if done == total or now - state["last"] >= 10:
-            state["last"] = now
-            if total >= least:
-                log.info(what, done, total)
-
-    return report
 
 

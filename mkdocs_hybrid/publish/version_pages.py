@@ -30,10 +30,12 @@ __all__ = ["write_version_pages"]
 
 def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[[str, str], Parts],
                         origin: ArtifactOrigin, site_url: str | None, site_name: str | None = None,
-                        index: StatIndex | None = None) -> None:
+                        index: StatIndex | None = None, progress: Callable[[int, int], None] | None = None) -> None:
     """Write each version's share page and ``oembed.json`` (none for unlisted versions); with an ``index``, skip
-    versions whose inputs and files did not change since it recorded them."""
+    versions whose inputs and files did not change since it recorded them. ``progress(done, total)`` is called
+    after each version."""
     salt = repr((_renderer_digest(), origin, site_url, site_name))
+    total, done = sum(len(thread.versions) for thread in catalog.threads), 0
     for thread in catalog.threads:
         about = repr((thread.id, thread.title, thread.description, thread.unlisted))
         for version in thread.versions:
@@ -43,12 +45,14 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
             files = [share, *(folder / kind.name for kind in derived_kinds())]
             key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}".encode()).hexdigest()
             origin_key = os.path.abspath(share)
-            if index is not None and index.lookup(origin_key, _signature(key, *files)[0]) is not None:
-                continue
-            view = VersionView(thread, version, parts, origin, site_url, site_name)
-            _write(view, share, folder)
-            if index is not None:
-                index.store(origin_key, *_signature(key, *files), {})
+            if index is None or index.lookup(origin_key, _signature(key, *files)[0]) is None:
+                view = VersionView(thread, version, parts, origin, site_url, site_name)
+                _write(view, share, folder)
+                if index is not None:
+                    index.store(origin_key, *_signature(key, *files), {})
+            done += 1
+            if progress is not None:
+                progress(done, total)
 
 
 def _write(view: VersionView, share: Path, folder: Path) -> None:
