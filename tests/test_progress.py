@@ -120,3 +120,17 @@ def test_mkdocs_build_logs_the_stages_progress_through_mkdocs_logger(tmp_path: P
     assert ("INFO", "mkdocs_hybrid: bundling: 2/2 versions (100%)") in [
         (level, re.sub(r", [\d.]+/s$", "", message)) for level, message in ours], ours
     assert any(message.startswith("mkdocs_hybrid: pages: 2/2 versions (100%)") for _, message in ours), ours
+
+
+def test_a_cli_build_in_a_terminal_keeps_the_bars_and_prints_no_lines(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from mkdocs_hybrid import cli
+
+    monkeypatch.setattr(cli, "err", Console(stderr=True, highlight=False, force_terminal=True, width=100))
+    monkeypatch.chdir(small_project(tmp_path / "project"))
+    result = CliRunner().invoke(main, ["build", "--no-media", "-d", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    assert "bundling" in result.stderr and "\x1b[" in result.stderr, "rich draws the bars"
+    assert "bundling: " not in result.stderr and "pages: " not in result.stderr, result.stderr
