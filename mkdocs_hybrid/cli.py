@@ -37,6 +37,7 @@ from mkdocs_hybrid.publish.share_link import known_names, share_path
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
+from mkdocs_hybrid.sources.starters import STARTERS
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -191,6 +192,28 @@ def check(manifest_path: Path, jobs: int | None) -> None:
                f"{len(report.built)} bundled, {len(report.cached)} from the bundle cache")
     sys.exit(0 if report.ok else 1)
 
+
+
+@main.command()
+@click.argument("thread")
+@click.option("--template", "-t", "starter", type=click.Choice(STARTERS), default=STARTERS[0], show_default=True,
+              help="What the first version starts from.")
+@MANIFEST
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The source to save into [the manifest's first directory source, else its store].")
+def new(thread: str, starter: str, manifest_path: Path, into: Path | None) -> None:
+    """Start THREAD with a first version (v1) that builds at once."""
+    from mkdocs_hybrid.sources.scan import scan_sources
+    from mkdocs_hybrid.sources.starters import load_starter, scaffold
+
+    try:
+        manifest = load_manifest(manifest_path)
+        known = {snapshot.thread for snapshot in scan_sources(manifest).snapshots}
+        target = scaffold(manifest, thread, load_starter(starter), known_threads=known, into=into)
+    except HybridError as exc:
+        _fail(exc)
+    click.echo(f"{thread}/v1 ({starter}) saved in {target.source.path}; build it with `mkdocs-hybrid build`, "
+               "or edit it with `mkdocs-hybrid serve`")
 
 
 @main.command()
