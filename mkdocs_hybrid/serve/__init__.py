@@ -46,7 +46,7 @@ def serve(options: ServeOptions, say: Callable[[str], None] = print) -> None:
     target = choose_target(site.manifest, options.store_dir)
     toolchain = find_toolchain(site.manifest.base_dir)
     seconds = site.build()
-    api = Api(site, target, Packages(site.manifest, toolchain, site), toolchain)
+    api = Api(site, target, Packages(site.manifest, toolchain, site), toolchain, say=_flushed(say))
     with Server((options.host, options.port), site.site_dir, api) as server:
         url = f"http://{_url_host(options.host)}:{server.port}"
         say(f"mkdocs-hybrid serve: built {site.site_dir} in {seconds:.2f} s ({site.report.summary()}); "
@@ -58,6 +58,14 @@ def serve(options: ServeOptions, say: Callable[[str], None] = print) -> None:
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+def _flushed(say: Callable[[str], None]) -> Callable[[str], None]:
+    """``say``, then stdout flushed: a save's line shows at once in a piped or redirected log too."""
+    def line(text: str) -> None:
+        say(text)
+        sys.stdout.flush()
+    return line
 
 
 def _url_host(host: str) -> str:

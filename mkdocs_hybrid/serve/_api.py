@@ -23,7 +23,8 @@ from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
 from mkdocs_hybrid.model.layout import ARTIFACTS, SHARE
-from mkdocs_hybrid.model.snapshot import ID_PATTERN
+from mkdocs_hybrid.model.snapshot import ID_PATTERN, Snapshot
+from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.serve._guard import Headers
 from mkdocs_hybrid.serve._packages import BadRequest, Packages
 from mkdocs_hybrid.serve._site import Site
@@ -66,13 +67,16 @@ class ApiError(HybridError):
 
 
 class Api:
-    """Routes ``/api/`` requests; one save or install at a time (they share the caches and the site)."""
+    """Routes ``/api/`` requests; one save or install at a time (they share the caches and the site). ``say``
+    gets one line per save and per install (what ``serve`` prints its other lines with)."""
 
-    def __init__(self, site: Site, target: Target, packages: Packages, toolchain: Toolchain) -> None:
+    def __init__(self, site: Site, target: Target, packages: Packages, toolchain: Toolchain,
+                 say: Callable[[str], None] = lambda line: None) -> None:
         self.site = site
         self.target = target
         self.packages = packages
         self.toolchain = toolchain
+        self.say = say
         self.lock = threading.Lock()
 
     def body_limit(self, path: str) -> int:
@@ -123,6 +127,8 @@ class Api:
             self._refuse_existing(thread, version)
             failed = [error for error in self.site.check(data, thread) if error.ref in (snapshot.ref, "?")]
             if failed:
+                self.say(f"not saved: {snapshot.ref} does not build ({counted(len(failed), 'error')}); "
+                         f"{_seconds(start)}")
                 raise ApiError(422, f"not saved: {snapshot.ref} does not build: {failed[0].detail}", "files",
                                errors=[str(error) for error in failed])
             try:
@@ -130,6 +136,8 @@ class Api:
             except VersionExists as exc:
                 raise ApiError(409, str(exc), "version") from None
             build_seconds = self.site.build()
+        self.say(f"saved {snapshot.ref}: {_size(snapshot)} into {self.target.source.path}; {_seconds(start)}, "
+                 f"site rebuilt in {build_seconds:.2f} s")
         # An unlisted version lives at its keyed path (edge/unlisted.py); without the key it did not build.
         folder, name = site_parts(thread, version, snapshot.unlisted, UnlistedKey.from_env())
         return Reply.json(201, {"thread": thread, "version": version, "share_url": f"/{SHARE}/{folder}/{name}/",
@@ -147,13 +155,20 @@ class Api:
                                 "as a new version", "version")
 
     def _dependencies(self, body: object) -> Reply:
+        start = time.perf_counter()
         with self.lock:
             try:
-                return Reply.json(200, self.packages.prepare(body))
+                prepared = self.packages.prepare(body)
             except DependencyError as exc:
+                self.say(f"install failed: {_specs(body)}: {exc}; {_seconds(start)}")
                 raise ApiError(422, str(exc), "dependencies") from None
             except SnapshotError as exc:
+                self.say(f"install failed: {_specs(body)}: {exc.detail}; {_seconds(start)}")
                 raise ApiError(422, exc.detail, "imports") from None
+        direct = prepared["set"]["direct"]
+        self.say(f"installed {_specs(body)} as {' '.join(f'{n}@{v}' for n, v in direct.items()) or 'nothing'} "
+                 f"(set {prepared['set']['key']}); {_seconds(start)}")
+        return Reply.json(200, prepared)
 
     def _package(self, key: str, path: str) -> Reply:
         if not path:
@@ -196,6 +211,23 @@ def field_of(detail: str) -> str | None:
         return None
     name = _FIELD_WORDS.get(word.group(1), word.group(1))
     return name if name in SNAPSHOT_JSON_KEYS else None
+
+
+def _size(snapshot: Snapshot) -> str:
+    total = sum(len(data) for data in snapshot.files.values())
+    return f"{counted(len(snapshot.files), 'file')}, {total:,} {'byte' if total == 1 else 'bytes'}"
+
+
+def _specs(body: object) -> str:
+    """The requested specs as ``name@spec``, for a log line (the body was checked before npm ran, or not)."""
+    specs = body.get("dependencies") if isinstance(body, dict) else None
+    if not isinstance(specs, dict) or not specs:
+        return "no dependencies"
+    return " ".join(f"{name}@{spec}" for name, spec in sorted(specs.items(), key=lambda item: str(item[0])))
+
+
+def _seconds(start: float) -> str:
+    return f"{time.perf_counter() - start:.2f} s"
 
 
 def _ids(*ids: str) -> bool:

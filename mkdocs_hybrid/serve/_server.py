@@ -16,8 +16,10 @@ is read has its body drained when small, else the connection is closed: a body i
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import shutil
+import sys
 import threading
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +40,7 @@ SOCKET_TIMEOUT = 30.0
 DRAIN_LIMIT = SMALL_BODY
 """A refused request's body up to this size is read and dropped (the connection stays usable); a larger
 one closes the connection."""
+_log = logging.getLogger(__name__)
 _BUSY_TEXT = b"too many connections to this server at once; retry in a moment\n"
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
          b"Content-Length: %d\r\nConnection: close\r\nRetry-After: 1\r\n\r\n%s" % (len(_BUSY_TEXT), _BUSY_TEXT))
@@ -84,6 +87,15 @@ class Server(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away before its answer was written (a closed tab, a cancelled fetch, a reload
+        during a save) is normal: one debug line, never a traceback. Anything else is reported as usual."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):  # BrokenPipeError, ConnectionResetError, ConnectionAbortedError
+            _log.debug("client %s went away before its answer was sent (%s)", client_address, error)
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -20,6 +20,7 @@ import sys
 import tarfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -183,10 +184,9 @@ def _tarball(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
-    """A local registry that npm (run by the build) uses, with its own npm cache."""
-    served = Registry()
+@contextmanager
+def running(served: Registry) -> Iterator[Registry]:
+    """``served`` answering on a local port (its ``url`` set) until the block ends."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
@@ -212,13 +212,20 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Regist
     served.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("npm_config_registry", served.url + "/")
-    monkeypatch.setenv("npm_config_cache", str(tmp_path / "npm-cache"))
     try:
         yield served
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
+    """A local registry that npm (run by the build) uses, with its own npm cache."""
+    with running(Registry()) as served:
+        monkeypatch.setenv("npm_config_registry", served.url + "/")
+        monkeypatch.setenv("npm_config_cache", str(tmp_path / "npm-cache"))
+        yield served
 
 
 def test_tags_and_prerelease_ranges_are_pinned_and_recorded(registry: Registry, tmp_path: Path) -> None:
