@@ -107,3 +107,12 @@ def test_the_install_api_says_what_npm_could_not_find_as_the_build_does(served: 
     [spec] = [f"{name}@{spec}" for name, spec in specs.items()]
     [line] = lines_starting(served, f"install failed: {spec}")
     assert re.fullmatch(rf"install failed: {re.escape(spec)}: {re.escape(message)}; \d+\.\d\d s", line), line
+
+
+def test_a_save_that_does_not_build_prints_one_line_and_saves_nothing(served: Served) -> None:
+    response = served.post("/api/versions", snapshot("a", "v4", {"index.js": "let = ;\n"}))
+    assert response.status_code == 422, response.text
+    assert lines_starting(served, "saved a/v4") == []
+    [line] = lines_starting(served, "not saved: a/v4")
+    assert re.fullmatch(r"not saved: a/v4 does not build \(1 error\); \d+\.\d\d s", line), line
+    assert ("a", "v4") not in store_rows(served.project)
