@@ -7,6 +7,7 @@ version, an unlisted thread, and a thread whose only version does not build.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -157,3 +158,43 @@ def _clean_share_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """No share keys from the machine's environment (each test that wants them passes them)."""
     if os.environ.get(KEYS_ENV):
         monkeypatch.delenv(KEYS_ENV)
+
+
+def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "project", {
+        "demos/many/v1/index.js": "document.body.textContent = 'x';\n",
+        "demos/many/v1/snapshot.yml": "colour: red\ntags: 3\nunlisted: maybe\n",
+        "demos/pinned/thread.yml": "title: 7\nlatest: [v1]\n",
+        "demos/pinned/v1/index.js": "document.body.textContent = 'x';\n",
+        "demos/fine/v1/index.js": "document.body.textContent = 'fine';\n",
+        "exports/bad.json": json.dumps({"format": "mkdocs-hybrid/snapshot@1", "thread": "json", "version": "v1",
+                                        "files": {}, "tags": "x", "extra": 1}),
+    })
+    manifest_for(root, snapshots="exports")
+    built = cli(root, "build", "-q", "-d", str(tmp_path / "site"), "--report", str(tmp_path / "report.json"))
+    assert built.exit_code == 0, built.output
+    lines = sorted(built.stderr.splitlines())
+    demos, exports = root / "demos", root / "exports"
+    assert lines == [
+        f"error json/v1: {exports / 'bad.json'}: unknown key(s) extra; allowed: author, created, dependencies, entry, "
+        'files, format, tags, thread, title, unlisted, version; "files" must be a non-empty object of '
+        '{"path": "contents"}; tags must be a list of non-empty UTF-8 strings',
+        f"error many/v1: {demos / 'many/v1/snapshot.yml'}: unknown key(s) colour; allowed: author, created, entry, "
+        "tags, title, unlisted, video; tags must be a list of non-empty UTF-8 strings; unlisted must be true or false",
+        f"error pinned: {demos / 'pinned/thread.yml'}: latest: invalid version id ['v1']: use 1-64 characters of "
+        "a-z 0-9 . _ - starting with a letter or digit; title must be UTF-8 text, not int 7",
+    ], lines
+
+
+def test_every_bad_key_of_the_manifest_is_reported_at_once(tmp_path: Path) -> None:
+    root = write_tree(tmp_path, {"demos/a/v1/index.js": "x;\n", "hybrid.yml": (
+        "sources: [{type: directory, path: demos}]\nbuild: {minify: 'yes', batch_size: 0, colour: red}\n"
+        "video: {fps: 500, width: 161}\ncolor: blue\n")})
+    result = cli(root, "build", "-q", "-d", str(tmp_path / "site"))
+    assert (result.exit_code, result.stdout) == (2, "")
+    origin = root / "hybrid.yml"
+    assert result.stderr == (
+        f"error {origin}: the manifest: unknown key(s) color; allowed: build, deploy, editor, sources, video; "
+        "video.fps must be between 1 and 60, not 500; video.width must be even (H.264 with yuv420p), not 161; "
+        "build: unknown key(s) colour; allowed: batch_size, cache_dir, ledger, max_file_bytes, max_files, "
+        "max_snapshot_bytes, minify, target, vendor; build.minify must be bool, not str ('yes')\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from mkdocs_hybrid.config.keys import unknown_keys as unknown_keys
 from mkdocs_hybrid.config.yaml_loader import YamlError, load_yaml
 from mkdocs_hybrid.model import capture as defaults
 from mkdocs_hybrid.model.errors import ManifestError, clipped, shown
+from mkdocs_hybrid.model.problems import Problems
 from mkdocs_hybrid.model.snapshot import file_kind
 from mkdocs_hybrid.sources.kind import SourceConfig as SourceConfig
 from mkdocs_hybrid.sources.registry import SOURCE_KINDS, kind_named
@@ -168,23 +170,28 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
     """Validate manifest data (as loaded from YAML or given inline in ``mkdocs.yml``)."""
     base = Path(base_dir).resolve()
     mapping = _mapping(data, origin, "the manifest")
-    _reject_unknown(mapping, {"sources", "build", "video", "deploy", "editor"}, origin, "the manifest")
-    raw_sources = mapping.get("sources")
+    problems = Problems()  # every problem of the manifest at once, not only the first
+    problems.check(lambda: _reject_unknown(mapping, {"sources", "build", "video", "deploy", "editor"}, origin,
+                                           "the manifest"), None)
+    sources: list[SourceConfig] = problems.check(lambda: _sources(mapping.get("sources"), base, origin), [])
+    video = problems.check(lambda: _video_options(mapping.get("video"), origin), VideoOptions())
+    deploy = problems.check(lambda: _deploy_options(mapping.get("deploy"), origin), DeployOptions())
+    build = problems.check(lambda: _build_options(mapping.get("build"), base, origin), BuildOptions())
+    editor = problems.check(lambda: _options(EditorOptions, mapping.get("editor"), origin, "editor"), EditorOptions())
+    problems.raise_any()
+    return Manifest(sources=tuple(sources), base_dir=base, origin=origin, build=build, video=video, deploy=deploy,
+                    editor=editor)
+
+
+def _sources(raw_sources: object, base: Path, origin: str) -> list[SourceConfig]:
     if not isinstance(raw_sources, list) or not raw_sources:
         raise ManifestError(f"{origin}: 'sources' must be a non-empty list, "
                             "e.g. [{type: directory, path: sample_projects}]")
-    sources = tuple(_source(item, index, base, origin) for index, item in enumerate(raw_sources))
-    video = _video_options(mapping.get("video"), origin)
-    deploy = _deploy_options(mapping.get("deploy"), origin)
-    return Manifest(
-        sources=sources,
-        base_dir=base,
-        origin=origin,
-        build=_build_options(mapping.get("build"), base, origin),
-        video=video,
-        deploy=deploy,
-        editor=_options(EditorOptions, mapping.get("editor"), origin, "editor"),
-    )
+    problems = Problems()
+    sources = [problems.check(partial(_source, item, index, base, origin), None)
+               for index, item in enumerate(raw_sources)]
+    problems.raise_any()
+    return [source for source in sources if source is not None]
 
 
 def _source(item: object, index: int, base: Path, origin: str) -> SourceConfig:
@@ -285,17 +292,19 @@ def _deploy_options(data: object, origin: str) -> DeployOptions:
 
 def _video_options(data: object, origin: str) -> VideoOptions:
     options = _options(VideoOptions, data, origin, "video")
+    problems = []
     for name, (low, high) in VIDEO_LIMITS.items():
         value = getattr(options, name)
         if not low <= value <= high:
-            raise ManifestError(f"{origin}: video.{name} must be between {low} and {high}, not {shown(value)}")
+            problems.append(f"video.{name} must be between {low} and {high}, not {shown(value)}")
     for name in ("width", "height"):
         if getattr(options, name) % 2:
-            raise ManifestError(f"{origin}: video.{name} must be even (H.264 with yuv420p), "
-                                f"not {shown(getattr(options, name))}")
+            problems.append(f"video.{name} must be even (H.264 with yuv420p), not {shown(getattr(options, name))}")
     if not 0 <= options.poster_at <= options.seconds:
-        raise ManifestError(f"{origin}: video.poster_at must be between 0 and video.seconds ({options.seconds}), "
-                            f"not {shown(options.poster_at)}")
+        problems.append(f"video.poster_at must be between 0 and video.seconds ({options.seconds}), "
+                        f"not {shown(options.poster_at)}")
+    if problems:
+        raise ManifestError(f"{origin}: {'; '.join(problems)}")
     return replace(options, poster_at=float(options.poster_at))
 
 
@@ -303,11 +312,14 @@ def _build_options(data: object, base: Path, origin: str) -> BuildOptions:
     if isinstance(data, dict) and data.get("ledger") is False:
         data = {**data, "ledger": ""}  # `ledger: false` disables the publish ledger
     options = _options(BuildOptions, data, origin, "build")
+    problems = []
     if options.target not in TARGETS:
-        raise ManifestError(f"{origin}: build.target must be one of {', '.join(TARGETS)}, not {shown(options.target)}")
-    for name in ("batch_size", "max_file_bytes", "max_snapshot_bytes", "max_files"):
-        if getattr(options, name) < 1:
-            raise ManifestError(f"{origin}: build.{name} must be a positive integer")
+        problems.append(f"build.target must be one of {', '.join(TARGETS)}, not {shown(options.target)}")
+    problems += [f"build.{name} must be a positive integer"
+                 for name in ("batch_size", "max_file_bytes", "max_snapshot_bytes", "max_files")
+                 if getattr(options, name) < 1]
+    if problems:
+        raise ManifestError(f"{origin}: {'; '.join(problems)}")
     _check_places(options, base, origin)
     return options
 
@@ -339,18 +351,22 @@ def _options(cls: type[_Section], data: object, origin: str, section: str) -> _S
         return cls()
     mapping = _mapping(data, origin, section)
     known = {f.name: f for f in fields(cls)}
-    _reject_unknown(mapping, set(known), origin, section)
+    unknown = unknown_keys(mapping, set(known))
+    problems = [f"{section}: {unknown}"] if unknown else []
     defaults = cls()
     for key, value in mapping.items():
+        if key not in known:
+            continue
         expected = type(getattr(defaults, key))
         if getattr(defaults, key) is None:
             expected = str
         if expected is float and type(value) is int:
             continue  # `poster_at: 1` means 1.0
         if value is not None and (type(value) is not expected):
-            raise ManifestError(
-                f"{origin}: {section}.{key} must be {expected.__name__}, not {type(value).__name__} ({shown(value)})"
-            )
+            problems.append(f"{section}.{key} must be {expected.__name__}, not {type(value).__name__} "
+                            f"({shown(value)})")
+    if problems:  # every bad key of the section at once
+        raise ManifestError(f"{origin}: {'; '.join(problems)}")
     return cls(**mapping)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 from mkdocs_hybrid.bundle.npm_spec import NpmSpecError, check_dependency
 from mkdocs_hybrid.config.keys import unknown_keys
 from mkdocs_hybrid.model.errors import SnapshotError, clipped, shown
+from mkdocs_hybrid.model.problems import Problems
 from mkdocs_hybrid.model.snapshot import (
     ENTRY_EXTENSIONS,
     NotRegularFile,
@@ -51,16 +52,46 @@ class Where(Ref, total=False):
 
 def validated_snapshot(thread: str, version: str, files: dict[str, bytes], meta: Mapping[str, Any],
              dependencies: dict[str, str], *, origin: str, meta_origin: str, default_title: str | None,
-             video: str | bool | None, dependencies_origin: str) -> Snapshot:
-    """A validated snapshot from its files and its metadata (``snapshot.yml`` or the snapshot JSON's keys)."""
+             video: str | bool | None, dependencies_origin: str, problems: Problems | None = None) -> Snapshot:
+    """A validated snapshot from its files and its metadata (``snapshot.yml`` or the snapshot JSON's keys).
+
+    Every field is checked: the errors (with those the caller collected in ``problems``) are raised together."""
+    problems = problems or Problems()
     where = Where(thread=thread, version=version, path=meta_origin)
+    # Without files (they were refused: that error is collected) there is no entry to look for.
+    entry = problems.check(lambda: _entry(meta, files, origin, **where), "") if files or not problems.errors else ""
+    title = problems.check(lambda: optional_text(meta, "title", **where), None)
+    created = problems.check(lambda: field(lambda: parse_created(meta.get("created")), "created", **where), None)
+    author = problems.check(lambda: optional_text(meta, "author", **where), None)
+    labels: tuple[str, ...] = problems.check(lambda: tags(meta, **where), ())
+    unlisted = problems.check(lambda: flag(meta, "unlisted", **where), False)
+    problems.raise_any()
+    return Snapshot(
+        thread=thread,
+        version=version,
+        files=files,
+        entry=entry,
+        title=title or default_title or f"{thread} {version}",
+        origin=origin,
+        created=created,
+        author=author,
+        tags=labels,
+        dependencies=dependencies,
+        unlisted=unlisted,
+        video=video,
+        dependencies_origin=dependencies_origin,
+    )
+
+
+def _entry(meta: Mapping[str, Any], files: Mapping[str, bytes], origin: str, **where: Unpack[Where]) -> str:
+    """The entry file: ``entry`` when given, else the one found by its conventional name."""
     entry = meta.get("entry")
     if entry is None:
         entry = detect_entry(frozenset(files))
         if entry is None:
             raise SnapshotError(
                 "no entry file: add index.html, src/index.tsx (or .jsx/.ts/.js) or index.tsx, "
-                "or name one with 'entry'", thread=thread, version=version, path=origin)
+                "or name one with 'entry'", thread=where.get("thread"), version=where.get("version"), path=origin)
     else:
         entry = field(partial(check_relative_path, entry), "entry", **where)
         if entry not in files:
@@ -68,22 +99,7 @@ def validated_snapshot(thread: str, version: str, files: dict[str, bytes], meta:
     if not entry.endswith(ENTRY_EXTENSIONS):
         raise SnapshotError(f"entry {shown(entry)} must be .html or a script ({', '.join(ENTRY_EXTENSIONS[1:])})",
                             **where)
-    title = optional_text(meta, "title", **where) or default_title or f"{thread} {version}"
-    return Snapshot(
-        thread=thread,
-        version=version,
-        files=files,
-        entry=entry,
-        title=title,
-        origin=origin,
-        created=field(lambda: parse_created(meta.get("created")), "created", **where),
-        author=optional_text(meta, "author", **where),
-        tags=tags(meta, **where),
-        dependencies=dependencies,
-        unlisted=flag(meta, "unlisted", **where),
-        video=video,
-        dependencies_origin=dependencies_origin,
-    )
+    return entry
 
 
 def check_dependencies(value: object, **where: Unpack[Where]) -> dict[str, str]:

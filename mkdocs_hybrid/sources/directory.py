@@ -24,6 +24,7 @@ from mkdocs_hybrid.config.yaml_loader import YamlError, load_yaml
 from mkdocs_hybrid.model.durable import make_temp_dir, sweep, write_scratch
 from mkdocs_hybrid.model.errors import SnapshotError, shown
 from mkdocs_hybrid.model.files import StatEntry, stat_signature
+from mkdocs_hybrid.model.problems import Problems
 from mkdocs_hybrid.model.snapshot import Thread, check_id, check_relative_path, read_regular
 from mkdocs_hybrid.sources._validate import (
     SKIPPED_NAMES,
@@ -175,21 +176,24 @@ class _FolderReader:
 def _read_thread_yml(path: Path, thread_id: str, *, exists: bool, limit: int) -> Thread:
     data = _load_yaml(path, limit, thread=thread_id) if exists else {}
     where = Where(thread=thread_id, path=str(path))
-    reject_unknown(data, THREAD_KEYS, **where)
+    problems = Problems()  # every problem of the file at once, not only the first
+    problems.check(lambda: reject_unknown(data, THREAD_KEYS, **where), None)
     latest = data.get("latest")
     if latest is not None:
         # `latest: 2` means version "2"; anything but a number or text is refused as it is (never str()'d whole)
         pinned = str(latest) if isinstance(latest, int) and not isinstance(latest, bool) else latest
-        latest = field(lambda: check_id(pinned, "version"), "latest", **where)
-    return Thread(
+        latest = problems.check(lambda: field(lambda: check_id(pinned, "version"), "latest", **where), None)
+    thread = Thread(
         id=thread_id,
         origin=str(path),
-        title=optional_text(data, "title", **where),
-        description=optional_text(data, "description", **where),
-        tags=tags(data, **where),
+        title=problems.check(lambda: optional_text(data, "title", **where), None),
+        description=problems.check(lambda: optional_text(data, "description", **where), None),
+        tags=problems.check(lambda: tags(data, **where), ()),
         latest=latest,
-        unlisted=flag(data, "unlisted", **where),
+        unlisted=problems.check(lambda: flag(data, "unlisted", **where), False),
     )
+    problems.raise_any()
+    return thread
 
 
 def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: list[str],
@@ -199,13 +203,15 @@ def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: li
     files = {name: read_file(str(version_dir / name), limit, **where) for name in names if name not in METADATA_FILES}
     meta_path = version_dir / "snapshot.yml"
     meta = _load_yaml(meta_path, limit, **where) if "snapshot.yml" in names else {}
-    reject_unknown(meta, SNAPSHOT_YML_KEYS, path=str(meta_path), **where)
-    dependencies = (_package_dependencies(version_dir / "package.json", limit, **where) if "package.json" in names
-                    else {})
-    video = _video(meta, files, path=str(meta_path), **where)
+    problems = Problems()  # every problem of snapshot.yml and package.json at once, not only the first
+    problems.check(lambda: reject_unknown(meta, SNAPSHOT_YML_KEYS, path=str(meta_path), **where), None)
+    package = version_dir / "package.json"
+    dependencies: dict[str, str] = problems.check(
+        lambda: _package_dependencies(package, limit, **where) if "package.json" in names else {}, {})
+    video = problems.check(lambda: _video(meta, files, path=str(meta_path), **where), None)
     return validated_snapshot(thread.id, version, files, meta, dependencies, origin=str(version_dir),
                               meta_origin=str(meta_path), default_title=thread.title, video=video,
-                              dependencies_origin=_package_json(version_dir))
+                              dependencies_origin=_package_json(version_dir), problems=problems)
 
 
 def _video(meta: Mapping[str, object], files: Mapping[str, bytes], **where: Unpack[Where]) -> str | bool | None:

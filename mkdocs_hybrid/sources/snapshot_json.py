@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from mkdocs_hybrid.model.errors import SnapshotError, shown
 from mkdocs_hybrid.model.files import stat_signature
+from mkdocs_hybrid.model.problems import Problems
 from mkdocs_hybrid.model.snapshot import SNAPSHOT_FORMAT, Snapshot, check_id, check_relative_path, read_regular
 from mkdocs_hybrid.sources._validate import (
     Where,
@@ -122,15 +123,17 @@ def parse_snapshot_json(data: object, limits: BuildOptions, origin: str) -> Snap
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
         raise SnapshotError(f'not a snapshot file: "format" must be "{SNAPSHOT_FORMAT}"', path=path)
     where = Where(path=path)
-    thread = field(lambda: check_id(data.get("thread"), "thread"), "thread", **where)
-    where["thread"] = thread
-    version = field(lambda: check_id(data.get("version"), "version"), "version", **where)
-    where["version"] = version
-    reject_unknown(data, SNAPSHOT_JSON_KEYS, **where)
-    files = _json_files(data.get("files"), limits, **where)
-    dependencies = check_dependencies(data.get("dependencies") or {}, **where)
+    problems = Problems()  # every problem of the file at once, not only the first
+    thread = problems.check(lambda: field(lambda: check_id(data.get("thread"), "thread"), "thread", **where), "")
+    where["thread"] = thread or None
+    version = problems.check(lambda: field(lambda: check_id(data.get("version"), "version"), "version", **where), "")
+    where["version"] = version or None
+    problems.check(lambda: reject_unknown(data, SNAPSHOT_JSON_KEYS, **where), None)
+    files: dict[str, bytes] = problems.check(lambda: _json_files(data.get("files"), limits, **where), {})
+    dependencies: dict[str, str] = problems.check(
+        lambda: check_dependencies(data.get("dependencies") or {}, **where), {})
     return validated_snapshot(thread, version, files, data, dependencies, origin=origin, meta_origin=origin,
-                              default_title=None, video=None, dependencies_origin=origin)
+                              default_title=None, video=None, dependencies_origin=origin, problems=problems)
 
 
 def _json_files(value: object, limits: BuildOptions, **where: Unpack[Where]) -> dict[str, bytes]:
