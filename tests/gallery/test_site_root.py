@@ -94,3 +94,20 @@ def test_opening_the_root_lands_on_the_gallery(cli_site: Path, chromium: Browser
                 assert page.url.startswith(start.removesuffix("index.html")), f"{start} left for {page.url}"
     finally:
         page.close()
+
+
+@pytest.mark.wrangler
+def test_on_cloudflare_pages_the_root_is_the_page_that_leads_to_the_gallery(cli_site: Path) -> None:
+    # No `/ /gallery/ 302` line in _redirects: a 1,000-thread site fills all 2,000 static rules with its latest
+    # links, and MkDocs' home page (the plugin) shares the edge files. The root page alone is enough on Pages.
+    import httpx
+
+    from tests.wrangler_dev import serve_with_wrangler
+
+    assert "\n/ " not in (cli_site / "_redirects").read_text(encoding="utf-8")
+    with serve_with_wrangler(cli_site) as base_url:
+        root = httpx.get(f"{base_url}/", follow_redirects=False, timeout=10)
+        assert root.status_code == 200 and root.content == gallery.render_root_page()
+        landed = httpx.get(f"{base_url}/{refresh_target(root.text)}", follow_redirects=True, timeout=10)
+        assert landed.status_code == 200 and "<title>Gallery</title>" in landed.text
+        assert str(landed.url) == f"{base_url}/gallery/", "Pages drops index.html: the address stays clean"
