@@ -441,13 +441,15 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
     target = deploy_target(settings.target, manifest.origin if manifest else "manifest")
     git = _git_facts()
     with _progress() as progress:
+        r2_task = progress.add_task("uploading to R2", total=None, visible=False)
         task = progress.add_task("uploading", total=None)
         request = DeployRequest(
             site_dir, dry_run=dry_run, site_url=site_url, project=project, branch=branch,
             create_project=create_project, commit_hash=commit_hash or git.get("hash"),
             commit_message=commit_message or git.get("message"),
             commit_dirty=commit_dirty if commit_dirty is not None else git.get("dirty"),
-            progress=lambda done, total: progress.update(task, completed=done, total=total))
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+            r2_progress=lambda done, total: progress.update(r2_task, completed=done, total=total, visible=True))
         result = run_deploy(target, settings.settings, request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 ProgressCallback = Callable[[int, int], None]
 """Called with (done, total) as a stage's items finish."""
 
-UNITS = {"bundling": "versions", "posters and videos": "versions", "pages": "versions", "uploading": "files"}
+UNITS = {"bundling": "versions", "posters and videos": "versions", "pages": "versions", "uploading": "files",
+         "uploading to R2": "files"}
 """What each stage counts, by the names the command line and the plugin give their stages."""
 
 
@@ -86,6 +87,29 @@ class StageLines:
         if done < total:
             line += f", about {_duration((total - done) / rate)} left"
         return line
+
+
+class Tally:
+    """A count of items done across phases and threads (one R2 upload: artifacts, then media), reported to a
+    ``progress(done, total)`` callback."""
+
+    def __init__(self, progress: ProgressCallback, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        """One more item done (from any thread)."""
+        with self._lock:
+            self.done += 1
+            done = self.done
+        self.progress(done, self.total)
+
+    def reach(self, done: int) -> None:
+        """At least ``done`` items done (a phase that sends identical files once counts each of them)."""
+        with self._lock:
+            moved, self.done = done > self.done, max(done, self.done)
+        if moved:
+            self.progress(self.done, self.total)
 
 
 class ProgressLines:

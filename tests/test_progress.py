@@ -14,7 +14,12 @@ from mkdocs.config import load_config
 
 from mkdocs_hybrid.cli import main
 from mkdocs_hybrid.progress import ProgressLines
+from tests.cloudflare_api import FakeCloudflare
+from tests.deploy.test_r2 import bucket, dummy_credentials, s3_endpoint  # noqa: F401 (fixtures)
+from tests.deploy.test_r2_artifacts import SITE_URL, _cli_project
 from tests.factory import manifest_for, write_tree
+
+RATE = r"(, [\d.]+/s)?"
 
 
 class FakeClock:
@@ -134,3 +139,18 @@ def test_a_cli_build_in_a_terminal_keeps_the_bars_and_prints_no_lines(tmp_path: 
     assert result.exit_code == 0, result.output
     assert "bundling" in result.stderr and "\x1b[" in result.stderr, "rich draws the bars"
     assert "bundling: " not in result.stderr and "pages: " not in result.stderr, result.stderr
+
+
+def test_a_deploy_in_a_pipe_prints_the_progress_of_the_r2_upload_then_of_the_pages_upload(
+        bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.chdir(_cli_project(tmp_path / "project", bucket, s3_endpoint))
+    with FakeCloudflare() as fake:
+        env = {"CLOUDFLARE_API_TOKEN": fake.token, "CLOUDFLARE_ACCOUNT_ID": fake.account_id,
+               "CLOUDFLARE_API_BASE_URL": fake.base_url}
+        result = CliRunner().invoke(main, ["deploy", "site", "--site-url", SITE_URL, "--commit-hash", "b" * 40,
+                                           "--commit-message", "m", "--commit-clean"], env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, lines
+    assert re.fullmatch(r"uploading to R2: 9/9 files \(100%\)" + RATE, lines[0]), lines
+    assert re.fullmatch(r"uploading: 6/6 files \(100%\)" + RATE, lines[1]), lines

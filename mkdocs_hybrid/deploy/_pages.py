@@ -41,6 +41,7 @@ from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan, ArtifactStore, is_a
 from mkdocs_hybrid.deploy._result import DeployResult, mib
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES
+from mkdocs_hybrid.progress import Tally
 from mkdocs_hybrid.publish.artifacts import media_links
 
 if TYPE_CHECKING:
@@ -58,9 +59,10 @@ class MediaUploader(Protocol):
 
     def check_bucket(self) -> None: ...
 
-    def upload_many(self, paths: Iterable[Path], *, content_types: Mapping[Path, str] | None = None
-                    ) -> Sequence[UploadedMedia]:
-        """Results in the order of ``paths``, with ``url`` and ``uploaded``; several files at a time."""
+    def upload_many(self, paths: Iterable[Path], *, content_types: Mapping[Path, str] | None = None,
+                    each: Callable[[], None] | None = None) -> Sequence[UploadedMedia]:
+        """Results in the order of ``paths``, with ``url`` and ``uploaded``; several files at a time; ``each()``
+        after each distinct file."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,8 @@ def plan_site(site_dir: Path, *, project: str, branch: str, credentials: Credent
               commit_dirty: bool | None = None, create_project: bool = False, dry_run: bool = False,
               media: MediaUploader | None = None, retry: RetryPolicy | None = None,
               progress: ProgressCallback | None = None, timeout: float = 60.0,
-              transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None
-              ) -> PagesPlan:
+              transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None,
+              r2_progress: ProgressCallback | None = None) -> PagesPlan:
     """Every check of a deployment, and what Pages (and R2) already hold; nothing written (except the project,
     with ``create_project``). A real deployment's refusals raise here; a dry run counts them in its result."""
     started = time.monotonic()
@@ -131,6 +133,7 @@ def plan_site(site_dir: Path, *, project: str, branch: str, credentials: Credent
     try:
         run = _Deployment(api, project, retry or RetryPolicy(), progress or (lambda done, total: None))
         run.artifacts, run.staged, run.media = artifacts, staged, media
+        run.r2_progress = r2_progress or run.r2_progress
         run.plan(pages_files, media_files, _routing_parts(site_dir), result, dry_run=dry_run, branch=branch,
                  commit=_commit_fields(commit_hash, commit_message, commit_dirty), create=create_project)
     except BaseException:
@@ -185,6 +188,7 @@ class _Deployment:
         self.artifacts: ArtifactStore | None = None
         self.staged: ArtifactPlan | None = None
         self.media: MediaUploader | None = None
+        self.r2_progress: ProgressCallback = lambda done, total: None
         self._token_lock = threading.Lock()
         self._serial = threading.Lock()
         self._gateway_trouble = threading.Event()
@@ -212,8 +216,10 @@ class _Deployment:
         self._fields = {"manifest": json.dumps({f"/{f.name}": f.hash for f in files}), "branch": branch, **commit}
 
     def upload(self, result: DeployResult) -> None:
-        self._upload_artifacts(result)
-        self._redirects = self._upload_media(self._media_files, self.media, result)
+        artifacts = len(self.staged.all_missing()) if self.artifacts is not None and self.staged is not None else 0
+        r2 = Tally(self.r2_progress, artifacts + (len(self._media_files) if self.media is not None else 0))
+        self._upload_artifacts(result, r2)
+        self._redirects = self._upload_media(self._media_files, self.media, result, r2)
         self._upload(self._missing, total=len(self._files))
         self._upsert([f.hash for f in self._files])
 
@@ -296,11 +302,11 @@ class _Deployment:
                     self.retry.sleep(self.retry.base_delay)
                     self._refresh_if_unauthorized(error)
 
-    def _upload_artifacts(self, result: DeployResult) -> None:
+    def _upload_artifacts(self, result: DeployResult, r2: Tally) -> None:
         """R2 before Pages: a share page must never go live before the artifact it frames."""
         if self.artifacts is None or self.staged is None or result.artifact_store is None:
             return
-        sent = self.artifacts.publish(self.staged)
+        sent = self.artifacts.publish(self.staged, r2.tick)
         counts = result.artifact_store
         counts.uploaded = sum(sent)
         counts.uploaded_bytes = sum(plan.size for plan, was_sent in zip(self.staged.all_missing(), sent) if was_sent)
@@ -308,13 +314,15 @@ class _Deployment:
         counts.cors = "set" if self.staged.cors_needed else "unchanged"
 
     def _upload_media(self, media_files: list[SiteFile], media: MediaUploader | None,
-                      result: DeployResult) -> list[str]:
+                      result: DeployResult, r2: Tally) -> list[str]:
         """Every media file to R2, several at a time; the redirect rule of each, in site order."""
         if not media_files:
             return []
         assert media is not None
+        before = r2.done
         stored = media.upload_many([f.path for f in media_files],
-                                   content_types={f.path: f.content_type for f in media_files})
+                                   content_types={f.path: f.content_type for f in media_files}, each=r2.tick)
+        r2.reach(before + len(media_files))  # identical files were sent once
         for item, uploaded in zip(media_files, stored):
             result.media.append({"path": item.name, "url": uploaded.url, "uploaded": uploaded.uploaded})
         linked = _linked_by_url(media_files)

@@ -209,15 +209,16 @@ class ArtifactStore:
                 staged.refused.append(plan.key)
         return staged
 
-    def publish(self, staged: ArtifactPlan) -> list[bool]:
+    def publish(self, staged: ArtifactPlan, each: Callable[[], None] | None = None) -> list[bool]:
         """Set the CORS rules if needed, then upload every missing object; per object of
-        :meth:`ArtifactPlan.all_missing`, whether it was sent. Refused objects in either store stop it first."""
+        :meth:`ArtifactPlan.all_missing`, whether it was sent. Refused objects in either store stop it first.
+        ``each()`` is called after each of those objects (for progress; from the upload threads)."""
         self.refuse(staged)
         if staged.cors_needed:
             self._put_cors()
-        sent = self._each(self._put, staged.missing) + self._each(self._replace, staged.replaced)
+        sent = self._each(self._put, staged.missing, each) + self._each(self._replace, staged.replaced, each)
         if staged.unlisted is not None and self.unlisted is not None:
-            sent += self.unlisted.publish(staged.unlisted)
+            sent += self.unlisted.publish(staged.unlisted, each)
         return sent
 
     def refuse(self, staged: ArtifactPlan) -> None:
@@ -335,15 +336,26 @@ class ArtifactStore:
         return {"Bucket": self.config.bucket, "Key": plan.key, "ContentType": plan.content_type,
                 "CacheControl": cache, "Metadata": {SHA256_METADATA: plan.sha256}}
 
-    def _each(self, call: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:
+    def _each(self, call: Callable[[_Item], _Result], items: Sequence[_Item],
+              each: Callable[[], None] | None = None) -> list[_Result]:
         if not items:
             return []
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="r2-artifacts") as pool:
-            return _run_all(pool, call, items)
+            return _run_all(pool, call if each is None else _counted(call, each), items)
 
     def _error(self, error: Exception, doing: str, key: str | None, plan: Plan | None = None) -> R2Error:
         return describe(error, doing=doing, bucket=self.config.bucket, key=key,
                         path=plan.path if plan else None, endpoint=self.config.endpoint)
+
+
+def _counted(call: Callable[[_Item], _Result], each: Callable[[], None]) -> Callable[[_Item], _Result]:
+    """``call``, then ``each()``: progress counted as each object is done."""
+    def run(item: _Item) -> _Result:
+        result = call(item)
+        each()
+        return result
+
+    return run
 
 
 def refusal(bucket: str, keys: Sequence[str], *, raced: bool = False) -> ArtifactConflict:

@@ -97,11 +97,12 @@ class MediaStore:
         return self._send(plan_upload(Path(path), self.config, content_type))
 
     def upload_many(self, paths: Iterable[PathLike], *, content_types: Mapping[Path, str] | None = None,
-                    jobs: int = UPLOAD_JOBS) -> list[UploadedMedia]:
+                    jobs: int = UPLOAD_JOBS, each: Callable[[], None] | None = None) -> list[UploadedMedia]:
         """Store several files, ``jobs`` at a time; results in input order, identical files sent once.
 
         ``content_types`` gives the Content-Type of some paths (as :meth:`upload`'s ``content_type``). The
-        first failure is raised; files not started by then are not sent.
+        first failure is raised; files not started by then are not sent. ``each()`` is called after each
+        distinct file is stored or found stored (for progress; from the upload threads).
         """
         items = [Path(p) for p in paths]
         if jobs < 1:
@@ -112,7 +113,8 @@ class MediaStore:
             first: dict[str, Plan] = {}
             for plan in plans:
                 first.setdefault(plan.key, plan)
-            sent = dict(zip(first, _run_all(pool, self._send, list(first.values()))))
+            send = self._send if each is None else lambda plan: _then(self._send(plan), each)
+            sent = dict(zip(first, _run_all(pool, send, list(first.values()))))
         return [sent[plan.key] if plan is first[plan.key] else replace(sent[plan.key], uploaded=False)
                 for plan in plans]
 
@@ -156,6 +158,11 @@ class MediaStore:
     def _error(self, error: Exception, doing: str, key: str | None, path: Path | None = None) -> R2Error:
         return describe(error, doing=doing, bucket=self.config.bucket, key=key, path=path,
                         endpoint=self.config.endpoint)
+
+
+def _then(result: _Result, each: Callable[[], None]) -> _Result:
+    each()
+    return result
 
 
 def _run_all(pool: ThreadPoolExecutor, call: Callable[[_Item], _Result], items: Sequence[_Item]) -> list[_Result]:

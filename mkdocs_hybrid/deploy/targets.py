@@ -65,6 +65,8 @@ class DeployRequest:
     commit_dirty: bool | None = None
     progress: Callable[[int, int], None] | None = None
     """Called with (files done, files in all) while uploading."""
+    r2_progress: Callable[[int, int], None] | None = None
+    """The same for the files a target stores elsewhere first (Cloudflare Pages: artifacts and media on R2)."""
 
 
 class DeployOutcome(Protocol):
