@@ -198,3 +198,19 @@ def test_every_bad_key_of_the_manifest_is_reported_at_once(tmp_path: Path) -> No
         "video.fps must be between 1 and 60, not 500; video.width must be even (H.264 with yuv420p), not 161; "
         "build: unknown key(s) colour; allowed: batch_size, cache_dir, ledger, max_file_bytes, max_files, "
         "max_snapshot_bytes, minify, target, vendor; build.minify must be bool, not str ('yes')\n")
+
+
+def test_every_bad_file_of_a_snapshot_folder_is_reported_at_once(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "project", {"demos/files/v1/index.js": "x;\n", "demos/files/v1/big.txt": "x" * 2048,
+                                             "outside.txt": "secret\n"})
+    folder = root / "demos/files/v1"
+    os.mkfifo(folder / "pipe.txt")
+    os.symlink("../../../outside.txt", folder / "link.txt")
+    manifest_for(root, max_file_bytes=1024)
+    built = cli(root, "build", "-q", "-d", str(tmp_path / "site"), "--report", str(tmp_path / "report.json"))
+    assert built.exit_code == 0, built.output
+    assert built.stderr == (
+        f"error files/v1: {folder / 'big.txt'}: file is 2,048 bytes, over the 1,024-byte limit (build.max_file_bytes);"
+        f" shrink it or move it out of the snapshot; {folder / 'link.txt'}: symlink points outside the snapshot (to "
+        f"'../../../outside.txt'); copy it in instead; {folder / 'pipe.txt'}: is a FIFO, not a regular file: only "
+        "regular files and folders are read; remove it\n")

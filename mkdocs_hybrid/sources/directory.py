@@ -234,10 +234,11 @@ def _video(meta: Mapping[str, object], files: Mapping[str, bytes], **where: Unpa
 
 def _list_files(folder: str, limits: BuildOptions, **where: Unpack[Ref]) -> list[StatEntry]:
     """Every file of a version folder with its stat (metadata files included), refusing anything that
-    leaves the folder or is too large. Reads no contents."""
+    leaves the folder or is too large (every such file at once, not only the first). Reads no contents."""
     found: list[StatEntry] = []
     total = count = 0
     boundary: list[str] = []  # the resolved folder, computed at the first symlink
+    problems = Problems()
     pending = [("", folder)]
     while pending:
         prefix, directory = pending.pop()
@@ -247,32 +248,46 @@ def _list_files(folder: str, limits: BuildOptions, **where: Unpack[Ref]) -> list
             if skipped(entry.name):
                 continue
             relative = prefix + entry.name
-            # Checked before the name appears in any message or reaches the bundler.
-            field(partial(check_relative_path, relative), "file name", path=folder, **where)
-            if entry.is_symlink():
-                check_link(entry.path, folder, boundary, **where)
-                if entry.is_dir():
-                    continue  # links to folders are not followed (a link to a file is)
-            elif entry.is_dir(follow_symlinks=False):
+            stat = problems.check(partial(_file_stat, entry, relative, folder, boundary, limits, where), None)
+            if stat is True:
                 pending.append((f"{relative}/", entry.path))
+            if not isinstance(stat, os.stat_result):
                 continue
-            stat = entry.stat()  # a symlink's target, checked to stay in the folder above
-            if not S_ISREG(stat.st_mode):
-                raise SnapshotError(not_regular(stat.st_mode), path=entry.path, **where)
             found.append((relative, stat))
-            if stat.st_size > limits.max_file_bytes:  # metadata files too: snapshot.yml is read whole
-                raise SnapshotError(
-                    f"file is {stat.st_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit "
-                    "(build.max_file_bytes); shrink it or move it out of the snapshot", path=entry.path, **where)
             if relative in METADATA_FILES:
                 continue
             total += stat.st_size
             count += 1
-            if total > limits.max_snapshot_bytes or count > limits.max_files:
-                raise SnapshotError(
+            if total > limits.max_snapshot_bytes or count > limits.max_files:  # stop walking a huge folder
+                problems.errors.append(SnapshotError(
                     f"snapshot exceeds {limits.max_snapshot_bytes:,} bytes or {limits.max_files} files "
-                    "(build.max_snapshot_bytes / build.max_files)", path=folder, **where)
+                    "(build.max_snapshot_bytes / build.max_files)", path=folder, **where))
+                pending.clear()
+                break
+    problems.raise_any()
     return sorted(found, key=lambda item: item[0])
+
+
+def _file_stat(entry: os.DirEntry[str], relative: str, folder: str, boundary: list[str], limits: BuildOptions,
+               where: Ref) -> os.stat_result | bool:
+    """One entry of a version folder: its stat when it is a file to read, ``True`` for a folder to walk, ``False``
+    for a link to a folder (not followed); a :class:`SnapshotError` when it cannot be a snapshot's file."""
+    # Checked before the name appears in any message or reaches the bundler.
+    field(partial(check_relative_path, relative), "file name", path=folder, **where)
+    if entry.is_symlink():
+        check_link(entry.path, folder, boundary, **where)
+        if entry.is_dir():
+            return False  # links to folders are not followed (a link to a file is)
+    elif entry.is_dir(follow_symlinks=False):
+        return True
+    stat = entry.stat()  # a symlink's target, checked to stay in the folder above
+    if not S_ISREG(stat.st_mode):
+        raise SnapshotError(not_regular(stat.st_mode), path=entry.path, **where)
+    if stat.st_size > limits.max_file_bytes:  # metadata files too: snapshot.yml is read whole
+        raise SnapshotError(
+            f"file is {stat.st_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit "
+            "(build.max_file_bytes); shrink it or move it out of the snapshot", path=entry.path, **where)
+    return stat
 
 
 def _package_dependencies(path: Path, limit: int, **where: Unpack[Ref]) -> dict[str, str]:
