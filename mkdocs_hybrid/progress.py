@@ -5,10 +5,11 @@ bars; elsewhere (CI, a pipe, ``mkdocs build``/``serve``) nothing would show unti
 :class:`ProgressLines` turns the same reports into a few lines such as
 ``bundling: 450/1000 versions (45%), 120/s, about 5 s left``.
 
-A stage gets a line each time it crosses another tenth of its total or after ``interval`` seconds without
-one, whichever comes first, and at most ``most`` lines in all (the tenths still to come and the final line
-are kept in reserve, so a slow start cannot use them up). A stage over within ``settle`` seconds (a rebuild
-that found everything cached) gets its final line only. The clock is a parameter: tests drive it.
+A stage gets a line each time it crosses another tenth of its total or after 10 seconds without one,
+whichever comes first, and at most 12 lines in all: the tenths still to come and the final line are kept
+in reserve, so a slow start cannot use them up. A stage over within a second (a rebuild that found
+everything cached) gets its final line only. :class:`Limits` holds these numbers; the clock is a
+parameter, so tests drive it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, cast
 
@@ -30,15 +32,26 @@ UNITS = {"bundling": "versions", "posters and videos": "versions", "pages": "ver
 """What each stage counts, by the names the command line and the plugin give their stages."""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How often a stage gets a line: at each ``step`` of its total or after ``interval`` seconds without one,
+    at most ``most`` lines, none but the final one in its first ``settle`` seconds."""
+
+    step: float = 0.1
+    interval: float = 10.0
+    most: int = 12
+    settle: float = 1.0
+
+
 class StageLines:
     """One stage's reports, turned into lines at a bounded rate (thread-safe: media and uploads report from
     worker threads)."""
 
-    def __init__(self, name: str, unit: str, emit: Callable[[str], None], clock: Callable[[], float], *,
-                 step: float = 0.1, interval: float = 10.0, most: int = 12, settle: float = 1.0) -> None:
+    def __init__(self, name: str, unit: str, emit: Callable[[str], None], clock: Callable[[], float],
+                 limits: Limits = Limits()) -> None:
         self.name, self.unit, self.emit, self.clock = name, unit, emit, clock
-        self.steps = round(1 / step)
-        self.interval, self.most, self.settle = interval, most, settle
+        self.steps = round(1 / limits.step)
+        self.interval, self.most, self.settle = limits.interval, limits.most, limits.settle
         self._lock = threading.Lock()
         self._start: tuple[float, int] | None = None
         """When and at which count the first report came: the rate counts from there (what came before it,
@@ -49,10 +62,10 @@ class StageLines:
         self._finished = False
 
     def __call__(self, done: int, total: int) -> None:
-        with self._lock:
+        with self._lock:  # emitted under the lock too: lines from two threads stay in order
             line = self._line(done, total, self.clock())
-        if line is not None:
-            self.emit(line)
+            if line is not None:
+                self.emit(line)
 
     def _line(self, done: int, total: int, now: float) -> str | None:
         if total <= 0 or self._finished:
@@ -116,17 +129,14 @@ class ProgressLines:
     """Progress as lines through ``emit``, driven by the same ``add_task``/``update`` calls as rich's
     :class:`~rich.progress.Progress` (so a command drives either), or by :meth:`stage`'s callbacks."""
 
-    def __init__(self, emit: Callable[[str], None], clock: Callable[[], float] = time.monotonic, *,
-                 step: float = 0.1, interval: float = 10.0, most: int = 12, settle: float = 1.0) -> None:
-        self.emit, self.clock = emit, clock
-        self.limits = {"step": step, "interval": interval, "most": most, "settle": settle}
+    def __init__(self, emit: Callable[[str], None], clock: Callable[[], float] = time.monotonic,
+                 limits: Limits = Limits()) -> None:
+        self.emit, self.clock, self.limits = emit, clock, limits
         self._tasks: list[StageLines] = []
 
     def stage(self, name: str, unit: str | None = None) -> StageLines:
         """A ``progress(done, total)`` callback for one stage, logging its lines."""
-        lines = StageLines(name, unit or UNITS.get(name, "items"), self.emit, self.clock,
-                           step=self.limits["step"], interval=self.limits["interval"],
-                           most=int(self.limits["most"]), settle=self.limits["settle"])
+        lines = StageLines(name, unit or UNITS.get(name, "items"), self.emit, self.clock, self.limits)
         self._tasks.append(lines)
         return lines
 
