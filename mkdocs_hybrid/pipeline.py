@@ -235,6 +235,9 @@ class Export:
     def _serve(self, ledger: BuildLedger, site_dir: Path, serve: ServeDecision, scan: Scan, listed: set[str]
                ) -> BuiltVersion | None:
         published = serve.published
+        thread = scan.threads.get(published.thread)
+        if serve.built.snapshot.unlisted or (thread is not None and thread.unlisted):
+            self._hidden.add(published.ref)  # gone from the sources, it stays unlisted: never at its ids' paths
         if published.ref in self._hidden and self.unlisted_key is None:
             return None  # refused in _jobs: its published bytes must not stay at a path anyone can guess
         files = ledger.published_bytes(published)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import click
@@ -214,3 +215,17 @@ def test_every_bad_file_of_a_snapshot_folder_is_reported_at_once(tmp_path: Path)
         f" shrink it or move it out of the snapshot; {folder / 'link.txt'}: symlink points outside the snapshot (to "
         f"'../../../outside.txt'); copy it in instead; {folder / 'pipe.txt'}: is a FIFO, not a regular file: only "
         "regular files and folders are read; remove it\n")
+
+
+def test_an_unlisted_version_gone_from_the_sources_stays_at_its_token_path(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "project", {"demos/open/v1/index.js": "x;\n", "demos/open/v2/index.js": "y;\n",
+                                             "demos/open/v2/snapshot.yml": "unlisted: true\n"})
+    manifest_for(root)
+    for _ in range(2):  # the second build serves v2 from the ledger: its snapshot is gone
+        built = cli(root, "build", "-q", "-d", str(tmp_path / "site"), "--report", str(tmp_path / "report.json"))
+        assert (built.exit_code, built.stderr) == (0, ""), built.output
+        shutil.rmtree(root / "demos/open/v2", ignore_errors=True)
+    assert (tmp_path / "site/p/_u" / token("open", "v2") / "index.html").is_file()
+    assert not (tmp_path / "site/p/open/v2").exists() and not (tmp_path / "site/artifacts/open/v2").exists()
+    result = share(root, "open", "v2")
+    assert (result.exit_code, result.stdout) == (0, f"{SITE_URL}/p/_u/{token('open', 'v2')}/\n"), result.stderr
