@@ -229,3 +229,12 @@ def test_an_unlisted_version_gone_from_the_sources_stays_at_its_token_path(tmp_p
     assert not (tmp_path / "site/p/open/v2").exists() and not (tmp_path / "site/artifacts/open/v2").exists()
     result = share(root, "open", "v2")
     assert (result.exit_code, result.stdout) == (0, f"{SITE_URL}/p/_u/{token('open', 'v2')}/\n"), result.stderr
+
+
+def test_share_without_a_ledger_says_nothing_records_what_is_published(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"demos/open/v1/index.js": "x;\n"})
+    manifest_for(tmp_path, ledger=False)
+    result = share(tmp_path, "open", "v1")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"error share: {tmp_path / 'hybrid.yml'} has build.ledger: false, so nothing records "
+                             "which versions are published; remove it and build, then share\n")

@@ -40,6 +40,9 @@ def share_path(manifest: Manifest, thread: str, version: str, expires: str | Non
     with ``expires`` its signed link (``s/…/page.html``); a :class:`HybridError` line for anything else."""
     for value, what in ((thread, "thread"), (version, "version")):
         check_id(value, what)
+    if ledger_path(manifest) is None:
+        raise HybridError(f"share: {manifest.origin} has build.ledger: false, so nothing records which versions are "
+                          "published; remove it and build, then share")
     known = known_names(manifest, thread)
     published_version(known, thread, version)
     unlisted = is_unlisted(known, thread, version)
