@@ -20,52 +20,6 @@ import { Notice, Problems } from "./ui/problems.js";
 const BUILD_DEBOUNCE_MS = 0; // no wait: the builder keeps one build in flight and drops all but the newest edit
 const DRAFT_DEBOUNCE_MS = 400;
 
-const STARTER_FILES = {
-  "index.html": `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>Hello</title>
-  <link rel="stylesheet" href="style.css">
-</head>
-<body>
-  <main>
-    <h1>Hello, editor</h1>
-    <p>Edit the files on the left: the preview follows as you type.</p>
-    <button id="count" type="button">Clicked 0 times</button>
-  </main>
-  <script type="module" src="main.js"></script>
-</body>
-</html>
-`,
-  "main.js": `const button = document.getElementById("count");
-let clicks = 0;
-
-button.addEventListener("click", () => {
-  clicks += 1;
-  button.textContent = \`Clicked \${clicks} time\${clicks === 1 ? "" : "s"}\`;
-});
-`,
-  "style.css": `body {
-  font: 16px/1.5 system-ui, sans-serif;
-  margin: 0;
-  display: grid;
-  place-items: center;
-  min-height: 100vh;
-  background: #f6f8fa;
-}
-
-button {
-  font: inherit;
-  padding: 0.5rem 1rem;
-  border-radius: 6px;
-  border: 1px solid #0969da;
-  background: #0969da;
-  color: white;
-}
-`,
-};
-
 const $ = (id) => document.getElementById(id);
 const config = JSON.parse($("editor-config").textContent);
 // Published sources and vendor files: the site's root, or the artifact origin (deploy.artifacts: r2).
@@ -85,6 +39,7 @@ const state = {
   missing: [],
   runtime: [],
   published: {}, // recipe.json's threads: {thread: [versions]}
+  starters: [], // recipe.json's starters: the templates of the New menu
 };
 
 let db = null;
@@ -443,6 +398,11 @@ function wireToolbar() {
     refreshVersions();
   });
   $("save").addEventListener("click", () => actions.saveVersion(editor));
+  $("new").addEventListener("change", () => {
+    const name = $("new").value;
+    $("new").value = "";
+    if (name) startNew(name);
+  });
   $("fork").addEventListener("click", () => actions.fork(editor));
   $("export").addEventListener("click", () => actions.exportSnapshot(editor));
   $("import").addEventListener("click", () => $("import-file").click());
@@ -475,6 +435,12 @@ async function loadRecipe() {
     const recipe = await response.json();
     format = new SnapshotFormat(recipe.snapshot);
     state.published = recipe.threads ?? {};
+    state.starters = recipe.starters ?? [];
+    for (const { name, title } of state.starters) {
+      const option = new Option(name, name);
+      option.title = title;
+      $("new").append(option);
+    }
     return true;
   } catch (error) {
     notice.show(`The editor cannot open anything: its build recipe did not load (${error.message}).`,
@@ -483,8 +449,20 @@ async function loadRecipe() {
   }
 }
 
-function starter(thread = randomThreadId("draft")) {
-  return { thread, version: "v1", title: "Hello, editor", entry: null, files: STARTER_FILES };
+/** A new thread's first version from one of the recipe's starters (those of `mkdocs-hybrid new`). */
+function starter(thread = randomThreadId("draft"), name = state.starters[0]?.name) {
+  const chosen = state.starters.find((item) => item.name === name) ?? state.starters[0];
+  // A draft record: its dependencies are its package.json, as the editor shows them.
+  const files = editableFiles({ files: chosen.files, dependencies: chosen.dependencies });
+  return { thread, version: "v1", title: chosen.title, entry: null, files };
+}
+
+async function startNew(name) {
+  load(starter(randomThreadId(name), name), { dirty: true });
+  setUrl({ version: false });
+  await saveDraft();
+  refreshVersions();
+  notice.show(`A new thread, ${state.thread}, from the ${name} template: Save version makes its v1.`);
 }
 
 function differs(draft, saved) {

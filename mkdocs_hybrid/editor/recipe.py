@@ -32,9 +32,11 @@ from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.layout import SITE_ROOT
 from mkdocs_hybrid.model.snapshot import ENTRY_CANDIDATES, ID_PATTERN, RESERVED_IDS, SNAPSHOT_FORMAT
 from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON_KEYS
+from mkdocs_hybrid.sources.starters import STARTERS, load_starter
 from mkdocs_hybrid.templates import environment
 
-__all__ = ["RECIPE_FORMAT", "UsedVendor", "editor_recipe", "page_variants", "set_entries", "snapshot_rules"]
+__all__ = ["RECIPE_FORMAT", "UsedVendor", "editor_recipe", "page_variants", "set_entries", "snapshot_rules",
+           "starter_recipes"]
 
 RECIPE_FORMAT = "mkdocs-hybrid/editor-recipe@1"
 SENTINEL = "\0{}\0"
@@ -108,6 +110,13 @@ def html_unescape_tables() -> dict[str, Any]:
             "invalid_codepoints": sorted(invalid_codepoints)}
 
 
+def starter_recipes() -> list[dict[str, Any]]:
+    """The starters of ``mkdocs-hybrid new``, for the editor's New menu (the first one opens a blank editor)."""
+    return [{"name": starter.name, "title": starter.title, "description": starter.description,
+             "tags": list(starter.tags), "files": dict(starter.files), "dependencies": dict(starter.dependencies)}
+            for starter in map(load_starter, STARTERS)]
+
+
 def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mapping[str, str],
                   sets: list[dict[str, Any]], threads: Mapping[str, list[str]]) -> bytes:
     """The recipe's bytes (stable: same build, same bytes)."""
@@ -124,6 +133,7 @@ def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mappin
         "vendor_global": GLOBAL,
         "site_root": SITE_ROOT,
         "snapshot": snapshot_rules(),
+        "starters": starter_recipes(),
         "page": page_variants(),
         "mime_types": {ext: mimetypes.types_map[ext] for ext in sorted(mimetypes.types_map)},
         "html_unescape": html_unescape_tables(),

@@ -408,3 +408,36 @@ def test_without_its_recipe_the_page_says_so_and_opens_nothing(session: Session)
     expect(page.locator("#status-build")).to_have_text("the build worker did not start")
     expect(page.locator("#notice.error")).to_contain_text("recipe")
     assert files(page) == {}
+
+
+def test_the_new_menu_starts_a_thread_from_each_template_of_mkdocs_hybrid_new(session: Session) -> None:
+    from mkdocs_hybrid.sources.starters import STARTERS, load_starter
+
+    page = session.open()
+    options = page.locator("#new option").evaluate_all("options => options.map(o => o.value).filter(Boolean)")
+    assert options == list(STARTERS), "the same templates as `mkdocs-hybrid new`, in its order"
+    before = page.locator("#thread").input_value()
+
+    page.locator("#new").select_option("svg")
+    wait_for_build(page)
+    assert page.locator("#thread").input_value().startswith("svg-") and page.locator("#thread").input_value() != before
+    assert page.locator("#version").input_value() == "v1"
+    assert sorted(files(page)) == sorted(load_starter("svg").files)
+    expect(preview(page).locator("svg rect")).to_have_count(7)
+    assert page.locator("#new").input_value() == "", "the menu is ready for the next choice"
+
+    page.locator("#new").select_option("react")
+    expect(page.locator("#file-tree")).to_contain_text("package.json")
+    assert "src/App.jsx" in files(page)
+    expect(page.locator("#title")).to_have_value(load_starter("react").title)
+
+
+def test_the_toolbar_keeps_one_row_at_1280_px(session: Session) -> None:
+    page = session.open()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.locator("#new").select_option("react")
+    boxes = page.locator(".toolbar > *").evaluate_all(
+        "items => items.filter(i => i.offsetParent && i.offsetHeight).map(i => [i.id || i.className,"
+        " i.getBoundingClientRect().top,"
+        " i.getBoundingClientRect().bottom])")
+    assert max(top for _, top, _ in boxes) < min(bottom for _, _, bottom in boxes), f"the toolbar wraps: {boxes}"
