@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mkdocs_hybrid.bundle.toolchain import find_toolchain
 from mkdocs_hybrid.model.layout import EDITOR
+from mkdocs_hybrid.progress import ProgressLines
 from mkdocs_hybrid.serve._api import Api
 from mkdocs_hybrid.serve._guard import check_bind
 from mkdocs_hybrid.serve._packages import Packages
@@ -45,7 +46,7 @@ def serve(options: ServeOptions, say: Callable[[str], None] = print) -> None:
     site = open_site(options.config_file, options.manifest_path, options.site_dir)
     target = choose_target(site.manifest, options.store_dir)
     toolchain = find_toolchain(site.manifest.base_dir)
-    seconds = site.build()
+    seconds = site.build(progress=ProgressLines(_flushed(say)))  # a cold first build says how far it got
     api = Api(site, target, Packages(site.manifest, toolchain, site), toolchain, say=_flushed(say))
     with Server((options.host, options.port), site.site_dir, api) as server:
         url = f"http://{_url_host(options.host)}:{server.port}"

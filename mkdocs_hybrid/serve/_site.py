@@ -9,8 +9,10 @@ cache and the site's own artifacts make a rebuild cost only what is new.
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +22,7 @@ from mkdocs_hybrid.config.manifest import Manifest, SourceConfig, load_manifest
 from mkdocs_hybrid.model.durable import scratch_dir, write_scratch
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.progress import ProgressLines
 from mkdocs_hybrid.publish.artifacts import write_vendor_files
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.report import BuildReport
@@ -28,6 +31,9 @@ from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
+
+PLUGIN_LOGGER = "mkdocs.plugins.mkdocs_hybrid"
+"""Where the plugin logs (MkDocs' ``get_plugin_logger`` of its module)."""
 
 
 @dataclass(frozen=True)
@@ -51,15 +57,20 @@ class Site:
         self.report = BuildReport()
         self._kept: dict[str, VendorFile] = {}
 
-    def build(self) -> float:
-        """Build the whole site (warm: only what changed costs anything); the seconds it took."""
+    def build(self, progress: ProgressLines | None = None) -> float:
+        """Build the whole site (warm: only what changed costs anything); the seconds it took. ``progress``
+        gets each stage's lines (the first build, which may be a cold one)."""
         start = time.perf_counter()
         if self.config_file is None:
-            export = Export(self.manifest, ledger=False, pages=SitePages(standalone_gallery=True))
+            lines = progress or ProgressLines(lambda line: None)
+            export = Export(self.manifest, ledger=False, pages=SitePages(standalone_gallery=True),
+                            progress=lines.stage("bundling"), media_progress=lines.stage("posters and videos"),
+                            pages_progress=lines.stage("pages"))
             export.run(self.site_dir)
             self.report = export.report
         else:
-            self.report = _mkdocs_build(self.config_file, self.site_dir)
+            with _plugin_lines(progress):
+                self.report = _mkdocs_build(self.config_file, self.site_dir)
         write_vendor_files(self.site_dir, self._kept.values())
         return time.perf_counter() - start
 
@@ -130,6 +141,26 @@ def _mkdocs_build(config_file: Path, site_dir: Path) -> BuildReport:
     plugin = config.plugins.get("hybrid")
     export = plugin.export if isinstance(plugin, HybridPlugin) else None
     return export.report if export is not None else BuildReport()
+
+
+@contextmanager
+def _plugin_lines(progress: ProgressLines | None) -> Iterator[None]:
+    """The plugin's INFO lines (its progress) through ``progress``'s output while MkDocs builds in this
+    process: ``mkdocs serve`` would show them, but no logging is set up here."""
+    if progress is None:
+        yield
+        return
+    logger = logging.getLogger(PLUGIN_LOGGER)
+    handler = logging.StreamHandler()
+    handler.emit = lambda record: progress.emit(record.getMessage())  # type: ignore[method-assign]
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def load_config(config_file: str, site_dir: str | None) -> MkDocsConfig:

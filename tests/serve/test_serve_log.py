@@ -116,3 +116,21 @@ def test_a_save_that_does_not_build_prints_one_line_and_saves_nothing(served: Se
     [line] = lines_starting(served, "not saved: a/v4")
     assert re.fullmatch(r"not saved: a/v4 does not build \(1 error\); \d+\.\d\d s", line), line
     assert ("a", "v4") not in store_rows(served.project)
+
+
+def test_the_first_build_says_how_far_it_got(served: Served) -> None:
+    """A cold first build of a large project took minutes in silence: its stages' lines come first."""
+    log = served.log()
+    assert "bundling: 1/1 versions (100%)" in log
+    assert log.index("bundling: 1/1 versions") < log.index("mkdocs-hybrid serve: built")
+
+
+def test_the_first_build_of_a_mkdocs_site_says_how_far_it_got(tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = tmp_path_factory.mktemp("serve-mkdocs-log")
+    project = write_tree(root / "project", {
+        "hybrid.yml": MANIFEST, "demos/a/v1/index.js": "document.title = 1\n", "docs/index.md": "# Demos\n",
+        "mkdocs.yml": "site_name: demos\nplugins: [{hybrid: {manifest: hybrid.yml}}]\n"})
+    with serving(project) as server:
+        log = server.log()
+    assert "mkdocs_hybrid: bundling: 1/1 versions (100%)" in log, log
+    assert log.index("bundling: 1/1 versions") < log.index("mkdocs-hybrid serve: built")
