@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,13 +30,33 @@ def build(config: Path, site: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_the_documentation_site_builds_with_strict_and_has_a_page_for_every_nav_entry(tmp_path: Path) -> None:
-    result = build(CONFIG, tmp_path / "site")
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site, built once with ``--strict``."""
+    site = tmp_path_factory.mktemp("documentation") / "site"
+    result = build(CONFIG, site)
     assert result.returncode == 0, result.stderr
+    return site
+
+
+def html_of(site: Path, page: str) -> str:
+    html = site / ("index.html" if page == "index.md" else f"{page.removesuffix('.md')}/index.html")
+    assert html.is_file(), page
+    return html.read_text(encoding="utf-8")
+
+
+def test_the_documentation_site_builds_with_strict_and_has_a_page_for_every_nav_entry(site: Path) -> None:
     for page, title in nav_pages().items():
-        html = tmp_path / "site" / ("index.html" if page == "index.md" else f"{page.removesuffix('.md')}/index.html")
-        assert html.is_file(), page
-        assert f">{title}<" in html.read_text(encoding="utf-8"), f"{page}: no nav entry {title!r}"
+        assert f">{title}<" in html_of(site, page), f"{page}: no nav entry {title!r}"
+
+
+def test_no_page_shows_a_list_as_one_run_of_text(site: Path) -> None:
+    """Python-Markdown (MkDocs) wants a blank line before a list and 4-space nesting, where GitHub takes less: a
+    list written GitHub's way renders as a paragraph with "- " in it, or flat."""
+    swallowed = {page: block[:60] for page in nav_pages()
+                 for block in re.findall(r"<(?:p|li)>(.*?)</(?:p|li)>", html_of(site, page), re.DOTALL)
+                 if re.search(r"\n\s*[-*] ", block)}
+    assert swallowed == {}
 
 
 def test_every_page_in_the_docs_folder_is_in_the_nav() -> None:
