@@ -270,7 +270,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
                 title = gallery.index_page_title(number, pages)
             else:
                 meta, title = "", self.catalog.thread(thread_id).title
-            contents[src_uri] = f"---\ntitle: {json.dumps(title)}\n{meta}---\n"
+            # No table of contents beside a gallery (material's "hide"; gallery.css hides MkDocs' theme's).
+            contents[src_uri] = f"---\ntitle: {json.dumps(title)}\nhide: [toc]\n{meta}---\n"
         origin = self._origin()
         data_path, data = gallery.index_data(self.catalog, origin=origin)  # the filter's data, once per build
         contents[data_path] = data

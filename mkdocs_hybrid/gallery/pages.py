@@ -55,6 +55,7 @@ from mkdocs_hybrid.templates import environment, template_digest, template_dir
 __all__ = [
     "PAGE_SIZE",
     "asset_files",
+    "gallery_order",
     "index_data",
     "index_page_title",
     "page_count",
@@ -163,6 +164,15 @@ class _IndexFacts:
 _facts_cache: dict[int, tuple[Catalog, _IndexFacts]] = {}
 
 
+def gallery_order(threads: tuple[ThreadEntry, ...]) -> tuple[ThreadEntry, ...]:
+    """The index's order, "newest": the thread whose newest shown version is most recent first, undated threads
+    last, ties by id (the catalog's order, kept by the stable sort). ``gallery.js`` re-sorts from it."""
+    def newest(thread: ThreadEntry) -> str:
+        return max((version.created for version in visible_versions(thread) if version.created), default="")
+
+    return tuple(sorted(threads, key=newest, reverse=True))
+
+
 def _index_facts(catalog: Catalog) -> _IndexFacts:
     """The catalog's index facts, cached by identity: a build renders hundreds of pages of one catalog, and
     hashing a 10,000-thread catalog by value would cost more than the pages (the cached catalog is held, so its
@@ -170,7 +180,7 @@ def _index_facts(catalog: Catalog) -> _IndexFacts:
     cached = _facts_cache.get(id(catalog))
     if cached is not None and cached[0] is catalog:
         return cached[1]
-    listed = catalog.listed
+    listed = gallery_order(catalog.listed)
     facts = _IndexFacts(threads=listed, chips=tag_chips(visible_tags(thread) for thread in listed))
     _facts_cache.clear()  # one build's catalog at a time
     _facts_cache[id(catalog)] = (catalog, facts)

@@ -59,19 +59,22 @@
   function readUrlState() {
     try {
       var params = new URLSearchParams(window.location.search);
-      return { query: params.get("q") || "", tags: params.getAll("tag") };
+      var sort = params.get("sort") === "versions" ? "versions" : "newest";
+      return { query: params.get("q") || "", tags: params.getAll("tag"), sort: sort };
     } catch (error) {
-      return { query: "", tags: [] };
+      return { query: "", tags: [], sort: "newest" };
     }
   }
 
   /** Keep the filter in the address bar so a filtered gallery can be shared or bookmarked. */
-  function writeUrlState(query, tags) {
+  function writeUrlState(query, tags, sort) {
     try {
       var url = new URL(window.location.href);
       url.searchParams.delete("q");
       url.searchParams.delete("tag");
+      url.searchParams.delete("sort");
       if (query) url.searchParams.set("q", query);
+      if (sort !== "newest") url.searchParams.set("sort", sort); // newest is the pages' own order
       tags.forEach(function (tag) {
         url.searchParams.append("tag", tag);
       });
@@ -134,6 +137,13 @@
     return found;
   }
 
+  /** Most versions first; equal counts keep the data file's order (newest first, as the pages). */
+  function byVersions(data, found) {
+    return found.sort(function (a, b) {
+      return data.versions[b] - data.versions[a] || a - b;
+    });
+  }
+
   /** One card, with the markup of the server's template (gallery_index.html, macro card). */
   function cardHtml(data, i, base) {
     var id = data.id[i];
@@ -175,6 +185,7 @@
   function initIndex(root) {
     var filters = root.querySelector("[data-hg-filters]");
     var input = root.querySelector("[data-hg-query]");
+    var sorter = root.querySelector("[data-hg-sort]");
     var grid = root.querySelector("[data-hg-cards]");
     if (!filters || !input || !grid) return;
     var status = root.querySelector("[data-hg-status]");
@@ -199,6 +210,7 @@
     var state = readUrlState();
     var selected = state.tags.slice();
     input.value = state.query;
+    if (sorter) sorter.value = state.sort;
 
     function setStatus(text) {
       if (status) status.textContent = text;
@@ -249,9 +261,11 @@
 
     function apply() {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      writeUrlState(input.value.trim(), selected);
+      var sort = sorter && sorter.value === "versions" ? "versions" : "newest";
+      writeUrlState(input.value.trim(), selected, sort);
       syncButtons();
-      if (words.length === 0 && selected.length === 0) {
+      // The server's pages are the newest order: another order needs every thread, from the data file.
+      if (words.length === 0 && selected.length === 0 && sort === "newest") {
         showServerPage();
         return;
       }
@@ -271,6 +285,7 @@
         return;
       }
       found = match(index, words, selected);
+      if (sort === "versions") byVersions(index.data, found);
       resultPage = 0;
       drawResults();
     }
@@ -310,6 +325,7 @@
     }
 
     input.addEventListener("input", apply);
+    if (sorter) sorter.addEventListener("change", apply);
     // Fetch the data while the reader is still typing their first word.
     input.addEventListener("focus", function () {
       loadData(dataUrl).catch(function () {});

@@ -6,7 +6,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,9 +150,26 @@ def test_index_escapes_snapshot_text(catalog: Catalog) -> None:
 def test_index_has_one_card_per_listed_thread(catalog: Catalog) -> None:
     elements = parse(gallery.render_index(catalog, base="../"))
     cards = find(elements, "li", cls="hg-card")
-    assert [card.attrs["data-hg-id"] for card in cards] == ["alpha-clock", "evil", "pinned", "zeta-notes"]
+    # Newest first: by each thread's newest shown version (alpha-clock's unlisted v2 does not count).
+    assert [card.attrs["data-hg-id"] for card in cards] == ["pinned", "alpha-clock", "evil", "zeta-notes"]
     assert len(cards) == len(catalog.listed)
     assert "hidden-lab" not in gallery.render_index(catalog, base="../")
+
+
+def test_index_lists_newest_first_with_undated_threads_last_and_ties_by_id() -> None:
+    undated = ThreadEntry(id="a-undated", title="Undated", description=None, tags=(), unlisted=False, latest="v1",
+                          versions=(replace(version("v1", day=1), created=None),))
+    catalog = Catalog(threads=(
+        undated,
+        thread("b-tie", "Tie B", (version("v1", day=9),)),
+        thread("c-old", "Old", (version("v1", day=3),)),
+        thread("d-tie", "Tie D", (version("v1", day=9),)),
+        thread("e-new", "New", (version("v2", day=30), version("v1", day=2))),
+    ))
+    order = ["e-new", "b-tie", "d-tie", "c-old", "a-undated"]
+    assert card_ids(gallery.render_index(catalog, base="")) == order
+    assert data_of(catalog)["id"] == order, "the data file lists the threads in the pages' order"
+    assert data_of(catalog)["versions"] == [2, 1, 1, 1, 1], "with each thread's version count, for sorting"
 
 
 def data_of(catalog: Catalog, origin: ArtifactOrigin | None = None) -> dict[str, Any]:
@@ -166,18 +183,18 @@ def test_data_file_lists_every_listed_thread_with_its_card(catalog: Catalog) -> 
     data = data_of(catalog)
     assert data["format"] == "mkdocs-hybrid/gallery-threads@1"
     assert data["pageSize"] == gallery.PAGE_SIZE
-    assert data["id"] == ["alpha-clock", "evil", "pinned", "zeta-notes"], "listed threads only, in card order"
-    assert data["title"][1] == EVIL_TITLE, "raw text: gallery.js escapes what it draws"
-    assert data["description"] == ["An analog clock, one feature per version.", "Tries <em>hard</em> to break out",
-                                   "", ""]
+    assert data["id"] == ["pinned", "alpha-clock", "evil", "zeta-notes"], "listed threads only, in card order"
+    assert data["title"][2] == EVIL_TITLE, "raw text: gallery.js escapes what it draws"
+    assert data["description"] == ["", "An analog clock, one feature per version.",
+                                   "Tries <em>hard</em> to break out", ""]
     tags_of = [[data["tags"][i] for i in indexes] for indexes in data["tagIndexes"]]
     # Unlisted versions do not leak their tags; version tags of listed ones do count.
-    assert tags_of == [["react", "clock", "alarms"], [QUOTED_TAG, "react"], ["canvas"], ["vanilla"]]
+    assert tags_of == [["canvas"], ["react", "clock", "alarms"], [QUOTED_TAG, "react"], ["vanilla"]]
     assert data["tags"][0] == "react" and data["tagCounts"][0] == 2, "most used first, like the chips"
-    assert data["versions"] == [2, 1, 2, 1]
-    assert data["latest"] == ["v3", "v1", "v1", "1.0.0"]
-    assert data["created"] == ["2026-03-02", "2026-03-05", "2026-03-12", "2026-03-03"]
-    assert data["initials"][0] == "AC" and data["poster"] == [0, 0, 0, 0]
+    assert data["versions"] == [2, 2, 1, 1]
+    assert data["latest"] == ["v1", "v3", "v1", "1.0.0"]
+    assert data["created"] == ["2026-03-12", "2026-03-02", "2026-03-05", "2026-03-03"]
+    assert data["initials"][1] == "AC" and data["poster"] == [0, 0, 0, 0]
     palettes = poster_classes(gallery.render_index(catalog, base="")).values()
     assert data["palette"] == [int(name.split("--")[1]) for name in palettes]
     assert "hidden-lab" not in json.dumps(data) and "Clock with seconds" not in json.dumps(data)
@@ -336,7 +353,7 @@ def test_index_pages_list_every_listed_thread_once() -> None:
         ids = card_ids(gallery.render_index(catalog, base="", page=number))
         assert 0 < len(ids) <= gallery.PAGE_SIZE
         seen += ids
-    assert seen == [t.id for t in catalog.listed], "each listed thread once, in order"
+    assert seen == [t.id for t in gallery.gallery_order(catalog.listed)], "each listed thread once, in order"
     assert not {t.id for t in catalog.threads if t.unlisted} & set(seen)
     with pytest.raises(ValueError, match="1 to 3"):
         gallery.render_index(catalog, base="", page=4)

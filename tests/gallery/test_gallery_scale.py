@@ -271,7 +271,7 @@ def test_the_build_writes_every_index_page_and_one_data_file(site: Path, catalog
     assert not (site / "gallery" / "page" / str(pages + 1)).exists()
     (data_file,) = (site / "gallery").glob("threads.*.json")
     data = json.loads(data_file.read_bytes())
-    assert data["id"] == [t.id for t in catalog.listed]
+    assert data["id"] == [t.id for t in gallery.gallery_order(catalog.listed)]
     search = json.loads((site / "search" / "search_index.json").read_bytes())
     locations = [doc["location"] for doc in search["docs"]]
     assert locations.count("gallery/") == 1
@@ -362,7 +362,7 @@ def test_without_javascript_the_pager_reaches_every_thread(site: Path, catalog: 
     with served(site) as base_url:
         seen, pages = walk_pages_without_js(chromium, base_url + "gallery/")
     assert pages == gallery.page_count(catalog)
-    assert seen == [t.id for t in catalog.listed], "every listed thread once, in order"
+    assert seen == [t.id for t in gallery.gallery_order(catalog.listed)], "every listed thread once, in order"
 
 
 # --- hover previews --------------------------------------------------------------------------------------
