@@ -40,7 +40,7 @@ def sample_site(repo: Path, out: Path, env: dict[str, str]) -> Path:
     project.mkdir()
     for name in ("mkdocs.yml", "hybrid.yml", "hybrid-lock.json"):
         shutil.copy2(repo / name, project / name)
-    for name in ("docs", "sample_projects", "exports"):
+    for name in ("docs", "overrides", "sample_projects", "exports"):
         shutil.copytree(repo / name, project / name)
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=project, env=env, check=True)
     return project / "site"

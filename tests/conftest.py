@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCE_DATE_EPOCH = "1767225600"
 """2026-01-01T00:00:00Z: the build date MkDocs writes (sitemap) when it honours SOURCE_DATE_EPOCH."""
 
-PROJECT_ITEMS = ("mkdocs.yml", "hybrid.yml", "docs", "sample_projects", "exports", "hybrid-lock.json")
+PROJECT_ITEMS = ("mkdocs.yml", "hybrid.yml", "docs", "overrides", "sample_projects", "exports", "hybrid-lock.json")
 OPTIONAL_ITEMS = frozenset({"hybrid-lock.json"})
 LOCK_FILE = "hybrid-lock.json"
 DEFAULT_CACHE_DIR = ".cache/mkdocs-hybrid"
