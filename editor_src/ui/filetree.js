@@ -139,16 +139,20 @@ export class Tabs {
   render({ open, active, errors }) {
     const failing = new Set(errors);
     this.container.replaceChildren(...open.map((path) => {
-      const name = element("span", { textContent: path.slice(path.lastIndexOf("/") + 1) });
+      // The tab is the name's button and the close button its sibling: a control inside a control is announced
+      // as one (axe-core: nested-interactive), and a tablist may hold only tabs, so the row is a plain group of
+      // buttons (editor.html) and the open file's is aria-current. Buttons also take the focus and Enter.
+      const name = element("button", { type: "button", className: "tab-name", title: path,
+        textContent: path.slice(path.lastIndexOf("/") + 1) });
+      if (path === active) name.setAttribute("aria-current", "true");
       const close = element("button", { type: "button", className: "icon tab-close", title: `Close ${path}`,
         textContent: "×" });
       close.addEventListener("click", (event) => {
         event.stopPropagation();
         this.onClose(path);
       });
-      const tab = element("div", { className: "tab", title: path, role: "tab" }, [name, close]);
+      const tab = element("div", { className: "tab", title: path }, [name, close]);
       tab.dataset.path = path;
-      tab.setAttribute("aria-selected", String(path === active));
       tab.classList.toggle("active", path === active);
       tab.classList.toggle("has-error", failing.has(path));
       tab.addEventListener("click", () => this.onSelect(path));

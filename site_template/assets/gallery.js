@@ -484,6 +484,10 @@
   /* ---- entry point --------------------------------------------------------------------- */
 
   function init() {
+    // mkdocs-material's search overlay is role="dialog" without a name (axe-core: aria-dialog-name).
+    each(document, '.md-search[role="dialog"]:not([aria-label]):not([aria-labelledby])', function (dialog) {
+      dialog.setAttribute("aria-label", "Search");
+    });
     each(document, "[data-hg-index]", function (root) {
       if (claim(root)) initIndex(root);
     });

@@ -1,0 +1,203 @@
+"""Accessibility, measured: axe-core (the npm devDependency, pinned) in Debian's Chromium over the pages a visitor
+and an author see, and the editor's save flow driven by the keyboard alone.
+
+Every page must have 0 violations of impact "serious" or "critical". The pages are the session's sample sites
+(MkDocs' theme and Material) on a plain static server; each is measured in the light and the dark colour scheme,
+since the pages follow the system's. A demo's own frame is the author's content, not the site's: axe checks the
+frame element (its title) but does not go into it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from tests.browser import built_versions, serve_static, threads_of
+from tests.editor_harness import wait_for_build
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+TIMEOUT_MS = 30_000
+DESKTOP = ViewportSize(width=1280, height=800)
+PHONE = ViewportSize(width=390, height=844)
+Scheme = Literal["light", "dark"]
+SCHEMES: tuple[Scheme, ...] = ("light", "dark")
+BLOCKING = ("serious", "critical")
+
+RUN_AXE = """async () => {
+  const results = await axe.run(document, {resultTypes: ['violations'], iframes: false});
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map((node) => node.target.join(' ')),
+    why: (v.nodes[0]?.failureSummary || '').replace(/\\s+/g, ' ').slice(0, 240),
+  }));
+}"""
+SHOWN_TARGETS = 4
+"""Targets named per violation in a failure message (the count says how many more)."""
+
+
+def describe(violation: dict[str, Any]) -> str:
+    """One line: id, impact, help, how many elements and the first few of them, why the first one fails."""
+    targets = violation["targets"]
+    shown = ", ".join(targets[:SHOWN_TARGETS]) + (f" (+{len(targets) - SHOWN_TARGETS} more)"
+                                                  if len(targets) > SHOWN_TARGETS else "")
+    return (f"{violation['id']} [{violation['impact']}] {violation['help']}: {len(targets)} element(s): {shown}"
+            f" -- {violation['why']}")
+
+
+@pytest.fixture(scope="module")
+def mkdocs_site(sample_site_mkdocs: Path) -> Iterator[str]:
+    with serve_static(sample_site_mkdocs) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def material_site(sample_site_material: Path) -> Iterator[str]:
+    with serve_static(sample_site_material) as base_url:
+        yield base_url
+
+
+def open_page(browser: Browser, url: str, *, scheme: Scheme, phone: bool = False) -> Page:
+    """A fresh context (its own storage) at ``url``, in the colour scheme and on the screen asked for."""
+    extra: dict[str, Any] = {"is_mobile": True, "has_touch": True} if phone else {}
+    context = browser.new_context(viewport=PHONE if phone else DESKTOP, color_scheme=scheme, **extra)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.status in (200, 404), f"{url}: HTTP {response and response.status}"
+    return page
+
+
+def blocking_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each: id, impact, help, targets."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` in {REPO} (axe-core is a devDependency)")
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(RUN_AXE)
+    return [describe(violation) for violation in found if violation["impact"] in BLOCKING]
+
+
+def assert_accessible(page: Page) -> None:
+    try:
+        violations = blocking_violations(page)
+        assert violations == [], f"{page.url}: axe-core found serious/critical violations:\n" + "\n".join(violations)
+    finally:
+        page.context.close()
+
+
+def thread_ids(site_dir: Path) -> list[str]:
+    return list(threads_of(built_versions(site_dir)))
+
+
+# ---- the pages --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+@pytest.mark.parametrize("theme", ["mkdocs", "material"])
+def test_the_gallery_has_no_serious_accessibility_violations(chromium: Browser, request: pytest.FixtureRequest,
+                                                             theme: str, phone: bool, scheme: Scheme) -> None:
+    base_url = request.getfixturevalue(f"{theme}_site")
+    assert_accessible(open_page(chromium, f"{base_url}/gallery/", scheme=scheme, phone=phone))
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("theme", ["mkdocs", "material"])
+def test_every_thread_page_has_no_serious_accessibility_violations(chromium: Browser, request: pytest.FixtureRequest,
+                                                                   sample_site_mkdocs: Path, theme: str,
+                                                                   scheme: Scheme) -> None:
+    base_url = request.getfixturevalue(f"{theme}_site")
+    failures = []
+    for thread in thread_ids(sample_site_mkdocs):
+        page = open_page(chromium, f"{base_url}/gallery/{thread}/", scheme=scheme)
+        try:
+            failures += [f"gallery/{thread}/: {line}" for line in blocking_violations(page)]
+        finally:
+            page.context.close()
+    assert failures == [], "axe-core found serious/critical violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_share_page_has_no_serious_accessibility_violations(chromium: Browser, mkdocs_site: str,
+                                                                  sample_site_mkdocs: Path, scheme: Scheme,
+                                                                  phone: bool) -> None:
+    failures = []
+    for version in built_versions(sample_site_mkdocs):
+        page = open_page(chromium, mkdocs_site + version.share_path, scheme=scheme, phone=phone)
+        try:
+            failures += [f"{version.share_path}: {line}" for line in blocking_violations(page)]
+        finally:
+            page.context.close()
+    assert failures == [], "axe-core found serious/critical violations:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("theme", ["mkdocs", "material"])
+def test_the_404_page_has_no_serious_accessibility_violations(chromium: Browser, request: pytest.FixtureRequest,
+                                                              theme: str, scheme: Scheme) -> None:
+    base_url = request.getfixturevalue(f"{theme}_site")
+    assert_accessible(open_page(chromium, f"{base_url}/404.html", scheme=scheme))
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_editor_has_no_serious_accessibility_violations(chromium: Browser, mkdocs_site: str,
+                                                           scheme: Scheme) -> None:
+    page = open_page(chromium, f"{mkdocs_site}/editor/?thread=react-todo&version=v1", scheme=scheme)
+    wait_for_build(page)
+    assert_accessible(page)
+
+
+# ---- the keyboard alone -------------------------------------------------------------------------------------------
+
+FOCUSED = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const style = getComputedStyle(element);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1;
+  return {id: element.id || element.tagName.toLowerCase(), ring: outline || style.boxShadow !== 'none'};
+}"""
+"""The focused control and whether it shows a focus ring (an outline, or a box-shadow drawn as one)."""
+
+
+def tab_to(page: Page, control_id: str, seen: list[str], *, limit: int = 30) -> None:
+    """Press Tab until ``#control_id`` has the focus; every control passed must show a focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        assert focused is not None, f"Tab left the page's controls after {seen} before reaching #{control_id}"
+        seen.append(focused["id"])
+        assert focused["ring"], f"#{focused['id']} has the keyboard focus but shows no outline (after {seen})"
+        if focused["id"] == control_id:
+            return
+    pytest.fail(f"#{control_id} was not reached with {limit} presses of Tab: {seen}")
+
+
+def test_the_editor_saves_a_version_with_the_keyboard_alone(chromium: Browser, mkdocs_site: str) -> None:
+    page = open_page(chromium, f"{mkdocs_site}/editor/?thread=react-todo&version=v1", scheme="light")
+    try:
+        wait_for_build(page)
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        seen: list[str] = []
+        tab_to(page, "title", seen)
+        page.keyboard.press("Control+a")
+        page.keyboard.type("Typed without a mouse")
+        tab_to(page, "save", seen)
+        page.keyboard.press("Enter")
+
+        expect(page.locator("#notice")).to_contain_text("Saved react-todo/v5")  # v1-v4 are published
+        expect(page.locator('#versions option[value="local:v5"]')).to_have_count(1)
+        assert page.input_value("#version") == "v5"
+        assert re.search(r"version=v5", page.url), page.url
+        page.reload()  # the saved version, as IndexedDB holds it
+        wait_for_build(page)
+        assert page.input_value("#title") == "Typed without a mouse"
+    finally:
+        page.context.close()
