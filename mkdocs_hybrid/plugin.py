@@ -47,6 +47,7 @@ from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.durable import storage_error, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.layout import GALLERY
+from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.progress import ProgressLines
 from mkdocs_hybrid.publish.site import SitePages
@@ -214,7 +215,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
                 write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + f"{GALLERY}/")
         if config.strict and report.failed:
             refs = ", ".join(sorted({error.ref for error in report.failed}))
-            raise PluginError(f"strict mode: {len(report.failed)} snapshot(s) failed: {refs} "
+            raise PluginError(f"strict mode: {counted(len(report.failed), 'snapshot')} failed: {refs} "
                               f"(errors in {self.config.report})")
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,

@@ -41,6 +41,7 @@ from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan, ArtifactStore, is_a
 from mkdocs_hybrid.deploy._result import DeployResult, mib
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES
+from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.progress import Tally
 from mkdocs_hybrid.publish.artifacts import media_links
 
@@ -390,7 +391,7 @@ def _split_media(files: list[SiteFile], media: MediaUploader | None) -> tuple[li
         too_large = [f for f in files if f.size > MAX_FILE_BYTES]
         if too_large:
             listed = ", ".join(f"{f.name} ({mib(f.size)})" for f in too_large[:10])
-            raise DeployError(f"{len(too_large)} file(s) over Pages' 25 MiB limit: {listed}; configure "
+            raise DeployError(f"{counted(len(too_large), 'file')} over Pages' 25 MiB limit: {listed}; configure "
                               "deploy.r2_bucket so they go to R2, or remove them")
         return files, []
     to_r2 = [f for f in files if f.size > MAX_FILE_BYTES or f.name.lower().endswith(MEDIA_EXTENSIONS)]

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts
+from mkdocs_hybrid.model.words import counted
 
 __all__ = ["DeployResult", "mib"]
 
@@ -37,10 +38,10 @@ class DeployResult:
 
     def summary(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"
-        line = (f"{self.files} files, {verb} {self.uploaded_files} ({mib(self.uploaded_bytes)}), "
+        line = (f"{counted(self.files, 'file')}, {verb} {self.uploaded_files} ({mib(self.uploaded_bytes)}), "
                 f"{self.skipped_files} already present")
         if self.media_files:
-            line += f", {self.media_files} media files on R2"
+            line += f", {counted(self.media_files, 'media file')} on R2"
         if self.artifact_store is not None:
             line += "; " + _artifact_summary(self.artifact_store, self.dry_run)
         if self.deployment_id:
@@ -55,7 +56,7 @@ class DeployResult:
 
 def _artifact_summary(counts: ArtifactCounts, dry_run: bool) -> str:
     verb = "would upload" if dry_run else "uploaded"
-    line = (f"R2 artifacts {counts.bucket}: {counts.files} files, {verb} {counts.uploaded} "
+    line = (f"R2 artifacts {counts.bucket}: {counted(counts.files, 'file')}, {verb} {counts.uploaded} "
             f"({mib(counts.uploaded_bytes)}), {counts.skipped} already stored")
     if counts.refused:
         line += f", {len(counts.refused)} REFUSED (other bytes stored)"
