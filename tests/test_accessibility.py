@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.browser import built_versions, serve_static, threads_of
 from tests.editor_harness import wait_for_build
+from tests.factory import manifest_for, run_cli, write_tree
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +65,21 @@ def material_site(sample_site_material: Path) -> Iterator[str]:
         yield base_url
 
 
+@pytest.fixture(scope="module")
+def standalone_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A small project built by ``mkdocs-hybrid build`` (no mkdocs.yml: the gallery's own standalone layout)."""
+    project = write_tree(tmp_path_factory.mktemp("standalone"), {
+        "demos/hello/v1/index.js": "document.body.textContent = 'hello one';\n",
+        "demos/hello/v2/index.js": "document.body.textContent = 'hello two';\n",
+        "demos/other/v1/index.js": "document.body.textContent = 'other';\n",
+    })
+    manifest_for(project)
+    result = run_cli("build", "--strict", "-q", "-d", "site", cwd=project)
+    assert result.returncode == 0, result.stderr
+    with serve_static(project / "site") as base_url:
+        yield base_url
+
+
 def open_page(browser: Browser, url: str, *, scheme: Scheme, phone: bool = False) -> Page:
     """A fresh context (its own storage) at ``url``, in the colour scheme and on the screen asked for."""
     extra: dict[str, Any] = {"is_mobile": True, "has_touch": True} if phone else {}
@@ -106,6 +122,15 @@ def test_the_gallery_has_no_serious_accessibility_violations(chromium: Browser, 
                                                              theme: str, phone: bool, scheme: Scheme) -> None:
     base_url = request.getfixturevalue(f"{theme}_site")
     assert_accessible(open_page(chromium, f"{base_url}/gallery/", scheme=scheme, phone=phone))
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
+@pytest.mark.parametrize("path", ["gallery/index.html", "gallery/hello/index.html", "p/hello/v2/"])
+def test_the_standalone_sites_pages_have_no_serious_accessibility_violations(chromium: Browser, standalone_site: str,
+                                                                           path: str, phone: bool,
+                                                                           scheme: Scheme) -> None:
+    assert_accessible(open_page(chromium, f"{standalone_site}/{path}", scheme=scheme, phone=phone))
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
