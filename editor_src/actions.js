@@ -46,7 +46,8 @@ export async function saveVersion(editor) {
       notice.show(`Saved ${state.thread}/${version} in this browser. Export it to publish it with the site.`);
     }
   } catch (error) {
-    notice.show(`Not saved: ${error.message}`, { kind: "error" });
+    // The serve API's own lines already start with "not saved:"; one prefix is enough.
+    notice.show(`Not saved: ${error.message.replace(/^not saved:\s*/i, "")}`, { kind: "error" });
   } finally {
     button.disabled = false;
   }

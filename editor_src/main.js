@@ -14,8 +14,12 @@ import { serveApi } from "./serve_client.js";
 import { readShareHash } from "./share_link.js";
 import { SnapshotFormat, editableFiles, nextVersion, randomThreadId } from "./snapshot_format.js";
 import { CodeView } from "./ui/codeview.js";
+import { ConsolePanel } from "./ui/console.js";
 import { FileTree, Tabs } from "./ui/filetree.js";
-import { Notice, Problems } from "./ui/problems.js";
+import { Panes } from "./ui/panes.js";
+import { Notice, Problems, uniqueProblems } from "./ui/problems.js";
+import { wireShortcuts } from "./ui/shortcuts.js";
+import { openInNewTab } from "./preview_tab.js";
 
 const BUILD_DEBOUNCE_MS = 0; // no wait: the builder keeps one build in flight and drops all but the newest edit
 const DRAFT_DEBOUNCE_MS = 400;
@@ -57,14 +61,20 @@ const tabs = new Tabs($("tabs"), { onSelect: (path) => openFile(path), onClose: 
 const problems = new Problems($("problems"), $("problem-count"), {
   onReveal: (file, line, column) => (file in state.files ? openFile(file, line, column) : null),
 });
+const consolePanel = new ConsolePanel($("console"), $("console-count"), $("console-clear"));
 const preview = new Preview($("preview"), {
   siteRoot: artifactsRoot,
   onRuntimeError: (error) => {
     state.runtime.push(error);
     renderProblems();
   },
+  onConsole: (line) => consolePanel.add(line),
   onShown: previewShown,
 });
+new Panes(document.querySelector(".app"),
+  { files: $("resize-files"), code: $("resize-code"), bottom: $("resize-bottom") },
+  { files: $("files-pane"), code: $("code-pane"), preview: document.querySelector(".preview"),
+    bottom: $("problems-pane") });
 
 // Timing of the newest edit, kept per build request: the status line shows keystroke-to-preview.
 const editTimes = new Map();
@@ -158,14 +168,17 @@ function saveDraftSoon() {
   draftTimer = setTimeout(saveDraft, DRAFT_DEBOUNCE_MS);
 }
 
+/** Keep the draft in IndexedDB now; true once it is kept. */
 async function saveDraft() {
   clearTimeout(draftTimer);
-  if (!db || !format?.idPattern.test(state.thread)) return;
+  if (!db || !format?.idPattern.test(state.thread)) return false;
   try {
     await db.saveDraft(draftRecord());
     $("status-save").textContent = state.dirty ? "draft saved in this browser" : `${state.thread}/${state.version}`;
+    return true;
   } catch (error) {
     $("status-save").textContent = `draft not saved: ${error.message}`;
+    return false;
   }
 }
 
@@ -266,6 +279,7 @@ const builder = new Builder({
 builder.onresult = (result) => {
   const status = $("status-build");
   window.hybridEditor.lastResult = result;
+  state.runtime = []; // the errors of the last run: the next one (previewShown) reports its own
   if (result.ok) {
     state.build = [];
     state.missing = [];
@@ -276,7 +290,8 @@ builder.onresult = (result) => {
   } else {
     state.build = result.errors ?? [];
     state.missing = result.missing ?? [];
-    const count = state.build.length + state.missing.length;
+    const unique = uniqueProblems({ build: state.build, missing: state.missing });
+    const count = unique.build.length + unique.missing.length;
     status.textContent = `build failed: ${count} problem${count === 1 ? "" : "s"} (${result.ms} ms)`;
     status.className = "bad";
     $("preview-state").textContent = preview.frame ? "showing the last good build" : "";
@@ -287,8 +302,9 @@ builder.onresult = (result) => {
   for (const id of editTimes.keys()) if (id <= result.id) editTimes.delete(id);
 };
 
-function previewShown(result, errors) {
+function previewShown(result, errors, logs) {
   state.runtime = [...errors];
+  consolePanel.replace(logs);
   $("preview-state").textContent = errors.length ? "runtime error" : "";
   renderProblems();
   const editedAt = editTimeOfResult.get(result);
@@ -417,11 +433,24 @@ function wireToolbar() {
     $("versions").value = "";
     if (version) openVersion(state.thread, version, where === "site" ? "site" : "local");
   });
-  addEventListener("keydown", (event) => {
-    if ((event.ctrlKey || event.metaKey) && event.key === "s") {
-      event.preventDefault(); // the browser's "save page" is never what the author means here
-      saveDraft();
-    }
+}
+
+/** The preview pane's buttons and the keyboard shortcuts (ui/shortcuts.js lists them in its dialog). */
+function wireCommands() {
+  const rebuild = () => {
+    lastEdit = null;
+    requestBuild(0);
+  };
+  $("preview-reload").addEventListener("click", () => preview.reload());
+  $("preview-open").addEventListener("click", async () => {
+    if (!(await openInNewTab(preview, document.title))) notice.show("There is no preview to open yet.");
+  });
+  wireShortcuts($("shortcuts-dialog"), $("shortcuts"), {
+    save: async () => {
+      if (await saveDraft()) $("status-save").textContent = "draft saved in this browser · Save version makes a version";
+    },
+    rebuild,
+    search: () => code.search(),
   });
 }
 
@@ -531,6 +560,7 @@ async function start() {
     notice.show(`This browser keeps no drafts here (IndexedDB: ${error.message}); Export to keep your work.`,
       { kind: "error" });
   }
+  wireCommands();
   if (await loadRecipe()) {
     wireToolbar();
     await openFromUrl();

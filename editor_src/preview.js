@@ -4,11 +4,14 @@
 
 const SWAP_TIMEOUT_MS = 1500;
 
-// Runs first in the preview's <head>: a demo's runtime errors surface in the editor, not only its console.
+// Runs first in the preview's <head>: a demo's runtime errors and console lines surface in the editor, not
+// only in the browser's console.
 const REPORTER = `(() => {
-  const post = (kind, message, stack) => {
-    try { parent.postMessage({hybridPreview: {kind, message: String(message), stack: String(stack || "")}}, "*"); }
-    catch (error) {}
+  const post = (kind, message, stack, level) => {
+    try {
+      parent.postMessage({hybridPreview: {kind, message: String(message), stack: String(stack || ""),
+        level: level || "error"}}, "*");
+    } catch (error) {}
   };
   const text = (value) => value instanceof Error ? value.message : typeof value === "string" ? value
     : (() => { try { return JSON.stringify(value); } catch (error) { return String(value); } })();
@@ -25,11 +28,13 @@ const REPORTER = `(() => {
   addEventListener("unhandledrejection", (event) => {
     post("error", "Unhandled rejection: " + text(event.reason), event.reason && event.reason.stack);
   });
-  const original = console.error;
-  console.error = function (...args) {
-    post("console", args.map(text).join(" "));
-    return original.apply(this, args);
-  };
+  for (const level of ["log", "info", "warn", "error", "debug"]) {
+    const original = console[level];
+    console[level] = function (...args) {
+      post("console", args.map(text).join(" "), "", level);
+      return original.apply(this, args);
+    };
+  }
   // "ready" at load, once the page's mount point (the template's empty #root) has content: a framework
   // renders in a task of its own (React's scheduler), so that is waited for, a few tasks at most. Waiting for
   // an animation frame instead cost a frame of the demo's own drawing (60 ms for a canvas demo).
@@ -69,10 +74,11 @@ export function previewDocument(result, vendorSource) {
 
 /** Keeps the current preview on screen until the next one has rendered (no white flash between builds). */
 export class Preview {
-  constructor(container, { siteRoot, onRuntimeError = () => {}, onShown = () => {} }) {
+  constructor(container, { siteRoot, onRuntimeError = () => {}, onConsole = () => {}, onShown = () => {} }) {
     this.container = container;
     this.siteRoot = siteRoot;
     this.onRuntimeError = onRuntimeError;
+    this.onConsole = onConsole;
     this.onShown = onShown;
     this.current = null;
     this.incoming = null;
@@ -107,7 +113,7 @@ export class Preview {
     frame.setAttribute("sandbox", "allow-scripts");
     frame.setAttribute("title", "Preview");
     frame.className = "preview-frame loading";
-    const incoming = { frame, result, errors: [], shown: false };
+    const incoming = { frame, result, errors: [], logs: [], shown: false };
     this.incoming = incoming;
     frame.addEventListener("load", () => {
       // Fallback when the reporter never says "ready" (a demo that blocks its event loop).
@@ -124,7 +130,7 @@ export class Preview {
     if (this.current) this.current.frame.remove();
     this.current = incoming;
     incoming.frame.classList.remove("loading");
-    this.onShown(incoming.result, incoming.errors);
+    this.onShown(incoming.result, incoming.errors, incoming.logs);
   }
 
   receive(event) {
@@ -137,10 +143,21 @@ export class Preview {
       this.swap(source);
       return;
     }
-    const error = { kind: message.kind, message: message.message, stack: message.stack };
-    source.errors.push(error);
-    // Errors of a frame not yet shown are reported when it is (onShown), so they match what is on screen.
-    if (source === this.current) this.onRuntimeError(error);
+    // Every line goes to the console panel; uncaught errors and console.error are problems too.
+    const line = { level: message.kind === "console" ? message.level : "error", message: message.message };
+    const error = message.kind === "console" && line.level !== "error" ? null
+      : { kind: message.kind, message: message.message, stack: message.stack };
+    source.logs.push(line);
+    if (error) source.errors.push(error);
+    // What a frame not yet shown reports is passed on when it is (onShown), so it matches what is on screen.
+    if (source !== this.current) return;
+    this.onConsole(line);
+    if (error) this.onRuntimeError(error);
+  }
+
+  /** Run the demo on screen again from its bytes (its state, timers and console start afresh). */
+  reload() {
+    if (this.current) this.show(this.current.result);
   }
 
   /** The frame on screen (tests and the status line read it). */

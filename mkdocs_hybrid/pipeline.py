@@ -166,7 +166,7 @@ class Export:
         pages_index = _site_index(self.manifest.cache_dir / "pages", site_dir)
         write_version_pages(site_dir, catalog, parts_of=self._site_parts, origin=self.origin,
                             site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index,
-                            progress=self.pages_progress)
+                            progress=self.pages_progress, editor=self.manifest.editor.enabled)
         pages_index.save()
         # Committed only once the routes are written: a routes error rolls the ledger back, so
         # its latest and the site's latest links never disagree.

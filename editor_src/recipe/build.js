@@ -143,7 +143,7 @@ function located(messages, snapshot) {
  * file holds JavaScript modules only; the native build reads the rest from the installed package). */
 function withHint(error, snapshot, packages) {
   const match = /^Could not resolve "([^"]+)"/.exec(error.text);
-  if (!match || packages || /^[./]/.test(match[1])) return error;
+  if (!match || /^[./]/.test(match[1])) return error;
   if (/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(match[1])) {  // file:, node:, ...: never a package to declare
     return { ...error, text: `${error.text} (only the snapshot's own files and packages from the npm registry can be imported)` };
   }
@@ -151,6 +151,8 @@ function withHint(error, snapshot, packages) {
   if (!(name in (snapshot.dependencies || {}))) {
     return { ...error, text: `${error.text} (add "${name}" to the dependencies in package.json)` };
   }
+  // Under serve a declared package is read whole: esbuild's own words say what is wrong with it.
+  if (packages) return error;
   return { ...error, text: `${error.text} ("${name}" is declared, but this static site only has its JavaScript ` +
     "modules that published demos use: run `mkdocs-hybrid serve` to read the whole package)" };
 }

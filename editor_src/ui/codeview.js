@@ -9,6 +9,7 @@ import { javascript } from "@codemirror/lang-javascript";
 import { css } from "@codemirror/lang-css";
 import { html } from "@codemirror/lang-html";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
+import { openSearchPanel } from "@codemirror/search";
 
 export function languageFor(path) {
   const extension = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
@@ -101,6 +102,13 @@ export class CodeView {
       return { from, to, severity: "error", message: error.text, source: "esbuild" };
     });
     this.view.dispatch(setDiagnostics(this.view.state, diagnostics));
+  }
+
+  /** Open the search panel of the open file (Ctrl/Cmd-F from outside the code view); false if none is open. */
+  search() {
+    if (this.path === null) return false;
+    this.view.focus();
+    return openSearchPanel(this.view);
   }
 
   reveal(line, column) {

@@ -7,6 +7,25 @@ function element(tag, props = {}, children = []) {
   return node;
 }
 
+function missingText(item) {
+  return item.message || `package ${item.package} is not available`;
+}
+
+/** One entry per problem (same message, file and line): a missing package comes back both as a build error
+ * and as a missing entry, and a demo may log the same error on every frame. The missing entry is kept (it
+ * names the import). */
+export function uniqueProblems({ build = [], missing = [], runtime = [] }) {
+  const seen = new Set();
+  const first = (key) => !seen.has(key) && Boolean(seen.add(key));
+  const keep = (items, key) => items.filter((item) => first(key(item)));
+  const uniqueMissing = keep(missing, (item) => JSON.stringify([missingText(item), null, null]));
+  return {
+    missing: uniqueMissing,
+    build: keep(build, (error) => JSON.stringify([error.text, error.file ?? null, error.line ?? null])),
+    runtime: keep(runtime, (error) => JSON.stringify([error.message, "runtime", error.kind])),
+  };
+}
+
 export class Problems {
   constructor(list, counter, { onReveal }) {
     this.list = list;
@@ -16,11 +35,11 @@ export class Problems {
 
   /** `build`: [{file, line, column, text}]; `missing`: [{package, specifier, message}]; `runtime`: [{kind, message}]. */
   render({ build = [], missing = [], runtime = [] }) {
+    const unique = uniqueProblems({ build, missing, runtime });
     const rows = [
-      ...build.map((error) => this.buildRow(error)),
-      ...missing.map((item) => this.row("missing", item.message || `package ${item.package} is not available`,
-        item.specifier || item.package)),
-      ...runtime.map((error) => this.row("runtime", error.message,
+      ...unique.build.map((error) => this.buildRow(error)),
+      ...unique.missing.map((item) => this.row("missing", missingText(item), item.specifier || item.package)),
+      ...unique.runtime.map((error) => this.row("runtime", error.message,
         error.kind === "console" ? "console.error" : "runtime")),
     ];
     this.list.replaceChildren(...rows);

@@ -306,8 +306,9 @@ def _share_html(snapshot: Snapshot, gallery_listed: bool, origin: ArtifactOrigin
 
 
 def share_html(title: str, thread: str, version: str, *, gallery_listed: bool, origin: ArtifactOrigin, parts: Parts,
-               social_head: str = "") -> str:
-    """The share page; ``social_head`` is its social card and oEmbed link (``social.share_head``), trusted HTML."""
+               social_head: str = "", editor_href: str | None = None) -> str:
+    """The share page; ``social_head`` is its social card and oEmbed link (``social.share_head``), trusted HTML;
+    ``editor_href`` the editor opened on this version (only where its ``source.json`` is published)."""
     base = SITE_ROOT
     return environment().get_template("share.html").render(
         social_head=Markup(social_head),
@@ -318,4 +319,5 @@ def share_html(title: str, thread: str, version: str, *, gallery_listed: bool, o
         artifact_href=origin.page(base, *parts),
         gallery_href=f"{base}{GALLERY}/{thread}/" if gallery_listed else None,
         sandbox=origin.sandbox,
+        editor_href=editor_href,
     )

@@ -14,12 +14,13 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode
 
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.gallery import social
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature, write_if_changed
-from mkdocs_hybrid.model.layout import ARTIFACTS, SHARE, Parts
+from mkdocs_hybrid.model.layout import ARTIFACTS, EDITOR, SHARE, SITE_ROOT, Parts
 from mkdocs_hybrid.publish import artifacts
 from mkdocs_hybrid.publish.artifacts import share_html
 from mkdocs_hybrid.publish.derived import VersionView, derived_kinds
@@ -27,14 +28,18 @@ from mkdocs_hybrid.templates import template_digest
 
 __all__ = ["write_version_pages"]
 
+SOURCE_JSON = "source.json"  # the version's files for the editor (publish.artifacts.render_artifact)
+
 
 def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[[str, str], Parts],
                         origin: ArtifactOrigin, site_url: str | None, site_name: str | None = None,
-                        index: StatIndex | None = None, progress: Callable[[int, int], None] | None = None) -> None:
+                        index: StatIndex | None = None, progress: Callable[[int, int], None] | None = None,
+                        editor: bool = False) -> None:
     """Write each version's share page and ``oembed.json`` (none for unlisted versions); with an ``index``, skip
     versions whose inputs and files did not change since it recorded them. ``progress(done, total)`` is called
-    after each version."""
-    salt = repr((_renderer_digest(), origin, site_url, site_name))
+    after each version. With the ``editor`` on, a share page whose version has its ``source.json`` links to the
+    editor opened on it."""
+    salt = repr((_renderer_digest(), origin, site_url, site_name, editor))
     total, done = sum(len(thread.versions) for thread in catalog.threads), 0
     for thread in catalog.threads:
         about = repr((thread.id, thread.title, thread.description, thread.unlisted))
@@ -43,11 +48,12 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
             share = safe_join(site_dir, SHARE, *parts) / "index.html"
             folder = safe_join(site_dir, ARTIFACTS, *parts)
             files = [share, *(folder / kind.name for kind in derived_kinds())]
-            key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}".encode()).hexdigest()
+            editable = editor and (folder / SOURCE_JSON).is_file()
+            key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}\0{editable}".encode()).hexdigest()
             origin_key = os.path.abspath(share)
             if index is None or index.lookup(origin_key, _signature(key, *files)[0]) is None:
                 view = VersionView(thread, version, parts, origin, site_url, site_name)
-                _write(view, share, folder)
+                _write(view, share, folder, editable=editable)
                 if index is not None:
                     index.store(origin_key, *_signature(key, *files), {})
             done += 1
@@ -55,17 +61,23 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
                 progress(done, total)
 
 
-def _write(view: VersionView, share: Path, folder: Path) -> None:
+def _write(view: VersionView, share: Path, folder: Path, *, editable: bool) -> None:
     thread, version, parts, origin = view.thread, view.version, view.parts, view.origin
     if share.parent.is_dir():
         head = social.share_head(thread, version, site_url=view.site_url, origin=origin, parts=parts,
                                  site_name=view.site_name)
         page = share_html(version.title, thread.id, version.version, gallery_listed=not thread.unlisted,
-                          origin=origin, parts=parts, social_head=head)
+                          origin=origin, parts=parts, social_head=head,
+                          editor_href=_editor_href(thread.id, version.version) if editable else None)
         write_if_changed(share, page.encode("utf-8"))
     if folder.is_dir():
         for kind in derived_kinds():
             write_if_changed(folder / kind.name, kind.render(view))
+
+
+def _editor_href(thread: str, version: str) -> str:
+    """The editor opened on a published version, relative to the share page (the site may live under a path)."""
+    return f"{SITE_ROOT}{EDITOR}/?{urlencode({'thread': thread, 'version': version})}"
 
 
 def _signature(key: str, *paths: Path) -> tuple[str, int]:

@@ -441,3 +441,212 @@ def test_the_toolbar_keeps_one_row_at_1280_px(session: Session) -> None:
         " i.getBoundingClientRect().top,"
         " i.getBoundingClientRect().bottom])")
     assert max(top for _, top, _ in boxes) < min(bottom for _, _, bottom in boxes), f"the toolbar wraps: {boxes}"
+
+
+# ---- issue 20, item 12: console, panes, preview buttons, shortcuts, problems ----------------------------------
+
+
+def console_lines(page: Page) -> list[str]:
+    return page.locator("#console li.console-line").all_inner_texts()
+
+
+def test_the_console_panel_shows_what_the_demo_logs_and_clear_empties_it(session: Session) -> None:
+    page = session.open()
+    edit(page, "main.js", "let clicks = 0;",
+         'let clicks = 0;\nconsole.log("hello", {a: 1});\nconsole.info("for your information");\n'
+         'console.warn("careful");\nconsole.error("went wrong", 42);\n'
+         'button.addEventListener("click", () => console.log("clicked"));')
+    expect(page.locator("#console li.console-line")).to_have_text(
+        ['hello {"a":1}', "for your information", "careful", "went wrong 42"])
+    assert page.locator("#console li.console-line.warn").inner_text() == "careful"
+    assert page.locator("#console li.console-line.error").inner_text() == "went wrong 42"
+    expect(page.locator("#console-count")).to_have_text("4")
+    # console.error is a problem too, as before.
+    expect(page.locator("#problems li.problem.runtime")).to_contain_text(["went wrong 42"])
+
+    preview(page).get_by_role("button").click()
+    expect(page.locator("#console li.console-line").last).to_have_text("clicked")
+
+    page.get_by_role("button", name="Clear").click()
+    expect(page.locator("#console li.console-line")).to_have_count(0)
+    expect(page.locator("#console-count")).to_have_text("0")
+    expect(page.locator("#console")).to_be_visible()
+
+    # An uncaught error shows in the console as well as among the problems.
+    edit(page, "main.js", 'console.info("for your information");\n',
+         'console.info("for your information");\nsetTimeout(() => { throw new Error("boom later"); }, 0);\n')
+    expect(page.locator("#console li.console-line.error", has_text="boom later")).to_have_count(1)
+    expect(page.locator("#problems li.problem.runtime", has_text="boom later")).to_have_count(1)
+    session.page_errors = [error for error in session.page_errors if "boom" not in error]
+
+
+def test_reload_preview_runs_the_demo_again(session: Session) -> None:
+    page = session.open()
+    button = preview(page).get_by_role("button")
+    button.click()
+    button.click()
+    expect(button).to_have_text("Clicked 2 times")
+    page.get_by_role("button", name="Reload preview").click()
+    expect(preview(page).get_by_role("button")).to_have_text("Clicked 0 times")
+
+
+def test_open_in_new_tab_shows_the_demo_in_a_sandboxed_page(session: Session) -> None:
+    page = session.open()
+    edit(page, "main.js", "let clicks = 0;", "let clicks = 0;\nbutton.textContent = \"Opened on its own\";")
+    expect(preview(page).get_by_role("button")).to_have_text("Opened on its own")
+    with session.context.expect_page() as opened:
+        page.get_by_role("button", name="Open in new tab").click()
+    tab = opened.value
+    tab.on("pageerror", lambda error: session.page_errors.append(str(error)))
+    assert tab.url.startswith("blob:"), tab.url
+    demo = tab.frame_locator("iframe")
+    expect(demo.get_by_role("button")).to_have_text("Opened on its own")
+    demo.get_by_role("button").click()
+    expect(demo.get_by_role("button")).to_have_text("Clicked 1 time")
+    # The demo runs in an opaque origin there too, never with the editor's storage.
+    assert tab.locator("iframe").get_attribute("sandbox") == "allow-scripts"
+    assert demo.locator("body").evaluate("() => origin") == "null"
+
+
+def pane_sizes(page: Page) -> dict[str, float]:
+    return dict(page.evaluate("""() => ({
+        files: document.getElementById("files-pane").getBoundingClientRect().width,
+        code: document.getElementById("code-pane").getBoundingClientRect().width,
+        bottom: document.getElementById("problems-pane").getBoundingClientRect().height,
+        console: document.getElementById("console-pane").getBoundingClientRect().height})"""))
+
+
+def test_the_panes_resize_by_dragging_and_by_arrow_keys_and_keep_their_sizes(session: Session) -> None:
+    page = session.open()
+    before = pane_sizes(page)
+    handle = page.locator("#resize-files")
+    assert handle.get_attribute("role") == "separator"
+    box = handle.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + 200, steps=5)
+    page.mouse.move(box["x"] + box["width"] / 2 + 100, box["y"] + 200, steps=5)
+    page.mouse.up()
+    dragged = pane_sizes(page)
+    assert abs(dragged["files"] - (before["files"] + 100)) <= 2, (before, dragged)
+    assert handle.get_attribute("aria-valuenow") == str(round(dragged["files"]))
+
+    # The keyboard: arrow keys on a focused separator.
+    page.locator("#resize-bottom").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowUp")
+    code_separator = page.locator("#resize-code")
+    code_separator.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    after = pane_sizes(page)
+    assert abs(after["bottom"] - (before["bottom"] + 48)) <= 2, (before, after)
+    assert after["console"] == after["bottom"], "the problems and console panes are one row"
+    assert after["code"] < dragged["code"] - 40, (dragged, after)
+    assert code_separator.get_attribute("aria-valuenow") == "40"
+    assert page.locator("#resize-bottom").get_attribute("aria-valuenow") == str(round(after["bottom"]))
+
+    page.reload()
+    wait_for_build(page)
+    assert pane_sizes(page) == after, "the sizes are remembered"
+    assert code_separator.get_attribute("aria-valuenow") == "40"
+
+
+def test_the_shortcuts_dialog_opens_with_the_question_mark_and_the_shortcuts_work(session: Session) -> None:
+    page = session.open()
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    page.locator(".status").click()
+    page.keyboard.press("?")
+    expect(dialog).to_be_visible()
+    for line in ("Ctrl/Cmd S", "Ctrl/Cmd Enter", "Ctrl/Cmd F", "Esc"):
+        expect(dialog).to_contain_text(line)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="?").click()
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    # In the code, "?" is a character and Ctrl-Enter rebuilds without inserting a line.
+    open_file(page, "main.js")
+    page.locator("#editor .cm-line", has_text="let clicks = 0;").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" // why?")
+    expect(dialog).to_be_hidden()
+    page.wait_for_function("() => window.hybridEditor.state.files['main.js'].includes('let clicks = 0; // why?')")
+    wait_for_build(page)
+    preview(page).get_by_role("button").click()
+    expect(preview(page).get_by_role("button")).to_have_text("Clicked 1 time")
+    text = files(page)["main.js"]
+    page.locator("#editor .cm-line", has_text="let clicks = 0;").click()  # the keys go to the page, not the demo
+    page.keyboard.press("Control+Enter")
+    expect(preview(page).get_by_role("button")).to_have_text("Clicked 0 times")
+    assert files(page)["main.js"] == text
+
+    # Ctrl-S keeps the draft now; it is there after a reload.
+    page.keyboard.press("Control+s")
+    expect(page.locator("#status-save")).to_have_text("draft saved in this browser · Save version makes a version")
+    page.reload()
+    wait_for_build(page)
+    assert "let clicks = 0; // why?" in files(page)["main.js"]
+
+    # Ctrl-F from outside the code opens the code's search; Escape closes it.
+    page.locator(".status").click()
+    page.keyboard.press("Control+f")
+    expect(page.locator("#editor .cm-search")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#editor .cm-search")).to_have_count(0)
+
+
+def test_a_dependency_problem_is_listed_once(session: Session) -> None:
+    page = session.open("?thread=react-todo&version=v1")
+    deps = json.loads(files(page)["package.json"])
+    deps["dependencies"]["left-pad"] = "1.3.0"
+    replace_text(page, "package.json", json.dumps(deps, indent=2) + "\n")
+    expect(page.locator("#status-build")).to_contain_text("build failed: 1 problem")
+    rows = problems(page)
+    assert len(rows) == 1 and "left-pad@1.3.0" in rows[0] and "is not published on this site" in rows[0], rows
+    expect(page.locator("#problem-count")).to_have_text("1")
+
+
+def test_a_runtime_error_goes_away_with_the_next_build(session: Session) -> None:
+    page = session.open()
+    edit(page, "main.js", "let clicks = 0;", "let clicks = 0;\nthrow new Error(\"boom at the top\");")
+    expect(page.locator("#problems li.problem.runtime")).to_have_text(re.compile("boom at the top"))
+    # A build that fails: its own problems, not the last run's.
+    edit(page, "main.js", "throw new Error(\"boom at the top\");", "throw new Error(\"boom at the top\"));")
+    expect(page.locator("#status-build")).to_contain_text("build failed")
+    expect(page.locator("#problems li.problem.runtime")).to_have_count(0)
+    # The fix: no problem left.
+    edit(page, "main.js", "throw new Error(\"boom at the top\"));", "")
+    expect(page.locator("#status-build")).to_contain_text("built in")
+    expect(page.locator("#problems li.problem:not(.none)")).to_have_count(0)
+    expect(page.locator("#preview-state")).to_have_text("")
+    session.page_errors = [error for error in session.page_errors if "boom" not in error]
+
+
+def test_a_share_page_opens_its_version_in_the_editor(session: Session, sample_site_mkdocs: Path) -> None:
+    page = session.page
+    page.goto(f"{session.base_url}/p/react-todo/v1/")
+    link = page.get_by_role("link", name="Open in editor")
+    expect(link).to_have_attribute("href", "../../../editor/?thread=react-todo&version=v1")
+    link.click()
+    wait_for_build(page)
+    assert page.url == f"{session.base_url}/editor/?thread=react-todo&version=v1"
+    assert page.input_value("#thread") == "react-todo" and page.input_value("#version") == "v1"
+    expect(preview(page).get_by_text("Sketch the gallery layout")).to_be_visible()
+
+
+def test_the_editor_with_its_console_at_1280_px(session: Session) -> None:
+    """The screenshot of issue 20 (editor, after): the console panel with lines of each level."""
+    page = session.open()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    edit(page, "main.js", "let clicks = 0;",
+         'let clicks = 0;\nconsole.log("the demo started", {clicks});\nconsole.warn("a warning");\n'
+         'console.error("an error");\nbutton.addEventListener("click", () => console.info("clicked", clicks));')
+    preview(page).get_by_role("button").click()
+    expect(page.locator("#console li.console-line")).to_have_count(4)
+    out = Path("/tmp/shots20")
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / "editor-after.png"))

@@ -226,3 +226,24 @@ def test_new_packages_preview_save_share_and_rebuild(session: Session, served: S
     page_html = (artifact / "page.html").read_text(encoding="utf-8")
     for used in re.findall(r"vendor/[0-9a-f]+\.js", page_html):
         assert (rebuilt / "site" / used).read_bytes() == (site / used).read_bytes(), used
+
+
+def test_a_refused_save_says_not_saved_once_and_an_undeclared_import_gets_the_hint(session: Session) -> None:
+    """Issue 20, item 12: the API's own "not saved: ..." line is not prefixed again, and under serve an import
+    of a package missing from package.json gets the static editor's hint."""
+    page = session.open_editor(f"?thread={THREAD}&version={BASE_VERSION}")
+    built(page)
+    edit(page, "src/App.tsx", 'import { useEffect, useMemo, useState } from "react";\n',
+         'import { useEffect, useMemo, useState } from "react";\nimport { nanoid } from "nanoid";\n'
+         'console.log(nanoid);\n')
+    expect(page.locator("#problems li.problem.build")).to_contain_text(
+        ['Could not resolve "nanoid" (add "nanoid" to the dependencies in package.json)'])
+
+    page.click("#save")
+    notice = page.locator("#notice.error")
+    expect(notice).to_contain_text(f"Not saved: {THREAD}/", timeout=INSTALL_TIMEOUT_MS)
+    text = notice.inner_text()
+    assert text.lower().count("not saved") == 1, text
+    assert "does not build" in text, text
+    refused = [status for method, path, status, _ in session.api if (method, path) == ("POST", "/api/versions")]
+    assert refused == [422], session.api
