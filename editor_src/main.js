@@ -465,6 +465,7 @@ async function loadRecipe() {
     format = new SnapshotFormat(recipe.snapshot);
     state.published = recipe.threads ?? {};
     state.starters = recipe.starters ?? [];
+    preview.useHost(recipe.preview_host ?? null); // deploy.artifacts: r2: the preview runs on the artifact origin
     for (const { name, title } of state.starters) {
       const option = new Option(name, name);
       option.title = title;

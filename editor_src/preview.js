@@ -3,6 +3,10 @@
 // origin and cannot reach the editor's storage, cookies or DOM.
 
 const SWAP_TIMEOUT_MS = 1500;
+const STORAGE_NOTE = "Storage is blocked in this preview: it runs sandboxed, away from the site, so that a demo "
+  + "cannot read the site's data, and that also blocks the demo's own localStorage and IndexedDB (as on this "
+  + "site's share links). Deploy with deploy.artifacts: r2 to run demos and this preview on the artifact "
+  + "origin, with storage of their own.";
 
 // Runs first in the preview's <head>: a demo's runtime errors and console lines surface in the editor, not
 // only in the browser's console.
@@ -44,6 +48,23 @@ const REPORTER = `(() => {
     else post("ready", "");
   };
   addEventListener("load", () => ready(20));
+  // In the opaque-origin frame, storage throws a SecurityError (a demo usually catches it and goes quiet): the
+  // editor is told, so it can say why once (Preview.storageBlocked). On the artifact origin nothing throws.
+  const told = (call, name) => function (...args) {
+    try { return call.apply(this, args); }
+    catch (error) { if (error && error.name === "SecurityError") post("storage", name); throw error; }
+  };
+  for (const name of ["localStorage", "sessionStorage"]) {
+    const found = Object.getOwnPropertyDescriptor(window, name);
+    if (found && found.get && found.configurable) {
+      Object.defineProperty(window, name, {...found, get: told(found.get, name)});
+    }
+  }
+  if (typeof IDBFactory === "function") {
+    for (const name of ["open", "deleteDatabase"]) {
+      IDBFactory.prototype[name] = told(IDBFactory.prototype[name], "indexedDB");
+    }
+  }
 })();`;
 
 function base64(text) {
@@ -110,7 +131,7 @@ export class Preview {
   render(result, vendorSource) {
     if (this.incoming) this.incoming.frame.remove(); // a newer build replaces one still loading
     const frame = document.createElement("iframe");
-    frame.setAttribute("sandbox", "allow-scripts");
+    frame.setAttribute("sandbox", this.host ? this.host.sandbox : "allow-scripts");
     frame.setAttribute("title", "Preview");
     frame.className = "preview-frame loading";
     const incoming = { frame, result, errors: [], logs: [], shown: false };
@@ -119,8 +140,32 @@ export class Preview {
       // Fallback when the reporter never says "ready" (a demo that blocks its event loop).
       setTimeout(() => this.swap(incoming), SWAP_TIMEOUT_MS);
     });
-    frame.srcdoc = previewDocument(result, vendorSource);
+    if (this.host) this.hostDocument(frame, previewDocument(result, vendorSource));
+    else frame.srcdoc = previewDocument(result, vendorSource);
     this.container.append(frame);
+  }
+
+  /** The recipe's preview host ({url, sandbox}: deploy.artifacts: r2), or null for the opaque-origin frame. */
+  useHost(host) {
+    this.host = host ? { ...host, origin: new URL(host.url).origin } : null;
+  }
+
+  /** On the artifact origin: the frame loads the preview host, which takes the document from the site's origin
+   * only and writes it into itself, so the demo's storage is the artifact origin's (as on its share link). */
+  hostDocument(frame, html) {
+    frame.addEventListener("load", () => frame.contentWindow.postMessage({ hybridHost: html }, this.host.origin),
+      { once: true });
+    frame.src = this.host.url;
+  }
+
+  /** Said once, in the preview pane, the first time a demo's storage access fails (the reporter tells). */
+  storageBlocked() {
+    if (this.note) return;
+    this.note = Object.assign(document.createElement("p"), { className: "notice preview-note", textContent:
+      STORAGE_NOTE });
+    this.note.setAttribute("role", "status");
+    this.note.style.cssText = "display: block; margin: 0; white-space: normal";
+    this.container.before(this.note);
   }
 
   swap(incoming) {
@@ -141,6 +186,10 @@ export class Preview {
     if (!source) return;
     if (message.kind === "ready") {
       this.swap(source);
+      return;
+    }
+    if (message.kind === "storage") {
+      this.storageBlocked();
       return;
     }
     // Every line goes to the console panel; uncaught errors and console.error are problems too.

@@ -174,7 +174,7 @@ class Export:
             publish_catalog(site_dir, catalog, replace(self.pages, editor=self.manifest.editor.enabled,
                                                        origin=self.origin, target=self.manifest.deploy.target))
             if self.manifest.editor.enabled:
-                publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs())
+                publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs(), self.pages.site_url)
         else:
             # a shard's own preview; the merge writes the site's
             edge_writer(self.manifest.deploy.target)(site_dir, catalog, signed_links=self.origin.url is not None)

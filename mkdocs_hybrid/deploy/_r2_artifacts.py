@@ -38,13 +38,13 @@ from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
 from mkdocs_hybrid.edge.headers import REFRESHED
-from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, UNLISTED, VENDOR
+from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, PREVIEW, UNLISTED, VENDOR
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_s3.type_defs import CORSRuleTypeDef
 
-ARTIFACT_FOLDERS = (f"{ARTIFACTS}/", f"{VENDOR}/")
+ARTIFACT_FOLDERS = (f"{ARTIFACTS}/", f"{VENDOR}/", f"{PREVIEW}/")
 """Site folders that live in the bucket, not on Pages, in this mode."""
 SHA256_METADATA = "sha256"
 """User metadata key (``x-amz-meta-sha256``) holding each object's content hash."""

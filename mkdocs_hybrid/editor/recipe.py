@@ -118,8 +118,10 @@ def starter_recipes() -> list[dict[str, Any]]:
 
 
 def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mapping[str, str],
-                  sets: list[dict[str, Any]], threads: Mapping[str, list[str]]) -> bytes:
-    """The recipe's bytes (stable: same build, same bytes)."""
+                  sets: list[dict[str, Any]], threads: Mapping[str, list[str]],
+                  preview_host: Mapping[str, str] | None = None) -> bytes:
+    """The recipe's bytes (stable: same build, same bytes). ``preview_host`` is the preview host page on the
+    artifact origin (``editor/preview_host.py``: its URL and frame sandbox), or ``None``: an opaque frame."""
     mimetypes.init()
     recipe = {
         "format": RECIPE_FORMAT,
@@ -135,6 +137,7 @@ def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mappin
         "snapshot": snapshot_rules(),
         "starters": starter_recipes(),
         "page": page_variants(),
+        "preview_host": dict(preview_host) if preview_host else None,
         "mime_types": {ext: mimetypes.types_map[ext] for ext in sorted(mimetypes.types_map)},
         "html_unescape": html_unescape_tables(),
         "locked": dict(sorted(locked.items())),

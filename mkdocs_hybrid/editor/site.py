@@ -16,6 +16,7 @@ from mkdocs_hybrid.bundle.toolchain import Toolchain
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.editor.assets import build_editor_assets, write_editor
+from mkdocs_hybrid.editor.preview_host import write_preview_host
 from mkdocs_hybrid.editor.recipe import editor_recipe
 from mkdocs_hybrid.model.catalog import Catalog
 
@@ -53,12 +54,15 @@ class EditorInputs:
 
 
 def publish_editor(site_dir: Path, toolchain: Toolchain, manifest: Manifest, catalog: Catalog,
-                   inputs: EditorInputs) -> None:
-    """Write ``editor/`` for ``catalog`` (only listed threads and versions are named in the recipe)."""
+                   inputs: EditorInputs, site_url: str | None = None) -> None:
+    """Write ``editor/`` for ``catalog`` (only listed threads and versions are named in the recipe), and in the
+    artifact store mode with a ``site_url``, the preview host on the artifact origin that the recipe names."""
     threads = {thread.id: [v.version for v in thread.versions if not v.unlisted]
                for thread in catalog.threads if not thread.unlisted}
-    recipe = editor_recipe(toolchain.version, manifest.build, locked=inputs.locked, sets=inputs.sets,
-                           threads={thread: versions for thread, versions in threads.items() if versions})
     origin = ArtifactOrigin.of(manifest.deploy)
+    host = write_preview_host(site_dir, origin, site_url)
+    recipe = editor_recipe(toolchain.version, manifest.build, locked=inputs.locked, sets=inputs.sets,
+                           threads={thread: versions for thread, versions in threads.items() if versions},
+                           preview_host=host.recipe() if host else None)
     write_editor(site_dir, build_editor_assets(toolchain, manifest.cache_dir), recipe,
                  artifacts=f"{origin.url.rstrip('/')}/" if origin.url else "../")

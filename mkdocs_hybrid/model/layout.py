@@ -50,9 +50,11 @@ GALLERY_PAGES = "page"
 """``gallery/page/{n}/``: the gallery index's second and later pages."""
 EDITOR = "editor"
 """``editor/``: the Mode A editor page and its recipe."""
+PREVIEW = "_preview"
+"""``_preview/host.{hash}.html``: the editor's preview host on the artifact origin (``deploy.artifacts: r2``)."""
 ASSETS = "assets"
 """``gallery/assets/`` and ``editor/assets/``: the gallery's and the editor's scripts and styles."""
-FOLDERS = frozenset({ARTIFACTS, SHARE, LATEST, UNLISTED, SIGNED, VENDOR, GALLERY, EDITOR})
+FOLDERS = frozenset({ARTIFACTS, SHARE, LATEST, UNLISTED, SIGNED, VENDOR, GALLERY, EDITOR, PREVIEW})
 """The site's folder and route names that only this module spells (``tests/test_layout.py`` checks the others)."""
 SITE_ROOT = "../../../"
 """From an artifact folder (``artifacts/{thread}/{version}/``) or a share page (``p/{thread}/{version}/``) back to

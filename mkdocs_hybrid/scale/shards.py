@@ -118,7 +118,8 @@ def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | No
     if manifest is not None and editor:
         parts = [EditorInputs.from_json((folder / SHARD_DIR / EDITOR_FILE).read_text(encoding="utf-8"))
                  for folder in shard_dirs if (folder / SHARD_DIR / EDITOR_FILE).is_file()]
-        publish_editor(site_dir, find_toolchain(manifest.base_dir), manifest, catalog, EditorInputs.merged(parts))
+        publish_editor(site_dir, find_toolchain(manifest.base_dir), manifest, catalog, EditorInputs.merged(parts),
+                       pages.site_url)
     return MergedShards(catalog=catalog, published=published)
 
 
