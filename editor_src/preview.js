@@ -145,9 +145,11 @@ export class Preview {
     this.container.append(frame);
   }
 
-  /** The recipe's preview host ({url, sandbox}: deploy.artifacts: r2), or null for the opaque-origin frame. */
+  /** The recipe's preview host ({url, sandbox, site_origin}: deploy.artifacts: r2), or null for the opaque-origin
+   * frame. The host takes documents from the site's origin only: an editor elsewhere (serve) keeps the frame. */
   useHost(host) {
-    this.host = host ? { ...host, origin: new URL(host.url).origin } : null;
+    const here = host && host.site_origin === location.origin;
+    this.host = here ? { ...host, origin: new URL(host.url).origin } : null;
   }
 
   /** On the artifact origin: the frame loads the preview host, which takes the document from the site's origin

@@ -56,10 +56,12 @@ class PreviewHost:
     data: bytes
     url: str
     sandbox: str
+    site_origin: str
 
     def recipe(self) -> dict[str, str]:
-        """What the editor's recipe says of it (``preview_host``)."""
-        return {"url": self.url, "sandbox": self.sandbox}
+        """What the editor's recipe says of it (``preview_host``): an editor on another origin (``serve`` on
+        127.0.0.1, a preview deployment) keeps the opaque frame, since the host would ignore its messages."""
+        return {"url": self.url, "sandbox": self.sandbox, "site_origin": self.site_origin}
 
 
 def site_origin(site_url: str) -> str:
@@ -74,9 +76,11 @@ def site_origin(site_url: str) -> str:
 def preview_host(origin: ArtifactOrigin, site_url: str) -> PreviewHost:
     """The host page for ``site_url``'s origin, on ``origin`` (which must have a URL: the r2 mode)."""
     assert origin.url is not None
-    data = (HOST_PAGE % json.dumps(site_origin(site_url))).encode("utf-8")
+    site = site_origin(site_url)
+    data = (HOST_PAGE % json.dumps(site)).encode("utf-8")
     path = f"{PREVIEW}/host.{hashlib.sha256(data).hexdigest()[:HASH_LENGTH]}.html"
-    return PreviewHost(path=path, data=data, url=f"{origin.url.rstrip('/')}/{path}", sandbox=origin.sandbox)
+    return PreviewHost(path=path, data=data, url=f"{origin.url.rstrip('/')}/{path}", sandbox=origin.sandbox,
+                       site_origin=site)
 
 
 def write_preview_host(site_dir: Path, origin: ArtifactOrigin, site_url: str | None) -> PreviewHost | None:

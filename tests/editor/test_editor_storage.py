@@ -91,7 +91,8 @@ def test_only_the_artifact_store_mode_with_a_site_url_publishes_a_preview_host(t
     (host,) = (stored / "_preview").iterdir()
     assert re.fullmatch(r"host\.[0-9a-f]{12}\.html", host.name)
     assert recipe_of(stored)["preview_host"] == {"url": f"https://demos.example.com/_preview/{host.name}",
-                                                 "sandbox": f"{DEMO_SANDBOX} allow-same-origin"}
+                                                 "sandbox": f"{DEMO_SANDBOX} allow-same-origin",
+                                                 "site_origin": "https://gallery.example.com"}
     # The site's origin is baked in (not its path), and the host goes to the artifact bucket with the demos.
     assert 'const SITE = "https://gallery.example.com";' in host.read_text(encoding="utf-8")
     assert is_artifact(f"_preview/{host.name}")
@@ -216,3 +217,17 @@ def test_the_preview_host_takes_documents_from_the_sites_origin_only(
         written.append(frame.locator("#written").count())
         page.close()
     assert written == [0, 0, 1]
+
+
+@pytest.mark.browser
+def test_an_editor_on_another_origin_than_the_sites_keeps_the_sandboxed_preview(
+        chromium: Browser, two_origins: tuple[Path, str, str]) -> None:
+    """``serve`` on 127.0.0.1 or a preview deployment of an r2 site: the host would ignore the editor there."""
+    _, site_url, _ = two_origins
+    page = chromium.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    open_editor(page, site_url.replace("127.0.0.1", "localhost"), "")  # a new draft (CORS is the site's only)
+    frame = page.locator("#preview iframe:not(.loading)")
+    expect(frame).to_have_attribute("sandbox", "allow-scripts")
+    assert frame.get_attribute("src") is None and frame.get_attribute("srcdoc")
+    page.close()
