@@ -190,6 +190,9 @@ def test_on_the_artifact_origin_the_preview_keeps_its_storage_apart_from_the_sit
     # An edit builds a new preview on the same origin: the count goes on.
     edit(page, "index.js", "visits ${seen}", "count ${seen}")
     expect(preview(page).locator("#root")).to_have_text(re.compile("^count 3;"))
+    # The written document says "ready" as the opaque frame's does: no wait for the swap's fallback timer.
+    shown_after = re.search(r"preview (\d+) ms after the edit", page.locator("#status-build").inner_text())
+    assert shown_after and int(shown_after[1]) < 1500, page.locator("#status-build").inner_text()
     page.close()
 
 
