@@ -234,3 +234,16 @@ def test_an_editor_on_another_origin_than_the_sites_keeps_the_sandboxed_preview(
     expect(frame).to_have_attribute("sandbox", "allow-scripts")
     assert frame.get_attribute("src") is None and frame.get_attribute("srcdoc")
     page.close()
+
+
+@pytest.mark.browser
+def test_the_sample_todo_list_gets_the_storage_note_in_the_editor(chromium: Browser, sample_site_mkdocs: Path,
+                                                                  tmp_path: Path) -> None:
+    with serve_static(sample_site_mkdocs) as base_url:
+        page = chromium.new_page(viewport={"width": 1400, "height": 860})
+        page.set_default_timeout(TIMEOUT_MS)
+        open_editor(page, base_url, "?thread=react-todo&version=v4")
+        expect(preview(page).get_by_text("Storage is unavailable here, so changes last until reload.")).to_be_visible()
+        expect(page.locator(".preview-note")).to_have_text(STORAGE_NOTE)
+        page.screenshot(path=str(tmp_path / "react-todo-storage-note.png"))
+        page.close()
