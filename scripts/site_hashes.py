@@ -4,7 +4,7 @@
 
 Builds, with ``SOURCE_DATE_EPOCH`` fixed and the code of ``--repo`` (default: this checkout):
 
-- the sample site: ``mkdocs build`` of a copy of the repository's project (sample_projects, exports, docs);
+- the sample site: ``mkdocs build`` of a copy of the repository's project (sample_projects, exports, docs, overrides);
 - a generated 1,000-version corpus (``benchmarks/bulk.py``'s generator) built by ``mkdocs-hybrid build``;
 
 then prints one hash per site over every file's path and sha256. Run it on the commit before a change and

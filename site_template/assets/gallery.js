@@ -256,7 +256,8 @@
         if (previous) previous.disabled = resultPage === 0;
         if (next) next.disabled = resultPage >= pages - 1;
       }
-      setStatus(found.length + " of " + plural(total, "demo", "demos"));
+      // Sorted but not filtered: every demo is there, so no "8 of 8".
+      setStatus(found.length === total ? plural(total, "demo", "demos") : found.length + " of " + plural(total, "demo", "demos"));
     }
 
     function apply() {

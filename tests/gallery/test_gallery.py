@@ -812,7 +812,7 @@ def test_gallery_in_chromium(served_site: str, tmp_path: Path) -> None:
             # Index: text filter, tag filter, "no matches", clearing.
             page.goto(served_site + "gallery/")
             page.wait_for_selector("[data-hg-filters]:not([hidden])")
-            expect_cards(page, ["alpha-clock", "evil", "pinned", "zeta-notes"])
+            expect_cards(page, ["pinned", "alpha-clock", "evil", "zeta-notes"])
             page.screenshot(path=str(shots / "index-desktop.png"), full_page=True)
 
             page.fill("[data-hg-query]", "CLOCK")
@@ -822,7 +822,7 @@ def test_gallery_in_chromium(served_site: str, tmp_path: Path) -> None:
             expect_cards(page, [])
             assert page.is_visible("[data-hg-empty]")
             page.click("[data-hg-clear]")
-            expect_cards(page, ["alpha-clock", "evil", "pinned", "zeta-notes"])
+            expect_cards(page, ["pinned", "alpha-clock", "evil", "zeta-notes"])
             assert not page.is_visible("[data-hg-empty]")
 
             react = page.locator("[data-hg-filters] button.hg-chip", has_text="react")

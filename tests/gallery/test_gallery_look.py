@@ -34,7 +34,7 @@ BACKGROUND_JS = """(selector) => {
   }
   return getComputedStyle(document.documentElement).backgroundColor;
 }"""
-TEXT_JS = "(selector) => { const node = document.querySelector(selector); return node && getComputedStyle(node).color; }"
+TEXT_JS = "(selector) => { const node = document.querySelector(selector); return node && getComputedStyle(node).color }"
 CARD_IDS_JS = "() => [...document.querySelectorAll('[data-hg-cards] > li')].map(card => card.dataset.hgId)"
 
 

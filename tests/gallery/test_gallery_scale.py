@@ -181,7 +181,7 @@ def wait_for(page: Page, expression: str, arg: object, errors: list[str]) -> Non
 def expected_matches(catalog: Catalog, query: str, tags: tuple[str, ...] = ()) -> list[str]:
     """The filter's oracle in Python: every word in id, title, description or tags, and every tag."""
     found = []
-    for thread in catalog.listed:
+    for thread in gallery.gallery_order(catalog.listed):  # the pages' order, newest first
         thread_tags = cards.visible_tags(thread)
         text = " ".join([thread.id, thread.title, thread.description or "", *thread_tags]).lower()
         if all(word in text for word in query.lower().split()) and all(tag in thread_tags for tag in tags):
@@ -342,8 +342,22 @@ def test_first_load_is_small_and_filters_every_thread(site: Path, catalog: Catal
         assert all_result_ids(page) == expected
         chip.click()
         wait_for(page, STATUS_ALL, f"{len(catalog.listed)}", errors)
-        assert shown_ids(page) == [t.id for t in catalog.listed[:gallery.PAGE_SIZE]], "the page's own cards again"
+        newest = [t.id for t in gallery.gallery_order(catalog.listed)]
+        assert shown_ids(page) == newest[:gallery.PAGE_SIZE], "the page's own cards again"
         assert page.is_visible("[data-hg-pager]") and not page.is_visible("[data-hg-results-pager]")
+
+        # "Most versions" sorts every thread from the data file; equal counts stay newest first.
+        counts = {t.id: len(cards.visible_versions(t)) for t in catalog.listed}
+        by_versions = sorted(newest, key=lambda thread_id: -counts[thread_id])
+        assert by_versions[:gallery.PAGE_SIZE] != newest[:gallery.PAGE_SIZE]
+        page.select_option("[data-hg-sort]", "versions")
+        wait_for(page, "id => document.querySelector('[data-hg-cards] > li').dataset.hgId === id", by_versions[0],
+                 errors)
+        assert shown_ids(page) == by_versions[:gallery.PAGE_SIZE]
+        assert "sort=versions" in page.url
+        page.select_option("[data-hg-sort]", "newest")
+        wait_for(page, STATUS_ALL, f"{len(catalog.listed)}", errors)
+        assert shown_ids(page) == newest[:gallery.PAGE_SIZE] and page.is_visible("[data-hg-pager]")
         page.locator("[data-hg-filters] button.hg-chip[data-hg-tag='webgl']").click()
         expected = expected_matches(catalog, "", ("webgl",))
 
