@@ -4,9 +4,12 @@
 
 const SWAP_TIMEOUT_MS = 1500;
 const STORAGE_NOTE = "Storage is blocked in this preview: it runs sandboxed, away from the site, so that a demo "
-  + "cannot read the site's data, and that also blocks the demo's own localStorage and IndexedDB (as on this "
-  + "site's share links). Deploy with deploy.artifacts: r2 to run demos and this preview on the artifact "
-  + "origin, with storage of their own.";
+  + "cannot read the site's data, and that also blocks the demo's own localStorage and IndexedDB";
+const STORAGE_HOW = " (as on this site's share links). Deploy with deploy.artifacts: r2 to run demos and this "
+  + "preview on the artifact origin, with storage of their own.";
+// A site whose demos are already on their own origin (the editor reads them from there) but no preview host here.
+const STORAGE_HOW_R2 = ". Build the site with its URL (site_url in mkdocs.yml, or --site-url) and open the editor "
+  + "there to run this preview on the demos' origin, with storage of their own.";
 
 // Runs first in the preview's <head>: a demo's runtime errors and console lines surface in the editor, not
 // only in the browser's console.
@@ -163,8 +166,9 @@ export class Preview {
   /** Said once, in the preview pane, the first time a demo's storage access fails (the reporter tells). */
   storageBlocked() {
     if (this.note) return;
+    const r2 = new URL(this.siteRoot, location.href).origin !== location.origin;
     this.note = Object.assign(document.createElement("p"), { className: "notice preview-note", textContent:
-      STORAGE_NOTE });
+      STORAGE_NOTE + (r2 ? STORAGE_HOW_R2 : STORAGE_HOW) });
     this.note.setAttribute("role", "status");
     this.note.style.cssText = "display: block; margin: 0; white-space: normal";
     this.container.before(this.note);

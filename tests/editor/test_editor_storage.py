@@ -29,10 +29,13 @@ from tests.editor_harness import edit, preview, wait_for_build
 from tests.factory import free_port, manifest_for, write_tree
 
 TIMEOUT_MS = 30_000
-STORAGE_NOTE = ("Storage is blocked in this preview: it runs sandboxed, away from the site, so that a demo cannot "
-                "read the site's data, and that also blocks the demo's own localStorage and IndexedDB (as on this "
-                "site's share links). Deploy with deploy.artifacts: r2 to run demos and this preview on the "
-                "artifact origin, with storage of their own.")
+STORAGE_BLOCKED = ("Storage is blocked in this preview: it runs sandboxed, away from the site, so that a demo cannot "
+                   "read the site's data, and that also blocks the demo's own localStorage and IndexedDB")
+STORAGE_NOTE = STORAGE_BLOCKED + (" (as on this site's share links). Deploy with deploy.artifacts: r2 to run demos "
+                                  "and this preview on the artifact origin, with storage of their own.")
+STORAGE_NOTE_R2 = STORAGE_BLOCKED + (". Build the site with its URL (site_url in mkdocs.yml, or --site-url) and open "
+                                     "the editor there to run this preview on the demos' origin, with storage of "
+                                     "their own.")
 
 # A demo that keeps a counter in localStorage and says when it cannot, as the sample todo list does.
 COUNTER = """
@@ -220,6 +223,21 @@ def test_the_preview_host_takes_documents_from_the_sites_origin_only(
         written.append(frame.locator("#written").count())
         page.close()
     assert written == [0, 0, 1]
+
+
+@pytest.mark.browser
+def test_an_r2_site_built_without_its_url_says_how_to_have_storage_in_the_preview(chromium: Browser,
+                                                                                  tmp_path: Path) -> None:
+    site_port, artifact_port = free_port(), free_port()
+    site = build(tmp_path, artifacts_url=f"http://localhost:{artifact_port}")
+    site_url = f"http://127.0.0.1:{site_port}"
+    with serve_static(site, port=site_port), serve_bucket(site, artifact_port, site_url):
+        page = chromium.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        open_editor(page, site_url, "?thread=counter&version=v1")
+        expect(preview(page).locator("#root")).to_have_text("Storage is unavailable here")
+        expect(page.locator(".preview-note")).to_have_text(STORAGE_NOTE_R2)
+        page.close()
 
 
 @pytest.mark.browser
