@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import built_versions, serve_static, threads_of
 from tests.conftest import build_site, copy_project, output_of, read_yaml, seed_dependencies, site_dir, write_yaml
+from tests.factory import run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -157,6 +158,29 @@ def test_gallery_in_material_follows_materials_palette(
     page = open_page(color_scheme="dark", viewport=DESKTOP)
     page.goto(sites["material"][1] + "gallery/")
     assert_scheme(page, "light", ".hg-card-body", ".hg-card-title a")
+
+
+@pytest.fixture(scope="module")
+def standalone(sample_project: Path, sample_site_mkdocs: Path,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the sample's standalone site (``mkdocs-hybrid build``, no MkDocs theme around the gallery)."""
+    project = copy_project(sample_project, tmp_path_factory.mktemp("standalone"))
+    seed_dependencies(sample_site_mkdocs.parent, project)
+    result = run_cli("build", "-d", "standalone", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with serve_static(project / "standalone") as base:
+        yield base.rstrip("/") + "/"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_standalone_gallery_and_thread_pages_follow_the_system_color_scheme(
+        standalone: str, open_page: Callable[..., Page], scheme: str) -> None:
+    page = open_page(color_scheme=scheme, viewport=DESKTOP)
+    page.goto(standalone + "gallery/")
+    assert_scheme(page, scheme, "body", ".hybrid-gallery h1")
+    assert_scheme(page, scheme, ".hg-card-body", ".hg-card-title a")
+    page.goto(standalone + "gallery/canvas-particles/")
+    assert_scheme(page, scheme, ".hg-version", ".hg-version-title a")
 
 
 # ---- sorting ----------------------------------------------------------------------------------------------
