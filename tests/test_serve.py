@@ -85,6 +85,7 @@ def small_project(sample_project: Path, target: Path) -> Path:
     target.mkdir()
     shutil.copy2(sample_project / "mkdocs.yml", target / "mkdocs.yml")
     shutil.copytree(sample_project / "docs", target / "docs")
+    shutil.copytree(sample_project / "overrides", target / "overrides")  # the theme's custom_dir
     for thread in threads:
         shutil.copytree(thread, target / "demos" / thread.name)
     manifest = read_yaml(sample_project / "hybrid.yml")

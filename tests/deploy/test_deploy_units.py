@@ -97,7 +97,7 @@ def record_requests() -> tuple[list[httpx.Request], httpx.MockTransport]:
 def test_a_file_over_25_mib_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
     write_tree(tmp_path, {"index.html": "x", "big/movie.bin": b"\0" * (25 * MIB + 1)})
     seen, transport = record_requests()
-    with pytest.raises(DeployError, match=r"1 file\(s\) over Pages' 25 MiB limit: big/movie.bin \(25.0 MiB\); "
+    with pytest.raises(DeployError, match=r"1 file over Pages' 25 MiB limit: big/movie.bin \(25.0 MiB\); "
                                           r"configure deploy.r2_bucket"):
         deploy_site(tmp_path, project="p", branch="main", credentials=Credentials("t", "a", "http://x"),
                     transport=transport)
