@@ -226,3 +226,17 @@ def test_the_editor_saves_a_version_with_the_keyboard_alone(chromium: Browser, m
         assert page.input_value("#title") == "Typed without a mouse"
     finally:
         page.context.close()
+
+
+def test_the_code_area_shows_the_keyboard_focus(chromium: Browser, mkdocs_site: str) -> None:
+    """CodeMirror drops its focus outline by default; only a blinking cursor said where the keys go."""
+    page = open_page(chromium, f"{mkdocs_site}/editor/?thread=react-todo&version=v1", scheme="light")
+    try:
+        wait_for_build(page)
+        unfocused = page.evaluate("() => getComputedStyle(document.querySelector('.editor .cm-editor')).outlineStyle")
+        page.focus(".editor .cm-content")
+        page.wait_for_selector(".editor .cm-editor.cm-focused")
+        focused = page.evaluate("() => getComputedStyle(document.querySelector('.editor .cm-editor')).outlineStyle")
+        assert (unfocused, focused) == ("none", "solid")
+    finally:
+        page.context.close()
