@@ -101,12 +101,7 @@ class Export:
         # closes it (rolling back anything uncommitted) on every path, so no error keeps its write lock.
         with open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,
                                owns=self.shard.owns if self.shard else None) as ledger:
-            with self._timed("scan"):
-                scan = self._scan()
-            with self._timed("toolchain"):
-                toolchain = self._toolchain()
-            with self._timed("dependencies"):
-                jobs = self._plan(scan.snapshots, toolchain)
+            scan, toolchain, jobs = self._prepare()
             listed = _gallery_threads(scan, jobs)
             with self._timed("bundle"):
                 built = self._build(jobs, toolchain, site_dir, listed)
@@ -125,12 +120,7 @@ class Export:
         cache, ``failed``: its located error). Only the caches are written (npm sets, vendor files, the bundle
         cache), so the build that follows reuses what the check made."""
         keep_journal(self.manifest.cache_dir)  # as run does: it installs and bundles into the cache's folders
-        with self._timed("scan"):
-            scan = self._scan()
-        with self._timed("toolchain"):
-            toolchain = self._toolchain()
-        with self._timed("dependencies"):
-            jobs = self._plan(scan.snapshots, toolchain)
+        scan, toolchain, jobs = self._prepare()
         with self._timed("bundle"), BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
             trial = BundleTrial(jobs, cache, toolchain_inputs(toolchain, self.manifest), progress=self.progress)
             self._bundle([job for job in jobs if not trial.from_cache(job)], toolchain, trial.finish)
@@ -139,6 +129,16 @@ class Export:
         self.report.failed.extend(trial.failed)
         self.report.threads = len({snapshot.thread for snapshot in scan.snapshots})
         return scan
+
+    def _prepare(self) -> tuple[Scan, Toolchain, list[BundleJob]]:
+        """What a build and a check both start from: the scan, the toolchain and the planned bundle jobs."""
+        with self._timed("scan"):
+            scan = self._scan()
+        with self._timed("toolchain"):
+            toolchain = self._toolchain()
+        with self._timed("dependencies"):
+            jobs = self._plan(scan.snapshots, toolchain)
+        return scan, toolchain, jobs
 
     def _scan(self) -> Scan:
         """The sources' snapshots (this shard's only), their errors reported; notes which versions are hidden."""

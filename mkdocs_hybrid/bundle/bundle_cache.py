@@ -12,7 +12,10 @@ import json
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.bundle.bundler import Bundle
 
 CACHE_FILE = "bundles.sqlite"
 COMMIT_EVERY = 256
@@ -45,6 +48,13 @@ class BundleCache:
 
     def put(self, key: str, js: bytes, css: bytes) -> None:
         self._write("INSERT OR REPLACE INTO bundles VALUES (?, ?, ?)", (key, js, css))
+
+    def keep(self, key: str, bundle: Bundle) -> None:
+        """A bundle esbuild made: its JS and CSS, and its HTML entry's page template when it has one (a build
+        that reads the bundle back needs both)."""
+        self.put(key, bundle.js, bundle.css)
+        if bundle.html is not None:
+            self.put_html(key, bundle.html.template)
 
     def get_imports(self, key: str) -> tuple[str, ...] | None:
         row = self._row("SELECT specifiers FROM imports WHERE key = ?", key)

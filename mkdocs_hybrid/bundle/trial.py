@@ -47,10 +47,7 @@ class BundleTrial:
         if isinstance(outcome, SnapshotError):
             self.failed.append(outcome)
             return self._record(None, ref)
-        key = self._keys[ref]
-        self.cache.put(key, outcome.js, outcome.css)
-        if outcome.html is not None:
-            self.cache.put_html(key, outcome.html.template)  # as the writer does: a build reading it back needs it
+        self.cache.keep(self._keys[ref], outcome)
         self._record(self.built, ref)
 
     def _record(self, into: list[str] | None, ref: str) -> None:

@@ -127,9 +127,7 @@ class ArtifactWriter:
             return self._record(job, None)
         key = self._keys[snapshot.ref]
         if not cached:
-            self.cache.put(key, outcome.js, outcome.css)
-            if outcome.html is not None:
-                self.cache.put_html(key, outcome.html.template)
+            self.cache.keep(key, outcome)
         info = self._infos[snapshot.ref]
         listed = snapshot.thread in self.listed
         artifact = render_artifact(snapshot, outcome, info, gallery_listed=listed, vendor=job.vendor,
