@@ -193,7 +193,6 @@ def check(manifest_path: Path, jobs: int | None) -> None:
     sys.exit(0 if report.ok else 1)
 
 
-
 @main.command()
 @click.argument("thread")
 @click.option("--template", "-t", "starter", type=click.Choice(STARTERS), default=STARTERS[0], show_default=True,
@@ -203,17 +202,16 @@ def check(manifest_path: Path, jobs: int | None) -> None:
               help="The source to save into [the manifest's first directory source, else its store].")
 def new(thread: str, starter: str, manifest_path: Path, into: Path | None) -> None:
     """Start THREAD with a first version (v1) that builds at once."""
-    from mkdocs_hybrid.sources.scan import scan_sources
-    from mkdocs_hybrid.sources.starters import load_starter, scaffold
+    from mkdocs_hybrid.sources.starters import FIRST_VERSION, load_starter, scaffold
 
     try:
         manifest = load_manifest(manifest_path)
-        known = {snapshot.thread for snapshot in scan_sources(manifest).snapshots}
-        target = scaffold(manifest, thread, load_starter(starter), known_threads=known, into=into)
+        taken = known_names(manifest, thread).has_thread(thread)  # reads only this thread's folder and rows
+        target = scaffold(manifest, thread, load_starter(starter), taken=taken, into=into)
     except HybridError as exc:
         _fail(exc)
-    click.echo(f"{thread}/v1 ({starter}) saved in {target.source.path}; build it with `mkdocs-hybrid build`, "
-               "or edit it with `mkdocs-hybrid serve`")
+    click.echo(f"{thread}/{FIRST_VERSION} ({starter}) saved in {target.source.path}; build it with "
+               "`mkdocs-hybrid build`, or edit it with `mkdocs-hybrid serve`")
 
 
 @main.command()

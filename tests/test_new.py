@@ -50,12 +50,15 @@ def test_the_default_starter_is_plain_javascript(project: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (("new", "existing"), "thread 'existing' exists already"),
+    (("new", "unreadable"), "thread 'unreadable' exists already"),  # its only version does not read
     (("new", "Bad Name!"), "thread"),
     (("new", "fine", "--template", "vue"), "'vue' is not one of"),
     (("new", "fine", "--into", "elsewhere"), "--into elsewhere: not a source of"),
 ])
 def test_a_name_that_exists_or_is_wrong_is_refused_and_nothing_is_written(project: Path, args: tuple[str, ...],
                                                                           message: str) -> None:
+    write_tree(project, {"demos/unreadable/v2/index.js": "document.body.textContent = 'there';\n",
+                         "demos/unreadable/v2/snapshot.yml": "title: [not closed\n"})
     before = sorted(p.relative_to(project).as_posix() for p in (project / "demos").rglob("*"))
     result = run_cli(*args, cwd=project)
     assert result.returncode != 0

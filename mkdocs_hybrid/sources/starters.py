@@ -61,15 +61,16 @@ def starter_document(starter: Starter, thread: str, created: str | None = None) 
             "tags": list(starter.tags), "files": dict(starter.files), "dependencies": dict(starter.dependencies)}
 
 
-def scaffold(manifest: Manifest, thread: str, starter: Starter, *, known_threads: set[str],
+def scaffold(manifest: Manifest, thread: str, starter: Starter, *, taken: bool,
              into: Path | None = None) -> SaveTarget:
     """Save ``thread``'s first version from ``starter`` into the manifest's source (``into``, else its first
-    directory source, else its store); refuses a thread that exists. Returns where it was saved."""
+    directory source, else its store); refuses a thread that is ``taken`` (in the sources, even unreadable,
+    or in the publish ledger). Returns where it was saved."""
     try:
         check_id(thread, "thread")
     except ValueError as exc:
         raise HybridError(f"new: {exc}") from None
-    if thread in known_threads:
+    if taken:
         raise HybridError(f"thread {thread!r} exists already; pick another name, or open it in the editor to "
                           "save a new version of it")
     target = _target(manifest, into)
