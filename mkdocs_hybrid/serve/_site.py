@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -143,6 +143,17 @@ def _mkdocs_build(config_file: Path, site_dir: Path) -> BuildReport:
     return export.report if export is not None else BuildReport()
 
 
+class _LinesHandler(logging.Handler):
+    """Log records as plain lines through ``emit`` (the plugin's INFO lines, to ``serve``'s output)."""
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        super().__init__(logging.INFO)
+        self.say = emit
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.say(record.getMessage())
+
+
 @contextmanager
 def _plugin_lines(progress: ProgressLines | None) -> Iterator[None]:
     """The plugin's INFO lines (its progress) through ``progress``'s output while MkDocs builds in this
@@ -151,8 +162,7 @@ def _plugin_lines(progress: ProgressLines | None) -> Iterator[None]:
         yield
         return
     logger = logging.getLogger(PLUGIN_LOGGER)
-    handler = logging.StreamHandler()
-    handler.emit = lambda record: progress.emit(record.getMessage())  # type: ignore[method-assign]
+    handler = _LinesHandler(progress.emit)
     level = logger.level
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
