@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,8 @@ from mkdocs_hybrid.model.layout import PREVIEW
 __all__ = ["PreviewHost", "preview_host", "site_origin", "write_preview_host"]
 
 HASH_LENGTH = 12
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+"""A URL's host and optional port, as an origin has them."""
 # Only the first message of the parent, from the site's origin, is taken; anything else is ignored. The document
 # replaces this page (document.open), so the demo's frame is the one the editor framed and reports as before.
 HOST_PAGE = """<!doctype html>
@@ -67,7 +70,8 @@ class PreviewHost:
 def site_origin(site_url: str) -> str:
     """``scheme://host[:port]`` of the site's URL (what ``event.origin`` is for the editor's page)."""
     parts = urlsplit(site_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    # The origin is written into the host page's script: a host name and port only (no user info, no markup).
+    if parts.scheme not in ("http", "https") or not _HOST.fullmatch(parts.netloc):
         raise HybridError(f"site_url {site_url!r} is not an http(s) URL; the editor's preview host needs the "
                           "site's origin (e.g. https://gallery.example.com)")
     return f"{parts.scheme}://{parts.netloc}".lower()

@@ -24,6 +24,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from mkdocs_hybrid.deploy._r2_artifacts import is_artifact
 from mkdocs_hybrid.edge.sandbox import DEMO_SANDBOX
+from mkdocs_hybrid.editor import preview_host
+from mkdocs_hybrid.model.errors import HybridError
 from tests.browser import serve_static
 from tests.editor_harness import edit, preview, wait_for_build
 from tests.factory import free_port, manifest_for, write_tree
@@ -265,3 +267,17 @@ def test_the_sample_todo_list_gets_the_storage_note_in_the_editor(chromium: Brow
         expect(page.locator(".preview-note")).to_have_text(STORAGE_NOTE)
         page.screenshot(path=str(tmp_path / "react-todo-storage-note.png"))
         page.close()
+
+
+@pytest.mark.parametrize("site_url", [
+    "https://gallery.example.com</script><script>alert(1)//", "https://user:secret@gallery.example.com",
+    "https://gallery.example.com%2F..", "javascript:alert(1)", "https://", "file:///etc/passwd",
+    "https://gallery.example.com:99999999"])
+def test_a_site_url_that_is_not_a_plain_origin_is_refused_before_it_reaches_the_host_page(site_url: str) -> None:
+    with pytest.raises(HybridError, match="is not an http\\(s\\) URL"):
+        preview_host.site_origin(site_url)
+
+
+def test_a_plain_site_url_gives_its_origin() -> None:
+    assert preview_host.site_origin("https://Gallery.Example.com:8443/docs/") == "https://gallery.example.com:8443"
+    assert preview_host.site_origin("http://[::1]:8000/") == "http://[::1]:8000"
