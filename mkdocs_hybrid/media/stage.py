@@ -31,6 +31,7 @@ from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature
 from mkdocs_hybrid.model.layout import ARTIFACTS, MEDIA_FILES, Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, file_sha256
+from mkdocs_hybrid.progress import Tally
 
 __all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "clear_media", "plan_media", "settings_of"]
 
@@ -187,7 +188,9 @@ class MediaStage:
         if not missing:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        total, done = len(missing), 0
+        # Progress is reported as each version is made (from the workers), not as the results are stored
+        # afterwards: the capture and the transcodes hand back their results only once all are done.
+        tally, done = Tally(self.progress, len(missing)), 0
         sweep(self.folder, "making-")  # what a killed build was making (never a running build's)
         work = make_temp_dir(self.folder, "making-")
         try:
@@ -198,17 +201,18 @@ class MediaStage:
                     self._store(keys[request.ref], files, out_dir)
                     found[request.ref] = files
                     outcome.made.append(request.ref)
-                self.progress(done, total)
+                tally.reach(done)  # already reported by the workers unless a capture made nothing
 
             attached = [r for r in missing if r.attached is not None]
             captured = [r for r in missing if r.attached is None]
-            self._transcode_all(attached, work, outcome, finished)
-            self._capture_all(site_dir, captured, work, outcome, finished)
+            self._transcode_all(attached, work, outcome, finished, tally)
+            self._capture_all(site_dir, captured, work, outcome, finished, tally)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
     def _capture_all(self, site_dir: Path, requests: list[MediaRequest], work: Path, outcome: MediaOutcome,
-                     finished: Callable[[MediaRequest, tuple[MediaFile, ...] | None, Path], None]) -> None:
+                     finished: Callable[[MediaRequest, tuple[MediaFile, ...] | None, Path], None],
+                     tally: Tally) -> None:
         if not requests:
             return
         by_ref = {r.ref: r for r in requests}
@@ -216,7 +220,13 @@ class MediaStage:
                            out_dir=work / f"{index}", video=r.video) for index, r in enumerate(requests)]
         for job in jobs:
             job.out_dir.mkdir()
-        for result in self._capture(site_dir, jobs, self.settings, self.tools, workers=self.workers):
+        before = tally.done  # the attached videos transcoded first
+
+        def captured(done: int, total: int) -> None:
+            tally.reach(before + done)
+
+        for result in self._capture(site_dir, jobs, self.settings, self.tools, workers=self.workers,
+                                    progress=captured):
             request = by_ref[result.job.ref]
             if result.error is not None:
                 outcome.warnings.append(f"{request.ref}: no poster or video: {result.error}")
@@ -225,12 +235,19 @@ class MediaStage:
                 finished(request, result.files, result.job.out_dir)
 
     def _transcode_all(self, requests: list[MediaRequest], work: Path, outcome: MediaOutcome,
-                       finished: Callable[[MediaRequest, tuple[MediaFile, ...] | None, Path], None]) -> None:
+                       finished: Callable[[MediaRequest, tuple[MediaFile, ...] | None, Path], None],
+                       tally: Tally) -> None:
         if not requests:
             return
         assert self.tools.ffmpeg is not None and self.tools.ffprobe is not None
 
         def one(index: int, request: MediaRequest) -> tuple[MediaFile, ...] | SnapshotError:
+            try:
+                return made(index, request)
+            finally:
+                tally.tick()  # from the worker thread, as each video is done
+
+        def made(index: int, request: MediaRequest) -> tuple[MediaFile, ...] | SnapshotError:
             assert request.attached is not None
             out_dir = work / f"a{index}"
             out_dir.mkdir()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import yaml
 from mkdocs_hybrid.config.manifest import parse_manifest
 from mkdocs_hybrid.media import _capture
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.progress import Limits, ProgressLines
 from mkdocs_hybrid.publish.site import SitePages
 from tests.deploy.test_r2 import bucket, dummy_credentials, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import ledger_rows, read_tree, write_tree
@@ -191,3 +193,38 @@ def test_videos_go_to_r2_where_pages_link_them(built: tuple[Path, Export], tmp_p
     assert head["ContentLength"] == meta["video.mp4"]["size"]
     assert live is not None and "/artifacts/spinner/v1/poster.webp" in live.manifest
     assert "/artifacts/spinner/v1/video.mp4" not in live.manifest
+
+
+def test_posters_and_videos_report_their_progress_as_each_version_is_made(tmp_path: Path) -> None:
+    """Ten versions (seven posters, two recorded videos, one attached video): the stage's lines come while the
+    versions are still being made, in order, with their counts, not all at once when the last one is done."""
+    demos = {f"demos/d{i}/v1/index.html": f'<p style="background:#{i}{i}{i}">demo {i}</p>' for i in range(9)}
+    demos |= {"demos/d7/v1/snapshot.yml": "video: true\n", "demos/d8/v1/snapshot.yml": "video: true\n",
+              "demos/clip/v1/index.js": "document.body.textContent = 'see the video';\n",
+              "demos/clip/v1/snapshot.yml": "video: clip.mov\n"}
+    write_tree(tmp_path, demos)
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc=size=320x180:rate=10:duration=1", "-c:v", "mpeg4",
+                    str(tmp_path / "demos/clip/v1/clip.mov")], check=True)
+    video = {"seconds": 1, "fps": 10, "width": 320, "height": 180, "poster_at": 0.5}
+    data = {"sources": [{"type": "directory", "path": "demos"}], "build": {"cache_dir": ".cache"}, "video": video}
+    manifest = parse_manifest(data, base_dir=tmp_path)
+    made = tmp_path / ".cache/media"
+    lines: list[tuple[str, int]] = []
+
+    def emit(line: str) -> None:  # with how many versions had their poster when the line came
+        lines.append((line, len(list(made.rglob("poster.webp")))))
+
+    # every tenth gets its line at once (not after the first second), so a quick capture still shows them all
+    progress = ProgressLines(emit, limits=Limits(settle=0.0))
+    build = Export(manifest, media=True, ledger=False, media_progress=progress.stage("posters and videos"))
+    build.run(tmp_path / "site")
+
+    assert sorted(build.report.media_made) == sorted([f"d{i}/v1" for i in range(9)] + ["clip/v1"])
+    counts = [int(re.match(r"posters and videos: (\d+)/10 versions \((\d+)0%\)", line)[1])  # type: ignore[index]
+              for line, _ in lines]
+    assert counts == list(range(2, 11)), lines  # the first report starts the clock; a line at each tenth after
+    assert re.fullmatch(r"posters and videos: 10/10 versions \(100%\), [\d.]+/s", lines[-1][0]), lines
+    assert any(re.search(r", [\d.]+/s, about \d+ s left$", line) for line, _ in lines[:-1]), lines
+    halfway = dict(zip(counts, (posters for _, posters in lines)))[5]
+    assert halfway < 10, f"the 50% line came when all ten posters were made: {lines}"
