@@ -49,7 +49,10 @@ const state = {
 let db = null;
 let format = null; // the SnapshotFormat of the site's recipe, once it has loaded
 const notice = new Notice($("notice"));
-const code = new CodeView($("editor"), { onChange: edited });
+// The code pane follows the system's colour scheme as the page's CSS does, also when it changes while open.
+const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
+const code = new CodeView($("editor"), { onChange: edited, dark: darkScheme.matches });
+darkScheme.addEventListener("change", (event) => code.setDark(event.matches));
 const tree = new FileTree($("file-tree"), $("add-file"), {
   onOpen: (path) => openFile(path),
   onAdd: addFile,
