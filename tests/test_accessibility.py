@@ -149,19 +149,29 @@ def test_every_thread_page_has_no_serious_accessibility_violations(chromium: Bro
     assert failures == [], "axe-core found serious/critical violations:\n" + "\n".join(failures)
 
 
+SHARE_STRUCTURE = ("landmark-one-main", "page-has-heading-one")
+"""axe-core's moderate rules for a page's structure, which share pages must pass too: one main landmark, an h1."""
+FAILED_RULES = """async (rules) => {
+  const results = await axe.run(document, {runOnly: {type: 'rule', values: rules}, iframes: false});
+  return rules.filter((id) => !results.passes.some((rule) => rule.id === id));
+}"""
+"""The rules of ``rules`` that did not pass (violated, incomplete or not applicable)."""
+
+
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_every_share_page_has_no_serious_accessibility_violations(chromium: Browser, mkdocs_site: str,
-                                                                  sample_site_mkdocs: Path, scheme: Scheme,
-                                                                  phone: bool) -> None:
+def test_every_share_page_has_no_serious_accessibility_violations_and_a_main_landmark_and_an_h1(
+        chromium: Browser, mkdocs_site: str, sample_site_mkdocs: Path, scheme: Scheme, phone: bool) -> None:
     failures = []
     for version in built_versions(sample_site_mkdocs):
         page = open_page(chromium, mkdocs_site + version.share_path, scheme=scheme, phone=phone)
         try:
             failures += [f"{version.share_path}: {line}" for line in blocking_violations(page)]
+            failures += [f"{version.share_path}: {rule} did not pass"
+                         for rule in page.evaluate(FAILED_RULES, list(SHARE_STRUCTURE))]
         finally:
             page.context.close()
-    assert failures == [], "axe-core found serious/critical violations:\n" + "\n".join(failures)
+    assert failures == [], "axe-core found violations:\n" + "\n".join(failures)
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

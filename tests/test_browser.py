@@ -251,9 +251,9 @@ def test_share_link_fits_a_phone(static_site: str, versions: list[Version],
               return {
                 scrollWidth: document.documentElement.scrollWidth,
                 title: (({scrollWidth, clientWidth, textContent}) => ({scrollWidth, clientWidth, text: textContent}))(
-                  document.querySelector("header strong")),
+                  document.querySelector("header h1")),
                 frame: box(document.querySelector("iframe")),
-                barItems: Array.from(document.querySelectorAll("header a, header span, header strong"))
+                barItems: Array.from(document.querySelectorAll("header a, header span, header h1"))
                   .map((element) => ({text: element.textContent.trim(), ...box(element)})),
               };
             }"""

@@ -112,7 +112,7 @@ def test_gallery_thread_and_share_pages_follow_the_system_color_scheme_in_mkdocs
     assert_scheme(page, scheme, ".hg-version", ".hg-version-title a")
     page.goto(base + "p/canvas-particles/latest/")
     page.wait_for_url(re.compile(r"/p/canvas-particles/v\d+/$"))
-    assert_scheme(page, scheme, ".bar", ".bar strong")
+    assert_scheme(page, scheme, ".bar", ".bar h1")
 
 
 MATERIAL_PALETTE = [
