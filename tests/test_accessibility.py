@@ -124,6 +124,57 @@ def test_the_gallery_has_no_serious_accessibility_violations(chromium: Browser, 
     assert_accessible(open_page(chromium, f"{base_url}/gallery/", scheme=scheme, phone=phone))
 
 
+NAVBAR_COLOURS = """() => {
+  const bar = document.querySelector('.navbar');
+  const style = getComputedStyle(bar);
+  const links = Array.from(bar.querySelectorAll('a, .navbar-brand'))
+    .filter((link) => !link.closest('.dropdown-menu') && !link.classList.contains('disabled')
+                      && link.getClientRects().length > 0 && link.textContent.trim())
+    .map((link) => ({text: link.textContent.trim(), color: getComputedStyle(link).color}));
+  return {backgrounds: [style.backgroundColor, ...(style.backgroundImage.match(/rgba?\\([^)]*\\)/g) || [])], links};
+}"""
+"""The navigation bar's background colours (its colour and every stop of its gradient) and its visible links'
+text colours (disabled links and the theme menu's own panel aside)."""
+
+
+def rgba(css: str) -> tuple[float, float, float, float]:
+    """``rgb(1, 2, 3)`` or ``rgba(1, 2, 3, 0.8)`` as numbers (alpha 1 when absent)."""
+    numbers = [float(part) for part in re.findall(r"[\d.]+", css)]
+    return numbers[0], numbers[1], numbers[2], numbers[3] if len(numbers) > 3 else 1.0
+
+
+def contrast(text: str, background: str) -> float:
+    """WCAG 2's contrast ratio of ``text`` (blended over the background by its alpha) on ``background``."""
+    *fg, alpha = rgba(text)
+    bg = rgba(background)[:3]
+    shown = [f * alpha + b * (1 - alpha) for f, b in zip(fg, bg)]
+
+    def luminance(rgb: list[float] | tuple[float, ...]) -> float:
+        channels = [c / 255 for c in rgb]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(shown), luminance(bg)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_mkdocs_themes_navigation_bar_text_has_a_contrast_of_at_least_4_5(chromium: Browser, mkdocs_site: str,
+                                                                             scheme: Scheme) -> None:
+    """axe-core leaves text on a gradient "incomplete", so the ratio is computed here, against every colour of it."""
+    page = open_page(chromium, f"{mkdocs_site}/gallery/", scheme=scheme)
+    try:
+        found = page.evaluate(NAVBAR_COLOURS)
+    finally:
+        page.context.close()
+    names = {link["text"] for link in found["links"]}
+    assert {"mkdocs-hybrid demos", "Home", "Gallery", "Search"} <= names, found
+    low = [f"{link['text']!r}: {contrast(link['color'], background):.2f}:1 on {background}"
+           for link in found["links"] for background in found["backgrounds"]
+           if contrast(link["color"], background) < 4.5]
+    assert low == [], "navigation bar text below 4.5:1:\n" + "\n".join(low)
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 @pytest.mark.parametrize("path", ["gallery/index.html", "gallery/hello/index.html", "p/hello/v2/"])
