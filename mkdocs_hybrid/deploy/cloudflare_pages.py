@@ -67,6 +67,7 @@ class CloudflarePages:
         dry run needs none), the R2 stores the section asks for; then :func:`~mkdocs_hybrid.deploy._pages.plan_site`."""
         from mkdocs_hybrid.deploy._api import Credentials, DeployError
         from mkdocs_hybrid.deploy._pages import plan_site
+        from mkdocs_hybrid.deploy._preview_origin import check_preview_origin
 
         project = request.project or options.pages_project
         if not project:
@@ -80,6 +81,8 @@ class CloudflarePages:
             credentials = None  # a dry run without credentials still lists what would be uploaded
         media = _media_store(options) if options.r2_bucket else None
         artifacts = _artifact_store(options, request.site_url) if options.artifacts == "r2" else None
+        if artifacts is not None and request.site_url:
+            check_preview_origin(request.site_dir, request.site_url)
         return plan_site(request.site_dir, project=project, branch=branch, credentials=credentials,
                          dry_run=request.dry_run, media=media, artifacts=artifacts,
                          create_project=request.create_project, commit_hash=request.commit_hash,

@@ -33,6 +33,8 @@ from mkdocs_hybrid.deploy import (
     deploy_site,
 )
 from mkdocs_hybrid.deploy._r2_artifacts import is_artifact, refusal
+from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
+from mkdocs_hybrid.editor.preview_host import write_preview_host
 from tests.cloudflare_api import FakeCloudflare
 from tests.deploy.test_r2 import bucket, dummy_credentials, fresh_bucket, listen, s3_endpoint, s3_process_endpoint  # noqa: F401 (fixtures)
 from tests.factory import write_tree
@@ -393,6 +395,38 @@ def test_cli_deploys_in_r2_mode_and_prints_the_r2_counts(bucket: str, s3_endpoin
         real = CliRunner().invoke(main, ["deploy", "site", "--site-url", SITE_URL], env=env)
         assert real.exit_code == 2 and "other bytes for version t/v1" in real.output
         assert fake.live().id == summary["deployment_id"]
+
+
+def test_a_preview_host_built_for_another_site_origin_is_refused_before_anything_is_uploaded(
+        bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """A site built with site_url https://old.example.com bakes that origin into the editor's preview host page;
+    deployed behind SITE_URL, the editor would silently lose storage in its preview. Dry run and real deploy stop
+    with one line naming both origins and what to do; then a host for SITE_URL's origin deploys."""
+    from mkdocs_hybrid.cli import main
+
+    project = _cli_project(tmp_path, bucket, s3_endpoint)
+    monkeypatch.chdir(project)
+    old = write_preview_host(project / "site", ArtifactOrigin(ARTIFACTS_URL), "https://old.example.com/")
+    assert old is not None
+    with FakeCloudflare() as fake:
+        env = {"CLOUDFLARE_API_TOKEN": fake.token, "CLOUDFLARE_ACCOUNT_ID": fake.account_id,
+               "CLOUDFLARE_API_BASE_URL": fake.base_url}
+        expected = (f"error site/{old.path}: the editor's preview host was built for the site origin "
+                    f"https://old.example.com, but this deploy's site URL (--site-url) is {SITE_ORIGIN}, where the "
+                    "preview would have no storage; nothing was uploaded: rebuild with site_url set to "
+                    f"{SITE_URL} (mkdocs.yml, or build --site-url), or deploy with --site-url https://old.example.com")
+        for dry_run in (["--dry-run"], []):
+            result = CliRunner().invoke(main, ["deploy", "site", "--site-url", SITE_URL, *dry_run], env=env)
+            assert result.exit_code == 2, result.output
+            assert result.stderr.splitlines() == [expected]
+        assert fake.requests == [] and fake.live() is None
+        assert bucket_keys(artifact_store(bucket, s3_endpoint)) == []
+
+        new = write_preview_host(project / "site", ArtifactOrigin(ARTIFACTS_URL), SITE_URL)  # removes the old one
+        assert new is not None and new.site_origin == SITE_ORIGIN
+        done = CliRunner().invoke(main, ["deploy", "site", "--site-url", SITE_URL], env=env)
+        assert done.exit_code == 0, done.output
+        assert new.path in bucket_keys(artifact_store(bucket, s3_endpoint))
 
 
 # -- scale: 10,000 versions on the free plan -------------------------------------------------------------------
