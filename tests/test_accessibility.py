@@ -200,8 +200,9 @@ def test_every_thread_page_has_no_serious_accessibility_violations(chromium: Bro
     assert failures == [], "axe-core found serious/critical violations:\n" + "\n".join(failures)
 
 
-SHARE_STRUCTURE = ("landmark-one-main", "page-has-heading-one")
-"""axe-core's moderate rules for a page's structure, which share pages must pass too: one main landmark, an h1."""
+STRUCTURE = ("landmark-one-main", "page-has-heading-one")
+"""axe-core's moderate rules for a page's structure, which share pages and the editor must pass too: one main
+landmark, an h1."""
 FAILED_RULES = """async (rules) => {
   const results = await axe.run(document, {runOnly: {type: 'rule', values: rules}, iframes: false});
   return rules.filter((id) => !results.passes.some((rule) => rule.id === id));
@@ -219,7 +220,7 @@ def test_every_share_page_has_no_serious_accessibility_violations_and_a_main_lan
         try:
             failures += [f"{version.share_path}: {line}" for line in blocking_violations(page)]
             failures += [f"{version.share_path}: {rule} did not pass"
-                         for rule in page.evaluate(FAILED_RULES, list(SHARE_STRUCTURE))]
+                         for rule in page.evaluate(FAILED_RULES, list(STRUCTURE))]
         finally:
             page.context.close()
     assert failures == [], "axe-core found violations:\n" + "\n".join(failures)
@@ -233,12 +234,18 @@ def test_the_404_page_has_no_serious_accessibility_violations(chromium: Browser,
     assert_accessible(open_page(chromium, f"{base_url}/404.html", scheme=scheme))
 
 
+@pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_editor_has_no_serious_accessibility_violations(chromium: Browser, mkdocs_site: str,
-                                                           scheme: Scheme) -> None:
-    page = open_page(chromium, f"{mkdocs_site}/editor/?thread=react-todo&version=v1", scheme=scheme)
-    wait_for_build(page)
-    assert_accessible(page)
+def test_the_editor_has_no_serious_accessibility_violations_and_a_main_landmark_and_an_h1(
+        chromium: Browser, mkdocs_site: str, scheme: Scheme, phone: bool) -> None:
+    page = open_page(chromium, f"{mkdocs_site}/editor/?thread=react-todo&version=v1", scheme=scheme, phone=phone)
+    try:
+        wait_for_build(page)
+        failures = blocking_violations(page)
+        failures += [f"{rule} did not pass" for rule in page.evaluate(FAILED_RULES, list(STRUCTURE))]
+    finally:
+        page.context.close()
+    assert failures == [], "axe-core found violations in the editor:\n" + "\n".join(failures)
 
 
 # ---- the keyboard alone -------------------------------------------------------------------------------------------
