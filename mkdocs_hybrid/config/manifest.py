@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from mkdocs_hybrid.config.editor_store import EditorStore, parse_editor_store
 from mkdocs_hybrid.config.keys import unknown_keys as unknown_keys
 from mkdocs_hybrid.config.yaml_loader import YamlError, load_yaml
 from mkdocs_hybrid.model import capture as defaults
@@ -84,6 +85,9 @@ class EditorOptions:
 
     enabled: bool = True
     """Publish ``editor/`` and, for every version made of text files, its ``source.json``."""
+    store: EditorStore | None = None
+    """Where the editor saves versions (``config/editor_store.py``): ``None`` is the browser's IndexedDB (and
+    serve's API under ``mkdocs-hybrid serve``); ``{type: convex, url, auth}`` a Convex deployment."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
     video = problems.check(lambda: _video_options(mapping.get("video"), origin), VideoOptions())
     deploy = problems.check(lambda: _deploy_options(mapping.get("deploy"), origin), DeployOptions())
     build = problems.check(lambda: _build_options(mapping.get("build"), base, origin), BuildOptions())
-    editor = problems.check(lambda: _options(EditorOptions, mapping.get("editor"), origin, "editor"), EditorOptions())
+    editor = problems.check(lambda: _editor_options(mapping.get("editor"), origin), EditorOptions())
     problems.raise_any()
     return Manifest(sources=tuple(sources), base_dir=base, origin=origin, build=build, video=video, deploy=deploy,
                     editor=editor)
@@ -288,6 +292,18 @@ def _deploy_options(data: object, origin: str) -> DeployOptions:
     if name != DEFAULT_TARGET:
         return DeployOptions(target=name, section=options)
     return DeployOptions(**{f.name: getattr(options, f.name) for f in fields(CloudflarePagesOptions)})
+
+
+def _editor_options(data: object, origin: str) -> EditorOptions:
+    """``editor:``: its flat keys as every section's, and ``store`` checked by its own module."""
+    if not isinstance(data, dict) or "store" not in data:
+        return _options(EditorOptions, data, origin, "editor")
+    problems = Problems()
+    options = problems.check(lambda: _options(EditorOptions, {**data, "store": None}, origin, "editor"),
+                             EditorOptions())
+    store = problems.check(lambda: parse_editor_store(data["store"], origin), None)
+    problems.raise_any()
+    return replace(options, store=store)
 
 
 def _video_options(data: object, origin: str) -> VideoOptions:

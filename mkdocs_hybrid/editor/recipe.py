@@ -119,9 +119,11 @@ def starter_recipes() -> list[dict[str, Any]]:
 
 def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mapping[str, str],
                   sets: list[dict[str, Any]], threads: Mapping[str, list[str]],
-                  preview_host: Mapping[str, str] | None = None) -> bytes:
+                  preview_host: Mapping[str, str] | None = None, store: Mapping[str, Any] | None = None) -> bytes:
     """The recipe's bytes (stable: same build, same bytes). ``preview_host`` is the preview host page on the
-    artifact origin (``editor/preview_host.py``: its URL and frame sandbox), or ``None``: an opaque frame."""
+    artifact origin (``editor/preview_host.py``: its URL and frame sandbox), or ``None``: an opaque frame.
+    ``store`` is ``editor.store`` (``EditorStore.recipe``: a Convex deployment and how to sign in), or ``None``:
+    the browser's IndexedDB, and then the recipe has no ``store`` key (its bytes are what they were)."""
     mimetypes.init()
     recipe = {
         "format": RECIPE_FORMAT,
@@ -147,4 +149,6 @@ def editor_recipe(esbuild_version: str, options: BuildOptions, *, locked: Mappin
         "max_snapshot_bytes": options.max_snapshot_bytes,
         "max_files": options.max_files,
     }
+    if store is not None:
+        recipe["store"] = dict(store)
     return (json.dumps(recipe, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")

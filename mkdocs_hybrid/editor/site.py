@@ -63,6 +63,7 @@ def publish_editor(site_dir: Path, toolchain: Toolchain, manifest: Manifest, cat
     host = write_preview_host(site_dir, origin, site_url)
     recipe = editor_recipe(toolchain.version, manifest.build, locked=inputs.locked, sets=inputs.sets,
                            threads={thread: versions for thread, versions in threads.items() if versions},
-                           preview_host=host.recipe() if host else None)
+                           preview_host=host.recipe() if host else None,
+                           store=manifest.editor.store.recipe() if manifest.editor.store else None)
     write_editor(site_dir, build_editor_assets(toolchain, manifest.cache_dir), recipe,
                  artifacts=f"{origin.url.rstrip('/')}/" if origin.url else "../")
