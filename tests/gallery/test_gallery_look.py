@@ -287,3 +287,35 @@ def test_site_search_is_reachable_on_a_phone(sites: dict[str, tuple[Path, str]],
     query.press_sequentially("clock")  # typed: the themes search on key events
     results = page.locator("#mkdocs-search-results a" if theme == "mkdocs" else ".md-search-result__link")
     expect(results.filter(has_text="Analog Clock").first).to_be_visible()
+
+
+# ---- a demo in a dark share page ----------------------------------------------------------------------------
+
+
+def test_a_demo_without_a_background_of_its_own_shows_on_white_in_a_dark_share_page(
+        tmp_path: Path, open_page: Callable[..., Page]) -> None:
+    """The demo's frame is transparent where the demo paints nothing: on the dark share page, black text on the
+    page's dark background was unreadable. It shows on white, as the demo does alone in a tab and in the editor."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tests.factory import manifest_for, write_tree
+
+    project = write_tree(tmp_path, {"demos/plain/v1/index.js":
+                                    "document.body.style.margin = '0';\n"
+                                    "document.body.innerHTML = '<p style=\"font: 40px sans-serif\">plain text</p>';\n"})
+    manifest_for(project)
+    result = run_cli("build", "-q", "-d", "site", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with serve_static(project / "site") as base:
+        page = open_page(color_scheme="dark", viewport={"width": 800, "height": 400})
+        page.goto(base.rstrip("/") + "/p/plain/v1/")
+        frame = page.frame_locator("iframe")
+        expect(frame.locator("p")).to_have_text("plain text")
+        assert luminance(page.evaluate(BACKGROUND_JS, "body")) < 0.05, "the share page itself is dark"
+        shot = Image.open(BytesIO(page.locator("iframe").screenshot())).convert("L")
+    width, height = shot.size
+    corner = shot.getpixel((width - 5, height - 5))
+    darkest = min(shot.getdata())
+    assert (corner, darkest < 100) == (255, True), f"the demo's frame: corner {corner}, darkest pixel {darkest}"
