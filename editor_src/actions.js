@@ -1,5 +1,5 @@
 // The toolbar's actions on the open snapshot: Save version (in IndexedDB, and first through the API under
-// `mkdocs-hybrid serve`), Fork, Share, Export and Import. main.js owns the page and passes it as `editor`:
+// `mkdocs-hybrid serve`; or to the Convex store when the site has one), Fork, Share, Export and Import. main.js owns the page and passes it as `editor`:
 //
 //   editor.state            the open snapshot and what is shown (main.js's `state`)
 //   editor.format           the SnapshotFormat of the site's recipe
@@ -7,7 +7,10 @@
 //   editor.notice           the notice bar; editor.field(id) is a toolbar element
 //   editor.snapshot(version, created), takenVersions(thread), load(data), renderFields(), setUrl(options),
 //   saveDraft(), refreshVersions(): the page's own steps
+//   editor.store            the ConvexStore (convex_store.js) when the manifest has editor.store, else null;
+//   editor.contentType(path), binaryPaths(), showSaveProblems(lines): for it
 
+import { describeError } from "./convex_store.js";
 import { postVersion } from "./serve_client.js";
 import { SHARE_LIMIT, shareHash } from "./share_link.js";
 import { nextVersion, now, randomThreadId } from "./snapshot_format.js";
@@ -17,6 +20,10 @@ export async function saveVersion(editor) {
   const { state, format, notice } = editor;
   if (!format.isId(state.thread)) {
     notice.show(`The thread id must match ${format.idRule}.`, { kind: "error" });
+    return;
+  }
+  if (editor.store) {
+    await saveToConvex(editor);
     return;
   }
   const button = editor.field("save");
@@ -53,6 +60,45 @@ export async function saveVersion(editor) {
   }
 }
 
+/** Save to the Convex store (editor.store: {type: convex}): the deployment assigns the next version id in the same
+ * transaction that stores it, and refuses a thread of another author, an existing id or a snapshot its rules
+ * refuse (ConvexError data, said here in plain words, the rules' problems listed under Problems). */
+async function saveToConvex(editor) {
+  const { state, notice } = editor;
+  const button = editor.field("save");
+  button.disabled = true;
+  const started = performance.now();
+  try {
+    const answer = await editor.store.save(editor.snapshot(state.version), editor.contentType);
+    window.hybridEditor.lastSave = { ...answer, ms: Math.round(performance.now() - started) };
+    editor.showSaveProblems([]);
+    state.version = answer.version;
+    state.dirty = false;
+    editor.renderFields();
+    editor.setUrl();
+    await editor.saveDraft();
+    await editor.refreshVersions();
+    notice.show(`Saved ${answer.thread}/${answer.version} to Convex: the site's next build publishes it.`);
+  } catch (error) {
+    const { text, problems, code } = describeError(error);
+    editor.showSaveProblems(problems);
+    const action = code === "forbidden" ? { text: "Fork", run: () => fork(editor) } : null;
+    notice.show(`Not saved: ${text}${code === "forbidden" ? " (Fork saves your own copy)" : ""}`,
+      { kind: "error", action });
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Export and share links carry text files only (the snapshot JSON format): say so instead of losing a file. */
+function refusedBinary(editor, what) {
+  const binary = editor.binaryPaths();
+  if (!binary.length) return false;
+  editor.notice.show(`${what} carries text files only, and ${binary.join(", ")} ${binary.length === 1 ? "is" : "are"} ` +
+    "binary: Save version keeps them in the Convex store.", { kind: "error" });
+  return true;
+}
+
 /** Go on in a new thread of one's own: the same files, a new random thread id, its first version next. */
 export async function fork(editor) {
   const { state } = editor;
@@ -74,6 +120,7 @@ export async function fork(editor) {
 export async function exportSnapshot(editor) {
   // An edited version gets the next free id: an export never reuses the id of different bytes.
   const { state } = editor;
+  if (refusedBinary(editor, "An export")) return;
   const version = state.dirty ? nextVersion(await editor.takenVersions(state.thread)) : state.version;
   download(editor.snapshot(version));
 }
@@ -106,6 +153,7 @@ export async function importFile(editor, file) {
 
 /** A quick-share link to the open files, copied when the browser lets the page write the clipboard. */
 export async function share(editor) {
+  if (refusedBinary(editor, "A share link")) return;
   const hash = await shareHash(editor.snapshot());
   if (!hash) {
     editor.notice.show(`Too large for a link (over ${SHARE_LIMIT / 1024} KB compressed): export the snapshot instead.`,

@@ -8,6 +8,7 @@
 
 import * as actions from "./actions.js";
 import { Builder } from "./builder.js";
+import { ConvexStore, describeError } from "./convex_store.js";
 import { Store } from "./idb_store.js";
 import { Preview } from "./preview.js";
 import { serveApi } from "./serve_client.js";
@@ -44,10 +45,13 @@ const state = {
   runtime: [],
   published: {}, // recipe.json's threads: {thread: [versions]}
   starters: [], // recipe.json's starters: the templates of the New menu
+  remote: {}, // versions saved in the Convex store: {thread: [{version, created, authorName}]}
+  saveProblems: [], // what the Convex store refused in the last save (shown under Problems)
 };
 
 let db = null;
 let format = null; // the SnapshotFormat of the site's recipe, once it has loaded
+let store = null; // the ConvexStore when the manifest says editor.store: {type: convex} (convex_store.js)
 const notice = new Notice($("notice"));
 // The code pane follows the system's colour scheme as the page's CSS does, also when it changes while open.
 const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
@@ -190,7 +194,13 @@ function openFile(path, line = null, column = 1) {
   if (!state.open.includes(path)) state.open.push(path);
   if (state.active !== path) {
     state.active = path;
-    code.open(path, state.files[path], errorsIn(path));
+    if (isBinary(path)) {
+      code.clear(); // kept and built with the others, not edited as text
+      notice.show(`${path} is a binary file (${state.files[path].length} bytes, ${contentType(path)}): it is ` +
+        "saved and built with the snapshot, not edited here; delete it or add it again to change it.");
+    } else {
+      code.open(path, state.files[path], errorsIn(path));
+    }
   }
   renderFiles();
   if (line !== null) code.reveal(line, column);
@@ -250,7 +260,7 @@ function renderFiles() {
 }
 
 function renderProblems() {
-  problems.render({ build: state.build, missing: state.missing, runtime: state.runtime });
+  problems.render({ build: state.build, missing: state.missing, runtime: state.runtime, save: state.saveProblems });
   if (state.active) code.setDiagnostics(state.active, errorsIn(state.active));
   renderFiles();
 }
@@ -322,7 +332,19 @@ function previewShown(result, errors, logs) {
 
 async function takenVersions(thread) {
   const local = db ? await db.versions(thread) : [];
-  return [...(state.published[thread] ?? []), ...local.map((item) => item.version)];
+  const remote = (state.remote[thread] ?? []).map((item) => item.version);
+  return [...(state.published[thread] ?? []), ...local.map((item) => item.version), ...remote];
+}
+
+/** The thread's versions in the Convex store (kept in state.remote); [] when they cannot be listed now. */
+async function remoteVersions(thread) {
+  if (!store || !format.isId(thread)) return [];
+  try {
+    state.remote[thread] = await store.versions(thread);
+  } catch (error) {
+    $("status-store").textContent = `Convex: ${describeError(error).text}`;
+  }
+  return state.remote[thread] ?? [];
 }
 
 async function refreshVersions() {
@@ -330,8 +352,16 @@ async function refreshVersions() {
   const thread = state.thread;
   const local = db ? await db.versions(thread) : [];
   const published = state.published[thread] ?? [];
+  const remote = await remoteVersions(thread);
+  if (thread !== state.thread) return; // another thread was opened meanwhile: its own refresh lists it
   const option = (value, text) => Object.assign(document.createElement("option"), { value, textContent: text });
   const groups = [];
+  if (remote.length) {
+    const group = Object.assign(document.createElement("optgroup"), { label: "Saved in Convex" });
+    group.append(...remote.map((item) => option(`convex:${item.version}`,
+      `${item.version} · ${item.created}${item.authorName ? ` · ${item.authorName}` : ""}`)));
+    groups.push(group);
+  }
   if (local.length) {
     const group = Object.assign(document.createElement("optgroup"), { label: "Saved in this browser" });
     group.append(...local.map((item) => option(`local:${item.version}`, `${item.version} · ${item.created}`)));
@@ -342,14 +372,21 @@ async function refreshVersions() {
     group.append(...published.map((version) => option(`site:${version}`, version)));
     groups.push(group);
   }
-  select.replaceChildren(option("", `${local.length + published.length} version(s)`), ...groups);
+  select.replaceChildren(option("", `${local.length + published.length + remote.length} version(s)`), ...groups);
 }
 
 async function fetchVersion(thread, version, where = null) {
   const onSite = (state.published[thread] ?? []).includes(version);
-  if (where !== "site" && !(where === null && onSite)) {
+  if (where === "local" || (where === null && !onSite)) {
     const local = db ? await db.version(thread, version) : null;
     if (local) return local;
+  }
+  if (store && (where === "convex" || (where === null && !onSite))) {
+    const saved = await store.get(thread, version, format).catch((error) => {
+      throw new Error(`${thread}/${version} did not open from Convex: ${describeError(error).text}`);
+    });
+    if (saved) return saved;
+    if (where === "convex") throw new Error(`${thread}/${version} is not in the Convex store (or not yours to see)`);
   }
   const url = new URL(`artifacts/${encodeURIComponent(thread)}/${encodeURIComponent(version)}/source.json`,
     artifactsRoot);
@@ -395,6 +432,15 @@ const editor = {
   setUrl,
   saveDraft,
   refreshVersions,
+  get store() {
+    return store;
+  },
+  contentType,
+  binaryPaths,
+  showSaveProblems(list) {
+    state.saveProblems = list;
+    renderProblems();
+  },
 };
 
 /** Once the recipe has loaded: every action needs the site's snapshot rules. */
@@ -434,7 +480,7 @@ function wireToolbar() {
   $("versions").addEventListener("change", () => {
     const [where, version] = $("versions").value.split(":");
     $("versions").value = "";
-    if (version) openVersion(state.thread, version, where === "site" ? "site" : "local");
+    if (version) openVersion(state.thread, version, ["site", "convex"].includes(where) ? where : "local");
   });
 }
 
@@ -457,6 +503,72 @@ function wireCommands() {
   });
 }
 
+// ---- the Convex store (editor.store: {type: convex}) ---------------------------------------------------------
+
+function isBinary(path) {
+  return state.files[path] instanceof Uint8Array;
+}
+
+function binaryPaths() {
+  return Object.keys(state.files).filter(isBinary);
+}
+
+/** A binary file's media type, by extension, from the site build's own table (recipe.mime_types). */
+function contentType(path) {
+  const dot = path.lastIndexOf(".");
+  return (dot >= 0 && mimeTypes[path.slice(dot).toLowerCase()]) || "application/octet-stream";
+}
+let mimeTypes = {};
+
+/** The sign-in button and the "add a binary file" button; who is signed in in the status bar. */
+function startStore(settings) {
+  store = new ConvexStore(settings, location.href);
+  const signIn = Object.assign(document.createElement("button"),
+    { type: "button", id: "sign-in", textContent: "Sign in", title: `Sign in to save to Convex (${settings.url})` });
+  $("save").before(signIn);
+  signIn.addEventListener("click", () => showIdentity({ asked: true }));
+  const status = Object.assign(document.createElement("span"), { id: "status-store", className: "muted" });
+  $("status-save").after(status);
+  const add = Object.assign(document.createElement("button"),
+    { type: "button", id: "add-binary", className: "small", textContent: "+ image", title: "Add an image or other binary file" });
+  const input = Object.assign(document.createElement("input"), { type: "file", id: "add-binary-file", hidden: true });
+  $("add-file").after(add, input);
+  add.addEventListener("click", () => input.click());
+  input.addEventListener("change", async () => {
+    const file = input.files[0];
+    input.value = "";
+    if (file) addBinary(file.name, new Uint8Array(await file.arrayBuffer()));
+  });
+  showIdentity({ asked: false });
+}
+
+async function showIdentity({ asked }) {
+  try {
+    const identity = await store.identity();
+    $("sign-in").textContent = identity ? identity.name : "Sign in";
+    $("sign-in").title = identity ? `Signed in to Convex as ${identity.name}` : `Sign in to save to Convex (${store.url})`;
+    $("status-store").textContent = identity ? `Convex: signed in as ${identity.name}` : "Convex: not signed in";
+    window.hybridEditor.identity = identity;
+    if (!identity && asked) {
+      if (store.loginUrl) location.assign(store.loginUrl);
+      else notice.show("Nobody is signed in on this site: sign in with the site, then press Sign in again.",
+        { kind: "error" });
+    }
+  } catch (error) {
+    $("status-store").textContent = `Convex: ${error.message}`;
+    if (asked) notice.show(`Cannot sign in: ${error.message}`, { kind: "error" });
+  }
+}
+
+function addBinary(name, bytes) {
+  const path = name.replace(/[\\/]/g, "_");
+  if (path in state.files && !isBinary(path) && !confirm(`Replace the text file ${path}?`)) return;
+  code.forget(path);
+  state.files[path] = bytes;
+  changed({ rerender: true });
+  notice.show(`Added ${path} (${bytes.length} bytes): import it from the code (e.g. import url from "./${path}").`);
+}
+
 // ---- starting -----------------------------------------------------------------------------------------------------------------
 
 /** The site build's recipe: its snapshot rules and the published threads; false (and said) if it did not load. */
@@ -468,6 +580,8 @@ async function loadRecipe() {
     format = new SnapshotFormat(recipe.snapshot);
     state.published = recipe.threads ?? {};
     state.starters = recipe.starters ?? [];
+    if (recipe.store?.type === "convex") startStore(recipe.store);
+    mimeTypes = recipe.mime_types ?? {};
     preview.useHost(recipe.preview_host ?? null); // deploy.artifacts: r2: the preview runs on the artifact origin
     for (const { name, title } of state.starters) {
       const option = new Option(name, name);

@@ -33,10 +33,12 @@ export class Problems {
     this.onReveal = onReveal;
   }
 
-  /** `build`: [{file, line, column, text}]; `missing`: [{package, specifier, message}]; `runtime`: [{kind, message}]. */
-  render({ build = [], missing = [], runtime = [] }) {
+  /** `build`: [{file, line, column, text}]; `missing`: [{package, specifier, message}]; `runtime`: [{kind, message}];
+   * `save`: the lines a store refused the last save with (the Convex store's `invalid` problems). */
+  render({ build = [], missing = [], runtime = [], save = [] }) {
     const unique = uniqueProblems({ build, missing, runtime });
     const rows = [
+      ...save.map((text) => this.row("save", text, "not saved")),
       ...unique.build.map((error) => this.buildRow(error)),
       ...unique.missing.map((item) => this.row("missing", missingText(item), item.specifier || item.package)),
       ...unique.runtime.map((error) => this.row("runtime", error.message,
