@@ -69,7 +69,20 @@ async function saveToConvex(editor) {
   button.disabled = true;
   const started = performance.now();
   try {
-    const answer = await editor.store.save(editor.snapshot(state.version), editor.contentType);
+    // The next id past the site's and the store's (as listed when the thread opened): a thread the site also
+    // publishes from another source keeps one sequence of ids. When another save took that id meanwhile, the
+    // store answers `exists` (never an overwrite): list afresh and take the next one, once.
+    let answer = null;
+    for (const retry of [false, true]) {
+      if (retry) await editor.refreshVersions();
+      const version = nextVersion(await editor.takenVersions(state.thread));
+      try {
+        answer = await editor.store.save(editor.snapshot(version), editor.contentType);
+        break;
+      } catch (error) {
+        if (retry || describeError(error).code !== "exists") throw error;
+      }
+    }
     window.hybridEditor.lastSave = { ...answer, ms: Math.round(performance.now() - started) };
     editor.showSaveProblems([]);
     state.version = answer.version;

@@ -160,8 +160,9 @@ export class ConvexStore {
     return storageId;
   }
 
-  /** Save a snapshot (made by SnapshotFormat.makeSnapshot; binary files are Uint8Arrays) as the thread's next
-   * version; `contentType(path)` names a binary file's type. Resolves with `{thread, version, created, sha256}`. */
+  /** Save a snapshot (made by SnapshotFormat.makeSnapshot; binary files are Uint8Arrays) as its version, which must
+   * be new in the thread (else `exists`); `contentType(path)` names a binary file's type. Resolves with
+   * `{thread, version, created, sha256}`. */
   async save(snapshot, contentType) {
     const files = [];
     for (const [path, data] of Object.entries(snapshot.files)) {
@@ -169,7 +170,7 @@ export class ConvexStore {
         : { path, storageId: await this.upload(data, contentType(path)) });
     }
     return this.call("mutation", "versions:save", {
-      thread: snapshot.thread, title: snapshot.title, entry: snapshot.entry, files,
+      thread: snapshot.thread, version: snapshot.version, title: snapshot.title, entry: snapshot.entry, files,
       dependencies: snapshot.dependencies ?? {}, threadTitle: snapshot.title ?? undefined,
     });
   }
