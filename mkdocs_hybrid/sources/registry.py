@@ -5,6 +5,8 @@ The order is the one the manifest's error lists them in.
 
 from __future__ import annotations
 
+from mkdocs_hybrid.sources.convex import CONVEX
+from mkdocs_hybrid.sources.convex_export import CONVEX_EXPORT
 from mkdocs_hybrid.sources.directory import DIRECTORY
 from mkdocs_hybrid.sources.kind import SourceConfig, SourceKind
 from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON
@@ -16,6 +18,8 @@ SOURCE_KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (
     DIRECTORY,
     SNAPSHOT_JSON,
     STORE,
+    CONVEX,
+    CONVEX_EXPORT,
 )}
 
 

@@ -115,10 +115,11 @@ def read_snapshot_json(path: Path, limits: BuildOptions) -> Snapshot:
     return parse_snapshot_json(data, limits, str(path))
 
 
-def parse_snapshot_json(data: object, limits: BuildOptions, origin: str) -> Snapshot:
+def parse_snapshot_json(data: object, limits: BuildOptions, origin: str, *, binary: bool = False) -> Snapshot:
     """Validate parsed ``mkdocs-hybrid/snapshot@1`` data: the one validator of snapshot JSON files, the
     editor's store and ``mkdocs-hybrid serve``'s API (``origin`` names where the data came from, and where its
-    dependencies are declared)."""
+    dependencies are declared). ``binary``: a file may also be ``bytes`` (a Convex source's stored files,
+    checked against their sha256 already); JSON itself only ever holds text."""
     path = origin or None
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
         raise SnapshotError(f'not a snapshot file: "format" must be "{SNAPSHOT_FORMAT}"', path=path)
@@ -129,14 +130,14 @@ def parse_snapshot_json(data: object, limits: BuildOptions, origin: str) -> Snap
     version = problems.check(lambda: field(lambda: check_id(data.get("version"), "version"), "version", **where), "")
     where["version"] = version or None
     problems.check(lambda: reject_unknown(data, SNAPSHOT_JSON_KEYS, **where), None)
-    files: dict[str, bytes] = problems.check(lambda: _json_files(data.get("files"), limits, **where), {})
+    files: dict[str, bytes] = problems.check(lambda: _json_files(data.get("files"), limits, binary, **where), {})
     dependencies: dict[str, str] = problems.check(
         lambda: check_dependencies(data.get("dependencies") or {}, **where), {})
     return validated_snapshot(thread, version, files, data, dependencies, origin=origin, meta_origin=origin,
                               default_title=None, video=None, dependencies_origin=origin, problems=problems)
 
 
-def _json_files(value: object, limits: BuildOptions, **where: Unpack[Where]) -> dict[str, bytes]:
+def _json_files(value: object, limits: BuildOptions, binary: bool, **where: Unpack[Where]) -> dict[str, bytes]:
     if not isinstance(value, dict) or not value:
         raise SnapshotError('"files" must be a non-empty object of {"path": "contents"}', **where)
     if len(value) > limits.max_files:
@@ -144,18 +145,24 @@ def _json_files(value: object, limits: BuildOptions, **where: Unpack[Where]) -> 
     files: dict[str, bytes] = {}
     for name, contents in sorted(value.items()):
         field(partial(check_relative_path, name), "files", **where)
+        if binary and isinstance(contents, bytes):
+            files[name] = _within_file_limit(name, contents, limits, **where)
+            continue
         if not isinstance(contents, str):
             raise SnapshotError(f"files[{shown(name)}] must be a string", **where)
         if not encodable(contents):
             raise SnapshotError(f"files[{shown(name)}] is not UTF-8 text (a lone surrogate escape)", **where)
-        data = contents.encode("utf-8")
-        if len(data) > limits.max_file_bytes:
-            raise SnapshotError(f"files[{shown(name)}] is {len(data):,} bytes, over the {limits.max_file_bytes:,}-byte "
-                                "limit (build.max_file_bytes)", **where)
-        files[name] = data
+        files[name] = _within_file_limit(name, contents.encode("utf-8"), limits, **where)
     if sum(len(b) for b in files.values()) > limits.max_snapshot_bytes:
         raise SnapshotError(f"snapshot exceeds {limits.max_snapshot_bytes:,} bytes (build.max_snapshot_bytes)", **where)
     return files
+
+
+def _within_file_limit(name: str, data: bytes, limits: BuildOptions, **where: Unpack[Where]) -> bytes:
+    if len(data) > limits.max_file_bytes:
+        raise SnapshotError(f"files[{shown(name)}] is {len(data):,} bytes, over the {limits.max_file_bytes:,}-byte "
+                            "limit (build.max_file_bytes)", **where)
+    return data
 
 
 def snapshot_document(snapshot: Snapshot) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from mkdocs_hybrid.model.files import stat_signature
 from mkdocs_hybrid.model.snapshot import Snapshot, read_regular
 from mkdocs_hybrid.plugin import HybridPlugin
 from mkdocs_hybrid.serve._targets import choose_target
+from mkdocs_hybrid.sources.convex import CONVEX
+from mkdocs_hybrid.sources.convex_export import CONVEX_EXPORT
 from mkdocs_hybrid.sources.directory import DIRECTORY
 from mkdocs_hybrid.sources.kind import Listed, Reading, SaveTarget, SourceConfig, Watch
 from mkdocs_hybrid.sources.registry import SOURCE_KINDS, kind_of
@@ -39,9 +41,9 @@ def manifest(project: Path, *sources: dict[str, object]) -> Manifest:
     return load_manifest(project / "hybrid.yml")
 
 
-def test_the_registry_lists_the_three_kinds_in_the_order_the_manifest_names_them() -> None:
-    assert list(SOURCE_KINDS) == ["directory", "snapshots", "store"]
-    assert [SOURCE_KINDS[name] for name in SOURCE_KINDS] == [DIRECTORY, SNAPSHOT_JSON, STORE]
+def test_the_registry_lists_the_kinds_in_the_order_the_manifest_names_them() -> None:
+    assert list(SOURCE_KINDS) == ["directory", "snapshots", "store", "convex", "convex-export"]
+    assert [SOURCE_KINDS[name] for name in SOURCE_KINDS] == [DIRECTORY, SNAPSHOT_JSON, STORE, CONVEX, CONVEX_EXPORT]
     assert all(kind.name == name for name, kind in SOURCE_KINDS.items())
 
 
@@ -49,13 +51,14 @@ def test_the_registry_lists_the_three_kinds_in_the_order_the_manifest_names_them
 def test_an_unknown_type_is_refused_with_the_kinds_there_are(tmp_path: Path, kind: object) -> None:
     with pytest.raises(ManifestError) as caught:
         parse_manifest({"sources": [{"type": kind, "path": "."}]}, base_dir=tmp_path, origin="hybrid.yml")
-    assert str(caught.value) == ("hybrid.yml: sources[0].type must be one of directory, snapshots, store, "
-                                 f"not {kind!r}")
+    assert str(caught.value) == ("hybrid.yml: sources[0].type must be one of directory, snapshots, store, convex, "
+                                 f"convex-export, not {kind!r}")
 
 
 def test_a_key_no_kind_knows_is_refused_before_the_unknown_type(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match=r"^hybrid.yml: sources\[0\]: unknown key\(s\) url; allowed: path, type$"):
-        parse_manifest({"sources": [{"type": "git", "url": "x"}]}, base_dir=tmp_path, origin="hybrid.yml")
+    with pytest.raises(ManifestError, match=r"^hybrid.yml: sources\[0\]: unknown key\(s\) ref; allowed: key_env, "
+                                            r"page_size, path, timeout, type, url$"):
+        parse_manifest({"sources": [{"type": "git", "ref": "x"}]}, base_dir=tmp_path, origin="hybrid.yml")
 
 
 # -- a throwaway kind, registered for one test -------------------------------------------------
@@ -144,7 +147,8 @@ def test_a_kind_registered_in_one_line_is_parsed_scanned_and_watched(tmp_path: P
 
 
 def test_the_throwaway_kind_is_gone_after_its_test(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match="must be one of directory, snapshots, store, not 'one-file'"):
+    with pytest.raises(ManifestError, match="must be one of directory, snapshots, store, convex, convex-export, "
+                                            "not 'one-file'"):
         parse_manifest({"sources": [{"type": "one-file", "path": "x"}]}, base_dir=tmp_path, origin="m")
 
 
