@@ -263,3 +263,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     harness = sys.modules.get("tests.fuzz.harness")
     for line in harness.summary_lines() if harness else []:
         terminalreporter.write_line(line)
+
+# The Convex stand-in (tests/convex_standin/): the `convex_standin` fixture, a local deployment running convex/.
+from tests.convex_standin.fixture import convex_standin  # noqa: E402,F401
