@@ -96,8 +96,7 @@ async function saveToConvex(editor) {
     const { text, problems, code } = describeError(error);
     editor.showSaveProblems(problems);
     const action = code === "forbidden" ? { text: "Fork", run: () => fork(editor) } : null;
-    notice.show(`Not saved: ${text}${code === "forbidden" ? " (Fork saves your own copy)" : ""}`,
-      { kind: "error", action });
+    notice.show(`Not saved: ${text}`, { kind: "error", action });
   } finally {
     button.disabled = false;
   }

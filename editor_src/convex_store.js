@@ -63,7 +63,7 @@ export function describeError(error) {
     const problems = Array.isArray(data.problems) ? data.problems.map(String) : [];
     const text = {
       unauthenticated: "sign in first: the Convex store saves only for a signed-in author",
-      forbidden: data.message || "this thread belongs to another author",
+      forbidden: data.message || "this thread belongs to another author: fork it under a new thread id",
       exists: data.message || "that version is already saved; versions are never overwritten",
       invalid: `Convex refused the version: ${problems.length} problem${problems.length === 1 ? "" : "s"}` +
         (problems.length ? ` (${problems.slice(0, 2).join("; ")}${problems.length > 2 ? "; …" : ""})` : ""),

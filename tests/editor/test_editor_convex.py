@@ -10,15 +10,31 @@ publishes the bytes the editor previewed; an image goes editor -> Convex -> publ
 from __future__ import annotations
 
 import json
+import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from playwright.sync_api import Browser, Page, expect
 
 from mkdocs_hybrid.config.manifest import parse_manifest
 from mkdocs_hybrid.model.errors import ManifestError
+from tests.browser import serve_static
+from tests.convex_standin.fixture import ConvexStandin, run_standin
+from tests.editor_harness import edit, files, preview, wait_for_build
+from tests.factory import cli_env, run_cli
 
 CONVEX_URL = "https://happy-animal-123.convex.cloud"
+REPO = Path(__file__).resolve().parents[2]
+TIMEOUT_MS = 30_000
+TOKEN_FILE = "auth/token.json"
+"""Where the test site's sign-in endpoint is (a static file holding the signed-in author's stand-in token)."""
+DOT_PNG = bytes.fromhex(  # a 1x1 PNG: the image of the round trip
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201"
+    "a0c2e2b60000000049454e44ae426082")
 
 
 def manifest_with_store(tmp_path: Path, store: object) -> Any:
@@ -95,3 +111,173 @@ def test_the_recipe_carries_the_store_only_when_the_manifest_names_one() -> None
     assert "store" not in plain
     assert with_store["store"] == store
     assert {key: value for key, value in with_store.items() if key != "store"} == plain
+
+
+# ---- in Chromium, against the stand-in ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def standin() -> Iterator[ConvexStandin]:
+    """The shipped convex/ functions behind Convex's HTTP API: one fresh backend for this module."""
+    with run_standin() as running:
+        yield running
+
+
+def write_manifest(project: Path, standin: ConvexStandin, *, convex_source: bool) -> None:
+    sources: list[dict[str, Any]] = [{"type": "directory", "path": "demos"}]
+    if convex_source:
+        sources.append({"type": "convex", "url": standin.url, "key_env": "CONVEX_DEPLOY_KEY"})
+    manifest = {"sources": sources, "build": {"cache_dir": ".cache", "ledger": False}, "video": {"posters": False},
+                "editor": {"store": {"type": "convex", "url": standin.url, "auth": {"token_url": f"../{TOKEN_FILE}"}}}}
+    (project / "hybrid.yml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
+
+
+def build(project: Path, standin: ConvexStandin, site: str, *, convex_source: bool = False) -> Path:
+    write_manifest(project, standin, convex_source=convex_source)
+    run = run_cli("build", "--site-dir", site, cwd=project, env=cli_env(CONVEX_DEPLOY_KEY=standin.deploy_key),
+                  timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return project / site
+
+
+@pytest.fixture(scope="module")
+def editor_site(standin: ConvexStandin, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site of one demo (the sample confetti button: CSS and an npm package, so a vendor file) whose editor saves
+    to the stand-in; its project is ``.parent``."""
+    project = tmp_path_factory.mktemp("convex-editor")
+    shutil.copytree(REPO / "sample_projects" / "confetti-button" / "v1", project / "demos" / "confetti" / "v1")
+    return build(project, standin, "site")
+
+
+def sign_in_as(site: Path, standin: ConvexStandin, subject: str, name: str) -> None:
+    """The site's sign-in endpoint answers for this author from now on (as the site's own OIDC session would)."""
+    (site / TOKEN_FILE).parent.mkdir(exist_ok=True)
+    (site / TOKEN_FILE).write_text(json.dumps({"token": standin.token(subject, name=name)}), encoding="utf-8")
+
+
+def open_editor(browser: Browser, base_url: str, query: str, name: str) -> Page:
+    """A fresh browser profile on the editor, signed in as ``name`` (the toolbar's button shows it)."""
+    page = browser.new_context().new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{base_url}/editor/{query}")
+    wait_for_build(page)
+    expect(page.locator("#sign-in")).to_have_text(name)
+    return page
+
+
+def fork(page: Page) -> str:
+    page.click("#fork")
+    expect(page.locator("#notice")).to_contain_text("Forked into a new thread")
+    thread: str = page.evaluate("window.hybridEditor.state.thread")
+    return thread
+
+
+def save(page: Page) -> str:
+    """Click Save version; the notice it ends with."""
+    page.click("#save")
+    expect(page.locator("#notice")).to_contain_text(re.compile(r"^(Saved|Not saved)"))
+    return page.locator("#notice span").first.inner_text()
+
+
+def stored(standin: ConvexStandin, thread: str) -> dict[str, dict[str, Any]]:
+    """The thread's versions as the build reads them: the deploy key through the HTTP API (internal query)."""
+    found: dict[str, dict[str, Any]] = {}
+    cursor = None
+    while True:
+        page = standin.query("versions:listForBuild", {"paginationOpts": {"numItems": 100, "cursor": cursor}},
+                             admin=True)
+        found.update({item["version"]: item for item in page["page"] if item["thread"] == thread})
+        if page["isDone"]:
+            return found
+        cursor = page["continueCursor"]
+
+
+@pytest.mark.browser
+def test_a_signed_in_author_saves_to_convex_and_another_author_cannot_overwrite_the_thread(
+        chromium: Browser, standin: ConvexStandin, editor_site: Path) -> None:
+    with serve_static(editor_site) as base_url:
+        sign_in_as(editor_site, standin, "alice", "Alice")
+        page = open_editor(chromium, base_url, "?thread=confetti&version=v1", "Alice")
+        thread = fork(page)
+        edit(page, "src/index.js", "The release is live!", "Saved in Convex!")
+        assert save(page) == f"Saved {thread}/v1 to Convex: the site's next build publishes it."
+        expect(page.locator("#version")).to_have_value("v1")
+        expect(page.locator("#versions optgroup[label='Saved in Convex'] option")).to_have_text(
+            [re.compile(rf"^v1 · \d{{4}}-\d\d-\d\dT[\d:]+Z · Alice$")])
+
+        (version,) = stored(standin, thread).values()
+        sent = {path: text for path, text in files(page).items() if path != "package.json"}
+        assert {f["path"]: f["text"] for f in version["files"]} == sent
+        assert "Saved in Convex!" in sent["src/index.js"]
+        assert version["author"] == standin.token_identifier("alice")
+        assert version["dependencies"] == [{"name": "canvas-confetti", "spec": "1.9.4"}]
+
+        sign_in_as(editor_site, standin, "bob", "Bob")
+        other = open_editor(chromium, base_url, f"?thread={thread}&version=v1", "Bob")
+        assert "Saved in Convex!" in files(other)["src/index.js"]  # opened from Convex
+        edit(other, "src/index.js", "Saved in Convex!", "Bob was here")
+        assert save(other) == (f"Not saved: thread {thread} belongs to another author: fork it under a new "
+                               "thread id")
+        expect(other.locator("#notice button", has_text="Fork")).to_be_visible()
+        assert list(stored(standin, thread)) == ["v1"]
+        assert "Bob was here" not in json.dumps(stored(standin, thread))
+
+
+@pytest.mark.browser
+def test_a_snapshot_the_rules_refuse_is_not_saved_and_its_problems_are_listed(
+        chromium: Browser, standin: ConvexStandin, editor_site: Path) -> None:
+    with serve_static(editor_site) as base_url:
+        sign_in_as(editor_site, standin, "carol", "Carol")
+        page = open_editor(chromium, base_url, "?thread=confetti&version=v1", "Carol")
+        thread = fork(page)
+        page.evaluate("window.hybridEditor.state.files['../up.js'] = '1'")  # the Python validator refuses it too
+        notice = save(page)
+        (row,) = page.locator("#problems li.problem[data-kind='save']").all_inner_texts()
+        problem = row.removeprefix("not saved").strip()
+        assert notice == f"Not saved: Convex refused the version: 1 problem ({problem})"
+        assert "../up.js" in problem
+        assert stored(standin, thread) == {}
+
+
+@pytest.mark.browser
+def test_the_nightly_build_publishes_what_the_editor_previewed_image_included(
+        chromium: Browser, standin: ConvexStandin, editor_site: Path) -> None:
+    """The editor's preview bytes (page.html, style.css, the vendor file) are the published artifact's, for a
+    version saved to Convex with an image that goes editor -> Convex file storage -> build -> artifact."""
+    with serve_static(editor_site) as base_url:
+        sign_in_as(editor_site, standin, "dora", "Dora")
+        page = open_editor(chromium, base_url, "?thread=confetti&version=v1", "Dora")
+        thread = fork(page)
+        page.set_input_files("#add-binary-file", files=[{"name": "dot.png", "mimeType": "image/png",
+                                                         "buffer": DOT_PNG}])
+        edit(page, "src/index.js", 'import "./style.css";',
+             'import "./style.css";\nimport dot from "../dot.png";\n'
+             'document.body.append(Object.assign(document.createElement("img"), {id: "dot", src: dot}));')
+        wait_for_build(page)
+        expect(preview(page).locator("#dot")).to_have_attribute("src", re.compile("^data:image/png;base64,"))
+        assert save(page) == f"Saved {thread}/v1 to Convex: the site's next build publishes it."
+        previewed = page.evaluate("window.hybridEditor.lastResult")
+        assert previewed["ok"] and previewed["vendor"]
+        vendor = (editor_site / previewed["vendor"]).read_bytes()
+
+        # The image is in the store by storage id, with the sha256 Convex computed from the uploaded bytes.
+        (version,) = stored(standin, thread).values()
+        (image,) = [f for f in version["files"] if f["path"] == "dot.png"]
+        assert image["size"] == len(DOT_PNG) and image["contentType"] == "image/png"
+        assert image["sha256"] == __import__("hashlib").sha256(DOT_PNG).hexdigest()
+
+        # Reopened from Convex in a new browser profile: the image is bytes again, listed and built.
+        again = open_editor(chromium, base_url, f"?thread={thread}&version=v1", "Dora")
+        assert again.evaluate("Array.from(window.hybridEditor.state.files['dot.png'])") == list(DOT_PNG)
+        again.locator('#file-tree li[data-path="dot.png"] .tree-name').click()
+        expect(again.locator("#notice")).to_contain_text("dot.png is a binary file (70 bytes, image/png)")
+        assert again.evaluate("window.hybridEditor.lastResult.page") == previewed["page"]
+
+    nightly = build(editor_site.parent, standin, "nightly", convex_source=True)
+    artifact = nightly / "artifacts" / thread / "v1"
+    assert (artifact / "page.html").read_text(encoding="utf-8") == previewed["page"]
+    assert (artifact / "style.css").read_text(encoding="utf-8") == previewed["css"]
+    meta = json.loads((artifact / "meta.json").read_text(encoding="utf-8"))
+    assert meta["vendor"]["path"] == previewed["vendor"]
+    assert (nightly / previewed["vendor"]).read_bytes() == vendor
+    assert "data:image/png;base64," in previewed["page"]
