@@ -9,6 +9,7 @@ publishes the bytes the editor previewed; an image goes editor -> Convex -> publ
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -203,7 +204,7 @@ def test_a_signed_in_author_saves_to_convex_and_another_author_cannot_overwrite_
         assert save(page) == f"Saved {thread}/v1 to Convex: the site's next build publishes it."
         expect(page.locator("#version")).to_have_value("v1")
         expect(page.locator("#versions optgroup[label='Saved in Convex'] option")).to_have_text(
-            [re.compile(rf"^v1 · \d{{4}}-\d\d-\d\dT[\d:]+Z · Alice$")])
+            [re.compile(r"^v1 · \d{4}-\d\d-\d\dT[\d:]+Z · Alice$")])
 
         (version,) = stored(standin, thread).values()
         sent = {path: text for path, text in files(page).items() if path != "package.json"}
@@ -264,7 +265,7 @@ def test_the_nightly_build_publishes_what_the_editor_previewed_image_included(
         (version,) = stored(standin, thread).values()
         (image,) = [f for f in version["files"] if f["path"] == "dot.png"]
         assert image["size"] == len(DOT_PNG) and image["contentType"] == "image/png"
-        assert image["sha256"] == __import__("hashlib").sha256(DOT_PNG).hexdigest()
+        assert image["sha256"] == hashlib.sha256(DOT_PNG).hexdigest()
 
         # Reopened from Convex in a new browser profile: the image is bytes again, listed and built.
         again = open_editor(chromium, base_url, f"?thread={thread}&version=v1", "Dora")
