@@ -213,12 +213,19 @@ export const listForThread = query({
   },
 });
 
-/** Every version in creation order, unlisted ones included (flagged), with the files and the thread's
- * metadata (threadInfo): what the build reads. INTERNAL: only a deploy key (admin) can call it. */
+/** Every version in creation order (after `after`, a creationTime, when given), unlisted ones included
+ * (flagged), with the files and the thread's metadata (threadInfo): what the build reads. INTERNAL: only a
+ * deploy key (admin) can call it. */
 export const listForBuild = internalQuery({
-  args: { paginationOpts: paginationOptsValidator },
+  args: { paginationOpts: paginationOptsValidator, after: v.optional(v.number()) },
   handler: async (ctx, args) => {
-    const result = await ctx.db.query("versions").order("asc").paginate(args.paginationOpts);
+    // A finished listing's continueCursor is Convex's END position, which stays at the end: a later run
+    // resumes with `after` (the creationTime of the last version it read) and a null cursor instead.
+    const after = args.after;
+    const versions = after === undefined
+      ? ctx.db.query("versions")
+      : ctx.db.query("versions").withIndex("by_creation_time", (q) => q.gt("_creationTime", after));
+    const result = await versions.order("asc").paginate(args.paginationOpts);
     const threads = new Map<string, Doc<"threads"> | null>();
     const page = [];
     for (const found of result.page) {
@@ -227,6 +234,7 @@ export const listForBuild = internalQuery({
       const { _id, _creationTime, ...fields } = found;
       page.push({
         ...fields,
+        creationTime: _creationTime,
         files: await withUrls(ctx, found.files),
         threadInfo: thread
           ? { title: thread.title, description: thread.description, tags: thread.tags, latest: thread.latest, unlisted: thread.unlisted }
