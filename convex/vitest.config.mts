@@ -3,6 +3,7 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  cacheDir: "../node_modules/.vite-convex", // not convex/node_modules: Convex deploys this folder
   test: {
     root: import.meta.dirname,
     environment: "edge-runtime",

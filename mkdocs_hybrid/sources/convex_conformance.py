@@ -14,13 +14,14 @@ from typing import Any, cast
 from mkdocs_hybrid.bundle.npm_spec import MAX_NAME_LENGTH, MAX_SPEC_LENGTH, check_dependency
 from mkdocs_hybrid.config.manifest import BuildOptions
 from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import LATEST
 from mkdocs_hybrid.model.snapshot import SNAPSHOT_FORMAT, check_id, check_relative_path
 from mkdocs_hybrid.sources.snapshot_json import parse_snapshot_json
 
 __all__ = ["conformance_cases", "conformance_text"]
 
 IDS: list[object] = [
-    "a", "v1", "my-thread", "x.y_z-1", "0", "9lives", "a" * 64, "a" * 65, "", "latest", "Latest", "LATEST", "latest2",
+    "a", "v1", "my-thread", "x.y_z-1", "0", "9lives", "a" * 64, "a" * 65, "", LATEST, "Latest", "LATEST", "latest2",
     "-a", ".a", "_a", "a b", "a/b", "a\\b", "a\nb", "a\n", "é", "café", "a\u202eb", "\u0430bc",
     "thread\x00", "v 1", "V1", "1.0.0", "..", ".", "a..b", "a" * 63 + "é", 7, None, ["a"], {"a": 1}, True]
 
@@ -39,7 +40,7 @@ NAMES: list[object] = ["react", "react-dom", "@scope/name", "@types/react", "lod
          "é", "a\u202eb", " react", "react ", "foo.tar", "foo.tgz", "x.tar.gz", "http:", "git+ssh", 1, None]
 
 SPECS: list[object] = [
-         "18.2.0", "^18.2.0", "~1.2.3", ">=1 <2", "1.x", "1.2.x", "*", "", " ", "latest", "next", "beta-1",
+         "18.2.0", "^18.2.0", "~1.2.3", ">=1 <2", "1.x", "1.2.x", "*", "", " ", LATEST, "next", "beta-1",
          "~1.2.3 || >=2", "1.2.3 - 2.3.4", "1.2 - 2", ">1.x", "<=1.2.x", ">=1.2.3-alpha.1", "v1.2.3", "=1.2.3",
          "1.2.3+build.5", "1.2.3-rc.1+b", "^0.0.1", "~0", "^0.x", "x", "X", "1.2.3 ||", "|| 1", "1 || || 2",
          "  ^1.2.3  ", "\t1.2.3", "1.2.3\t", "\ufeff1.2.3", "1.2.3\xa0", "1.2.3 foo", "foo bar", "1.2.3 foo:bar",
