@@ -1,5 +1,6 @@
 // Test helpers for the convex-test suites (convexTest over the shipped modules). `npx convex deploy` skips it
 // (Convex skips every file whose name has more than one dot, as it skips *.test.ts).
+/// <reference types="vite/client" />
 import { convexTest } from "convex-test";
 import schema from "./schema";
 
@@ -36,7 +37,7 @@ export async function refusal(call: Promise<unknown>): Promise<{ code: string; m
   throw new Error("the call was not refused");
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+export async function sha256Hex(bytes: BufferSource): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }

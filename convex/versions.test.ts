@@ -89,7 +89,7 @@ describe("versions are immutable", () => {
   test("no shipped function patches or deletes a version: the only mutations are save and generateUploadUrl", async () => {
     const { modules } = await import("./testing.helpers");
     const kinds: string[] = [];
-    for (const [path, load] of Object.entries(modules)) {
+    for (const [path, load] of Object.entries(modules) as [string, () => Promise<unknown>][]) {
       if (path.includes("_generated") || path.endsWith("schema.ts")) continue;
       const exported = (await load()) as Record<string, { isMutation?: boolean; isQuery?: boolean; isAction?: boolean; isPublic?: boolean; isInternal?: boolean }>;
       for (const [name, fn] of Object.entries(exported)) {

@@ -4,7 +4,7 @@
 import { ConvexError, v } from "convex/values";
 import { paginationOptsValidator } from "convex/server";
 import { internalQuery, mutation, query } from "./_generated/server";
-import type { QueryCtx } from "./_generated/server";
+import type { MutationCtx, QueryCtx } from "./_generated/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import { dependency } from "./schema";
 import { RULES, checkSnapshot, shown } from "./rules";
@@ -68,7 +68,7 @@ export const save = mutation({
     const seq = thread.versionCount + 1;
     const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const document = canonical(args.thread, version, checked.title, checked.entry, sorted, checked.dependencies);
-    const sha256 = await sha256Hex(new TextEncoder().encode(document));
+    const sha256 = await sha256Hex(document);
     await ctx.db.insert("versions", {
       thread: args.thread, version, seq, created: now, author: identity.tokenIdentifier,
       authorName: identity.name ?? identity.nickname ?? null, title: checked.title, entry: checked.entry,
@@ -105,19 +105,19 @@ async function storedFiles(
 }
 
 async function ownThread(
-  ctx: { db: any },
+  ctx: MutationCtx,
   args: { thread: string; unlisted?: boolean; threadTitle?: string; description?: string; tags?: string[] },
   identity: Identity,
   tags: string[],
   now: number,
 ): Promise<Doc<"threads">> {
-  const found: Doc<"threads"> | null = await ctx.db.query("threads").withIndex("by_thread", (q: any) => q.eq("thread", args.thread)).unique();
+  const found = await threadNamed(ctx, args.thread);
   if (found === null) {
     const id = await ctx.db.insert("threads", {
       thread: args.thread, title: args.threadTitle?.trim() || args.thread, description: args.description?.trim() ?? "",
       tags, owner: identity.tokenIdentifier, unlisted: args.unlisted ?? false, latest: null, versionCount: 0, created: now,
     });
-    return (await ctx.db.get(id)) as Doc<"threads">;
+    return (await ctx.db.get(id))!;
   }
   if (found.owner !== identity.tokenIdentifier) {
     throw new ConvexError({
@@ -153,8 +153,8 @@ export function canonical(thread: string, version: string, title: string | null,
   return JSON.stringify({ format: RULES.snapshotFormat, thread, version, title, entry, files: listed, dependencies });
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

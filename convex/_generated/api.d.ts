@@ -1,7 +1,8 @@
 /* eslint-disable */
 /**
  * Written by hand to match what `npx convex codegen` writes for this project (no components), because codegen
- * needs a configured deployment (the network) and convex-test needs this folder. `npx convex dev` or
+ * needs a configured deployment (the network) and convex-test needs this folder (codegen also exports `env`,
+ * which no function here uses). `npx convex dev` or
  * `npx convex codegen` on a real deployment regenerates it; commit the result.
  */
 import type * as files from "../files.js";
