@@ -124,17 +124,18 @@ def standin() -> Iterator[ConvexStandin]:
         yield running
 
 
-def write_manifest(project: Path, standin: ConvexStandin, *, convex_source: bool) -> None:
+def write_manifest(project: Path, standin: ConvexStandin, *, convex_source: bool, auth: dict[str, str]) -> None:
     sources: list[dict[str, Any]] = [{"type": "directory", "path": "demos"}]
     if convex_source:
         sources.append({"type": "convex", "url": standin.url, "key_env": "CONVEX_DEPLOY_KEY"})
     manifest = {"sources": sources, "build": {"cache_dir": ".cache", "ledger": False}, "video": {"posters": False},
-                "editor": {"store": {"type": "convex", "url": standin.url, "auth": {"token_url": f"../{TOKEN_FILE}"}}}}
+                "editor": {"store": {"type": "convex", "url": standin.url, "auth": auth}}}
     (project / "hybrid.yml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
 
 
-def build(project: Path, standin: ConvexStandin, site: str, *, convex_source: bool = False) -> Path:
-    write_manifest(project, standin, convex_source=convex_source)
+def build(project: Path, standin: ConvexStandin, site: str, *, convex_source: bool = False,
+          auth: dict[str, str] | None = None) -> Path:
+    write_manifest(project, standin, convex_source=convex_source, auth=auth or {"token_url": f"../{TOKEN_FILE}"})
     run = run_cli("build", "--site-dir", site, cwd=project, env=cli_env(CONVEX_DEPLOY_KEY=standin.deploy_key),
                   timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -174,7 +175,8 @@ def fork(page: Page) -> str:
 
 
 def save(page: Page) -> str:
-    """Click Save version; the notice it ends with."""
+    """Click Save version; the notice it ends with (the bar is emptied first: an earlier notice is not it)."""
+    page.evaluate("document.getElementById('notice').replaceChildren()")
     page.click("#save")
     expect(page.locator("#notice")).to_contain_text(re.compile(r"^(Saved|Not saved)"))
     return page.locator("#notice span").first.inner_text()
@@ -282,3 +284,52 @@ def test_the_nightly_build_publishes_what_the_editor_previewed_image_included(
     assert meta["vendor"]["path"] == previewed["vendor"]
     assert (nightly / previewed["vendor"]).read_bytes() == vendor
     assert "data:image/png;base64," in previewed["page"]
+
+
+# The site's own sign-in function (auth: {token_function: siteConvexToken}): it records how it was asked, and gives
+# the token the test put in window.testToken, or a stale one until it is asked with forceRefreshToken.
+SITE_FUNCTION = """
+window.tokenCalls = [];
+window.siteConvexToken = async ({forceRefreshToken}) => {
+  window.tokenCalls.push(forceRefreshToken);
+  if (window.staleToken && !forceRefreshToken) return window.staleToken;
+  return window.testToken ?? null;
+};
+"""
+
+
+@pytest.mark.browser
+def test_a_site_function_gives_the_token_and_convex_refusing_it_asks_for_a_fresh_one(
+        chromium: Browser, standin: ConvexStandin, editor_site: Path) -> None:
+    site = build(editor_site.parent, standin, "site-function", auth={"token_function": "siteConvexToken"})
+    with serve_static(site) as base_url:
+        page = chromium.new_context().new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.add_init_script(SITE_FUNCTION)
+        page.goto(f"{base_url}/editor/?thread=confetti&version=v1")
+        wait_for_build(page)
+        expect(page.locator("#status-store")).to_have_text("Convex: not signed in")
+        thread = fork(page)
+        assert save(page) == "Not saved: sign in first: the Convex store saves only for a signed-in author"
+
+        # A token signed with another secret is refused (401); the editor asks once more, forcing a refresh.
+        forged = ConvexStandin(url=standin.url, deploy_key="", jwt_secret="not-the-secret", log_path=standin.log_path)
+        page.evaluate("([stale, fresh]) => { window.staleToken = stale; window.testToken = fresh; }",
+                      [forged.token("erin", name="Erin"), standin.token("erin", name="Erin")])
+        page.click("#sign-in")
+        expect(page.locator("#sign-in")).to_have_text("Erin")
+        page.evaluate("window.tokenCalls.length = 0")
+        assert save(page) == f"Saved {thread}/v1 to Convex: the site's next build publishes it."
+        assert page.evaluate("window.tokenCalls") == [True]  # the stale token was kept from Sign in
+        assert stored(standin, thread)["v1"]["author"] == standin.token_identifier("erin")
+
+        # Refused even when fresh (a new page: nothing kept): said in plain words, nothing written.
+        page.reload()
+        wait_for_build(page)
+        page.evaluate("(token) => { window.staleToken = token; window.testToken = token; }", forged.token("erin"))
+        page.click("#sign-in")
+        expect(page.locator("#sign-in")).to_have_text("erin")  # the token's own claims, before Convex checks it
+        edit(page, "src/index.js", "The release is live!", "Forged")
+        assert save(page) == ("Not saved: Convex did not accept the sign-in (Could not decode token. The signature "
+                              "does not match the provider's key.)")
+        assert list(stored(standin, thread)) == ["v1"]
