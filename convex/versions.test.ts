@@ -72,6 +72,27 @@ describe("versions:save refuses every bad input with a clear message and writes 
   });
 });
 
+describe("a snapshot over Convex's 1 MiB document limit", () => {
+  const large = "x".repeat(1_500_000); // within build.max_file_bytes (2 MiB), over what one Convex document holds
+
+  test("is refused with what to do when its text is inline, and nothing is written", async () => {
+    const t = backend();
+    const problem = await refusal(t.withIdentity(ALICE).mutation(api.versions.save, { thread: "demo", files: [...FILES, { path: "big.js", text: large }] }));
+    expect(problem.code).toBe("invalid");
+    expect(problem.message).toMatch(/^demo\/v1: the version is \d+ bytes as a Convex document, over Convex's 1048576-byte document limit: upload the largest text files to file storage .* \(largest: "big.js" 1500000 bytes/);
+    expect(await counts(t)).toEqual({ threads: 0, versions: 0 });
+  });
+
+  test("is saved when its large text file goes through file storage", async () => {
+    const t = backend();
+    const alice = t.withIdentity(ALICE);
+    const storageId = await alice.action(api.files.store, { bytes: new TextEncoder().encode(large).buffer as ArrayBuffer, contentType: "text/javascript" });
+    const saved = await alice.mutation(api.versions.save, { thread: "demo", files: [...FILES, { path: "big.js", storageId }] });
+    const got = await t.query(api.versions.get, { thread: "demo", version: saved.version });
+    expect(got?.files.find((f: { path: string }) => f.path === "big.js")).toMatchObject({ size: 1_500_000, contentType: "text/javascript" });
+  });
+});
+
 describe("versions are immutable", () => {
   test("a second save of the same id is refused and the first stays as saved", async () => {
     const t = backend();

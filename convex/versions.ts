@@ -1,7 +1,7 @@
 // Versions: saved once, never patched or deleted (this module has no function that could). A save is one
 // mutation, so one serializable transaction: the ownership check, the next version id and the insert happen
 // together or not at all.
-import { ConvexError, v } from "convex/values";
+import { ConvexError, getDocumentSize, v } from "convex/values";
 import { paginationOptsValidator } from "convex/server";
 import { internalQuery, mutation, query } from "./_generated/server";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
@@ -69,15 +69,33 @@ export const save = mutation({
     const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const document = canonical(args.thread, version, checked.title, checked.entry, sorted, checked.dependencies);
     const sha256 = await sha256Hex(document);
-    await ctx.db.insert("versions", {
+    const row = {
       thread: args.thread, version, seq, created: now, author: identity.tokenIdentifier,
       authorName: identity.name ?? identity.nickname ?? null, title: checked.title, entry: checked.entry,
       unlisted: args.unlisted ?? thread.unlisted, files: sorted, dependencies: checked.dependencies, sha256,
-    });
+    };
+    checkDocumentSize(`${args.thread}/${version}`, row);
+    await ctx.db.insert("versions", row);
     await ctx.db.patch(thread._id, { versionCount: seq });
     return { thread: args.thread, version, created: now, sha256 };
   },
 });
+
+/** Convex stores a document of at most 1 MiB; a snapshot may hold 10 MiB (build.max_snapshot_bytes), so the
+ * larger text files go to file storage like images do, and the save says so rather than failing in the insert. */
+const CONVEX_DOCUMENT_BYTES = 1 << 20;
+
+function checkDocumentSize(ref: string, row: Omit<Doc<"versions">, "_id" | "_creationTime">): void {
+  const size = getDocumentSize(row);
+  if (size <= CONVEX_DOCUMENT_BYTES) return;
+  const texts = row.files.flatMap((f) => ("text" in f ? [{ path: f.path, bytes: new TextEncoder().encode(f.text).length }] : []));
+  texts.sort((a, b) => b.bytes - a.bytes);
+  const largest = texts.slice(0, 3).map((f) => `${shown(f.path)} ${f.bytes} bytes`);
+  const message = `${ref}: the version is ${size} bytes as a Convex document, over Convex's ${CONVEX_DOCUMENT_BYTES}-byte ` +
+    `document limit: upload the largest text files to file storage (files:generateUploadUrl or files:store) and save ` +
+    `them as {path, storageId} (largest: ${largest.join(", ")})`;
+  throw new ConvexError({ code: "invalid", message, problems: [message] });
+}
 
 /** The files as stored: binary ones with sha256 (hex), size and type read from the `_storage` system table. */
 async function storedFiles(
