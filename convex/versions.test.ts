@@ -107,7 +107,7 @@ describe("versions are immutable", () => {
     expect(await counts(t)).toEqual({ threads: 1, versions: 1 });
   });
 
-  test("no shipped function patches or deletes a version: the only mutations are save and generateUploadUrl", async () => {
+  test("no shipped function patches or deletes a version: the only mutations are save, generateUploadUrl and threads:update", async () => {
     const { modules } = await import("./testing.helpers");
     const kinds: string[] = [];
     for (const [path, load] of Object.entries(modules) as [string, () => Promise<unknown>][]) {
@@ -119,7 +119,7 @@ describe("versions are immutable", () => {
       }
     }
     expect(kinds.sort()).toEqual([
-      "files:generateUploadUrl mutation", "files:store action", "threads:get query", "threads:list query",
+      "files:generateUploadUrl mutation", "files:store action", "threads:get query", "threads:list query", "threads:update mutation",
       "versions:get query", "versions:listForBuild internal query", "versions:listForThread query", "versions:save mutation",
     ]);
   });
@@ -174,5 +174,30 @@ describe("version ids", () => {
     const { sha256Hex } = await import("./testing.helpers");
     const document = canonical("demo", "v1", null, "index.html", FILES, [{ name: "react", spec: "^18.2.0" }]);
     expect(saved.sha256).toBe(await sha256Hex(new TextEncoder().encode(document)));
+  });
+});
+
+describe("threads:update changes a thread's metadata, for its owner only", () => {
+  test("the owner pins a saved version as latest, renames and unlists the thread; its versions stay as saved", async () => {
+    const t = backend();
+    const alice = t.withIdentity(ALICE);
+    await alice.mutation(api.versions.save, { thread: "demo", files: FILES });
+    const v2 = await alice.mutation(api.versions.save, { thread: "demo", files: FILES });
+    await alice.mutation(api.threads.update, { thread: "demo", latest: "v1", title: " Demo ", tags: ["a", "a "] });
+    expect(await t.query(api.threads.get, { thread: "demo" })).toMatchObject({ latest: "v1", title: "Demo", tags: ["a"], unlisted: false });
+    await alice.mutation(api.threads.update, { thread: "demo", unlisted: true });
+    expect(await t.query(api.threads.get, { thread: "demo" })).toBeNull();
+    expect((await alice.query(api.versions.get, { thread: "demo", version: "v2" }))?.sha256).toBe(v2.sha256);
+  });
+
+  test("another author, a missing thread and an unknown latest version are refused, and nothing changes", async () => {
+    const t = backend();
+    await t.withIdentity(ALICE).mutation(api.versions.save, { thread: "demo", files: FILES });
+    expect((await refusal(t.withIdentity(BOB).mutation(api.threads.update, { thread: "demo", title: "mine" }))).code).toBe("forbidden");
+    expect((await refusal(t.mutation(api.threads.update, { thread: "demo", title: "mine" }))).code).toBe("unauthenticated");
+    expect((await refusal(t.withIdentity(ALICE).mutation(api.threads.update, { thread: "nope", title: "x" }))).code).toBe("not_found");
+    const unknown = await refusal(t.withIdentity(ALICE).mutation(api.threads.update, { thread: "demo", latest: "v9", title: "x" }));
+    expect(unknown.message).toBe('demo: latest "v9" is not a version of demo: pin a saved version, or null for the newest');
+    expect(await t.query(api.threads.get, { thread: "demo" })).toMatchObject({ title: "demo", latest: null });
   });
 });
