@@ -7,7 +7,7 @@ import { internalQuery, mutation, query } from "./_generated/server";
 import type { MutationCtx, QueryCtx } from "./_generated/server";
 import type { Doc, Id } from "./_generated/dataModel";
 import { dependency } from "./schema";
-import { RULES, checkSnapshot, shown } from "./rules";
+import { RULES, checkSnapshot, hasLoneSurrogate, shown } from "./rules";
 import type { SnapshotFile } from "./rules";
 
 const fileArg = v.union(
@@ -50,7 +50,7 @@ export const save = mutation({
     });
     problems.push(...checked.problems);
     for (const [key, value] of [["threadTitle", args.threadTitle], ["description", args.description]] as const) {
-      if (value !== undefined && /[\ud800-\udfff]/u.test(value)) problems.push(`${key} must be UTF-8 text, not ${shown(value)}`);
+      if (value !== undefined && hasLoneSurrogate(value)) problems.push(`${key} must be UTF-8 text, not ${shown(value)}`);
     }
     if (problems.length) {
       throw new ConvexError({ code: "invalid", message: `${ref}: ${problems.join("; ")}`, problems });
