@@ -27,11 +27,11 @@ from mkdocs_hybrid.sources.snapshot_json import parse_snapshot_json
 if TYPE_CHECKING:
     from mkdocs_hybrid.config.manifest import BuildOptions
 
-__all__ = ["Fetch", "VersionProblem", "cache_folder", "ingest", "mirrored_listing"]
+__all__ = ["Fetch", "VersionProblem", "cache_folder", "canonical_sha256", "ingest", "mirrored_listing"]
 
-THREAD_KEYS = ("threadInfo", "threadMeta")
-"""Where a ``listForBuild`` item may carry its thread's metadata (``title``, ``description``, ``tags``,
-``latest``, ``unlisted``)."""
+THREAD_INFO = "threadInfo"
+"""Where a ``listForBuild`` item carries its thread's metadata (``title``, ``description``, ``tags``,
+``latest``, ``unlisted``), or ``null``."""
 
 Fetch = Callable[[Mapping[str, Any], int], bytes]
 """A binary file's bytes from its Convex file document (at most the given number of bytes)."""
@@ -62,6 +62,11 @@ def ingest(item: object, known: dict[tuple[str, str], str], write: PageWrite, fe
     kept = known.get((thread, version))
     if kept == sha:
         return
+    if canonical_sha256(item) != sha:
+        write.refused.append((thread, version, sha, (
+            f"{where}: its contents do not match its sha256 ({clipped(sha, 16)}): the document was changed after "
+            "it was saved; save the change as a new version")))
+        return
     if kept is not None:
         write.refused.append((thread, version, sha, (
             f"changed under its id in {where} (sha256 {clipped(sha, 16)}, was {kept[:16]}): published versions "
@@ -75,9 +80,26 @@ def ingest(item: object, known: dict[tuple[str, str], str], write: PageWrite, fe
     known[thread, version] = sha
     write.versions.append((thread, version, sha, json.dumps(document, ensure_ascii=False, separators=(",", ":"))))
     write.blobs.update(blobs)
-    meta = next((item[key] for key in THREAD_KEYS if isinstance(item.get(key), dict)), None)
-    if meta is not None:
-        write.threads[thread] = json.dumps(meta, ensure_ascii=False)
+    if isinstance(item.get(THREAD_INFO), dict):
+        write.threads[thread] = json.dumps(item[THREAD_INFO], ensure_ascii=False)
+
+
+def canonical_sha256(item: Mapping[str, Any]) -> str:
+    """The sha256 ``versions:save`` gave the version (``canonical`` in ``convex/versions.ts``): of the
+    JSON of its format, ids, title, entry, files (text, or a stored file's sha256, size and type) and
+    dependencies, in that order without whitespace (what ``JSON.stringify`` writes)."""
+    files = item.get("files")
+    listed = [{key: entry.get(key) for key in (("path", "text") if "text" in entry else (
+        "path", "sha256", "size", "contentType"))} for entry in files if isinstance(entry, dict)
+              ] if isinstance(files, list) else files
+    document = {"format": SNAPSHOT_FORMAT, "thread": item.get("thread"), "version": item.get("version"),
+                "title": item.get("title"), "entry": item.get("entry"), "files": listed,
+                "dependencies": item.get("dependencies")}
+    try:
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except (ValueError, TypeError, UnicodeEncodeError):
+        return ""  # not what a save writes: it matches no sha256
 
 
 def _snapshot_document(item: Mapping[str, Any], fetch: Fetch, limits: BuildOptions
@@ -168,13 +190,13 @@ def mirrored_listing(mirror: Mirror, where: str, reading: Reading) -> Iterator[L
         origin = f"{where}#{row.thread}/{row.version}"
         reader = MirrorReader(str(mirror.path), origin, row.thread, row.version)
         yield Listed(origin, row.sha256, 0, reader,
-                     partial(read_mirrored, mirror.path, origin, row.thread, row.version, reading.limits),
+                     partial(read_mirrored, mirror, origin, row.thread, row.version, reading.limits),
                      dependencies_origin=origin, thread=row.thread, version=row.version)
 
 
-def read_mirrored(path: Path, origin: str, thread: str, version: str, limits: BuildOptions) -> Snapshot:
+def read_mirrored(mirror: Mirror, origin: str, thread: str, version: str, limits: BuildOptions) -> Snapshot:
     """One kept version, validated as a snapshot JSON file is (its binary files allowed)."""
-    found = Mirror(path).document(thread, version)
+    found = mirror.document(thread, version)
     if found is None:
         raise SnapshotError("no longer in the build cache; rerun the build", thread=thread, version=version,
                             path=origin)

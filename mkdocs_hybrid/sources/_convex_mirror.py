@@ -61,6 +61,12 @@ class Mirror:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._connection: sqlite3.Connection | None = None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def known(self) -> dict[tuple[str, str], str]:
         """(thread, version) -> sha256 of every version kept."""
@@ -114,12 +120,20 @@ class Mirror:
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
+        """The mirror's connection, opened once (a scan reads thousands of documents through it)."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
-                self._prepare(db)
-                yield db
+            if self._connection is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                try:
+                    self._prepare(connection)
+                except BaseException:
+                    connection.close()
+                    raise
+                self._connection = connection
+            yield self._connection
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise HybridError(f"{self.path}: the Convex source's cache cannot be used ({exc}); delete it and "
                               "rerun the build (it is read again from the source)") from None
 
@@ -145,7 +159,9 @@ class MirrorReader:
         return self.read_all([path])[path]
 
     def read_all(self, paths: Iterable[str]) -> Mapping[str, bytes]:
-        found = Mirror(Path(self.path)).document(self.thread, self.version)
+        mirror = Mirror(Path(self.path))
+        with closing(mirror):
+            found = mirror.document(self.thread, self.version)
         if found is None:
             raise KeyError(f"{self.origin} is no longer in the build cache")
         files = document_files(*found)

@@ -89,7 +89,10 @@ class ConvexKind:
             self.fetch(source, mirror, reading.limits)
         except HybridError as exc:
             reading.errors.append(SnapshotError(str(exc)))
-        yield from mirrored_listing(mirror, source.url, reading)
+        try:
+            yield from mirrored_listing(mirror, source.url, reading)
+        finally:
+            mirror.close()
 
     def fetch(self, source: ConvexSource, mirror: Mirror, limits: BuildOptions) -> int:
         """Read the pages the mirror has not seen into it; the number of requests made."""

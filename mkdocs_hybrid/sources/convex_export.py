@@ -54,7 +54,10 @@ class ConvexExportKind:
             reading.errors.append(SnapshotError(str(exc)))
         except OSError as exc:
             reading.errors.append(SnapshotError(f"{where}: cannot read the export ({exc.strerror})"))
-        yield from mirrored_listing(mirror, where, reading)
+        try:
+            yield from mirrored_listing(mirror, where, reading)
+        finally:
+            mirror.close()
 
     def watch(self, source: SourceConfig) -> list[Watch]:
         return [Watch(source.path, recursive=False)]

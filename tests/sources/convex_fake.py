@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from mkdocs_hybrid.sources._convex_docs import canonical_sha256
+
 URL = "https://happy-otter-123.convex.cloud"
 KEY = "prod:happy-otter-123|secret"
 
@@ -37,9 +39,8 @@ def version_doc(thread: str, version: str, files: dict[str, str | bytes] | None 
         "threadInfo": {"title": f"Thread {thread}", "description": None, "tags": ["demo"], "latest": None,
                        "unlisted": False},
         **extra}
-    canonical = json.dumps({k: v for k, v in doc.items() if not k.startswith("_")}, sort_keys=True)
-    doc.setdefault("sha256", hashlib.sha256(canonical.encode()).hexdigest())
-    return doc
+    doc.setdefault("sha256", canonical_sha256(doc))  # what versions:save computes (checked against it in
+    return doc                                        # test_convex_source_standin.py)
 
 
 def integer(value: int) -> dict[str, str]:

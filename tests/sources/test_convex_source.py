@@ -249,6 +249,17 @@ def fake_sha(scan: Scan, manifest: Manifest) -> str:
     return Mirror(mirror_path(manifest.cache_dir, "convex", URL)).known()["t", "v2"][:16]
 
 
+def test_a_version_whose_contents_do_not_match_its_sha256_is_refused_alone(tmp_path: Path, fake: FakeConvex
+                                                                          ) -> None:
+    doc = fake.add("t", "v1")
+    fake.add("t", "v2")
+    doc["files"][0]["text"] = "<h1>patched in place</h1>"
+    scan = scan_sources(project(tmp_path))
+    assert lines(scan) == [f"t/v1: {URL}: its contents do not match its sha256 ({doc['sha256'][:15]}…): the "
+                           "document was changed after it was saved; save the change as a new version"]
+    assert refs(scan) == ["local/v1", "t/v2"]
+
+
 def test_a_binary_file_whose_bytes_do_not_match_its_sha256_is_refused_alone(tmp_path: Path, fake: FakeConvex
                                                                             ) -> None:
     doc = fake.add("pics", "v1", {"index.html": "<img src=cat.png>", "cat.png": PNG})
