@@ -18,6 +18,7 @@ from mkdocs_hybrid.sources import _convex_docs
 from mkdocs_hybrid.sources.convex import CONVEX
 from mkdocs_hybrid.sources.scan import scan_sources
 from tests.convex_standin.fixture import SHIPPED_FUNCTIONS, ConvexStandin, run_standin
+from tests.factory import cli_env, run_cli, write_tree
 
 SEEDING = Path(__file__).resolve().parent / "convex_seeding" / "seeding.ts"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3
@@ -137,3 +138,21 @@ def test_ten_thousand_versions_are_read_in_pages_then_none_then_only_the_ten_add
     assert parsed == [f"many/v{n}" for n in range(10_001, 10_011)]
     assert len(more.snapshots) == 10_010
     print(f"10,000 versions: first read {first_seconds:.1f} s, next read {again_seconds:.2f} s")
+
+
+def test_check_prints_a_refused_key_as_one_line_and_still_checks_the_other_sources(
+        tmp_path: Path, convex_standin: ConvexStandin) -> None:
+    write_tree(tmp_path / "demos" / "local" / "v1", {"index.html": "<h1>local</h1>"})
+    data = {"sources": [{"type": "directory", "path": "demos"}, {"type": "convex", "url": convex_standin.url,
+                                                                 "key_env": "NIGHTLY_KEY"}]}
+    (tmp_path / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    refused = run_cli("check", cwd=tmp_path, env=cli_env(NIGHTLY_KEY="dev:standin|not-the-key"))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    assert [line for line in refused.stderr.splitlines() if not line.startswith("bundling: ")] == [
+        f"error ?: {convex_standin.url}: the deploy key in NIGHTLY_KEY was refused (HTTP 401 BadAdminKey: "
+        "The provided admin key was invalid for this instance); set NIGHTLY_KEY to a deploy key of this "
+        "deployment (Convex dashboard, Settings)"]
+    assert refused.stdout.startswith("1 snapshot in 1 thread, 1 error")
+    accepted = run_cli("check", cwd=tmp_path, env=cli_env(NIGHTLY_KEY=convex_standin.deploy_key))
+    assert accepted.returncode == 0, accepted.stderr
+    assert accepted.stdout.startswith("3 snapshots in 3 threads")  # local, greeting and pictures (saved above)
