@@ -215,6 +215,14 @@ def test_a_signed_in_author_saves_to_convex_and_another_author_cannot_overwrite_
         assert version["author"] == standin.token_identifier("alice")
         assert version["dependencies"] == [{"name": "canvas-confetti", "spec": "1.9.4"}]
 
+        # The next save is the thread's v2; the list opens either.
+        edit(page, "src/index.js", "Saved in Convex!", "Saved again!")
+        assert save(page) == f"Saved {thread}/v2 to Convex: the site's next build publishes it."
+        page.select_option("#versions", "convex:v1")
+        expect(page.locator("#version")).to_have_value("v1")
+        assert "Saved in Convex!" in files(page)["src/index.js"]
+        assert sorted(stored(standin, thread)) == ["v1", "v2"]
+
         sign_in_as(editor_site, standin, "bob", "Bob")
         other = open_editor(chromium, base_url, f"?thread={thread}&version=v1", "Bob")
         assert "Saved in Convex!" in files(other)["src/index.js"]  # opened from Convex
@@ -222,7 +230,7 @@ def test_a_signed_in_author_saves_to_convex_and_another_author_cannot_overwrite_
         assert save(other) == (f"Not saved: thread {thread} belongs to another author: fork it under a new "
                                "thread id")
         expect(other.locator("#notice button", has_text="Fork")).to_be_visible()
-        assert list(stored(standin, thread)) == ["v1"]
+        assert sorted(stored(standin, thread)) == ["v1", "v2"]
         assert "Bob was here" not in json.dumps(stored(standin, thread))
 
 
