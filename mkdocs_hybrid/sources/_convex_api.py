@@ -30,7 +30,12 @@ MAX_ANSWER_BYTES = 256 * 1024 * 1024
 
 
 class ConvexSourceError(HybridError):
-    """The deployment cannot be read (unreachable, key refused, malformed answer): fails the source, not the build."""
+    """The deployment cannot be read (unreachable, key refused, malformed answer): fails the source, not the build.
+    ``status``: the HTTP status of a refusal (0 when there was no answer or it was malformed)."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,11 @@ class ConvexApi:
                                                         headers={"Authorization": f"Convex {self._key}"}), path)
         answer = _json(response, f"{path}", self.url)
         if response.status_code == 200 and isinstance(answer, dict) and answer.get("status") == "success":
-            return decode_value(answer.get("value"), f"{path}", self.url)
-        raise ConvexSourceError(self._refusal(response, answer, path))
+            try:
+                return decode_value(answer.get("value"), f"{path}", self.url)
+            except RecursionError:
+                raise ConvexSourceError(f"{self.url}: malformed answer to {path}: nested too deeply") from None
+        raise ConvexSourceError(self._refusal(response, answer, path), status=response.status_code)
 
     def download(self, url: str, limit: int) -> bytes:
         """A stored file's bytes (its ``url`` from the query), at most ``limit`` bytes. The deploy key is never
@@ -109,6 +117,7 @@ class ConvexApi:
                 continue
             if not _retried(response.status_code) or last:
                 return response
+            response.close()  # a streamed download's connection goes back to the pool
             self.retry.sleep(self.retry.delay(attempt, _retry_after(response)))
         raise AssertionError("unreachable: the last attempt returns or raises")
 

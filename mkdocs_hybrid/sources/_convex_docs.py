@@ -74,14 +74,25 @@ def ingest(item: object, known: dict[tuple[str, str], str], write: PageWrite, fe
         return
     try:
         document, blobs = _snapshot_document(item, fetch, limits)
+        text = _json_text(document, "the version")
+        info = _json_text(item[THREAD_INFO], "threadInfo") if isinstance(item.get(THREAD_INFO), dict) else None
     except VersionProblem as exc:
         write.refused.append((thread, version, sha, f"{where}: {exc}"))
         return
     known[thread, version] = sha
-    write.versions.append((thread, version, sha, json.dumps(document, ensure_ascii=False, separators=(",", ":"))))
+    write.versions.append((thread, version, sha, text))
     write.blobs.update(blobs)
-    if isinstance(item.get(THREAD_INFO), dict):
-        write.threads[thread] = json.dumps(item[THREAD_INFO], ensure_ascii=False)
+    if info is not None:
+        write.threads[thread] = info
+
+
+def _json_text(value: object, what: str) -> str:
+    """``value`` as JSON for the build cache; a Convex value JSON cannot hold (``$bytes`` where text goes, a
+    NaN) refuses the version."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        raise VersionProblem(f"{what} holds a value that is not JSON text or a finite number") from None
 
 
 def canonical_sha256(item: Mapping[str, Any]) -> str:
@@ -89,7 +100,7 @@ def canonical_sha256(item: Mapping[str, Any]) -> str:
     JSON of its format, ids, title, entry, files (text, or a stored file's sha256, size and type) and
     dependencies, in that order without whitespace (what ``JSON.stringify`` writes)."""
     files = item.get("files")
-    listed = [{key: entry.get(key) for key in (("path", "text") if "text" in entry else (
+    listed = [{key: _js_number(entry.get(key)) for key in (("path", "text") if "text" in entry else (
         "path", "sha256", "size", "contentType"))} for entry in files if isinstance(entry, dict)
               ] if isinstance(files, list) else files
     document = {"format": SNAPSHOT_FORMAT, "thread": item.get("thread"), "version": item.get("version"),
@@ -100,6 +111,14 @@ def canonical_sha256(item: Mapping[str, Any]) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
     except (ValueError, TypeError, UnicodeEncodeError):
         return ""  # not what a save writes: it matches no sha256
+
+
+def _js_number(value: object) -> object:
+    """A number as ``JSON.stringify`` writes it: Convex numbers are float64, and a backend may send ``1024.0``
+    where the function hashed ``1024``."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    return value
 
 
 def _snapshot_document(item: Mapping[str, Any], fetch: Fetch, limits: BuildOptions

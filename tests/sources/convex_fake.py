@@ -86,6 +86,10 @@ class FakeConvex:
         body = json.loads(request.content)
         assert body["path"] == "versions:listForBuild" and body["format"] == "json"
         options = body["args"]["paginationOpts"]
+        if not str(options["cursor"] or 0).isdigit():
+            return httpx.Response(560, json={"status": "error", "logLines": [], "errorMessage": (
+                "InvalidCursor: Tried to run a query starting from a cursor, but it looks like this cursor is from "
+                "a different query.")})
         start = int(options["cursor"] or 0)
         page = self.versions[start:start + options["numItems"]]
         self.served += len(page)

@@ -18,6 +18,7 @@ from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifes
 from mkdocs_hybrid.model.errors import ManifestError
 from mkdocs_hybrid.sources import _convex_docs
 from mkdocs_hybrid.sources._convex_api import ConvexSourceError, decode_value
+from mkdocs_hybrid.sources._convex_mirror import Mirror, PageWrite, mirror_path
 from mkdocs_hybrid.sources.convex import CONVEX
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
 from tests.factory import write_tree
@@ -245,7 +246,6 @@ def test_a_version_that_changed_under_its_id_is_refused_and_the_first_copy_built
 
 
 def fake_sha(scan: Scan, manifest: Manifest) -> str:
-    from mkdocs_hybrid.sources._convex_mirror import Mirror, mirror_path
     return Mirror(mirror_path(manifest.cache_dir, "convex", URL)).known()["t", "v2"][:16]
 
 
@@ -280,3 +280,45 @@ def test_an_invalid_version_is_refused_by_the_snapshot_validator_alone(tmp_path:
     assert [line.split(": ", 2)[0] for line in lines(scan)] == ["t/v1", "t/v2"]
     assert "escapes the snapshot" in lines(scan)[0] and f"{URL}#t/v1" in lines(scan)[0]
     assert refs(scan) == ["local/v1", "t/v3"]
+
+
+def test_a_timeout_that_lasts_is_one_line_naming_the_setting(tmp_path: Path, fake: FakeConvex) -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+    fake.ahead = [slow] * 5
+    scan = scan_sources(project(tmp_path, timeout=2))
+    assert lines(scan) == [f"?: {URL}: versions:listForBuild timed out after 2 s (5 tries); check the deployment "
+                           "or raise the source's timeout"]
+    assert refs(scan) == ["local/v1"]
+
+
+def test_a_kept_cursor_the_deployment_refuses_reads_again_from_the_start_without_reading_a_kept_version(
+        tmp_path: Path, fake: FakeConvex, monkeypatch: pytest.MonkeyPatch) -> None:
+    for number in range(1, 26):
+        fake.add("t", f"v{number}")
+    manifest = project(tmp_path, page_size=10)
+    scan_sources(manifest)
+    mirror = Mirror(mirror_path(manifest.cache_dir, "convex", URL))
+    mirror.write(PageWrite(), {"cursor": "from-a-deployment-since-reset"})
+    mirror.close()
+    parsed: list[str] = []
+    real_read = _convex_docs.read_mirrored
+    monkeypatch.setattr(_convex_docs, "read_mirrored", lambda *args: parsed.append(args[3]) or real_read(*args))
+    fake.requests.clear()
+    scan = scan_sources(manifest)
+    assert (lines(scan), len(fake.queries()), parsed, len(scan.snapshots)) == ([], 4, [], 26)
+
+
+def test_a_size_sent_as_a_float_matches_the_sha256_the_function_computed(tmp_path: Path, fake: FakeConvex) -> None:
+    doc = fake.add("pics", "v1", {"index.html": "<img src=cat.png>", "cat.png": PNG})
+    doc["files"][1]["size"] = float(len(PNG))  # what a backend's float64 JSON may say: 1024.0
+    scan = scan_sources(project(tmp_path))
+    assert lines(scan) == [] and scan.snapshots[-1].files["cat.png"] == PNG
+
+
+def test_bytes_where_text_goes_refuse_the_version_alone(tmp_path: Path, fake: FakeConvex) -> None:
+    fake.add("t", "v1", authorName={"$bytes": "AAEC"})
+    fake.add("t", "v2")
+    scan = scan_sources(project(tmp_path))
+    assert lines(scan) == [f"t/v1: {URL}: the version holds a value that is not JSON text or a finite number"]
+    assert refs(scan) == ["local/v1", "t/v2"]
