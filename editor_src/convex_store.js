@@ -15,6 +15,11 @@
 import { ConvexHttpClient } from "convex/browser";
 
 const PAGE_SIZE = 100; // versions listed per page of versions:listForThread
+// A Convex document holds at most 1 MiB and a snapshot may hold 10: past this many bytes of text in the version
+// document, the largest text files go to file storage as images do (convex/versions.ts says the same), typed
+// TEXT_TYPE so that opening the version gives them back as text.
+const DOCUMENT_TEXT_BYTES = 768 * 1024;
+const TEXT_TYPE = "text/plain; charset=utf-8";
 const EXPIRY_MARGIN_S = 60; // a cached token is asked for again this long before it expires
 
 /** The claims of a JWT, for showing who is signed in (Convex checks the signature, not the page). */
@@ -84,6 +89,22 @@ export function describeError(error) {
   }
   const offline = error instanceof TypeError || /fetch|network/i.test(message);
   return { text: offline ? `the Convex store did not answer (${message})` : message, problems: [], code: null };
+}
+
+/** The text files to save through file storage, largest first, until the rest fits a Convex document: path ->
+ * their UTF-8 bytes. */
+function storedAsFiles(files) {
+  const encoder = new TextEncoder();
+  const texts = Object.entries(files).filter(([, data]) => typeof data === "string")
+    .map(([path, text]) => [path, encoder.encode(text)]).sort((a, b) => b[1].length - a[1].length);
+  let total = texts.reduce((sum, [path, bytes]) => sum + bytes.length + path.length, 0);
+  const stored = new Map();
+  for (const [path, bytes] of texts) {
+    if (total <= DOCUMENT_TEXT_BYTES) break;
+    stored.set(path, bytes);
+    total -= bytes.length;
+  }
+  return stored;
 }
 
 async function sha256Hex(bytes) {
@@ -165,9 +186,11 @@ export class ConvexStore {
    * `{thread, version, created, sha256}`. */
   async save(snapshot, contentType) {
     const files = [];
+    const stored = storedAsFiles(snapshot.files);
     for (const [path, data] of Object.entries(snapshot.files)) {
-      files.push(typeof data === "string" ? { path, text: data }
-        : { path, storageId: await this.upload(data, contentType(path)) });
+      if (typeof data !== "string") files.push({ path, storageId: await this.upload(data, contentType(path)) });
+      else if (stored.has(path)) files.push({ path, storageId: await this.upload(stored.get(path), TEXT_TYPE) });
+      else files.push({ path, text: data });
     }
     return this.call("mutation", "versions:save", {
       thread: snapshot.thread, version: snapshot.version, title: snapshot.title, entry: snapshot.entry, files,
@@ -195,8 +218,14 @@ export class ConvexStore {
     if (!doc) return null;
     const files = {};
     for (const file of doc.files) {
-      files[file.path] = typeof file.text === "string" ? file.text : await this.download(file, thread, version);
-      if (typeof file.text !== "string") this.uploaded.set(file.sha256, file.storageId);
+      if (typeof file.text === "string") {
+        files[file.path] = file.text;
+        continue;
+      }
+      const bytes = await this.download(file, thread, version);
+      this.uploaded.set(file.sha256, file.storageId);
+      // A text file the editor put in storage (its type says so) is text again; an image stays bytes.
+      files[file.path] = file.contentType === TEXT_TYPE ? new TextDecoder().decode(bytes) : bytes;
     }
     const dependencies = Array.isArray(doc.dependencies)
       ? Object.fromEntries(doc.dependencies.map((item) => [item.name, item.spec])) : doc.dependencies ?? {};

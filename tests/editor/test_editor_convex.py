@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from mkdocs_hybrid.config.manifest import parse_manifest
 from mkdocs_hybrid.model.errors import ManifestError
+from mkdocs_hybrid.model.snapshot import SNAPSHOT_FORMAT
 from tests.browser import serve_static
 from tests.convex_standin.fixture import ConvexStandin, run_standin
 from tests.editor_harness import edit, files, preview, wait_for_build
@@ -341,3 +342,31 @@ def test_a_site_function_gives_the_token_and_convex_refusing_it_asks_for_a_fresh
         assert save(page) == ("Not saved: Convex did not accept the sign-in (Could not decode token. The signature "
                               "does not match the provider's key.)")
         assert list(stored(standin, thread)) == ["v1"]
+
+
+@pytest.mark.browser
+def test_text_over_a_convex_document_goes_through_file_storage_and_opens_as_text(
+        chromium: Browser, standin: ConvexStandin, editor_site: Path, tmp_path: Path) -> None:
+    """Convex keeps a document under 1 MiB and a snapshot may hold 10: the largest text files go to storage."""
+    big = "export const big = `" + "0123456789abcdef" * 75_000 + "`;\n"  # 1.2 MB
+    index = 'import { big } from "./big.js";\ndocument.getElementById("root").textContent = `${big.length} bytes`;\n'
+    snapshot = {"format": SNAPSHOT_FORMAT, "thread": "big-text", "version": "v1", "files": {
+        "index.js": index, "big.js": big}}
+    (tmp_path / "big.json").write_text(json.dumps(snapshot), encoding="utf-8")
+    with serve_static(editor_site) as base_url:
+        sign_in_as(editor_site, standin, "fred", "Fred")
+        page = open_editor(chromium, base_url, "?thread=confetti&version=v1", "Fred")
+        page.set_input_files("#import-file", str(tmp_path / "big.json"))
+        expect(preview(page).locator("#root")).to_have_text("1200000 bytes")
+        assert save(page) == "Saved big-text/v1 to Convex: the site's next build publishes it."
+        previewed = page.evaluate("window.hybridEditor.lastResult.page")
+
+        version = stored(standin, "big-text")["v1"]
+        kept = {f["path"]: f for f in version["files"]}
+        assert kept["index.js"]["text"] == index
+        assert "text" not in kept["big.js"] and kept["big.js"]["size"] == len(big)
+        assert kept["big.js"]["contentType"] == "text/plain; charset=utf-8"
+
+        again = open_editor(chromium, base_url, "?thread=big-text&version=v1", "Fred")
+        assert again.evaluate("window.hybridEditor.state.files['big.js']") == big  # text again, editable
+        assert again.evaluate("window.hybridEditor.lastResult.page") == previewed
