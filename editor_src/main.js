@@ -392,6 +392,9 @@ async function fetchVersion(thread, version, where = null) {
     artifactsRoot);
   const response = await fetch(url).catch(() => null);
   if (!response?.ok) {
+    // Published without a source.json (an image is not text): the Convex store the nightly build read has it.
+    const saved = store && onSite ? await store.get(thread, version, format).catch(() => null) : null;
+    if (saved) return saved;
     const published = await fetch(new URL("meta.json", url)).then((r) => r.ok, () => false);
     throw new Error(published
       ? `${thread}/${version} is published without its source (it has files that are not text, or it was ` +

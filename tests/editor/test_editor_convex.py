@@ -294,6 +294,15 @@ def test_the_nightly_build_publishes_what_the_editor_previewed_image_included(
     assert (nightly / previewed["vendor"]).read_bytes() == vendor
     assert "data:image/png;base64," in previewed["page"]
 
+    # The gallery's "open in the editor" link of the published version: the site has no source.json for it (an
+    # image is not text), so the editor opens it from Convex.
+    assert not (artifact / "source.json").exists()
+    with serve_static(nightly) as base_url:
+        sign_in_as(nightly, standin, "dora", "Dora")
+        published = open_editor(chromium, base_url, f"?thread={thread}&version=v1", "Dora")
+        assert published.evaluate("window.hybridEditor.lastResult.page") == previewed["page"]
+        expect(published.locator("#notice")).to_be_hidden()
+
 
 # The site's own sign-in function (auth: {token_function: siteConvexToken}): it records how it was asked, and gives
 # the token the test put in window.testToken, or a stale one until it is asked with forceRefreshToken.
