@@ -141,6 +141,10 @@ def _snapshot_document(item: Mapping[str, Any], fetch: Fetch, limits: BuildOptio
         else:
             binary[path], data = _binary_file(path, entry, fetch, limits)
             blobs[binary[path]] = data
+            # Stop downloading once the snapshot is past its limit (the validator would refuse it anyway)
+            if sum(len(blob) for blob in blobs.values()) > limits.max_snapshot_bytes:
+                raise VersionProblem(f"snapshot exceeds {limits.max_snapshot_bytes:,} bytes "
+                                     "(build.max_snapshot_bytes)")
     snapshot = {"format": SNAPSHOT_FORMAT, "thread": item["thread"], "version": item["version"],
                 "title": item.get("title"), "entry": item.get("entry") or None, "created": _created(item),
                 "author": item.get("authorName"), "unlisted": item.get("unlisted", False), "files": files,

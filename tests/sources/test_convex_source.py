@@ -322,3 +322,14 @@ def test_bytes_where_text_goes_refuse_the_version_alone(tmp_path: Path, fake: Fa
     scan = scan_sources(project(tmp_path))
     assert lines(scan) == [f"t/v1: {URL}: the version holds a value that is not JSON text or a finite number"]
     assert refs(scan) == ["local/v1", "t/v2"]
+
+
+def test_binary_files_past_the_snapshot_limit_stop_the_downloads_and_refuse_the_version(
+        tmp_path: Path, fake: FakeConvex) -> None:
+    fake.add("big", "v1", {"index.html": "x", **{f"img{n}.png": PNG + bytes([n]) for n in range(5)}})
+    data = {"sources": [{"type": "convex", "url": URL}],
+            "build": {"cache_dir": ".cache", "max_snapshot_bytes": 3 * len(PNG)}}
+    (tmp_path / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    scan = scan_sources(load_manifest(tmp_path / "hybrid.yml"))
+    assert lines(scan) == [f"big/v1: {URL}: snapshot exceeds {3 * len(PNG):,} bytes (build.max_snapshot_bytes)"]
+    assert len([r for r in fake.requests if r.url.path.startswith("/api/storage/")]) == 3  # not 5
