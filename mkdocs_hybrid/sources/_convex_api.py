@@ -86,9 +86,11 @@ class ConvexApi:
         sent with it: storage URLs need none, and one could point at another host."""
         what = f"GET {clipped(url, 120)}"
         with self._send_stream(url, what) as response:
+            if response.status_code in (404, 410):  # gone for good: this version alone is refused
+                raise ValueError(f"is not in the deployment's file storage any more (HTTP {response.status_code})")
             if response.status_code != 200:
-                raise ConvexSourceError(f"{self.url}: {what}: HTTP {response.status_code}; the stored file is "
-                                        "missing or the URL expired: rerun the build")
+                raise ConvexSourceError(f"{self.url}: {what}: HTTP {response.status_code}; a stored file could not "
+                                        "be downloaded: rerun the build")
             data = bytearray()
             for chunk in response.iter_bytes():
                 data += chunk

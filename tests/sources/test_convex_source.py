@@ -333,3 +333,26 @@ def test_binary_files_past_the_snapshot_limit_stop_the_downloads_and_refuse_the_
     scan = scan_sources(load_manifest(tmp_path / "hybrid.yml"))
     assert lines(scan) == [f"big/v1: {URL}: snapshot exceeds {3 * len(PNG):,} bytes (build.max_snapshot_bytes)"]
     assert len([r for r in fake.requests if r.url.path.startswith("/api/storage/")]) == 3  # not 5
+
+
+def test_a_stored_file_that_is_gone_refuses_its_version_and_one_that_fails_stops_the_source(
+        tmp_path: Path, fake: FakeConvex) -> None:
+    gone = fake.add("gone", "v1", {"index.html": "x", "cat.png": PNG})
+    fake.add("t", "v1")
+    del fake.blobs[gone["files"][1]["sha256"]]
+    manifest = project(tmp_path)
+    scan = scan_sources(manifest)
+    assert lines(scan) == [f"gone/v1: {URL}: files['cat.png'] is not in the deployment's file storage any more "
+                           "(HTTP 404)"]
+    assert refs(scan) == ["local/v1", "t/v1"]
+    fake.add("later", "v1", {"index.html": "x", "dog.png": PNG + b"dog"})
+    fake.ahead = [lambda request: httpx.Response(200, json={"status": "success", "value": {
+        "page": fake.versions, "isDone": True, "continueCursor": "3"}})] + [
+        lambda request: httpx.Response(503)] * 5
+    scan = scan_sources(manifest)
+    failed, refused = lines(scan)
+    assert failed.startswith(f"?: {URL}: GET {URL}/api/storage/")
+    assert failed.endswith(": HTTP 503; a stored file could not be downloaded: rerun the build")
+    assert refused.startswith("gone/v1: ")
+    assert refs(scan) == ["local/v1", "t/v1"]  # later/v1 is read by the next build
+    assert refs(scan_sources(manifest)) == ["later/v1", "local/v1", "t/v1"]
