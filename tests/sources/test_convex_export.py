@@ -119,18 +119,23 @@ def test_a_stored_file_that_does_not_match_its_sha256_or_is_missing_refuses_its_
     assert refs(scan) == ["local/v1", "t/v1"]
 
 
-def patched_size(path: Path, name: str, size: int) -> Path:
-    """Make the central directory declare another uncompressed size for ``name`` (a forged ZIP)."""
+def patched(path: Path, name: str, offset: int, layout: str, value: int) -> Path:
+    """Rewrite a field of ``name``'s central directory record (a forged ZIP): ``offset`` 24 is the uncompressed
+    size (``<I``), 8 the flag bits (``<H``)."""
     data = bytearray(path.read_bytes())
-    at = data.index(b"PK\x01\x02" + data[data.index(b"PK\x01\x02") + 4:][:0])
-    while True:
-        name_length = struct.unpack_from("<H", data, at + 28)[0]
-        if data[at + 46:at + 46 + name_length] == name.encode():
-            struct.pack_into("<I", data, at + 24, size)
-            break
+    at = data.index(b"PK\x01\x02")
+    while data[at + 46:at + 46 + struct.unpack_from("<H", data, at + 28)[0]] != name.encode():
         at = data.index(b"PK\x01\x02", at + 4)
+    struct.pack_into(layout, data, at + offset, value)
     path.write_bytes(bytes(data))
     return path
+
+
+def test_an_encrypted_member_is_refused(tmp_path: Path) -> None:
+    path = write_export(tmp_path / "export.zip", [stored(version_doc("t", "v1"))])
+    patched(path, "versions/documents.jsonl", 8, "<H", 0x1)
+    assert lines(scan_sources(project(tmp_path))) == [
+        f"?: {path}: 'versions/documents.jsonl' is encrypted; export it again with npx convex export"]
 
 
 HOSTILE = {
@@ -167,7 +172,7 @@ def test_an_export_declaring_more_than_the_total_limit_is_refused(tmp_path: Path
 def test_a_member_whose_declared_size_is_not_what_it_holds_is_refused(tmp_path: Path, change: int) -> None:
     path = write_export(tmp_path / "export.zip", [stored(version_doc("t", f"v{n}", seq=n)) for n in range(5)])
     size = zipfile.ZipFile(path).getinfo("versions/documents.jsonl").file_size
-    patched_size(path, "versions/documents.jsonl", size + change)
+    patched(path, "versions/documents.jsonl", 24, "<I", size + change)
     scan = scan_sources(project(tmp_path))
     (line,) = lines(scan)
     assert line.startswith(f"?: {path}: versions/documents.jsonl ")
