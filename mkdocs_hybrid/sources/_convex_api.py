@@ -135,7 +135,7 @@ class ConvexApi:
         if status in (401, 403):
             return (f"{self.url}: the deploy key in {self.key_env} was refused (HTTP {status}{code}: {message}); "
                     f"set {self.key_env} to a deploy key of this deployment (Convex dashboard, Settings)")
-        if status == FUNCTION_FAILED:
+        if status == FUNCTION_FAILED or data.get("status") == "error":  # older deployments answer 200
             return f"{self.url}: {path} failed: {message}"
         if status == 400:
             return (f"{self.url}: {path} was refused (HTTP 400{code}: {message}); deploy the project's convex/ "

@@ -218,6 +218,8 @@ def test_a_server_error_that_lasts_is_one_line_after_the_retries(tmp_path: Path,
      "convex/ functions there (npx convex deploy)"),
     (httpx.Response(560, json={"status": "error", "errorMessage": "Uncaught Error: boom"}),
      "versions:listForBuild failed: Uncaught Error: boom"),
+    (httpx.Response(200, json={"status": "error", "errorMessage": "Uncaught Error: boom", "logLines": []}),
+     "versions:listForBuild failed: Uncaught Error: boom"),
 ])
 def test_a_malformed_or_refused_answer_is_one_line(tmp_path: Path, fake: FakeConvex, answer: httpx.Response,
                                                    line: str) -> None:
