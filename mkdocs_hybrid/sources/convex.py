@@ -124,9 +124,10 @@ def _read_pages(api: ConvexApi, source: ConvexSource, mirror: Mirror, limits: Bu
     cursor = mirror.state("cursor")
     requests = 0
     while True:
-        value = _first_page(api, source, cursor) if requests == 0 else _query(api, source, cursor)
-        if requests == 0 and value is None:  # the kept cursor was refused: read from the start (kept ones skipped)
-            cursor, value = None, _query(api, source, None)
+        if requests == 0:
+            cursor, value = _first_page(api, source, cursor)
+        else:
+            value = _query(api, source, cursor)
         requests += 1
         page, done, following = _page(value, source.url)
         write = PageWrite()
@@ -146,17 +147,17 @@ def _query(api: ConvexApi, source: ConvexSource, cursor: str | None) -> Any:
     return api.query(LIST_FOR_BUILD, {"paginationOpts": {"numItems": source.page_size, "cursor": cursor}})
 
 
-def _first_page(api: ConvexApi, source: ConvexSource, cursor: str | None) -> Any:
-    """The page at the kept cursor, or ``None`` when the deployment refuses that cursor (it was reset, or the
-    cache came from another deployment at this URL)."""
+def _first_page(api: ConvexApi, source: ConvexSource, cursor: str | None) -> tuple[str | None, Any]:
+    """The cursor used and the page at it: the kept cursor, or the start when the deployment refuses that
+    cursor (it was reset, or the cache came from another deployment at this URL; kept versions are skipped)."""
     from mkdocs_hybrid.sources._convex_api import FUNCTION_FAILED, ConvexSourceError
 
     try:
-        return _query(api, source, cursor)
+        return cursor, _query(api, source, cursor)
     except ConvexSourceError as exc:
         if cursor is None or exc.status not in (400, FUNCTION_FAILED):
             raise
-        return None
+    return None, _query(api, source, None)
 
 
 def _page(value: object, url: str) -> tuple[list[Any], bool, str | None]:
