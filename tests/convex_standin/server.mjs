@@ -21,6 +21,7 @@ import { jsonToConvex } from "convex/values";
 import { authenticate } from "./lib/auth.mjs";
 import { Backend, parsePath } from "./lib/backend.mjs";
 import { compileFunctions } from "./lib/compile.mjs";
+import { speedUpIndexRanges } from "./lib/fastindex.mjs";
 import { exportValue, httpError, parseFormat } from "./lib/values.mjs";
 
 const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
@@ -247,6 +248,9 @@ async function main() {
   const opts = options();
   const compiled = await compileFunctions(opts.functions);
   const backend = new Backend(compiled);
+  if (!(await speedUpIndexRanges(backend.t))) {
+    process.stderr.write("convex stand-in: convex-test's database not found; index ranges scan whole tables (slower)\n");
+  }
   const server = createServer((req, res) => {
     route(backend, opts, req, res).catch((error) => {
       if (res.headersSent) return res.destroy();
