@@ -374,3 +374,29 @@ def test_the_shipped_build_listing_is_internal_hidden_from_users_and_pages_for_t
         shipped.query("versions:listForBuild", args, token=shipped.token("alice"))
     page = shipped.query("versions:listForBuild", args, admin=True)
     assert set(page) >= {"page", "isDone", "continueCursor"}
+
+
+def test_a_binary_file_uploaded_through_the_shipped_flow_is_listed_for_the_build_with_its_sha256_and_url(
+        shipped: ConvexStandin) -> None:
+    token = shipped.token("painter", name="Painter")
+    image = b"\x89PNG\r\n\x1a\n" + hashlib.sha256(b"pixels").digest() * 64
+    upload_url = shipped.mutation("files:generateUploadUrl", token=token)
+    storage_id = httpx.post(upload_url, content=image, headers={"Content-Type": "image/png"},
+                            timeout=30.0).json()["storageId"]
+    saved = shipped.mutation("versions:save", {"thread": "pictures", "files": [
+        {"path": "index.html", "text": '<img src="cat.png">'}, {"path": "cat.png", "storageId": storage_id}]},
+        token=token)
+    page = shipped.query("versions:listForBuild", {"paginationOpts": {"numItems": 100, "cursor": None}}, admin=True)
+    item = next(item for item in page["page"] if (item["thread"], item["version"]) == ("pictures", saved["version"]))
+    picture = next(file for file in item["files"] if file["path"] == "cat.png")
+    assert (picture["sha256"], picture["size"], picture["contentType"]) == (
+        hashlib.sha256(image).hexdigest(), len(image), "image/png")
+    assert httpx.get(picture["url"], timeout=30.0).content == image
+
+
+def test_a_second_author_cannot_save_into_the_first_authors_thread_through_the_api(shipped: ConvexStandin) -> None:
+    files = [{"path": "index.html", "text": "<p>mine</p>"}]
+    shipped.mutation("versions:save", {"thread": "owned", "files": files}, token=shipped.token("owner"))
+    with pytest.raises(StandinCallError) as refused:
+        shipped.mutation("versions:save", {"thread": "owned", "files": files}, token=shipped.token("intruder"))
+    assert refused.value.data["code"] == "forbidden"
