@@ -358,8 +358,9 @@ async function refreshVersions() {
   const groups = [];
   if (remote.length) {
     const group = Object.assign(document.createElement("optgroup"), { label: "Saved in Convex" });
-    group.append(...remote.map((item) => option(`convex:${item.version}`,
-      `${item.version} · ${item.created}${item.authorName ? ` · ${item.authorName}` : ""}`)));
+    // The author in the tooltip: a long name would widen the select, and with it the toolbar.
+    group.append(...remote.map((item) => Object.assign(option(`convex:${item.version}`,
+      `${item.version} · ${item.created}`), { title: item.authorName ? `saved by ${item.authorName}` : "" })));
     groups.push(group);
   }
   if (local.length) {
@@ -526,12 +527,12 @@ let mimeTypes = {};
 /** The sign-in button and the "add a binary file" button; who is signed in in the status bar. */
 function startStore(settings) {
   store = new ConvexStore(settings, location.href);
-  const signIn = Object.assign(document.createElement("button"),
-    { type: "button", id: "sign-in", textContent: "Sign in", title: `Sign in to save to Convex (${settings.url})` });
-  $("save").before(signIn);
+  // In the status bar, which has room (the toolbar wraps on a laptop once the version list holds a date).
+  const signIn = Object.assign(document.createElement("button"), { type: "button", id: "sign-in",
+    className: "small", textContent: "Sign in", title: `Sign in to save to Convex (${settings.url})` });
   signIn.addEventListener("click", () => showIdentity({ asked: true }));
   const status = Object.assign(document.createElement("span"), { id: "status-store", className: "muted" });
-  $("status-save").after(status);
+  $("status-save").after(status, signIn);
   const add = Object.assign(document.createElement("button"),
     { type: "button", id: "add-binary", className: "small", textContent: "+ image", title: "Add an image or other binary file" });
   const input = Object.assign(document.createElement("input"), { type: "file", id: "add-binary-file", hidden: true });
@@ -550,7 +551,7 @@ async function showIdentity({ asked }) {
     const identity = await store.identity();
     $("sign-in").textContent = identity ? identity.name : "Sign in";
     $("sign-in").title = identity ? `Signed in to Convex as ${identity.name}` : `Sign in to save to Convex (${store.url})`;
-    $("status-store").textContent = identity ? `Convex: signed in as ${identity.name}` : "Convex: not signed in";
+    $("status-store").textContent = identity ? "saving to Convex as" : "Convex: not signed in"; // the button: who
     window.hybridEditor.identity = identity;
     if (!identity && asked) {
       if (store.loginUrl) location.assign(store.loginUrl);

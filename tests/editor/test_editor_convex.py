@@ -159,7 +159,7 @@ def sign_in_as(site: Path, standin: ConvexStandin, subject: str, name: str) -> N
 
 
 def open_editor(browser: Browser, base_url: str, query: str, name: str) -> Page:
-    """A fresh browser profile on the editor, signed in as ``name`` (the toolbar's button shows it)."""
+    """A fresh browser profile on the editor, signed in as ``name`` (the status bar's Sign in button shows it)."""
     page = browser.new_context().new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{base_url}/editor/{query}")
@@ -206,8 +206,9 @@ def test_a_signed_in_author_saves_to_convex_and_another_author_cannot_overwrite_
         edit(page, "src/index.js", "The release is live!", "Saved in Convex!")
         assert save(page) == f"Saved {thread}/v1 to Convex: the site's next build publishes it."
         expect(page.locator("#version")).to_have_value("v1")
-        expect(page.locator("#versions optgroup[label='Saved in Convex'] option")).to_have_text(
-            [re.compile(r"^v1 · \d{4}-\d\d-\d\dT[\d:]+Z · Alice$")])
+        listed = page.locator("#versions optgroup[label='Saved in Convex'] option")
+        expect(listed).to_have_text([re.compile(r"^v1 · \d{4}-\d\d-\d\dT[\d:]+Z$")])
+        expect(listed).to_have_attribute("title", "saved by Alice")
 
         (version,) = stored(standin, thread).values()
         sent = {path: text for path, text in files(page).items() if path != "package.json"}
