@@ -6,7 +6,8 @@ import { compileFunctions } from "./lib/compile.mjs";
 import { speedUpIndexRanges } from "./lib/fastindex.mjs";
 
 const [mode, count, functions] = process.argv.slice(2);
-const backend = new Backend(await compileFunctions(functions));
+const compiled = await compileFunctions(functions);
+const backend = new Backend(compiled);
 if (mode === "fast" && !(await speedUpIndexRanges(backend.t))) throw new Error("the speed-up did not install");
 const user = (subject) => ({ admin: false, identity: { subject, issuer: "https://i.test", tokenIdentifier: `https://i.test|${subject}` } });
 const admin = { admin: true, identity: null };
@@ -28,4 +29,5 @@ for (let t = 0; t < 13; t++) {
   seen.push(outcome.ok ? [outcome.value?.version ?? null, outcome.value?.sha256 ?? null] : outcome.failure.message);
 }
 // Exit only once the line is out: a pipe is written asynchronously and exit() would cut it.
+compiled.cleanup();
 process.stdout.write(JSON.stringify(seen) + "\n", () => process.exit(0));

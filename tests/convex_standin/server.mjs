@@ -162,7 +162,8 @@ async function download(backend, res, uuid) {
   res.end(bytes);
 }
 
-// Seeding for tests: [{path, args, subject?, name?, kind?}] run in order through the real functions, in-process.
+// Seeding for tests: [{path, args, identity?, kind?}] run in order through the real functions, in-process, up to
+// the first that fails.
 async function runMany(backend, auth, req) {
   if (!auth.admin) throw httpError(401, "BadAdminKey", "/_standin/run_many needs the deploy key");
   const { calls, format: rawFormat } = await readJson(req, ["calls"]);
@@ -175,6 +176,7 @@ async function runMany(backend, auth, req) {
     if (invalid !== undefined) throw httpError(400, "BadJsonBody", invalid);
     const outcome = await backend.call(call.path, call.kind ?? "any", args, { admin: true, identity });
     results.push(udfResponse(outcome, format));
+    if (!outcome.ok) break; // the rest would be seeded on top of a failure: stop there
   }
   return { results };
 }

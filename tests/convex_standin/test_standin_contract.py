@@ -400,3 +400,14 @@ def test_a_second_author_cannot_save_into_the_first_authors_thread_through_the_a
     with pytest.raises(StandinCallError) as refused:
         shipped.mutation("versions:save", {"thread": "owned", "files": files}, token=shipped.token("intruder"))
     assert refused.value.data["code"] == "forbidden"
+
+
+def test_seeding_needs_the_deploy_key_and_stops_at_the_first_refused_call(standin: ConvexStandin) -> None:
+    calls = {"calls": [{"path": "demo:echo", "args": {"value": 1}}]}
+    anonymous = httpx.post(f"{standin.url}/_standin/run_many", json=calls, timeout=30.0)
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "BadAdminKey")
+    assert standin.seed("demo:add", [{"text": "seeded", "count": INT_42}], subject="seeder") != []
+    with pytest.raises(StandinCallError, match="ArgumentValidationError"):
+        standin.seed("demo:add", [{"text": "no count"}, {"text": "after the failure", "count": INT_42}])
+    after = standin.query("demo:list", {"paginationOpts": {"numItems": 100, "cursor": None}})
+    assert "after the failure" not in [note["text"] for note in after["page"]]

@@ -79,7 +79,13 @@ export async function compileFunctions(dir) {
     const key = "./convex/" + file.split(sep).join("/");
     modules[key] = () => import(pathToFileURL(compiled).href);
   }
+  const cleanup = () => rmSync(outdir, { recursive: true, force: true });
   const schemaKey = Object.keys(modules).find((key) => /^\.\/convex\/schema\.[^/]+$/.test(key));
-  const schema = schemaKey === undefined ? undefined : (await modules[schemaKey]()).default;
-  return { modules, schema, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  try {
+    const schema = schemaKey === undefined ? undefined : (await modules[schemaKey]()).default;
+    return { modules, schema, cleanup };
+  } catch (error) {
+    cleanup();
+    throw new Error(`cannot load ${join(dir, "schema.ts")}: ${error.message}`);
+  }
 }
