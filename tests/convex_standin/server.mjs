@@ -18,7 +18,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { jsonToConvex } from "convex/values";
-import { authenticate } from "./lib/auth.mjs";
+import { authenticate, readAuthorization, verifyAuthorization } from "./lib/auth.mjs";
 import { Backend, parsePath } from "./lib/backend.mjs";
 import { compileFunctions } from "./lib/compile.mjs";
 import { speedUpIndexRanges } from "./lib/fastindex.mjs";
@@ -194,8 +194,12 @@ async function route(backend, options, req, res) {
   if (req.method === "POST" && path === "/api/query_ts") return send(res, 200, queryTs());
   const auth = () => authenticate(req.headers.authorization, options);
   if (req.method === "POST" && ENDPOINTS[path] !== undefined) {
-    const who = auth();
+    // The backend's order: the header's kind (400), the JSON body (400), the function path (400), then the key
+    // or token itself (401).
+    const header = readAuthorization(req.headers.authorization);
     const body = await readJson(req, ["path", "args"]);
+    checkPath(body.path);
+    const who = verifyAuthorization(header, options);
     return send(res, 200, await runCall(backend, who, body, ENDPOINTS[path]));
   }
   if (req.method === "POST" && path.startsWith("/api/run/")) {

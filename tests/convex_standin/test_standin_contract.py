@@ -93,7 +93,10 @@ def test_log_lines_come_back_with_the_answer_and_are_left_out_when_there_are_non
     assert "logLines" not in answer(standin, "query", "demo:echo", {"value": 1})
 
 
-def test_the_run_endpoint_and_a_query_batch_answer_the_same_shapes(standin: ConvexStandin) -> None:
+def test_the_run_endpoint_a_get_query_and_a_query_batch_answer_the_same_shapes(standin: ConvexStandin) -> None:
+    got = httpx.get(f"{standin.url}/api/query", timeout=30.0,
+                    params={"path": "demo:echo", "args": json.dumps({"value": INT_42}), "format": "json"})
+    assert got.json() == {"status": "success", "value": "42"}
     run = httpx.post(f"{standin.url}/api/run/demo/echo", json={"args": {"value": INT_42}}, timeout=30.0)
     assert run.json() == {"status": "success", "value": "42"}
     batch = httpx.post(f"{standin.url}/api/query_batch", timeout=30.0, json={"queries": [
@@ -309,7 +312,7 @@ def npm_client(standin: ConvexStandin, calls: list[dict[str, Any]]) -> list[dict
 
 def test_the_npm_convex_client_reads_every_answer_of_the_stand_in(standin: ConvexStandin) -> None:
     token = standin.token("npm-user", name="Npm User")
-    echo, added, refused, crashed, hidden, internal, acting, bad_token, page = npm_client(standin, [
+    echo, added, refused, crashed, hidden, internal, acting, bad_token, page, consistent = npm_client(standin, [
         {"kind": "query", "path": "demo:echo", "args": {"value": {"count": INT_42, "data": BYTES_123}}},
         {"kind": "mutation", "path": "demo:add", "args": {"text": "from npm", "count": INT_42}, "token": token},
         {"kind": "mutation", "path": "demo:refuse", "args": {"text": "no"}, "token": token},
@@ -320,6 +323,7 @@ def test_the_npm_convex_client_reads_every_answer_of_the_stand_in(standin: Conve
          "actingAs": {"subject": "acted", "issuer": ISSUER}},
         {"kind": "query", "path": "demo:echo", "args": {"value": 1}, "token": standin.token("x", expires_in=-60)},
         {"kind": "query", "path": "demo:list", "args": {"paginationOpts": {"numItems": 1, "cursor": None}}},
+        {"kind": "consistentQuery", "path": "demo:echo", "args": {"value": "at a timestamp"}},
     ])
     assert echo == {"ok": True, "value": {"count": INT_42, "data": BYTES_123}}
     assert added["ok"] is True and isinstance(added["value"], str)
@@ -334,6 +338,7 @@ def test_the_npm_convex_client_reads_every_answer_of_the_stand_in(standin: Conve
     assert bad_token["ok"] is False
     assert json.loads(bad_token["message"])["code"] == "InvalidAuthHeader", "the client throws the 401 body as is"
     assert set(page["value"]) >= {"page", "isDone", "continueCursor"}
+    assert consistent == {"ok": True, "value": "at a timestamp"}, "query_ts then query_at_ts"
 
 
 def test_the_python_convex_clients_http_client_reads_every_answer_of_the_stand_in(standin: ConvexStandin) -> None:
@@ -411,3 +416,12 @@ def test_seeding_needs_the_deploy_key_and_stops_at_the_first_refused_call(standi
         standin.seed("demo:add", [{"text": "no count"}, {"text": "after the failure", "count": INT_42}])
     after = standin.query("demo:list", {"paginationOpts": {"numItems": 100, "cursor": None}})
     assert "after the failure" not in [note["text"] for note in after["page"]]
+
+
+def test_a_malformed_body_is_400_before_a_bad_token_is_401_as_the_backend_checks_them(
+        standin: ConvexStandin) -> None:
+    expired = standin.headers(token=standin.token("late", expires_in=-60))
+    response = httpx.post(f"{standin.url}/api/query", content=b"{nope", headers=expired, timeout=30.0)
+    assert (response.status_code, response.json()["code"]) == (400, "BadJsonBody")
+    response = post(standin, "query", {"path": "demo:echo", "args": {"value": 1}}, expired)
+    assert (response.status_code, response.json()["code"]) == (401, "InvalidAuthHeader")

@@ -41,12 +41,24 @@ function withoutTypePrefix(key) {
   return match ? match[2] : key;
 }
 
-export function authenticate(header, { deployKey, jwtSecret, now = Date.now() / 1000 }) {
-  if (header === undefined) return { admin: false, identity: null };
+/** The header's kind, or a 400 for one that is neither: read before the body, as the backend's extractor does. */
+export function readAuthorization(header) {
+  if (header === undefined) return { kind: "none" };
   if (header.length < 7) throw httpError(400, "InvalidHeaderFailure", "Invalid authentication header");
-  if (header.slice(0, 7).toLowerCase() === "convex ") return adminAuth(header.slice(7), deployKey);
+  if (header.slice(0, 7).toLowerCase() === "convex ") return { kind: "admin", value: header.slice(7) };
   if (header.slice(0, 7).toLowerCase() !== "bearer ") throw httpError(400, "InvalidAdminKey", "Invalid admin key");
-  return { admin: false, identity: verifyJwt(header.slice(7).trim(), jwtSecret, now) };
+  return { kind: "bearer", value: header.slice(7).trim() };
+}
+
+/** {admin, identity} for a header read by readAuthorization, or a 401 (checked after the body, as the backend does). */
+export function verifyAuthorization(read, { deployKey, jwtSecret, now = Date.now() / 1000 }) {
+  if (read.kind === "none") return { admin: false, identity: null };
+  if (read.kind === "admin") return adminAuth(read.value, deployKey);
+  return { admin: false, identity: verifyJwt(read.value, jwtSecret, now) };
+}
+
+export function authenticate(header, options) {
+  return verifyAuthorization(readAuthorization(header), options);
 }
 
 function adminAuth(given, deployKey) {
