@@ -432,15 +432,25 @@ def test_the_new_menu_starts_a_thread_from_each_template_of_mkdocs_hybrid_new(se
     expect(page.locator("#title")).to_have_value(load_starter("react").title)
 
 
-def test_the_toolbar_keeps_one_row_at_1280_px(session: Session) -> None:
-    page = session.open()
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.locator("#new").select_option("react")
+def assert_one_toolbar_row(page: Page) -> None:
     boxes = page.locator(".toolbar > *").evaluate_all(
         "items => items.filter(i => i.offsetParent && i.offsetHeight).map(i => [i.id || i.className,"
         " i.getBoundingClientRect().top,"
         " i.getBoundingClientRect().bottom])")
     assert max(top for _, top, _ in boxes) < min(bottom for _, _, bottom in boxes), f"the toolbar wraps: {boxes}"
+
+
+def test_the_toolbar_keeps_one_row_at_1280_px_also_after_saves(session: Session) -> None:
+    page = session.open()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.locator("#new").select_option("react")
+    assert_one_toolbar_row(page)
+    page.fill("#title", "A title long enough to fill its whole field and more")
+    for number in (1, 2):  # each save lists a dated entry in the versions menu
+        page.click("#save")
+        expect(page.locator("#notice")).to_contain_text(f"/v{number}")
+    expect(page.locator('#versions option[value="local:v2"]')).to_have_count(1)
+    assert_one_toolbar_row(page)
 
 
 # ---- issue 20, item 12: console, panes, preview buttons, shortcuts, problems ----------------------------------
