@@ -41,3 +41,16 @@ def test_the_typescript_validator_gives_pythons_verdict_on_every_conformance_cas
 def test_the_convex_functions_pass_their_convex_test_suites() -> None:
     """Refusals, immutability, ownership, next ids, 10,000 versions paged, unlisted hidden, binary files."""
     assert_passed(run_vitest("versions.test.ts", "listing.test.ts"), at_least=45)
+
+
+def test_the_convex_functions_typecheck_as_convex_deploy_checks_them() -> None:
+    """``npx convex deploy`` runs ``tsc`` over ``convex/`` first and refuses to push on a type error; the pinned
+    TypeScript checks the same here, so a type error fails the tests and not a team's deploy."""
+    node = shutil.which("node")
+    tsc = ROOT / "node_modules" / "typescript" / "bin" / "tsc"
+    if node is None:
+        pytest.skip("node runs tsc (scripts/install.sh installs it)")
+    assert tsc.is_file(), "node_modules/typescript is missing: run scripts/install.sh (npm ci)"
+    run = subprocess.run([node, str(tsc), "--noEmit", "--pretty", "false", "-p", "convex"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-10000:]
