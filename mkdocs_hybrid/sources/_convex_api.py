@@ -1,8 +1,9 @@
 """A small client of Convex's HTTP API for the ``convex`` source (httpx; loaded only when that source is read).
 
 ``POST {url}/api/query`` with ``{"path", "args", "format": "json"}`` and ``Authorization: Convex <deploy key>``
-answers ``{"status": "success", "value"}`` (HTTP 200), a function's error (HTTP 560), a bad request (400) or an
-auth failure (401/403). Rate limits (429) and server errors (5xx but 560) are retried with backoff, honouring
+answers ``{"status": "success", "value"}`` (HTTP 200), a function's error (``{"status": "error", ...}``, HTTP 200
+from today's backend, 560 from older ones), a bad request (400) or an auth failure (401/403). Rate limits (429)
+and server errors (5xx but 560) are retried with backoff, honouring
 ``Retry-After``; everything else becomes one :class:`ConvexSourceError` line naming the deployment.
 """
 
@@ -24,7 +25,8 @@ from mkdocs_hybrid.model.errors import HybridError, clipped, shown
 __all__ = ["ConvexApi", "ConvexSourceError", "Retry", "decode_value"]
 
 FUNCTION_FAILED = 560
-"""Convex's status for an error thrown by the function itself (``STATUS_CODE_UDF_FAILED``): never retried."""
+"""The status older Convex backends gave an error thrown by the function itself (the npm client's
+``STATUS_CODE_UDF_FAILED``; today's answer it with 200 and ``status: error``): never retried."""
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
 """The largest answer read (a page of versions with their files); Convex caps a query's result far below."""
 
@@ -135,7 +137,7 @@ class ConvexApi:
         if status in (401, 403):
             return (f"{self.url}: the deploy key in {self.key_env} was refused (HTTP {status}{code}: {message}); "
                     f"set {self.key_env} to a deploy key of this deployment (Convex dashboard, Settings)")
-        if status == FUNCTION_FAILED or data.get("status") == "error":  # older deployments answer 200
+        if status == FUNCTION_FAILED or data.get("status") == "error":  # 200 today, 560 from older backends
             return f"{self.url}: {path} failed: {message}"
         if status == 400:
             return (f"{self.url}: {path} was refused (HTTP 400{code}: {message}); deploy the project's convex/ "
