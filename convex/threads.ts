@@ -3,6 +3,7 @@ import { ConvexError, v } from "convex/values";
 import { paginationOptsValidator } from "convex/server";
 import { mutation, query } from "./_generated/server";
 import { hasLoneSurrogate, idProblem, shown } from "./rules";
+import { dispatchAfter } from "./dispatch";
 
 /** Listed threads, oldest first: title, description, tags, the pinned latest version and how many versions. */
 export const list = query({
@@ -79,6 +80,7 @@ export const update = mutation({
       ...(args.latest !== undefined && { latest: args.latest }),
     };
     await ctx.db.patch(t._id, changes);
+    if (typeof args.latest === "string") await dispatchAfter(ctx, args.thread, args.latest); // a pin moves latest
     return null;
   },
 });

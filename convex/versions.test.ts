@@ -119,7 +119,7 @@ describe("versions are immutable", () => {
       }
     }
     expect(kinds.sort()).toEqual([
-      "files:generateUploadUrl mutation", "files:store action", "threads:get query", "threads:list query", "threads:update mutation",
+      "dispatch:publish internal action", "files:generateUploadUrl mutation", "files:store action", "threads:get query", "threads:list query", "threads:update mutation",
       "versions:get query", "versions:listForBuild internal query", "versions:listForThread query", "versions:save mutation",
     ]);
   });

@@ -9,6 +9,7 @@ import type { Doc, Id } from "./_generated/dataModel";
 import { dependency } from "./schema";
 import { RULES, checkSnapshot, hasLoneSurrogate, shown } from "./rules";
 import type { SnapshotFile } from "./rules";
+import { dispatchAfter } from "./dispatch";
 
 const fileArg = v.union(
   v.object({ path: v.string(), text: v.string() }),
@@ -77,6 +78,7 @@ export const save = mutation({
     checkDocumentSize(`${args.thread}/${version}`, row);
     await ctx.db.insert("versions", row);
     await ctx.db.patch(thread._id, { versionCount: seq });
+    await dispatchAfter(ctx, args.thread, version); // publish-version on GitHub, when GITHUB_DISPATCH_REPO is set
     return { thread: args.thread, version, created: now, sha256 };
   },
 });

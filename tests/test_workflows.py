@@ -19,6 +19,7 @@ import yaml
 
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 from tests.cloudflare_api import FakeCloudflare
+from tests.convex.test_convex_functions import assert_passed, run_vitest
 from tests.factory import REPO, cli_env, read_tree, write_tree
 
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -80,6 +81,11 @@ def test_no_workflow_script_holds_an_expression_so_a_payload_cannot_inject_shell
         for job_name, job in workflow(path.name)["jobs"].items():
             for step in job.get("steps", []):
                 assert "${{" not in step.get("run", ""), f"{path.name} {job_name} {step.get('name')}: pass it by env"
+
+
+def test_a_convex_save_or_pin_dispatches_publish_version_and_a_failed_dispatch_never_fails_the_save() -> None:
+    """convex/dispatch.test.ts under convex-test, GitHub's dispatches endpoint stood in by a stubbed fetch."""
+    assert_passed(run_vitest("dispatch.test.ts"), at_least=8)
 
 
 def check_ids_step() -> dict[str, Any]:

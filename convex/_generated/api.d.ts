@@ -5,6 +5,7 @@
  * which no function here uses). `npx convex dev` or
  * `npx convex codegen` on a real deployment regenerates it; commit the result.
  */
+import type * as dispatch from "../dispatch.js";
 import type * as files from "../files.js";
 import type * as rules from "../rules.js";
 import type * as threads from "../threads.js";
@@ -12,6 +13,7 @@ import type * as versions from "../versions.js";
 import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  dispatch: typeof dispatch;
   files: typeof files;
   rules: typeof rules;
   threads: typeof threads;
