@@ -83,6 +83,14 @@ def test_no_workflow_script_holds_an_expression_so_a_payload_cannot_inject_shell
                 assert "${{" not in step.get("run", ""), f"{path.name} {job_name} {step.get('name')}: pass it by env"
 
 
+def test_every_action_is_pinned_by_a_full_commit_sha() -> None:
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for job in workflow(path.name)["jobs"].values():
+            for step in job.get("steps", []):
+                action = step.get("uses", "./local")
+                assert action.startswith("./") or re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", action), action
+
+
 def test_a_convex_save_or_pin_dispatches_publish_version_and_a_failed_dispatch_never_fails_the_save() -> None:
     """convex/dispatch.test.ts under convex-test, GitHub's dispatches endpoint stood in by a stubbed fetch."""
     assert_passed(run_vitest("dispatch.test.ts"), at_least=8)
