@@ -1,8 +1,9 @@
 """Deploy a built site to Cloudflare Pages in one pass (Direct Upload), like ``wrangler pages deploy``.
 
 In the artifact store mode (``artifacts``, an :class:`ArtifactStore`), ``artifacts/`` and ``vendor/`` go to R2
-instead of Pages: they are checked against the bucket before anything is written anywhere, uploaded (R2 first)
-before any Pages upload, and left out of the Pages manifest.
+instead of Pages, and so do the share and thread pages (:mod:`~mkdocs_hybrid.deploy._r2_pages`): they are
+checked against the bucket before anything is written anywhere, uploaded (R2 first) before any Pages upload, and
+left out of the Pages manifest.
 
 Only files whose content hash the account does not hold yet are uploaded, so a
 redeploy of an unchanged site uploads nothing, and a rerun after a crash
@@ -38,6 +39,7 @@ from mkdocs_hybrid.deploy._api import (
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
 from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan, ArtifactStore, is_artifact
+from mkdocs_hybrid.deploy._r2_pages import is_site_page
 from mkdocs_hybrid.deploy._result import DeployResult, mib
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES
@@ -119,7 +121,7 @@ def plan_site(site_dir: Path, *, project: str, branch: str, credentials: Credent
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise DeployError(f"{site_dir} is not a folder: build the site first (mkdocs build)")
-    files, artifact_files = _split_artifacts(collect_site_files(site_dir), artifacts)
+    files, artifact_files = split_site_files(collect_site_files(site_dir), in_store=artifacts is not None)
     pages_files, media_files = _split_media(files, media)
     result = DeployResult(project=project, branch=branch, files=len(pages_files), media_files=len(media_files),
                           dry_run=dry_run)
@@ -360,12 +362,13 @@ class _Deployment:
                           "check the Pages dashboard")
 
 
-def _split_artifacts(files: list[SiteFile], artifacts: ArtifactStore | None
-                     ) -> tuple[list[SiteFile], list[SiteFile]]:
-    """Files for Pages (and media) and files for the artifact store; all for Pages without one."""
-    if artifacts is None:
+def split_site_files(files: list[SiteFile], *, in_store: bool) -> tuple[list[SiteFile], list[SiteFile]]:
+    """Files for Pages (and media) and files for the artifact store (artifacts, vendor files, share and thread
+    pages); all for Pages without one (``in_store`` False: the default mode, unchanged)."""
+    if not in_store:
         return files, []
-    return [f for f in files if not is_artifact(f.name)], [f for f in files if is_artifact(f.name)]
+    stored = [f for f in files if is_artifact(f.name) or is_site_page(f.name)]
+    return [f for f in files if not (is_artifact(f.name) or is_site_page(f.name))], stored
 
 
 def _stage_artifacts(artifacts: ArtifactStore | None, files: list[SiteFile], result: DeployResult, *,

@@ -1,7 +1,8 @@
 """The artifact store mode (``deploy.artifacts: r2``): demos and vendor files in R2, at their site paths.
 
 Why a second store: Pages allows 20,000 files per site (free plan), and a version costs about four artifact
-files; in R2 the site keeps only its share pages, gallery and routes. The bucket's own origin
+files; the share and thread pages are objects here too (:mod:`~mkdocs_hybrid.deploy._r2_pages`), so Pages keeps
+a number of files that does not grow with versions. The bucket's own origin
 (``artifacts_url``) also isolates demos from the gallery, which is why the bucket's CORS rules let the site's
 origin (the editor) read ``source.json`` and vendor files, and no other.
 
@@ -35,10 +36,11 @@ from mkdocs_hybrid.deploy._files import SiteFile
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
 from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, error_code, unreadable
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
+from mkdocs_hybrid.deploy._r2_pages import PAGE_FOLDERS, is_site_page, page_cache_control, upload_rank
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
 from mkdocs_hybrid.edge.headers import REFRESHED
-from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, PREVIEW, UNLISTED, VENDOR
+from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, PREVIEW, SHARE, UNLISTED, VENDOR
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -49,7 +51,7 @@ ARTIFACT_FOLDERS = (f"{ARTIFACTS}/", f"{VENDOR}/", f"{PREVIEW}/")
 SHA256_METADATA = "sha256"
 """User metadata key (``x-amz-meta-sha256``) holding each object's content hash."""
 UNLISTED_PREFIX = f"{ARTIFACTS}/{UNLISTED}/"
-"""Unlisted versions' artifacts: only in the private store."""
+"""Unlisted versions' artifacts: only in the private store (their share pages too, ``p/_u/``)."""
 CHECK_JOBS = 16
 """Requests in flight at once: small objects, so latency (not bandwidth) bounds the deploy."""
 CORS_METHODS = ("GET", "HEAD")
@@ -61,7 +63,10 @@ _Result = TypeVar("_Result")
 
 
 def is_refreshed(name: str) -> bool:
-    """Whether a build may replace this object: a version's derived files and the ``meta.json`` listing them."""
+    """Whether a build may replace this object: a version's derived files and the ``meta.json`` listing them,
+    and the share and thread pages (:mod:`~mkdocs_hybrid.deploy._r2_pages`)."""
+    if is_site_page(name):
+        return True
     folder, _, base = name.rpartition("/")
     return folder.startswith(f"{ARTIFACTS}/") and (base in DERIVED_FILES or base == "meta.json")
 
@@ -73,7 +78,7 @@ def is_artifact(name: str) -> bool:
 
 def is_unlisted(name: str) -> bool:
     """Whether the site file ``name`` belongs to an unlisted version (the private store's)."""
-    return name.startswith(UNLISTED_PREFIX)
+    return name.startswith((UNLISTED_PREFIX, f"{SHARE}/{UNLISTED}/"))
 
 
 def url_origin(url: str, what: str) -> str:
@@ -216,9 +221,22 @@ class ArtifactStore:
         self.refuse(staged)
         if staged.cors_needed:
             self._put_cors()
-        sent = self._each(self._put, staged.missing, each) + self._each(self._replace, staged.replaced, each)
+        sent = self._in_rank_order([(self._put, plan) for plan in staged.missing]
+                                   + [(self._replace, plan) for plan in staged.replaced], each)
         if staged.unlisted is not None and self.unlisted is not None:
             sent += self.unlisted.publish(staged.unlisted, each)
+        return sent
+
+    def _in_rank_order(self, jobs: Sequence[tuple[Callable[[Plan], bool], Plan]],
+                       each: Callable[[], None] | None) -> list[bool]:
+        """Run ``jobs`` phase by phase (:func:`upload_rank`: artifacts, share pages, thread pages), so no page is
+        written before what it links; results in the order of ``jobs``."""
+        sent = [False] * len(jobs)
+        for rank in sorted({upload_rank(plan.key) for _, plan in jobs}):
+            indexes = [i for i, (_, plan) in enumerate(jobs) if upload_rank(plan.key) == rank]
+            done = self._each(lambda job: job[0](job[1]), [jobs[i] for i in indexes], each)
+            for i, was_sent in zip(indexes, done):
+                sent[i] = was_sent
         return sent
 
     def refuse(self, staged: ArtifactPlan) -> None:
@@ -243,7 +261,7 @@ class ArtifactStore:
         keys: set[str] = set()
         try:
             pages = self.client.get_paginator("list_objects_v2")
-            for folder in ARTIFACT_FOLDERS:
+            for folder in ARTIFACT_FOLDERS + PAGE_FOLDERS:
                 for page in pages.paginate(Bucket=self.config.bucket, Prefix=folder):
                     keys.update(item["Key"] for item in page.get("Contents", []) if "Key" in item)
         except (ClientError, BotoCoreError) as error:
@@ -331,8 +349,8 @@ class ArtifactStore:
             raise self._error(error, "uploading", plan.key, plan) from None
 
     def _headers(self, plan: Plan) -> ObjectHeaders:
-        cache = REFRESHED if plan.key.endswith(".json") and is_refreshed(plan.key) \
-            else IMMUTABLE_CACHE_CONTROL
+        cache = page_cache_control(plan.key) if is_site_page(plan.key) \
+            else REFRESHED if plan.key.endswith(".json") and is_refreshed(plan.key) else IMMUTABLE_CACHE_CONTROL
         return {"Bucket": self.config.bucket, "Key": plan.key, "ContentType": plan.content_type,
                 "CacheControl": cache, "Metadata": {SHA256_METADATA: plan.sha256}}
 

@@ -9,7 +9,8 @@
 - ``_redirects``: the ``latest`` rules below, and a 200 rewrite that spares
   ``artifacts/.../page.html`` the 308 Pages gives ``.html`` URLs;
 - in worker mode, ``_worker.js`` + ``_routes.json`` (:mod:`~mkdocs_hybrid.edge.worker`); in the artifact store
-  mode (``signed_links``) too, whatever the mode, for ``/s/*`` and ``/vendor/*``.
+  mode (``signed_links``) too, whatever the mode, for ``/s/*``, ``/vendor/*`` and the share and thread pages
+  held in R2 (``/p/*``, ``/gallery/*``).
 
 Cloudflare Pages answers ``/p/{thread}/latest`` with a real 302 at the edge in
 one of two modes, chosen by thread count:
@@ -51,6 +52,7 @@ from mkdocs_hybrid.edge.static import (
 )
 from mkdocs_hybrid.edge.worker import (
     ROUTES_JSON_FILE,
+    SIGNED_EXCLUDED,
     SIGNED_ROUTES,
     WORKER_FILE,
     WORKER_ROUTES,
@@ -151,8 +153,10 @@ def write_routes(
     mode = "worker" if signed_links else choose_mode(len(threads), worker_threshold=worker_threshold)
     latest_rules = latest_redirect_rules(threads) if mode == "redirects" else ()
     redirect_rules = latest_rules + ARTIFACT_REWRITES  # static rules first: see count_redirect_rules
-    worker_routes = (WORKER_ROUTES if mode == "worker" else ()) + (SIGNED_ROUTES if signed_links else ())
-    _check_limits(redirect_rules, HEADER_RULES, worker_routes)
+    # The artifact store mode's /p/* covers the latest routes (wrangler refuses overlapping rules).
+    worker_routes = SIGNED_ROUTES if signed_links else WORKER_ROUTES if mode == "worker" else ()
+    excluded = SIGNED_EXCLUDED if signed_links else ()
+    _check_limits(redirect_rules, HEADER_RULES, worker_routes + excluded)
     if worker_routes:
         refuse_hand_written_worker(site_dir)  # before writing anything
 
@@ -175,7 +179,7 @@ def write_routes(
         static_redirect_rules=static_count,
         dynamic_redirect_rules=dynamic_count,
         header_rules=len(HEADER_RULES),
-        worker_route_rules=len(worker_routes),
+        worker_route_rules=len(worker_routes) + len(excluded),
         latest_pages=latest_pages,
     )
 

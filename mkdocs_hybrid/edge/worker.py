@@ -2,7 +2,9 @@
 
 The worker answers ``/p/{thread}/latest`` with a real 302 (worker mode, chosen by thread count in
 :mod:`mkdocs_hybrid.edge.cloudflare`) and, in the artifact store mode, the signed links to unlisted versions
-(``/s/*``) and the vendor files (``/vendor/*``); everything else goes on to the static assets. It reads the
+(``/s/*``), the vendor files (``/vendor/*``) and the share and thread pages the Pages deployment does not hold
+(``/p/*``, ``/gallery/{thread}/``: objects in R2, see :mod:`mkdocs_hybrid.deploy._r2_pages`); everything else
+goes on to the static assets. It reads the
 target version from the fallback page's ``<meta name="mkdocs-hybrid-latest">`` (or, in the artifact store mode,
 from ``p/_latest.json``), so the edge redirect and the static page can never disagree, and it holds no
 per-thread data: the same bytes for every catalog.
@@ -15,18 +17,32 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from mkdocs_hybrid.edge.headers import IMMUTABLE, NO_CACHE
+from mkdocs_hybrid.edge.headers import FRAME_DENY, IMMUTABLE, NO_CACHE
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.edge.signed import MAX_SECONDS, MIN_KEY_CHARACTERS
 from mkdocs_hybrid.edge.static import GENERATED_MARK, LATEST_META_NAME, RoutesError, write_text
 from mkdocs_hybrid.edge.unlisted import TOKEN_HEX
 from mkdocs_hybrid.model.catalog import ThreadEntry
-from mkdocs_hybrid.model.layout import ARTIFACTS, LATEST, LATEST_MAP, SHARE, SIGNED, SIGNED_FILES, UNLISTED, VENDOR
+from mkdocs_hybrid.model.layout import (
+    ARTIFACTS,
+    ASSETS,
+    GALLERY,
+    GALLERY_PAGES,
+    LATEST,
+    LATEST_MAP,
+    SHARE,
+    SIGNED,
+    SIGNED_FILES,
+    UNLISTED,
+    VENDOR,
+)
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 
 __all__ = [
     "ROUTES_JSON_FILE",
+    "SIGNED_EXCLUDED",
     "SIGNED_ROUTES",
+    "THREAD_PAGE_CACHE",
     "WORKER_FILE",
     "WORKER_ROUTES",
     "refuse_hand_written_worker",
@@ -51,8 +67,15 @@ ROUTES_JSON_FILE = "_routes.json"
 # reported to work in production but was not verified here. The trailing-slash
 # form is listed explicitly rather than relying on wrangler's optional `/`.
 WORKER_ROUTES: tuple[str, ...] = (f"/{SHARE}/*/{LATEST}", f"/{SHARE}/*/{LATEST}/")
-SIGNED_ROUTES: tuple[str, ...] = (f"/{SIGNED}/*", f"/{VENDOR}/*")
-"""Artifact store mode: signed links to unlisted versions, and vendor files from the public bucket."""
+SIGNED_ROUTES: tuple[str, ...] = (f"/{SIGNED}/*", f"/{VENDOR}/*", f"/{SHARE}/*", f"/{GALLERY}/*")
+"""Artifact store mode: signed links to unlisted versions, vendor files from the public bucket, and the share
+and thread pages (objects in R2 too): every share-page view is one worker request."""
+SIGNED_EXCLUDED: tuple[str, ...] = (f"/{SHARE}/{LATEST_MAP}", f"/{GALLERY}/", f"/{GALLERY}/{GALLERY_PAGES}/*",
+                                    f"/{GALLERY}/{ASSETS}/*", f"/{GALLERY}/threads.*")
+"""What Pages serves alone under those routes (exclusions win): the gallery index, its later pages, its assets
+and its data, and the latest map; no worker request is spent on them."""
+THREAD_PAGE_CACHE = "public, max-age=60"
+"""A thread page from R2: a deploy or a publish rewrites it when the thread changes, so it is cached briefly."""
 
 _WORKER_TEMPLATE = """\
 // __MARK__: do not edit; rebuild instead.
@@ -83,7 +106,14 @@ export default {
         return found;
       }
     }
-    return env.ASSETS.fetch(request);
+    const response = await env.ASSETS.fetch(request);
+    if (SIGNED && reading && response.status === 404) {
+      const found = await storedPage(env, request, url);
+      if (found !== null) {
+        return found;
+      }
+    }
+    return response;
   },
 };
 """
@@ -215,6 +245,58 @@ async function vendorFile(env, pathname) {
   });
 }
 
+// Share and thread pages the Pages deployment does not hold are objects at their site paths (+ index.html):
+// /__SHARE__/{thread}/{version}/ in ARTIFACTS, cached as on Pages (immutable); /__SHARE__/__UNLISTED__/{token}/ (an
+// unlisted version) in the private UNLISTED bucket only, never cached; /__GALLERY__/{thread}/ in ARTIFACTS, cached
+// briefly (a deploy rewrites it when the thread changes) and never framed, as _headers says for the gallery.
+const SHARE_PAGE = /^\\/__SHARE__\\/(__ID__)\\/(__ID__)(\\/?)$/;
+const UNLISTED_PAGE = /^\\/__SHARE__\\/__UNLISTED__\\/[0-9a-f]{__TOKEN_HEX__}(\\/?)$/;
+const THREAD_PAGE = /^\\/__GALLERY__\\/(__ID__)(\\/?)$/;
+const THREAD_PAGE_CACHE = "__THREAD_PAGE_CACHE__";
+const FRAME_DENY = __FRAME_DENY__;
+
+function pageSource(env, pathname) {
+  const share = SHARE_PAGE.exec(pathname);
+  if (share !== null && share[1] !== "__LATEST_ROUTE__" && share[2] !== "__LATEST_ROUTE__") {
+    return { bucket: env.ARTIFACTS, slash: share[3], headers: { "Cache-Control": IMMUTABLE } };
+  }
+  const unlisted = UNLISTED_PAGE.exec(pathname);
+  if (unlisted !== null) {
+    return { bucket: env.UNLISTED, slash: unlisted[1],
+             headers: { "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer" } };
+  }
+  const thread = THREAD_PAGE.exec(pathname);
+  if (thread !== null && thread[1] !== "__GALLERY_PAGES__" && thread[1] !== "__ASSETS__") {
+    return { bucket: env.ARTIFACTS, slash: thread[2],
+             headers: { "Cache-Control": THREAD_PAGE_CACHE, ...FRAME_DENY } };
+  }
+  return null;
+}
+
+async function storedPage(env, request, url) {
+  const source = pageSource(env, url.pathname);
+  if (source === null || !source.bucket) {
+    return null;
+  }
+  const key = `${url.pathname.slice(1).replace(/\\/$/, "")}/index.html`;
+  const object = request.method === "HEAD" ? await source.bucket.head(key) : await source.bucket.get(key);
+  if (object === null) {
+    return null;
+  }
+  if (source.slash === "") {  // as Pages does for a folder's page
+    return new Response(null, {
+      status: 308, headers: { "Location": `${url.pathname}/${url.search}`, "Cache-Control": NO_CACHE } });
+  }
+  return new Response(request.method === "HEAD" ? null : object.body, {
+    headers: {
+      "Content-Type": "text/html; charset=utf-8",
+      "ETag": object.httpEtag,
+      "X-Content-Type-Options": "nosniff",
+      ...source.headers,
+    },
+  });
+}
+
 function forbidden() {
   return new Response("Forbidden\\n", { status: 403, headers: { "Cache-Control": "no-store" } });
 }
@@ -239,7 +321,9 @@ def render_worker(*, latest: bool = True, signed: bool = False) -> str:
         "__MAX_SECONDS__": str(MAX_SECONDS), "__SIG__": CANONICAL_SIGNATURE,
         "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED,
         "__LATEST_MAP__": LATEST_MAP, "__ARTIFACTS__": ARTIFACTS, "__SHARE__": SHARE, "__LATEST_ROUTE__": LATEST,
-        "__SIGNED_ROUTE__": SIGNED, "__VENDOR__": VENDOR,
+        "__SIGNED_ROUTE__": SIGNED, "__VENDOR__": VENDOR, "__GALLERY__": GALLERY, "__GALLERY_PAGES__": GALLERY_PAGES,
+        "__ASSETS__": ASSETS, "__THREAD_PAGE_CACHE__": THREAD_PAGE_CACHE,
+        "__FRAME_DENY__": json.dumps(dict(FRAME_DENY), separators=(", ", ": ")),
     }
     text = _WORKER_TEMPLATE
     for name, value in values.items():
@@ -251,9 +335,10 @@ def _js_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
-def render_routes_json(routes: Iterable[str]) -> str:
-    """``_routes.json``: invoke the worker only on the ``latest`` paths."""
-    spec = {"version": 1, "description": GENERATED_MARK, "include": list(routes), "exclude": []}
+def render_routes_json(routes: Iterable[str], excluded: Iterable[str] = ()) -> str:
+    """``_routes.json``: invoke the worker only on ``routes`` (the ``latest`` paths, and in the artifact store
+    mode :data:`SIGNED_ROUTES`), never on ``excluded``."""
+    spec = {"version": 1, "description": GENERATED_MARK, "include": list(routes), "exclude": list(excluded)}
     return json.dumps(spec, indent=2) + "\n"
 
 
@@ -266,7 +351,7 @@ def refuse_hand_written_worker(site_dir: Path) -> None:
 def write_worker_files(site_dir: Path, routes: tuple[str, ...], *, latest: bool, signed: bool) -> None:
     """Write ``_worker.js`` and ``_routes.json``."""
     write_text(site_dir / WORKER_FILE, render_worker(latest=latest, signed=signed))
-    write_text(site_dir / ROUTES_JSON_FILE, render_routes_json(routes))
+    write_text(site_dir / ROUTES_JSON_FILE, render_routes_json(routes, SIGNED_EXCLUDED if signed else ()))
 
 
 def remove_generated_worker_files(site_dir: Path) -> None:

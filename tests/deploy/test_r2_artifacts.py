@@ -29,10 +29,13 @@ from mkdocs_hybrid.deploy import (
     R2Config,
     R2Error,
     RetryPolicy,
+    collect_site_files,
     content_type,
     deploy_site,
 )
+from mkdocs_hybrid.deploy._pages import split_site_files
 from mkdocs_hybrid.deploy._r2_artifacts import is_artifact, refusal
+from mkdocs_hybrid.deploy._r2_pages import is_site_page
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.editor.preview_host import write_preview_host
 from tests.cloudflare_api import FakeCloudflare
@@ -91,7 +94,11 @@ def bucket_keys(store: ArtifactStore) -> list[str]:
 
 def artifact_names(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*")
-                  if p.is_file() and is_artifact(p.relative_to(site).as_posix()))
+                  if p.is_file() and _in_store(p.relative_to(site).as_posix()))
+
+
+def _in_store(name: str) -> bool:
+    return is_artifact(name) or is_site_page(name)
 
 
 # -- upload: keys, headers, metadata; Pages without artifacts ---------------------------------------------------
@@ -110,7 +117,7 @@ def test_artifacts_go_to_r2_at_their_site_paths_and_pages_keeps_the_rest(store: 
                                            "artifacts/t/v1/source.json", "artifacts/t/v1/style.css",
                                            "artifacts/t/v2/meta.json", "artifacts/t/v2/page.html",
                                            "artifacts/t/v2/source.json", "artifacts/t/v2/style.css",
-                                           "vendor/0123abcd.js"]
+                                           "p/t/v1/index.html", "p/t/v2/index.html", "vendor/0123abcd.js"]
     for name in names:
         data = (site / name).read_bytes()
         head = store.client.head_object(Bucket=store.config.bucket, Key=name)
@@ -121,17 +128,17 @@ def test_artifacts_go_to_r2_at_their_site_paths_and_pages_keeps_the_rest(store: 
         assert store.client.get_object(Bucket=store.config.bucket, Key=name)["Body"].read() == data
     assert content_type("artifacts/t/v1/page.html") == "text/html" and content_type("x.js") == "application/javascript"
     assert live is not None and live.id == result.deployment_id
-    assert sorted(live.manifest) == ["/404.html", "/editor/index.html", "/gallery/index.html", "/index.html",
-                                     "/p/t/v1/index.html", "/p/t/v2/index.html"]
+    # share pages are objects in the store too: Pages keeps a file count that does not grow with versions
+    assert sorted(live.manifest) == ["/404.html", "/editor/index.html", "/gallery/index.html", "/index.html"]
     assert live.files["_headers"] == (site / "_headers").read_bytes()
     assert live.files["_redirects"] == (site / "_redirects").read_bytes()
-    assert result.files == 6
+    assert result.files == 4
     counts = result.to_dict()["artifact_store"]
-    assert counts == {"bucket": store.config.bucket, "url": ARTIFACTS_URL, "files": 9, "uploaded": 9,
+    assert counts == {"bucket": store.config.bucket, "url": ARTIFACTS_URL, "files": 11, "uploaded": 11,
                       "uploaded_bytes": sum((site / n).stat().st_size for n in names), "skipped": 0,
                       "refused": [], "cors": "set"}
     puts = [(op, headers) for op, _, _, headers in wire.requests if op == "PutObject"]
-    assert len(puts) == 9 and all(headers.get("if-none-match") == "*" for _, headers in puts), \
+    assert len(puts) == 11 and all(headers.get("if-none-match") == "*" for _, headers in puts), \
         "every object is a conditional write"
     assert wire.operations()[0] == "HeadBucket", "the bucket is checked before anything else"
 
@@ -143,7 +150,7 @@ def test_r2_objects_are_written_before_any_pages_upload(store: ArtifactStore, tm
     with FakeCloudflare() as fake:
         deploy(fake, site, store)
         uploads = [r.received_at for r in fake.requests if r.endpoint in ("upload", "create-deployment")]
-    assert len(put_times) == 9 and uploads and max(put_times) < min(uploads)
+    assert len(put_times) == 11 and uploads and max(put_times) < min(uploads)
 
 
 def test_a_second_deploy_skips_every_stored_object_without_a_put(store: ArtifactStore, tmp_path: Path) -> None:
@@ -155,9 +162,9 @@ def test_a_second_deploy_skips_every_stored_object_without_a_put(store: Artifact
         assert fake.live() is not None and fake.live().id == again.deployment_id
     operations = wire.operations()
     assert not WRITES & set(operations), operations
-    assert operations.count("HeadObject") == 9, "each stored object is compared by its sha256 metadata"
+    assert operations.count("HeadObject") == 11, "each stored object is compared by its sha256 metadata"
     assert again.artifact_store is not None
-    assert (again.artifact_store.uploaded, again.artifact_store.skipped, again.artifact_store.cors) == (9 - 9, 9,
+    assert (again.artifact_store.uploaded, again.artifact_store.skipped, again.artifact_store.cors) == (0, 11,
                                                                                                       "unchanged")
     assert again.uploaded_files == 0
 
@@ -169,11 +176,30 @@ def test_a_rerun_uploads_only_what_is_missing(store: ArtifactStore, tmp_path: Pa
         write_tree(site, version_files("t", "v3"))
         wire = listen(store.client)
         result = deploy(fake, site, store)
-        assert "/p/t/v3/index.html" in fake.live().manifest
+        assert "/p/t/v3/index.html" not in fake.live().manifest
     puts = [url for op, _, url, _ in wire.requests if op == "PutObject"]
-    assert len(puts) == 4 and all("/artifacts/t/v3/" in url for url in puts), puts
+    assert len(puts) == 5 and all(("/artifacts/t/v3/" in url or "/p/t/v3/" in url) for url in puts), puts
+    assert puts[-1].endswith("/p/t/v3/index.html"), "the share page after the artifact it frames"
     assert result.artifact_store is not None
-    assert (result.artifact_store.uploaded, result.artifact_store.skipped) == (4, 9)
+    assert (result.artifact_store.uploaded, result.artifact_store.skipped) == (5, 11)
+
+
+def test_a_thread_page_rewritten_by_a_build_replaces_its_object_after_the_share_pages(store: ArtifactStore,
+                                                                                      tmp_path: Path) -> None:
+    site = write_tree(small_site(tmp_path / "site"), {"gallery/t/index.html": "<a href='../../p/t/v2/'>v2</a>"})
+    with FakeCloudflare() as fake:
+        deploy(fake, site, store)
+        write_tree(site, version_files("t", "v3") | {"gallery/t/index.html": "<a href='../../p/t/v3/'>v3</a>"})
+        wire = listen(store.client)
+        result = deploy(fake, site, store)
+        assert "/gallery/t/index.html" not in fake.live().manifest
+
+    puts = [url.split(store.config.bucket, 1)[1] for op, _, url, _ in wire.requests if op == "PutObject"]
+    assert puts[-2:] == ["/p/t/v3/index.html", "/gallery/t/index.html"], "each page after what it links"
+    stored = store.client.get_object(Bucket=store.config.bucket, Key="gallery/t/index.html")
+    assert stored["Body"].read() == b"<a href='../../p/t/v3/'>v3</a>"
+    assert stored["CacheControl"] == "public, max-age=60"
+    assert result.artifact_store is not None and result.artifact_store.refused == []
 
 
 # -- refusal: a changed published object ----------------------------------------------------------------------
@@ -320,9 +346,9 @@ def test_dry_run_reports_both_places_and_writes_nothing(store: ArtifactStore, tm
         assert fake.live() is None and "upload" not in fake.endpoints()
     assert not WRITES & set(wire.operations()) and bucket_keys(store) == []
     assert dry.artifact_store is not None
-    assert (dry.artifact_store.uploaded, dry.artifact_store.skipped, dry.artifact_store.cors) == (9, 0, "would set")
-    assert (dry.files, dry.uploaded_files) == (6, 6)
-    assert "R2 artifacts" in dry.summary() and "would upload 9" in dry.summary()
+    assert (dry.artifact_store.uploaded, dry.artifact_store.skipped, dry.artifact_store.cors) == (11, 0, "would set")
+    assert (dry.files, dry.uploaded_files) == (4, 4)
+    assert "R2 artifacts" in dry.summary() and "would upload 11" in dry.summary()
 
     with FakeCloudflare() as fake:
         deploy(fake, site, store)
@@ -378,14 +404,14 @@ def test_cli_deploys_in_r2_mode_and_prints_the_r2_counts(bucket: str, s3_endpoin
         dry = CliRunner().invoke(main, ["deploy", "site", "--site-url", SITE_URL, "--dry-run", "--json"], env=env)
         assert dry.exit_code == 0, dry.output
         counts = json.loads(dry.stdout)["artifact_store"]
-        assert (counts["uploaded"], counts["skipped"], counts["cors"]) == (9, 0, "would set")
+        assert (counts["uploaded"], counts["skipped"], counts["cors"]) == (11, 0, "would set")
 
         done = CliRunner().invoke(main, ["deploy", "site", "--site-url", SITE_URL, "--json",
                                          "--commit-hash", "b" * 40, "--commit-message", "m", "--commit-clean"],
                                   env=env)
         assert done.exit_code == 0, done.output
         summary = json.loads(done.stdout)
-        assert summary["files"] == 6 and summary["artifact_store"]["uploaded"] == 9
+        assert summary["files"] == 4 and summary["artifact_store"]["uploaded"] == 11
         assert fake.live() is not None and fake.live().id == summary["deployment_id"]
 
         write_tree(project / "site", version_files("t", "v1", marker=" changed"))
@@ -433,14 +459,12 @@ def test_a_preview_host_built_for_another_site_origin_is_refused_before_anything
 
 
 def _site_files(site: Path) -> list[Any]:
-    from mkdocs_hybrid.deploy import collect_site_files
-
     return [f for f in collect_site_files(site) if is_artifact(f.name)]
 
 
 def _large_site(root: Path, threads: int, versions: int) -> Path:
     """What the build writes in r2 mode, minus esbuild: per version page.html and meta.json plus its share page,
-    per thread a gallery page and a ``latest`` fallback, a few shared vendor files."""
+    per thread a gallery page, one map of latest versions (no latest page per thread), a few shared vendor files."""
     for i in range(threads):
         for j in range(versions):
             base = root / f"artifacts/t{i}/v{j}"
@@ -450,21 +474,22 @@ def _large_site(root: Path, threads: int, versions: int) -> Path:
             share = root / f"p/t{i}/v{j}"
             share.mkdir(parents=True)
             (share / "index.html").write_text(f"<iframe src='{ARTIFACTS_URL}/artifacts/t{i}/v{j}/page.html'>")
-        (root / f"p/t{i}/latest").mkdir()
-        (root / f"p/t{i}/latest/index.html").write_text(f"<meta http-equiv=refresh content='0;../v{versions - 1}/'>")
         (root / f"gallery/t{i}").mkdir(parents=True)
         (root / f"gallery/t{i}/index.html").write_text(f"<h1>t{i}</h1>")
+    latest = json.dumps({f"t{i}": f"v{versions - 1}" for i in range(threads)})
     write_tree(root, {f"vendor/v{k}.js": f"var v{k};" for k in range(3)}
                | {"gallery/index.html": "<h1>gallery</h1>", "404.html": "404", "editor/index.html": "editor",
-                  "_headers": "/p/*\n  Cache-Control: no-cache\n", "_redirects": ""})
+                  "p/_latest.json": latest, "_headers": "/p/*\n  Cache-Control: no-cache\n", "_redirects": ""})
     return root
 
 
 @pytest.mark.slow
-def test_a_10000_version_site_deploys_on_the_free_plan(s3_process_endpoint: str, tmp_path: Path) -> None:  # noqa: F811
+def test_a_10000_version_site_deploys_on_the_free_plan_with_as_many_pages_files_as_a_one_version_site(
+        s3_process_endpoint: str, tmp_path: Path) -> None:  # noqa: F811
     threads, versions = 2_500, 4
     store = artifact_store(fresh_bucket(s3_process_endpoint), s3_process_endpoint)
     site = _large_site(tmp_path / "site", threads, versions)
+    one_version = len(split_site_files(collect_site_files(_large_site(tmp_path / "one", 1, 1)), in_store=True)[0])
     with FakeCloudflare(max_file_count=20_000) as fake:
         with pytest.raises(DeployError, match="allows 20,000 per deployment"):
             deploy(fake, site, None)  # everything on Pages: 35,000+ files
@@ -476,12 +501,12 @@ def test_a_10000_version_site_deploys_on_the_free_plan(s3_process_endpoint: str,
     assert live is not None and live.id == result.deployment_id
     assert claims is not None and claims["max_file_count_allowed"] == 20_000
     pages_files = len(live.manifest)
-    assert pages_files == threads * versions + 2 * threads + 3 == result.files
-    assert pages_files < claims["max_file_count_allowed"]
-    assert pages_files <= threads * versions + threads + threads + 3, "one Pages file per version + per thread"
-    assert not any(path.startswith(("/artifacts/", "/vendor/")) for path in live.manifest)
+    # Issue 22, item 2 changed this on purpose: it was one Pages file per version + per thread (12,503 here);
+    # share and thread pages are now objects in the store, so Pages holds what a one-version site holds.
+    assert pages_files == one_version == 4 == result.files
+    assert sorted(live.manifest) == ["/404.html", "/editor/index.html", "/gallery/index.html", "/p/_latest.json"]
     assert result.artifact_store is not None
-    assert result.artifact_store.uploaded == threads * versions * 2 + 3
-    assert len(bucket_keys(store)) == threads * versions * 2 + 3
+    assert result.artifact_store.uploaded == threads * versions * 3 + threads + 3
+    assert len(bucket_keys(store)) == threads * versions * 3 + threads + 3
     print(f"\n10,000-version deploy: {pages_files} Pages files, {result.artifact_store.uploaded} R2 objects, "
           f"{seconds:.1f} s")

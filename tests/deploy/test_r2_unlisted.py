@@ -47,11 +47,14 @@ def test_unlisted_objects_go_to_the_private_bucket_only(bucket: str, private_buc
     site = write_tree(small_site(tmp_path / "site"), UNLISTED)
     with FakeCloudflare() as fake:
         result = deploy(fake, site, store)
-        assert fake.live() is not None
+        live = fake.live()
+        assert live is not None
 
     assert store.unlisted is not None
-    assert bucket_keys(store.unlisted) == [f"artifacts/_u/{TOKEN}/page.html", f"artifacts/_u/{TOKEN}/style.css"]
+    assert bucket_keys(store.unlisted) == [f"artifacts/_u/{TOKEN}/page.html", f"artifacts/_u/{TOKEN}/style.css",
+                                           f"p/_u/{TOKEN}/index.html"]  # its share page too, off Pages
     assert not any("_u/" in key for key in bucket_keys(store))
+    assert f"/p/_u/{TOKEN}/index.html" not in live.manifest
     with pytest.raises(ClientError, match="NoSuchCORSConfiguration"):  # the private bucket: no CORS rules
         store.unlisted.client.get_bucket_cors(Bucket=private_bucket)
     assert result.artifact_store is not None and result.artifact_store.uploaded == result.artifact_store.files

@@ -443,15 +443,19 @@ def assert_valid_routes_json(path: Path) -> None:
 @pytest.mark.parametrize("threshold", [DEFAULT_WORKER_THRESHOLD, 0])
 def test_signed_links_add_s_and_vendor_to_the_worker_in_either_mode(tmp_path: Path, threshold: int) -> None:
     """The artifact store mode always has a worker; it answers latest too, from one map rather than a page
-    per thread, so Pages holds one file per version and one per thread (its gallery page)."""
+    per thread, and the share and thread pages held in R2 (``/p/*`` covers the latest routes: wrangler refuses
+    overlapping rules); Pages alone answers the gallery index, its assets and the latest map."""
     summary = write_routes(tmp_path, make_catalog(make_thread("alpha", ("v2", "v1")), make_thread(
         "quiet", unlisted=True)), worker_threshold=threshold, signed_links=True)
 
-    routes = json.loads((tmp_path / "_routes.json").read_text())["include"]
+    spec = json.loads((tmp_path / "_routes.json").read_text())
+    routes = spec["include"]
     worker = (tmp_path / "_worker.js").read_text()
-    assert routes == ["/p/*/latest", "/p/*/latest/", "/s/*", "/vendor/*"]
+    assert routes == ["/s/*", "/vendor/*", "/p/*", "/gallery/*"]
+    assert spec["exclude"] == ["/p/_latest.json", "/gallery/", "/gallery/page/*", "/gallery/assets/*",
+                               "/gallery/threads.*"]
     assert_valid_routes_json(tmp_path / "_routes.json")
-    assert summary.worker_route_rules == len(routes) and summary.latest_pages == 0
+    assert summary.worker_route_rules == len(routes) + len(spec["exclude"]) and summary.latest_pages == 0
     assert "const SIGNED = true;" in worker and "env.UNLISTED.get" in worker and "env.ARTIFACTS.get" in worker
     assert "const LATEST = true;" in worker and f'"/p/{LATEST_MAP}"' in worker
     assert "crypto.subtle.verify" in worker and "env.SHARE_KEYS" in worker

@@ -1,0 +1,64 @@
+"""Share pages and thread pages as artifact store objects (``deploy.artifacts: r2``): Pages files stay constant.
+
+Pages allows 20,000 files per site on the free plan. With one share page per version (``p/{thread}/{version}/``)
+and one thread page per thread (``gallery/{thread}/``) on Pages, a site outgrows it near 17,000 versions; in
+this mode both are objects in the artifact store at their site paths, and the site's ``_worker.js``
+(:mod:`mkdocs_hybrid.edge.worker`) serves them, through the ``ARTIFACTS`` R2 binding, for the paths the Pages
+deployment does not hold. An unlisted version's share page (``p/_u/{token}/``) goes to the private store, as its
+artifact does, and is served through the ``UNLISTED`` binding. Pages keeps the gallery index pages, the editor,
+``p/_latest.json`` and the site's own assets: its file count no longer grows with versions.
+
+These pages are made again by a build (a new template, a new version on the thread), so unlike a version's
+published files they are replaced, never refused (:func:`is_site_page`). A replacement is a single PUT: R2 is
+strongly consistent and writes an object whole, so a reader gets the old page or the new one, never a mix and
+never a 404 in between (no delete first). Objects go up in :func:`upload_rank` order, a share page after the
+artifacts it frames and a thread page after the share pages it links, so a page never points at a missing
+object; and the worker caches thread pages for :data:`THREAD_PAGE_CACHE` only, so a replaced one is seen within
+a minute (share pages keep the immutable caching that ``_headers`` gives them on Pages).
+"""
+
+from __future__ import annotations
+
+import re
+
+from mkdocs_hybrid.edge.headers import IMMUTABLE
+from mkdocs_hybrid.edge.unlisted import TOKEN_HEX
+from mkdocs_hybrid.edge.worker import THREAD_PAGE_CACHE
+from mkdocs_hybrid.model.layout import GALLERY, LATEST, SHARE, UNLISTED
+from mkdocs_hybrid.model.snapshot import ID_PATTERN
+
+__all__ = ["PAGE_FOLDERS", "is_share_page", "is_site_page", "is_thread_page", "page_cache_control", "upload_rank"]
+
+PAGE_FOLDERS = (f"{SHARE}/", f"{GALLERY}/")
+"""Key prefixes the store lists to find the pages it already holds."""
+_ID = ID_PATTERN.pattern
+_SHARE_PAGE = re.compile(rf"{SHARE}/(?:{_ID})/({_ID})/index\.html")
+_UNLISTED_PAGE = re.compile(rf"{SHARE}/{UNLISTED}/[0-9a-f]{{{TOKEN_HEX}}}/index\.html")
+_THREAD_PAGE = re.compile(rf"{GALLERY}/{_ID}/index\.html")
+
+
+def is_share_page(name: str) -> bool:
+    """``p/{thread}/{version}/index.html`` or an unlisted version's ``p/_u/{token}/index.html``."""
+    match = _SHARE_PAGE.fullmatch(name)
+    return (match is not None and match.group(1) != LATEST) or _UNLISTED_PAGE.fullmatch(name) is not None
+
+
+def is_thread_page(name: str) -> bool:
+    """``gallery/{thread}/index.html`` (the index's later pages are ``gallery/page/{n}/``: one level deeper)."""
+    return _THREAD_PAGE.fullmatch(name) is not None
+
+
+def is_site_page(name: str) -> bool:
+    """Whether the site file ``name`` is a page the artifact store holds in this mode (and may replace)."""
+    return is_share_page(name) or is_thread_page(name)
+
+
+def page_cache_control(name: str) -> str:
+    """The Cache-Control stored with a page object: what the worker answers with (and Pages would have)."""
+    return THREAD_PAGE_CACHE if is_thread_page(name) else IMMUTABLE
+
+
+def upload_rank(name: str) -> int:
+    """Upload order: artifacts (0), then share pages (1), then thread pages (2), each phase done before the next."""
+    return 2 if is_thread_page(name) else 1 if is_share_page(name) else 0
+
