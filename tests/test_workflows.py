@@ -256,6 +256,9 @@ def test_the_nightly_workflow_builds_shards_merges_and_deploys_on_fresh_runners(
     with FakeCloudflare() as fake:
         env = cli_env(PATH=f"{venv_bin}{os.pathsep}{os.environ['PATH']}", CLOUDFLARE_API_BASE_URL=fake.base_url)
         context = {"secrets.CLOUDFLARE_API_TOKEN": fake.token, "secrets.CLOUDFLARE_ACCOUNT_ID": fake.account_id,
+                   # Secrets a repository has not set read as "" on GitHub: no unlisted versions, no R2 here.
+                   "secrets.MKDOCS_HYBRID_UNLISTED_KEY": "", "secrets.R2_ACCESS_KEY_ID": "",
+                   "secrets.R2_SECRET_ACCESS_KEY": "",
                    "github.run_id": "101", "github.run_attempt": "1", "github.sha": "c" * 40}
         night = LocalRunner(project, tmp_path / "night1", env, context)
         night.run_workflow(spec)
