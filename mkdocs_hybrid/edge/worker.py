@@ -262,7 +262,7 @@ function pageSource(env, pathname) {
   }
   const unlisted = UNLISTED_PAGE.exec(pathname);
   if (unlisted !== null) {
-    return { bucket: env.UNLISTED, slash: unlisted[1],
+    return { bucket: env.UNLISTED, private: true, slash: unlisted[1],
              headers: { "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer" } };
   }
   const thread = THREAD_PAGE.exec(pathname);
@@ -275,8 +275,13 @@ function pageSource(env, pathname) {
 
 async function storedPage(env, request, url) {
   const source = pageSource(env, url.pathname);
-  if (source === null || !source.bucket) {
+  if (source === null) {
     return null;
+  }
+  if (!source.bucket) {  // no private bucket means no unlisted version; no public one is a set-up mistake
+    return source.private ? null : new Response(
+      "This site's share pages are in R2: bind the artifact bucket to the Pages project as ARTIFACTS\\n",
+      { status: 500, headers: { "Cache-Control": "no-store" } });
   }
   const key = `${url.pathname.slice(1).replace(/\\/$/, "")}/index.html`;
   const object = request.method === "HEAD" ? await source.bucket.head(key) : await source.bucket.get(key);

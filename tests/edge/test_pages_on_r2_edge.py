@@ -136,3 +136,15 @@ def test_the_gallery_index_latest_and_vendor_routes_still_answer(edge: Edge) -> 
 
     assert index.status_code == 200 and index.content == (edge.site / "gallery/index.html").read_bytes()
     assert latest.status_code == 302 and latest.headers["location"].endswith("/p/open/v1/")
+
+
+def test_without_the_artifacts_binding_a_share_page_says_what_to_bind(edge: Edge, tmp_path: Path) -> None:
+    with serve_with_wrangler(edge.pages, persist_dir=tmp_path / "state") as base_url, \
+            httpx.Client(base_url=base_url, follow_redirects=False, timeout=10.0) as client:
+        share, thread = client.get("/p/open/v1/"), client.get("/gallery/open/")
+        unlisted = client.get(f"/p/_u/{edge.utoken}/")
+
+    assert share.status_code == thread.status_code == 500
+    assert share.text == ("This site's share pages are in R2: bind the artifact bucket to the Pages project as "
+                          "ARTIFACTS\n")
+    assert unlisted.status_code == 404, "no private bucket: no unlisted version to serve"
