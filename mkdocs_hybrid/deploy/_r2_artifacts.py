@@ -100,6 +100,8 @@ class ArtifactPlan:
     replaced: list[Plan] = field(default_factory=list)
     """Derived objects (posters, videos, the JSON that lists them) made again with other bytes: overwritten."""
     cors_needed: bool = False
+    etags: dict[str, str] = field(default_factory=dict)
+    """The ETag each replaced page had when staged: it is replaced only if it still has it (``If-Match``)."""
     unlisted: ArtifactPlan | None = None
     """The private store's plan, for unlisted versions."""
 
@@ -200,7 +202,8 @@ class ArtifactStore:
         plans = self._each(self._plan, list(files))
         listed = self._listed_keys()
         held = [plan for plan in plans if plan.key in listed]
-        verdicts = dict(zip((plan.key for plan in held), self._each(self._same_bytes, held)))
+        seen: dict[str, str] = {}
+        verdicts = dict(zip((plan.key for plan in held), self._each(lambda plan: self._same_bytes(plan, seen), held)))
         staged = ArtifactPlan(cors_needed=not self.is_private and not self._cors_ok())
         for plan in plans:
             verdict = verdicts.get(plan.key)
@@ -209,7 +212,9 @@ class ArtifactStore:
             elif verdict:
                 staged.present.append(plan)
             elif is_refreshed(plan.key):
-                staged.replaced.append(plan)  # made again from the same published bytes
+                staged.replaced.append(plan)  # made again from the same published bytes (or a page made again)
+                if is_site_page(plan.key) and seen.get(plan.key):
+                    staged.etags[plan.key] = seen[plan.key]
             else:
                 staged.refused.append(plan.key)
         return staged
@@ -222,7 +227,8 @@ class ArtifactStore:
         if staged.cors_needed:
             self._put_cors()
         sent = self._in_rank_order([(self._put, plan) for plan in staged.missing]
-                                   + [(self._replace, plan) for plan in staged.replaced], each)
+                                   + [(lambda plan: self._replace(plan, staged.etags.get(plan.key)), plan)
+                                      for plan in staged.replaced], each)
         if staged.unlisted is not None and self.unlisted is not None:
             sent += self.unlisted.publish(staged.unlisted, each)
         return sent
@@ -268,8 +274,9 @@ class ArtifactStore:
             raise self._error(error, "listing", None) from None
         return keys
 
-    def _same_bytes(self, plan: Plan) -> bool | None:
-        """Whether the object at the plan's key holds the file's bytes; None when there is no object."""
+    def _same_bytes(self, plan: Plan, seen: dict[str, str] | None = None) -> bool | None:
+        """Whether the object at the plan's key holds the file's bytes; None when there is no object. ``seen``
+        gets the object's ETag."""
         try:
             head = self.client.head_object(Bucket=self.config.bucket, Key=plan.key)
         except ClientError as error:
@@ -278,6 +285,8 @@ class ArtifactStore:
             raise self._error(error, "checking", plan.key) from None
         except BotoCoreError as error:
             raise self._error(error, "checking", plan.key) from None
+        if seen is not None:
+            seen[plan.key] = head.get("ETag", "")
         stored = head.get("Metadata", {}).get(SHA256_METADATA)
         if stored is not None:
             return stored == plan.sha256
@@ -321,19 +330,28 @@ class ArtifactStore:
             return False
         return True
 
-    def _replace(self, plan: Plan) -> bool:
+    def _replace(self, plan: Plan, etag: str | None = None) -> bool:
         """Overwrite a derived object (:func:`is_refreshed`) that holds other bytes."""
         if plan.multipart:
             MultipartUpload(self.client, self.config, plan, object_headers=self._headers(plan),
                             stored_size=lambda key: None).run()
         else:
-            self._put_single(plan, conditional=False)
+            try:
+                self._put_single(plan, conditional=False, if_match=etag)
+            except R2Error as error:
+                if etag is None or error.code not in _CONDITION_FAILED:
+                    raise
+                raise R2Error(f"R2 bucket {self.config.bucket!r}: {plan.key} was replaced by another deploy or "
+                              "publish while this one ran, so it was left as that one wrote it and nothing was "
+                              "deployed to Pages; deploy again", bucket=self.config.bucket, key=plan.key,
+                              code=error.code) from None
         return True
 
-    def _put_single(self, plan: Plan, conditional: bool = True) -> None:
+    def _put_single(self, plan: Plan, conditional: bool = True, if_match: str | None = None) -> None:
         try:
             with plan.path.open("rb") as body:
-                condition: dict[str, str] = {"IfNoneMatch": "*"} if conditional else {}
+                condition: dict[str, str] = {"IfNoneMatch": "*"} if conditional \
+                    else {"IfMatch": if_match} if if_match else {}
                 self.client.put_object(Body=body, ContentLength=plan.size, ContentMD5=plan.content_md5(),
                                        **condition, **self._headers(plan))  # type: ignore[arg-type]
         except OSError as error:

@@ -202,6 +202,24 @@ def test_a_thread_page_rewritten_by_a_build_replaces_its_object_after_the_share_
     assert result.artifact_store is not None and result.artifact_store.refused == []
 
 
+def test_a_thread_page_replaced_by_another_deploy_meanwhile_is_left_as_it_wrote_it(store: ArtifactStore,
+                                                                                   tmp_path: Path) -> None:
+    site = write_tree(small_site(tmp_path / "site"), {"gallery/t/index.html": "<p>v1 v2</p>"})
+    pages = [f for f in collect_site_files(site) if is_site_page(f.name)]
+    store.publish(store.stage(pages))
+    write_tree(site, {"gallery/t/index.html": "<p>v1 v2 (an older build)</p>"})
+    staged = store.stage([f for f in collect_site_files(site) if is_site_page(f.name)])
+    store.client.put_object(Bucket=store.config.bucket, Key="gallery/t/index.html", Body=b"<p>v1 v2 v3</p>")
+
+    with pytest.raises(R2Error, match=r"gallery/t/index\.html was replaced by another deploy or publish while this "
+                                      r"one ran, so it was left as that one wrote it and nothing was deployed to "
+                                      r"Pages; deploy again"):
+        store.publish(staged)
+    stored = store.client.get_object(Bucket=store.config.bucket, Key="gallery/t/index.html")["Body"].read()
+    assert stored == b"<p>v1 v2 v3</p>", "the newer page is not overwritten"
+    assert [plan.key for plan in staged.replaced] == ["gallery/t/index.html"]
+
+
 # -- refusal: a changed published object ----------------------------------------------------------------------
 
 
