@@ -13,10 +13,11 @@ published files they are replaced, never refused (:func:`is_site_page`). A repla
 strongly consistent and writes an object whole, so a reader gets the old page or the new one, never a mix and
 never a 404 in between (no delete first). The PUT carries ``If-Match`` with the ETag the deploy compared, so a
 page another deploy or publish wrote meanwhile (perhaps listing a newer version) is never overwritten by an
-older build: the deploy stops before Pages, naming the page, and a rerun compares again. Objects go up in :func:`upload_rank` order, a share page after the
-artifacts it frames and a thread page after the share pages it links, so a page never points at a missing
-object; and the worker caches thread pages for :data:`THREAD_PAGE_CACHE` only, so a replaced one is seen within
-a minute (share pages keep the immutable caching that ``_headers`` gives them on Pages).
+older build: the deploy stops before Pages, naming the page, and a rerun compares again. Objects go up in
+:func:`upload_rank` order, a share page after the artifacts it frames and a thread page after the share pages
+it links, so a page never points at a missing object; and the worker caches thread pages for
+:data:`THREAD_PAGE_CACHE` only, so a replaced one is seen within a minute (share pages keep the immutable
+caching that ``_headers`` gives them on Pages).
 """
 
 from __future__ import annotations
