@@ -433,10 +433,12 @@ def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
 def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | None, branch: str | None,
                 dry_run: bool, as_json: bool, create_project: bool, commit_hash: str | None,
                 commit_message: str | None, commit_dirty: bool | None, site_url: str | None) -> None:
-    from mkdocs_hybrid.deploy import DeployRequest, deploy_target, run_deploy
+    from mkdocs_hybrid.deploy import DeployRequest, claim_versions, deploy_target, run_deploy
 
     settings = manifest.deploy if manifest else DeployOptions()
     target = deploy_target(settings.target, manifest.origin if manifest else "manifest")
+    if manifest is not None and settings.ledger_bucket and not dry_run:
+        claim_versions(manifest)  # the durable ledger first: a version published elsewhere stops it here
     git = _git_facts()
     with _progress() as progress:
         r2_task = progress.add_task("uploading to R2", total=None, visible=False)

@@ -101,6 +101,10 @@ class Export:
         # closes it (rolling back anything uncommitted) on every path, so no error keeps its write lock.
         with open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,
                                owns=self.shard.owns if self.shard else None) as ledger:
+            if ledger.ledger is not None and self.manifest.deploy.ledger_bucket:  # opt-in: loads boto3
+                from mkdocs_hybrid.deploy import restore_durable_ledger
+
+                restore_durable_ledger(self.manifest, ledger.ledger)  # a fresh runner knows what is published
             scan, toolchain, jobs = self._prepare()
             listed = _gallery_threads(scan, jobs)
             with self._timed("bundle"):
@@ -197,8 +201,12 @@ class Export:
         self.report.failed.extend(plan.refused)
         self.report.built[:] = [ref for ref in self.report.built if ref not in plan.replaced]
         self.report.cached[:] = [ref for ref in self.report.cached if ref not in plan.replaced]
-        return plan.kept + [served for serve in plan.serve
-                            if (served := self._serve(ledger, site_dir, serve, scan, listed)) is not None]
+        served = [item for serve in plan.serve if (item := self._serve(ledger, site_dir, serve, scan, listed))]
+        back = {item.snapshot.ref for item in served}
+        for serve in plan.serve:  # refused bytes with no published ones to put back (a restored record): never shipped
+            if serve.published.ref in plan.replaced - back:
+                remove_version(site_dir, self._parts(serve.built.snapshot))
+        return plan.kept + served
 
     def _media(self, site_dir: Path, scan: Scan, built: list[BuiltVersion]) -> dict[str, tuple[MediaFile, ...]]:
         """Posters and videos for every version the site serves (made from its served bytes), listed in its

@@ -114,6 +114,10 @@ class CloudflarePagesOptions:
     """The ``r2`` mode's private bucket for unlisted versions (``artifacts/_u/``), reached only through signed
     links checked by the site's ``_worker.js`` (its R2 binding ``UNLISTED``); a deploy with unlisted versions
     and no private bucket is refused."""
+    ledger_bucket: str | None = None
+    """Opt-in: a private bucket that keeps the publish ledger's records (``mkdocs-hybrid/ledger.json``), restored
+    before a build and saved after a deploy with a compare-and-swap, so a fresh CI runner never re-publishes a
+    published version (``publish/ledger_store.py``); never the public ``r2_bucket``."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
         content_type,
         pages_hash,
     )
+    from mkdocs_hybrid.deploy._ledger_object import (
+        claim_versions,
+        restore_durable_ledger,
+    )
     from mkdocs_hybrid.deploy._pages import (
         RetryPolicy,
         deploy_site,
@@ -88,6 +92,7 @@ __all__ = [
     "SiteFile",
     "UploadToken",
     "UploadedMedia",
+    "claim_versions",
     "collect_site_files",
     "content_type",
     "deploy_site",
@@ -96,6 +101,7 @@ __all__ = [
     "pack_buckets",
     "pages_hash",
     "r2_client",
+    "restore_durable_ledger",
     "run_deploy",
 ]
 
@@ -103,6 +109,7 @@ _HOMES = {
     "_api": ("CloudflareAPIError", "Credentials", "DeployError", "PagesAPI", "UploadToken"),
     "_buckets": ("Bucket", "pack_buckets"),
     "_files": ("SiteFile", "collect_site_files", "content_type", "pages_hash"),
+    "_ledger_object": ("claim_versions", "restore_durable_ledger"),
     "_pages": ("RetryPolicy", "deploy_site"),
     "_r2_artifacts": ("ArtifactConflict", "ArtifactCounts", "ArtifactStore"),
     "_r2_config": ("R2Config", "r2_client"),

@@ -1,0 +1,116 @@
+"""The durable ledger's object in a private bucket: a read with its ETag, and compare-and-swap writes.
+
+Thin I/O for :mod:`mkdocs_hybrid.publish.ledger_store` (which decides what to write): ``If-None-Match: *``
+for the first write, ``If-Match: <etag>`` for an update; a 412 (or the object gone under an ``If-Match``)
+is :class:`~mkdocs_hybrid.publish.ledger_store.LostRace`. R2 and S3 both honour these headers on PutObject.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
+from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, error_code
+from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
+from mkdocs_hybrid.publish.ledger_store import LostRace, Merge, restore, save
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+    from mkdocs_hybrid.config.manifest import Manifest
+
+LEDGER_KEY = "mkdocs-hybrid/ledger.json"
+_LOST = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409", *MISSING_CODES})
+_UNSUPPORTED = frozenset({"NotImplemented", "501"})
+_NEVER_READ = "https://ledger.invalid"
+"""R2Config wants a public URL; the ledger object is only ever read through the S3 API."""
+
+
+class BucketRecords:
+    """The records object at ``key`` in ``config.bucket`` (a :class:`~.ledger_store.RecordStore`)."""
+
+    def __init__(self, config: R2Config, *, key: str = LEDGER_KEY, client: S3Client | None = None) -> None:
+        self.config = config
+        self.key = key
+        self.client = client if client is not None else r2_client(config)
+
+    @property
+    def where(self) -> str:
+        return f"R2 bucket {self.config.bucket!r}, object {self.key}"
+
+    def read(self) -> tuple[bytes, str] | None:
+        try:
+            answer = self.client.get_object(Bucket=self.config.bucket, Key=self.key)
+            return answer["Body"].read(), answer["ETag"]
+        except ClientError as error:
+            if error_code(error) in ("NoSuchKey", "404"):
+                return None
+            raise self._error(error, "reading") from None
+        except BotoCoreError as error:
+            raise self._error(error, "reading") from None
+
+    def write(self, data: bytes, etag: str | None) -> None:
+        condition = {"IfNoneMatch": "*"} if etag is None else {"IfMatch": etag}
+        try:
+            self.client.put_object(Bucket=self.config.bucket, Key=self.key, Body=data, ContentLength=len(data),
+                                   ContentType="application/json", CacheControl="no-store",
+                                   **condition)  # type: ignore[arg-type]
+        except ClientError as error:
+            code = error_code(error)
+            if code in _LOST and code != "NoSuchBucket":
+                raise LostRace(code) from None
+            if code in _UNSUPPORTED:
+                raise R2Error(f"the S3 endpoint {self.config.endpoint} refused a conditional write of {self.key}; "
+                              "the durable ledger needs If-Match/If-None-Match so two publishers never lose each "
+                              "other's records (R2 supports them): check deploy.r2_endpoint_url",
+                              bucket=self.config.bucket, key=self.key, code=code) from None
+            raise self._error(error, "saving") from None
+        except BotoCoreError as error:
+            raise self._error(error, "saving") from None
+
+    def _error(self, error: Exception, doing: str) -> R2Error:
+        return describe(error, doing=f"{doing} the durable publish ledger in", bucket=self.config.bucket,
+                        key=self.key, path=None, endpoint=self.config.endpoint)
+
+
+def ledger_records(manifest: Manifest) -> BucketRecords | None:
+    """The durable ledger of ``deploy.ledger_bucket``, or ``None`` when it is not set (the default)."""
+    deploy = manifest.deploy
+    bucket = getattr(deploy, "ledger_bucket", None)
+    if not bucket:
+        return None
+    if bucket == deploy.r2_bucket and bucket != deploy.r2_private_bucket:
+        raise R2Error(f"{manifest.origin}: deploy.ledger_bucket {bucket!r} is the public bucket (deploy.r2_bucket): "
+                      "the ledger names unlisted versions, so keep it in a private bucket (e.g. "
+                      "deploy.r2_private_bucket); nothing was built or deployed", bucket=bucket)
+    config = R2Config.from_env(bucket, _NEVER_READ, endpoint_url=deploy.r2_endpoint_url, prefix="")
+    return BucketRecords(config)
+
+
+def restore_durable_ledger(manifest: Manifest, ledger: Ledger) -> Merge | None:
+    """Merge the durable records into ``ledger`` before a build (``None``: no durable ledger configured)."""
+    store = ledger_records(manifest)
+    return restore(ledger, store) if store is not None else None
+
+
+def claim_versions(manifest: Manifest) -> None:
+    """Before a deploy: save the project ledger's records to the durable object (a compare-and-swap); a version
+    another publisher published first with other files raises, one line naming each, before anything is sent."""
+    store = ledger_records(manifest)
+    if store is None:
+        return
+    ledger = open_existing_ledger(manifest)
+    try:
+        merged = save(ledger, store)
+    finally:
+        ledger.close()
+    if merged.conflicts:
+        lines = "; ".join(conflict.line(store.where) for conflict in merged.conflicts[:5])
+        more = f" (and {len(merged.conflicts) - 5} more)" if len(merged.conflicts) > 5 else ""
+        raise LedgerConflict(f"{lines}{more}; nothing was deployed")
+
+
+class LedgerConflict(R2Error):
+    """Versions this run would deploy were published first, with other files, by another publisher."""
