@@ -45,7 +45,7 @@ from mkdocs_hybrid.publish.artifacts import (
     write_vendor_files,
 )
 from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
-from mkdocs_hybrid.publish.policy import ServeDecision, reconcile
+from mkdocs_hybrid.publish.policy import CHANGED, ServeDecision, reconcile
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, edge_writer, publish_catalog
 from mkdocs_hybrid.publish.version_pages import write_version_pages
 from mkdocs_hybrid.publish.writer import ArtifactInputs, ArtifactWriter
@@ -250,6 +250,8 @@ class Export:
             return None  # refused in _jobs: its published bytes must not stay at a path anyone can guess
         files = ledger.published_bytes(published)
         if files is None:
+            if serve.why == CHANGED:
+                return None  # its changed snapshot was refused this run: that line already says why
             self.report.failed.append(SnapshotError(
                 f"{serve.why}, but its published bytes are missing from {ledger.path}; republish it with "
                 f"--republish {published.ref}", thread=published.thread, version=published.version))

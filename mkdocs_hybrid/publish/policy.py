@@ -27,10 +27,12 @@ from mkdocs_hybrid.model.catalog import BuiltVersion, VersionEntry
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot
 
-__all__ = ["IMMUTABLE", "PublishedVersion", "Reconciliation", "ServeDecision", "StoreDecision", "reconcile",
+__all__ = ["CHANGED", "IMMUTABLE", "PublishedVersion", "Reconciliation", "ServeDecision", "StoreDecision", "reconcile",
            "snapshot_key", "suggest_version"]
 
 SNAPSHOT_KEY_FORMAT = 1
+CHANGED = "this version was changed"
+"""Why a refused version's published bytes are served (its refusal already told the user)."""
 IMMUTABLE = ("this version was published with different files; versions are immutable: "
              "save your change as a new version (e.g. {suggestion})")
 
@@ -140,7 +142,7 @@ def _decide_built(plan: Reconciliation, item: BuiltVersion, row: PublishedVersio
         plan.kept.append(item)
     elif key != row.snapshot_key:
         plan.refused.append(_immutable(snapshot.thread, snapshot.version, taken))
-        _replace(plan, item, row, "this version was changed")
+        _replace(plan, item, row, CHANGED)
     elif item.build_key == row.build_key or same_bytes(item, row):
         plan.kept.append(item)  # builds are deterministic: the same key gives the published bytes
     elif republish(snapshot.ref):
