@@ -106,14 +106,7 @@ export default {
         return found;
       }
     }
-    const response = await env.ASSETS.fetch(request);
-    if (SIGNED && reading && response.status === 404) {
-      const found = await storedPage(env, request, url);
-      if (found !== null) {
-        return found;
-      }
-    }
-    return response;
+__FALLBACK__
   },
 };
 """
@@ -308,6 +301,19 @@ function forbidden() {
 """
 
 
+_ASSETS_ONLY = "    return env.ASSETS.fetch(request);"
+_ASSETS_THEN_STORE = """\
+    const response = await env.ASSETS.fetch(request);
+    if (reading && response.status === 404) {
+      const found = await storedPage(env, request, url);
+      if (found !== null) {
+        return found;
+      }
+    }
+    return response;"""
+"""The artifact store mode: a share or thread page the Pages deployment does not hold is looked up in R2."""
+
+
 def render_latest_map(threads: Iterable[ThreadEntry]) -> str:
     """``p/_latest.json``: each listed thread's latest version, what the artifact store mode's worker reads."""
     return json.dumps({thread.id: thread.latest for thread in threads}, sort_keys=True, separators=(",", ":")) + "\n"
@@ -319,7 +325,7 @@ def render_worker(*, latest: bool = True, signed: bool = False) -> str:
     latest_code = _LATEST_FROM_MAP if signed else _LATEST_CODE
     code = (latest_code if latest else "") + (_SIGNED_CODE if signed else "")
     values = {
-        "__CODE__": code, "__MARK__": GENERATED_MARK,
+        "__FALLBACK__": _ASSETS_THEN_STORE if signed else _ASSETS_ONLY, "__CODE__": code, "__MARK__": GENERATED_MARK,
         "__LATEST__": _js_bool(latest), "__SIGNED__": _js_bool(signed), "__ID__": ID_PATTERN.pattern,
         "__META__": LATEST_META_NAME, "__NO_CACHE__": NO_CACHE, "__TOKEN_HEX__": str(TOKEN_HEX),
         "__FILES__": "|".join(re.escape(name) for name in SIGNED_FILES), "__MIN_KEY__": str(MIN_KEY_CHARACTERS),

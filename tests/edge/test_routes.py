@@ -486,3 +486,16 @@ def test_signed_links_refuse_to_replace_a_hand_written_worker(tmp_path: Path) ->
 
     with pytest.raises(RoutesError, match="hand-written worker"):
         write_routes(tmp_path, make_catalog(make_thread("alpha")), signed_links=True)
+
+
+def test_the_default_modes_worker_never_looks_pages_up_in_r2(tmp_path: Path) -> None:
+    """Issue 22, item 2 serves share and thread pages from R2 in the artifact store mode only: a default-mode
+    site past the worker threshold keeps the worker it had (latest redirects, then the static assets)."""
+    write_routes(tmp_path / "default", make_catalog(make_thread("alpha")), worker_threshold=0)
+    write_routes(tmp_path / "store", make_catalog(make_thread("alpha")), signed_links=True)
+
+    default = (tmp_path / "default/_worker.js").read_text()
+    assert "storedPage" not in default and "env.ARTIFACTS" not in default
+    assert "    return env.ASSETS.fetch(request);\n  },\n};" in default
+    assert "await storedPage(env, request, url)" in (tmp_path / "store/_worker.js").read_text()
+    assert json.loads((tmp_path / "default/_routes.json").read_text())["exclude"] == []
