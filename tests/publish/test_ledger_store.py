@@ -191,6 +191,44 @@ def test_an_old_local_ledger_is_read_merged_and_saved_as_it_was(bucket: str, s3_
     ledger.close()
 
 
+class AlwaysRaced:
+    """A store another publisher writes between every read and write of ours."""
+
+    where = "R2 bucket 'b', object k"
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def read(self) -> tuple[bytes, str] | None:
+        return encode(records(record("theirs", thread="u"))), f'"etag-{self.writes}"'
+
+    def write(self, data: bytes, etag: str | None) -> None:
+        self.writes += 1
+        raise LostRace("412")
+
+
+def test_a_save_that_keeps_losing_races_stops_after_its_bound_with_one_line(tmp_path: Path) -> None:
+    ledger = local_ledger(tmp_path / "l.sqlite", record("v1"))
+    store = AlwaysRaced()
+    with pytest.raises(LedgerObjectError, match=r"^R2 bucket 'b', object k: the durable publish ledger changed 3 "
+                                                r"times while this run saved it .*run the deploy again"):
+        save(ledger, store, attempts=3)
+    assert store.writes == 3
+    assert sorted(read_records(ledger).versions) == [("t", "v1")]  # the local ledger is left as it was
+    ledger.close()
+
+
+def test_a_foreign_object_is_never_overwritten_by_a_save(bucket: str, s3_endpoint: str,  # noqa: F811
+                                                         tmp_path: Path) -> None:
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="auto")
+    client.put_object(Bucket=bucket, Key=LEDGER_KEY, Body=b"not ours")
+    ledger = local_ledger(tmp_path / "l.sqlite", record("v1"))
+    with pytest.raises(LedgerObjectError, match="it is not JSON"):
+        save(ledger, bucket_records(bucket, s3_endpoint))
+    assert client.get_object(Bucket=bucket, Key=LEDGER_KEY)["Body"].read() == b"not ours"
+    ledger.close()
+
+
 # -- a fresh runner, end to end through the CLI ------------------------------------------------------------
 
 
