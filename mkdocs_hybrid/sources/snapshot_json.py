@@ -142,6 +142,9 @@ def _json_files(value: object, limits: BuildOptions, binary: bool, **where: Unpa
         raise SnapshotError('"files" must be a non-empty object of {"path": "contents"}', **where)
     if len(value) > limits.max_files:
         raise SnapshotError(f"snapshot has {len(value)} files, over the limit of {limits.max_files}", **where)
+    unnamed = next((name for name in value if not isinstance(name, str)), None)
+    if unnamed is not None:  # not from JSON, whose keys are text: a caller's dict; it would not even sort
+        raise SnapshotError(f'"files" keys must be file paths, not {shown(unnamed)}', **where)
     files: dict[str, bytes] = {}
     for name, contents in sorted(value.items()):
         field(partial(check_relative_path, name), "files", **where)
