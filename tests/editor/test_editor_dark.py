@@ -165,7 +165,8 @@ def test_the_code_pane_turns_dark_and_back_while_open_keeping_the_edit(light_pag
     open_file(page, first)
     page.locator("#editor .cm-content").click()
     page.keyboard.press("Control+End")
-    page.keyboard.type("\n// typed before the switch")
+    # One input, so one undo step: typed key by key, a loaded machine's pauses (over CodeMirror's 500 ms) split it.
+    page.keyboard.insert_text("\n// typed before the switch")
     open_file(page, second)  # the first file's state is kept aside: it must switch too
 
     page.emulate_media(color_scheme="dark")
@@ -174,6 +175,7 @@ def test_the_code_pane_turns_dark_and_back_while_open_keeping_the_edit(light_pag
     open_file(page, first)
     wait_for_pane(page, dark=True)
     assert "// typed before the switch" in page.locator("#editor .cm-content").inner_text()
+    page.locator("#editor .cm-content").click()  # the keys go to the code, not to the file list just clicked
     page.keyboard.press("Control+z")  # the undo history survived the switch
     page.wait_for_function("(path) => !window.hybridEditor.state.files[path].includes('typed before')", arg=first)
 
