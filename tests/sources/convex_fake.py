@@ -9,11 +9,18 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
+import yaml
 
+from mkdocs_hybrid.config.manifest import Manifest, load_manifest
 from mkdocs_hybrid.sources._convex_docs import canonical_sha256
+from tests.factory import write_tree
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.sources.scan import Scan
 
 URL = "https://happy-otter-123.convex.cloud"
 KEY = "prod:happy-otter-123|secret"
@@ -101,3 +108,19 @@ class FakeConvex:
         assert "Authorization" not in request.headers  # the deploy key never goes with a download
         data = self.blobs.get(request.url.path.rsplit("/", 1)[1])
         return httpx.Response(404) if data is None else httpx.Response(200, content=data)
+
+
+def project_beside(tmp_path: Path, source: dict[str, object]) -> Manifest:
+    """A site reading a folder of demos (one good version, ``local/v1``) and ``source``."""
+    write_tree(tmp_path / "demos" / "local" / "v1", {"index.html": "<h1>local</h1>"})
+    data = {"sources": [{"type": "directory", "path": "demos"}, source], "build": {"cache_dir": ".cache"}}
+    (tmp_path / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    return load_manifest(tmp_path / "hybrid.yml")
+
+
+def refs(scan: Scan) -> list[str]:
+    return [snapshot.ref for snapshot in scan.snapshots]
+
+
+def lines(scan: Scan) -> list[str]:
+    return [str(error) for error in scan.errors]

@@ -16,9 +16,8 @@ import yaml
 
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest
 from mkdocs_hybrid.sources import _convex_zip, convex_export
-from mkdocs_hybrid.sources.scan import Scan, scan_sources
-from tests.factory import write_tree
-from tests.sources.convex_fake import version_doc
+from mkdocs_hybrid.sources.scan import scan_sources
+from tests.sources.convex_fake import lines, project_beside, refs, version_doc
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
@@ -54,19 +53,7 @@ def write_export(path: Path, versions: list[dict[str, Any]], threads: list[dict[
 
 
 def project(tmp_path: Path) -> Manifest:
-    write_tree(tmp_path / "demos" / "local" / "v1", {"index.html": "<h1>local</h1>"})
-    data = {"sources": [{"type": "directory", "path": "demos"}, {"type": "convex-export", "path": "export.zip"}],
-            "build": {"cache_dir": ".cache"}}
-    (tmp_path / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    return load_manifest(tmp_path / "hybrid.yml")
-
-
-def refs(scan: Scan) -> list[str]:
-    return [snapshot.ref for snapshot in scan.snapshots]
-
-
-def lines(scan: Scan) -> list[str]:
-    return [str(error) for error in scan.errors]
+    return project_beside(tmp_path, {"type": "convex-export", "path": "export.zip"})
 
 
 def test_an_exports_versions_threads_and_stored_files_are_built(tmp_path: Path) -> None:

@@ -21,8 +21,7 @@ from mkdocs_hybrid.sources._convex_api import ConvexSourceError, decode_value
 from mkdocs_hybrid.sources._convex_mirror import Mirror, PageWrite, mirror_path
 from mkdocs_hybrid.sources.convex import CONVEX
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
-from tests.factory import write_tree
-from tests.sources.convex_fake import KEY, URL, FakeConvex, integer
+from tests.sources.convex_fake import KEY, URL, FakeConvex, integer, lines, project_beside, refs
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -40,19 +39,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeConvex]:
 
 def project(tmp_path: Path, **convex: object) -> Manifest:
     """A site reading a folder of demos (one good version) and the deployment."""
-    write_tree(tmp_path / "demos" / "local" / "v1", {"index.html": "<h1>local</h1>"})
-    data = {"sources": [{"type": "directory", "path": "demos"}, {"type": "convex", "url": URL, **convex}],
-            "build": {"cache_dir": ".cache"}}
-    (tmp_path / "hybrid.yml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    return load_manifest(tmp_path / "hybrid.yml")
-
-
-def refs(scan: Scan) -> list[str]:
-    return [snapshot.ref for snapshot in scan.snapshots]
-
-
-def lines(scan: Scan) -> list[str]:
-    return [str(error) for error in scan.errors]
+    return project_beside(tmp_path, {"type": "convex", "url": URL, **convex})
 
 
 # -- the manifest ---------------------------------------------------------------------------------------------
