@@ -5,8 +5,10 @@ and one thread page per thread (``gallery/{thread}/``) on Pages, a site outgrows
 this mode both are objects in the artifact store at their site paths, and the site's ``_worker.js``
 (:mod:`mkdocs_hybrid.edge.worker`) serves them, through the ``ARTIFACTS`` R2 binding, for the paths the Pages
 deployment does not hold. An unlisted version's share page (``p/_u/{token}/``) goes to the private store, as its
-artifact does, and is served through the ``UNLISTED`` binding. Pages keeps the gallery index pages, the editor,
-``p/_latest.json`` and the site's own assets: its file count no longer grows with versions.
+artifact does, and is served through the ``UNLISTED`` binding. Each listed thread's ``latest`` fallback page
+(``p/{thread}/latest/index.html``, :func:`is_latest_page`) is an object too: the worker reads the version it
+names from there, so a publisher moves ``latest`` with one PUT and no Pages deploy. Pages keeps the gallery index
+pages, the editor and the site's own assets: its file count no longer grows with versions or threads.
 
 These pages are made again by a build (a new template, a new version on the thread), so unlike a version's
 published files they are replaced, never refused (:func:`is_site_page`). A replacement is a single PUT: R2 is
@@ -14,8 +16,8 @@ strongly consistent and writes an object whole, so a reader gets the old page or
 never a 404 in between (no delete first). The PUT carries ``If-Match`` with the ETag the deploy compared, so a
 page another deploy or publish wrote meanwhile (perhaps listing a newer version) is never overwritten by an
 older build: the deploy stops before Pages, naming the page, and a rerun compares again. Objects go up in
-:func:`upload_rank` order, a share page after the artifacts it frames and a thread page after the share pages
-it links, so a page never points at a missing object; and the worker caches thread pages for
+:func:`upload_rank` order, a share page after the artifacts it frames and a thread or latest page after the share
+pages it links or names, so a page never points at a missing object; and the worker caches thread pages for
 :data:`THREAD_PAGE_CACHE` only, so a replaced one is seen within a minute (share pages keep the immutable
 caching that ``_headers`` gives them on Pages).
 """
@@ -24,13 +26,14 @@ from __future__ import annotations
 
 import re
 
-from mkdocs_hybrid.edge.headers import IMMUTABLE
+from mkdocs_hybrid.edge.headers import IMMUTABLE, NO_CACHE
 from mkdocs_hybrid.edge.unlisted import TOKEN_HEX
 from mkdocs_hybrid.edge.worker import THREAD_PAGE_CACHE
 from mkdocs_hybrid.model.layout import GALLERY, LATEST, SHARE, UNLISTED
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 
-__all__ = ["PAGE_FOLDERS", "is_share_page", "is_site_page", "is_thread_page", "page_cache_control", "upload_rank"]
+__all__ = ["PAGE_FOLDERS", "is_latest_page", "is_share_page", "is_site_page", "is_thread_page", "page_cache_control",
+           "upload_rank"]
 
 PAGE_FOLDERS = (f"{SHARE}/", f"{GALLERY}/")
 """Key prefixes the store lists to find the pages it already holds."""
@@ -38,6 +41,7 @@ _ID = ID_PATTERN.pattern
 _SHARE_PAGE = re.compile(rf"{SHARE}/(?:{_ID})/({_ID})/index\.html")
 _UNLISTED_PAGE = re.compile(rf"{SHARE}/{UNLISTED}/[0-9a-f]{{{TOKEN_HEX}}}/index\.html")
 _THREAD_PAGE = re.compile(rf"{GALLERY}/{_ID}/index\.html")
+_LATEST_PAGE = re.compile(rf"{SHARE}/{_ID}/{LATEST}/index\.html")
 
 
 def is_share_page(name: str) -> bool:
@@ -51,17 +55,27 @@ def is_thread_page(name: str) -> bool:
     return _THREAD_PAGE.fullmatch(name) is not None
 
 
+def is_latest_page(name: str) -> bool:
+    """``p/{thread}/latest/index.html``: the page the worker reads a thread's latest version from."""
+    return _LATEST_PAGE.fullmatch(name) is not None
+
+
 def is_site_page(name: str) -> bool:
     """Whether the site file ``name`` is a page the artifact store holds in this mode (and may replace)."""
-    return is_share_page(name) or is_thread_page(name)
+    return is_share_page(name) or is_thread_page(name) or is_latest_page(name)
 
 
 def page_cache_control(name: str) -> str:
     """The Cache-Control stored with a page object: what the worker answers with (and Pages would have)."""
+    if is_latest_page(name):
+        # What _headers gives latest on Pages: it moves with every publish or pin, and the worker answers the
+        # redirect no-cache too, so whoever reads the object itself (the bucket's public origin) revalidates.
+        return NO_CACHE
     return THREAD_PAGE_CACHE if is_thread_page(name) else IMMUTABLE
 
 
 def upload_rank(name: str) -> int:
-    """Upload order: artifacts (0), then share pages (1), then thread pages (2), each phase done before the next."""
-    return 2 if is_thread_page(name) else 1 if is_share_page(name) else 0
+    """Upload order: artifacts (0), then share pages (1), then thread and latest pages (2), each phase done before
+    the next: a latest page never names a version whose share page is not there yet."""
+    return 2 if is_thread_page(name) or is_latest_page(name) else 1 if is_share_page(name) else 0
 

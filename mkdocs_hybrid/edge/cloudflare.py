@@ -3,7 +3,8 @@
 
 :func:`write_routes` writes, into ``site_dir``:
 
-- ``p/{thread}/latest/index.html`` for every listed thread, and ``404.html`` (:mod:`~mkdocs_hybrid.edge.static`);
+- ``p/{thread}/latest/index.html`` for every listed thread (in the artifact store mode an object in R2, see
+  :mod:`mkdocs_hybrid.deploy._r2_pages`), and ``404.html`` (:mod:`~mkdocs_hybrid.edge.static`);
 - ``_headers`` (:mod:`~mkdocs_hybrid.edge.headers`): versioned paths immutable, ``latest`` ``no-cache``; the
   gallery and the editor refuse to be framed (share pages and demos may be);
 - ``_redirects``: the ``latest`` rules below, and a 200 rewrite that spares
@@ -58,7 +59,6 @@ from mkdocs_hybrid.edge.worker import (
     WORKER_ROUTES,
     refuse_hand_written_worker,
     remove_generated_worker_files,
-    render_latest_map,
     write_worker_files,
 )
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
@@ -148,8 +148,8 @@ def write_routes(
     which is then written whatever the mode: see :mod:`mkdocs_hybrid.edge.signed`.
     """
     threads = checked_threads(catalog)
-    # The artifact store mode keeps Pages at one file per version and one per thread: latest is answered by
-    # the worker from one map (LATEST_MAP) instead of a fallback page per thread (its worker runs anyway).
+    # The artifact store mode's worker runs anyway: it answers latest from the fallback pages, which the deploy
+    # puts in R2 with the share pages (Pages holds none), so a publisher moves latest without a deploy.
     mode = "worker" if signed_links else choose_mode(len(threads), worker_threshold=worker_threshold)
     latest_rules = latest_redirect_rules(threads) if mode == "redirects" else ()
     redirect_rules = latest_rules + ARTIFACT_REWRITES  # static rules first: see count_redirect_rules
@@ -160,11 +160,8 @@ def write_routes(
     if worker_routes:
         refuse_hand_written_worker(site_dir)  # before writing anything
 
-    if signed_links:
-        write_text(site_dir / SHARE / LATEST_MAP, render_latest_map(threads))
-    else:
-        (site_dir / SHARE / LATEST_MAP).unlink(missing_ok=True)
-    latest_pages = write_latest_pages(site_dir, catalog, threads, pages=not signed_links)
+    (site_dir / SHARE / LATEST_MAP).unlink(missing_ok=True)  # an earlier build's map: nothing reads it now
+    latest_pages = write_latest_pages(site_dir, catalog, threads)
     write_not_found_page(site_dir, gallery_url)
     write_text(site_dir / "_headers", render_headers(HEADER_RULES))
     write_text(site_dir / "_redirects", render_redirects(redirect_rules, mode))

@@ -97,19 +97,15 @@ def checked_threads(catalog: Catalog) -> tuple[ThreadEntry, ...]:
     return tuple(sorted(catalog.listed, key=lambda entry: entry.id))
 
 
-def write_latest_pages(site_dir: Path, catalog: Catalog, threads: tuple[ThreadEntry, ...], *,
-                       pages: bool = True) -> int:
-    """A fallback page per listed thread (``threads``, from :func:`checked_threads`), or none when ``pages`` is
-    false (an edge that answers ``latest`` from one map); an unlisted thread's page goes. How many were written."""
+def write_latest_pages(site_dir: Path, catalog: Catalog, threads: tuple[ThreadEntry, ...]) -> int:
+    """A fallback page per listed thread (``threads``, from :func:`checked_threads`); an unlisted thread's page
+    goes. How many were written."""
     for thread in threads:
-        if pages:
-            write_text(site_dir / SHARE / thread.id / LATEST / "index.html", render_latest_page(thread))
-        else:
-            _remove_latest_page(site_dir, thread.id)
+        write_text(site_dir / SHARE / thread.id / LATEST / "index.html", render_latest_page(thread))
     for thread in catalog.threads:
         if thread.unlisted:  # unlisted since an earlier build into this folder: its latest link goes
             _remove_latest_page(site_dir, thread.id)
-    return len(threads) if pages else 0
+    return len(threads)
 
 
 def render_latest_page(thread: ThreadEntry) -> str:

@@ -5,9 +5,9 @@ The worker answers ``/p/{thread}/latest`` with a real 302 (worker mode, chosen b
 (``/s/*``), the vendor files (``/vendor/*``) and the share and thread pages the Pages deployment does not hold
 (``/p/*``, ``/gallery/{thread}/``: objects in R2, see :mod:`mkdocs_hybrid.deploy._r2_pages`); everything else
 goes on to the static assets. It reads the
-target version from the fallback page's ``<meta name="mkdocs-hybrid-latest">`` (or, in the artifact store mode,
-from ``p/_latest.json``), so the edge redirect and the static page can never disagree, and it holds no
-per-thread data: the same bytes for every catalog.
+target version from the fallback page's ``<meta name="mkdocs-hybrid-latest">`` (on Pages, or in the artifact
+store mode the same page as an object in R2, which a publisher replaces without a deploy), so the edge redirect
+and the static page can never disagree, and it holds no per-thread data: the same bytes for every catalog.
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.edge.signed import MAX_SECONDS, MIN_KEY_CHARACTERS
 from mkdocs_hybrid.edge.static import GENERATED_MARK, LATEST_META_NAME, RoutesError, write_text
 from mkdocs_hybrid.edge.unlisted import TOKEN_HEX
-from mkdocs_hybrid.model.catalog import ThreadEntry
 from mkdocs_hybrid.model.layout import (
     ARTIFACTS,
     ASSETS,
     GALLERY,
     GALLERY_PAGES,
     LATEST,
-    LATEST_MAP,
     SHARE,
     SIGNED,
     SIGNED_FILES,
@@ -47,7 +45,6 @@ __all__ = [
     "WORKER_ROUTES",
     "refuse_hand_written_worker",
     "remove_generated_worker_files",
-    "render_latest_map",
     "render_routes_json",
     "render_worker",
     "write_worker_files",
@@ -70,10 +67,10 @@ WORKER_ROUTES: tuple[str, ...] = (f"/{SHARE}/*/{LATEST}", f"/{SHARE}/*/{LATEST}/
 SIGNED_ROUTES: tuple[str, ...] = (f"/{SIGNED}/*", f"/{VENDOR}/*", f"/{SHARE}/*", f"/{GALLERY}/*")
 """Artifact store mode: signed links to unlisted versions, vendor files from the public bucket, and the share
 and thread pages (objects in R2 too): every share-page view is one worker request."""
-SIGNED_EXCLUDED: tuple[str, ...] = (f"/{SHARE}/{LATEST_MAP}", f"/{GALLERY}/", f"/{GALLERY}/{GALLERY_PAGES}/*",
-                                    f"/{GALLERY}/{ASSETS}/*", f"/{GALLERY}/threads.*")
+SIGNED_EXCLUDED: tuple[str, ...] = (f"/{GALLERY}/", f"/{GALLERY}/{GALLERY_PAGES}/*", f"/{GALLERY}/{ASSETS}/*",
+                                    f"/{GALLERY}/threads.*")
 """What Pages serves alone under those routes (exclusions win): the gallery index, its later pages, its assets
-and its data, and the latest map; no worker request is spent on them."""
+and its data; no worker request is spent on them."""
 THREAD_PAGE_CACHE = "public, max-age=60"
 """A thread page from R2: a deploy or a publish rewrites it when the thread changes, so it is cached briefly."""
 
@@ -113,7 +110,8 @@ __FALLBACK__
 
 _LATEST_CODE = """
 // /__SHARE__/{thread}/__LATEST_ROUTE__[/]: a real 302 to /__SHARE__/{thread}/{version}/. The version is read from the
-// fallback page __SHARE__/{thread}/__LATEST_ROUTE__/index.html, so the edge and the static page never disagree.
+// fallback page __SHARE__/{thread}/__LATEST_ROUTE__/index.html, so the edge and the static page never disagree.\
+__LATEST_WHERE__
 const LATEST_PATH = /^\\/__SHARE__\\/(__ID__)\\/__LATEST_ROUTE__\\/?$/;
 const LATEST_META = /<meta name="__META__" content="(__ID__)">/;
 
@@ -123,10 +121,7 @@ async function latestRedirect(env, url) {
     return null;
   }
   const thread = match[1];
-  const page = await env.ASSETS.fetch(new URL(`/__SHARE__/${thread}/__LATEST_ROUTE__/`, url.origin));
-  if (!page.ok) {
-    return null;
-  }
+__LATEST_READ__
   const found = LATEST_META.exec(await page.text());
   if (found === null) {
     return null;
@@ -134,33 +129,6 @@ async function latestRedirect(env, url) {
   return new Response(null, {
     status: 302,
     headers: { "Location": `/__SHARE__/${thread}/${found[1]}/${url.search}`, "Cache-Control": NO_CACHE },
-  });
-}
-"""
-
-_LATEST_FROM_MAP = """
-// /__SHARE__/{thread}/__LATEST_ROUTE__[/]: a real 302 to /__SHARE__/{thread}/{version}/, \
-the version read from the build's one map
-// of latest versions (__SHARE__/__LATEST_MAP__; the artifact store mode writes no page per thread).
-const LATEST_PATH = /^\\/__SHARE__\\/(__ID__)\\/__LATEST_ROUTE__\\/?$/;
-const VERSION_ID = /^(?:__ID__)$/;
-
-async function latestRedirect(env, url) {
-  const match = LATEST_PATH.exec(url.pathname);
-  if (match === null) {
-    return null;
-  }
-  const map = await env.ASSETS.fetch(new URL("/__SHARE__/__LATEST_MAP__", url.origin));
-  if (!map.ok) {
-    return null;
-  }
-  const version = (await map.json())[match[1]];
-  if (typeof version !== "string" || !VERSION_ID.test(version)) {
-    return null;
-  }
-  return new Response(null, {
-    status: 302,
-    headers: { "Location": `/__SHARE__/${match[1]}/${version}/${url.search}`, "Cache-Control": NO_CACHE },
   });
 }
 """
@@ -242,6 +210,7 @@ async function vendorFile(env, pathname) {
 // /__SHARE__/{thread}/{version}/ in ARTIFACTS, cached as on Pages (immutable); /__SHARE__/__UNLISTED__/{token}/ (an
 // unlisted version) in the private UNLISTED bucket only, never cached; /__GALLERY__/{thread}/ in ARTIFACTS, cached
 // briefly (a deploy rewrites it when the thread changes) and never framed, as _headers says for the gallery.
+// /__SHARE__/{thread}/__LATEST_ROUTE__/ is never served as a page: its object is only read by latestRedirect.
 const SHARE_PAGE = /^\\/__SHARE__\\/(__ID__)\\/(__ID__)(\\/?)$/;
 const UNLISTED_PAGE = /^\\/__SHARE__\\/__UNLISTED__\\/[0-9a-f]{__TOKEN_HEX__}(\\/?)$/;
 const THREAD_PAGE = /^\\/__GALLERY__\\/(__ID__)(\\/?)$/;
@@ -301,6 +270,21 @@ function forbidden() {
 """
 
 
+_LATEST_FROM_ASSETS = """\
+  const page = await env.ASSETS.fetch(new URL(`/__SHARE__/${thread}/__LATEST_ROUTE__/`, url.origin));
+  if (!page.ok) {
+    return null;
+  }"""
+_LATEST_FROM_STORE = """\
+  const page = env.ARTIFACTS ? await env.ARTIFACTS.get(`__SHARE__/${thread}/__LATEST_ROUTE__/index.html`) : null;
+  if (page === null) {
+    return null;
+  }"""
+_LATEST_IN_STORE = """
+// Artifact store mode: that page is an object in ARTIFACTS (Pages holds none), so a publisher moves latest with
+// one PUT and no deploy; no object (or no binding) means no latest link here."""
+"""The artifact store mode reads the fallback page from R2; the default mode's lines stay as they were."""
+
 _ASSETS_ONLY = "    return env.ASSETS.fetch(request);"
 _ASSETS_THEN_STORE = """\
     const response = await env.ASSETS.fetch(request);
@@ -314,24 +298,20 @@ _ASSETS_THEN_STORE = """\
 """The artifact store mode: a share or thread page the Pages deployment does not hold is looked up in R2."""
 
 
-def render_latest_map(threads: Iterable[ThreadEntry]) -> str:
-    """``p/_latest.json``: each listed thread's latest version, what the artifact store mode's worker reads."""
-    return json.dumps({thread.id: thread.latest for thread in threads}, sort_keys=True, separators=(",", ":")) + "\n"
-
-
 def render_worker(*, latest: bool = True, signed: bool = False) -> str:
     """The constant ``_worker.js``: the same bytes for every catalog, given what it answers (in the artifact
-    store mode, ``signed``, latest versions come from :data:`LATEST_MAP`, not from per-thread pages)."""
-    latest_code = _LATEST_FROM_MAP if signed else _LATEST_CODE
-    code = (latest_code if latest else "") + (_SIGNED_CODE if signed else "")
+    store mode, ``signed``, the latest fallback pages are read from the ``ARTIFACTS`` bucket, not from Pages)."""
+    code = (_LATEST_CODE if latest else "") + (_SIGNED_CODE if signed else "")
     values = {
         "__FALLBACK__": _ASSETS_THEN_STORE if signed else _ASSETS_ONLY, "__CODE__": code, "__MARK__": GENERATED_MARK,
+        "__LATEST_READ__": _LATEST_FROM_STORE if signed else _LATEST_FROM_ASSETS,
+        "__LATEST_WHERE__": _LATEST_IN_STORE if signed else "",
         "__LATEST__": _js_bool(latest), "__SIGNED__": _js_bool(signed), "__ID__": ID_PATTERN.pattern,
         "__META__": LATEST_META_NAME, "__NO_CACHE__": NO_CACHE, "__TOKEN_HEX__": str(TOKEN_HEX),
         "__FILES__": "|".join(re.escape(name) for name in SIGNED_FILES), "__MIN_KEY__": str(MIN_KEY_CHARACTERS),
         "__MAX_SECONDS__": str(MAX_SECONDS), "__SIG__": CANONICAL_SIGNATURE,
         "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED,
-        "__LATEST_MAP__": LATEST_MAP, "__ARTIFACTS__": ARTIFACTS, "__SHARE__": SHARE, "__LATEST_ROUTE__": LATEST,
+        "__ARTIFACTS__": ARTIFACTS, "__SHARE__": SHARE, "__LATEST_ROUTE__": LATEST,
         "__SIGNED_ROUTE__": SIGNED, "__VENDOR__": VENDOR, "__GALLERY__": GALLERY, "__GALLERY_PAGES__": GALLERY_PAGES,
         "__ASSETS__": ASSETS, "__THREAD_PAGE_CACHE__": THREAD_PAGE_CACHE,
         "__FRAME_DENY__": json.dumps(dict(FRAME_DENY), separators=(", ", ": ")),

@@ -482,7 +482,7 @@ def _site_files(site: Path) -> list[Any]:
 
 def _large_site(root: Path, threads: int, versions: int) -> Path:
     """What the build writes in r2 mode, minus esbuild: per version page.html and meta.json plus its share page,
-    per thread a gallery page, one map of latest versions (no latest page per thread), a few shared vendor files."""
+    per thread a gallery page and its latest fallback page, a few shared vendor files."""
     for i in range(threads):
         for j in range(versions):
             base = root / f"artifacts/t{i}/v{j}"
@@ -494,10 +494,11 @@ def _large_site(root: Path, threads: int, versions: int) -> Path:
             (share / "index.html").write_text(f"<iframe src='{ARTIFACTS_URL}/artifacts/t{i}/v{j}/page.html'>")
         (root / f"gallery/t{i}").mkdir(parents=True)
         (root / f"gallery/t{i}/index.html").write_text(f"<h1>t{i}</h1>")
-    latest = json.dumps({f"t{i}": f"v{versions - 1}" for i in range(threads)})
+        (root / f"p/t{i}/latest").mkdir()
+        (root / f"p/t{i}/latest/index.html").write_text(f'<meta name="mkdocs-hybrid-latest" content="v{versions - 1}">')
     write_tree(root, {f"vendor/v{k}.js": f"var v{k};" for k in range(3)}
                | {"gallery/index.html": "<h1>gallery</h1>", "404.html": "404", "editor/index.html": "editor",
-                  "p/_latest.json": latest, "_headers": "/p/*\n  Cache-Control: no-cache\n", "_redirects": ""})
+                  "_headers": "/p/*\n  Cache-Control: no-cache\n", "_redirects": ""})
     return root
 
 
@@ -520,11 +521,12 @@ def test_a_10000_version_site_deploys_on_the_free_plan_with_as_many_pages_files_
     assert claims is not None and claims["max_file_count_allowed"] == 20_000
     pages_files = len(live.manifest)
     # Issue 22, item 2 changed this on purpose: it was one Pages file per version + per thread (12,503 here);
-    # share and thread pages are now objects in the store, so Pages holds what a one-version site holds.
-    assert pages_files == one_version == 4 == result.files
-    assert sorted(live.manifest) == ["/404.html", "/editor/index.html", "/gallery/index.html", "/p/_latest.json"]
+    # share and thread pages are now objects in the store, so Pages holds what a one-version site holds; item 1
+    # moved the latest pages there too (Pages held one map of latest versions before).
+    assert pages_files == one_version == 3 == result.files
+    assert sorted(live.manifest) == ["/404.html", "/editor/index.html", "/gallery/index.html"]
     assert result.artifact_store is not None
-    assert result.artifact_store.uploaded == threads * versions * 3 + threads + 3
-    assert len(bucket_keys(store)) == threads * versions * 3 + threads + 3
+    assert result.artifact_store.uploaded == threads * versions * 3 + threads * 2 + 3
+    assert len(bucket_keys(store)) == threads * versions * 3 + threads * 2 + 3
     print(f"\n10,000-version deploy: {pages_files} Pages files, {result.artifact_store.uploaded} R2 objects, "
           f"{seconds:.1f} s")

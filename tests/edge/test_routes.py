@@ -442,9 +442,10 @@ def assert_valid_routes_json(path: Path) -> None:
 
 @pytest.mark.parametrize("threshold", [DEFAULT_WORKER_THRESHOLD, 0])
 def test_signed_links_add_s_and_vendor_to_the_worker_in_either_mode(tmp_path: Path, threshold: int) -> None:
-    """The artifact store mode always has a worker; it answers latest too, from one map rather than a page
-    per thread, and the share and thread pages held in R2 (``/p/*`` covers the latest routes: wrangler refuses
-    overlapping rules); Pages alone answers the gallery index, its assets and the latest map."""
+    """The artifact store mode always has a worker; it answers latest too, from each listed thread's fallback
+    page (the deploy puts it in R2, where a publisher moves it without a deploy), and the share and thread pages
+    held in R2 (``/p/*`` covers the latest routes: wrangler refuses overlapping rules); Pages alone answers the
+    gallery index and its assets."""
     summary = write_routes(tmp_path, make_catalog(make_thread("alpha", ("v2", "v1")), make_thread(
         "quiet", unlisted=True)), worker_threshold=threshold, signed_links=True)
 
@@ -452,16 +453,42 @@ def test_signed_links_add_s_and_vendor_to_the_worker_in_either_mode(tmp_path: Pa
     routes = spec["include"]
     worker = (tmp_path / "_worker.js").read_text()
     assert routes == ["/s/*", "/vendor/*", "/p/*", "/gallery/*"]
-    assert spec["exclude"] == ["/p/_latest.json", "/gallery/", "/gallery/page/*", "/gallery/assets/*",
-                               "/gallery/threads.*"]
+    assert spec["exclude"] == ["/gallery/", "/gallery/page/*", "/gallery/assets/*", "/gallery/threads.*"]
     assert_valid_routes_json(tmp_path / "_routes.json")
-    assert summary.worker_route_rules == len(routes) + len(spec["exclude"]) and summary.latest_pages == 0
+    assert summary.worker_route_rules == len(routes) + len(spec["exclude"]) and summary.latest_pages == 1
     assert "const SIGNED = true;" in worker and "env.UNLISTED.get" in worker and "env.ARTIFACTS.get" in worker
-    assert "const LATEST = true;" in worker and f'"/p/{LATEST_MAP}"' in worker
+    assert "const LATEST = true;" in worker and "env.ARTIFACTS.get(`p/${thread}/latest/index.html`)" in worker
     assert "crypto.subtle.verify" in worker and "env.SHARE_KEYS" in worker
-    assert json.loads((tmp_path / "p" / LATEST_MAP).read_text()) == {"alpha": "v2"}  # the unlisted thread: absent
-    assert sorted(files_under(tmp_path / "p")) == [LATEST_MAP]  # no page per thread
+    assert sorted(files_under(tmp_path / "p")) == ["alpha/latest/index.html"]  # the unlisted thread: none
+    assert 'content="v2"' in (tmp_path / "p/alpha/latest/index.html").read_text()
     assert "alpha" not in (tmp_path / "_redirects").read_text()
+
+
+def test_the_artifact_store_modes_latest_page_is_the_default_modes_and_no_latest_map_is_left(
+        tmp_path: Path) -> None:
+    """Issue 22: the artifact store mode no longer writes ``p/_latest.json``; a build removes an earlier one
+    (nothing would read it) and writes the fallback page the default mode writes, byte for byte."""
+    catalog = make_catalog(make_thread("alpha", ("v2", "v1")))
+    (tmp_path / "store/p").mkdir(parents=True)
+    (tmp_path / "store/p" / LATEST_MAP).write_text('{"alpha":"v1"}\n')
+
+    write_routes(tmp_path / "store", catalog, signed_links=True)
+    write_routes(tmp_path / "default", catalog)
+
+    assert not (tmp_path / "store/p" / LATEST_MAP).exists()
+    latest = "p/alpha/latest/index.html"
+    assert (tmp_path / "store" / latest).read_bytes() == (tmp_path / "default" / latest).read_bytes()
+
+
+def test_the_artifact_store_modes_worker_reads_latest_from_r2_and_the_default_modes_from_pages(
+        tmp_path: Path) -> None:
+    write_routes(tmp_path / "default", make_catalog(make_thread("alpha")), worker_threshold=0)
+    write_routes(tmp_path / "store", make_catalog(make_thread("alpha")), signed_links=True)
+
+    default, store = ((tmp_path / name / "_worker.js").read_text() for name in ("default", "store"))
+    read_from_pages = "await env.ASSETS.fetch(new URL(`/p/${thread}/latest/`, url.origin))"
+    assert read_from_pages in default and "env.ARTIFACTS" not in default
+    assert read_from_pages not in store and "_latest.json" not in store
 
 
 def test_the_signed_worker_is_the_same_for_every_catalog(tmp_path: Path) -> None:
