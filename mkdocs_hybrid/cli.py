@@ -14,20 +14,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypedDict, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import click
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mkdocs_hybrid import __version__
+from mkdocs_hybrid.cli_support import MANIFEST, err, mkdocs_site_url
+from mkdocs_hybrid.cli_support import fail as _fail
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
-from mkdocs_hybrid.config.yaml_loader import load_yaml
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
-from mkdocs_hybrid.model.layout import LATEST, SHARE
-from mkdocs_hybrid.model.snapshot import read_regular
 from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.progress import ProgressLines
@@ -41,11 +39,6 @@ from mkdocs_hybrid.sources.starters import STARTERS
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
-
-
-err = Console(stderr=True, highlight=False)
-MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
-                        default="hybrid.yml", show_default=True, help="The manifest to read.")
 
 
 class _Commands(click.Group):
@@ -257,48 +250,13 @@ def share(thread: str, version: str, manifest_path: Path, site_url: str | None, 
     answering after that long.
     """
     try:
-        base = site_url or _mkdocs_site_url()
+        base = site_url or mkdocs_site_url()
         path = share_path(load_manifest(manifest_path), thread, version, expires)
         if not base:
             raise HybridError("share: pass --site-url (or set site_url in mkdocs.yml), the site's public URL")
     except (HybridError, ValueError) as exc:
         _fail(exc if isinstance(exc, HybridError) else HybridError(f"share: {exc}"))
     click.echo(f"{base.rstrip('/')}/{path}")
-
-
-def _mkdocs_site_url() -> str | None:
-    try:
-        # The project's one YAML loader (no aliases, bounded nesting); MkDocs' own tags (!ENV, !!python/name)
-        # read as nothing rather than failing the file, since only site_url is wanted.
-        config = load_yaml(read_regular("mkdocs.yml", limit=1 << 20), lenient_tags=True) or {}
-    except (OSError, ValueError):  # YamlError and NotRegularFile are ValueErrors
-        return None
-    url = config.get("site_url") if isinstance(config, dict) else None
-    return url if isinstance(url, str) and url else None
-
-
-@main.command()
-@click.argument("thread")
-@click.argument("version", required=False)
-@click.option("--clear", is_flag=True, help="Remove the pin: latest follows thread.yml / the newest again.")
-@MANIFEST
-def pin(thread: str, version: str | None, clear: bool, manifest_path: Path) -> None:
-    """Point THREAD's latest at a published VERSION (rollback); applies from the next build."""
-    if clear == bool(version):
-        _fail(HybridError("pin: give THREAD VERSION, or THREAD --clear"))
-    try:
-        ledger = open_existing_ledger(load_manifest(manifest_path))
-        try:
-            ledger.pin(thread, None if clear else version)
-        finally:
-            ledger.close()
-    except HybridError as exc:
-        _fail(exc)
-    if clear:
-        click.echo(f"{thread}: latest is no longer pinned; the next build follows thread.yml or the newest version")
-    else:
-        click.echo(f"{thread}: latest pinned to {version}; "
-                   f"rebuild and deploy the site to move /{SHARE}/{thread}/{LATEST}")
 
 
 @main.command()
@@ -480,6 +438,12 @@ def _progress(quiet: bool = False) -> Progress | ProgressLines:
     return ProgressLines(lambda line: click.echo(line, err=True))
 
 
-def _fail(exc: HybridError, code: int = 2) -> NoReturn:
-    err.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)
-    sys.exit(code)
+def _add_live_commands() -> None:
+    """``publish-version``, ``worker`` and ``pin``: their own module (they publish into the artifact store)."""
+    from mkdocs_hybrid.cli_live import pin, publish_version, worker
+
+    for command in (pin, publish_version, worker):
+        main.add_command(command)
+
+
+_add_live_commands()

@@ -91,6 +91,8 @@ class Export:
         self.media_progress = media_progress
         self.media_tools = media_tools
         self.pages_progress = pages_progress
+        self.vendor_names: list[str] = []
+        """The site paths of the vendor files this build's versions load (``vendor/<hash>.js``)."""
 
     def run(self, site_dir: Path) -> Catalog:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
@@ -168,7 +170,7 @@ class Export:
         catalog = build_catalog(scan.threads, built, pins=ledger.pins(), media=media)
         ledger.record(catalog)
         pages_index = _site_index(self.manifest.cache_dir / "pages", site_dir)
-        write_version_pages(site_dir, catalog, parts_of=self._site_parts, origin=self.origin,
+        write_version_pages(site_dir, catalog, parts_of=self.site_parts, origin=self.origin,
                             site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index,
                             progress=self.pages_progress, editor=self.manifest.editor.enabled)
         pages_index.save()
@@ -287,6 +289,7 @@ class Export:
         site_index.save()
         self._remove_other_paths(site_dir, jobs)
         used = {job.vendor.name: job.vendor for job in jobs if job.vendor}
+        self.vendor_names = sorted(used)
         write_vendor_files(site_dir, used.values())
         self._keep_vendor_files(site_dir, used)
         return built
@@ -327,9 +330,9 @@ class Export:
 
     def _parts(self, snapshot: Snapshot) -> Parts:
         """The version's path parts in the site: its ids, or ``_u`` and its token when it is unlisted."""
-        return self._site_parts(snapshot.thread, snapshot.version)
+        return self.site_parts(snapshot.thread, snapshot.version)
 
-    def _site_parts(self, thread: str, version: str) -> Parts:
+    def site_parts(self, thread: str, version: str) -> Parts:
         return site_parts(thread, version, f"{thread}/{version}" in self._hidden, self.unlisted_key)
 
     def editor_inputs(self) -> EditorInputs:

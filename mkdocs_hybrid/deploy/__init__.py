@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     )
     from mkdocs_hybrid.deploy._files import (
         SiteFile,
+        collect_files_under,
         collect_site_files,
         content_type,
         pages_hash,
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         ArtifactConflict,
         ArtifactCounts,
         ArtifactStore,
+        PageRace,
     )
     from mkdocs_hybrid.deploy._r2_config import (
         R2Config,
@@ -60,6 +62,9 @@ if TYPE_CHECKING:
     )
     from mkdocs_hybrid.deploy._result import (
         DeployResult,
+    )
+    from mkdocs_hybrid.deploy.cloudflare_pages import (
+        artifact_store,
     )
     from mkdocs_hybrid.deploy.targets import (
         DEFAULT_TARGET,
@@ -85,6 +90,7 @@ __all__ = [
     "DeployTarget",
     "MediaError",
     "MediaStore",
+    "PageRace",
     "PagesAPI",
     "R2Config",
     "R2Error",
@@ -92,7 +98,9 @@ __all__ = [
     "SiteFile",
     "UploadToken",
     "UploadedMedia",
+    "artifact_store",
     "claim_versions",
+    "collect_files_under",
     "collect_site_files",
     "content_type",
     "deploy_site",
@@ -108,15 +116,16 @@ __all__ = [
 _HOMES = {
     "_api": ("CloudflareAPIError", "Credentials", "DeployError", "PagesAPI", "UploadToken"),
     "_buckets": ("Bucket", "pack_buckets"),
-    "_files": ("SiteFile", "collect_site_files", "content_type", "pages_hash"),
+    "_files": ("SiteFile", "collect_files_under", "collect_site_files", "content_type", "pages_hash"),
     "_ledger_object": ("claim_versions", "restore_durable_ledger"),
     "_pages": ("RetryPolicy", "deploy_site"),
-    "_r2_artifacts": ("ArtifactConflict", "ArtifactCounts", "ArtifactStore"),
+    "_r2_artifacts": ("ArtifactConflict", "ArtifactCounts", "ArtifactStore", "PageRace"),
     "_r2_config": ("R2Config", "r2_client"),
     "_r2_errors": ("MediaError", "R2Error"),
     "_r2_plan": ("media_url",),
     "_r2_store": ("MediaStore", "UploadedMedia"),
     "_result": ("DeployResult",),
+    "cloudflare_pages": ("artifact_store",),
     "targets": ("DEFAULT_TARGET", "DeployOutcome", "DeployRequest", "DeployTarget", "deploy_target", "run_deploy"),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -64,13 +65,28 @@ def content_type(name: str) -> str:
 
 def collect_site_files(site_dir: Path) -> list[SiteFile]:
     """Every asset under ``site_dir`` that a deployment uploads, sorted by name."""
-    files = []
-    for path in _walk(site_dir, site_dir):
-        data = path.read_bytes()
-        name = path.relative_to(site_dir).as_posix()
-        files.append(SiteFile(name=name, path=path, size=len(data), hash=pages_hash(data, name),
-                              content_type=content_type(name)))
-    return sorted(files, key=lambda f: f.name)
+    return sorted((_site_file(site_dir, path) for path in _walk(site_dir, site_dir)), key=lambda f: f.name)
+
+
+def collect_files_under(site_dir: Path, names: Iterable[str]) -> list[SiteFile]:
+    """The assets at or under the site-relative ``names`` only (missing ones are skipped), sorted by name: what
+    one thread's publication sends, without walking the rest of the folder."""
+    paths: set[Path] = set()
+    for name in names:
+        path = site_dir / name
+        if path.is_symlink() or is_temporary(path.name):
+            continue
+        if path.is_dir():
+            paths.update(_walk(path, site_dir))
+        elif path.is_file():
+            paths.add(path)
+    return sorted((_site_file(site_dir, path) for path in paths), key=lambda f: f.name)
+
+
+def _site_file(site_dir: Path, path: Path) -> SiteFile:
+    data = path.read_bytes()
+    name = path.relative_to(site_dir).as_posix()
+    return SiteFile(name=name, path=path, size=len(data), hash=pages_hash(data, name), content_type=content_type(name))
 
 
 def _walk(folder: Path, root: Path) -> list[Path]:

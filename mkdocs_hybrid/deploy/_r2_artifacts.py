@@ -139,6 +139,11 @@ class ArtifactConflict(R2Error):
     """The bucket holds other bytes at a key the site would write: a published version changed."""
 
 
+class PageRace(R2Error):
+    """A share, thread or latest page was written by another deploy or publish between this one's read and
+    write: it was left as that one wrote it. Building again (with what that one published) and retrying is safe."""
+
+
 class ArtifactStore:
     """``artifacts/`` and ``vendor/`` in one R2 bucket, each object at its site path, never overwritten.
 
@@ -178,30 +183,32 @@ class ArtifactStore:
     def counts(self) -> ArtifactCounts:
         return ArtifactCounts(bucket=self.config.bucket, url=self.config.public_url)
 
-    def stage(self, files: Sequence[SiteFile]) -> ArtifactPlan:
+    def stage(self, files: Sequence[SiteFile], *, listing: bool = True) -> ArtifactPlan:
         """Hash every file and compare it with the bucket (listing, then a HEAD of each key both hold).
 
-        Reads only; safe in a dry run. Unlisted versions' files are staged in the private store.
+        Reads only; safe in a dry run. Unlisted versions' files are staged in the private store. Without
+        ``listing`` every key gets a HEAD and nothing is listed: one thread's few files (``publish-version``)
+        cost a few requests, not a listing of every version in the bucket.
         """
         if self.is_private:
-            return self._stage_own(files)
+            return self._stage_own(files, listing=listing)
         unlisted = [item for item in files if is_unlisted(item.name)]
-        staged = self._stage_own([item for item in files if not is_unlisted(item.name)])
+        staged = self._stage_own([item for item in files if not is_unlisted(item.name)], listing=listing)
         if unlisted:
             if self.unlisted is None:
                 raise R2Error(f"the site has {len(unlisted)} files of unlisted versions ({UNLISTED_PREFIX}), "
                                  f"and R2 bucket {self.config.bucket!r} is public at {self.config.public_url}: set "
                                  "deploy.r2_private_bucket (a bucket with no public access, bound to the Pages "
                                  "project as UNLISTED); nothing was uploaded or deployed", bucket=self.config.bucket)
-            staged.unlisted = self.unlisted.stage(unlisted)
+            staged.unlisted = self.unlisted.stage(unlisted, listing=listing)
         return staged
 
-    def _stage_own(self, files: Sequence[SiteFile]) -> ArtifactPlan:
+    def _stage_own(self, files: Sequence[SiteFile], *, listing: bool = True) -> ArtifactPlan:
         """:meth:`stage` for this store's own bucket."""
         MediaStore(self.config, client=self.client).check_bucket()
         plans = self._each(self._plan, list(files))
-        listed = self._listed_keys()
-        held = [plan for plan in plans if plan.key in listed]
+        listed = self._listed_keys() if listing else None
+        held = plans if listed is None else [plan for plan in plans if plan.key in listed]
         seen: dict[str, str] = {}
         verdicts = dict(zip((plan.key for plan in held), self._each(lambda plan: self._same_bytes(plan, seen), held)))
         staged = ArtifactPlan(cors_needed=not self.is_private and not self._cors_ok())
@@ -326,6 +333,8 @@ class ArtifactStore:
             if error.code not in _CONDITION_FAILED:
                 raise
             if not self._same_bytes(plan):  # another writer got there first, with other bytes
+                if is_site_page(plan.key):
+                    raise self._page_race(plan, error.code) from None
                 raise refusal(self.config.bucket, [plan.key], raced=True) from None
             return False
         return True
@@ -341,11 +350,13 @@ class ArtifactStore:
             except R2Error as error:
                 if etag is None or error.code not in _CONDITION_FAILED:
                     raise
-                raise R2Error(f"R2 bucket {self.config.bucket!r}: {plan.key} was replaced by another deploy or "
-                              "publish while this one ran, so it was left as that one wrote it and nothing was "
-                              "deployed to Pages; deploy again", bucket=self.config.bucket, key=plan.key,
-                              code=error.code) from None
+                raise self._page_race(plan, error.code) from None
         return True
+
+    def _page_race(self, plan: Plan, code: str | None) -> PageRace:
+        return PageRace(f"R2 bucket {self.config.bucket!r}: {plan.key} was replaced by another deploy or publish "
+                        "while this one ran, so it was left as that one wrote it and nothing was deployed to Pages; "
+                        "deploy again", bucket=self.config.bucket, key=plan.key, code=code)
 
     def _put_single(self, plan: Plan, conditional: bool = True, if_match: str | None = None) -> None:
         try:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from mkdocs_hybrid.deploy.targets import DeployPlan, DeployRequest, DeployTarget
     from mkdocs_hybrid.edge.static import EdgeWriter
 
-__all__ = ["ARTIFACT_MODES", "TARGET", "CloudflarePages"]
+__all__ = ["ARTIFACT_MODES", "TARGET", "CloudflarePages", "artifact_store"]
 
 ARTIFACT_MODES = ("pages", "r2")
 """``artifacts``: the demos in the site (Pages), or in the artifact store (R2, their own origin)."""
@@ -80,7 +80,7 @@ class CloudflarePages:
                 raise
             credentials = None  # a dry run without credentials still lists what would be uploaded
         media = _media_store(options) if options.r2_bucket else None
-        artifacts = _artifact_store(options, request.site_url) if options.artifacts == "r2" else None
+        artifacts = artifact_store(options, request.site_url) if options.artifacts == "r2" else None
         if artifacts is not None and request.site_url:
             check_preview_origin(request.site_dir, request.site_url)
         return plan_site(request.site_dir, project=project, branch=branch, credentials=credentials,
@@ -120,7 +120,7 @@ def _media_store(settings: DeployOptions) -> MediaStore:
     return MediaStore(R2Config.from_env(settings.r2_bucket, public_url, endpoint_url=settings.r2_endpoint_url))
 
 
-def _artifact_store(settings: DeployOptions, site_url: str | None) -> ArtifactStore:
+def artifact_store(settings: DeployOptions, site_url: str | None) -> ArtifactStore:
     """``deploy.artifacts: r2``: artifacts and vendor files at their site paths in ``r2_bucket``."""
     from mkdocs_hybrid.deploy._r2_artifacts import ArtifactStore
     from mkdocs_hybrid.deploy._r2_config import R2Config

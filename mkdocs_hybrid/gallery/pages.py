@@ -418,13 +418,25 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
     data_path, data = index_data(catalog, origin=origin)
     pages[data_path] = data
     for thread in catalog.listed:
-        fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor, origin=origin)
-        head = social.thread_head(thread, site_url=site_url, origin=origin)
-        pages[f"{GALLERY}/{thread.id}/index.html"] = _standalone_page(f"{thread.title} · Gallery", fragment, head)
+        pages[thread_page_path(thread.id)] = standalone_thread_page(thread, site_url=site_url, editor=editor,
+                                                                    origin=origin)
     pages.update(sorted(asset_files().items()))
     if _root_is_ours(site_dir):  # last: the page it leads to is written first
         pages["index.html"] = render_root_page()
     return [_write(site_dir, relative, content) for relative, content in pages.items()]
+
+
+def thread_page_path(thread_id: str) -> str:
+    """``gallery/{thread}/index.html``: a thread's page, site-relative."""
+    return f"{GALLERY}/{thread_id}/index.html"
+
+
+def standalone_thread_page(thread: ThreadEntry, *, site_url: str | None = None, editor: bool = False,
+                           origin: ArtifactOrigin = SAME_SITE) -> bytes:
+    """One thread's page as :func:`write_standalone` writes it (``publish-version`` writes it alone)."""
+    fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor, origin=origin)
+    head = social.thread_head(thread, site_url=site_url, origin=origin)
+    return _standalone_page(f"{thread.title} · Gallery", fragment, head)
 
 
 def render_root_page() -> bytes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -68,6 +68,21 @@ class Shard:
             snapshots=[s for s in scan.snapshots if self.owns(s.thread)],
             errors=[e for e in scan.errors if (self.owns(e.thread) if e.thread else self.index == 1)],
         )
+
+
+@dataclass(frozen=True)
+class ThreadSet(Shard):
+    """A shard of named threads (``serve``'s check of one snapshot, ``publish-version``): the scan reads only
+    them (leaving the source index's other records alone) and the build writes no site-wide pages."""
+
+    threads: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, threads: Iterable[str]) -> ThreadSet:
+        return cls(1, 1, frozenset(threads))
+
+    def owns(self, thread: str) -> bool:
+        return thread in self.threads
 
 
 def write_shard_files(site_dir: Path, shard: Shard, catalog: Catalog, manifest: Manifest,

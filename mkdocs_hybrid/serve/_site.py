@@ -26,7 +26,7 @@ from mkdocs_hybrid.progress import ProgressLines
 from mkdocs_hybrid.publish.artifacts import write_vendor_files
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.scale.shards import Shard
+from mkdocs_hybrid.scale.shards import ThreadSet
 from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON
 
 if TYPE_CHECKING:
@@ -37,16 +37,6 @@ PLUGIN_LOGGER = "mkdocs.plugins.mkdocs_hybrid"
 
 
 @dataclass(frozen=True)
-class _OneThread(Shard):
-    """A shard of one thread: a check build scans only it (leaving the source index's other records
-    alone) and writes no site-wide pages."""
-
-    thread: str = ""
-
-    def owns(self, thread: str) -> bool:
-        return thread == self.thread
-
-
 class Site:
     """Builds ``site_dir`` from the manifest (through MkDocs when ``config_file`` is given)."""
 
@@ -82,7 +72,7 @@ class Site:
             source.mkdir()
             write_scratch(source / "snapshot.json", json.dumps(data))
             manifest = replace(self.manifest, sources=(SourceConfig(type=SNAPSHOT_JSON.name, path=source),))
-            export = Export(manifest, ledger=False, shard=_OneThread(1, 1, thread))
+            export = Export(manifest, ledger=False, shard=ThreadSet.of([thread]))
             export.run(scratch / "site")
             return list(export.report.failed)
 

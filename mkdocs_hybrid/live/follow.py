@@ -1,0 +1,159 @@
+"""``mkdocs-hybrid worker --follow``: watch the sources and publish each new version as it appears.
+
+Each poll lists the sources the way a build does (:meth:`~mkdocs_hybrid.sources.kind.SourceKind.listing`: stat
+signatures for folders and files, content hashes for the stores), reading no snapshot it already knows, and
+compares them with the publish ledger. A thread is published (:class:`~mkdocs_hybrid.live.publisher.LivePublisher`,
+one build for every thread due in the same poll) when:
+
+- it has a version the ledger has not published, whose files have **settled**: a folder version whose newest file
+  is younger than ``settle`` seconds is left for a later poll, since an author or a tool may still be writing it
+  (a store writes a version in one transaction, so its versions are due at once);
+- its source now names another ``latest`` (``thread.yml``, the store's thread) than the one published, and no
+  ``pin`` overrides it (``mkdocs-hybrid pin`` publishes its own change);
+- an earlier publication of it was cut short (the publisher's journal of pending threads): after a crash or a
+  ``kill -9`` the next worker finishes it first.
+
+A version that fails to build is reported once and tried again only when its source changes. One worker
+publishes one build at a time (like a playground's one build in flight); two workers, or a worker beside a
+nightly deploy, are safe as the publisher says (the durable ledger and conditional writes), just redundant.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mkdocs_hybrid.live.publisher import LivePublisher, LiveResult
+from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.publish.ledger import Ledger, ledger_path
+from mkdocs_hybrid.sources.kind import Listed, Reading
+from mkdocs_hybrid.sources.reading import open_source_index, read_listed
+from mkdocs_hybrid.sources.registry import kind_of
+
+__all__ = ["DEFAULT_INTERVAL", "DEFAULT_SETTLE", "Follower", "LedgerFacts"]
+
+DEFAULT_INTERVAL = 0.5
+"""Seconds between polls: a poll of an unchanged source costs its listing (stats or one query)."""
+DEFAULT_SETTLE = 1.0
+"""Seconds a folder version's newest file must be old before it is published."""
+_NS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class LedgerFacts:
+    """What the local ledger says is online: published refs, each thread's latest, and the pins."""
+
+    published: frozenset[str] = frozenset()
+    latest: dict[str, str] = field(default_factory=dict)
+    pins: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Follower:
+    """Polls the sources of ``publisher.manifest`` and publishes what is due (see the module docstring)."""
+
+    publisher: LivePublisher
+    settle: float = DEFAULT_SETTLE
+    clock: Callable[[], float] = time.time
+    report: Callable[[str], None] = field(default=lambda line: None)
+    """Gets one line per publication and per new problem."""
+    _failed: dict[str, str] = field(default_factory=dict)
+    """origin -> signature of versions that failed: not tried again until their source changes."""
+    _origins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _said: set[str] = field(default_factory=set)
+
+    def prepare(self) -> None:
+        """Merge the durable ledger's records in first (``deploy.ledger_bucket``): a worker on a fresh runner
+        would otherwise take every published version for a new one."""
+        manifest = self.publisher.manifest
+        path = ledger_path(manifest)
+        if path is None or not getattr(manifest.deploy, "ledger_bucket", None):
+            return
+        from mkdocs_hybrid.deploy import restore_durable_ledger  # loads boto3: only with a durable ledger
+
+        ledger = Ledger(path)
+        try:
+            restore_durable_ledger(manifest, ledger)
+        finally:
+            ledger.close()
+
+    def due(self) -> set[str]:
+        """The threads to publish now."""
+        manifest = self.publisher.manifest
+        reading = Reading(manifest.build, open_source_index(manifest), lambda thread: True)
+        facts = read_ledger_facts(ledger_path(manifest))
+        young_after = int((self.clock() - self.settle) * _NS)
+        threads: set[str] = set()
+        for source in manifest.sources:
+            for item in kind_of(source).listing(source, reading):
+                due = self._new_thread(item, reading, facts, young_after)
+                if due is not None:
+                    threads.add(due)
+        reading.index.save(prune=False)
+        self._say(reading.errors)
+        for entry in reading.threads.values():
+            moved = entry.latest is not None and entry.latest != facts.latest.get(entry.id)
+            if moved and entry.id not in facts.pins and f"{entry.id}/{entry.latest}" in facts.published:
+                threads.add(entry.id)
+        return threads
+
+    def poll(self) -> LiveResult | None:
+        """Publish what is due, with what an earlier publication left pending; ``None`` when nothing was."""
+        threads = self.due() | self.publisher.pending()
+        if not threads:
+            return None
+        result = self.publisher.publish(threads)
+        for error in result.failed:
+            ref = f"{error.thread}/{error.version}"
+            if ref in self._origins:
+                origin, signature = self._origins[ref]
+                self._failed[origin] = signature
+        self._say(result.failed)
+        self.report(result.summary())
+        return result
+
+    def run(self, stop: threading.Event, interval: float = DEFAULT_INTERVAL) -> None:
+        """Poll until ``stop`` is set; a publication under way when it is set is finished first."""
+        while not stop.is_set():
+            self.poll()
+            stop.wait(interval)
+
+    def _new_thread(self, item: Listed, reading: Reading, facts: LedgerFacts, young_after: int) -> str | None:
+        """The thread of a listed version that is due, or ``None``."""
+        if self._failed.get(item.origin) == item.signature:
+            return None
+        if item.thread is not None and item.version is not None:
+            thread, version = item.thread, item.version
+        else:  # a snapshot JSON file names its ids inside: read it (through the index: once per change)
+            snapshot = read_listed(item, reading)
+            if snapshot is None:
+                self._failed[item.origin] = item.signature
+                return None
+            thread, version = snapshot.thread, snapshot.version
+        ref = f"{thread}/{version}"
+        if ref in facts.published or item.newest > young_after:
+            return None
+        self._origins[ref] = (item.origin, item.signature)
+        return thread
+
+    def _say(self, errors: list[SnapshotError]) -> None:
+        for error in errors:
+            line = str(error)
+            if line not in self._said:
+                self._said.add(line)
+                self.report(f"error {line}")
+
+
+def read_ledger_facts(path: Path | None) -> LedgerFacts:
+    """Published refs, latest versions and pins of the ledger at ``path`` (nothing without one yet)."""
+    if path is None or not path.is_file():
+        return LedgerFacts()
+    ledger = Ledger(path)
+    try:
+        published = frozenset(f"{t}/{v}" for t, v in ledger.db.execute("SELECT thread, version FROM versions"))
+        return LedgerFacts(published, ledger.latest_versions(), ledger.pins())
+    finally:
+        ledger.close()

@@ -1,0 +1,210 @@
+"""Publish threads now: build them alone with the warm caches and put them online in the artifact store.
+
+Why no Pages deploy is needed: in the artifact store mode (``deploy.artifacts: r2``) everything a new version
+changes lives in R2 (:mod:`mkdocs_hybrid.deploy._r2_pages`): its artifacts, its share page, its thread's page
+and the thread's ``latest`` page, all served by the site's constant ``_worker.js``. The default mode keeps
+every file on Pages, where only a whole deployment changes anything, so it is refused with what to do.
+
+The steps, each leaving the live site whole if the next one fails:
+
+1. **Build** the threads into the work folder (an :class:`~mkdocs_hybrid.pipeline.Export` of a
+   :class:`~mkdocs_hybrid.scale.shards.ThreadSet`, with the project's caches): the durable ledger is restored
+   first, the publish policy refuses a changed published version, the local ledger records the new ones.
+2. **Claim** the new versions in the durable ledger (``deploy.ledger_bucket``, a compare-and-swap) before
+   anything is uploaded: a version another publisher published first with other bytes stops here.
+3. **Upload** in rank order: artifacts (never overwritten), then share pages, then thread and latest pages
+   (replaced only if unchanged since read). A share link answers the whole version or 404, never a part.
+4. A page another publisher replaced meanwhile (:class:`~mkdocs_hybrid.deploy.PageRace`) means the thread
+   changed: build again, now seeing what that one published, and retry (:data:`RACE_ATTEMPTS` times).
+
+What stays as the last deploy left it: the gallery's index pages on Pages (a new thread is reachable by its
+links and thread page, and listed in the gallery index from the next deploy). A site built by MkDocs gets the
+standalone thread page for a thread published this way, until its next build.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mkdocs_hybrid.config.manifest import Manifest
+from mkdocs_hybrid.gallery.pages import standalone_thread_page, thread_page_path
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
+from mkdocs_hybrid.model.durable import write_atomic
+from mkdocs_hybrid.model.errors import HybridError, SnapshotError
+from mkdocs_hybrid.model.layout import ARTIFACTS, SHARE
+from mkdocs_hybrid.model.words import counted
+from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.publish.site import SitePages
+from mkdocs_hybrid.report import BuildReport
+from mkdocs_hybrid.scale.shards import ThreadSet
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.deploy import ArtifactStore
+
+__all__ = ["RACE_ATTEMPTS", "LivePublisher", "LiveResult", "check_live_mode", "live_work_dir"]
+
+RACE_ATTEMPTS = 3
+"""Builds of one publication at most when other publishers keep replacing its thread's pages meanwhile."""
+LOCK_FILE = ".publishing.lock"
+PENDING_FILE = ".pending.json"
+"""The journal of threads a publication has started and not finished (in the work folder)."""
+
+
+@dataclass
+class LiveResult:
+    """What one publication did."""
+
+    threads: tuple[ThreadEntry, ...]
+    report: BuildReport
+    uploaded: int = 0
+    present: int = 0
+    seconds: float = 0.0
+    attempts: int = 1
+
+    @property
+    def failed(self) -> list[SnapshotError]:
+        return self.report.failed
+
+    def latest(self, thread: str) -> str | None:
+        return next((entry.latest for entry in self.threads if entry.id == thread), None)
+
+    def summary(self) -> str:
+        """One line for people."""
+        names = ", ".join(f"{entry.id} (latest {entry.latest})" for entry in self.threads) or "nothing"
+        failed = f", {counted(len(self.failed), 'version')} failed" if self.failed else ""
+        return (f"published {names}: {counted(self.uploaded, 'object')} uploaded, {self.present} already there"
+                f"{failed}, in {self.seconds:.1f} s")
+
+
+@dataclass
+class LivePublisher:
+    """Publishes threads of ``manifest`` into its artifact store, building in ``work_dir``.
+
+    ``store`` is for tests and custom clients (by default the manifest's, as ``deploy`` makes it); ``media``
+    and ``jobs`` as :class:`~mkdocs_hybrid.pipeline.Export` takes them.
+    """
+
+    manifest: Manifest
+    site_url: str
+    work_dir: Path
+    site_name: str | None = None
+    media: bool | None = None
+    jobs: int | None = None
+    store: ArtifactStore | None = None
+    progress: Callable[[str], None] = field(default=lambda line: None)
+
+    def __post_init__(self) -> None:
+        check_live_mode(self.manifest)
+
+    def publish(self, threads: Iterable[str]) -> LiveResult:
+        """Build ``threads`` and put them online; a version that fails is reported in the result (the others
+        are published); an unusable store, ledger or manifest raises."""
+        from mkdocs_hybrid.deploy import PageRace
+
+        started = time.perf_counter()
+        with _locked(self.work_dir):
+            wanted = frozenset(threads) | self.pending()
+            self._journal(wanted)  # first: a publication cut short (kill -9) is finished by the next one
+            for attempt in range(1, RACE_ATTEMPTS + 1):
+                try:
+                    result = self._publish_once(wanted)
+                except PageRace as race:
+                    if attempt == RACE_ATTEMPTS:
+                        raise HybridError(f"{race}; it kept changing over {RACE_ATTEMPTS} builds: "
+                                          "publish again once the other publisher is done") from None
+                    self.progress(f"{race.key} changed meanwhile: building again")
+                    continue
+                result.attempts, result.seconds = attempt, time.perf_counter() - started
+                self._journal(frozenset())
+                return result
+        raise AssertionError("unreachable")
+
+    def pending(self) -> frozenset[str]:
+        """Threads whose last publication did not finish (its process was killed, or a store failed)."""
+        try:
+            data = json.loads((self.work_dir / PENDING_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return frozenset()  # none, or a journal cut short itself: the sources' poll finds what is new
+        return frozenset(item for item in data if isinstance(item, str)) if isinstance(data, list) else frozenset()
+
+    def _journal(self, threads: frozenset[str]) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.work_dir / PENDING_FILE, json.dumps(sorted(threads)) + "\n")
+
+    def _publish_once(self, wanted: frozenset[str]) -> LiveResult:
+        from mkdocs_hybrid.deploy import claim_versions, collect_files_under
+
+        export = Export(self.manifest, shard=ThreadSet.of(wanted), media=self.media, jobs=self.jobs,
+                        pages=SitePages(site_url=self.site_url, site_name=self.site_name))
+        catalog = export.run(self.work_dir)
+        entries = tuple(thread for thread in catalog.threads if thread.id in wanted)
+        self._write_thread_pages(catalog, export)
+        files = collect_files_under(self.work_dir, published_names(export, entries))
+        claim_versions(self.manifest)  # before any upload: a version someone else published first stops here
+        store = self._store()
+        staged = store.stage(files, listing=False)  # a HEAD per key: no listing of the whole bucket
+        sent = store.publish(staged)
+        return LiveResult(entries, export.report, uploaded=sum(sent), present=len(files) - sum(sent))
+
+    def _write_thread_pages(self, catalog: Catalog, export: Export) -> None:
+        """The thread pages of the listed threads, as the standalone gallery writes them."""
+        editor = self.manifest.editor.enabled
+        for thread in catalog.listed:
+            page = standalone_thread_page(thread, site_url=self.site_url, editor=editor, origin=export.origin)
+            path = self.work_dir / thread_page_path(thread.id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, page)
+
+    def _store(self) -> ArtifactStore:
+        if self.store is None:
+            from mkdocs_hybrid.deploy import artifact_store
+
+            self.store = artifact_store(self.manifest.deploy, self.site_url)
+        return self.store
+
+
+def published_names(export: Export, threads: Iterable[ThreadEntry]) -> list[str]:
+    """The site paths one publication sends: each thread's artifacts and pages (an unlisted version's under its
+    unguessable token), and the vendor files its versions load."""
+    names = list(export.vendor_names)
+    for thread in threads:
+        names += [f"{ARTIFACTS}/{thread.id}", f"{SHARE}/{thread.id}"]
+        if not thread.unlisted:
+            names.append(thread_page_path(thread.id))
+        for version in thread.versions:
+            parts = export.site_parts(thread.id, version.version)
+            if parts != (thread.id, version.version):
+                names += [f"{ARTIFACTS}/{'/'.join(parts)}", f"{SHARE}/{'/'.join(parts)}"]
+    return names
+
+
+def check_live_mode(manifest: Manifest) -> None:
+    """Publishing one version without a deploy needs the artifact store mode; say what to do otherwise."""
+    if manifest.deploy.artifacts != "r2":
+        raise HybridError(f"{manifest.origin}: publishing one version without a deploy needs deploy.artifacts: r2 "
+                          "(share, thread and latest pages in R2, served by the site's worker); in the default "
+                          "mode every page is a Pages file, so run `mkdocs-hybrid publish` (build and deploy)")
+
+
+def live_work_dir(manifest: Manifest) -> Path:
+    """Where publications build by default: in the cache, so each one finds the last one's files and indexes."""
+    return manifest.cache_dir / "live" / "site"
+
+
+@contextmanager
+def _locked(work_dir: Path) -> Iterator[None]:
+    """One publication at a time per work folder (a second ``publish-version`` waits for the first)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with (work_dir / LOCK_FILE).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,0 +1,127 @@
+"""``mkdocs-hybrid publish-version``: one thread online in the artifact store without a site deploy.
+
+A real r2-mode project (a folder source, real esbuild) publishing into a real local S3 server (moto): the
+version's artifacts, its share page and its thread page are objects at their site paths; a published version's
+objects never change; what is not the artifact store mode, or not a thread, is one clear line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import boto3
+import pytest
+from click.testing import CliRunner, Result
+
+from mkdocs_hybrid.cli import main
+from tests.deploy.test_r2 import dummy_credentials, fresh_bucket, s3_endpoint  # noqa: F401 (fixtures)
+from tests.factory import write_tree
+
+SITE_URL = "https://site.example.com"
+
+
+def project(root: Path, endpoint: str, bucket: str, **deploy: str) -> Path:
+    settings = {"artifacts": "r2", "artifacts_url": "https://demos.example.com", "r2_bucket": bucket,
+                "r2_endpoint_url": endpoint, **deploy}
+    section = ", ".join(f"{key}: '{value}'" for key, value in settings.items())
+    write_tree(root, {
+        "hybrid.yml": f"sources: [{{type: directory, path: demos}}]\nbuild: {{cache_dir: .cache}}\n"
+                      f"deploy: {{{section}}}\n",
+        "demos/t/v1/index.js": "document.body.textContent = 'first';\n",
+        "demos/t/v1/snapshot.yml": "title: First\ncreated: '2026-01-01T00:00:00Z'\n",
+    })
+    return root
+
+
+def publish(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:
+    monkeypatch.chdir(root)
+    return CliRunner().invoke(main, ["publish-version", *args, "--site-url", SITE_URL, "--no-media"])
+
+
+def objects(endpoint: str, bucket: str) -> dict[str, str]:
+    """Key -> ETag of every object in the bucket."""
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="auto")
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+    return {item["Key"]: item["ETag"] for page in pages for item in page.get("Contents", [])}
+
+
+def published_files(etags: dict[str, str], ref: str) -> dict[str, str]:
+    """The ETags of a version's published files (its pages and derived files are made again as its thread
+    changes: a share page names the thread's title)."""
+    found = {key: etag for key, etag in etags.items()
+             if key.startswith(f"artifacts/{ref}/") and key.rsplit("/", 1)[1] in ("page.html", "style.css")}
+    assert found
+    return found
+
+
+def text(endpoint: str, bucket: str, key: str) -> str:
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="auto")
+    return client.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+
+
+def test_a_version_goes_online_as_objects_without_a_deploy_and_the_next_one_joins_it(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket)
+    result = publish(root, monkeypatch, "t", "v1")
+    assert result.exit_code == 0, result.output
+    first = objects(s3_endpoint, bucket)
+    assert {"artifacts/t/v1/page.html", "artifacts/t/v1/meta.json", "p/t/v1/index.html",
+            "gallery/t/index.html"} <= set(first)
+    assert "published t (latest v1)" in result.output
+
+    write_tree(root, {"demos/t/v2/index.js": "document.body.textContent = 'second';\n",
+                      "demos/t/v2/snapshot.yml": "title: Second\ncreated: '2026-01-02T00:00:00Z'\n"})
+    result = publish(root, monkeypatch, "t")
+    assert result.exit_code == 0, result.output
+    second = objects(s3_endpoint, bucket)
+    assert "p/t/v2/index.html" in second and "artifacts/t/v2/page.html" in second
+    assert published_files(second, "t/v1") == published_files(first, "t/v1")  # never changed
+    thread_page = text(s3_endpoint, bucket, "gallery/t/index.html")
+    assert "Second" in thread_page and "First" in thread_page
+    assert "published t (latest v2)" in result.output
+
+
+def test_publishing_again_with_nothing_new_uploads_nothing(s3_endpoint: str, tmp_path: Path,  # noqa: F811
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket)
+    assert publish(root, monkeypatch, "t").exit_code == 0
+    before = objects(s3_endpoint, bucket)
+    result = publish(root, monkeypatch, "t")
+    assert result.exit_code == 0, result.output
+    assert ": 0 objects uploaded" in result.output and objects(s3_endpoint, bucket) == before
+
+
+def test_the_default_mode_is_refused_with_what_to_do_instead(s3_endpoint: str, tmp_path: Path,  # noqa: F811
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket, artifacts="pages")
+    result = publish(root, monkeypatch, "t")
+    assert result.exit_code == 2
+    assert "needs deploy.artifacts: r2" in result.output and "mkdocs-hybrid publish" in result.output
+    assert objects(s3_endpoint, bucket) == {}
+
+
+def test_an_unknown_thread_or_version_is_one_line_and_nothing_is_uploaded_for_it(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket)
+    result = publish(root, monkeypatch, "nope")
+    assert result.exit_code == 2 and "nope" in result.output and objects(s3_endpoint, bucket) == {}
+    result = publish(root, monkeypatch, "t", "v9")
+    assert result.exit_code == 2
+    assert "t/v9 is not online: the sources have no version 'v9' of t (online: v1)" in result.output
+
+
+def test_a_version_that_fails_exits_1_with_its_error_and_the_others_go_online(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket)
+    write_tree(root, {"demos/t/v2/index.js": "import './missing.js';\n"})
+    result = publish(root, monkeypatch, "t", "v2")
+    assert result.exit_code == 1, result.output
+    assert "t/v2" in result.output and "missing.js" in result.output
+    assert "t/v2 is not online: it failed (above)" in result.output
+    keys = set(objects(s3_endpoint, bucket))
+    assert "p/t/v1/index.html" in keys and not any("/v2/" in key for key in keys)
