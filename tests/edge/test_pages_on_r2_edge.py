@@ -2,12 +2,13 @@
 
 A real r2-mode build (``deploy.artifacts: r2``) with one listed and one unlisted version, split as the deploy
 splits it (:func:`~mkdocs_hybrid.deploy._pages.split_site_files`): Pages gets what stays on Pages; the store's
-share and thread pages are seeded into local buckets bound as ``ARTIFACTS`` (public) and ``UNLISTED`` (private),
-as ``wrangler pages dev --r2`` reads them (see ``tests/edge/test_signed_edge.py``).
+share, thread and ``latest`` pages are seeded into local buckets bound as ``ARTIFACTS`` (public) and ``UNLISTED``
+(private), as ``wrangler pages dev --r2`` reads them (see ``tests/edge/test_signed_edge.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ class Edge:
     """Pages seeded into the public bucket."""
     private: list[str]
     utoken: str
+    persist: Path
+    """Wrangler's local state: an object put there while it runs is what the worker reads next."""
 
 
 @pytest.fixture(scope="module")
@@ -66,13 +69,22 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
             "--binding", "SHARE_KEYS=" + "k" * 40]
     with serve_with_wrangler(pages, extra_args=args, persist_dir=persist) as base_url, \
             httpx.Client(base_url=base_url, follow_redirects=False, timeout=10.0) as client:
-        yield Edge(client, site, pages, sorted(public), sorted(private), key.token("open", "v2"))
+        yield Edge(client, site, pages, sorted(public), sorted(private), key.token("open", "v2"), persist)
 
 
-def test_the_deploy_puts_share_and_thread_pages_in_r2_and_keeps_the_gallery_index_on_pages(edge: Edge) -> None:
-    assert edge.public == ["gallery/open/index.html", "p/open/v1/index.html"]
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_the_deploy_puts_share_thread_and_latest_pages_in_r2_and_keeps_the_gallery_index_on_pages(
+        edge: Edge) -> None:
+    assert edge.public == ["gallery/open/index.html", "p/open/latest/index.html", "p/open/v1/index.html"]
     assert edge.private == [f"p/_u/{edge.utoken}/index.html"]
-    assert not (edge.pages / "p" / "open").exists() and not (edge.pages / "gallery" / "open").exists()
+    assert not (edge.pages / "p").exists() and not (edge.pages / "gallery" / "open").exists()
+    assert not (edge.site / "p" / "_latest.json").exists(), "latest is read from R2: no map of latest versions"
     assert (edge.pages / "gallery" / "index.html").is_file() and (edge.pages / "editor" / "index.html").is_file()
 
 
@@ -110,7 +122,8 @@ def test_a_page_without_its_trailing_slash_is_redirected_as_pages_does(edge: Edg
     assert response.headers["location"] == "/p/open/v1/?ref=x"
 
 
-@pytest.mark.parametrize("path", ["/p/open/v9/", "/p/nothing/v1/", "/gallery/nothing/", "/p/open/v9"])
+@pytest.mark.parametrize("path", ["/p/open/v9/", "/p/nothing/v1/", "/gallery/nothing/", "/p/open/v9",
+                                  "/p/nothing/latest", "/p/open/latest/index.html"])
 def test_an_unknown_version_or_thread_is_a_404(edge: Edge, path: str) -> None:
     response = edge.client.get(path)
 
@@ -130,12 +143,34 @@ def test_an_unlisted_share_page_answers_only_at_its_private_path_from_the_privat
     assert edge.client.get("/p/open/v2/").status_code == 404, "its ids never lead to it"
 
 
-def test_the_gallery_index_latest_and_vendor_routes_still_answer(edge: Edge) -> None:
+def test_the_gallery_index_still_answers_from_pages(edge: Edge) -> None:
     index = edge.client.get("/gallery/")
-    latest = edge.client.get("/p/open/latest/")
 
     assert index.status_code == 200 and index.content == (edge.site / "gallery/index.html").read_bytes()
-    assert latest.status_code == 302 and latest.headers["location"].endswith("/p/open/v1/")
+
+
+def test_latest_is_a_302_read_from_the_r2_object_and_moves_when_a_publisher_replaces_it(edge: Edge,
+                                                                                         tmp_path: Path) -> None:
+    """Issue 22: Pages holds no latest file; replacing the one R2 object moves ``latest``, with no deploy."""
+    pages_before = tree_digest(edge.pages)
+    first = edge.client.get("/p/open/latest?ref=x")
+    moved_page = tmp_path / "index.html"
+    moved_page.write_text((edge.site / "p/open/latest/index.html").read_text().replace('content="v1"',
+                                                                                        'content="v7"'))
+    put_local_r2_object(edge.persist, ARTIFACTS_BUCKET, "p/open/latest/index.html", moved_page, "text/html")
+    try:
+        moved = edge.client.get("/p/open/latest/")
+        head = edge.client.head("/p/open/latest")
+    finally:  # the other tests read v1
+        put_local_r2_object(edge.persist, ARTIFACTS_BUCKET, "p/open/latest/index.html",
+                            edge.site / "p/open/latest/index.html", "text/html")
+
+    assert (first.status_code, first.headers["location"]) == (302, "/p/open/v1/?ref=x")
+    assert first.headers.get_list("cache-control") == ["no-cache"]
+    assert (moved.status_code, moved.headers["location"]) == (302, "/p/open/v7/")
+    assert (head.status_code, head.headers["location"]) == (302, "/p/open/v7/")
+    assert tree_digest(edge.pages) == pages_before, "the Pages folder did not change"
+    assert edge.client.get("/p/open/latest").headers["location"] == "/p/open/v1/"
 
 
 def test_without_the_artifacts_binding_a_share_page_says_what_to_bind(edge: Edge, tmp_path: Path) -> None:
@@ -143,8 +178,10 @@ def test_without_the_artifacts_binding_a_share_page_says_what_to_bind(edge: Edge
             httpx.Client(base_url=base_url, follow_redirects=False, timeout=10.0) as client:
         share, thread = client.get("/p/open/v1/"), client.get("/gallery/open/")
         unlisted = client.get(f"/p/_u/{edge.utoken}/")
+        latest = client.get("/p/open/latest")
 
     assert share.status_code == thread.status_code == 500
     assert share.text == ("This site's share pages are in R2: bind the artifact bucket to the Pages project as "
                           "ARTIFACTS\n")
     assert unlisted.status_code == 404, "no private bucket: no unlisted version to serve"
+    assert latest.status_code == 404, "no bucket: no latest link (Pages holds none)"

@@ -80,6 +80,7 @@ def edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
     for item in sorted(artifact.iterdir()):
         seed(persist, UNLISTED_BUCKET, f"artifacts/_u/{utoken}/{item.name}", item)
     seed(persist, ARTIFACTS_BUCKET, VENDOR_KEY, root / "vendor.js")
+    seed(persist, ARTIFACTS_BUCKET, "p/open/latest/index.html", site / "p/open/latest/index.html")  # latest reads it
     args = ["--r2", f"UNLISTED={UNLISTED_BUCKET}", "--r2", f"ARTIFACTS={ARTIFACTS_BUCKET}",
             "--binding", f"SHARE_KEYS={NEW_KEY},{OLD_KEY}"]
     with serve_with_wrangler(pages_site, extra_args=args, persist_dir=persist) as base_url, \
