@@ -7,6 +7,7 @@ objects never change; what is not the artifact store mode, or not a thread, is o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import boto3
@@ -125,3 +126,40 @@ def test_a_version_that_fails_exits_1_with_its_error_and_the_others_go_online(
     assert "t/v2 is not online: it failed (above)" in result.output
     keys = set(objects(s3_endpoint, bucket))
     assert "p/t/v1/index.html" in keys and not any("/v2/" in key for key in keys)
+
+
+def test_pin_moves_latest_online_at_once_and_clearing_it_moves_it_back(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket)
+    write_tree(root, {"demos/t/v2/index.js": "document.body.textContent = 'second';\n",
+                      "demos/t/v2/snapshot.yml": "title: Second\ncreated: '2026-01-02T00:00:00Z'\n"})
+    assert publish(root, monkeypatch, "t").exit_code == 0
+    assert latest_in_store(s3_endpoint, bucket, "t") == "v2"
+    pinned = CliRunner().invoke(main, ["pin", "t", "v1", "--site-url", SITE_URL])
+    assert pinned.exit_code == 0, pinned.output
+    assert "t: latest pinned; /p/t/latest now leads to v1" in pinned.output
+    assert latest_in_store(s3_endpoint, bucket, "t") == "v1"
+    cleared = CliRunner().invoke(main, ["pin", "t", "--clear", "--site-url", SITE_URL])
+    assert cleared.exit_code == 0, cleared.output
+    assert "t: pin cleared; /p/t/latest now leads to v2" in cleared.output
+    assert latest_in_store(s3_endpoint, bucket, "t") == "v2"
+
+
+def test_pin_without_publishing_only_records_it(s3_endpoint: str, tmp_path: Path,  # noqa: F811
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket)
+    assert publish(root, monkeypatch, "t").exit_code == 0
+    before = objects(s3_endpoint, bucket)
+    result = CliRunner().invoke(main, ["pin", "t", "v1", "--no-publish"])
+    assert result.exit_code == 0 and "rebuild and deploy the site" in result.output
+    assert objects(s3_endpoint, bucket) == before
+
+
+def latest_in_store(endpoint: str, bucket: str, thread: str) -> str:
+    """The version the thread's latest page in the store leads to (what the site's worker redirects to)."""
+    page = text(endpoint, bucket, f"p/{thread}/latest/index.html")
+    match = re.search(r'<meta name="mkdocs-hybrid-latest" content="([^"]+)">', page)
+    assert match is not None, page
+    return match.group(1)
