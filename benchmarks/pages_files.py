@@ -8,8 +8,9 @@ test_r2_artifacts.py`` writes its 10,000-version site, without writing the files
 
 - per version: its artifact folder (``page.html``, ``style.css``, ``meta.json``, ``source.json``, the poster,
   the card and ``oembed.json``) and its share page ``p/{thread}/{version}/index.html``;
-- per thread: its gallery page ``gallery/{thread}/index.html``; in the default mode also the ``latest``
-  fallback page (worker mode above 1,000 threads), in the artifact store mode one ``p/_latest.json`` instead;
+- per thread: its gallery page ``gallery/{thread}/index.html`` and its ``latest`` fallback page (in the artifact
+  store mode an object in the store, which the worker reads; before issue 22 that mode wrote one
+  ``p/_latest.json`` on Pages instead, as the ``r2, pages on Pages`` line still counts);
 - the gallery index (``gallery/`` and ``gallery/page/{n}/``, 48 cards a page), its assets and data file,
   the editor, ``404.html``, ``index.html``, a few vendor files.
 
@@ -53,8 +54,9 @@ SITE_FILES = ("index.html", "404.html", f"{GALLERY}/index.html", f"{GALLERY}/{AS
               f"{EDITOR}/{ASSETS}/editor.css", f"{EDITOR}/recipe.json", *(f"{VENDOR}/v{k}.js" for k in range(20)))
 
 
-def site_names(versions: int, threads: int, *, store: bool) -> list[str]:
-    """Every file name a build writes for this catalog, in the default mode or the artifact store mode."""
+def site_names(versions: int, threads: int, *, latest_map: bool = False) -> list[str]:
+    """Every file name a build writes for this catalog; ``latest_map``: the artifact store mode before issue 22
+    (one map of latest versions instead of a fallback page per thread)."""
     names = list(SITE_FILES)
     per_thread = [versions // threads + (1 if i < versions % threads else 0) for i in range(threads)]
     for i, count in enumerate(per_thread):
@@ -63,10 +65,10 @@ def site_names(versions: int, threads: int, *, store: bool) -> list[str]:
             names += [f"{ARTIFACTS}/{thread}/v{j}/{name}" for name in VERSION_FILES]
             names.append(f"{SHARE}/{thread}/v{j}/index.html")
         names.append(f"{GALLERY}/{thread}/index.html")
-        if not store:
+        if not latest_map:
             names.append(f"{SHARE}/{thread}/{LATEST}/index.html")
     names += [f"{GALLERY}/{GALLERY_PAGES}/{n}/index.html" for n in range(2, -(-threads // PAGE_SIZE) + 1)]
-    if store:
+    if latest_map:
         names.append(f"{SHARE}/{LATEST_MAP}")
     return names
 
@@ -78,7 +80,7 @@ def count(versions: int, threads: int, mode: str) -> dict[str, object]:
     started = time.perf_counter()
     store = mode != "default"
     files = [SiteFile(name=name, path=Path(name), size=0, hash="", content_type="")
-             for name in site_names(versions, threads, store=store)]
+             for name in site_names(versions, threads, latest_map=mode == "r2, pages on Pages")]
     if mode == "r2, pages on Pages":
         pages, stored = [f for f in files if not is_artifact(f.name)], [f for f in files if is_artifact(f.name)]
     else:
