@@ -29,7 +29,8 @@ from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.progress import ProgressLines
-from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
+from mkdocs_hybrid.publish.freshness import pages_left, read_ledger_facts
+from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, open_existing_ledger
 from mkdocs_hybrid.publish.names import unknown_refs
 from mkdocs_hybrid.publish.share_link import known_names, share_path
 from mkdocs_hybrid.publish.site import SitePages
@@ -397,6 +398,7 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
     target = deploy_target(settings.target, manifest.origin if manifest else "manifest")
     if manifest is not None and settings.ledger_bucket and not dry_run:
         claim_versions(manifest)  # the durable ledger first: a version published elsewhere stops it here
+    left = _pages_left(site_dir, manifest) if manifest is not None and settings.artifacts == "r2" else frozenset()
     git = _git_facts()
     with _progress() as progress:
         r2_task = progress.add_task("uploading to R2", total=None, visible=False)
@@ -407,7 +409,8 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
             commit_message=commit_message or git.get("message"),
             commit_dirty=commit_dirty if commit_dirty is not None else git.get("dirty"),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
-            r2_progress=lambda done, total: progress.update(r2_task, completed=done, total=total, visible=True))
+            r2_progress=lambda done, total: progress.update(r2_task, completed=done, total=total, visible=True),
+            left_pages=left)
         result = run_deploy(target, settings.settings, request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -416,6 +419,16 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
     refusal = result.refusal()
     if refusal is not None:  # a dry run lists changed artifacts instead of stopping at them; CI still sees it
         raise HybridError(f"dry run: {refusal}")
+
+
+def _pages_left(site_dir: Path, manifest: Manifest) -> frozenset[str]:
+    """The pages of threads another publisher changed since this site was built, which the deploy leaves alone."""
+    stale, pages = pages_left(site_dir, read_ledger_facts(ledger_path(manifest)))
+    if stale:
+        named = ", ".join(sorted(stale)[:5]) + (", ..." if len(stale) > 5 else "")
+        click.echo(f"mkdocs-hybrid: {counted(len(stale), 'thread')} changed since this build ({named}): their thread "
+                   "and latest pages stay as the other publisher wrote them; the next build shows both", err=True)
+    return pages
 
 
 def _git_facts() -> _GitFacts:

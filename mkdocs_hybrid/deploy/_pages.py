@@ -114,14 +114,16 @@ def plan_site(site_dir: Path, *, project: str, branch: str, credentials: Credent
               media: MediaUploader | None = None, retry: RetryPolicy | None = None,
               progress: ProgressCallback | None = None, timeout: float = 60.0,
               transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None,
-              r2_progress: ProgressCallback | None = None) -> PagesPlan:
+              r2_progress: ProgressCallback | None = None, left_pages: frozenset[str] = frozenset()) -> PagesPlan:
     """Every check of a deployment, and what Pages (and R2) already hold; nothing written (except the project,
-    with ``create_project``). A real deployment's refusals raise here; a dry run counts them in its result."""
+    with ``create_project``). A real deployment's refusals raise here; a dry run counts them in its result.
+    ``left_pages``: store pages not sent (another publisher wrote newer ones)."""
     started = time.monotonic()
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise DeployError(f"{site_dir} is not a folder: build the site first (mkdocs build)")
     files, artifact_files = split_site_files(collect_site_files(site_dir), in_store=artifacts is not None)
+    artifact_files = [item for item in artifact_files if item.name not in left_pages]
     pages_files, media_files = _split_media(files, media)
     result = DeployResult(project=project, branch=branch, files=len(pages_files), media_files=len(media_files),
                           dry_run=dry_run)

@@ -87,7 +87,8 @@ class CloudflarePages:
                          dry_run=request.dry_run, media=media, artifacts=artifacts,
                          create_project=request.create_project, commit_hash=request.commit_hash,
                          commit_message=request.commit_message, commit_dirty=request.commit_dirty,
-                         progress=request.progress, r2_progress=request.r2_progress)
+                         progress=request.progress, r2_progress=request.r2_progress,
+                         left_pages=request.left_pages)
 
     def upload(self, plan: DeployPlan) -> None:
         _pages_plan(plan).upload()

@@ -67,6 +67,9 @@ class DeployRequest:
     """Called with (files done, files in all) while uploading."""
     r2_progress: Callable[[int, int], None] | None = None
     """The same for the files a target stores elsewhere first (Cloudflare Pages: artifacts and media on R2)."""
+    left_pages: frozenset[str] = frozenset()
+    """Site pages the artifact store keeps as another publisher wrote them: they show more than this build
+    (:mod:`mkdocs_hybrid.publish.freshness`), so they are not sent."""
 
 
 class DeployOutcome(Protocol):

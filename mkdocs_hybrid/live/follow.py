@@ -24,31 +24,22 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from mkdocs_hybrid.live.publisher import LivePublisher, LiveResult
 from mkdocs_hybrid.model.errors import SnapshotError
+from mkdocs_hybrid.publish.freshness import LedgerFacts, read_ledger_facts
 from mkdocs_hybrid.publish.ledger import Ledger, ledger_path
 from mkdocs_hybrid.sources.kind import Listed, Reading
 from mkdocs_hybrid.sources.reading import open_source_index, read_listed
 from mkdocs_hybrid.sources.registry import kind_of
 
-__all__ = ["DEFAULT_INTERVAL", "DEFAULT_SETTLE", "Follower", "LedgerFacts"]
+__all__ = ["DEFAULT_INTERVAL", "DEFAULT_SETTLE", "Follower"]
 
 DEFAULT_INTERVAL = 0.5
 """Seconds between polls: a poll of an unchanged source costs its listing (stats or one query)."""
 DEFAULT_SETTLE = 1.0
 """Seconds a folder version's newest file must be old before it is published."""
 _NS = 1_000_000_000
-
-
-@dataclass(frozen=True)
-class LedgerFacts:
-    """What the local ledger says is online: published refs, each thread's latest, and the pins."""
-
-    published: frozenset[str] = frozenset()
-    latest: dict[str, str] = field(default_factory=dict)
-    pins: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,15 +136,3 @@ class Follower:
             if line not in self._said:
                 self._said.add(line)
                 self.report(f"error {line}")
-
-
-def read_ledger_facts(path: Path | None) -> LedgerFacts:
-    """Published refs, latest versions and pins of the ledger at ``path`` (nothing without one yet)."""
-    if path is None or not path.is_file():
-        return LedgerFacts()
-    ledger = Ledger(path)
-    try:
-        published = frozenset(f"{t}/{v}" for t, v in ledger.db.execute("SELECT thread, version FROM versions"))
-        return LedgerFacts(published, ledger.latest_versions(), ledger.pins())
-    finally:
-        ledger.close()

@@ -41,6 +41,8 @@ from mkdocs_hybrid.model.errors import HybridError, SnapshotError
 from mkdocs_hybrid.model.layout import ARTIFACTS, SHARE
 from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.pipeline import Export
+from mkdocs_hybrid.publish.freshness import read_ledger_facts, stale_threads
+from mkdocs_hybrid.publish.ledger import ledger_path
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import ThreadSet
@@ -55,6 +57,10 @@ RACE_ATTEMPTS = 3
 LOCK_FILE = ".publishing.lock"
 PENDING_FILE = ".pending.json"
 """The journal of threads a publication has started and not finished (in the work folder)."""
+
+
+class ChangedMeanwhile(HybridError):
+    """Another publisher published into a thread of this publication after it was built: build it again."""
 
 
 @dataclass
@@ -115,11 +121,11 @@ class LivePublisher:
             for attempt in range(1, RACE_ATTEMPTS + 1):
                 try:
                     result = self._publish_once(wanted)
-                except PageRace as race:
+                except (PageRace, ChangedMeanwhile) as race:
                     if attempt == RACE_ATTEMPTS:
                         raise HybridError(f"{race}; it kept changing over {RACE_ATTEMPTS} builds: "
                                           "publish again once the other publisher is done") from None
-                    self.progress(f"{race.key} changed meanwhile: building again")
+                    self.progress(f"{race}: building again")
                     continue
                 result.attempts, result.seconds = attempt, time.perf_counter() - started
                 self._journal(frozenset())
@@ -148,6 +154,10 @@ class LivePublisher:
         self._write_thread_pages(catalog, export)
         files = collect_files_under(self.work_dir, published_names(export, entries))
         claim_versions(self.manifest)  # before any upload: a version someone else published first stops here
+        stale = stale_threads(self.work_dir, [entry.id for entry in entries], read_ledger_facts(ledger_path(
+            self.manifest)))  # the claim merged every publisher's records in: another one may have been faster
+        if stale:
+            raise ChangedMeanwhile(f"{', '.join(sorted(stale))} changed meanwhile (another publisher)")
         store = self._store()
         staged = store.stage(files, listing=False)  # a HEAD per key: no listing of the whole bucket
         sent = store.publish(staged)
