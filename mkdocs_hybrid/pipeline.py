@@ -104,9 +104,11 @@ class Export:
         with open_build_ledger(self.manifest, enabled=self.use_ledger, republish=self.republish,
                                owns=self.shard.owns if self.shard else None) as ledger:
             if ledger.ledger is not None and self.manifest.deploy.ledger_bucket:  # opt-in: loads boto3
-                from mkdocs_hybrid.deploy import restore_durable_ledger
+                from mkdocs_hybrid.deploy import published_bytes_source, restore_durable_ledger
 
                 restore_durable_ledger(self.manifest, ledger.ledger)  # a fresh runner knows what is published
+                # ... and serves a kept version's published bytes from the artifact store, fetched when needed
+                ledger.fetch = published_bytes_source(self.manifest, site_dir, self.site_parts, self.report.notices)
             scan, toolchain, jobs = self._prepare()
             listed = _gallery_threads(scan, jobs)
             with self._timed("bundle"):
@@ -250,7 +252,7 @@ class Export:
             self._hidden.add(published.ref)  # gone from the sources, it stays unlisted: never at its ids' paths
         if published.ref in self._hidden and self.unlisted_key is None:
             return None  # refused in _jobs: its published bytes must not stay at a path anyone can guess
-        files = ledger.published_bytes(published)
+        files = ledger.published_bytes(published, serve.why)
         if files is None:
             if serve.why == CHANGED:
                 return None  # its changed snapshot was refused this run: that line already says why

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
         RetryPolicy,
         deploy_site,
     )
+    from mkdocs_hybrid.deploy._published_bytes import (
+        published_bytes_source,
+    )
     from mkdocs_hybrid.deploy._r2_artifacts import (
         ArtifactConflict,
         ArtifactCounts,
@@ -108,6 +111,7 @@ __all__ = [
     "media_url",
     "pack_buckets",
     "pages_hash",
+    "published_bytes_source",
     "r2_client",
     "restore_durable_ledger",
     "run_deploy",
@@ -119,6 +123,7 @@ _HOMES = {
     "_files": ("SiteFile", "collect_files_under", "collect_site_files", "content_type", "pages_hash"),
     "_ledger_object": ("claim_versions", "restore_durable_ledger"),
     "_pages": ("RetryPolicy", "deploy_site"),
+    "_published_bytes": ("published_bytes_source",),
     "_r2_artifacts": ("ArtifactConflict", "ArtifactCounts", "ArtifactStore", "PageRace"),
     "_r2_config": ("R2Config", "r2_client"),
     "_r2_errors": ("MediaError", "R2Error"),

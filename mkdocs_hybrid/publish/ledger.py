@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from mkdocs_hybrid.config.manifest import Manifest
 
 LEDGER_FORMAT = 1
+FetchBytes = Callable[[PublishedVersion, Mapping[str, tuple[str, int]], str], Mapping[str, bytes] | None]
+"""(published row, name -> (sha256, size) of the files the ledger lacks, why) -> those files, or ``None``."""
 BUSY_TIMEOUT = 60
 """Seconds a writer waits for another to release the ledger before saying it is busy."""
 
@@ -70,6 +72,7 @@ CREATE TABLE IF NOT EXISTS latest_history(
     thread TEXT NOT NULL, version TEXT NOT NULL, changed_at TEXT NOT NULL,
     reason TEXT NOT NULL CHECK (reason IN ('build', 'pin')));
 CREATE TABLE IF NOT EXISTS pins(thread TEXT PRIMARY KEY, version TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pin_changes(thread TEXT PRIMARY KEY, version TEXT, changed_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs(sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 _TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA))
@@ -185,6 +188,12 @@ class Ledger:
     def pins(self) -> dict[str, str]:
         return dict(self.db.execute("SELECT thread, version FROM pins"))
 
+    def pin_changes(self) -> dict[str, tuple[str | None, str]]:
+        """thread -> (pinned version, or ``None`` once cleared; when): each thread's last ``pin``, so that the
+        durable ledger (:mod:`~mkdocs_hybrid.publish.ledger_store`) keeps a cleared pin cleared."""
+        return {thread: (version, at) for thread, version, at in
+                self.db.execute("SELECT thread, version, changed_at FROM pin_changes")}
+
     def latest_versions(self) -> dict[str, str]:
         """Each thread's current ``latest`` from the history (one query for all threads)."""
         return dict(self.db.execute("SELECT thread, version FROM latest_history "
@@ -202,6 +211,7 @@ class Ledger:
         with _reported(self.path), self.transaction():
             if version is None:
                 self.db.execute("DELETE FROM pins WHERE thread = ?", (thread,))
+                self.db.execute("INSERT OR REPLACE INTO pin_changes VALUES (?, NULL, ?)", (thread, now()))
                 return
             if not self.db.execute("SELECT 1 FROM versions WHERE thread = ? AND version = ?",
                                    (thread, version)).fetchone():
@@ -210,9 +220,11 @@ class Ledger:
                 hint = f"published versions: {', '.join(known)}" if known else "the thread has no published version"
                 raise HybridError(f"{thread}/{version} is not published, so latest cannot point at it ({hint}); "
                                   "build and publish it first")
+            stamp = now()
             self.db.execute("INSERT OR REPLACE INTO pins VALUES (?, ?)", (thread, version))
+            self.db.execute("INSERT OR REPLACE INTO pin_changes VALUES (?, ?, ?)", (thread, version, stamp))
             self.db.execute("INSERT INTO latest_history(thread, version, changed_at, reason) VALUES (?, ?, ?, 'pin')",
-                            (thread, version, now()))
+                            (thread, version, stamp))
 
     # -- blobs -------------------------------------------------------------------------------------
 
@@ -324,6 +336,9 @@ class BuildLedger:
         self.owns: Callable[[str], bool] = owns or (lambda thread: True)
         self._writes: list[tuple[StoreDecision, dict[str, tuple[str, int]]]] = []
         self._pins: dict[str, str] = {}
+        self.fetch: FetchBytes | None = None
+        """Where published bytes the blob store lacks come from (a fresh runner's restored records: the artifact
+        store, :mod:`mkdocs_hybrid.deploy._published_bytes`); called with the row, the missing files and why."""
         self._open = False
         self._closed = False
 
@@ -376,16 +391,20 @@ class BuildLedger:
             stored = {name: (self.ledger.put_blob(data), len(data)) for name, data in sorted(files.items())}
         self._writes.append((decision, stored))
 
-    def published_bytes(self, row: PublishedVersion) -> dict[str, bytes] | None:
-        """A published version's files, or ``None`` when some of its bytes are missing from the ledger."""
+    def published_bytes(self, row: PublishedVersion, why: str = "") -> dict[str, bytes] | None:
+        """A published version's files, or ``None`` when some of its bytes are missing from the ledger (and
+        :attr:`fetch`, asked for just those, could not bring them: they are kept in the ledger when it does)."""
         assert self.ledger is not None
-        files = {}
-        for name, (sha, _size) in sorted(row.files.items()):
-            data = self.ledger.get_blob(sha)
-            if data is None:
-                return None
-            files[name] = data
-        return files
+        wanted = row.files
+        files = {name: data for name, (sha, _size) in sorted(wanted.items())
+                 if (data := self.ledger.get_blob(sha)) is not None}
+        missing = {name: facts for name, facts in wanted.items() if name not in files}
+        fetched = self.fetch(row, missing, why) if missing and self.fetch is not None else None
+        with _reported(self.ledger.path):
+            for name, data in (fetched or {}).items():
+                if name in missing and self.ledger.put_blob(data) == missing[name][0]:
+                    files[name] = data
+        return dict(sorted(files.items())) if len(files) == len(wanted) else None
 
     def record(self, catalog: Catalog) -> None:
         """Write new publications and ``latest`` changes into the transaction ``begin`` took
@@ -475,5 +494,5 @@ def open_existing_ledger(manifest: Manifest) -> Ledger:
     return Ledger(path)
 
 
-__all__ = ["TABLE_COLUMNS", "BuildLedger", "Ledger", "Published", "insert_sql", "ledger_path", "now",
+__all__ = ["TABLE_COLUMNS", "BuildLedger", "FetchBytes", "Ledger", "Published", "insert_sql", "ledger_path", "now",
            "open_build_ledger", "open_existing_ledger", "open_read_only", "select_sql", "vendor_archive"]

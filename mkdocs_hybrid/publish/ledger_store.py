@@ -23,8 +23,12 @@ object of that bucket, ``mkdocs-hybrid/ledger.json``:
   (thread, version) with the same snapshot key and files is one record. With other files it is a
   :class:`Conflict`: the record published first wins (on a tie, the one already in the bucket), and the
   publisher that lost refuses that version with one line; a deliberate ``--republish`` (same snapshot key,
-  a later ``republished_at``) replaces the record. ``latest`` histories are merged row by row (ordered by time)
-  and pins by thread (the local pin wins; a pin cleared locally comes back from the bucket: clear it again).
+  a later ``republished_at``) replaces the record. ``latest`` histories are merged row by row (ordered by time).
+  Pins are merged by thread, the last change winning (a :class:`Pin` is a version, or ``None`` once cleared, with
+  the time of the ``pin``; on the same second the local one wins), so a pin cleared on one runner stays cleared
+  on the next fresh one, and of two runners pinning a thread at once the later wins.
+- **Document versions**: version 2 keeps each pin's time and cleared pins; version 1 objects (pins without
+  times, read as older than any timed change) are read and rewritten as version 2 on the next save.
 - **A foreign or damaged object** (not JSON, or not this format) stops the run with one line before anything
   is built or deployed: it is never overwritten, since it may be the only copy of the records.
 
@@ -42,12 +46,13 @@ from typing import Any, Protocol
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.ledger import Ledger, insert_sql, select_sql
 
-__all__ = ["DOCUMENT_FORMAT", "SAVE_ATTEMPTS", "Conflict", "LedgerObjectError", "LostRace", "Merge",
+__all__ = ["DOCUMENT_FORMAT", "SAVE_ATTEMPTS", "Conflict", "LedgerObjectError", "LostRace", "Merge", "Pin",
            "RecordStore", "Records", "VersionRecord", "decode", "encode", "merge", "read_records", "restore",
            "save", "write_records"]
 
 DOCUMENT_FORMAT = "mkdocs-hybrid-ledger-records"
-DOCUMENT_VERSION = 1
+DOCUMENT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SAVE_ATTEMPTS = 8
 """Compare-and-swap tries before a save gives up: each lost race means another publisher saved meanwhile."""
 
@@ -87,12 +92,25 @@ class VersionRecord:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """A thread's last ``pin``: the version ``latest`` is pinned to, or ``None`` once cleared, and when."""
+
+    version: str | None
+    at: str = ""
+    """``YYYY-MM-DDTHH:MM:SSZ``; empty for a pin written before pins had times (older than any timed one)."""
+
+
+@dataclass(frozen=True)
 class Records:
     """Everything the durable object holds."""
 
     versions: Mapping[tuple[str, str], VersionRecord] = field(default_factory=dict)
     history: tuple[HistoryRow, ...] = ()
-    pins: Mapping[str, str] = field(default_factory=dict)
+    pins: Mapping[str, Pin] = field(default_factory=dict)
+
+    def pinned(self) -> dict[str, str]:
+        """thread -> pinned version, for the threads whose pin is set (not cleared)."""
+        return {thread: pin.version for thread, pin in self.pins.items() if pin.version is not None}
 
 
 @dataclass(frozen=True)
@@ -124,7 +142,7 @@ def encode(records: Records) -> bytes:
         "format": DOCUMENT_FORMAT, "version": DOCUMENT_VERSION,
         "versions": [_version_json(records.versions[key]) for key in sorted(records.versions)],
         "latest_history": [list(row) for row in records.history],
-        "pins": dict(sorted(records.pins.items())),
+        "pins": {thread: {"version": pin.version, "at": pin.at} for thread, pin in sorted(records.pins.items())},
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
@@ -137,13 +155,13 @@ def decode(data: bytes, where: str) -> Records:
         raise _foreign(where, "it is not JSON (damaged, or written by another tool)") from None
     if not isinstance(document, dict) or document.get("format") != DOCUMENT_FORMAT:
         raise _foreign(where, f"it is not a {DOCUMENT_FORMAT} document (written by another tool?)")
-    if document.get("version") != DOCUMENT_VERSION:
+    if document.get("version") not in READABLE_VERSIONS:
         raise _foreign(where, f"its version {document.get('version')!r} is not {DOCUMENT_VERSION}: "
                               "upgrade mkdocs-hybrid")
     try:
         versions = [_version_record(item) for item in document["versions"]]
         history = tuple((str(t), str(v), str(at), str(reason)) for t, v, at, reason in document["latest_history"])
-        pins = {str(thread): str(version) for thread, version in dict(document["pins"]).items()}
+        pins = {str(thread): _pin(value, document["version"]) for thread, value in dict(document["pins"]).items()}
     except (KeyError, TypeError, ValueError):
         raise _foreign(where, "its records are incomplete or of the wrong shape (damaged?)") from None
     return Records({(r.thread, r.version): r for r in versions}, history, pins)
@@ -167,7 +185,17 @@ def merge(ours: Records, theirs: Records) -> Merge:
         else:
             conflicts.append(Conflict(kept=other, lost=mine))
     history = _merged_history(theirs.history, ours.history)
-    return Merge(Records(versions, history, {**theirs.pins, **ours.pins}), tuple(conflicts))
+    return Merge(Records(versions, history, _merged_pins(theirs.pins, ours.pins)), tuple(conflicts))
+
+
+def _merged_pins(theirs: Mapping[str, Pin], ours: Mapping[str, Pin]) -> dict[str, Pin]:
+    """Per thread, the later change (a pin or a clear); on the same second, ours: the run saving now is later."""
+    pins = dict(theirs)
+    for thread, mine in ours.items():
+        other = pins.get(thread)
+        if other is None or mine.at >= other.at:
+            pins[thread] = mine
+    return pins
 
 
 def _republished_later(a: VersionRecord, b: VersionRecord) -> bool:
@@ -194,6 +222,14 @@ def _version_record(item: Mapping[str, Any]) -> VersionRecord:
                          str(item["entry"]), files)
 
 
+def _pin(value: Any, version: object) -> Pin:
+    """A pin as a document of ``version`` holds it: 1, the pinned version only; 2, ``{version, at}``."""
+    if version == 1:
+        return Pin(str(value))
+    pinned = value["version"]
+    return Pin(None if pinned is None else str(pinned), str(value["at"]))
+
+
 def _foreign(where: str, why: str) -> LedgerObjectError:
     return LedgerObjectError(f"{where}: the durable publish ledger cannot be read: {why}; nothing was built or "
                              "published. Move that object aside (it is never overwritten) or set "
@@ -212,7 +248,20 @@ def read_records(ledger: Ledger) -> Records:
     versions = {(t, v): VersionRecord(t, v, at, again, skey, bkey, entry, tuple(sorted(files.get((t, v), []))))
                 for t, v, at, again, skey, bkey, entry in db.execute(select_sql("versions"))}
     history = tuple(db.execute(select_sql("latest_history", "ORDER BY id")))
-    return Records(versions, history, dict(db.execute(select_sql("pins"))))
+    return Records(versions, history, _local_pins(ledger))
+
+
+def _local_pins(ledger: Ledger) -> dict[str, Pin]:
+    """Each thread's last pin change; a pin set before changes were kept (or by an older mkdocs-hybrid, which
+    keeps only the ``pins`` table) has no time, and a change the ``pins`` table contradicts is taken as cleared."""
+    pinned = ledger.pins()
+    pins = {thread: Pin(version, at) for thread, (version, at) in ledger.pin_changes().items()}
+    for thread, pin in list(pins.items()):
+        if pin.version is not None and pinned.get(thread) != pin.version:
+            pins[thread] = Pin(pinned.get(thread), pin.at)
+    for thread, version in pinned.items():
+        pins.setdefault(thread, Pin(version))
+    return pins
 
 
 def write_records(ledger: Ledger, records: Records) -> None:
@@ -235,8 +284,14 @@ def write_records(ledger: Ledger, records: Records) -> None:
         if records.history != mine.history:
             ledger.db.execute("DELETE FROM latest_history")  # rewritten in time order: latest = the last row
             ledger.db.executemany(insert_sql("latest_history"), records.history)
-        for thread, version in records.pins.items():
-            ledger.db.execute("INSERT OR IGNORE INTO pins VALUES (?, ?)", (thread, version))
+        for thread, pin in sorted(records.pins.items()):
+            if mine.pins.get(thread) == pin:
+                continue
+            if pin.version is None:
+                ledger.db.execute("DELETE FROM pins WHERE thread = ?", (thread,))
+            else:
+                ledger.db.execute("INSERT OR REPLACE INTO pins VALUES (?, ?)", (thread, pin.version))
+            ledger.db.execute("INSERT OR REPLACE INTO pin_changes VALUES (?, ?, ?)", (thread, pin.version, pin.at))
 
 
 # -- applying: restore and save through a store ------------------------------------------------------------

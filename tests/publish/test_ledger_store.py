@@ -268,6 +268,9 @@ def test_a_fresh_runner_never_republishes_a_published_version_that_its_snapshot_
         ("t", "v1", durable.versions[("t", "v1")].published_at, durable.versions[("t", "v1")].snapshot_key)]
     assert "changed under the same id" not in "".join(
         p.read_text(errors="replace") for p in (fresh / "site" / "artifacts").rglob("*") if p.is_file())
+    notes = json.loads((fresh / "hybrid-report.json").read_text())["media"]["notices"]  # the report says why
+    assert len(notes) == 1 and notes[0].startswith("t/v1: its published bytes are not on this runner") and \
+        "so it is kept out of this build and a deploy of it would take it offline" in notes[0]
 
 
 def test_a_foreign_ledger_object_stops_the_build_with_one_line_and_builds_nothing(
