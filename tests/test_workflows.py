@@ -20,6 +20,7 @@ import yaml
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 from tests.cloudflare_api import FakeCloudflare
 from tests.convex.test_convex_functions import assert_passed, run_vitest
+from tests.deploy.test_r2 import dummy_credentials, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import REPO, cli_env, read_tree, write_tree
 
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -97,7 +98,7 @@ def test_a_convex_save_or_pin_dispatches_publish_version_and_a_failed_dispatch_n
 
 
 def check_ids_step() -> dict[str, Any]:
-    steps = workflow("publish-version.yml")["jobs"]["check-ids"]["steps"]
+    steps = workflow("publish-version.yml")["jobs"]["publish"]["steps"]
     return next(s for s in steps if s.get("name") == "Check the thread and version ids")
 
 
@@ -124,16 +125,41 @@ def test_publish_version_refuses_a_bad_id_before_using_it(tmp_path: Path, thread
 def test_publish_version_accepts_good_ids_and_says_what_it_runs(tmp_path: Path) -> None:
     run = run_step(check_ids_step(), tmp_path, {"THREAD": "react-todo", "VERSION": "v12.1_b"})
     assert run.returncode == 0, run.stderr
-    assert run.stdout == ("publish-version: react-todo/v12.1_b: running the full build and deploy "
-                          "(no one-version publish yet)\n")
+    assert run.stdout == "publish-version: react-todo/v12.1_b: publishing it alone\n"
 
 
-def test_publish_version_runs_the_nightly_build_and_deploy_after_the_check() -> None:
-    jobs = workflow("publish-version.yml")["jobs"]
-    assert jobs["publish"]["uses"] == "./.github/workflows/nightly.yml" and jobs["publish"]["needs"] == "check-ids"
+def test_publish_version_checks_the_ids_before_anything_else_and_serializes_one_thread() -> None:
+    spec = workflow("publish-version.yml")
+    steps = spec["jobs"]["publish"]["steps"]
+    assert steps[0]["name"] == "Check the thread and version ids"
+    assert spec["concurrency"] == {"group": "mkdocs-hybrid-live-${{ github.event.client_payload.thread || "
+                                            "inputs.thread }}", "cancel-in-progress": False}
     assert workflow("nightly.yml")["concurrency"] == {"group": "mkdocs-hybrid-publish", "cancel-in-progress": False}
     for name in ("nightly.yml", "publish-version.yml"):  # run_step runs scripts with that shell's flags
         assert workflow(name)["defaults"] == {"run": {"shell": "bash"}}
+
+
+def test_publish_version_puts_the_version_online_on_a_fresh_runner(s3_endpoint: str,  # noqa: F811
+                                                                   tmp_path: Path) -> None:
+    """The workflow's publish step, run as GitHub runs it in a fresh checkout, against a local S3 server."""
+    from tests.deploy.test_r2 import fresh_bucket
+    from tests.live.test_publish_version import objects, project
+
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path / "checkout", s3_endpoint, bucket)
+    step = next(s for s in workflow("publish-version.yml")["jobs"]["publish"]["steps"]
+                if s.get("name") == "Publish the version")
+    venv_bin = str(Path(sys.executable).parent)  # where the install step puts mkdocs-hybrid on the PATH
+    env = cli_env(PATH=f"{venv_bin}{os.pathsep}{os.environ['PATH']}", THREAD="t", VERSION="v1",
+                  SITE_URL="https://site.example.com", MKDOCS_HYBRID_MEDIA="off",
+                  R2_ACCESS_KEY_ID="testing", R2_SECRET_ACCESS_KEY="testing")
+    run = run_step(step, root, env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert {"p/t/v1/index.html", "p/t/latest/index.html", "gallery/t/index.html"} <= set(objects(s3_endpoint,
+                                                                                                    bucket))
+    env["VERSION"] = "v9"
+    missing = run_step(step, root, env)
+    assert missing.returncode == 2 and "t/v9 is not online" in missing.stderr
 
 
 def run_step(step: Mapping[str, Any], cwd: Path, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
