@@ -39,6 +39,10 @@ if TYPE_CHECKING:
         RetryPolicy,
         deploy_site,
     )
+    from mkdocs_hybrid.deploy._pending_marks import (
+        PendingMarks,
+        pending_marks,
+    )
     from mkdocs_hybrid.deploy._published_bytes import (
         published_bytes_source,
     )
@@ -95,6 +99,7 @@ __all__ = [
     "MediaStore",
     "PageRace",
     "PagesAPI",
+    "PendingMarks",
     "R2Config",
     "R2Error",
     "RetryPolicy",
@@ -111,6 +116,7 @@ __all__ = [
     "media_url",
     "pack_buckets",
     "pages_hash",
+    "pending_marks",
     "published_bytes_source",
     "r2_client",
     "restore_durable_ledger",
@@ -123,6 +129,7 @@ _HOMES = {
     "_files": ("SiteFile", "collect_files_under", "collect_site_files", "content_type", "pages_hash"),
     "_ledger_object": ("claim_versions", "restore_durable_ledger"),
     "_pages": ("RetryPolicy", "deploy_site"),
+    "_pending_marks": ("PendingMarks", "pending_marks"),
     "_published_bytes": ("published_bytes_source",),
     "_r2_artifacts": ("ArtifactConflict", "ArtifactCounts", "ArtifactStore", "PageRace"),
     "_r2_config": ("R2Config", "r2_client"),

@@ -55,6 +55,7 @@ class Follower:
     """origin -> signature of versions that failed: not tried again until their source changes."""
     _origins: dict[str, tuple[str, str]] = field(default_factory=dict)
     _said: set[str] = field(default_factory=set)
+    _unfinished: frozenset[str] = frozenset()
 
     def prepare(self) -> None:
         """Merge the durable ledger's records in first (``deploy.ledger_bucket``): a worker on a fresh runner
@@ -70,6 +71,7 @@ class Follower:
             restore_durable_ledger(manifest, ledger)
         finally:
             ledger.close()
+        self._unfinished = self.publisher.durable_pending()  # publications another runner started, first
 
     def due(self) -> set[str]:
         """The threads to publish now."""
@@ -93,7 +95,8 @@ class Follower:
 
     def poll(self) -> LiveResult | None:
         """Publish what is due, with what an earlier publication left pending; ``None`` when nothing was."""
-        threads = self.due() | self.publisher.pending()
+        threads = self.due() | self.publisher.pending() | self._unfinished
+        self._unfinished = frozenset()
         if not threads:
             return None
         result = self.publisher.publish(threads)

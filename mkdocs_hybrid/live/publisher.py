@@ -48,7 +48,7 @@ from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import ThreadSet
 
 if TYPE_CHECKING:
-    from mkdocs_hybrid.deploy import ArtifactStore
+    from mkdocs_hybrid.deploy import ArtifactStore, PendingMarks
 
 __all__ = ["RACE_ATTEMPTS", "LivePublisher", "LiveResult", "check_live_mode", "live_work_dir"]
 
@@ -116,8 +116,11 @@ class LivePublisher:
 
         started = time.perf_counter()
         with _locked(self.work_dir):
-            wanted = frozenset(threads) | self.pending()
+            marks = self._marks()
+            wanted = frozenset(threads) | self.pending() | (marks.listed() if marks is not None else frozenset())
             self._journal(wanted)  # first: a publication cut short (kill -9) is finished by the next one
+            if marks is not None:
+                marks.mark(wanted)  # ... and on another runner too: before the claim says "published"
             for attempt in range(1, RACE_ATTEMPTS + 1):
                 try:
                     result = self._publish_once(wanted)
@@ -128,6 +131,8 @@ class LivePublisher:
                     self.progress(f"{race}: building again")
                     continue
                 result.attempts, result.seconds = attempt, time.perf_counter() - started
+                if marks is not None:
+                    marks.clear(wanted)
                 self._journal(frozenset())
                 return result
         raise AssertionError("unreachable")
@@ -139,6 +144,18 @@ class LivePublisher:
         except (OSError, ValueError):
             return frozenset()  # none, or a journal cut short itself: the sources' poll finds what is new
         return frozenset(item for item in data if isinstance(item, str)) if isinstance(data, list) else frozenset()
+
+    def durable_pending(self) -> frozenset[str]:
+        """Threads any publisher marked in the durable ledger's bucket and did not finish (none without one)."""
+        marks = self._marks()
+        return marks.listed() if marks is not None else frozenset()
+
+    def _marks(self) -> PendingMarks | None:
+        if not getattr(self.manifest.deploy, "ledger_bucket", None):
+            return None
+        from mkdocs_hybrid.deploy import pending_marks  # loads boto3
+
+        return pending_marks(self.manifest)
 
     def _journal(self, threads: frozenset[str]) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)

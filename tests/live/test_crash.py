@@ -95,3 +95,36 @@ def latest_page_version(endpoint: str, bucket: str) -> str:
     client = boto3.client("s3", endpoint_url=endpoint, region_name="auto")
     page = client.get_object(Bucket=bucket, Key="p/t/latest/index.html")["Body"].read().decode()
     return page.split('name="mkdocs-hybrid-latest" content="', 1)[1].split('"', 1)[0]
+
+
+def test_a_publication_killed_on_a_runner_that_is_then_gone_is_finished_by_a_fresh_runner(
+        slow_s3: tuple[str, SlowPages], tmp_path: Path) -> None:
+    endpoint, app = slow_s3
+    bucket, ledger_bucket = fresh_bucket(endpoint), fresh_bucket(endpoint)
+    first = project(tmp_path / "runner-1", endpoint, bucket, ledger_bucket=ledger_bucket)
+    run = [*CLI, "publish-version", "t", "--site-url", SITE_URL, "--no-media"]
+    assert subprocess.run(run, cwd=first, capture_output=True, timeout=300).returncode == 0
+    write_tree(first, V2)
+    app.slow.set()
+    process = subprocess.Popen(run, cwd=first, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while "artifacts/t/v2/page.html" not in objects(endpoint, bucket):
+            assert process.poll() is None and time.monotonic() < deadline, "the publisher never stored v2"
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    app.slow.clear()
+    assert "p/t/v2/index.html" not in objects(endpoint, bucket)
+    assert "mkdocs-hybrid/pending/t" in objects(endpoint, ledger_bucket)
+
+    fresh = project(tmp_path / "runner-2", endpoint, bucket, ledger_bucket=ledger_bucket)  # no cache, no ledger
+    write_tree(fresh, V2)
+    finished = subprocess.run([*CLI, "worker", "--site-url", SITE_URL, "--no-media", "--settle", "0"], cwd=fresh,
+                              capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "published t (latest v2)" in finished.stderr
+    assert "p/t/v2/index.html" in objects(endpoint, bucket) and latest_page_version(endpoint, bucket) == "v2"
+    assert "mkdocs-hybrid/pending/t" not in objects(endpoint, ledger_bucket)
