@@ -18,6 +18,7 @@ from mkdocs_hybrid.cli import main
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest
 from mkdocs_hybrid.deploy._ledger_object import LEDGER_KEY
 from mkdocs_hybrid.deploy._published_bytes import NOTES_SHOWN, PublishedBytes
+from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey
 from tests.cloudflare_api import FakeCloudflare
 from tests.deploy.test_r2 import bucket, dummy_credentials, fresh_bucket, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import ledger_rows, read_tree, write_tree
@@ -33,9 +34,9 @@ SOURCES = {
 }
 
 
-def project(root: Path, public: str, private: str, endpoint: str) -> Path:
+def project(root: Path, public: str, private: str, endpoint: str, extra: dict[str, str] | None = None) -> Path:
     """A checkout of the project: its sources and manifest, nothing built (no .cache, no ledger, no site)."""
-    write_tree(root, SOURCES)
+    write_tree(root, {**SOURCES, **(extra or {})})
     data = {"sources": [{"type": "directory", "path": "demos"}], "build": {"cache_dir": ".cache"},
             "deploy": {"pages_project": "demos", "artifacts": "r2", "artifacts_url": "https://demos.example.com",
                        "r2_bucket": public, "r2_private_bucket": private, "ledger_bucket": private,
@@ -79,8 +80,13 @@ def version_files(site: Path, thread: str, version: str) -> dict[str, bytes]:
 def published(bucket: str, s3_endpoint: str, tmp_path: Path,  # noqa: F811
               monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, str]:
     """Runner 1 built and deployed v1 and v2 (artifacts in the public bucket, the ledger in the private one)."""
+    return publish(tmp_path, bucket, s3_endpoint, monkeypatch)
+
+
+def publish(tmp_path: Path, bucket: str, s3_endpoint: str, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+            extra: dict[str, str] | None = None) -> tuple[Path, str, str]:
     private = fresh_bucket(s3_endpoint)
-    first = project(tmp_path / "runner1", bucket, private, s3_endpoint)
+    first = project(tmp_path / "runner1", bucket, private, s3_endpoint, extra)
     code, output = build(first, monkeypatch)
     assert code == 0, output
     with FakeCloudflare() as fake:
@@ -89,10 +95,10 @@ def published(bucket: str, s3_endpoint: str, tmp_path: Path,  # noqa: F811
     return first, bucket, private
 
 
-def fresh_clone(tmp_path: Path, runner1: Path, name: str = "runner2") -> Path:
+def fresh_clone(tmp_path: Path, runner1: Path, extra: dict[str, str] | None = None) -> Path:
     """A new checkout of runner 1's project (its manifest and sources only), v1's snapshot edited under its id."""
-    root = tmp_path / name
-    write_tree(root, SOURCES)
+    root = tmp_path / "runner2"
+    write_tree(root, {**SOURCES, **(extra or {})})
     shutil.copy(runner1 / "hybrid.yml", root / "hybrid.yml")
     write_tree(root, {"demos/t/v1/index.js": "document.body.textContent = 'changed under the same id';\n",
                       "demos/t/v1/snapshot.yml": "title: First\ncreated: 2026-06-01T00:00:00Z\n"})
@@ -209,3 +215,26 @@ def test_many_kept_versions_are_named_up_to_a_few_then_counted_in_one_note(tmp_p
         source._note(f"t/v{i}: kept")
     assert notes == ["a media notice", *[f"t/v{i}: kept" for i in range(NOTES_SHOWN)],
                      "and 3 more versions' published bytes were kept, fetched from the artifact store"]
+
+
+def test_an_unlisted_versions_published_bytes_come_from_the_private_bucket_and_its_token_is_never_printed(
+        bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setenv(KEY_ENV, "an-unlisted-key-" + "k" * 32)
+    quiet = {"demos/t/v3/index.js": "document.body.textContent = 'a quiet one';\n",
+             "demos/t/v3/snapshot.yml": "title: Quiet\nunlisted: true\n"}
+    runner1, _, private = publish(tmp_path, bucket, s3_endpoint, monkeypatch, quiet)
+    key = UnlistedKey.from_env()
+    assert key is not None
+    token = key.token("t", "v3")
+    folder = f"artifacts/_u/{token}"
+    assert any(name.startswith(folder) for name in objects(s3_endpoint, private))
+    runner2 = fresh_clone(tmp_path, runner1, {**quiet, "demos/t/v3/index.js": "document.body.textContent = 'x';\n"})
+
+    code, output = build(runner2, monkeypatch)
+
+    assert code == 0, output
+    assert read_tree(runner2 / "site" / folder) == read_tree(runner1 / "site" / folder)
+    flat = " ".join(output.split())
+    assert (f"t/v3: this version was changed, so its published bytes were kept (2 of its files fetched from R2 "
+            f"bucket {private!r}, artifacts/_u/<token of t/v3>/,") in flat
+    assert token not in output and token not in (runner2 / "hybrid-report.json").read_text()
