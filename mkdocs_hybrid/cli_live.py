@@ -95,17 +95,18 @@ def worker(manifest_path: Path, site_url: str | None, work_dir: Path | None, no_
 @MANIFEST
 @SITE_URL
 @WORK_DIR
+@NO_MEDIA
 @click.option("--no-publish", is_flag=True, help="Only record the pin (the artifact store mode moves latest online "
                                                  "at once otherwise).")
 def pin(thread: str, version: str | None, clear: bool, manifest_path: Path, site_url: str | None,
-        work_dir: Path | None, no_publish: bool) -> None:
+        work_dir: Path | None, no_media: bool, no_publish: bool) -> None:
     """Point THREAD's latest at a published VERSION (rollback). In the artifact store mode (deploy.artifacts: r2)
     /p/THREAD/latest moves at once; otherwise from the next build and deploy."""
     if clear == bool(version):
         fail(HybridError("pin: give THREAD VERSION, or THREAD --clear"))
     manifest = load_manifest(manifest_path)
     live = manifest.deploy.artifacts == "r2" and not no_publish
-    publisher = _publisher(manifest, site_url, work_dir, False) if live else None  # its errors before the pin
+    publisher = _publisher(manifest, site_url, work_dir, no_media) if live else None  # errors first
     ledger = open_existing_ledger(manifest)
     try:
         ledger.pin(thread, None if clear else version)
