@@ -266,6 +266,19 @@ class ArtifactStore:
 
     # -- reading ---------------------------------------------------------------------------------------------
 
+    def read(self, key: str) -> bytes | None:
+        """The bytes of the object at ``key``, or ``None`` when there is none (a publication reads the thread page
+        a site generator made, to put its new versions into it)."""
+        try:
+            body: bytes = self.client.get_object(Bucket=self.config.bucket, Key=key)["Body"].read()
+        except ClientError as error:
+            if error_code(error) in MISSING_CODES:
+                return None
+            raise self._error(error, "reading", key) from None
+        except BotoCoreError as error:
+            raise self._error(error, "reading", key) from None
+        return body
+
     def _plan(self, item: SiteFile) -> Plan:
         return replace(plan_upload(item.path, self.config, item.content_type), key=item.name)
 

@@ -301,7 +301,7 @@ def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, edit
     versions = [version_view(thread, v, base=base, site_url=site_url, editor=editor, origin=origin)
                 for v in visible_versions(thread)]
     template = environment().get_template("gallery_thread.html")
-    return template.render(
+    return _THREAD_START + template.render(
         thread=thread,
         tags=[(tag, _tag_filter_url(gallery_url, tag)) for tag in thread.tags],
         created=shown_date(thread.created),
@@ -312,7 +312,7 @@ def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, edit
         gallery_url=gallery_url,
         sandbox=origin.sandbox,
         **_asset_urls(base),
-    )
+    ) + _THREAD_END
 
 
 # --- search entries ---------------------------------------------------------------------------
@@ -424,6 +424,24 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
     if _root_is_ours(site_dir):  # last: the page it leads to is written first
         pages["index.html"] = render_root_page()
     return [_write(site_dir, relative, content) for relative, content in pages.items()]
+
+
+_THREAD_START = "<!--mkdocs-hybrid:thread-->"
+_THREAD_END = "<!--/mkdocs-hybrid:thread-->"
+"""Around every thread fragment: a publication splices a new one into a thread page a site generator made."""
+
+
+def splice_thread(page: bytes, fragment: str) -> bytes | None:
+    """``page`` (a thread page MkDocs made, around an older fragment) with ``fragment`` (from :func:`render_thread`)
+    in place of the old one, marked again for the next splice; ``None`` for a standalone page (render it whole)
+    or a page without exactly one fragment."""
+    if b'<body class="hg-standalone">' in page or page.count(_THREAD_START.encode()) != 1:
+        return None
+    head, _, rest = page.partition(_THREAD_START.encode())
+    if rest.count(_THREAD_END.encode()) != 1:
+        return None
+    inner = fragment.removeprefix(_THREAD_START).removesuffix(_THREAD_END)
+    return head + f"{_THREAD_START}{inner}{_THREAD_END}".encode() + rest.partition(_THREAD_END.encode())[2]
 
 
 def thread_page_path(thread_id: str) -> str:

@@ -18,8 +18,9 @@ The steps, each leaving the live site whole if the next one fails:
    changed: build again, now seeing what that one published, and retry (:data:`RACE_ATTEMPTS` times).
 
 What stays as the last deploy left it: the gallery's index pages on Pages (a new thread is reachable by its
-links and thread page, and listed in the gallery index from the next deploy). A site built by MkDocs gets the
-standalone thread page for a thread published this way, until its next build.
+links and thread page, and listed in the gallery index from the next deploy). A thread page MkDocs made keeps
+its theme: the new versions are spliced into it (:func:`~mkdocs_hybrid.gallery.pages.splice_thread`), and its
+head (title, social card) stays as that build wrote it until the next one.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.config.manifest import Manifest
-from mkdocs_hybrid.gallery.pages import standalone_thread_page, thread_page_path
+from mkdocs_hybrid.gallery.pages import render_thread, splice_thread, standalone_thread_page, thread_page_path
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
@@ -181,11 +182,18 @@ class LivePublisher:
         return LiveResult(entries, export.report, uploaded=sum(sent), present=len(files) - sum(sent))
 
     def _write_thread_pages(self, catalog: Catalog, export: Export) -> None:
-        """The thread pages of the listed threads, as the standalone gallery writes them."""
+        """The thread pages of the listed threads: the one online with its versions replaced when a site generator
+        (MkDocs) made it, so it keeps the site's theme; else as the standalone gallery writes them."""
         editor = self.manifest.editor.enabled
         for thread in catalog.listed:
-            page = standalone_thread_page(thread, site_url=self.site_url, editor=editor, origin=export.origin)
-            path = self.work_dir / thread_page_path(thread.id)
+            name = thread_page_path(thread.id)
+            online, page = self._store().read(name), None
+            if online is not None:
+                page = splice_thread(online, render_thread(thread, base="../../", site_url=self.site_url,
+                                                           editor=editor, origin=export.origin))
+            if page is None:
+                page = standalone_thread_page(thread, site_url=self.site_url, editor=editor, origin=export.origin)
+            path = self.work_dir / name
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, page)
 

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mkdocs_hybrid.cli import main
+from mkdocs_hybrid.gallery.pages import splice_thread
 from tests.deploy.test_r2 import dummy_credentials, fresh_bucket, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import write_tree
 
@@ -163,3 +164,30 @@ def latest_in_store(endpoint: str, bucket: str, thread: str) -> str:
     match = re.search(r'<meta name="mkdocs-hybrid-latest" content="([^"]+)">', page)
     assert match is not None, page
     return match.group(1)
+
+
+def test_a_thread_page_mkdocs_made_keeps_its_theme_and_gets_the_new_versions(
+        sample_site_mkdocs: Path, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    themed = (sample_site_mkdocs / "gallery" / "canvas-particles" / "index.html").read_bytes()
+    frame_start, _, rest = themed.partition(b"<!--mkdocs-hybrid:thread-->")
+    frame_end = rest.partition(b"<!--/mkdocs-hybrid:thread-->")[2]
+    assert frame_start and frame_end and b'class="hg-standalone"' not in themed
+    bucket = fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket)
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="auto").put_object(
+        Bucket=bucket, Key="gallery/t/index.html", Body=themed.replace(b"canvas-particles", b"t"))
+    result = publish(root, monkeypatch, "t")
+    assert result.exit_code == 0, result.output
+    page = text(s3_endpoint, bucket, "gallery/t/index.html").encode()
+    assert page.startswith(frame_start.replace(b"canvas-particles", b"t"))  # MkDocs' head, theme and navigation
+    assert page.endswith(frame_end.replace(b"canvas-particles", b"t"))
+    assert b"First" in page and b"/p/t/v1/" in page
+
+
+def test_only_a_page_with_one_fragment_made_by_a_site_generator_is_spliced() -> None:
+    fragment = "<p>new</p>"
+    made = b"<html><body><nav>site</nav><!--mkdocs-hybrid:thread-->old<!--/mkdocs-hybrid:thread--></body></html>"
+    assert splice_thread(made, fragment) == made.replace(b">old<", b"><p>new</p><")
+    assert splice_thread(made.replace(b"<body>", b'<body class="hg-standalone">'), fragment) is None
+    assert splice_thread(b"<html><body>no fragment</body></html>", fragment) is None
+    assert splice_thread(made + made, fragment) is None
