@@ -18,9 +18,11 @@ from mkdocs_hybrid.publish.ledger import TABLE_COLUMNS, Ledger, insert_sql, open
 __all__ = ["absorb", "export_threads"]
 
 
-def export_threads(ledger: Ledger, target: Path, owns: Callable[[str], bool], label: str) -> None:
+def export_threads(ledger: Ledger, target: Path, owns: Callable[[str], bool], label: str, *,
+                   restored: bool = False) -> None:
     """Write a new ledger at ``target`` with this one's rows (and blobs) for the threads ``owns``
-    accepts: a shard's partial ledger, labelled (``I/N``) for :func:`absorb`."""
+    accepts: a shard's partial ledger, labelled (``I/N``) for :func:`absorb`. ``restored``: the ledger's records
+    may come from the durable ledger (``deploy.ledger_bucket``), without bytes; those go without them."""
     target.unlink(missing_ok=True)
     part = Ledger(target)
     try:
@@ -31,6 +33,8 @@ def export_threads(ledger: Ledger, target: Path, owns: Callable[[str], bool], la
                 part.db.executemany(insert_sql(table), rows)
             for (sha,) in list(part.db.execute("SELECT DISTINCT sha256 FROM files")):
                 data = ledger.get_blob(sha)
+                if data is None and restored:
+                    continue  # absorb refuses a new publication without its bytes
                 if data is None:
                     raise HybridError(f"{ledger.path}: published file {sha} is missing; the ledger is damaged")
                 part.put_blob(data)
@@ -67,14 +71,17 @@ def _plan_absorb(ledger: Ledger, path: Path, part: sqlite3.Connection, owns: Cal
     problems += [f"{t}/{v} has other files" for (t, v), (key, _) in theirs.items()
                  if (t, v) in mine and mine[(t, v)][0] != key]
     problems += [f"{t}/{v} belongs to another shard" for (t, v) in theirs if not owns(t)]
+    taken = sorted((t, v) for (t, v), (_, again) in theirs.items() if (t, v) not in mine or again > mine[(t, v)][1])
+    # only what is taken needs its bytes: a record both hold (a fresh runner's, restored without them) keeps the
+    # project ledger's
     problems += [f"{t}/{v} lacks its published bytes" for t, v in part.execute(
         "SELECT DISTINCT f.thread, f.version FROM files f LEFT JOIN blobs b ON b.sha256 = f.sha256 "
-        "WHERE b.sha256 IS NULL")]
+        "WHERE b.sha256 IS NULL") if (t, v) in taken]
     if problems:
         raise HybridError(
             f"{path}: this shard's ledger does not follow the project ledger {ledger.path} "
             f"({'; '.join(sorted(problems)[:5])}); build every shard with a copy of the project's ledger")
-    return sorted((t, v) for (t, v), (_, again) in theirs.items() if (t, v) not in mine or again > mine[(t, v)][1])
+    return taken
 
 
 def _copy_from(ledger: Ledger, part: sqlite3.Connection, taken: list[tuple[str, str]]) -> None:

@@ -98,7 +98,8 @@ def write_shard_files(site_dir: Path, shard: Shard, catalog: Catalog, manifest: 
     if path is not None and path.is_file():
         ledger = Ledger(path)
         try:
-            export_threads(ledger, folder / "ledger.sqlite", shard.owns, str(shard))
+            export_threads(ledger, folder / "ledger.sqlite", shard.owns, str(shard),
+                           restored=bool(manifest.deploy.ledger_bucket))
         finally:
             ledger.close()
 
@@ -190,6 +191,10 @@ def _merge_ledgers(manifest: Manifest | None, folders: list[Path], shards: list[
         parts.append((part, shard.owns))
     ledger = Ledger(path)
     try:
+        if manifest is not None and manifest.deploy.ledger_bucket:  # opt-in: loads boto3
+            from mkdocs_hybrid.deploy import restore_durable_ledger
+
+            restore_durable_ledger(manifest, ledger)  # a fresh merge runner knows what is published
         return absorb(ledger, parts)
     finally:
         ledger.close()
