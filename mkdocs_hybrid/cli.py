@@ -24,6 +24,7 @@ from mkdocs_hybrid import __version__
 from mkdocs_hybrid.cli_support import MANIFEST, err, mkdocs_site_url
 from mkdocs_hybrid.cli_support import fail as _fail
 from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
+from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.words import counted
@@ -423,7 +424,8 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
 
 def _pages_left(site_dir: Path, manifest: Manifest) -> frozenset[str]:
     """The pages of threads another publisher changed since this site was built, which the deploy leaves alone."""
-    stale, pages = pages_left(site_dir, read_ledger_facts(ledger_path(manifest)))
+    key = UnlistedKey.from_env()
+    stale, pages = pages_left(site_dir, read_ledger_facts(ledger_path(manifest)), key.token if key else None)
     if stale:
         named = ", ".join(sorted(stale)[:5]) + (", ..." if len(stale) > 5 else "")
         click.echo(f"mkdocs-hybrid: {counted(len(stale), 'thread')} changed since this build ({named}): their thread "

@@ -42,10 +42,12 @@ from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan, ArtifactStore, is_a
 from mkdocs_hybrid.deploy._r2_pages import is_site_page
 from mkdocs_hybrid.deploy._result import DeployResult, mib
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
+from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES
 from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.progress import Tally
 from mkdocs_hybrid.publish.artifacts import media_links
+from mkdocs_hybrid.publish.withdrawn import withdrawn_keys
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.deploy._r2_store import UploadedMedia
@@ -379,7 +381,11 @@ def _stage_artifacts(artifacts: ArtifactStore | None, files: list[SiteFile], res
     if artifacts is None:
         return None
     staged = artifacts.stage(files)
+    key = UnlistedKey.from_env()
+    staged.withdrawn = withdrawn_keys(staged.held, {item.name for item in files},
+                                      lambda thread, version: key.token(thread, version) if key else None)
     result.artifact_store = counts = artifacts.counts()
+    counts.withdrawn = len(staged.withdrawn)
     counts.files = len(files)
     counts.uploaded, counts.skipped = len(staged.all_missing()), len(staged.all_present())
     counts.uploaded_bytes = sum(plan.size for plan in staged.all_missing())

@@ -104,6 +104,10 @@ class ArtifactPlan:
     """The ETag each replaced page had when staged: it is replaced only if it still has it (``If-Match``)."""
     unlisted: ArtifactPlan | None = None
     """The private store's plan, for unlisted versions."""
+    held: set[str] = field(default_factory=set)
+    """The keys the store listed (none when staged without listing)."""
+    withdrawn: list[str] = field(default_factory=list)
+    """Keys to delete once the rest is published: versions now unlisted (set by the deploy)."""
 
     def all_missing(self) -> list[Plan]:
         """Objects to upload: the public store's, then the private one's (the order of :meth:`publish`)."""
@@ -129,6 +133,8 @@ class ArtifactCounts:
     refused: list[str] = field(default_factory=list)
     cors: str = "unchanged"
     """``unchanged``, ``set`` or, in a dry run, ``would set``."""
+    withdrawn: int = 0
+    """Objects deleted (or, in a dry run, to delete) at the public paths of versions now unlisted."""
 
     def conflict(self) -> ArtifactConflict | None:
         """The refusal of the changed artifacts this deploy found (a dry run lists them), or ``None``."""
@@ -209,9 +215,10 @@ class ArtifactStore:
         plans = self._each(self._plan, list(files))
         listed = self._listed_keys() if listing else None
         held = plans if listed is None else [plan for plan in plans if plan.key in listed]
+        listed_keys = listed or set()
         seen: dict[str, str] = {}
         verdicts = dict(zip((plan.key for plan in held), self._each(lambda plan: self._same_bytes(plan, seen), held)))
-        staged = ArtifactPlan(cors_needed=not self.is_private and not self._cors_ok())
+        staged = ArtifactPlan(cors_needed=not self.is_private and not self._cors_ok(), held=listed_keys)
         for plan in plans:
             verdict = verdicts.get(plan.key)
             if verdict is None:
@@ -238,6 +245,7 @@ class ArtifactStore:
                                       for plan in staged.replaced], each)
         if staged.unlisted is not None and self.unlisted is not None:
             sent += self.unlisted.publish(staged.unlisted, each)
+        self.delete(staged.withdrawn)  # last: the unguessable copies are stored by now
         return sent
 
     def _in_rank_order(self, jobs: Sequence[tuple[Callable[[Plan], bool], Plan]],
@@ -284,15 +292,29 @@ class ArtifactStore:
 
     def _listed_keys(self) -> set[str]:
         """Every key under the artifact folders: one request per 1,000 keys, so a first deploy sends no HEAD."""
+        return self.keys(ARTIFACT_FOLDERS + PAGE_FOLDERS)
+
+    def keys(self, prefixes: Sequence[str]) -> set[str]:
+        """Every key under ``prefixes``."""
         keys: set[str] = set()
         try:
             pages = self.client.get_paginator("list_objects_v2")
-            for folder in ARTIFACT_FOLDERS + PAGE_FOLDERS:
+            for folder in prefixes:
                 for page in pages.paginate(Bucket=self.config.bucket, Prefix=folder):
                     keys.update(item["Key"] for item in page.get("Contents", []) if "Key" in item)
         except (ClientError, BotoCoreError) as error:
             raise self._error(error, "listing", None) from None
         return keys
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete ``keys`` (objects of versions now unlisted: :mod:`mkdocs_hybrid.publish.withdrawn`)."""
+        def one(key: str) -> None:
+            try:
+                self.client.delete_object(Bucket=self.config.bucket, Key=key)
+            except (ClientError, BotoCoreError) as error:
+                raise self._error(error, "deleting", key) from None
+
+        self._each(one, list(keys))
 
     def _same_bytes(self, plan: Plan, seen: dict[str, str] | None = None) -> bool | None:
         """Whether the object at the plan's key holds the file's bytes; None when there is no object. ``seen``

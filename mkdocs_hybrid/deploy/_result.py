@@ -60,6 +60,9 @@ def _artifact_summary(counts: ArtifactCounts, dry_run: bool) -> str:
             f"({mib(counts.uploaded_bytes)}), {counts.skipped} already stored")
     if counts.refused:
         line += f", {len(counts.refused)} REFUSED (other bytes stored)"
+    if counts.withdrawn:
+        verb = "would delete" if dry_run else "deleted"
+        line += f", {verb} {counts.withdrawn} at the public paths of versions now unlisted"
     return line + f", CORS {counts.cors}"
 
 

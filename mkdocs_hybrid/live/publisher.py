@@ -39,12 +39,13 @@ from mkdocs_hybrid.gallery.pages import render_thread, splice_thread, standalone
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
-from mkdocs_hybrid.model.layout import ARTIFACTS, SHARE
+from mkdocs_hybrid.model.layout import ARTIFACTS, GALLERY, SHARE
 from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.freshness import read_ledger_facts, stale_threads
 from mkdocs_hybrid.publish.ledger import ledger_path
 from mkdocs_hybrid.publish.site import SitePages
+from mkdocs_hybrid.publish.withdrawn import withdrawn_keys
 from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import ThreadSet
 
@@ -172,14 +173,25 @@ class LivePublisher:
         self._write_thread_pages(catalog, export)
         files = collect_files_under(self.work_dir, published_names(export, entries))
         claim_versions(self.manifest)  # before any upload: a version someone else published first stops here
+        key = export.unlisted_key
         stale = stale_threads(self.work_dir, [entry.id for entry in entries], read_ledger_facts(ledger_path(
-            self.manifest)))  # the claim merged every publisher's records in: another one may have been faster
+            self.manifest)), key.token if key else None)  # the claim merged in every publisher's records
         if stale:
             raise ChangedMeanwhile(f"{', '.join(sorted(stale))} changed meanwhile (another publisher)")
         store = self._store()
         staged = store.stage(files, listing=False)  # a HEAD per key: no listing of the whole bucket
+        staged.withdrawn = self._withdrawn(store, export, entries, {item.name for item in files})
         sent = store.publish(staged)
         return LiveResult(entries, export.report, uploaded=sum(sent), present=len(files) - sum(sent))
+
+    def _withdrawn(self, store: ArtifactStore, export: Export, entries: tuple[ThreadEntry, ...],
+                   sent: set[str]) -> list[str]:
+        """Objects at the public paths of these threads' versions that are unlisted now (a few listings)."""
+        key = export.unlisted_key
+        if key is None:
+            return []  # without the key no version is unlisted in this build (it refuses them)
+        held = store.keys([f"{folder}/{entry.id}/" for entry in entries for folder in (ARTIFACTS, SHARE, GALLERY)])
+        return withdrawn_keys(held, sent, key.token)
 
     def _write_thread_pages(self, catalog: Catalog, export: Export) -> None:
         """The thread pages of the listed threads: the one online with its versions replaced when a site generator

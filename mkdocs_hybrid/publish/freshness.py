@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs_hybrid.edge.static import LATEST_META_NAME
-from mkdocs_hybrid.model.layout import GALLERY, LATEST, SHARE
+from mkdocs_hybrid.model.layout import GALLERY, LATEST, SHARE, UNLISTED
 from mkdocs_hybrid.publish.ledger import Ledger
 
 __all__ = ["LedgerFacts", "pages_left", "read_ledger_facts", "stale_threads"]
 
+Token = Callable[[str, str], str] | None
+"""The unlisted key's ``token(thread, version)``, or ``None`` without a key."""
 _LATEST_META = re.compile(rf'<meta name="{LATEST_META_NAME}" content="([^"]+)">'.encode())
 
 
@@ -54,12 +56,13 @@ def read_ledger_facts(path: Path | None) -> LedgerFacts:
         ledger.close()
 
 
-def stale_threads(site_dir: Path, threads: Iterable[str], facts: LedgerFacts) -> set[str]:
+def stale_threads(site_dir: Path, threads: Iterable[str], facts: LedgerFacts, token: Token = None) -> set[str]:
     """Those of ``threads`` whose pages in ``site_dir`` show less than ``facts`` (see the module docstring). A
-    thread without a latest page there (an unlisted one: it has no thread or latest page) is never stale."""
+    thread without a latest page there (an unlisted one: it has no thread or latest page) is never stale, nor is
+    a version the site holds at its unguessable path (``token``: the unlisted key's; it was unlisted since)."""
     wanted = {thread for thread in threads if (site_dir / SHARE / thread / LATEST / "index.html").is_file()}
     stale = {ref.split("/", 1)[0] for ref in facts.listed
-             if ref.split("/", 1)[0] in wanted and not (site_dir / SHARE / ref / "index.html").is_file()}
+             if ref.split("/", 1)[0] in wanted and not _shown(site_dir, ref, token)}
     for thread in wanted - stale:
         latest = facts.latest.get(thread)
         if latest is not None and latest != _latest_in(site_dir, thread):
@@ -67,14 +70,22 @@ def stale_threads(site_dir: Path, threads: Iterable[str], facts: LedgerFacts) ->
     return stale
 
 
-def pages_left(site_dir: Path, facts: LedgerFacts) -> tuple[set[str], frozenset[str]]:
+def pages_left(site_dir: Path, facts: LedgerFacts, token: Token = None) -> tuple[set[str], frozenset[str]]:
     """The stale threads of a whole built site, and the pages a deploy leaves as the store holds them: their
     thread pages and latest pages (site paths)."""
     share = site_dir / SHARE
     threads = [entry.name for entry in share.iterdir() if entry.is_dir()] if share.is_dir() else []
-    stale = stale_threads(site_dir, threads, facts)
+    stale = stale_threads(site_dir, threads, facts, token)
     return stale, frozenset(name for thread in stale
                             for name in (f"{GALLERY}/{thread}/index.html", f"{SHARE}/{thread}/{LATEST}/index.html"))
+
+
+def _shown(site_dir: Path, ref: str, token: Token) -> bool:
+    """Whether the site holds the published version ``ref``: at its ids, or at its unguessable path."""
+    if (site_dir / SHARE / ref / "index.html").is_file():
+        return True
+    unguessable = token(*ref.split("/", 1)) if token is not None else None
+    return unguessable is not None and (site_dir / SHARE / UNLISTED / unguessable / "index.html").is_file()
 
 
 def _latest_in(site_dir: Path, thread: str) -> str | None:

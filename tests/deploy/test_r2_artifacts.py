@@ -136,7 +136,7 @@ def test_artifacts_go_to_r2_at_their_site_paths_and_pages_keeps_the_rest(store: 
     counts = result.to_dict()["artifact_store"]
     assert counts == {"bucket": store.config.bucket, "url": ARTIFACTS_URL, "files": 11, "uploaded": 11,
                       "uploaded_bytes": sum((site / n).stat().st_size for n in names), "skipped": 0,
-                      "refused": [], "cors": "set"}
+                      "refused": [], "cors": "set", "withdrawn": 0}
     puts = [(op, headers) for op, _, _, headers in wire.requests if op == "PutObject"]
     assert len(puts) == 11 and all(headers.get("if-none-match") == "*" for _, headers in puts), \
         "every object is a conditional write"
