@@ -14,8 +14,9 @@ The path a user's save takes in the artifact store mode (``deploy.artifacts: r2`
 - the **baseline** of the same run: with the worker stopped, the same save followed at once by
   ``mkdocs-hybrid publish-version T`` (its own process), timed the same way: the publication alone, without
   waiting for a poll;
-- **pin -> latest moved**, K times: ``mkdocs-hybrid pin T v1`` (its own process, the worker running), timed from
-  the command's start to ``/p/T/latest`` answering 302 to ``v1``;
+- **pin -> latest moved**, K times: ``mkdocs-hybrid pin T v1 --no-media`` (its own process, the worker running),
+  timed from the command's start to ``/p/T/latest`` answering 302 to ``v1``; and as a baseline with the worker
+  stopped (``pin T v2``);
 - one **poll** of the worker at this size (:meth:`Follower.due`, in this process, median of 5): what every
   interval costs when nothing is new;
 - the Pages file count of this site (what the deploy's split leaves on Pages), beside
@@ -139,17 +140,17 @@ def latest_is(http: httpx.Client, thread: str, version: str) -> Callable[[], boo
     return lambda: http.get(f"/p/{thread}/latest").headers.get("location") == f"/p/{thread}/{version}/"
 
 
-def pins(root: Path, http: httpx.Client, endpoint: str, threads: list[str]) -> list[float]:
+def pins(root: Path, http: httpx.Client, endpoint: str, threads: list[str], version: str) -> list[float]:
     seconds = []
     for thread in threads:
         started = time.perf_counter()
-        done = subprocess.run([*CLI, "pin", thread, "v1", "--site-url", SITE_URL, "--no-media"], cwd=root,
+        done = subprocess.run([*CLI, "pin", thread, version, "--site-url", SITE_URL, "--no-media"], cwd=root,
                               capture_output=True, text=True, env=cli_env(**live_env(endpoint)), check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"pin {thread} v1 failed: {done.stdout}{done.stderr}")
-        wait(latest_is(http, thread, "v1"), f"{thread} latest")
+            raise RuntimeError(f"pin {thread} {version} failed: {done.stdout}{done.stderr}")
+        wait(latest_is(http, thread, version), f"{thread} latest")
         seconds.append(time.perf_counter() - started)
-        print(f"  pin {thread} v1: {seconds[-1]:.2f} s ({done.stderr.strip()!r})", flush=True)
+        print(f"  pin {thread} {version}: {seconds[-1]:.2f} s", flush=True)
     return seconds
 
 
@@ -198,7 +199,7 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
             live = save_to_live(store, http, work_dir, [(t, "w1") for t in chosen[:args.saves]],
                                 "2026-12-02T00:00:00Z")
             print(f"pin -> latest moved, {args.pins} pins (worker running)", flush=True)
-            pinned = pins(root, http, served.s3_endpoint, chosen[:args.pins])
+            pinned = pins(root, http, served.s3_endpoint, chosen[:args.pins], "v1")
         finally:
             stop_worker(worker)
         worker_lines = PUBLISHED.findall(log.read_text(errors="replace"))
@@ -210,9 +211,12 @@ def run(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
 
         direct = save_to_live(store, http, work_dir, [(t, "d1") for t in chosen[:args.saves]],
                               "2026-12-03T00:00:00Z", publish_version)
+        print(f"baseline: pin alone, {args.pins} pins (worker stopped)", flush=True)
+        pinned_alone = pins(root, http, served.s3_endpoint, chosen[:args.pins], "v2")
     publication = [float(seconds) for _, seconds in worker_lines[:args.saves]]
     result.update({"save_to_live": spread(live), "publication_in_worker": spread(publication) if publication else {},
                    "publish_version_direct": spread(direct), "pin_to_latest": spread(pinned),
+                   "pin_alone": spread(pinned_alone),
                    "ratio_median": round(statistics.median(live) / statistics.median(direct), 2)})
     return result
 
