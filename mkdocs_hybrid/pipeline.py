@@ -50,7 +50,7 @@ from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, edge_writer, publ
 from mkdocs_hybrid.publish.version_pages import write_version_pages
 from mkdocs_hybrid.publish.writer import ArtifactInputs, ArtifactWriter
 from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.scale.shards import Shard
+from mkdocs_hybrid.scale.shards import Shard, ThreadSet
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
 from mkdocs_hybrid.templates import compiled_template_cache, environment, template_digest
 
@@ -106,7 +106,8 @@ class Export:
             if ledger.ledger is not None and self.manifest.deploy.ledger_bucket:  # opt-in: loads boto3
                 from mkdocs_hybrid.deploy import published_bytes_source, restore_durable_ledger
 
-                restore_durable_ledger(self.manifest, ledger.ledger)  # a fresh runner knows what is published
+                threads = self.shard.threads if isinstance(self.shard, ThreadSet) else None  # their shards only
+                restore_durable_ledger(self.manifest, ledger.ledger, threads)  # a fresh runner knows what is published
                 # ... and serves a kept version's published bytes from the artifact store, fetched when needed
                 ledger.fetch = published_bytes_source(self.manifest, site_dir, self.site_parts, self.report.notices)
             scan, toolchain, jobs = self._prepare()

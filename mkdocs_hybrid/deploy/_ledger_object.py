@@ -1,12 +1,15 @@
-"""The durable ledger's object in a private bucket: a read with its ETag, and compare-and-swap writes.
+"""The durable ledger's objects in a private bucket: reads with their ETags, and compare-and-swap writes.
 
-Thin I/O for :mod:`mkdocs_hybrid.publish.ledger_store` (which decides what to write): ``If-None-Match: *``
-for the first write, ``If-Match: <etag>`` for an update; a 412 (or the object gone under an ``If-Match``)
-is :class:`~mkdocs_hybrid.publish.ledger_store.LostRace`. R2 and S3 both honour these headers on PutObject.
+Thin I/O for :mod:`mkdocs_hybrid.publish.ledger_shards` (which decides what to write): the records live in
+``mkdocs-hybrid/ledger/{00..ff}.json``, one shard per group of threads (the single ``mkdocs-hybrid/ledger.json``
+of earlier releases is still read, never written). ``If-None-Match: *`` for a shard's first write, ``If-Match:
+<etag>`` for an update; a 412 (or the object gone under an ``If-Match``) is
+:class:`~mkdocs_hybrid.publish.ledger_store.LostRace`. R2 and S3 both honour these headers on PutObject.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -14,7 +17,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
 from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, error_code
 from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
-from mkdocs_hybrid.publish.ledger_store import LostRace, Merge, restore, save
+from mkdocs_hybrid.publish.ledger_shards import SHARDS, restore_shards, save_shards, shard_of
+from mkdocs_hybrid.publish.ledger_store import LostRace, Merge
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -22,6 +26,8 @@ if TYPE_CHECKING:
     from mkdocs_hybrid.config.manifest import Manifest
 
 LEDGER_KEY = "mkdocs-hybrid/ledger.json"
+"""The single object of earlier releases: read and merged in, never written."""
+SHARD_PREFIX = "mkdocs-hybrid/ledger/"
 _LOST = frozenset({"PreconditionFailed", "412", "ConditionalRequestConflict", "409", *MISSING_CODES})
 _UNSUPPORTED = frozenset({"NotImplemented", "501"})
 _NEVER_READ = "https://ledger.invalid"
@@ -75,7 +81,40 @@ class BucketRecords:
                         key=self.key, path=None, endpoint=self.config.endpoint)
 
 
-def ledger_records(manifest: Manifest) -> BucketRecords | None:
+def shard_key(index: int) -> str:
+    """``mkdocs-hybrid/ledger/{index:02x}.json``."""
+    return f"{SHARD_PREFIX}{index:02x}.json"
+
+
+class DurableLedger:
+    """The shards of ``deploy.ledger_bucket`` and the single object of earlier releases."""
+
+    def __init__(self, config: R2Config, *, client: S3Client | None = None) -> None:
+        self.config = config
+        self.client = client if client is not None else r2_client(config)
+        self.legacy = BucketRecords(config, key=LEDGER_KEY, client=self.client)
+        self.shards = [BucketRecords(config, key=shard_key(index), client=self.client) for index in range(SHARDS)]
+
+    @property
+    def where(self) -> str:
+        return f"R2 bucket {self.config.bucket!r}, objects {SHARD_PREFIX}"
+
+    def held(self) -> list[BucketRecords]:
+        """The shards the bucket holds (one listing): a whole build reads only those."""
+        keys: set[str] = set()
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.config.bucket,
+                                                                             Prefix=SHARD_PREFIX):
+                keys.update(item["Key"] for item in page.get("Contents", []) if "Key" in item)
+        except (ClientError, BotoCoreError) as error:
+            raise self.legacy._error(error, "listing") from None
+        return [shard for shard in self.shards if shard.key in keys]
+
+    def of(self, threads: Iterable[str]) -> list[BucketRecords]:
+        return [self.shards[index] for index in sorted({shard_of(thread) for thread in threads})]
+
+
+def ledger_records(manifest: Manifest) -> DurableLedger | None:
     """The durable ledger of ``deploy.ledger_bucket``, or ``None`` when it is not set (the default)."""
     deploy = manifest.deploy
     bucket = getattr(deploy, "ledger_bucket", None)
@@ -86,28 +125,34 @@ def ledger_records(manifest: Manifest) -> BucketRecords | None:
                       "the ledger names unlisted versions, so keep it in a private bucket (e.g. "
                       "deploy.r2_private_bucket); nothing was built or deployed", bucket=bucket)
     config = R2Config.from_env(bucket, _NEVER_READ, endpoint_url=deploy.r2_endpoint_url, prefix="")
-    return BucketRecords(config)
+    return DurableLedger(config)
 
 
-def restore_durable_ledger(manifest: Manifest, ledger: Ledger) -> Merge | None:
-    """Merge the durable records into ``ledger`` before a build (``None``: no durable ledger configured)."""
-    store = ledger_records(manifest)
-    return restore(ledger, store) if store is not None else None
+def restore_durable_ledger(manifest: Manifest, ledger: Ledger, threads: Collection[str] | None = None
+                           ) -> Merge | None:
+    """Merge the durable records into ``ledger`` before a build (``None``: no durable ledger configured); with
+    ``threads``, only their shards (a publication of those threads)."""
+    durable = ledger_records(manifest)
+    if durable is None:
+        return None
+    shards = durable.of(threads) if threads is not None else durable.held()
+    return restore_shards(ledger, shards, durable.legacy)
 
 
-def claim_versions(manifest: Manifest) -> None:
-    """Before a deploy: save the project ledger's records to the durable object (a compare-and-swap); a version
-    another publisher published first with other files raises, one line naming each, before anything is sent."""
-    store = ledger_records(manifest)
-    if store is None:
+def claim_versions(manifest: Manifest, threads: Collection[str] | None = None) -> None:
+    """Before a deploy or a publication: save the project ledger's records to their durable shards (only those of
+    ``threads`` when given), each a compare-and-swap; a version another publisher published first with other
+    files raises, one line naming each, before anything is sent."""
+    durable = ledger_records(manifest)
+    if durable is None:
         return
     ledger = open_existing_ledger(manifest)
     try:
-        merged = save(ledger, store)
+        merged = save_shards(ledger, durable.shards, threads, durable.legacy)
     finally:
         ledger.close()
     if merged.conflicts:
-        lines = "; ".join(conflict.line(store.where) for conflict in merged.conflicts[:5])
+        lines = "; ".join(conflict.line(durable.where) for conflict in merged.conflicts[:5])
         more = f" (and {len(merged.conflicts) - 5} more)" if len(merged.conflicts) > 5 else ""
         raise LedgerConflict(f"{lines}{more}; nothing was deployed")
 

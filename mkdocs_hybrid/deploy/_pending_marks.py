@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from mkdocs_hybrid.config.manifest import Manifest
-    from mkdocs_hybrid.deploy._ledger_object import BucketRecords
+    from mkdocs_hybrid.deploy._ledger_object import DurableLedger
 
 __all__ = ["PENDING_PREFIX", "PendingMarks", "pending_marks"]
 
@@ -34,7 +34,7 @@ PENDING_PREFIX = "mkdocs-hybrid/pending/"
 class PendingMarks:
     """The pending marks in the durable ledger's bucket (see the module docstring)."""
 
-    def __init__(self, records: BucketRecords) -> None:
+    def __init__(self, records: DurableLedger) -> None:
         self.config = records.config
         self.client = records.client
 

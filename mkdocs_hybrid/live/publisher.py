@@ -172,7 +172,7 @@ class LivePublisher:
         entries = tuple(thread for thread in catalog.threads if thread.id in wanted)
         self._write_thread_pages(catalog, export)
         files = collect_files_under(self.work_dir, published_names(export, entries))
-        claim_versions(self.manifest)  # before any upload: a version someone else published first stops here
+        claim_versions(self.manifest, wanted)  # before any upload: a version someone else published first stops
         key = export.unlisted_key
         stale = stale_threads(self.work_dir, [entry.id for entry in entries], read_ledger_facts(ledger_path(
             self.manifest)), key.token if key else None)  # the claim merged in every publisher's records

@@ -3,8 +3,9 @@
 Why: the publish ledger (:mod:`~mkdocs_hybrid.publish.ledger`) is what keeps a published version immutable,
 and it is a local SQLite file. A nightly job on a fresh CI runner starts without it, so without a durable copy
 it would take a changed snapshot of a published ``v1`` for a new publication. With ``deploy.ledger_bucket``
-set (opt-in; without it nothing here runs and builds behave as before), the ledger's *records* live in one
-object of that bucket, ``mkdocs-hybrid/ledger.json``:
+set (opt-in; without it nothing here runs and builds behave as before), the ledger's *records* live in that
+bucket: this module is one record object's rules; :mod:`~mkdocs_hybrid.publish.ledger_shards` splits the records
+by thread into 256 such objects (``mkdocs-hybrid/ledger/{00..ff}.json``), so a publication touches kilobytes:
 
 - **What is kept**: every published version's row (published and republished times, snapshot key, build key,
   catalog entry, and each file's name, sha256 and size), the ``latest`` history and the pins. Not the published

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from mkdocs_hybrid.cli import main
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest
-from mkdocs_hybrid.deploy._ledger_object import LEDGER_KEY
 from mkdocs_hybrid.deploy._published_bytes import NOTES_SHOWN, PublishedBytes
 from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey
 from tests.cloudflare_api import FakeCloudflare
+from tests.deploy.durable_records import LEDGER_PREFIX
 from tests.deploy.test_r2 import bucket, dummy_credentials, fresh_bucket, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import ledger_rows, read_tree, write_tree
 
@@ -111,7 +111,7 @@ def test_a_fresh_runner_serves_v1s_published_bytes_from_the_bucket_and_its_deplo
     runner1, public, private = published
     site1 = runner1 / "site"
     before = {name: objects(s3_endpoint, name) for name in (public, private)}
-    ledger_before = before[private][LEDGER_KEY]
+    ledger_before = {k: v for k, v in before[private].items() if k.startswith(LEDGER_PREFIX)}
     runner2 = fresh_clone(tmp_path, runner1)
 
     code, output = build(runner2, monkeypatch)
@@ -138,9 +138,10 @@ def test_a_fresh_runner_serves_v1s_published_bytes_from_the_bucket_and_its_deplo
         assert code == 0, output
     after = {name: objects(s3_endpoint, name) for name in (public, private)}
     for name in (public, private):  # nothing of v1 (nor anything else published) was written again
-        assert {k: v for k, v in after[name].items() if k != LEDGER_KEY} == \
-            {k: v for k, v in before[name].items() if k != LEDGER_KEY}
-    assert after[private][LEDGER_KEY][0] == ledger_before[0]  # the durable records are unchanged too
+        assert {k: v for k, v in after[name].items() if not k.startswith(LEDGER_PREFIX)} == \
+            {k: v for k, v in before[name].items() if not k.startswith(LEDGER_PREFIX)}
+    assert ledger_before and {k: v[0] for k, v in after[private].items() if k.startswith(LEDGER_PREFIX)} == \
+        {k: v[0] for k, v in ledger_before.items()}  # the durable records are unchanged too
 
 
 def test_only_the_versions_the_build_keeps_are_fetched(published: tuple[Path, str, str], s3_endpoint: str,  # noqa: F811

@@ -14,26 +14,18 @@ import subprocess
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 from click.testing import CliRunner
 
 from mkdocs_hybrid.cli import main
-from mkdocs_hybrid.deploy._ledger_object import LEDGER_KEY
-from mkdocs_hybrid.publish.ledger_store import Records, decode
 from tests.cloudflare_api import FakeCloudflare
+from tests.deploy.durable_records import durable_records
 from tests.deploy.test_r2 import dummy_credentials, fresh_bucket  # noqa: F401 (fixtures)
 from tests.factory import write_tree
 from tests.live.test_crash import CLI, V2, SlowPages, slow_s3  # noqa: F401 (fixture)
 from tests.live.test_publish_version import SITE_URL, objects, project
 
-
-def durable(endpoint: str, bucket: str) -> Records | None:
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="auto")
-    try:
-        return decode(client.get_object(Bucket=bucket, Key=LEDGER_KEY)["Body"].read(), "test")
-    except client.exceptions.NoSuchKey:
-        return None
+durable = durable_records
 
 
 def build(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,11 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
 import pytest
 
-from mkdocs_hybrid.deploy._ledger_object import LEDGER_KEY
-from mkdocs_hybrid.publish.ledger_store import decode
+from tests.deploy.durable_records import durable_records
 from tests.deploy.test_r2 import dummy_credentials, fresh_bucket, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import write_tree
 from tests.live.test_publish_version import SITE_URL, objects, project
@@ -43,8 +41,8 @@ def at_once(*commands: tuple[list[str], Path]) -> list[subprocess.CompletedProce
 
 
 def durable_refs(endpoint: str, bucket: str) -> list[str]:
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="auto")
-    records = decode(client.get_object(Bucket=bucket, Key=LEDGER_KEY)["Body"].read(), "test")
+    records = durable_records(endpoint, bucket)
+    assert records is not None
     return sorted(f"{thread}/{version}" for thread, version in records.versions)
 
 
