@@ -39,7 +39,8 @@ from mkdocs_hybrid.gallery.pages import render_thread, splice_thread, standalone
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
-from mkdocs_hybrid.model.layout import ARTIFACTS, GALLERY, SHARE
+from mkdocs_hybrid.model.layout import ARTIFACTS, GALLERY, LATEST, SHARE
+from mkdocs_hybrid.model.snapshot import ID_PATTERN
 from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.freshness import read_ledger_facts, stale_threads
@@ -117,6 +118,11 @@ class LivePublisher:
         from mkdocs_hybrid.deploy import PageRace
 
         started = time.perf_counter()
+        threads = list(threads)
+        for thread in threads:
+            if not ID_PATTERN.fullmatch(thread) or thread == LATEST:
+                raise HybridError(f"{thread!r} is not a thread id: 1-64 characters of a-z 0-9 . _ - starting with a "
+                                  "letter or digit")
         with _locked(self.work_dir):
             marks = self._marks()
             wanted = frozenset(threads) | self.pending() | (marks.listed() if marks is not None else frozenset())
@@ -145,7 +151,9 @@ class LivePublisher:
             data = json.loads((self.work_dir / PENDING_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return frozenset()  # none, or a journal cut short itself: the sources' poll finds what is new
-        return frozenset(item for item in data if isinstance(item, str)) if isinstance(data, list) else frozenset()
+        if not isinstance(data, list):
+            return frozenset()
+        return frozenset(item for item in data if isinstance(item, str) and ID_PATTERN.fullmatch(item))
 
     def durable_pending(self) -> frozenset[str]:
         """Threads any publisher marked in the durable ledger's bucket and did not finish (none without one)."""

@@ -114,6 +114,10 @@ def test_an_unknown_thread_or_version_is_one_line_and_nothing_is_uploaded_for_it
     result = publish(root, monkeypatch, "t", "v9")
     assert result.exit_code == 2
     assert "t/v9 is not online: the sources have no version 'v9' of t (online: v1)" in result.output
+    for hostile in ("../t", "a/b", "latest", "T"):
+        result = publish(root, monkeypatch, hostile)
+        assert result.exit_code == 2 and f"{hostile!r} is not a thread id" in result.output
+    assert (root / ".cache" / "live" / "site" / ".pending.json").read_text() == "[]\n"  # nothing left pending
 
 
 def test_a_version_that_fails_exits_1_with_its_error_and_the_others_go_online(
