@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,6 @@ PLUGIN_LOGGER = "mkdocs.plugins.mkdocs_hybrid"
 """Where the plugin logs (MkDocs' ``get_plugin_logger`` of its module)."""
 
 
-@dataclass(frozen=True)
 class Site:
     """Builds ``site_dir`` from the manifest (through MkDocs when ``config_file`` is given)."""
 
