@@ -24,7 +24,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.live.publisher import LivePublisher, LiveResult
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.publish.freshness import LedgerFacts, read_ledger_facts
@@ -39,6 +41,9 @@ DEFAULT_INTERVAL = 0.5
 """Seconds between polls: a poll of an unchanged source costs its listing (stats or one query)."""
 DEFAULT_SETTLE = 1.0
 """Seconds a folder version's newest file must be old before it is published."""
+FULL_POLL_SECONDS = 30.0
+"""A store whose files kept their stat is listed anyway this often (a write within one mtime tick that kept the
+size would otherwise wait for the next change)."""
 _NS = 1_000_000_000
 
 
@@ -56,6 +61,8 @@ class Follower:
     _origins: dict[str, tuple[str, str]] = field(default_factory=dict)
     _said: set[str] = field(default_factory=set)
     _unfinished: frozenset[str] = frozenset()
+    _quiet: tuple[tuple[object, ...], float] | None = None
+    """The sources' and ledger's fingerprint when a poll last found nothing to publish, and when."""
 
     def prepare(self) -> None:
         """Merge the durable ledger's records in first (``deploy.ledger_bucket``): a worker on a fresh runner
@@ -74,8 +81,13 @@ class Follower:
         self._unfinished = self.publisher.durable_pending()  # publications another runner started, first
 
     def due(self) -> set[str]:
-        """The threads to publish now."""
+        """The threads to publish now (nothing read when no source and not the ledger changed since the last
+        poll that found nothing, for sources that can tell: stores, which write one file)."""
         manifest = self.publisher.manifest
+        fingerprint = _fingerprint(manifest)
+        if fingerprint is not None and self._quiet is not None and fingerprint == self._quiet[0] \
+                and self.clock() - self._quiet[1] < FULL_POLL_SECONDS:
+            return set()
         reading = Reading(manifest.build, open_source_index(manifest), lambda thread: True)
         facts = read_ledger_facts(ledger_path(manifest))
         young_after = int((self.clock() - self.settle) * _NS)
@@ -91,11 +103,12 @@ class Follower:
             moved = entry.latest is not None and entry.latest != facts.latest.get(entry.id)
             if moved and entry.id not in facts.pins and f"{entry.id}/{entry.latest}" in facts.published:
                 threads.add(entry.id)
+        self._quiet = (fingerprint, self.clock()) if fingerprint is not None and not threads else None
         return threads
 
     def poll(self) -> LiveResult | None:
         """Publish what is due, with what an earlier publication left pending; ``None`` when nothing was."""
-        threads = self.due() | self.publisher.pending() | self._unfinished
+        threads = self.due() | self.publisher.abandoned() | self._unfinished
         self._unfinished = frozenset()
         if not threads:
             return None
@@ -139,3 +152,26 @@ class Follower:
             if line not in self._said:
                 self._said.add(line)
                 self.report(f"error {line}")
+
+
+def _fingerprint(manifest: Manifest) -> tuple[object, ...] | None:
+    """The stat of every file the sources and the ledger live in (with SQLite's ``-wal``), or ``None`` when a
+    source cannot be told unchanged that way (a folder, whose listing is its check; a remote store)."""
+    paths: list[Path] = []
+    for source in manifest.sources:
+        watches = kind_of(source).watch(source)
+        if not watches or any(watch.recursive or watch.path.is_dir() for watch in watches):
+            return None
+        paths += [watch.path for watch in watches]
+    ledger = ledger_path(manifest)
+    paths += [ledger] if ledger is not None else []
+    return tuple(_stat(path) for base in paths for path in (base, base.with_name(base.name + "-wal")))
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+

@@ -155,6 +155,20 @@ class LivePublisher:
             return frozenset()
         return frozenset(item for item in data if isinstance(item, str) and ID_PATTERN.fullmatch(item))
 
+    def abandoned(self) -> frozenset[str]:
+        """:meth:`pending` when no publication holds the work folder now: a journal another process is working
+        through (a ``pin`` or ``publish-version`` beside the worker) is not a crashed one."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        with (self.work_dir / LOCK_FILE).open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return frozenset()
+            try:
+                return self.pending()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def durable_pending(self) -> frozenset[str]:
         """Threads any publisher marked in the durable ledger's bucket and did not finish (none without one)."""
         marks = self._marks()

@@ -16,7 +16,6 @@ them (a deploy), or the thread is built again (a publication). Pure: the caller 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -49,8 +48,9 @@ def read_ledger_facts(path: Path | None) -> LedgerFacts:
         return LedgerFacts()
     ledger = Ledger(path)
     try:
-        rows = [(f"{t}/{v}", entry) for t, v, entry in ledger.db.execute("SELECT thread, version, entry FROM versions")]
-        listed = frozenset(ref for ref, entry in rows if not _unlisted(entry))
+        rows = [(f"{t}/{v}", hidden) for t, v, hidden in ledger.db.execute(  # SQLite reads the flag: no JSON here
+            "SELECT thread, version, json_extract(entry, '$.unlisted') FROM versions")]
+        listed = frozenset(ref for ref, hidden in rows if not hidden)
         return LedgerFacts(frozenset(ref for ref, _ in rows), listed, ledger.latest_versions(), ledger.pins())
     finally:
         ledger.close()
@@ -94,10 +94,3 @@ def _latest_in(site_dir: Path, thread: str) -> str | None:
     except OSError:
         return None
     return match.group(1).decode() if match else None
-
-
-def _unlisted(entry: str) -> bool:
-    try:
-        return bool(json.loads(entry).get("unlisted"))
-    except (ValueError, AttributeError):
-        return False

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -119,3 +120,59 @@ def wait_for(condition: object, process: subprocess.Popen[str], timeout: float =
             return False
         time.sleep(0.1)
     return False
+
+
+def test_a_store_that_did_not_change_is_not_listed_again_and_a_save_into_it_is_seen_at_once(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    from mkdocs_hybrid.live import follow
+    from mkdocs_hybrid.sources.store import SnapshotStore
+    from tests.live.test_live_edge import snapshot
+
+    bucket = fresh_bucket(s3_endpoint)
+    write_tree(tmp_path, {"hybrid.yml": "sources: [{type: store, path: editor.sqlite}]\nbuild: {cache_dir: .cache}\n"
+                                        f"deploy: {{artifacts: r2, artifacts_url: 'https://demos.example.com', "
+                                        f"r2_bucket: {bucket}, r2_endpoint_url: '{s3_endpoint}'}}\n"})
+    store = SnapshotStore(tmp_path / "editor.sqlite")
+    store.save("t", "v1", snapshot("t", "v1"))
+    worker, _ = follower(tmp_path)
+    listings: list[str] = []
+    real_kind_of = follow.kind_of
+
+    class Counting:
+        def __init__(self, source: Any) -> None:
+            self.kind = real_kind_of(source)
+
+        def watch(self, source: Any) -> Any:
+            return self.kind.watch(source)
+
+        def listing(self, source: Any, reading: Any) -> Any:
+            listings.append(source.type)
+            return self.kind.listing(source, reading)
+
+    monkeypatch.setattr(follow, "kind_of", Counting)
+    assert worker.poll() is not None
+    for _ in range(3):  # the publication changed the ledger (and closing it checkpoints its WAL): listed again
+        assert worker.due() == set()
+    before = len(listings)
+    assert worker.due() == set() and worker.due() == set()
+    assert len(listings) == before  # nothing changed: the store is not listed again
+    store.save("t", "v2", snapshot("t", "v2", created="2026-12-02T00:00:00Z"))
+    assert worker.due() == {"t"} and len(listings) == before + 1
+
+
+def test_a_journal_another_publication_is_working_through_is_not_taken_for_a_crashed_one(
+        s3_endpoint: str, tmp_path: Path) -> None:  # noqa: F811
+    import fcntl
+
+    from mkdocs_hybrid.live.publisher import LOCK_FILE, PENDING_FILE
+
+    root = project(tmp_path, s3_endpoint, fresh_bucket(s3_endpoint))
+    worker, _ = follower(root)
+    work = worker.publisher.work_dir
+    work.mkdir(parents=True)
+    (work / PENDING_FILE).write_text('["t"]\n')
+    with (work / LOCK_FILE).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a pin or publish-version of t under way in another process
+        assert worker.publisher.abandoned() == frozenset()
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    assert worker.publisher.abandoned() == {"t"}  # no one holds it: a publication was cut short
