@@ -122,11 +122,13 @@ def test_the_default_target_is_cloudflare_pages_and_a_manifest_without_target_de
 
 
 def test_an_unknown_target_is_one_line_naming_the_manifest_and_the_known_targets(tmp_path: Path) -> None:
-    path = manifest(tmp_path, "{target: github-pages}")
+    path = manifest(tmp_path, "{target: netlify}")
+    known = ", ".join(sorted(TARGETS))
+    assert known.startswith("cloudflare-pages, github-pages")
     with pytest.raises(ManifestError) as raised:
         load_manifest(path)
-    assert str(raised.value) == f"{path}: deploy.target must be one of cloudflare-pages, not 'github-pages'"
-    with pytest.raises(ManifestError, match=r"^manifest: deploy.target must be one of cloudflare-pages, not 3$"):
+    assert str(raised.value) == f"{path}: deploy.target must be one of {known}, not 'netlify'"
+    with pytest.raises(ManifestError, match=rf"^manifest: deploy.target must be one of {known}, not 3$"):
         deploy_target(3)
 
 
