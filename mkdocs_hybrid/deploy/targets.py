@@ -41,6 +41,7 @@ __all__ = [
 
 TARGETS: dict[str, str] = {
     "cloudflare-pages": "mkdocs_hybrid.deploy.cloudflare_pages:TARGET",
+    "github-pages": "mkdocs_hybrid.deploy.github_pages:TARGET",
     "vercel": "mkdocs_hybrid.deploy.vercel:TARGET",
 }
 """Target name -> ``module:attribute`` of its :class:`DeployTarget`, imported when first asked for."""
