@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -56,7 +56,8 @@ if TYPE_CHECKING:
     from mkdocs_hybrid.config.manifest import BuildOptions, Manifest, SourceSection
     from mkdocs_hybrid.model.snapshot import Snapshot
 
-__all__ = ["DIRECTORY", "METADATA_FILES", "DirectoryKind", "DirectoryTarget"]
+__all__ = ["DIRECTORY", "METADATA_FILES", "DirectoryKind", "DirectoryTarget", "check_file_size", "indexed_thread",
+           "snapshot_too_large", "thread_from_yml", "version_snapshot"]
 
 THREAD_KEYS = {"title", "description", "tags", "latest", "unlisted"}
 SNAPSHOT_YML_KEYS = {"title", "entry", "created", "author", "tags", "video", "unlisted"}
@@ -118,15 +119,23 @@ def _thread(reading: Reading, thread_dir: str, thread_id: str) -> tuple[Thread, 
     path = os.path.join(thread_dir, "thread.yml")
     stat = stat_file(path, thread_dir, thread=thread_id)
     signature, newest = stat_signature([("thread.yml", stat)] if stat else [], salt=thread_id)
-    record = reading.index.lookup(path, signature)
+    limit = reading.limits.max_file_bytes
+    load = partial(_read_thread_yml, Path(path), thread_id, exists=stat is not None, limit=limit)
+    return indexed_thread(reading, path, signature, newest, load), signature
+
+
+def indexed_thread(reading: Reading, origin: str, signature: str, newest: int, load: Callable[[], Thread]) -> Thread:
+    """A thread from the source index while its ``thread.yml`` signature is unchanged, else loaded and recorded
+    (every kind reading this layout, wherever the file lives)."""
+    record = reading.index.lookup(origin, signature)
     if record is not None:
         try:
-            return Thread(**{**record, "tags": tuple(record["tags"])}), signature
+            return Thread(**{**record, "tags": tuple(record["tags"])})
         except (KeyError, TypeError):
             pass
-    thread = _read_thread_yml(Path(path), thread_id, exists=stat is not None, limit=reading.limits.max_file_bytes)
-    reading.index.store(path, signature, newest, asdict(thread))
-    return thread, signature
+    thread = load()
+    reading.index.store(origin, signature, newest, asdict(thread))
+    return thread
 
 
 def _version(version_dir: str, thread: Thread, thread_signature: str, root: str, limits: BuildOptions) -> Listed:
@@ -140,7 +149,7 @@ def _version(version_dir: str, thread: Thread, thread_signature: str, root: str,
                   dependencies_origin=_package_json(Path(version_dir)), thread=thread.id, version=version)
 
 
-def _package_json(version_dir: Path) -> str:
+def _package_json(version_dir: Path | str) -> str:
     """Where a version folder declares its dependencies (whether or not it has any)."""
     return f"{version_dir}/package.json"
 
@@ -174,8 +183,13 @@ class _FolderReader:
 
 
 def _read_thread_yml(path: Path, thread_id: str, *, exists: bool, limit: int) -> Thread:
-    data = _load_yaml(path, limit, thread=thread_id) if exists else {}
-    where = Where(thread=thread_id, path=str(path))
+    return thread_from_yml(read_file(str(path), limit, thread=thread_id) if exists else None, thread_id, str(path))
+
+
+def thread_from_yml(text: bytes | None, thread_id: str, origin: str) -> Thread:
+    """A thread from its ``thread.yml`` bytes (``None``: it has none), every problem at once."""
+    data = _parse_yaml(text, path=origin, thread=thread_id) if text is not None else {}
+    where = Where(thread=thread_id, path=origin)
     problems = Problems()  # every problem of the file at once, not only the first
     problems.check(lambda: reject_unknown(data, THREAD_KEYS, **where), None)
     latest = data.get("latest")
@@ -185,7 +199,7 @@ def _read_thread_yml(path: Path, thread_id: str, *, exists: bool, limit: int) ->
         latest = problems.check(lambda: field(lambda: check_id(pinned, "version"), "latest", **where), None)
     thread = Thread(
         id=thread_id,
-        origin=str(path),
+        origin=origin,
         title=problems.check(lambda: optional_text(data, "title", **where), None),
         description=problems.check(lambda: optional_text(data, "description", **where), None),
         tags=problems.check(lambda: tags(data, **where), ()),
@@ -200,18 +214,30 @@ def _read_version_dir(version_dir: Path, thread: Thread, version: str, names: li
                       limits: BuildOptions) -> Snapshot:
     where = Ref(thread=thread.id, version=version)
     limit = limits.max_file_bytes
-    files = {name: read_file(str(version_dir / name), limit, **where) for name in names if name not in METADATA_FILES}
-    meta_path = version_dir / "snapshot.yml"
-    meta = _load_yaml(meta_path, limit, **where) if "snapshot.yml" in names else {}
+    # The files first, then the metadata files (which fail the version as they did when read apart).
+    ordered = [name for name in names if name not in METADATA_FILES] + [n for n in names if n in METADATA_FILES]
+    contents = {name: read_file(str(version_dir / name), limit, **where) for name in ordered}
+    return version_snapshot(contents, thread, version, str(version_dir))
+
+
+def version_snapshot(contents: Mapping[str, bytes], thread: Thread, version: str, origin: str) -> Snapshot:
+    """A version from the bytes of its folder's files (``snapshot.yml`` and ``package.json`` included), named
+    ``origin/NAME`` in errors: what a version folder holds, wherever it is read from."""
+    where = Ref(thread=thread.id, version=version)
+    files = {name: data for name, data in contents.items() if name not in METADATA_FILES}
+    meta_path = f"{origin}/snapshot.yml"
+    meta_text = contents.get("snapshot.yml")
+    meta = _parse_yaml(meta_text, path=meta_path, **where) if meta_text is not None else {}
     problems = Problems()  # every problem of snapshot.yml and package.json at once, not only the first
-    problems.check(lambda: reject_unknown(meta, SNAPSHOT_YML_KEYS, path=str(meta_path), **where), None)
-    package = version_dir / "package.json"
+    problems.check(lambda: reject_unknown(meta, SNAPSHOT_YML_KEYS, path=meta_path, **where), None)
+    package = contents.get("package.json")
+    package_path = _package_json(origin)
     dependencies: dict[str, str] = problems.check(
-        lambda: _package_dependencies(package, limit, **where) if "package.json" in names else {}, {})
-    video = problems.check(lambda: _video(meta, files, path=str(meta_path), **where), None)
-    return validated_snapshot(thread.id, version, files, meta, dependencies, origin=str(version_dir),
-                              meta_origin=str(meta_path), default_title=thread.title, video=video,
-                              dependencies_origin=_package_json(version_dir), problems=problems)
+        lambda: _package_dependencies(package, path=package_path, **where) if package is not None else {}, {})
+    video = problems.check(lambda: _video(meta, files, path=meta_path, **where), None)
+    return validated_snapshot(thread.id, version, files, meta, dependencies, origin=origin,
+                              meta_origin=meta_path, default_title=thread.title, video=video,
+                              dependencies_origin=package_path, problems=problems)
 
 
 def _video(meta: Mapping[str, object], files: Mapping[str, bytes], **where: Unpack[Where]) -> str | bool | None:
@@ -259,9 +285,7 @@ def _list_files(folder: str, limits: BuildOptions, **where: Unpack[Ref]) -> list
             total += stat.st_size
             count += 1
             if total > limits.max_snapshot_bytes or count > limits.max_files:  # stop walking a huge folder
-                problems.errors.append(SnapshotError(
-                    f"snapshot exceeds {limits.max_snapshot_bytes:,} bytes or {limits.max_files} files "
-                    "(build.max_snapshot_bytes / build.max_files)", path=folder, **where))
+                problems.errors.append(snapshot_too_large(limits, path=folder, **where))
                 pending.clear()
                 break
     problems.raise_any()
@@ -283,31 +307,42 @@ def _file_stat(entry: os.DirEntry[str], relative: str, folder: str, boundary: li
     stat = entry.stat()  # a symlink's target, checked to stay in the folder above
     if not S_ISREG(stat.st_mode):
         raise SnapshotError(not_regular(stat.st_mode), path=entry.path, **where)
-    if stat.st_size > limits.max_file_bytes:  # metadata files too: snapshot.yml is read whole
-        raise SnapshotError(
-            f"file is {stat.st_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit "
-            "(build.max_file_bytes); shrink it or move it out of the snapshot", path=entry.path, **where)
+    check_file_size(stat.st_size, limits, path=entry.path, **where)  # metadata files too: snapshot.yml is read whole
     return stat
 
 
-def _package_dependencies(path: Path, limit: int, **where: Unpack[Ref]) -> dict[str, str]:
-    data = parse_json(read_file(str(path), limit, **where), path=str(path), **where)
+def check_file_size(size: int, limits: BuildOptions, **where: Unpack[Where]) -> None:
+    """Refuse a file over ``build.max_file_bytes`` (known from its listing, before it is read)."""
+    if size > limits.max_file_bytes:
+        raise SnapshotError(
+            f"file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit "
+            "(build.max_file_bytes); shrink it or move it out of the snapshot", **where)
+
+
+def snapshot_too_large(limits: BuildOptions, **where: Unpack[Where]) -> SnapshotError:
+    """What a version whose files pass ``build.max_snapshot_bytes`` or ``build.max_files`` fails with."""
+    return SnapshotError(f"snapshot exceeds {limits.max_snapshot_bytes:,} bytes or {limits.max_files} files "
+                         "(build.max_snapshot_bytes / build.max_files)", **where)
+
+
+def _package_dependencies(text: bytes, **where: Unpack[Where]) -> dict[str, str]:
+    data = parse_json(text, **where)
     if not isinstance(data, dict):
-        raise SnapshotError("package.json must be a JSON object", path=str(path), **where)
-    return check_dependencies(data.get("dependencies") or {}, path=str(path), **where)
+        raise SnapshotError("package.json must be a JSON object", **where)
+    return check_dependencies(data.get("dependencies") or {}, **where)
 
 
-def _load_yaml(path: Path, limit: int, **where: Unpack[Ref]) -> dict[str, Any]:
+def _parse_yaml(text: bytes, **where: Unpack[Where]) -> dict[str, Any]:
     """``thread.yml`` or ``snapshot.yml`` through the project's one YAML loader (no aliases, duplicate keys or
-    deep nesting), read only if it is a regular file within ``limit`` bytes."""
+    deep nesting); its bytes were read only if it is a regular file within the size limit."""
     try:
-        data = load_yaml(read_file(str(path), limit, **where))
+        data = load_yaml(text)
     except YamlError as exc:
-        raise SnapshotError(str(exc), path=str(path), **where) from None
+        raise SnapshotError(str(exc), **where) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise SnapshotError(f"must be a mapping of keys, not {type(data).__name__}", path=str(path), **where)
+        raise SnapshotError(f"must be a mapping of keys, not {type(data).__name__}", **where)
     return data
 
 

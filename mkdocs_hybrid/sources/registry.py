@@ -8,6 +8,7 @@ from __future__ import annotations
 from mkdocs_hybrid.sources.convex import CONVEX
 from mkdocs_hybrid.sources.convex_export import CONVEX_EXPORT
 from mkdocs_hybrid.sources.directory import DIRECTORY
+from mkdocs_hybrid.sources.git import GIT
 from mkdocs_hybrid.sources.kind import SourceConfig, SourceKind
 from mkdocs_hybrid.sources.snapshot_json import SNAPSHOT_JSON
 from mkdocs_hybrid.sources.store_source import STORE
@@ -20,6 +21,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {kind.name: kind for kind in (
     STORE,
     CONVEX,
     CONVEX_EXPORT,
+    GIT,
 )}
 
 

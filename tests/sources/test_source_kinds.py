@@ -23,6 +23,7 @@ from mkdocs_hybrid.serve._targets import choose_target
 from mkdocs_hybrid.sources.convex import CONVEX
 from mkdocs_hybrid.sources.convex_export import CONVEX_EXPORT
 from mkdocs_hybrid.sources.directory import DIRECTORY
+from mkdocs_hybrid.sources.git import GIT
 from mkdocs_hybrid.sources.kind import Listed, Reading, SaveTarget, SourceConfig, Watch
 from mkdocs_hybrid.sources.registry import SOURCE_KINDS, kind_of
 from mkdocs_hybrid.sources.scan import scan_sources
@@ -42,23 +43,24 @@ def manifest(project: Path, *sources: dict[str, object]) -> Manifest:
 
 
 def test_the_registry_lists_the_kinds_in_the_order_the_manifest_names_them() -> None:
-    assert list(SOURCE_KINDS) == ["directory", "snapshots", "store", "convex", "convex-export"]
-    assert [SOURCE_KINDS[name] for name in SOURCE_KINDS] == [DIRECTORY, SNAPSHOT_JSON, STORE, CONVEX, CONVEX_EXPORT]
+    assert list(SOURCE_KINDS) == ["directory", "snapshots", "store", "convex", "convex-export", "git"]
+    assert [SOURCE_KINDS[name] for name in SOURCE_KINDS] == [DIRECTORY, SNAPSHOT_JSON, STORE, CONVEX, CONVEX_EXPORT,
+                                                             GIT]
     assert all(kind.name == name for name, kind in SOURCE_KINDS.items())
 
 
-@pytest.mark.parametrize("kind", ["git", ["directory"], None, 3])
+@pytest.mark.parametrize("kind", ["svn", ["directory"], None, 3])
 def test_an_unknown_type_is_refused_with_the_kinds_there_are(tmp_path: Path, kind: object) -> None:
     with pytest.raises(ManifestError) as caught:
         parse_manifest({"sources": [{"type": kind, "path": "."}]}, base_dir=tmp_path, origin="hybrid.yml")
     assert str(caught.value) == ("hybrid.yml: sources[0].type must be one of directory, snapshots, store, convex, "
-                                 f"convex-export, not {kind!r}")
+                                 f"convex-export, git, not {kind!r}")
 
 
 def test_a_key_no_kind_knows_is_refused_before_the_unknown_type(tmp_path: Path) -> None:
-    with pytest.raises(ManifestError, match=r"^hybrid.yml: sources\[0\]: unknown key\(s\) ref; allowed: key_env, "
-                                            r"page_size, path, timeout, type, url$"):
-        parse_manifest({"sources": [{"type": "git", "ref": "x"}]}, base_dir=tmp_path, origin="hybrid.yml")
+    with pytest.raises(ManifestError, match=r"^hybrid.yml: sources\[0\]: unknown key\(s\) branch; allowed: key_env, "
+                                            r"page_size, path, ref, repo, timeout, type, url$"):
+        parse_manifest({"sources": [{"type": "svn", "branch": "x"}]}, base_dir=tmp_path, origin="hybrid.yml")
 
 
 # -- a throwaway kind, registered for one test -------------------------------------------------
@@ -148,7 +150,7 @@ def test_a_kind_registered_in_one_line_is_parsed_scanned_and_watched(tmp_path: P
 
 def test_the_throwaway_kind_is_gone_after_its_test(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="must be one of directory, snapshots, store, convex, convex-export, "
-                                            "not 'one-file'"):
+                                            "git, not 'one-file'"):
         parse_manifest({"sources": [{"type": "one-file", "path": "x"}]}, base_dir=tmp_path, origin="m")
 
 

@@ -111,7 +111,7 @@ def test_entry_detection_order(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("sources: [{type: directory, path: demos}]\nbuild: {minfy: true}\n", "build: unknown key(s) minfy; allowed:"),
-    ("sources: [{type: git, path: demos}]\n", "sources[0].type must be one of"),
+    ("sources: [{type: svn, path: demos}]\n", "sources[0].type must be one of"),
     ("sources: [{type: directory, path: missing}]\n", "is not a folder"),
     ("sources: []\n", "'sources' must be a non-empty list"),
     ("sources: [{type: directory, path: demos}]\nbuild: {minify: 'yes'}\n", "build.minify must be bool"),
