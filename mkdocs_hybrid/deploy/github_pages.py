@@ -1,7 +1,7 @@
 """The ``github-pages`` deploy target: the site as the artifact GitHub Pages deploys, for the official actions.
 
 ``mkdocs-hybrid deploy site`` checks the site against GitHub Pages' rules and writes the artifact file
-(``deploy.github-pages.artifact``): a gzip holding one tar, ``artifact.tar`` (the name in the gzip header), of
+(the section's ``artifact``): a gzip holding one tar, ``artifact.tar`` (the name in the gzip header), of
 the site folder's contents, made as ``actions/upload-pages-artifact`` makes it: members ``./`` and
 ``./{path}``, files and folders only, no ``.git``/``.github`` or other hidden names (the action's default).
 It is deterministic: names sorted, mtimes from ``SOURCE_DATE_EPOCH`` (or 0), uid/gid 0 and no user names, modes
