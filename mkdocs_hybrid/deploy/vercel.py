@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["MAX_UPLOAD_FILES", "OUTPUT_DIR", "TARGET", "Vercel", "VercelOptions", "VercelOutcome", "VercelPlan"]
 
 MAX_UPLOAD_FILES = 15_000
-"""``vercel deploy`` uploads at most 15,000 files one by one; ``--archive=tgz`` sends one archive instead (Vercel
-CLI's ``deploy`` documentation, "--archive", and its error "files should NOT have more than 15000 items")."""
+"""The most files ``vercel deploy`` sends one by one (the cap issue 23 names; Vercel's API refuses more with
+"files should NOT have more than ..." items, vercel/vercel discussion #8643); ``--archive=tgz`` sends one archive
+instead. Vercel's changelog has an entry "CLI deployment limits removed" this module has not been checked against:
+the cap is this constant, to lift when it is confirmed gone. No per-file size limit for static files was found
+in Vercel's limits page as stored here, so none is checked."""
 OUTPUT_DIR = Path(".vercel", "output")
 """Where ``vercel deploy --prebuilt`` reads the Build Output API (https://vercel.com/docs/build-output-api)."""
 

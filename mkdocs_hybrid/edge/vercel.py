@@ -56,8 +56,9 @@ CONFIG_FILE = "_vercel_output_config.json"
 (it is never one of the deployment's static files)."""
 
 MAX_ROUTES = 2_048
-"""Vercel's "Routes created per Deployment" (https://vercel.com/docs/limits), and ``maxItems`` of ``routesSchema``
-in Vercel's own ``@vercel/routing-utils`` 6.6.0 (``dist/schemas.js``)."""
+"""Vercel's "Routes created per Deployment" (https://vercel.com/docs/limits, the same on every plan); Vercel's
+``@vercel/routing-utils`` 6.6.0 puts the same 2,048 on ``vercel.json``'s ``redirects``, ``headers`` and
+``rewrites`` (``maxItems`` in ``dist/schemas.js``), but not on a Build Output's ``routes``: this check is ours."""
 
 NOT_FOUND_ROUTES: tuple[dict[str, Any], ...] = (
     {"handle": "filesystem"},
