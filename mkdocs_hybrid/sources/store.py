@@ -91,6 +91,16 @@ class SnapshotStore:
                              (thread, version)).fetchone()
         return None if row is None else str(row[0])
 
+    def documents(self) -> Iterator[tuple[StoredVersion, str]]:
+        """Every saved version with its snapshot JSON, by thread then version id, through one connection (an
+        export reads them all)."""
+        if not self._exists():
+            return
+        with self._reading() as db:
+            for *row, document in db.execute("SELECT thread, version, title, sha256, saved_at, document "
+                                              "FROM versions ORDER BY thread, version"):
+                yield StoredVersion(*row), str(document)
+
     def count(self) -> int:
         return len(self.versions())
 

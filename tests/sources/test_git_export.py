@@ -93,11 +93,17 @@ def test_each_version_is_one_commit_with_the_snapshots_author_date_and_title(tmp
 
 def test_the_directory_source_reads_back_what_the_store_holds(tmp_path: Path) -> None:
     store = saved_store(tmp_path)
+    # Values YAML would read as something else if written plainly (a bool, null, a date, a comment, line breaks)
+    SnapshotStore(store).save("odd", "v1", doc(
+        "odd", "v1", title='He said "hi": # yes\nnull \u2028 \x85 \x7f \ufeff 😀 \\ ~', author="O'Brien <ob@x.org>",
+        tags=["yes", "2026-01-01", "null", "- a", "{b}"], unlisted=True, entry="index.js", created="2026-01-01T02:00:00+02:00"))
     export_to_git([store], tmp_path / "canon.git", path="demos/")
     tree = extracted(tmp_path / "canon.git", tmp_path)
     from_git = documents(tmp_path, {"type": "directory", "path": str(tree / "demos")})
     from_store = documents(tmp_path, {"type": "store", "path": str(store)})
-    assert sorted(from_git) == ["hello/v1", "hello/v2", "maze/a"]
+    assert sorted(from_git) == ["hello/v1", "hello/v2", "maze/a", "odd/v1"]
+    assert (from_git["odd/v1"]["tags"], from_git["odd/v1"]["unlisted"]) == (["yes", "2026-01-01", "null", "- a", "{b}"],
+                                                                          True)
     assert from_git == from_store
 
 
