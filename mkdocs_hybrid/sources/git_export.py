@@ -325,6 +325,9 @@ def export_to_git(stores: Iterable[Path], repo: Path, *, branch: str = "main", p
     planned: list[VersionCommit] = []
     result = ExportResult()
     for store in stores:
+        if not store.exists():  # a typo would otherwise export nothing, successfully
+            raise GitExportError(f"{clipped(str(store))}: no such store file; name the editor's store (where "
+                                 "`mkdocs-hybrid serve` saves) with --store or in the manifest")
         commits, errors = planned_commits(SnapshotStore(store))
         planned += commits
         result.refused += errors

@@ -96,7 +96,8 @@ def test_the_directory_source_reads_back_what_the_store_holds(tmp_path: Path) ->
     # Values YAML would read as something else if written plainly (a bool, null, a date, a comment, line breaks)
     SnapshotStore(store).save("odd", "v1", doc(
         "odd", "v1", title='He said "hi": # yes\nnull \u2028 \x85 \x7f \ufeff 😀 \\ ~', author="O'Brien <ob@x.org>",
-        tags=["yes", "2026-01-01", "null", "- a", "{b}"], unlisted=True, entry="index.js", created="2026-01-01T02:00:00+02:00"))
+        tags=["yes", "2026-01-01", "null", "- a", "{b}"], unlisted=True, entry="index.js",
+        created="2026-01-01T02:00:00+02:00"))
     export_to_git([store], tmp_path / "canon.git", path="demos/")
     tree = extracted(tmp_path / "canon.git", tmp_path)
     from_git = documents(tmp_path, {"type": "directory", "path": str(tree / "demos")})
@@ -225,3 +226,21 @@ def test_a_branch_moved_while_exporting_is_left_alone_and_the_run_asked_again(tm
         export_to_git([store], repo)
     assert commits(repo)[-1].endswith("|pushed meanwhile")
     assert git(repo, "for-each-ref", "refs/mkdocs-hybrid") == ""
+
+
+def test_a_store_file_that_does_not_exist_is_one_error_line_and_no_repository(tmp_path: Path) -> None:
+    done = run_cli("export", "git", "canon.git", "--store", "typo.sqlite", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.splitlines() == [
+        "error typo.sqlite: no such store file; name the editor's store (where `mkdocs-hybrid serve` saves) with "
+        "--store or in the manifest"]
+    assert not (tmp_path / "canon.git").exists()
+
+
+def test_a_sha256_repository_gets_the_versions_and_a_rerun_skips_them(tmp_path: Path) -> None:
+    repo = tmp_path / "canon.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--object-format=sha256", str(repo))
+    store = saved_store(tmp_path)
+    assert len(export_to_git([store], repo).appended) == 3
+    assert len(git(repo, "rev-parse", "main").strip()) == 64
+    assert export_to_git([store], repo).skipped == ["maze/a", "hello/v1", "hello/v2"]
