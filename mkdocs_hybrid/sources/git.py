@@ -179,9 +179,11 @@ class _Scan:
                 self.reading.errors.append(as_error(exc, path=f"{origin}/{version}", **where))
 
     def _thread(self, thread_id: str, origin: str, files: list[_Entry]) -> tuple[Thread, str]:
-        yml = next((e for e in files if e.path == "thread.yml" and e.mode not in (_SYMLINK, _SUBMODULE)), None)
-        signature = _digest(thread_id, [("thread.yml", yml.oid)] if yml else [])
+        yml = next((e for e in files if e.path == "thread.yml"), None)
         path = f"{origin}/thread.yml"
+        if yml is not None and yml.mode in (_SYMLINK, _SUBMODULE):
+            raise _refused(yml, path=path, thread=thread_id)
+        signature = _digest(thread_id, [("thread.yml", yml.oid)] if yml else [])
 
         def load() -> Thread:
             text = None

@@ -150,6 +150,7 @@ def test_every_problem_is_one_line_naming_the_source_and_what_to_do(tmp_path: Pa
         **LAYOUT, "demos/maze/big/index.html": "x" * 2000, "demos/Bad/v1/index.html": "<p>bad id</p>\n"})
     os.symlink("../../hello/v1/index.html", repo / "demos/maze/a/link.html")
     os.symlink("../hello/v1", repo / "demos/maze/v9")
+    os.symlink("../hello/thread.yml", repo / "demos/maze/thread.yml")
     sub = repository(tmp_path / "sub", {"index.html": "<p>sub</p>\n"})
     git(repo, "-c", "protocol.file.allow=always", "submodule", "--quiet", "add", str(sub), "demos/hello/v3/vendor")
     commit(repo, {})
@@ -159,13 +160,19 @@ def test_every_problem_is_one_line_naming_the_source_and_what_to_do(tmp_path: Pa
         f"Bad: {at}/Bad: invalid thread id 'Bad': use 1-64 characters of a-z 0-9 . _ - starting with a letter or digit",
         f"hello/v3: {at}/hello/v3/vendor: is a submodule (mode 160000): a git source reads no submodules; commit its "
         "files instead",
+        f"maze: {at}/maze/thread.yml: is a symlink (mode 120000): a git source reads no symlinks; commit the file "
+        "itself",
+    ]
+    assert [s.ref for s in scan.snapshots] == ["hello/v1", "hello/v2"]
+    os.remove(repo / "demos/maze/thread.yml")
+    commit(repo, {})
+    assert lines(scan_sources(_limited(tmp_path, repo)))[2:] == [
         f"maze/a: {at}/maze/a/link.html: is a symlink (mode 120000): a git source reads no symlinks; commit the file "
         "itself",
         f"maze/big: {at}/maze/big/index.html: file is 2,000 bytes, over the 1,000-byte limit (build.max_file_bytes); "
         "shrink it or move it out of the snapshot",
         f"maze/v9: {at}/maze/v9: is a symlink (mode 120000): a git source reads no symlinks; commit the file itself",
     ]
-    assert [s.ref for s in scan.snapshots] == ["hello/v1", "hello/v2"]
 
 
 def _limited(tmp_path: Path, repo: Path) -> Manifest:
@@ -253,3 +260,29 @@ def test_a_force_pushed_change_to_a_published_version_is_refused_and_its_bytes_k
         "t/v1: this version was published with different files; versions are immutable: save your change as a "
         "new version (e.g. v2)"]
     assert (site / "artifacts/t/v1/page.html").read_bytes() == published
+
+
+def fast_imported(repo: Path, versions: int) -> Path:
+    """A repository whose one commit holds ``versions`` versions (four a thread), written by ``git fast-import``."""
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--bare")
+    stream = ["commit refs/heads/main", "committer Ada <ada@example.com> 1767225600 +0000", "data 6", "10,000"]
+    for index in range(versions):
+        body = f"<p>{index}</p>\n"
+        stream += [f"M 100644 inline demos/t{index // 4:05d}/v{index % 4 + 1}/index.html", f"data {len(body)}", body]
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input="\n".join(stream) + "\n", text=True,
+                   check=True, env={**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **ENV})
+    return repo
+
+
+@pytest.mark.slow  # 5 s of CPU (10 s on a loaded machine): benchmarks/git_source.py measures it too
+def test_a_tree_of_10000_versions_is_read_once_and_rescanned_without_reading_a_blob(tmp_path: Path) -> None:
+    repo = fast_imported(tmp_path / "big.git", 10_000)
+    project = manifest(tmp_path / "p", repo=str(repo))
+    before = GIT.blobs_read
+    first = scan_sources(project)
+    assert lines(first) == [] and len(first.snapshots) == 10_000 and GIT.blobs_read - before == 10_000
+    before = GIT.blobs_read
+    again = scan_sources(project)
+    assert len(again.snapshots) == 10_000 and GIT.blobs_read == before
+    assert dict(again.snapshots[-1].files.items()) == {"index.html": b"<p>9999</p>\n"}
