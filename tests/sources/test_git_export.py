@@ -17,7 +17,7 @@ from mkdocs_hybrid.sources.git_export import FALLBACK_AUTHOR, export_to_git, tre
 from mkdocs_hybrid.sources.scan import scan_sources
 from mkdocs_hybrid.sources.snapshot_json import snapshot_document
 from mkdocs_hybrid.sources.store import SnapshotStore
-from tests.factory import run_cli
+from tests.factory import cli_env, run_cli
 
 
 def doc(thread: str, version: str, text: str = "hi", **extra: object) -> dict[str, object]:
@@ -244,3 +244,21 @@ def test_a_sha256_repository_gets_the_versions_and_a_rerun_skips_them(tmp_path: 
     assert len(export_to_git([store], repo).appended) == 3
     assert len(git(repo, "rev-parse", "main").strip()) == 64
     assert export_to_git([store], repo).skipped == ["maze/a", "hello/v1", "hello/v2"]
+
+
+def test_without_git_on_the_path_the_command_says_to_install_it(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    done = run_cli("export", "git", "canon.git", "--store", str(saved_store(tmp_path)), cwd=tmp_path,
+                   env=cli_env(PATH=str(tmp_path / "empty")))
+    assert (done.returncode, done.stderr.splitlines()) == (
+        2, ["error git is not installed (or not on PATH); install git and run it again"])
+
+
+def test_a_version_whose_files_a_folder_cannot_hold_is_refused_and_the_others_appended(tmp_path: Path) -> None:
+    store = saved_store(tmp_path)
+    SnapshotStore(store).save("meta", "v1", {**doc("meta", "v1"), "files": {"index.js": "x", "package.json": "{}"}})
+    result = export_to_git([store], tmp_path / "canon.git")
+    assert [str(error) for error in result.refused] == [
+        "meta/v1: files: 'package.json' cannot be written as a directory source's file (metadata files, hidden "
+        "files and node_modules are not read back); save it renamed as a new version"]
+    assert result.appended == ["maze/a", "hello/v1", "hello/v2"]
