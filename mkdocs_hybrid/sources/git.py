@@ -109,7 +109,9 @@ class GitKind:
                                   "fix ref (a branch, tag or commit)").decode().strip()
             entries = _tree(git_dir, commit, source)
         except HybridError as exc:
-            reading.errors.append(exc if isinstance(exc, SnapshotError) else SnapshotError(str(exc)))
+            line = str(exc)  # every line names the source (git missing is said without it)
+            reading.errors.append(SnapshotError(line if line.startswith(_named(source)) else
+                                                f"{_named(source)}: {line}"))
             return
         scan = _Scan(self, source, git_dir, reading)
         try:

@@ -195,6 +195,14 @@ def test_an_unknown_ref_a_missing_folder_and_a_folder_that_is_no_repository_are_
         "or a URL"]
 
 
+def test_git_missing_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = repository(tmp_path / "repo", LAYOUT)
+    project = manifest(tmp_path / "p", repo=str(repo))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools"))
+    assert lines(scan_sources(project)) == [
+        f"?: {repo}@main: git is not installed (a git source runs git); install git or use a directory source"]
+
+
 def test_a_bare_repository_and_a_tag_or_commit_are_read_as_well(tmp_path: Path) -> None:
     repo = repository(tmp_path / "repo", LAYOUT)
     git(repo, "tag", "v-first")
