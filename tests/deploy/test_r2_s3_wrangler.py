@@ -26,7 +26,7 @@ import pytest
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest
 from mkdocs_hybrid.deploy import collect_site_files
 from mkdocs_hybrid.deploy._files import SiteFile
-from mkdocs_hybrid.deploy._ledger_object import BucketRecords, ledger_records
+from mkdocs_hybrid.deploy._ledger_object import DurableLedger, ledger_records
 from mkdocs_hybrid.deploy._pages import split_site_files
 from mkdocs_hybrid.deploy._r2_artifacts import ArtifactConflict, ArtifactStore, is_unlisted
 from mkdocs_hybrid.deploy._r2_config import MIN_PART_SIZE
@@ -175,8 +175,9 @@ def test_the_ledger_object_is_a_compare_and_swap_on_the_private_bucket(published
     with pytest.MonkeyPatch.context() as env:
         for name, value in CREDENTIALS_ENV.items():
             env.setenv(name, value)
-        records = ledger_records(manifest)
-    assert isinstance(records, BucketRecords)
+        durable = ledger_records(manifest)
+    assert isinstance(durable, DurableLedger)
+    records = durable.shards[0]  # one shard: each is compare-and-swapped on its own
 
     assert records.read() is None
     records.write(b'{"first": 1}', None)
