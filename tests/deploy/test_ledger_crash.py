@@ -9,9 +9,7 @@ artifacts are stored and before its share page is.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from tests.cloudflare_api import FakeCloudflare
 from tests.deploy.durable_records import durable_records
 from tests.deploy.test_r2 import dummy_credentials, fresh_bucket  # noqa: F401 (fixtures)
 from tests.factory import write_tree
-from tests.live.test_crash import CLI, V2, SlowPages, slow_s3  # noqa: F401 (fixture)
+from tests.live.test_crash import CLI, V2, SlowPages, kill_while_a_page_is_held, slow_s3  # noqa: F401 (fixture)
 from tests.live.test_publish_version import SITE_URL, objects, project
 
 durable = durable_records
@@ -56,18 +54,8 @@ def test_a_deploy_killed_after_saving_the_ledger_is_finished_by_the_next_one_wit
         write_tree(root, V2)
         build(root, monkeypatch)
 
-        app.slow.set()
-        process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 120
-            while "artifacts/t/v2/page.html" not in objects(endpoint, public):
-                assert process.poll() is None and time.monotonic() < deadline, "the deploy never stored v2"
-                time.sleep(0.05)
-            time.sleep(0.5)  # its share page's PUT is now held
-        finally:
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=30)
-        app.slow.clear()
+        kill_while_a_page_is_held(command, root, app, lambda: "artifacts/t/v2/page.html" in objects(endpoint, public),
+                                  env)
         saved = durable(endpoint, private)
         cut = objects(endpoint, public)
         assert saved is not None and ("t", "v2") in saved.versions  # saved before any upload

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,24 @@ class SlowPages:
         return result
 
 
+def kill_while_a_page_is_held(command: list[str], cwd: Path, app: SlowPages, stored: Callable[[], bool],
+                              env: Mapping[str, str] | None = None) -> None:
+    """Run ``command`` with page PUTs held, wait until ``stored()`` (its artifacts are up), then ``kill -9`` it
+    while a page's PUT is held."""
+    app.slow.set()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not stored():
+            assert process.poll() is None and time.monotonic() < deadline, "it never stored the version's files"
+            time.sleep(0.05)
+        time.sleep(0.5)  # its page's PUT is now held
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    app.slow.clear()
+
+
 @pytest.fixture
 def slow_s3() -> Iterator[tuple[str, SlowPages]]:
     app = SlowPages(create_backend_app("s3"))
@@ -66,18 +84,7 @@ def test_a_publisher_killed_mid_publication_never_serves_part_of_a_version_and_t
     run = [*CLI, "publish-version", "t", "--site-url", SITE_URL, "--no-media"]
     assert subprocess.run(run, cwd=root, capture_output=True, timeout=300).returncode == 0
     write_tree(root, V2)
-    app.slow.set()
-    process = subprocess.Popen(run, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while "artifacts/t/v2/page.html" not in objects(endpoint, bucket):
-            assert process.poll() is None and time.monotonic() < deadline, "the publisher never stored v2"
-            time.sleep(0.05)
-        time.sleep(0.5)  # its share page's PUT is now held
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    app.slow.clear()
+    kill_while_a_page_is_held(run, root, app, lambda: "artifacts/t/v2/page.html" in objects(endpoint, bucket))
     cut = objects(endpoint, bucket)
     assert "artifacts/t/v2/page.html" in cut and "p/t/v2/index.html" not in cut  # the share link answers 404
     assert latest_page_version(endpoint, bucket) == "v1"  # latest never leads to a version not whole online
@@ -105,18 +112,7 @@ def test_a_publication_killed_on_a_runner_that_is_then_gone_is_finished_by_a_fre
     run = [*CLI, "publish-version", "t", "--site-url", SITE_URL, "--no-media"]
     assert subprocess.run(run, cwd=first, capture_output=True, timeout=300).returncode == 0
     write_tree(first, V2)
-    app.slow.set()
-    process = subprocess.Popen(run, cwd=first, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while "artifacts/t/v2/page.html" not in objects(endpoint, bucket):
-            assert process.poll() is None and time.monotonic() < deadline, "the publisher never stored v2"
-            time.sleep(0.05)
-        time.sleep(0.5)
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    app.slow.clear()
+    kill_while_a_page_is_held(run, first, app, lambda: "artifacts/t/v2/page.html" in objects(endpoint, bucket))
     assert "p/t/v2/index.html" not in objects(endpoint, bucket)
     assert "mkdocs-hybrid/pending/t" in objects(endpoint, ledger_bucket)
 
