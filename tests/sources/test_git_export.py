@@ -91,7 +91,7 @@ def test_each_version_is_one_commit_with_the_snapshots_author_date_and_title(tmp
         "maze/a/index.js", "maze/a/src/util.js"]
 
 
-def test_the_directory_source_reads_back_what_the_store_holds(tmp_path: Path) -> None:
+def test_the_directory_and_git_sources_read_back_what_the_store_holds(tmp_path: Path) -> None:
     store = saved_store(tmp_path)
     # Values YAML would read as something else if written plainly (a bool, null, a date, a comment, line breaks)
     SnapshotStore(store).save("odd", "v1", doc(
@@ -103,6 +103,7 @@ def test_the_directory_source_reads_back_what_the_store_holds(tmp_path: Path) ->
     from_git = documents(tmp_path, {"type": "directory", "path": str(tree / "demos")})
     from_store = documents(tmp_path, {"type": "store", "path": str(store)})
     assert sorted(from_git) == ["hello/v1", "hello/v2", "maze/a", "odd/v1"]
+    assert documents(tmp_path, {"type": "git", "repo": str(tmp_path / "canon.git"), "path": "demos/"}) == from_store
     assert (from_git["odd/v1"]["tags"], from_git["odd/v1"]["unlisted"]) == (["yes", "2026-01-01", "null", "- a", "{b}"],
                                                                           True)
     assert from_git == from_store
