@@ -36,11 +36,13 @@ from mkdocs_hybrid.config.manifest import parse_manifest  # noqa: E402
 from mkdocs_hybrid.sources.git import GIT  # noqa: E402
 from mkdocs_hybrid.sources.scan import scan_sources  # noqa: E402
 
-IDENT = ["-c", "user.name=Bench", "-c", "user.email=bench@example.com"]
+IDENT = ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "-c", "gc.auto=0"]
 
 
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *IDENT, *args], cwd=repo, check=True, capture_output=True)
+    done = subprocess.run(["git", *IDENT, *args], cwd=repo, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"git {args[0]}: {done.stderr.strip()}")
 
 
 def scanner(root: Path, source: dict[str, str], cache: str) -> Callable[[], int]:
