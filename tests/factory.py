@@ -8,6 +8,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tarfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -100,3 +101,17 @@ def build_standalone(project: Path, **sections: object) -> Path:
     export.run(project / "site")
     assert export.report.ok, export.report.failed
     return project / "site"
+
+
+def extract_tar(tar: tarfile.TarFile, target: Path) -> None:
+    """Unpack ``tar`` into ``target``, refusing anything but files and folders inside it: ``filter="data"`` where
+    Python has it (3.11.4 and later), the same check by hand on Debian 12's Python 3.11.2."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(target, filter="data")
+        return
+    for member in tar.getmembers():
+        parts = Path(member.name).parts
+        assert (member.isfile() or member.isdir()) and not Path(member.name).is_absolute() and ".." not in parts, \
+            f"{member.name}: not a plain file or folder inside the archive"
+    tar.extractall(target)  # every member checked above
+

@@ -17,7 +17,7 @@ from mkdocs_hybrid.sources.git_export import FALLBACK_AUTHOR, export_to_git, tre
 from mkdocs_hybrid.sources.scan import scan_sources
 from mkdocs_hybrid.sources.snapshot_json import snapshot_document
 from mkdocs_hybrid.sources.store import SnapshotStore
-from tests.factory import cli_env, run_cli
+from tests.factory import cli_env, extract_tar, run_cli
 
 
 def doc(thread: str, version: str, text: str = "hi", **extra: object) -> dict[str, object]:
@@ -60,7 +60,7 @@ def extracted(repo: Path, tmp_path: Path, ref: str = "main") -> Path:
     target = tmp_path / f"archive-{len(list(tmp_path.glob('archive-*')))}"
     archive = subprocess.run(["git", "archive", ref], cwd=repo, capture_output=True, check=True).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
+        extract_tar(tar, target)
     return target
 
 
