@@ -235,7 +235,8 @@ def test_a_version_saved_while_the_worker_runs_answers_with_the_bytes_the_publis
         live: Live, saved: Saved) -> None:
     assert saved.page.content == (live.work_dir / "p/t/v2/index.html").read_bytes()
     assert b"the second take" in (live.work_dir / "artifacts/t/v2/page.html").read_bytes()
-    assert "published t (latest v2)" in live.log.read_text(errors="replace")
+    # the worker prints its line once its publication is over, a moment after the share page went up
+    wait_until(lambda: "published t (latest v2)" in live.log.read_text(errors="replace"), "the worker's line")
     assert not (live.root / "site/p/t/v2").exists(), "no build of the site made it"
 
 
