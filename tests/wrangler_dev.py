@@ -32,6 +32,9 @@ COMPATIBILITY_DATE = "2025-01-01"
 START_TIMEOUT_SECONDS = 60.0
 """Ready in 5-11 s here; generous for loaded CI machines."""
 LOG_TAIL_LINES = 30
+START_ATTEMPTS = 3
+ADDRESS_IN_USE = "Address already in use"
+"""A port found free was taken before workerd bound it (by another test process): start again on new ports."""
 
 
 class WranglerStartError(RuntimeError):
@@ -55,24 +58,39 @@ def serve_with_wrangler(site_dir: Path, *, timeout: float = START_TIMEOUT_SECOND
         raise WranglerStartError(f"{site_dir} is not a directory")
     with tempfile.TemporaryDirectory(prefix="wrangler-pages-dev-") as scratch:
         scratch_dir = Path(scratch)
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        log_path = scratch_dir / "wrangler.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [*_command(site_dir, port, free_port(), persist_dir or scratch_dir / "state"), *extra_args],
-                cwd=scratch_dir,  # wrangler writes .wrangler/tmp into its working directory
-                env=_environment(scratch_dir / "home"),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so workerd children stop with it
-            )
+        for attempt in range(1, START_ATTEMPTS + 1):
+            port, inspector_port = _free_ports()
+            base_url = f"http://127.0.0.1:{port}"
+            log_path = scratch_dir / f"wrangler-{attempt}.log"
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    [*_command(site_dir, port, inspector_port, persist_dir or scratch_dir / "state"), *extra_args],
+                    cwd=scratch_dir,  # wrangler writes .wrangler/tmp into its working directory
+                    env=_environment(scratch_dir / "home"),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # its own process group, so workerd children stop with it
+                )
             try:
                 _wait_until_ready(process, base_url, log_path, timeout)
-                yield base_url
-            finally:
+                break
+            except WranglerStartError as error:
                 _stop(process)
+                if ADDRESS_IN_USE not in str(error) or attempt == START_ATTEMPTS:
+                    raise
+        try:
+            yield base_url
+        finally:
+            _stop(process)
+
+
+def _free_ports() -> tuple[int, int]:
+    """Two different free ports (the server's and the inspector's: the OS may report one port free twice)."""
+    port = free_port()
+    while (inspector_port := free_port()) == port:
+        pass
+    return port, inspector_port
 
 
 def put_local_r2_object(persist_dir: Path, bucket: str, key: str, source: Path, content_type: str) -> None:
