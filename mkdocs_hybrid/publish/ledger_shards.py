@@ -77,15 +77,15 @@ def union(parts: Iterable[Records]) -> Records:
 
 def restore_shards(ledger: Ledger, shards: Sequence[RecordStore], legacy: RecordStore | None = None) -> Merge:
     """Merge the records of ``shards`` (and of the single object of earlier releases) into the local ledger."""
-    stores = [*shards, *([legacy] if legacy is not None else [])]
     with ThreadPoolExecutor(max_workers=READS_AT_ONCE, thread_name_prefix="ledger-shards") as pool:
-        found = list(pool.map(lambda store: store.read(), stores))
-    decoded = [decode(got[0], store.where) for store, got in zip(stores, found) if got is not None]
-    if not decoded:
+        old = pool.submit(_read, legacy) if legacy is not None else None
+        parts = [records for records in pool.map(_read, shards) if records is not None]
+        earlier = old.result() if old is not None else None
+    if not parts and earlier is None:
         return Merge(read_records(ledger))
-    theirs = union(decoded[:len(decoded) - (legacy is not None and found[-1] is not None)])
-    if legacy is not None and found[-1] is not None:
-        theirs = merge(decoded[-1], theirs).records  # the shards win: they were saved later
+    theirs = union(parts)
+    if earlier is not None:
+        theirs = merge(earlier, theirs).records  # the shards win: they were saved later
     merged = merge(read_records(ledger), theirs)
     write_records(ledger, merged.records)
     return merged
@@ -99,8 +99,8 @@ def save_shards(ledger: Ledger, shards: Sequence[RecordStore], threads: Collecti
     ours = read_records(ledger)
     mine = partition(ours, len(shards))
     wanted = sorted({shard_of(thread, len(shards)) for thread in threads} if threads is not None else mine)
-    found = legacy.read() if legacy is not None else None
-    old = partition(decode(found[0], legacy.where), len(shards)) if legacy is not None and found else {}
+    earlier = _read(legacy) if legacy is not None else None
+    old = partition(earlier, len(shards)) if earlier is not None else {}
     with ThreadPoolExecutor(max_workers=READS_AT_ONCE, thread_name_prefix="ledger-shards") as pool:
         saved = list(pool.map(lambda index: _save_shard(mine.get(index, Records()), shards[index], attempts,
                                                         old.get(index)), wanted))
@@ -128,3 +128,10 @@ def _save_shard(ours: Records, store: RecordStore, attempts: int, legacy: Record
     raise LedgerObjectError(f"{store.where}: the durable publish ledger changed {attempts} times while this run "
                             "saved it (other publishers are saving at the same moment); the local ledger holds "
                             "this run's records: run it again to save them")
+
+
+def _read(store: RecordStore) -> Records | None:
+    """The records ``store`` holds, or ``None`` when it holds no object yet."""
+    found = store.read()
+    return decode(found[0], store.where) if found is not None else None
+
