@@ -2,8 +2,10 @@
 // esbuild and Svelte playgrounds (an edit made while a build runs replaces any edit still waiting).
 
 export class Builder {
-  constructor({ workerUrl, wasmUrl, recipeUrl, api = null }) {
-    this.worker = new Worker(workerUrl, { type: "module" });
+  /** `boot`: the worker editor.html already started (it asked it to compile the .wasm) and the events it sent
+   * before this took it over; null to start one here. */
+  constructor({ workerUrl, wasmUrl, recipeUrl, api = null, warm = true, boot = null }) {
+    this.worker = boot?.worker ?? new Worker(workerUrl, { type: "module" });
     this.onresult = () => {};
     this.inFlight = null;
     this.pending = null;
@@ -15,8 +17,9 @@ export class Builder {
         else if (data.type === "result") this.finished(data);
       };
       this.worker.onerror = (event) => reject(new Error(event.message || "the build worker failed to start"));
+      for (const event of boot?.early ?? []) (event.type === "error" ? this.worker.onerror : this.worker.onmessage)(event);
     });
-    this.worker.postMessage({ type: "init", recipeUrl: String(recipeUrl), wasmUrl: String(wasmUrl), api });
+    this.worker.postMessage({ type: "init", recipeUrl: String(recipeUrl), wasmUrl: String(wasmUrl), api, warm });
   }
 
   /** Ask for a build of `snapshot`; returns its id (a result may be skipped for a newer request). */
@@ -45,7 +48,8 @@ export class Builder {
   sendPending() {
     this.inFlight = this.pending;
     this.pending = null;
-    this.ready.then(() => this.worker.postMessage({ type: "build", ...this.inFlight }));
+    // Sent now: the worker queues it behind its start (worker.js), so nothing waits for "ready" here.
+    this.worker.postMessage({ type: "build", ...this.inFlight });
   }
 
   finished(result) {

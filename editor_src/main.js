@@ -27,6 +27,14 @@ const DRAFT_DEBOUNCE_MS = 400;
 
 const $ = (id) => document.getElementById(id);
 const config = JSON.parse($("editor-config").textContent);
+// Start-up milestones (performance.now(), ms from navigation): read by the tests and benchmarks/editor.py.
+const marks = { main: performance.now() };
+const mark = (name) => {
+  marks[name] ??= performance.now();
+};
+// `"preview": false` in the page's config (set only by benchmarks/editor.py, for its floor): the same page with
+// the preview step removed, i.e. the worker starts (wasm compiled, esbuild initialized) and the code shows.
+const previewStep = config.preview !== false;
 // Published sources and vendor files: the site's root, or the artifact origin (deploy.artifacts: r2).
 const artifactsRoot = new URL(config.artifacts ?? "../", location.href);
 const api = serveApi(location, history);
@@ -51,6 +59,7 @@ const state = {
 
 let db = null;
 let format = null; // the SnapshotFormat of the site's recipe, once it has loaded
+let siteRoot = null; // recipe.site_root: how a published page names the site's root ("../../../")
 let store = null; // the ConvexStore when the manifest says editor.store: {type: convex} (convex_store.js)
 const notice = new Notice($("notice"));
 // The code pane follows the system's colour scheme as the page's CSS does, also when it changes while open.
@@ -88,7 +97,7 @@ const editTimes = new Map();
 const editTimeOfResult = new WeakMap();
 let lastEdit = null; // null: the build was not caused by an edit (opening a snapshot)
 const latencies = [];
-window.hybridEditor = { latencies, state }; // read by the browser tests
+window.hybridEditor = { latencies, state, marks }; // read by the browser tests
 
 // ---- the snapshot -----------------------------------------------------------------------------------
 
@@ -108,6 +117,8 @@ function draftRecord() {
 
 /** Show a snapshot (or a draft record): files, tabs, fields; then build it. */
 function load(data, { dirty = false } = {}) {
+  loads += 1;
+  published = null;
   state.thread = data.thread;
   state.version = data.version ?? data.base ?? "v1";
   state.title = data.title ?? "";
@@ -126,6 +137,7 @@ function load(data, { dirty = false } = {}) {
   $("title").value = state.title;
   $("thread").value = state.thread;
   openFile(first);
+  mark("code");
   renderFields();
   lastEdit = null;
   requestBuild(0);
@@ -155,7 +167,7 @@ function requestBuild(delay) {
   const editedAt = lastEdit;
   const send = () => {
     buildQueued = false;
-    if (!Object.keys(state.files).length) return;
+    if (!previewStep || !Object.keys(state.files).length) return;
     const id = builder.request(snapshot());
     if (editedAt !== null) editTimes.set(id, editedAt);
   };
@@ -282,18 +294,73 @@ function setUrl({ version = true } = {}) {
 
 // ---- builds and the preview ----------------------------------------------------------------------------------
 
+// A published version opened as published: until the worker's first build, the preview shows the share link's
+// own files (page.html, style.css and the vendor file its page names), which are that build's bytes (the site
+// built them from the same snapshot with the same recipe). The first live build is compared with them field by
+// field: the same bytes keep the frame on screen (nothing reloads), other bytes replace it as any build does.
+let published = null; // the result made of the share link's files, while no live build has come
+let loads = 0; // counts load(): a published preview that arrives after another load is dropped
+
+/** The share link's files of `thread/version` as a build result, or null when they are not all there. */
+async function publishedResult(thread, version) {
+  const folder = new URL(`artifacts/${encodeURIComponent(thread)}/${encodeURIComponent(version)}/`, artifactsRoot);
+  const text = async (name) => {
+    const response = await fetch(new URL(name, folder));
+    if (!response.ok) throw new Error(`${name}: ${response.status}`);
+    return response.text();
+  };
+  try {
+    const [page, css] = await Promise.all([text("page.html"), text("style.css")]);
+    // The vendor tag publish/artifacts.py writes: site_root + the set's vendor path (the build's `vendor`).
+    const tag = /<script src="([^"]*?)(vendor\/[^"/]+\.js)"><\/script>/.exec(page);
+    if (tag && tag[1] !== siteRoot) return null;
+    return { ok: true, published: true, page, css, vendor: tag ? tag[2] : null };
+  } catch {
+    return null; // the live build shows the preview, as for any other snapshot
+  }
+}
+
+/** Show the published files of the snapshot just loaded, unless an edit or a live build came first. */
+async function showPublished(loading) {
+  const count = loads;
+  const result = await loading;
+  mark("published");
+  if (!result || count !== loads || state.dirty || window.hybridEditor.lastResult) return;
+  published = result;
+  $("preview-state").textContent = "";
+  preview.show(result);
+}
+
+/** The first live build of a snapshot shown from its published files: true if it is those very bytes. */
+function samePublished(result) {
+  const shown = published;
+  published = null;
+  return Boolean(shown && result.ok && result.page === shown.page && result.css === shown.css &&
+    (result.vendor ?? null) === shown.vendor && preview.adopt(shown, result));
+}
+
 const builder = new Builder({
   workerUrl: new URL(config.worker, location.href),
   wasmUrl: new URL(config.wasm, location.href),
   recipeUrl: new URL(config.recipe, location.href),
   api,
+  warm: previewStep,
+  boot: window.hybridBoot ?? null, // started by editor.html before this module arrived
 });
 
 builder.onresult = (result) => {
   const status = $("status-build");
+  mark("build");
   window.hybridEditor.lastResult = result;
-  state.runtime = []; // the errors of the last run: the next one (previewShown) reports its own
-  if (result.ok) {
+  if (samePublished(result)) {
+    // The frame on screen already runs these bytes: it stays, with its errors and console lines.
+    state.build = [];
+    state.missing = [];
+    status.textContent = `built in ${result.ms} ms`;
+    status.className = "";
+    if (preview.current?.result === result) mark("live"); // else once it is on screen (previewShown)
+  } else if (result.ok) {
+    state.runtime = []; // the errors of the last run: the next one (previewShown) reports its own
     state.build = [];
     state.missing = [];
     $("preview-state").textContent = "updating…";
@@ -301,6 +368,7 @@ builder.onresult = (result) => {
     status.className = "";
     preview.show(result);
   } else {
+    state.runtime = [];
     state.build = result.errors ?? [];
     state.missing = result.missing ?? [];
     const unique = uniqueProblems({ build: state.build, missing: state.missing });
@@ -316,6 +384,8 @@ builder.onresult = (result) => {
 };
 
 function previewShown(result, errors, logs) {
+  mark("preview");
+  if (!result.published) mark("live");
   state.runtime = [...errors];
   consolePanel.replace(logs);
   $("preview-state").textContent = errors.length ? "runtime error" : "";
@@ -582,6 +652,7 @@ async function loadRecipe() {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const recipe = await response.json();
     format = new SnapshotFormat(recipe.snapshot);
+    siteRoot = recipe.site_root ?? null;
     state.published = recipe.threads ?? {};
     state.starters = recipe.starters ?? [];
     if (recipe.store?.type === "convex") startStore(recipe.store);
@@ -645,6 +716,10 @@ async function openFromUrl() {
     const draft = db ? await db.draft(thread) : null;
     if (version) {
       let saved = null;
+      // Published and not saved elsewhere under the same id: fetchVersion reads the site's source.json, and
+      // the share link's files can load meanwhile (showPublished keeps them only if that is what opens).
+      const onSite = (state.published[thread] ?? []).includes(version);
+      const loading = onSite && previewStep ? publishedResult(thread, version) : null;
       try {
         saved = await fetchVersion(thread, version);
       } catch (error) {
@@ -658,6 +733,7 @@ async function openFromUrl() {
       }
       if (saved) {
         load(saved);
+        if (loading) showPublished(loading);
         return;
       }
     } else if (draft) {
@@ -676,6 +752,7 @@ async function openFromUrl() {
 
 async function start() {
   $("status-esbuild").textContent = `esbuild ${config.esbuild}`;
+  const recipeLoaded = loadRecipe(); // meanwhile IndexedDB opens: neither needs the other
   try {
     db = await Store.open();
   } catch (error) {
@@ -683,12 +760,17 @@ async function start() {
       { kind: "error" });
   }
   wireCommands();
-  if (await loadRecipe()) {
+  if (await recipeLoaded) {
     wireToolbar();
     await openFromUrl();
   }
   try {
     const { esbuild, timings } = await builder.ready;
+    mark("ready");
+    // The worker's milestones on this page's clock (each global has its own time origin).
+    for (const [name, at] of Object.entries(timings)) {
+      if (name !== "origin") marks[`worker.${name}`] = at + timings.origin - performance.timeOrigin;
+    }
     window.hybridEditor.ready = { esbuild, timings, at: performance.now() };
     $("status-esbuild").textContent = `esbuild-wasm ${esbuild}`;
   } catch (error) {

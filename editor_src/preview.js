@@ -210,6 +210,14 @@ export class Preview {
     if (error) this.onRuntimeError(error);
   }
 
+  /** The frame running `shown` (on screen or still loading) now stands for `result`, a build of the same bytes
+   * (main.js checks that): it keeps running, nothing reloads. False when no frame runs `shown`. */
+  adopt(shown, result) {
+    const frame = [this.current, this.incoming].find((item) => item && item.result === shown);
+    if (frame) frame.result = result;
+    return Boolean(frame);
+  }
+
   /** Run the demo on screen again from its bytes (its state, timers and console start afresh). */
   reload() {
     if (this.current) this.show(this.current.result);
