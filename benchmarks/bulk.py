@@ -1,6 +1,7 @@
 """Bulk export benchmark: our export against plain esbuild on the same snapshots, in one run.
 
     python benchmarks/bulk.py [--count 1000] [--react-share 0.3] [--keep DIR] [--mkdocs-only]
+    python benchmarks/bulk.py --bundle-phase [--count 500] [--runs 3]
 
 Generates N realistic snapshots (vanilla JS/TS demos with CSS, and React + TSX demos),
 then measures, in this order and on the same inputs:
@@ -21,11 +22,18 @@ naive and export measurements (the floor stays: it is the table's unit).
 
 Figures are reported as ratios against the floor measured in the same run, because the
 machines this runs on are shared and noisy.
+
+``--bundle-phase`` times only the cold build's bundle phase (the report's ``dependencies`` and ``bundle``
+timings of a cold ``Export.run``: import scan, vendor files, esbuild batches, artifacts written), npm installs
+and vendor files kept, against its floor: plain esbuild over the same entries, packages external, in one
+process. The two alternate ``--runs`` times; it prints wall and CPU seconds (esbuild's sandboxed processes
+included) of each, the medians' ratio and issue 24's target.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -42,6 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 REPEATS = 3
 sys.path.insert(0, str(REPO))
 
+from benchmarks.process_cpu import become_subreaper, reap_orphans  # noqa: E402
 from mkdocs_hybrid.bundle.flags import esbuild_flags  # noqa: E402
 from mkdocs_hybrid.bundle.toolchain import find_toolchain  # noqa: E402
 from mkdocs_hybrid.config.manifest import load_manifest  # noqa: E402
@@ -261,19 +270,104 @@ def export_rebuild_rows(root: Path, manifest) -> list[tuple[str, float]]:
             (f"our rebuild, 1% of versions changed (median of {REPEATS})", changed)]
 
 
+BUNDLE_PHASE = ("dependencies", "bundle")
+"""The report's timings that make a cold build's bundle phase (npm sets found installed, imports scanned, vendor
+files found, demos bundled and their artifacts written)."""
+BUNDLE_PHASE_TARGET = 1.25
+
+
+def cpu_seconds() -> float:
+    """CPU of this process and of every child it reaped (esbuild in its sandbox is re-parented here)."""
+    reap_orphans()
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
+def esbuild_one_process(root: Path) -> tuple[float, float]:
+    """The bundle phase's floor: every entry in one esbuild call, packages external. (wall, CPU) seconds."""
+    toolchain = find_toolchain(REPO)
+    flags = [*esbuild_flags(load_manifest(root / "hybrid.yml").build), "--packages=external"]
+    entries = [str(p.relative_to(root / "demos")) for p in sorted((root / "demos").glob("*/*/src/index.*"))]
+    out = Path(tempfile.mkdtemp())
+    try:
+        cpu, start = cpu_seconds(), time.perf_counter()
+        subprocess.run([str(toolchain.esbuild), *entries, *flags, f"--outdir={out}", "--outbase=.",
+                        "--log-level=error"], cwd=root / "demos", env={"PATH": os.environ["PATH"]}, check=True)
+        return time.perf_counter() - start, cpu_seconds() - cpu
+    finally:
+        shutil.rmtree(out)
+
+
+class PhaseExport(Export):
+    """An export that also counts the CPU of each timed phase (its own and its children's)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.cpu: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def _timed(self, name: str):
+        before = cpu_seconds()
+        with super()._timed(name):
+            yield
+        self.cpu[name] = self.cpu.get(name, 0.0) + cpu_seconds() - before
+
+
+def bundle_phase(root: Path, manifest) -> tuple[float, float]:
+    """A cold build's bundle phase (bundle cache and ledger forgotten, npm sets and vendor files kept)."""
+    forget_builds(manifest)
+    site = root / "site-phase"
+    shutil.rmtree(site, ignore_errors=True)
+    export = PhaseExport(manifest, media=False)
+    export.run(site)
+    if export.report.failed:
+        raise SystemExit(f"{len(export.report.failed)} versions failed: {export.report.failed[0]}")
+    return (sum(export.report.timings[name] for name in BUNDLE_PHASE),
+            sum(export.cpu[name] for name in BUNDLE_PHASE))
+
+
+def bundle_phase_rows(root: Path, manifest, runs: int) -> None:
+    """Floor and ours alternating ``runs`` times (the floor first in odd runs), then the medians' ratio."""
+    become_subreaper()
+    ours, floor = [], []
+    for run in range(runs):
+        pair = [("floor", lambda: esbuild_one_process(root)), ("ours", lambda: bundle_phase(root, manifest))]
+        for name, action in pair if run % 2 == 0 else reversed(pair):
+            (floor if name == "floor" else ours).append(action())
+        load = os.getloadavg()[0]
+        print(f"run {run + 1}: ours {ours[-1][0]:.2f} s wall, {ours[-1][1]:.2f} s CPU; floor {floor[-1][0]:.2f} s "
+              f"wall, {floor[-1][1]:.2f} s CPU; x floor {ours[-1][0] / floor[-1][0]:.2f} wall, "
+              f"{ours[-1][1] / floor[-1][1]:.2f} CPU; load {load:.2f}", flush=True)
+    wall = statistics.median(o[0] for o in ours), statistics.median(f[0] for f in floor)
+    cpu = statistics.median(o[1] for o in ours), statistics.median(f[1] for f in floor)
+    print(f"{'cold bundle phase, median of ' + str(runs):34} {'ours':>8} {'floor':>8} {'x floor':>8} {'target':>8}")
+    for label, (mine, base) in (("wall seconds", wall), ("CPU seconds", cpu)):
+        print(f"{label:34} {mine:8.2f} {base:8.2f} {mine / base:8.2f} {'<= ' + str(BUNDLE_PHASE_TARGET):>8}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--count", type=int, default=None, help="versions (default 1000; 500 with --bundle-phase)")
     parser.add_argument("--react-share", type=float, default=0.3)
     parser.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: a temp folder)")
     parser.add_argument("--mkdocs-only", action="store_true", help="only the floor and the mkdocs build rows")
+    parser.add_argument("--bundle-phase", action="store_true",
+                        help="only the cold build's bundle phase against esbuild in one process (--count 500)")
+    parser.add_argument("--runs", type=int, default=3, help="--bundle-phase: alternating runs (median)")
     args = parser.parse_args()
+    args.count = args.count or (500 if args.bundle_phase else 1000)
     root = args.keep or Path(tempfile.mkdtemp(prefix="hybrid-bench-"))
-    generate(root, args.count, args.react_share)
+    if not (root / "hybrid.yml").exists():  # a kept corpus is reused as it is
+        generate(root, args.count, args.react_share)
     manifest = load_manifest(root / "hybrid.yml")
 
-    warm = Export(manifest)  # installs react once (npm), like a CI cache would have it
+    warm = Export(manifest, media=False if args.bundle_phase else None)  # installs react once, as a CI cache would
     warm.run(root / "warm-site")
+    if args.bundle_phase:
+        bundle_phase_rows(root, manifest, args.runs)
+        if not args.keep:
+            shutil.rmtree(root)
+        return
 
     floor = plain_esbuild(root, 50)
     rows = [("plain esbuild, 50 per call (floor)", floor)]

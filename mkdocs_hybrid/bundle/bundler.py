@@ -18,12 +18,12 @@ import os
 import posixpath
 import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from mkdocs_hybrid.bundle.confinement import (
     IGNORED_CONFIG_FILES,
@@ -70,6 +70,9 @@ class BundleJob:
     deps: InstalledSet
     vendor: VendorFile | None = None
     """Shared vendor script its dependencies come from (bundled against shims, see ``vendor.py``)."""
+    prebuilt: bool = False
+    """Bundled while planning, which found its imports that way (``plan.py``): the bundle cache holds its
+    bundle under its key, and a build counts it as built, not cached."""
 
     @property
     def node_paths(self) -> tuple[Path, ...]:
@@ -87,6 +90,8 @@ class Bundle:
     css: bytes
     html: HtmlEntry | None
     """The page around the bundle, for ``index.html`` entries."""
+    imports: tuple[str, ...] | None = None
+    """The bare specifiers its own files import, as the import scan lists them (see :func:`own_bare_imports`)."""
 
 
 Outcome = tuple[str, Bundle | SnapshotError]
@@ -173,7 +178,7 @@ def _bundle_isolating(batch: list[tuple[BundleJob, HtmlEntry | None]], toolchain
                 if isinstance(output, str):  # it read outside its folders: nothing of its build is kept
                     on_done(job, SnapshotError(output, thread=job.snapshot.thread, version=job.snapshot.version))
                 else:
-                    on_done(job, Bundle(js=output[0], css=output[1], html=page))
+                    on_done(job, Bundle(js=output[0], css=output[1], html=page, imports=output[2]))
             return
         if len(pending) == 1:
             on_done(pending[0][0], _failure(pending[0][0], result))
@@ -213,8 +218,8 @@ def _out_of_budget(limit: str, budget: Budget) -> str:
             "import only the snapshot's own files and its declared packages, and split a very large demo")
 
 
-_Outputs = dict[str, "tuple[bytes, bytes] | str"]
-"""Per snapshot ref: its (js, css), or why its build is refused."""
+_Outputs = dict[str, "tuple[bytes, bytes, tuple[str, ...]] | str"]
+"""Per snapshot ref: its (js, css, bare imports), or why its build is refused."""
 _Errors = list[tuple["str | None", str]]
 """esbuild's errors as (snapshot ref or None, message)."""
 
@@ -298,10 +303,29 @@ def _bare_imports(metafile: dict[str, Any], entry: str) -> tuple[str, ...]:
     found = set()
     for _, edge in reachable_imports(metafile, entry):
         specifier = edge.get("path")
-        if edge.get("external") and edge.get("kind") != "url-token" and isinstance(specifier, str) \
-                and not specifier.startswith((".", "/", "#")) and ":" not in specifier:
+        if edge.get("external") and _is_bare(specifier, edge):
             found.add(specifier)
     return tuple(sorted(found))
+
+
+def own_bare_imports(metafile: dict[str, Any], entry: str, folder: str) -> tuple[str, ...]:
+    """What :func:`scan_bare_imports` finds for ``entry``, read from a real build's metafile instead of a scan
+    with packages external: the bare specifiers the files in the snapshot's ``folder`` (``thread/version``)
+    import, unless they resolved into that folder (tsconfig's ``baseUrl``, applied in the scan too)."""
+    found = set()
+    prefix = folder + "/"
+    for importer, edge in reachable_imports(metafile, entry):
+        target, specifier = edge.get("path"), edge.get("original") or edge.get("path")
+        if importer.startswith(prefix) and _is_bare(specifier, edge) and isinstance(target, str) \
+                and (edge.get("external") or not target.startswith(prefix)):
+            found.add(specifier)
+    return tuple(sorted(found))
+
+
+def _is_bare(specifier: object, edge: Mapping[str, Any]) -> TypeGuard[str]:
+    """Whether an import names a package (not a file, an internal ``#`` import, a URL, or a CSS ``url()``)."""
+    return isinstance(specifier, str) and edge.get("kind") != "url-token" \
+        and not specifier.startswith((".", "/", "#")) and ":" not in specifier
 
 
 @contextmanager
@@ -376,7 +400,8 @@ def _read_outputs(root: str, metafile: dict[str, Any], jobs: list[BundleJob], en
             continue
         js_path, css_path = by_entry[entry]
         css = (Path(root) / css_path).read_bytes() if css_path else b""
-        result[job.snapshot.ref] = ((Path(root) / js_path).read_bytes(), css)
+        imports = own_bare_imports(metafile, entry, job.snapshot.ref)
+        result[job.snapshot.ref] = ((Path(root) / js_path).read_bytes(), css, imports)
     return result
 
 

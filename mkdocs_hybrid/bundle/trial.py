@@ -38,7 +38,7 @@ class BundleTrial:
         """Whether the cache holds the job's bundle (then it passes, counted as cached); ``False``: bundle it."""
         if not self.cache.has(self._keys[job.snapshot.ref]):
             return False
-        self._record(self.cached, job.snapshot.ref)
+        self._record(self.built if job.prebuilt else self.cached, job.snapshot.ref)  # prebuilt: bundled now
         return True
 
     def finish(self, job: BundleJob, outcome: Bundle | SnapshotError) -> None:

@@ -100,12 +100,15 @@ class VendorBuilder:
         self.asked: dict[str, tuple[InstalledSet, tuple[str, ...]]] = {}
         """Every (set, specifiers) a vendor file was asked for, by key: what the editor's recipe lists."""
 
-    def vendor_for(self, specifiers: tuple[str, ...], deps: InstalledSet) -> VendorFile | None:
+    def vendor_for(self, specifiers: tuple[str, ...], deps: InstalledSet, *, record: bool = True
+                   ) -> VendorFile | None:
         """The vendor file of the JS modules among ``specifiers`` (``None`` when there are none); a failure
-        is remembered, so every version needing it fails at once with the same error."""
+        is remembered, so every version needing it fails at once with the same error. ``record=False``: a
+        guess (see ``plan.py``), left out of :meth:`made` until a version is planned with it."""
         key = hashlib.sha256(json.dumps([self.toolchain.version, esbuild_flags(self.options), dict(deps.packages),
                                          list(specifiers)]).encode()).hexdigest()[:24]
-        self.asked.setdefault(key, (deps, specifiers))
+        if record:
+            self.asked.setdefault(key, (deps, specifiers))
         if key not in self._built:
             try:
                 self._built[key] = self._load(key) or self._build(key, specifiers, deps)

@@ -134,7 +134,7 @@ class ArtifactWriter:
                                    with_source=self.inputs.editor and listed, origin=self.inputs.origin,
                                    parts=self.parts(snapshot))
         write_artifact(self.site_dir, snapshot, artifact, self.parts(snapshot))
-        self._record(job, info["build_key"], cached)
+        self._record(job, info["build_key"], cached and not job.prebuilt)  # prebuilt: bundled by this build
 
     def _record(self, job: BundleJob, build_key: str | None, cached: bool = False) -> None:
         self._done += 1
