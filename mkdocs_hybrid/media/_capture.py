@@ -26,8 +26,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
-from mkdocs_hybrid.media._frames import CaptureError, PartFiles, record_video, screenshot, step, write_posters
-from mkdocs_hybrid.media._settings import LAUNCH_ARGS, SETTLE_MS, CaptureSettings, clock_script
+from mkdocs_hybrid.media._frames import (
+    CaptureError,
+    PartFiles,
+    record_video,
+    screenshot,
+    start,
+    start_and_step,
+    write_posters,
+)
+from mkdocs_hybrid.media._settings import LAUNCH_ARGS, CaptureSettings, clock_script
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.layout import VENDOR
@@ -264,11 +272,11 @@ class _Run:
         response = await page.goto(f"{ORIGIN}/{job.page.lstrip('/')}", wait_until="load", timeout=0)
         if response is None or response.status != 200:
             raise CaptureError(f"{job.page} is not in the site folder")
-        await page.evaluate("ms => window.__mkdocsHybridClock.start(ms)", SETTLE_MS)
         if job.video:
+            await start(page)
             await record_video(page, cdp, settings, self.tools, files)
         else:
-            await step(page, settings.poster_at, settings)
+            await start_and_step(page, settings.poster_at, settings)
             await write_posters(await screenshot(cdp, settings), settings, files)
         return await files.finish(settings, self.tools)
 

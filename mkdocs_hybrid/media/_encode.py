@@ -65,17 +65,36 @@ def stills_profile() -> dict[str, object]:
 
 def webp_stills(png: bytes, poster: tuple[int, int], card: tuple[int, int]) -> tuple[bytes, bytes]:
     """The poster and the card (each ``(width, height)``) of one PNG frame, as WebP; ``ValueError`` when the
-    frame is not the poster's size (a screenshot or a video frame that is not what was asked for).
+    frame is not the poster's size (a screenshot or a video frame that is not what was asked for)."""
+    frame = still_frame(png, poster)
+    return webp_poster(frame), webp_card(frame, card)
+
+
+def still_frame(png: bytes, poster: tuple[int, int]) -> Image.Image:
+    """One PNG frame, decoded, as what :func:`webp_poster` and :func:`webp_card` encode; ``ValueError`` when it is
+    not ``poster`` (``(width, height)``) in size.
 
     The frame is one of ours (the capture browser's screenshot or ffmpeg's frame of our own MP4), never a
-    demo's file. Transparency is dropped: a poster is what the page showed, on an opaque canvas."""
+    demo's file. Transparency is dropped: a poster is what the page showed, on an opaque canvas. The two
+    encoders only read the frame, so they may run at once (Pillow lets go of the GIL while it resizes and
+    encodes)."""
     from PIL import Image
 
     with Image.open(io.BytesIO(png), formats=["PNG"]) as image:
         if image.size != poster:
             raise ValueError(f"the frame is {image.width}x{image.height}, not {poster[0]}x{poster[1]}")
-        frame = image.convert("RGB")
-    return _webp(frame), _webp(frame.resize(card, Image.Resampling[CARD_FILTER]))
+        frame: Image.Image = image.convert("RGB")
+    return frame
+
+
+def webp_poster(frame: Image.Image) -> bytes:
+    return _webp(frame)
+
+
+def webp_card(frame: Image.Image, card: tuple[int, int]) -> bytes:
+    from PIL import Image
+
+    return _webp(frame.resize(card, Image.Resampling[CARD_FILTER]))
 
 
 def _webp(image: Image.Image) -> bytes:
