@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mkdocs_hybrid import __version__
 from mkdocs_hybrid.cli_support import MANIFEST, err, mkdocs_site_url
 from mkdocs_hybrid.cli_support import fail as _fail
-from mkdocs_hybrid.config.manifest import DeployOptions, Manifest, load_manifest
+from mkdocs_hybrid.config.manifest import BuildOptions, DeployOptions, Manifest, load_manifest
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
@@ -393,14 +393,18 @@ def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
 def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | None, branch: str | None,
                 dry_run: bool, as_json: bool, create_project: bool, commit_hash: str | None,
                 commit_message: str | None, commit_dirty: bool | None, site_url: str | None) -> None:
-    from mkdocs_hybrid.deploy import DeployRequest, claim_versions, deploy_target, run_deploy
+    from mkdocs_hybrid.deploy import DeployRequest, deploy_target, run_deploy
 
     settings = manifest.deploy if manifest else DeployOptions()
     target = deploy_target(settings.target, manifest.origin if manifest else "manifest")
     if manifest is not None and settings.ledger_bucket and not dry_run:
+        from mkdocs_hybrid.deploy import claim_versions  # boto3: only a deploy with a durable ledger loads it
+
         claim_versions(manifest)  # the durable ledger first: a version published elsewhere stops it here
     left = _pages_left(site_dir, manifest) if manifest is not None and settings.artifacts == "r2" else frozenset()
-    git = _git_facts()
+    git = _git_facts() if None in (commit_hash, commit_message, commit_dirty) else {}
+    # The build cache keeps the site's stat index of hashes; without a manifest, where one here would put it.
+    cache_dir = manifest.cache_dir if manifest is not None else Path(BuildOptions.cache_dir).resolve()
     with _progress() as progress:
         r2_task = progress.add_task("uploading to R2", total=None, visible=False)
         task = progress.add_task("uploading", total=None)
@@ -411,7 +415,7 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
             commit_dirty=commit_dirty if commit_dirty is not None else git.get("dirty"),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
             r2_progress=lambda done, total: progress.update(r2_task, completed=done, total=total, visible=True),
-            left_pages=left)
+            left_pages=left, cache_dir=cache_dir)
         result = run_deploy(target, settings.settings, request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))

@@ -7,11 +7,18 @@ and the same Content-Type table (the ``mime`` package wrangler bundles).
 Two deliberate differences: wrangler follows symlinks, we skip them, so a link
 in the output folder can never publish a file from outside it; and a build's own
 temporary files (``model.durable``, left by a killed build) are never uploaded.
+
+A redeploy should not read the site again: with a stat index (:func:`hash_index`, kept in the build
+cache), a file whose stat (size, mtime, ctime, inode: :func:`~mkdocs_hybrid.model.files.stat_signature`)
+matches the one recorded when it was last hashed keeps that hash, and only the other files are read and
+hashed. The stat is taken before the file is read, so a file written during the read is hashed again next
+time; and a file changed within ``RACY_SECONDS`` of the scan is not recorded (the index's rule).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -22,6 +29,7 @@ from pathlib import Path
 from blake3 import blake3
 
 from mkdocs_hybrid.model.durable import is_temporary
+from mkdocs_hybrid.model.files import StatIndex
 from mkdocs_hybrid.publish.site_folder import KEEP_DIR
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
@@ -33,6 +41,8 @@ ROUTING_FILES = ("_headers", "_redirects", "_routes.json", "_worker.js")
 _IGNORED_AT_ROOT = {*ROUTING_FILES, "functions", ".wrangler", KEEP_DIR}
 """Wrangler's own list, and the plugin's stash over MkDocs' clean (left behind only by a build that died)."""
 _IGNORED_ANYWHERE = {".DS_Store", "node_modules", ".git"}
+HASH_INDEX_SETTINGS = "pages-hash: blake3(base64(content) + extension)[:32]"
+"""The stat index's settings: a change of the hash function must start a new index."""
 
 
 @dataclass(frozen=True)
@@ -63,42 +73,70 @@ def content_type(name: str) -> str:
     return found or "application/octet-stream"
 
 
-def collect_site_files(site_dir: Path) -> list[SiteFile]:
-    """Every asset under ``site_dir`` that a deployment uploads, sorted by name."""
-    return sorted((_site_file(site_dir, path) for path in _walk(site_dir, site_dir)), key=lambda f: f.name)
+def hash_index(cache_dir: Path, site_dir: Path) -> StatIndex:
+    """The stat index of ``site_dir``'s Pages hashes, in ``cache_dir`` (one file per site folder)."""
+    site = str(site_dir.resolve())
+    name = hashlib.blake2b(site.encode(), digest_size=8).hexdigest()
+    return StatIndex(cache_dir / "deploy" / f"pages-{name}.json", {"site": site, "hash": HASH_INDEX_SETTINGS})
+
+
+def collect_site_files(site_dir: Path, *, cache_dir: Path | None = None) -> list[SiteFile]:
+    """Every asset under ``site_dir`` that a deployment uploads, sorted by name; with ``cache_dir`` (the build
+    cache), through the site's :func:`hash_index`: unchanged files are not read (the module's docstring)."""
+    index = hash_index(cache_dir, site_dir) if cache_dir is not None else None
+    found = _walk(str(site_dir), "")
+    found.sort(key=lambda item: item[0])
+    files = [_site_file(site_dir, name, stat, index) for name, stat in found]
+    if index is not None:
+        index.save()  # only a cache of hashes: right whatever becomes of the deployment
+    return files
 
 
 def collect_files_under(site_dir: Path, names: Iterable[str]) -> list[SiteFile]:
     """The assets at or under the site-relative ``names`` only (missing ones are skipped), sorted by name: what
     one thread's publication sends, without walking the rest of the folder."""
-    paths: set[Path] = set()
+    found: dict[str, os.stat_result] = {}
     for name in names:
         path = site_dir / name
         if path.is_symlink() or is_temporary(path.name):
             continue
+        relative = path.relative_to(site_dir).as_posix()
         if path.is_dir():
-            paths.update(_walk(path, site_dir))
+            found.update(_walk(str(path), f"{relative}/"))
         elif path.is_file():
-            paths.add(path)
-    return sorted((_site_file(site_dir, path) for path in paths), key=lambda f: f.name)
+            found[relative] = path.stat()
+    return [_site_file(site_dir, name, found[name], None) for name in sorted(found)]
 
 
-def _site_file(site_dir: Path, path: Path) -> SiteFile:
+def _site_file(site_dir: Path, name: str, stat: os.stat_result, index: StatIndex | None) -> SiteFile:
+    """``stat`` was taken before the read: a file changed after it is recorded under its old stat."""
+    path = site_dir / name
+    # stat_signature's four fields, without its digest: one file per entry, named by the entry itself
+    signature = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+    record = index.lookup(name, signature) if index is not None else None
+    recorded = record.get("hash") if record is not None else None
+    if isinstance(recorded, str) and len(recorded) == 32:
+        return SiteFile(name=name, path=path, size=stat.st_size, hash=recorded, content_type=content_type(name))
     data = path.read_bytes()
-    name = path.relative_to(site_dir).as_posix()
-    return SiteFile(name=name, path=path, size=len(data), hash=pages_hash(data, name), content_type=content_type(name))
+    digest = pages_hash(data, name)
+    if index is not None:
+        index.store(name, signature, max(stat.st_mtime_ns, stat.st_ctime_ns), {"hash": digest})
+    return SiteFile(name=name, path=path, size=len(data), hash=digest, content_type=content_type(name))
 
 
-def _walk(folder: Path, root: Path) -> list[Path]:
+def _walk(folder: str, prefix: str) -> list[tuple[str, os.stat_result]]:
+    """``(site-relative name, stat)`` of every file under ``folder`` (whose own name is ``prefix``); strings,
+    not paths: a site has tens of thousands of files."""
     found = []
-    for entry in os.scandir(folder):
-        relative = Path(entry.path).relative_to(root).as_posix()
-        if _ignored(relative) or entry.is_symlink() or is_temporary(entry.name):
-            continue  # a build killed mid-write can leave a temporary file the next build sweeps: never deployed
-        if entry.is_dir():
-            found.extend(_walk(Path(entry.path), root))
-        else:
-            found.append(Path(entry.path))
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if _ignored(relative) or entry.is_symlink() or is_temporary(entry.name):
+                continue  # a build killed mid-write can leave a temporary file the next build sweeps: never deployed
+            if entry.is_dir():
+                found.extend(_walk(entry.path, f"{relative}/"))
+            else:
+                found.append((relative, entry.stat(follow_symlinks=False)))
     return found
 
 
@@ -107,8 +145,9 @@ def _ignored(relative: str) -> bool:
     does not walk through dot-folders (``.hidden/node_modules`` is deployed)."""
     if relative in _IGNORED_AT_ROOT:
         return True
-    parts = relative.split("/")
-    return parts[-1] in _IGNORED_ANYWHERE and not any(part.startswith(".") for part in parts[:-1])
+    if relative.rpartition("/")[2] not in _IGNORED_ANYWHERE:
+        return False  # most names: no need to split the path
+    return not any(part.startswith(".") for part in relative.split("/")[:-1])
 
 
 @cache

@@ -38,8 +38,6 @@ from mkdocs_hybrid.deploy._api import (
 )
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
-from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan, ArtifactStore, is_artifact
-from mkdocs_hybrid.deploy._r2_pages import is_site_page
 from mkdocs_hybrid.deploy._result import DeployResult, mib
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
@@ -49,7 +47,8 @@ from mkdocs_hybrid.progress import Tally
 from mkdocs_hybrid.publish.artifacts import media_links
 from mkdocs_hybrid.publish.withdrawn import withdrawn_keys
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the artifact store (boto3) loads only when a deploy uses it
+    from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan, ArtifactStore
     from mkdocs_hybrid.deploy._r2_store import UploadedMedia
 
 MAX_COMMIT_MESSAGE_BYTES = 384
@@ -89,18 +88,19 @@ def deploy_site(site_dir: Path, *, project: str, branch: str, credentials: Crede
                 commit_dirty: bool | None = None, create_project: bool = False, dry_run: bool = False,
                 media: MediaUploader | None = None, retry: RetryPolicy | None = None,
                 progress: ProgressCallback | None = None, timeout: float = 60.0,
-                transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None
-                ) -> DeployResult:
+                transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None,
+                cache_dir: Path | None = None) -> DeployResult:
     """Upload what is missing and create a deployment of ``site_dir`` on ``project``/``branch``: :func:`plan_site`,
     then (unless ``dry_run``) :meth:`PagesPlan.upload` and :meth:`PagesPlan.activate`.
 
     With ``artifacts``, a changed published object (:class:`ArtifactConflict`) stops the deploy before
-    anything is written; a dry run reports it in ``result.artifact_store.refused`` instead.
+    anything is written; a dry run reports it in ``result.artifact_store.refused`` instead. With ``cache_dir``
+    (the build cache), the site's stat index of hashes lives there: see :func:`plan_site`.
     """
     plan = plan_site(site_dir, project=project, branch=branch, credentials=credentials, commit_hash=commit_hash,
                      commit_message=commit_message, commit_dirty=commit_dirty, create_project=create_project,
                      dry_run=dry_run, media=media, retry=retry, progress=progress, timeout=timeout,
-                     transport=transport, artifacts=artifacts)
+                     transport=transport, artifacts=artifacts, cache_dir=cache_dir)
     try:
         if dry_run:
             return plan.result
@@ -116,15 +116,19 @@ def plan_site(site_dir: Path, *, project: str, branch: str, credentials: Credent
               media: MediaUploader | None = None, retry: RetryPolicy | None = None,
               progress: ProgressCallback | None = None, timeout: float = 60.0,
               transport: httpx.BaseTransport | None = None, artifacts: ArtifactStore | None = None,
-              r2_progress: ProgressCallback | None = None, left_pages: frozenset[str] = frozenset()) -> PagesPlan:
+              r2_progress: ProgressCallback | None = None, left_pages: frozenset[str] = frozenset(),
+              cache_dir: Path | None = None) -> PagesPlan:
     """Every check of a deployment, and what Pages (and R2) already hold; nothing written (except the project,
     with ``create_project``). A real deployment's refusals raise here; a dry run counts them in its result.
-    ``left_pages``: store pages not sent (another publisher wrote newer ones)."""
+    ``left_pages``: store pages not sent (another publisher wrote newer ones). ``cache_dir``: where the site's
+    stat index of hashes is kept, so that a redeploy reads only the files whose stat changed (without it, every
+    file is read and hashed)."""
     started = time.monotonic()
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise DeployError(f"{site_dir} is not a folder: build the site first (mkdocs build)")
-    files, artifact_files = split_site_files(collect_site_files(site_dir), in_store=artifacts is not None)
+    collected = collect_site_files(site_dir, cache_dir=cache_dir)
+    files, artifact_files = split_site_files(collected, in_store=artifacts is not None)
     artifact_files = [item for item in artifact_files if item.name not in left_pages]
     pages_files, media_files = _split_media(files, media)
     result = DeployResult(project=project, branch=branch, files=len(pages_files), media_files=len(media_files),
@@ -371,6 +375,9 @@ def split_site_files(files: list[SiteFile], *, in_store: bool) -> tuple[list[Sit
     pages); all for Pages without one (``in_store`` False: the default mode, unchanged)."""
     if not in_store:
         return files, []
+    from mkdocs_hybrid.deploy._r2_artifacts import is_artifact
+    from mkdocs_hybrid.deploy._r2_pages import is_site_page
+
     stored = [f for f in files if is_artifact(f.name) or is_site_page(f.name)]
     return [f for f in files if not (is_artifact(f.name) or is_site_page(f.name))], stored
 

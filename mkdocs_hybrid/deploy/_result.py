@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts
 from mkdocs_hybrid.model.words import counted
+
+if TYPE_CHECKING:  # the artifact store (boto3) loads only when a deploy uses it
+    from mkdocs_hybrid.deploy._r2_artifacts import ArtifactCounts
 
 __all__ = ["DeployResult", "mib"]
 

@@ -88,7 +88,7 @@ class CloudflarePages:
                          create_project=request.create_project, commit_hash=request.commit_hash,
                          commit_message=request.commit_message, commit_dirty=request.commit_dirty,
                          progress=request.progress, r2_progress=request.r2_progress,
-                         left_pages=request.left_pages)
+                         left_pages=request.left_pages, cache_dir=request.cache_dir)
 
     def upload(self, plan: DeployPlan) -> None:
         _pages_plan(plan).upload()

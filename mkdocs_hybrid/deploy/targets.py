@@ -72,6 +72,9 @@ class DeployRequest:
     left_pages: frozenset[str] = frozenset()
     """Site pages the artifact store keeps as another publisher wrote them: they show more than this build
     (:mod:`mkdocs_hybrid.publish.freshness`), so they are not sent."""
+    cache_dir: Path | None = None
+    """The build cache (``build.cache_dir``): a target may keep what it learned of the site there (Cloudflare
+    Pages: the stat index of the files' hashes), so that a redeploy reads only what changed."""
 
 
 class DeployOutcome(Protocol):
