@@ -4,7 +4,9 @@ Everything real happens in the core (:class:`mkdocs_hybrid.Export`); this module
 only maps MkDocs events onto it.
 
 - Gallery pages are generated files kept out of the nav (nav pages cost O(n^2)
-  in MkDocs) whose content is replaced by the gallery's HTML fragments. Site
+  in MkDocs) whose content is replaced by the gallery's HTML fragments. Their
+  Markdown is only front matter, so MkDocs' Markdown render is skipped for them
+  (it would build a converter with every extension to return nothing). Site
   search indexes a compact text of each (title, description, tags, id), not its
   whole HTML.
 - MkDocs empties the site folder before every build. The artifact, share-link and
@@ -20,7 +22,9 @@ only maps MkDocs events onto it.
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +39,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
@@ -147,6 +152,14 @@ class HybridPlugin(BasePlugin[HybridConfig]):
     def _origin(self) -> ArtifactOrigin:
         """Where demos are served from: the manifest's artifact origin, or the site."""
         return ArtifactOrigin.of(self.manifest.deploy) if self.manifest else SAME_SITE
+
+    @event_priority(-100)
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        """After every other plugin: a gallery page whose Markdown is still blank skips MkDocs' Markdown render
+        (``on_page_content`` puts the gallery's HTML in its place); one another plugin wrote into renders."""
+        if page.file.src_uri in self._pages and not markdown.strip():
+            page.render = functools.partial(_render_blank, page)  # type: ignore[method-assign]
+        return markdown
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         if page.file.src_uri not in self._pages:
@@ -296,6 +309,17 @@ def _one_line() -> Iterator[None]:
         if error is None:
             raise
         raise PluginError(str(error)) from None
+
+
+def _render_blank(page: Page, config: MkDocsConfig, files: Files) -> None:
+    """What ``Page.render`` makes of blank Markdown, without building a converter: ``Markdown.convert`` returns
+    "" for a blank text before any extension runs, so no content, headings, title or anchors."""
+    page.content = ""
+    page.toc = get_toc([])
+    page._title_from_render = None
+    page.present_anchor_ids = set()
+    if logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG:
+        page.links_to_anchors = {}  # as MkDocs sets it: the anchor check finds no links on this page
 
 
 def _site_path(site_url: str | None) -> str:
