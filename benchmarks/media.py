@@ -1,10 +1,20 @@
 """Media benchmark: CPU of posters and generated videos (``mkdocs_hybrid.media._capture``), all in one run.
 
-    python benchmarks/media.py [--posters 9] [--videos 3] [--keep DIR] [--site SITE_DIR]
+    python benchmarks/media.py [--runs 3] [--rounds 2] [--site SITE_DIR] [--code CHECKOUT]
+    python benchmarks/media.py --fixtures [--posters 9] [--videos 3] [--keep DIR]
 
-Writes small artifacts (a blank page, a CSS @keyframes animation, a requestAnimationFrame canvas, an SVG SMIL
-animation: the test fixtures of ``tests/media/test_capture.py``) into a temporary site folder, then captures
-them at the default settings (1280x720; videos 4 s at 30 fps) in a child Python process per measurement.
+By default: the posters of the sample demos (the repository's sample projects and exports, built with
+``--no-media`` into a temporary folder, or the artifacts of ``--site``) against their floor, measured in the same
+run: each demo loaded and run to ``poster_at`` in the same reused tabs, through the same ``capture`` call (the
+tabs, routing, clock and clearing are the capture's own) with no screenshot, no encode and no file. Each run
+measures the floor and the posters alternately (ABBA order across runs), ``--rounds`` passes over the demos;
+the table has one row per run with the load average, and the medians against the issue's target.
+``--code CHECKOUT`` measures another checkout's ``mkdocs_hybrid`` (the code before a change) with this script.
+
+``--fixtures``: the older table. Writes small artifacts (a blank page, a CSS @keyframes animation, a
+requestAnimationFrame canvas, an SVG SMIL animation: the test fixtures of ``tests/media/test_capture.py``)
+into a temporary site folder, then captures them at the default settings (1280x720; videos 4 s at 30 fps) in a
+child Python process per measurement.
 
 CPU is the whole process tree's: Python, Playwright's driver, every Chromium process, every ffmpeg/ffprobe.
 This process makes itself a child subreaper (``PR_SET_CHILD_SUBREAPER``) so that descendants orphaned on the
@@ -14,8 +24,6 @@ N versions - CPU of a run of 1) / (N - 1), which leaves out starting Python, the
 fixed cost, reported apart). Ratios are against the blank page measured in the same run, since these machines
 are shared and noisy. The ``floor`` row is what any capture pays per version before the clock and the
 screenshots: a fresh context as the capture makes it, a page, the blank demo loaded, the context closed.
-``--site`` adds the posters of every artifact of a built site (real demos: React, canvases, charts), and what
-just loading those pages costs (the demos' own loading: the floor of real demos).
 """
 
 from __future__ import annotations
@@ -25,17 +33,29 @@ import asyncio
 import functools
 import os
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+CODE_ENV = "MEDIA_BENCH_CODE"
+"""The checkout whose ``mkdocs_hybrid`` a child measures (``--code``), ahead of this one on the path."""
+if os.environ.get(CODE_ENV):
+    sys.path.insert(0, os.environ[CODE_ENV])
 
 from benchmarks.process_cpu import become_subreaper, tree_cpu  # noqa: E402
 from tests.media.test_capture import ANIMATED, write_site  # noqa: E402
 
 DEMOS = {"blank": ("", ""), **ANIMATED}
+TARGET = 1.3
+"""Issue 24: a real demo's poster at most 1.3x its floor."""
+RUN_TO_POSTER = ("async ([settle, ms, fps]) => { const clock = window.__mkdocsHybridClock; "
+                 "await clock.start(settle); return clock.step(ms, fps, settle); }")
+"""The clock's start and its step to ``poster_at``, in one call: the least a driver can do to run a demo there."""
 
 
 def child(site: Path, kind: str, count: int, video: bool) -> None:
@@ -45,15 +65,16 @@ def child(site: Path, kind: str, count: int, video: bool) -> None:
     from mkdocs_hybrid.media._capture import CaptureJob, CaptureSettings, capture
     from mkdocs_hybrid.media._tools import MediaTools
 
+    if kind == "sample-floor":
+        kind = "sample"
+        _capture._Run.render = floor_render  # type: ignore[method-assign]
     if kind.endswith("-fresh"):  # the same run without tab reuse: a fresh context per version (the baseline)
         kind = kind.removesuffix("-fresh")
         _capture._Run = functools.partial(_capture._Run, reuse=False)  # type: ignore[misc]
-    if kind in ("floor", "floor-reuse", "built-floor"):
-        pages = built_pages(site)[:count] if kind == "built-floor" else [
-            f"artifacts/blank{i}/v1/page.html" for i in range(count)]
-        asyncio.run(floor(site, pages, kind != "floor"))
+    if kind in ("floor", "floor-reuse"):
+        asyncio.run(floor(site, [f"artifacts/blank{i}/v1/page.html" for i in range(count)], kind != "floor"))
         return
-    pages = built_pages(site)[:count] if kind == "built" else [
+    pages = cycled(built_pages(site), count) if kind == "sample" else [
         f"artifacts/{kind}{i}/v1/page.html" for i in range(count)]
     out = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-media-bench-out-"))
     jobs = [CaptureJob(page, page, out / str(i), video) for i, page in enumerate(pages)]
@@ -62,6 +83,23 @@ def child(site: Path, kind: str, count: int, video: bool) -> None:
     failed = [o.error for o in outcomes if o.error]
     if failed:
         raise SystemExit(f"capture failed: {failed[0]}")
+
+
+async def floor_render(self: Any, tab: Any, job: Any, files: Any) -> tuple[()]:
+    """``_Run.render`` for the floor: the demo loaded in the capture's tab and run to ``poster_at``, nothing more."""
+    from mkdocs_hybrid.media._capture import ORIGIN
+    from mkdocs_hybrid.media._settings import SETTLE_MS
+
+    response = await tab.page.goto(f"{ORIGIN}/{job.page.lstrip('/')}", wait_until="load", timeout=0)
+    if response is None or response.status != 200:
+        raise RuntimeError(f"{job.page} is not in the site folder")
+    await tab.page.evaluate(RUN_TO_POSTER, [SETTLE_MS, self.settings.poster_at * 1000, self.settings.fps])
+    return ()
+
+
+def cycled(pages: list[str], count: int) -> list[str]:
+    """``count`` pages: the site's artifacts in order, again from the first when there are fewer."""
+    return [pages[i % len(pages)] for i in range(count)]
 
 
 async def floor(site: Path, pages: list[str], reuse: bool) -> None:
@@ -107,29 +145,83 @@ def marginal(site: Path, kind: str, count: int, video: bool) -> tuple[float, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posters", type=int, default=9, help="versions per poster run (default 9)")
-    parser.add_argument("--videos", type=int, default=3, help="versions per video run (default 3; 0: no videos)")
-    parser.add_argument("--keep", type=Path, help="keep the site folder here")
-    parser.add_argument("--site", type=Path, help="also: posters of every artifact of this built site folder")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the sample demos' table (default 3)")
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the demos per measurement (default 2)")
+    parser.add_argument("--site", type=Path, help="a built site folder whose artifacts are the demos (default: "
+                        "the sample projects, built with --no-media)")
+    parser.add_argument("--code", type=Path, help="measure this checkout's mkdocs_hybrid (e.g. the commit before)")
+    parser.add_argument("--fixtures", action="store_true", help="the fixtures' table (posters and videos) instead")
+    parser.add_argument("--posters", type=int, default=9, help="--fixtures: versions per poster run (default 9)")
+    parser.add_argument("--videos", type=int, default=3, help="--fixtures: versions per video run (default 3; 0: no "
+                        "videos)")
+    parser.add_argument("--keep", type=Path, help="--fixtures: keep the site folder here")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         site, kind, count, mode = args.child
         child(Path(site), kind, int(count), mode == "video")
         return
+    if args.code:
+        os.environ[CODE_ENV] = str(args.code.resolve())
     become_subreaper()
     work = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-media-bench-"))
     try:
+        if not args.fixtures:
+            report_sample(args.site.resolve() if args.site else sample_site(work), args.runs, args.rounds)
+            return
         site = work / "site"
         count = max(args.posters, args.videos)
         write_site(site, {f"{kind}{i}": demo for kind, demo in DEMOS.items() for i in range(count)})
         report(site, args.posters, args.videos)
-        if args.site:
-            report_built(args.site.resolve(), site)
         if args.keep:
             shutil.copytree(site, args.keep, dirs_exist_ok=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def sample_site(work: Path) -> Path:
+    """The repository's sample projects and exports, built without media (the posters are what is measured)."""
+    project = work / "sample"
+    project.mkdir()
+    for name in ("hybrid.yml", "hybrid-lock.json"):
+        shutil.copy2(REPO / name, project / name)
+    for name in ("sample_projects", "exports"):
+        shutil.copytree(REPO / name, project / name)
+    subprocess.run([sys.executable, "-c", "from mkdocs_hybrid.cli import main; main()", "build", "-q",
+                    "--no-media", "-d", "site"], cwd=project, check=True)
+    return project / "site"
+
+
+def report_sample(site: Path, runs: int, rounds: int) -> None:
+    """One row per run: the posters and their floor (alternating), CPU per version, the ratio, the load."""
+    pages = built_pages(site)
+    if not pages:
+        raise SystemExit(f"{site} has no artifact pages")
+    count = len(pages) * rounds
+    code = os.environ.get(CODE_ENV) or str(REPO)
+    print(f"posters of {len(pages)} demos ({site}), code {code}; CPU of the whole process tree per version, the "
+          f"marginal of {count} versions ({rounds} passes) over 1; cores: {os.cpu_count()}, default workers")
+    print("| run | poster CPU ms / version | floor: loaded and run to poster_at, same run | ratio | target "
+          "| poster wall ms / version | floor wall | load average (1 min), start / end |")
+    print("|---|---|---|---|---|---|---|---|")
+    ratios, posters, floors = [], [], []
+    for run in range(1, runs + 1):
+        load = os.getloadavg()[0]
+        kinds = ("sample", "sample-floor") if run % 2 else ("sample-floor", "sample")
+        ones = {kind: measured(site, kind, 1, False) for kind in kinds}
+        manys = {kind: measured(site, kind, count, False) for kind in kinds}
+        cpu = {kind: (manys[kind][0] - ones[kind][0]) / (count - 1) for kind in kinds}
+        wall = {kind: (manys[kind][1] - ones[kind][1]) / (count - 1) for kind in kinds}
+        ratio = cpu["sample"] / cpu["sample-floor"]
+        ratios.append(ratio)
+        posters.append(cpu["sample"])
+        floors.append(cpu["sample-floor"])
+        print(f"| {run} | {cpu['sample'] * 1000:.0f} | {cpu['sample-floor'] * 1000:.0f} | {ratio:.2f}x "
+              f"| <= {TARGET}x | {wall['sample'] * 1000:.0f} | {wall['sample-floor'] * 1000:.0f} "
+              f"| {load:.1f} / {os.getloadavg()[0]:.1f} |", flush=True)
+    median = statistics.median(ratios)
+    print(f"| median | {statistics.median(posters) * 1000:.0f} | {statistics.median(floors) * 1000:.0f} "
+          f"| **{median:.2f}x** | <= {TARGET}x: {'met' if median <= TARGET else 'not met'} | | | |")
 
 
 def report(site: Path, posters: int, videos: int) -> None:
@@ -153,19 +245,6 @@ def report(site: Path, posters: int, videos: int) -> None:
               f"| {poster / baseline[0]:.2f} | {fixed:.2f} | {per_second:.2f} | {per_second / baseline[1]:.2f} "
               f"| {wall:.1f} |", flush=True)
 
-
-def report_built(site: Path, fixtures: Path) -> None:
-    count = len(built_pages(site))
-    if count < 2:
-        raise SystemExit(f"{site} has {count} artifact pages: need at least 2")
-    poster, fixed, wall = marginal(site, "built", count, False)
-    fresh, _, _ = marginal(site, "built-fresh", count, False)
-    loaded, _, _ = marginal(site, "built-floor", count, False)
-    blank, _, _ = marginal(fixtures, "floor-reuse", len(list(fixtures.glob("artifacts/blank*/v1"))), False)
-    print(f"\nbuilt site {site}: {count} versions, poster CPU {poster * 1000:.0f} ms / version (marginal; fresh "
-          f"context per version, same run: {fresh * 1000:.0f} ms, ratio {poster / fresh:.2f}), fixed {fixed:.2f} s "
-          f"/ run, wall {wall:.2f} s / version; the pages only loaded in a reused tab (no clock, no screenshot): "
-          f"{loaded * 1000:.0f} ms, a blank page so: {blank * 1000:.0f} ms")
 
 if __name__ == "__main__":
     main()

@@ -77,7 +77,7 @@ async def write_posters(frame: bytes, settings: CaptureSettings, files: PartFile
     """The poster and the card of one frame (measured on the sample demos: one readback and Pillow's encoder
     cost about 25 ms of CPU less per version than a WebP screenshot per size from Chromium, whose scaled one
     also repaints the page). The two are encoded at once, in two threads: the same bytes as one after the
-    other (``_encode.webp_stills``), in about 60% of the time when a core is free."""
+    other (``_encode.webp_stills``), in about two thirds of the wall time (measured: 0.67 on the sample demos)."""
     try:
         image = await asyncio.to_thread(still_frame, frame, (settings.width, settings.height))
     except ValueError as error:  # a screenshot of another size, or not a PNG
