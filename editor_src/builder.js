@@ -3,8 +3,10 @@
 
 export class Builder {
   /** `boot`: the worker editor.html already started (it asked it to compile the .wasm) and the events it sent
-   * before this took it over; null to start one here. */
-  constructor({ workerUrl, wasmUrl, recipeUrl, api = null, warm = true, boot = null }) {
+   * before this took it over; null to start one here. `gate`: a promise before which the worker builds nothing
+   * (not even its warm-up): main.js holds it while a preview from published files is being drawn. */
+  constructor({ workerUrl, wasmUrl, recipeUrl, api = null, warm = true, boot = null, gate = null }) {
+    this.gate = gate ?? Promise.resolve();
     this.worker = boot?.worker ?? new Worker(workerUrl, { type: "module" });
     this.onresult = () => {};
     this.inFlight = null;
@@ -19,7 +21,9 @@ export class Builder {
       this.worker.onerror = (event) => reject(new Error(event.message || "the build worker failed to start"));
       for (const event of boot?.early ?? []) (event.type === "error" ? this.worker.onerror : this.worker.onmessage)(event);
     });
-    this.worker.postMessage({ type: "init", recipeUrl: String(recipeUrl), wasmUrl: String(wasmUrl), api, warm });
+    this.worker.postMessage({ type: "init", recipeUrl: String(recipeUrl), wasmUrl: String(wasmUrl), api,
+      warm: false });
+    if (warm) this.gate.then(() => this.worker.postMessage({ type: "warm" })); // before any build (worker.js)
   }
 
   /** Ask for a build of `snapshot`; returns its id (a result may be skipped for a newer request). */
@@ -46,10 +50,10 @@ export class Builder {
   }
 
   sendPending() {
-    this.inFlight = this.pending;
+    const job = (this.inFlight = this.pending);
     this.pending = null;
-    // Sent now: the worker queues it behind its start (worker.js), so nothing waits for "ready" here.
-    this.worker.postMessage({ type: "build", ...this.inFlight });
+    // Not waiting for "ready": the worker queues it behind its start (worker.js).
+    this.gate.then(() => this.worker.postMessage({ type: "build", ...job }));
   }
 
   finished(result) {

@@ -299,6 +299,13 @@ function setUrl({ version = true } = {}) {
 // built them from the same snapshot with the same recipe). The first live build is compared with them field by
 // field: the same bytes keep the frame on screen (nothing reloads), other bytes replace it as any build does.
 let published = null; // the result made of the share link's files, while no live build has come
+// The worker builds nothing (not even its warm-up) until the published preview is on screen, or until it is
+// known that there is none: on two busy cores its warm-up took the CPU the preview's first run needed.
+let openGate = () => {};
+const gate = new Promise((resolve) => {
+  openGate = resolve;
+});
+let showingPublished = false;
 let loads = 0; // counts load(): a published preview that arrives after another load is dropped
 
 /** The share link's files of `thread/version` as a build result, or null when they are not all there. */
@@ -325,7 +332,10 @@ async function showPublished(loading) {
   const count = loads;
   const result = await loading;
   mark("published");
-  if (!result || count !== loads || state.dirty || window.hybridEditor.lastResult) return;
+  if (!result || count !== loads || state.dirty || window.hybridEditor.lastResult) {
+    openGate();
+    return;
+  }
   published = result;
   $("preview-state").textContent = "";
   preview.show(result);
@@ -346,6 +356,7 @@ const builder = new Builder({
   api,
   warm: previewStep,
   boot: window.hybridBoot ?? null, // started by editor.html before this module arrived
+  gate,
 });
 
 builder.onresult = (result) => {
@@ -386,6 +397,7 @@ builder.onresult = (result) => {
 function previewShown(result, errors, logs) {
   mark("preview");
   if (!result.published) mark("live");
+  else openGate();
   state.runtime = [...errors];
   consolePanel.replace(logs);
   $("preview-state").textContent = errors.length ? "runtime error" : "";
@@ -733,7 +745,10 @@ async function openFromUrl() {
       }
       if (saved) {
         load(saved);
-        if (loading) showPublished(loading);
+        if (loading) {
+          showingPublished = true;
+          showPublished(loading);
+        }
         return;
       }
     } else if (draft) {
@@ -764,6 +779,7 @@ async function start() {
     wireToolbar();
     await openFromUrl();
   }
+  if (!showingPublished) openGate();
   try {
     const { esbuild, timings } = await builder.ready;
     mark("ready");

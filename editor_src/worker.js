@@ -1,7 +1,8 @@
 // The editor's build worker: esbuild-wasm (the site's pinned version) over an in-memory file system laid out
 // as the native build lays out its folders (see README.md). Messages: {type: "init", recipeUrl, wasmUrl, api}
 // -> {type: "ready", esbuild} | {type: "fatal", message}; {type: "build", id, snapshot} -> {type: "result", ...};
-// {type: "compile", wasmUrl} (optional, before "init") starts the .wasm's compile early.
+// {type: "compile", wasmUrl} (optional, before "init") starts the .wasm's compile early; {type: "warm"} runs the
+// warm-up bundle then (in turn with builds), for an "init" with warm: false.
 import * as esbuild from "esbuild-wasm/esm/browser.js";
 import { buildSnapshot } from "./recipe/build.js";
 import { optionsFromFlags } from "./recipe/flags.js";
@@ -83,6 +84,8 @@ let queue = null;
 self.onmessage = ({ data }) => {
   if (data.type === "compile") {
     compile(data.wasmUrl); // sent by editor.html before main.js has loaded; "init" follows
+  } else if (data.type === "warm") {
+    queue = queue.then(warmUp); // builder.js: "init" with warm: false, then this once the page lets it
   } else if (data.type === "init") {
     queue = init(data);
     queue.then((version) => postMessage({ type: "ready", esbuild: version, timings }),

@@ -42,7 +42,7 @@ class HeldWorker:
 
     def __init__(self, context: BrowserContext) -> None:
         self.held: list[Route] = []
-        context.route("**/editor/assets/worker.*.js", self.held.append)
+        context.route("**/editor/assets/worker.*.js", lambda route: self.held.append(route))
 
     def release(self) -> None:
         for route in self.held:
@@ -62,7 +62,7 @@ def test_a_published_version_previews_its_share_link_before_the_worker_starts(
     base_url, site_dir = site
     worker = HeldWorker(context)
     page = open_published(context, base_url)
-    expect(preview(page).get_by_text(SHOWN)).to_be_visible()
+    expect(preview(page).get_by_text(SHOWN)).to_be_visible(timeout=EDITOR_TIMEOUT_MS)
     assert page.locator("#status-build").inner_text() == "starting…"  # no build has run
     assert worker.held, "the worker's script was never asked for"
     # The preview document is the share link's page.html, changed only as every preview is (preview.js).
@@ -89,13 +89,13 @@ def test_a_live_build_that_differs_from_the_published_files_replaces_them(
     context.route(f"**/artifacts/{REF}/page.html",
                   lambda route: route.fulfill(body=altered, content_type="text/html; charset=utf-8"))
     page = open_published(context, base_url)
-    expect(preview(page).get_by_text(SHOWN)).to_be_visible()
+    expect(preview(page).get_by_text(SHOWN)).to_be_visible(timeout=EDITOR_TIMEOUT_MS)
     preview(page).locator("body").evaluate("() => { window.notReloaded = true; }")
     assert "Altered" in str(page.locator("#preview iframe").get_attribute("srcdoc"))
 
     worker.release()
     wait_for_build(page)
-    expect(preview(page).get_by_text(SHOWN)).to_be_visible()
+    expect(preview(page).get_by_text(SHOWN)).to_be_visible(timeout=EDITOR_TIMEOUT_MS)
     page.wait_for_function("() => window.hybridEditor.marks.live")
     # The build's own bytes are on screen now, in a new frame.
     assert "Altered" not in str(page.locator("#preview iframe:not(.loading)").get_attribute("srcdoc"))
@@ -108,14 +108,14 @@ def test_a_restored_draft_waits_for_its_own_build(context: BrowserContext, site:
     wait_for_build(page)
     edit(page, "src/App.tsx", "<h1>My tasks</h1>", "<h1>My edited tasks</h1>")
     page.keyboard.press("Control+s")  # keep the draft in IndexedDB now
-    expect(page.locator("#status-save")).to_contain_text("draft saved")
+    expect(page.locator("#status-save")).to_contain_text("draft saved", timeout=EDITOR_TIMEOUT_MS)
 
     worker = HeldWorker(context)
     reopened = open_published(context, base_url)
-    expect(reopened.locator("#notice")).to_contain_text("Restored your unsaved changes")
+    expect(reopened.locator("#notice")).to_contain_text("Restored your unsaved changes", timeout=EDITOR_TIMEOUT_MS)
     reopened.wait_for_timeout(500)
     # Not the published files: the draft is not what the share link serves.
     assert reopened.locator("#preview iframe").count() == 0
     worker.release()
     wait_for_build(reopened)
-    expect(preview(reopened).get_by_text("My edited tasks")).to_be_visible()
+    expect(preview(reopened).get_by_text("My edited tasks")).to_be_visible(timeout=EDITOR_TIMEOUT_MS)
