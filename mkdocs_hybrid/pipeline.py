@@ -28,7 +28,8 @@ from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey, site_parts
 from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
-from mkdocs_hybrid.media import MEDIA_ENV, MediaStage, MediaTools, clear_media, plan_media
+from mkdocs_hybrid.media import MEDIA_ENV, MediaRequest, MediaStage, MediaTools, clear_media, plan_media
+from mkdocs_hybrid.media.settled import SettledMedia
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, ThreadEntry, VersionEntry
 from mkdocs_hybrid.model.durable import keep_journal
 from mkdocs_hybrid.model.errors import SnapshotError
@@ -176,17 +177,18 @@ class Export:
         write_version_pages(site_dir, catalog, parts_of=self.site_parts, origin=self.origin,
                             site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index,
                             progress=self.pages_progress, editor=self.manifest.editor.enabled)
-        pages_index.save()
         # Committed only once the routes are written: a routes error rolls the ledger back, so
         # its latest and the site's latest links never disagree.
         if self.shard is None:
             publish_catalog(site_dir, catalog, replace(self.pages, editor=self.manifest.editor.enabled,
-                                                       origin=self.origin, target=self.manifest.deploy.target))
+                                                       origin=self.origin, target=self.manifest.deploy.target),
+                            pages_index)
             if self.manifest.editor.enabled:
                 publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs(), self.pages.site_url)
         else:
             # a shard's own preview; the merge writes the site's
             edge_writer(self.manifest.deploy.target)(site_dir, catalog, signed_links=self.origin.url is not None)
+        pages_index.save()
         ledger.commit()
         return catalog
 
@@ -215,25 +217,49 @@ class Export:
 
     def _media(self, site_dir: Path, scan: Scan, built: list[BuiltVersion]) -> dict[str, tuple[MediaFile, ...]]:
         """Posters and videos for every version the site serves (made from its served bytes), listed in its
-        ``meta.json``; without media (``media=False``), any an earlier build made are removed."""
+        ``meta.json``; without media (``media=False``), any an earlier build made are removed. A version whose
+        artifact folder is as the last build left it, for the same request, is not looked at (``settled``)."""
         current = {snapshot.ref: snapshot for snapshot in scan.snapshots}
         versions = [(current.get(item.snapshot.ref, item.snapshot), self._parts(item.snapshot)) for item in built]
         made: dict[str, tuple[MediaFile, ...]] = {}
+        asked: dict[str, str] = {}
+        salt = "off"
         if self.media:
-            tools = self.media_tools or MediaTools.find()
+            tools = self.media_tools or MediaTools.find(self.manifest.cache_dir / "media")
             requests, notices = plan_media(versions, self.manifest.video, tools)
             stage = MediaStage(self.manifest.video, self.manifest.cache_dir, tools, workers=self.jobs,
                                progress=self.media_progress)
-            outcome = stage.run(site_dir, requests)
+            salt = stage.settings_key
+            settled = self._settled_media(site_dir, salt)
+            asked = {r.ref: _asked(r) for r in requests}
+            made = {r.ref: files for r in requests if (files := settled.lookup(r.parts, asked[r.ref])) is not None}
+            outcome = stage.run(site_dir, [r for r in requests if r.ref not in made])
+            cached = set(outcome.cached)
+            outcome.cached = [r.ref for r in requests if r.ref in made or r.ref in cached]  # in request order
             self.report.note_media(outcome, notices)
-            made = outcome.media
+            settled_refs = set(made)
+            made.update(outcome.media)
+        else:
+            settled, settled_refs = self._settled_media(site_dir, salt), set()
         hosted = {}
         for snapshot, parts in versions:
-            if snapshot.ref not in made:
-                clear_media(site_dir, parts)
-            hosted[snapshot.ref] = tuple(self._hosted(media) for media in made.get(snapshot.ref, ()))
-            write_media_meta(site_dir, parts, hosted[snapshot.ref])
+            ref = snapshot.ref
+            request = asked.get(ref, "none")
+            if ref not in settled_refs and (ref in asked or settled.lookup(parts, request) is None):
+                if ref not in made:
+                    clear_media(site_dir, parts)
+                write_media_meta(site_dir, parts, tuple(self._hosted(media) for media in made.get(ref, ())))
+                if ref in made or ref not in asked:  # a capture that failed is tried again next build
+                    settled.store(parts, request, made.get(ref, ()))
+            hosted[ref] = tuple(self._hosted(media) for media in made.get(ref, ()))
+        settled.save()
         return hosted
+
+    def _settled_media(self, site_dir: Path, salt: str) -> SettledMedia:
+        deploy = self.manifest.deploy  # where videos are hosted changes what meta.json lists
+        hosting = repr((deploy.artifacts, deploy.r2_bucket, deploy.r2_public_url))
+        return SettledMedia(site_dir, _site_index(self.manifest.cache_dir / "media_sites", site_dir),
+                            f"{salt}\0{hosting}")
 
     def _hosted(self, media: MediaFile) -> MediaFile:
         """A video's URL on R2 when the deploy puts it there (``deploy.r2_bucket`` with ``r2_public_url``, in the
@@ -363,6 +389,14 @@ class Export:
             yield
         finally:
             self.report.timings[name] = self.report.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _asked(request: MediaRequest) -> str:
+    """What a version asked the media stage for, as a record's salt (its served bytes are in its meta.json)."""
+    attached = (str(request.attached), request.attached_name, request.attached_sha256) if request.attached else None
+    # an attached video without the scan's digest is never settled: the stage reads its digest from the file
+    unknown = time.time_ns() if request.attached and request.attached_sha256 is None else None
+    return repr((request.video, attached, unknown))
 
 
 def _gallery_threads(scan: Scan, jobs: list[BundleJob]) -> set[str]:

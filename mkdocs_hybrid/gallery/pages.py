@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import quote
@@ -34,6 +34,7 @@ from markupsafe import Markup, escape
 
 from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.gallery import cards, social
+from mkdocs_hybrid.gallery import data as data_module
 from mkdocs_hybrid.gallery.cards import (
     TagChip,
     data_row,
@@ -47,8 +48,9 @@ from mkdocs_hybrid.gallery.cards import (
     visible_versions,
 )
 from mkdocs_hybrid.gallery.data import data_file
+from mkdocs_hybrid.gallery.kept import KeptPages, code_digest
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
-from mkdocs_hybrid.model.durable import write_atomic
+from mkdocs_hybrid.model.files import StatIndex, write_if_changed
 from mkdocs_hybrid.model.layout import ASSETS, GALLERY, GALLERY_PAGES, LATEST, SHARE
 from mkdocs_hybrid.templates import environment, template_digest, template_dir
 
@@ -389,9 +391,7 @@ def _standalone_page(title: str, fragment: str, head: str = "") -> bytes:
 
 
 def _write(site_dir: Path, relative: str, content: bytes) -> str:
-    path = site_dir / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, content)
+    write_if_changed(site_dir / relative, content)  # an unchanged file keeps its stat (the redeploy reads it)
     return relative
 
 
@@ -401,29 +401,42 @@ def index_page_title(page: int, pages: int) -> str:
 
 
 def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None = None,
-                     editor: bool = False, origin: ArtifactOrigin = SAME_SITE) -> list[str]:
+                     editor: bool = False, origin: ArtifactOrigin = SAME_SITE, index: StatIndex | None = None
+                     ) -> list[str]:
     """Write the gallery without MkDocs: the index pages, the filter's data file, one page per listed thread,
     the assets, and the site's root ``index.html``, which leads to the gallery (unless the site has its own).
 
-    Returns the written paths, relative to ``site_dir``, in writing order. The
-    bytes depend only on the catalog, ``site_url`` and the templates.
+    Returns the paths, relative to ``site_dir``, in writing order. The bytes depend only on the catalog,
+    ``site_url`` and the templates; with an ``index``, pages whose inputs and files are as the last build left
+    them are not rendered again (:mod:`.kept`), and a page is written only when its bytes change.
     """
-    pages: dict[str, bytes] = {}
-    count = page_count(catalog)
-    for number in range(1, count + 1):
-        path = page_path(number)
-        fragment = render_index(catalog, base="../" * path.count("/"), site_url=site_url, origin=origin,
-                                page=number)
-        pages[path + "index.html"] = _standalone_page(index_page_title(number, count), fragment)
-    data_path, data = index_data(catalog, origin=origin)
-    pages[data_path] = data
-    for thread in catalog.listed:
-        pages[thread_page_path(thread.id)] = standalone_thread_page(thread, site_url=site_url, editor=editor,
-                                                                    origin=origin)
-    pages.update(sorted(asset_files().items()))
+    listed = catalog.listed
+    salt = repr((site_url, editor, origin, _asset_version(_read_assets()), _renderer_digest(),
+                 code_digest(social.__file__, data_module.__file__)))
+    kept = KeptPages(site_dir, index, salt)
+    keys = [hashlib.sha256(repr(thread).encode()).hexdigest() for thread in listed]
+    group = hashlib.sha256("".join(keys).encode()).hexdigest()
+    paths = kept.current(group)
+    if paths is None:
+        pages: dict[str, bytes] = {}
+        count = page_count(catalog)
+        for number in range(1, count + 1):
+            path = page_path(number)
+            fragment = render_index(catalog, base="../" * path.count("/"), site_url=site_url, origin=origin,
+                                    page=number)
+            pages[path + "index.html"] = _standalone_page(index_page_title(number, count), fragment)
+        data_path, data = index_data(catalog, origin=origin)
+        pages[data_path] = data
+        kept.write(group, pages, group=True)
+        paths = list(pages)
+    for thread, key in zip(listed, keys):
+        paths.append(thread_page_path(thread.id))
+        kept.render(key, paths[-1], partial(standalone_thread_page, thread, site_url=site_url, editor=editor,
+                                            origin=origin))
+    rest = dict(sorted(asset_files().items()))
     if _root_is_ours(site_dir):  # last: the page it leads to is written first
-        pages["index.html"] = render_root_page()
-    return [_write(site_dir, relative, content) for relative, content in pages.items()]
+        rest["index.html"] = render_root_page()
+    return paths + [_write(site_dir, relative, content) for relative, content in rest.items()]
 
 
 _THREAD_START = "<!--mkdocs-hybrid:thread-->"

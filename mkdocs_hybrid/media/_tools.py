@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from mkdocs_hybrid.model.durable import write_atomic
 
 __all__ = ["CHROMIUM_CANDIDATES", "CHROMIUM_ENV", "FFMPEG_ENV", "MediaTools"]
 
@@ -22,6 +25,8 @@ FFMPEG_ENV = "MKDOCS_HYBRID_FFMPEG"
 CHROMIUM_CANDIDATES = (Path("/usr/lib/chromium/chromium-headless-shell"), Path("/usr/lib/chromium/chromium"))
 """Debian's binaries, headless shell first; not the ``/usr/bin/chromium`` wrapper, which injects its own flags."""
 VERSION_TIMEOUT = 20.0
+VERSIONS_FILE = "tool_versions.json"
+"""In the media cache: the versions of the binaries earlier builds asked (see ``_KnownVersions``)."""
 
 
 @dataclass(frozen=True)
@@ -35,12 +40,15 @@ class MediaTools:
     """E.g. ``chromium=Chromium 156.0.8078.108; ffmpeg=ffmpeg version 5.1.9-0+deb12u1``: part of the cache key."""
 
     @classmethod
-    def find(cls) -> MediaTools:
-        """The environment's overrides, else Debian's Chromium and ffmpeg/ffprobe from ``PATH``."""
+    def find(cls, cache: Path | None = None) -> MediaTools:
+        """The environment's overrides, else Debian's Chromium and ffmpeg/ffprobe from ``PATH``; with a ``cache``
+        folder, a binary's version is read once per binary (its path and stat), not once per build."""
         chromium = _chromium() if importlib.util.find_spec("playwright") is not None else None
         ffmpeg = _executable(os.environ.get(FFMPEG_ENV)) if os.environ.get(FFMPEG_ENV) else _which("ffmpeg")
         ffprobe = _ffprobe(ffmpeg)
-        versions = "; ".join([f"chromium={_version(chromium)}", f"ffmpeg={_version(ffmpeg)}"])
+        known = _KnownVersions(cache / VERSIONS_FILE if cache is not None else None)
+        versions = "; ".join([f"chromium={known.version(chromium)}", f"ffmpeg={known.version(ffmpeg)}"])
+        known.save()
         return cls(chromium, ffmpeg, ffprobe, versions)
 
     def missing_for_posters(self) -> str | None:
@@ -109,6 +117,43 @@ def _version(path: Path | None) -> str:
         return "missing"
     stat = path.stat()
     return _version_of(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+class _KnownVersions:
+    """Versions read by earlier builds, by binary: its real path and stat (size, mtime, ctime, inode), which an
+    upgrade changes (a package manager writes a new file). Starting Chromium to ask cost 0.1-0.3 s a build."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.known: dict[str, str] = {}
+        self.dirty = False
+        try:
+            loaded = json.loads(path.read_bytes()) if path is not None else {}
+            self.known = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
+        except (OSError, ValueError, AttributeError):
+            pass  # only a cache
+
+    def version(self, binary: Path | None) -> str:
+        if binary is None:
+            return "missing"
+        real = binary.resolve()
+        stat = real.stat()
+        key = f"{real}\0{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+        if key not in self.known:
+            found = _version(binary)
+            if found.startswith("unknown"):
+                return found  # not kept: asked again next build
+            self.known[key], self.dirty = found, True
+        return self.known[key]
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, json.dumps(self.known, indent=1, sort_keys=True))
+        except OSError:
+            pass  # only a cache
 
 
 @functools.lru_cache(maxsize=16)

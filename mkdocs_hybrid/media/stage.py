@@ -128,8 +128,9 @@ class MediaStage:
         self.progress = progress or (lambda done, total: None)
         self._capture = capture_fn
         self._transcode = transcode_fn
-        # what every key shares (the settings, the capture's flags and encoders, the tools), hashed once
-        self._settings_key = hashlib.sha256(json.dumps([MEDIA_FORMAT, self.settings.cache_inputs(), tools.versions],
+        # what every key shares (the settings, the capture's flags and encoders, the tools), hashed once; also
+        # the salt of the records of media already in place (:mod:`.settled`)
+        self.settings_key = hashlib.sha256(json.dumps([MEDIA_FORMAT, self.settings.cache_inputs(), tools.versions],
                                                        sort_keys=True, default=str).encode()).hexdigest()
 
     def run(self, site_dir: Path, requests: Sequence[MediaRequest]) -> MediaOutcome:
@@ -171,7 +172,7 @@ class MediaStage:
             kind: list[object] = ["attached", digest, asdict(limits_of(self.options))]
         else:
             kind = ["video" if request.video else "poster", served]
-        return hashlib.sha256(json.dumps([self._settings_key, kind], sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps([self.settings_key, kind], sort_keys=True).encode()).hexdigest()
 
     def _entry(self, key: str) -> Path:
         return self.folder / key[:2] / key

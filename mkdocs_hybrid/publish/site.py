@@ -14,6 +14,7 @@ from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
 from mkdocs_hybrid.edge.static import EdgeWriter
 from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.model.catalog import Catalog
+from mkdocs_hybrid.model.files import StatIndex
 
 __all__ = ["ROUTES_ONLY", "SitePages", "edge_writer", "publish_catalog"]
 
@@ -40,13 +41,14 @@ ROUTES_ONLY = SitePages()
 """The routes alone: a site generator makes the gallery pages."""
 
 
-def publish_catalog(site_dir: Path, catalog: Catalog, pages: SitePages) -> None:
-    """Write the routes (limits checked before any write) and the gallery pages that show ``catalog``."""
+def publish_catalog(site_dir: Path, catalog: Catalog, pages: SitePages, index: StatIndex | None = None) -> None:
+    """Write the routes (limits checked before any write) and the gallery pages that show ``catalog`` (with an
+    ``index``, gallery pages as the last build left them are not rendered again)."""
     write_edge = edge_writer(pages.target)
     write_edge(site_dir, catalog, signed_links=pages.origin.url is not None)  # r2 mode: /s/ and /vendor/ at the edge
     if pages.standalone_gallery:
         gallery.write_standalone(site_dir, catalog, site_url=pages.site_url, editor=pages.editor,
-                                 origin=pages.origin)
+                                 origin=pages.origin, index=index)
 
 
 def edge_writer(target: str | None) -> EdgeWriter:
