@@ -16,9 +16,13 @@ then measures:
   ``editor/?thread=react-todo&version=v4`` until the first preview shows the demo, alternating with the floor,
   the same page in a new profile with the preview step removed (its config says ``"preview": false``: the
   14 MB ``.wasm`` fetched and compiled, esbuild initialized, CodeMirror showing the code; no build, no
-  preview). ``--runs`` runs of ``--loads`` pairs each; a run prints the medians, their ratio, the in-page
-  milestones (``window.hybridEditor.marks``) and the load average; the last line is the median of the runs'
-  ratios beside the target. Also (not with ``--load-only``) the same page again from the profile's cache
+  preview). ``--runs`` runs of ``--loads`` pairs each; a run prints the medians and their ratio twice: on the
+  page's own clock (``window.hybridEditor.marks``, ms from navigation: the first preview swapped in with the
+  demo drawn, against the worker ready and the code shown; the fair figure, as both sides are read the same
+  way) and as observed from outside (``goto`` until a poll sees it: the preview's poll takes three round trips
+  to the floor's one, which on a busy machine is seconds); then the first live build on screen against the
+  floor, the in-page milestones and the load average. The last line is the median of the runs' ratios beside
+  the target. Also (not with ``--load-only``) the same page again from the profile's cache
   three seconds later;
 - **why share links are static**: first contentful paint of the published artifact against the same demo
   bundled at view time by esbuild-wasm in the page (the page starts the editor's worker, builds the
@@ -275,6 +279,12 @@ def load_once(playwright: Playwright, base: str, floor: bool) -> tuple[float, di
             context.close()
 
 
+def in_page_ms(marks: dict[str, float], floor: bool) -> float:
+    """The end of a load on the page's clock: the first preview on screen, or (floor) the worker ready and the
+    code shown."""
+    return max(marks["ready"], marks["code"]) if floor else marks["preview"]
+
+
 def median_marks(samples: list[dict[str, float]]) -> dict[str, float]:
     names = sorted({name for sample in samples for name in sample}, key=lambda n: statistics.median(
         s[n] for s in samples if n in s))
@@ -294,7 +304,13 @@ def load_against_floor(playwright: Playwright, base: str, loads: int) -> dict[st
             (floor if is_floor else ours).append(ms)
             (floor_marks if is_floor else our_marks).append(marks)
     ours_ms, floor_ms = statistics.median(ours), statistics.median(floor)
-    return {"first_preview_ms": round(ours_ms, 1), "floor_ms": round(floor_ms, 1),
+    page_ours = statistics.median(in_page_ms(marks, False) for marks in our_marks)
+    page_floor = statistics.median(in_page_ms(marks, True) for marks in floor_marks)
+    live = statistics.median(marks.get("live", marks["preview"]) for marks in our_marks)  # before: the same
+    return {"in_page_first_preview_ms": round(page_ours, 1), "in_page_floor_ms": round(page_floor, 1),
+            "in_page_ratio": round(page_ours / page_floor, 2), "live_ms": round(live, 1),
+            "live_ratio": round(live / page_floor, 2),
+            "first_preview_ms": round(ours_ms, 1), "floor_ms": round(floor_ms, 1),
             "ratio": round(ours_ms / floor_ms, 2), "loads": loads,
             "load_average": [round(before, 2), round(os.getloadavg()[0], 2)],
             "marks": median_marks(our_marks), "floor_marks": median_marks(floor_marks)}
@@ -305,16 +321,19 @@ def load_runs(playwright: Playwright, base: str, runs: int, loads: int) -> dict[
     for number in range(runs):
         run = load_against_floor(playwright, base, loads)
         results.append(run)
-        print(f"run {number + 1}: first preview {run['first_preview_ms']:.0f} ms, floor {run['floor_ms']:.0f} ms, "
-              f"ratio {run['ratio']:.2f} (load average {run['load_average'][0]}-{run['load_average'][1]})",
-              file=sys.stderr, flush=True)
-    ratio = statistics.median(run["ratio"] for run in results)
-    ours = statistics.median(run["first_preview_ms"] for run in results)
-    floor = statistics.median(run["floor_ms"] for run in results)
-    print(f"median of {runs} runs: first preview {ours:.0f} ms, floor {floor:.0f} ms, ratio {ratio:.2f}; "
-          f"target {LOAD_TARGET}", file=sys.stderr, flush=True)
-    return {"runs": results, "median_first_preview_ms": round(ours, 1), "median_floor_ms": round(floor, 1),
-            "median_ratio": ratio, "target": LOAD_TARGET}
+        print(f"run {number + 1} (load average {run['load_average'][0]}-{run['load_average'][1]}): "
+              f"first preview {run['in_page_first_preview_ms']:.0f} ms, floor {run['in_page_floor_ms']:.0f} ms, "
+              f"ratio {run['in_page_ratio']:.2f} in the page; {run['first_preview_ms']:.0f} / "
+              f"{run['floor_ms']:.0f} ms, {run['ratio']:.2f} from outside; first live build "
+              f"{run['live_ms']:.0f} ms, {run['live_ratio']:.2f}x the floor", file=sys.stderr, flush=True)
+    summary = {name: statistics.median(run[name] for run in results) for name in (
+        "in_page_first_preview_ms", "in_page_floor_ms", "in_page_ratio", "first_preview_ms", "floor_ms", "ratio",
+        "live_ms", "live_ratio")}
+    print(f"median of {runs} runs: first preview {summary['in_page_first_preview_ms']:.0f} ms, floor "
+          f"{summary['in_page_floor_ms']:.0f} ms, ratio {summary['in_page_ratio']:.2f} (from outside "
+          f"{summary['ratio']:.2f}; first live build {summary['live_ratio']:.2f}x); target {LOAD_TARGET}",
+          file=sys.stderr, flush=True)
+    return {"runs": results, "median": summary, "target": LOAD_TARGET}
 
 
 def cold_load(playwright: Playwright, base: str, runs: int) -> dict[str, float]:
