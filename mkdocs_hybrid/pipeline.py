@@ -10,7 +10,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -142,10 +142,15 @@ class Export:
 
     def _prepare(self) -> tuple[Scan, Toolchain, list[BundleJob]]:
         """What a build and a check both start from: the scan, the toolchain and the planned bundle jobs."""
+        # The sandbox probe starts a process (0.1-0.3 s of waiting): it runs while the sources are scanned.
+        probe = ThreadPoolExecutor(max_workers=1)
+        sandbox = probe.submit(sandbox_in_use)
+        probe.shutdown(wait=False)
         with self._timed("scan"):
             scan = self._scan()
         with self._timed("toolchain"):
             toolchain = self._toolchain()
+            self.report.sandbox = sandbox.result()
         with self._timed("dependencies"):
             jobs = self._plan(scan.snapshots, toolchain)
         return scan, toolchain, jobs
@@ -161,10 +166,9 @@ class Export:
         return scan
 
     def _toolchain(self) -> Toolchain:
-        """The pinned esbuild, recorded in the report with whether its sandbox is on."""
+        """The pinned esbuild, recorded in the report (whether its sandbox is on: see ``_prepare``)."""
         toolchain = find_toolchain(self.manifest.base_dir)
         self.report.esbuild_version = toolchain.version
-        self.report.sandbox = sandbox_in_use()
         return toolchain
 
     def _publish(self, ledger: BuildLedger, site_dir: Path, scan: Scan, built: list[BuiltVersion],
