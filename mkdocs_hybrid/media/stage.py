@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.config.manifest import VideoOptions
-from mkdocs_hybrid.media._attached import AttachedLimits, AttachedVideoError, transcode_attached
-from mkdocs_hybrid.media._capture import CaptureJob, CaptureOutcome, CaptureSettings, capture
+from mkdocs_hybrid.media._settings import CaptureSettings
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, make_temp_dir, sweep, write_atomic
@@ -32,6 +32,10 @@ from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature
 from mkdocs_hybrid.model.layout import ARTIFACTS, MEDIA_FILES, Parts
 from mkdocs_hybrid.model.snapshot import Snapshot, file_sha256
 from mkdocs_hybrid.progress import Tally
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.media._attached import AttachedLimits
+    from mkdocs_hybrid.media._capture import CaptureOutcome
 
 __all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "clear_media", "plan_media", "settings_of"]
 
@@ -43,7 +47,7 @@ MEDIA_FORMAT = 1
 MEDIA_NAMES = frozenset(MEDIA_FILES.values())
 INSTALLED_INDEX = "installed.json"
 """In the media cache: the stat of each media file put in a site, so a rebuild need not hash them again."""
-Capture = Callable[..., list[CaptureOutcome]]
+Capture = Callable[..., list["CaptureOutcome"]]
 Transcode = Callable[..., tuple[MediaFile, ...]]
 
 
@@ -81,6 +85,9 @@ def settings_of(options: VideoOptions) -> CaptureSettings:
 
 
 def limits_of(options: VideoOptions) -> AttachedLimits:
+    from mkdocs_hybrid.media._attached import AttachedLimits  # here: a rebuild with every medium made loads no
+    # prober or transcoder (nor asyncio and Playwright for the capture: see _make)
+
     return AttachedLimits(max_input_bytes=options.attached_max_mb * 1024 * 1024,
                           max_seconds=float(options.attached_max_seconds))
 
@@ -119,7 +126,8 @@ class MediaStage:
 
     def __init__(self, options: VideoOptions, cache_dir: Path, tools: MediaTools, *,
                  workers: int | None = None, progress: Callable[[int, int], None] | None = None,
-                 capture_fn: Capture = capture, transcode_fn: Transcode = transcode_attached) -> None:
+                 capture_fn: Capture | None = None, transcode_fn: Transcode | None = None) -> None:
+        """``capture_fn`` and ``transcode_fn`` default to the real capture and transcoder (loaded when needed)."""
         self.options = options
         self.settings = settings_of(options)
         self.folder = cache_dir / "media"
@@ -217,6 +225,8 @@ class MediaStage:
         if not requests:
             return
         by_ref = {r.ref: r for r in requests}
+        from mkdocs_hybrid.media._capture import CaptureJob, capture
+
         jobs = [CaptureJob(ref=r.ref, page="/".join((ARTIFACTS, *r.parts, "page.html")),
                            out_dir=work / f"{index}", video=r.video) for index, r in enumerate(requests)]
         for job in jobs:
@@ -226,7 +236,7 @@ class MediaStage:
         def captured(done: int, total: int) -> None:
             tally.reach(before + done)
 
-        for result in self._capture(site_dir, jobs, self.settings, self.tools, workers=self.workers,
+        for result in (self._capture or capture)(site_dir, jobs, self.settings, self.tools, workers=self.workers,
                                     progress=captured):
             request = by_ref[result.job.ref]
             if result.error is not None:
@@ -241,6 +251,9 @@ class MediaStage:
         if not requests:
             return
         assert self.tools.ffmpeg is not None and self.tools.ffprobe is not None
+        from mkdocs_hybrid.media._attached import AttachedVideoError, transcode_attached
+
+        transcode: Transcode = self._transcode or transcode_attached
 
         def one(index: int, request: MediaRequest) -> tuple[MediaFile, ...] | SnapshotError:
             try:
@@ -253,11 +266,11 @@ class MediaStage:
             out_dir = work / f"a{index}"
             out_dir.mkdir()
             try:
-                return self._transcode(request.attached, out_dir, ffmpeg=self.tools.ffmpeg,
-                                       ffprobe=self.tools.ffprobe, width=self.settings.width,
-                                       height=self.settings.height, fps=self.settings.fps,
-                                       poster_at=self.settings.poster_at, card_width=self.settings.card_width,
-                                       threads=self.settings.threads, limits=limits_of(self.options))
+                return transcode(request.attached, out_dir, ffmpeg=self.tools.ffmpeg,
+                                 ffprobe=self.tools.ffprobe, width=self.settings.width,
+                                 height=self.settings.height, fps=self.settings.fps,
+                                 poster_at=self.settings.poster_at, card_width=self.settings.card_width,
+                                 threads=self.settings.threads, limits=limits_of(self.options))
             except AttachedVideoError as exc:
                 thread, _, version = request.ref.partition("/")
                 return SnapshotError(f"video {request.attached_name!r}: {exc}", thread=thread, version=version,
