@@ -509,7 +509,9 @@ def test_a_10000_version_site_deploys_on_the_free_plan_with_as_many_pages_files_
     store = artifact_store(fresh_bucket(s3_process_endpoint), s3_process_endpoint)
     site = _large_site(tmp_path / "site", threads, versions)
     one_version = len(split_site_files(collect_site_files(_large_site(tmp_path / "one", 1, 1)), in_store=True)[0])
-    with FakeCloudflare(max_file_count=20_000) as fake:
+    # The upload JWT's claims are read after the deploy: a loaded machine can take longer than the default
+    # 300 s lifetime, after which the fake no longer accepts (or decodes) it.
+    with FakeCloudflare(max_file_count=20_000, jwt_lifetime=3600) as fake:
         with pytest.raises(DeployError, match="allows 20,000 per deployment"):
             deploy(fake, site, None)  # everything on Pages: 35,000+ files
         started = time.monotonic()
