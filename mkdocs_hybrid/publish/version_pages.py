@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.gallery import social
 from mkdocs_hybrid.model.catalog import Catalog
-from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature, write_if_changed
+from mkdocs_hybrid.model.files import StatIndex, check_parts, stat_signature, write_if_changed
 from mkdocs_hybrid.model.layout import ARTIFACTS, EDITOR, SHARE, SITE_ROOT, Parts
 from mkdocs_hybrid.publish import artifacts
 from mkdocs_hybrid.publish.artifacts import share_html
@@ -41,21 +41,23 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
     editor opened on it."""
     salt = repr((_renderer_digest(), origin, site_url, site_name, editor))
     total, done = sum(len(thread.versions) for thread in catalog.threads), 0
+    # Plain strings, not Path objects, on this path: it runs once per version on every rebuild.
+    site, names = os.path.abspath(site_dir), [kind.name for kind in derived_kinds()]
     for thread in catalog.threads:
         about = repr((thread.id, thread.title, thread.description, thread.unlisted))
         for version in thread.versions:
             parts = parts_of(thread.id, version.version)
-            share = safe_join(site_dir, SHARE, *parts) / "index.html"
-            folder = safe_join(site_dir, ARTIFACTS, *parts)
-            files = [share, *(folder / kind.name for kind in derived_kinds())]
-            editable = editor and (folder / SOURCE_JSON).is_file()
+            check_parts(parts)
+            share = os.path.join(site, SHARE, *parts, "index.html")
+            folder = os.path.join(site, ARTIFACTS, *parts)
+            files = [share, *(os.path.join(folder, name) for name in names)]
+            editable = editor and os.path.isfile(os.path.join(folder, SOURCE_JSON))
             key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}\0{editable}".encode()).hexdigest()
-            origin_key = os.path.abspath(share)
-            if index is None or index.lookup(origin_key, _signature(key, *files)[0]) is None:
+            if index is None or index.lookup(share, _signature(key, *files)[0]) is None:
                 view = VersionView(thread, version, parts, origin, site_url, site_name)
-                _write(view, share, folder, editable=editable)
+                _write(view, Path(share), Path(folder), editable=editable)
                 if index is not None:
-                    index.store(origin_key, *_signature(key, *files), {})
+                    index.store(share, *_signature(key, *files), {})
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -80,12 +82,12 @@ def _editor_href(thread: str, version: str) -> str:
     return f"{SITE_ROOT}{EDITOR}/?{urlencode({'thread': thread, 'version': version})}"
 
 
-def _signature(key: str, *paths: Path) -> tuple[str, int]:
+def _signature(key: str, *paths: str) -> tuple[str, int]:
     """The inputs' key and the stat of the files as they are (a missing file counts as missing)."""
     stats = []
     for path in paths:
         try:
-            stats.append((path.name, path.stat()))
+            stats.append((os.path.basename(path), os.stat(path)))
         except OSError:
             continue
     return stat_signature(stats, salt=key)
