@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from mkdocs_hybrid.model.catalog import MediaFile
-from mkdocs_hybrid.model.files import StatIndex, safe_join, stat_signature
+from mkdocs_hybrid.model.files import StatIndex, check_parts, stat_signature
 from mkdocs_hybrid.model.layout import ARTIFACTS, Parts
 
 __all__ = ["SettledMedia"]
@@ -27,7 +27,7 @@ class SettledMedia:
     """The media of versions whose artifact folders are as recorded (a thin layer over a stat index)."""
 
     def __init__(self, site_dir: Path, index: StatIndex, salt: str) -> None:
-        self.site_dir = site_dir
+        self.site = os.fspath(site_dir)
         self.index = index
         self.salt = salt
         """What every version's media depend on besides its own request: the stage's key (or media off)."""
@@ -59,7 +59,8 @@ class SettledMedia:
         self.index.save()
 
     def _folder(self, parts: Parts) -> str:
-        return os.fspath(safe_join(self.site_dir, ARTIFACTS, *parts))
+        check_parts(parts)  # plain strings, as safe_join checks them: this runs once per version
+        return os.path.join(self.site, ARTIFACTS, *parts)
 
     def _signature(self, folder: str, files: tuple[MediaFile, ...], request: str) -> tuple[str, int] | None:
         names = ["meta.json", *(media.name for media in files)]
