@@ -2,12 +2,11 @@
 // esbuild and Svelte playgrounds (an edit made while a build runs replaces any edit still waiting).
 
 export class Builder {
-  /** `boot`: the worker editor.html already started (it asked it to compile the .wasm) and the events it sent
-   * before this took it over; null to start one here. `gate`: a promise before which the worker builds nothing
-   * (not even its warm-up): main.js holds it while a preview from published files is being drawn. */
-  constructor({ workerUrl, wasmUrl, recipeUrl, api = null, warm = true, boot = null, gate = null }) {
+  /** `gate`: a promise before which the worker builds nothing (not even its warm-up): main.js holds it while a
+   * preview from published files is being drawn. */
+  constructor({ workerUrl, wasmUrl, recipeUrl, api = null, warm = true, gate = null }) {
     this.gate = gate ?? Promise.resolve();
-    this.worker = boot?.worker ?? new Worker(workerUrl, { type: "module" });
+    this.worker = new Worker(workerUrl, { type: "module" });
     this.onresult = () => {};
     this.inFlight = null;
     this.pending = null;
@@ -19,7 +18,6 @@ export class Builder {
         else if (data.type === "result") this.finished(data);
       };
       this.worker.onerror = (event) => reject(new Error(event.message || "the build worker failed to start"));
-      for (const event of boot?.early ?? []) (event.type === "error" ? this.worker.onerror : this.worker.onmessage)(event);
     });
     this.worker.postMessage({ type: "init", recipeUrl: String(recipeUrl), wasmUrl: String(wasmUrl), api,
       warm: false });

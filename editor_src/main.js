@@ -39,6 +39,22 @@ const previewStep = config.preview !== false;
 const artifactsRoot = new URL(config.artifacts ?? "../", location.href);
 const api = serveApi(location, history);
 
+// The worker builds nothing (not even its warm-up) until the published preview is on screen, or until it is
+// known that there is none: on two busy cores its warm-up took the CPU the preview's first run needed.
+let openGate = () => {};
+const gate = new Promise((resolve) => {
+  openGate = resolve;
+});
+// Started first: the .wasm downloads and compiles while the rest of the page starts.
+const builder = new Builder({
+  workerUrl: new URL(config.worker, location.href),
+  wasmUrl: new URL(config.wasm, location.href),
+  recipeUrl: new URL(config.recipe, location.href),
+  api,
+  warm: previewStep,
+  gate,
+});
+
 const state = {
   thread: "",
   version: "v1",
@@ -299,12 +315,6 @@ function setUrl({ version = true } = {}) {
 // built them from the same snapshot with the same recipe). The first live build is compared with them field by
 // field: the same bytes keep the frame on screen (nothing reloads), other bytes replace it as any build does.
 let published = null; // the result made of the share link's files, while no live build has come
-// The worker builds nothing (not even its warm-up) until the published preview is on screen, or until it is
-// known that there is none: on two busy cores its warm-up took the CPU the preview's first run needed.
-let openGate = () => {};
-const gate = new Promise((resolve) => {
-  openGate = resolve;
-});
 let showingPublished = false;
 let loads = 0; // counts load(): a published preview that arrives after another load is dropped
 
@@ -349,15 +359,6 @@ function samePublished(result) {
     (result.vendor ?? null) === shown.vendor && preview.adopt(shown, result));
 }
 
-const builder = new Builder({
-  workerUrl: new URL(config.worker, location.href),
-  wasmUrl: new URL(config.wasm, location.href),
-  recipeUrl: new URL(config.recipe, location.href),
-  api,
-  warm: previewStep,
-  boot: window.hybridBoot ?? null, // started by editor.html before this module arrived
-  gate,
-});
 
 builder.onresult = (result) => {
   const status = $("status-build");

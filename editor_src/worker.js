@@ -1,8 +1,7 @@
 // The editor's build worker: esbuild-wasm (the site's pinned version) over an in-memory file system laid out
 // as the native build lays out its folders (see README.md). Messages: {type: "init", recipeUrl, wasmUrl, api}
 // -> {type: "ready", esbuild} | {type: "fatal", message}; {type: "build", id, snapshot} -> {type: "result", ...};
-// {type: "compile", wasmUrl} (optional, before "init") starts the .wasm's compile early; {type: "warm"} runs the
-// warm-up bundle then (in turn with builds), for an "init" with warm: false.
+// {type: "warm"} runs the warm-up bundle (in turn with builds), for an "init" with warm: false.
 import * as esbuild from "esbuild-wasm/esm/browser.js";
 import { buildSnapshot } from "./recipe/build.js";
 import { optionsFromFlags } from "./recipe/flags.js";
@@ -14,7 +13,7 @@ let recipe = null;
 let packages = null;
 
 const timings = {};
-let compiling = null; // {url, module}: the .wasm's compile, started by "compile" or by "init"
+let compiling = null; // {url, module}: the .wasm's compile
 
 /** The compiled esbuild.wasm at `url` (streaming: it compiles while it downloads), started once. */
 function compile(url) {
@@ -31,7 +30,7 @@ async function init({ recipeUrl, wasmUrl, api, warm = true }) {
   timings.origin = performance.timeOrigin;
   const started = performance.now();
   timings.started = started;
-  const wasm = compile(wasmUrl); // meanwhile, the recipe (editor.html may have started it already)
+  const wasm = compile(wasmUrl); // meanwhile, the recipe
   const response = await fetch(recipeUrl);
   if (!response.ok) throw new Error(`cannot load the build recipe (${response.status} ${recipeUrl})`);
   recipe = await response.json();
@@ -78,21 +77,24 @@ async function warmUp() {
 }
 
 // Builds may be sent before "ready" (the page asks for its first one as soon as it has a snapshot): they
-// wait for the start, then run one at a time.
+// wait for the start, then run one at a time. After a failed start ("fatal", said once) nothing runs.
 let queue = null;
 
+function enqueue(job) {
+  queue = queue.then(job);
+  queue.catch(() => {}); // a failed start is reported by "fatal", not once more per job
+}
+
 self.onmessage = ({ data }) => {
-  if (data.type === "compile") {
-    compile(data.wasmUrl); // sent by editor.html before main.js has loaded; "init" follows
-  } else if (data.type === "warm") {
-    queue = queue.then(warmUp); // builder.js: "init" with warm: false, then this once the page lets it
+  if (data.type === "warm") {
+    enqueue(warmUp); // builder.js: "init" with warm: false, then this once the page lets it
   } else if (data.type === "init") {
     queue = init(data);
     queue.then((version) => postMessage({ type: "ready", esbuild: version, timings }),
       (error) => postMessage({ type: "fatal", message: String(error?.message || error) }));
   } else if (data.type === "build") {
     // One build at a time: esbuild reads the one laid-out tree (the page's Builder keeps only the newest).
-    queue = queue.then(async () => {
+    enqueue(async () => {
       const started = performance.now();
       const result = await buildSnapshot(esbuild, fs, recipe, data.snapshot, packages);
       postMessage({ type: "result", id: data.id, ms: Math.round(performance.now() - started), ...result });
