@@ -45,6 +45,11 @@ let openGate = () => {};
 const gate = new Promise((resolve) => {
   openGate = resolve;
 });
+// Only an address that names a version (and no #s= link) can open one as published: others never wait.
+const urlParams = new URLSearchParams(location.search);
+if (!previewStep || !urlParams.get("thread") || !urlParams.get("version") || location.hash.startsWith("#s=")) {
+  openGate();
+}
 // Started first: the .wasm downloads and compiles while the rest of the page starts.
 const builder = new Builder({
   workerUrl: new URL(config.worker, location.href),
