@@ -6,8 +6,10 @@ error it can raise. ``mkdocs_hybrid.deploy`` is the public API of the deploy sta
 and R2; imported on its own, as it brings in httpx and boto3). Every other module is an implementation
 detail that may change between releases.
 
-The stages, each a sub-package: ``config`` (the manifest) -> ``sources`` (snapshots) -> ``build``
-(bundles) -> ``publish`` (artifacts, ledger, routes, gallery) -> ``deploy``; ``scale`` shards and merges,
+The stages, each a sub-package: ``config`` (the manifest) -> ``sources`` (snapshots) -> ``bundle``
+(esbuild, npm sets, vendor files) -> ``publish`` (artifacts, ledger, version pages) -> ``gallery`` and
+``edge`` (the host's routing files) -> ``media`` (posters, videos) -> ``deploy``; ``editor`` publishes the
+browser editor, ``serve`` and ``live`` save and publish versions one at a time, ``scale`` shards and merges,
 ``model`` holds what they share. ``pipeline`` ties them together; ``cli`` and ``plugin`` adapt it.
 """
 
