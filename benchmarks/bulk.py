@@ -182,9 +182,8 @@ def mkdocs_build(root: Path) -> None:
                    check=True, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
-def mkdocs_alone(root: Path, pages: int) -> float:
-    """The same ``mkdocs build`` without the plugin: as many small out-of-nav pages as the gallery makes, with
-    search. What MkDocs costs by itself for those pages, the least a no-op build of the gallery can take."""
+def plain_mkdocs_project(root: Path, pages: int) -> Path:
+    """A MkDocs project without the plugin: as many small out-of-nav pages as the gallery makes, with search."""
     plain = root / "mkdocs-alone"
     shutil.rmtree(plain, ignore_errors=True)
     for n in range(pages):
@@ -194,6 +193,13 @@ def mkdocs_alone(root: Path, pages: int) -> float:
     (plain / "docs/index.md").write_text("# Bench\n")
     (plain / "mkdocs.yml").write_text("site_name: bench\ntheme: {name: mkdocs, highlightjs: false}\n"
                                       "plugins: [search]\nnot_in_nav: /gallery/\n")
+    return plain
+
+
+def mkdocs_alone(root: Path, pages: int) -> float:
+    """The same ``mkdocs build`` without the plugin (:func:`plain_mkdocs_project`): what MkDocs costs by itself
+    for those pages, the least a no-op build of the gallery can take."""
+    plain = plain_mkdocs_project(root, pages)
 
     def build() -> None:
         subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=plain, check=True)

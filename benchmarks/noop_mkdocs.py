@@ -49,8 +49,6 @@ TARGET = 1.25
 
 OURS_YML = ("site_name: bench\ntheme: {name: mkdocs, highlightjs: false}\n"
             "plugins: [search, {hybrid: {manifest: hybrid.yml}}]\n")
-PLAIN_YML = "site_name: bench\ntheme: {name: mkdocs, highlightjs: false}\nplugins: [search]\nnot_in_nav: /gallery/\n"
-
 Sample = tuple[float, float, float]
 """CPU seconds, wall seconds, 1-minute load average before the run."""
 
@@ -68,19 +66,6 @@ def ours(root: Path) -> Path:
     (root / "docs/index.md").write_text("# Bench\n")
     (root / "mkdocs.yml").write_text(OURS_YML)
     return root
-
-
-def plain(root: Path, pages: int) -> Path:
-    """As many small out-of-nav pages as the gallery has, with search and no plugin."""
-    folder = root / "mkdocs-alone"
-    shutil.rmtree(folder, ignore_errors=True)
-    for n in range(pages):
-        page = folder / "docs" / "gallery" / f"t{n}" / "index.md"
-        page.parent.mkdir(parents=True)
-        page.write_text(f"---\ntitle: Thread {n}\n---\nA demo thread.\n")
-    (folder / "docs/index.md").write_text("# Bench\n")
-    (folder / "mkdocs.yml").write_text(PLAIN_YML)
-    return folder
 
 
 def series(runs: int, before: Callable[[int], None], project: Path, floor: Path,
@@ -177,14 +162,14 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=REPO, help="mkdocs-hybrid checkout to measure")
     parser.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: a temp folder)")
     args = parser.parse_args()
-    from bulk import change_one_percent, generate  # here: it puts this checkout first on sys.path
+    from bulk import change_one_percent, generate, plain_mkdocs_project  # here: it puts this checkout first on sys.path
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="hybrid-noop-mkdocs-"))
     generate(root, args.count, 0.3)
     project = ours(root)
     mkdocs(project, args.code)  # the cold build (npm install included), untimed
     pages = sum(1 for _ in (root / "site" / "gallery").rglob("index.html"))
-    floor = plain(root, pages)
+    floor = plain_mkdocs_project(root, pages)
     mkdocs(floor, args.code)  # warms the floor's files as ours are warm
     noop = series(args.runs, lambda _: None, project, floor, args.code)
     added = series(args.runs, lambda run: change_one_percent(root, 50 + run), project, floor, args.code)
