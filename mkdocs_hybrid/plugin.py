@@ -48,6 +48,7 @@ from mkdocs_hybrid.edge.static import write_not_found_page
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.gallery import pages as gallery
 from mkdocs_hybrid.gallery import social
+from mkdocs_hybrid.gallery.streaming import stream_assets
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.durable import storage_error, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
@@ -289,7 +290,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         origin = self._origin()
         data_path, data = gallery.index_data(self.catalog, origin=origin)  # the filter's data, once per build
         contents[data_path] = data
-        contents.update(sorted(gallery.asset_files().items()))
+        contents.update(sorted({**gallery.asset_files(), **stream_assets(self.catalog.listed)}.items()))
         self._generated = [File.generated(config, src_uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV)
                            for src_uri, content in contents.items()]
         for file in self._generated:

@@ -72,10 +72,13 @@ class VideoOptions:
     """Largest attached video file (``snapshot.yml: video: demo.mov``), in MiB (at most 1024)."""
     attached_max_seconds: int = defaults.ATTACHED_MAX_SECONDS
     """Longest attached video, in seconds (at most 600)."""
+    hls_after_seconds: int = defaults.HLS_AFTER_SECONDS
+    """Attached videos longer than this are also published as HLS (a 360p/720p/1080p ladder, never upscaled)."""
 
 
 VIDEO_LIMITS = {"seconds": (1, 30), "fps": (1, 60), "width": (160, 1920), "height": (90, 1080),
-                "attached_max_mb": (1, 1024), "attached_max_seconds": (1, 600)}
+                "attached_max_mb": (1, 1024), "attached_max_seconds": (1, 600),
+                "hls_after_seconds": (1, 600)}
 """Documented caps: a manifest cannot ask for a capture that would take the build machine's hours."""
 
 

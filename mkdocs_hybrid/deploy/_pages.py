@@ -41,7 +41,7 @@ from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTI
 from mkdocs_hybrid.deploy._result import DeployResult, mib
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
-from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES
+from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, is_hls_file
 from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.progress import Tally
 from mkdocs_hybrid.publish.artifacts import media_links
@@ -412,7 +412,8 @@ def _split_media(files: list[SiteFile], media: MediaUploader | None) -> tuple[li
             raise DeployError(f"{counted(len(too_large), 'file')} over Pages' 25 MiB limit: {listed}; configure "
                               "deploy.r2_bucket so they go to R2, or remove them")
         return files, []
-    to_r2 = [f for f in files if f.size > MAX_FILE_BYTES or f.name.lower().endswith(MEDIA_EXTENSIONS)]
+    to_r2 = [f for f in files if f.size > MAX_FILE_BYTES
+             or (f.name.lower().endswith(MEDIA_EXTENSIONS) and not is_hls_file(f.name))]  # a ladder stays whole
     return [f for f in files if f not in to_r2], to_r2
 
 

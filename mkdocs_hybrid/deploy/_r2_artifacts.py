@@ -40,7 +40,7 @@ from mkdocs_hybrid.deploy._r2_pages import PAGE_FOLDERS, is_site_page, page_cach
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
 from mkdocs_hybrid.edge.headers import REFRESHED
-from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, PREVIEW, SHARE, UNLISTED, VENDOR
+from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, PREVIEW, SHARE, UNLISTED, VENDOR, is_hls_file
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -65,7 +65,7 @@ _Result = TypeVar("_Result")
 def is_refreshed(name: str) -> bool:
     """Whether a build may replace this object: a version's derived files and the ``meta.json`` listing them,
     and the share and thread pages (:mod:`~mkdocs_hybrid.deploy._r2_pages`)."""
-    if is_site_page(name):
+    if is_site_page(name) or is_hls_file(name):  # an HLS ladder is derived media too
         return True
     folder, _, base = name.rpartition("/")
     return folder.startswith(f"{ARTIFACTS}/") and (base in DERIVED_FILES or base == "meta.json")

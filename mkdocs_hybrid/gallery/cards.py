@@ -148,6 +148,8 @@ class Video:
     poster_url: str | None
     duration: str | None
     """``0:12``: shown beside the full video's toggle."""
+    stream_url: str | None = None
+    """The full video's HLS master playlist, for a long attached video (``gallery/streaming.py`` plays it)."""
 
 
 
@@ -293,8 +295,9 @@ def _video(thread: ThreadEntry, version: VersionEntry, role: str, *, base: str,
         return None
     poster = _image(thread, version, "poster", "card", base=base, origin=origin)
     media = version.medium(role)
+    stream = _image(thread, version, "hls", base=base, origin=origin) if role == "video" else None
     return Video(url=clip.url, width=clip.width, height=clip.height, poster_url=poster.url if poster else None,
-                 duration=_duration(media.duration if media else None))
+                 duration=_duration(media.duration if media else None), stream_url=stream.url if stream else None)
 
 
 def _duration(seconds: float | None) -> str | None:

@@ -49,6 +49,7 @@ from mkdocs_hybrid.gallery.cards import (
 )
 from mkdocs_hybrid.gallery.data import data_file
 from mkdocs_hybrid.gallery.kept import KeptPages, code_digest
+from mkdocs_hybrid.gallery.streaming import stream_assets, stream_urls, stream_version
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.files import StatIndex, write_if_changed
 from mkdocs_hybrid.model.layout import ASSETS, GALLERY, GALLERY_PAGES, LATEST, SHARE
@@ -294,7 +295,7 @@ def _renderer_digest() -> str:
     """What a fragment depends on besides its arguments: the site templates and assets, this module and the one
     that makes its views."""
     code = "".join(Path(path).read_text(encoding="utf-8") for path in (__file__, cards.__file__ or ""))
-    return hashlib.sha256((template_digest() + code).encode()).hexdigest()
+    return hashlib.sha256((template_digest() + code + stream_version()).encode()).hexdigest()
 
 
 def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, editor: bool,
@@ -313,7 +314,7 @@ def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, edit
         latest_link=share_link(f"{SHARE}/{thread.id}/{LATEST}/", base=base, site_url=site_url),
         gallery_url=gallery_url,
         sandbox=origin.sandbox,
-        **_asset_urls(base),
+        **_asset_urls(base), **stream_urls(base, thread),
     ) + _THREAD_END
 
 
@@ -433,7 +434,7 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
         paths.append(thread_page_path(thread.id))
         kept.render(key, paths[-1], partial(standalone_thread_page, thread, site_url=site_url, editor=editor,
                                             origin=origin))
-    rest = dict(sorted(asset_files().items()))
+    rest = dict(sorted({**asset_files(), **stream_assets(listed)}.items()))
     if _root_is_ours(site_dir):  # last: the page it leads to is written first
         rest["index.html"] = render_root_page()
     return paths + [_write(site_dir, relative, content) for relative, content in rest.items()]

@@ -3,7 +3,8 @@
 The file is untrusted: it is checked on disk first (regular file, not a link, not too big), recognised from its
 first bytes, probed, then transcoded to the one profile every MP4 here uses (``_encode.h264_args``), and every
 output is probed again before anything is returned. See ``_probe`` for the confinement of each ffmpeg run.
-Only the transcode reads the attached file; the preview, poster and card are made from our own ``video.mp4``.
+Only the transcode (and, for a long video, the HLS ladder of ``_hls``, under the same confinement) reads the
+attached file; the preview, poster and card are made from our own ``video.mp4``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from mkdocs_hybrid.media._encode import h264_args, preview_args, webp_stills
+from mkdocs_hybrid.media._hls import make_hls
 from mkdocs_hybrid.media._probe import (
     MB,
     VIDEO_DECODERS,
@@ -34,10 +36,11 @@ from mkdocs_hybrid.media._probe import (
     run_tool,
     sniff_container,
 )
+from mkdocs_hybrid.media._streams import HlsPlan
 from mkdocs_hybrid.model import capture as defaults
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import write_atomic
-from mkdocs_hybrid.model.layout import MEDIA_FILES
+from mkdocs_hybrid.model.layout import HLS, MEDIA_FILES
 from mkdocs_hybrid.model.snapshot import file_sha256, sha256_hex
 
 __all__ = ["DEFAULT_LIMITS", "AttachedLimits", "AttachedVideoError", "transcode_attached"]
@@ -68,7 +71,8 @@ class _Plan:
 def transcode_attached(src: Path, out_dir: Path, *, ffmpeg: Path, ffprobe: Path, width: int = defaults.WIDTH,
                        height: int = defaults.HEIGHT, fps: int = defaults.FPS, poster_at: float = defaults.POSTER_AT,
                        card_width: int = defaults.CARD_WIDTH, threads: int = 1,
-                       limits: AttachedLimits = DEFAULT_LIMITS) -> tuple[MediaFile, ...]:
+                       limits: AttachedLimits = DEFAULT_LIMITS, hls: HlsPlan | None = None
+                       ) -> tuple[MediaFile, ...]:
     """Write ``video.mp4``, ``preview.mp4``, ``poster.webp`` and ``card.webp`` for ``src`` into ``out_dir``.
 
     The video fits inside ``width`` x ``height`` (aspect kept, even sides, never upscaled) at no more than ``fps``,
@@ -76,19 +80,23 @@ def transcode_attached(src: Path, out_dir: Path, *, ffmpeg: Path, ffprobe: Path,
     removes a whole class of decoders from what an attached file can reach. Output bytes are identical on
     repeat for the same input and ``threads``. On any failure none of the four files is left in ``out_dir``
     (not even an older one: a stale video must not outlive the error) and :class:`AttachedVideoError` says why.
+    With ``hls``, a video longer than its threshold also gets an HLS ladder in ``hls/`` (``_hls.make_hls``).
     """
     check_source(src, limits)
     out_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".attached-", dir=out_dir))
     try:
         files = _make_all(src, scratch, ffmpeg=ffmpeg, ffprobe=ffprobe, box=(width, height), fps=fps,
-                          poster_at=poster_at, card_width=card_width, threads=threads, limits=limits)
+                          poster_at=poster_at, card_width=card_width, threads=threads, limits=limits, hls=hls)
+        shutil.rmtree(out_dir / HLS, ignore_errors=True)
         for media in files:
+            (out_dir / media.name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(scratch / media.name, out_dir / media.name)
         return files
     except BaseException:
         for name in MEDIA_FILES.values():
             (out_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(out_dir / HLS, ignore_errors=True)
         raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -113,7 +121,8 @@ def check_source(src: Path, limits: AttachedLimits) -> None:
 
 
 def _make_all(src: Path, scratch: Path, *, ffmpeg: Path, ffprobe: Path, box: tuple[int, int], fps: int,
-              poster_at: float, card_width: int, threads: int, limits: AttachedLimits) -> tuple[MediaFile, ...]:
+              poster_at: float, card_width: int, threads: int, limits: AttachedLimits,
+              hls: HlsPlan | None) -> tuple[MediaFile, ...]:
     """Probe, transcode, derive the preview and stills from our own video, re-probe everything."""
     container = sniff_container(src)
     facts = probe(src, ffprobe=ffprobe, limits=limits, container=container)
@@ -132,8 +141,11 @@ def _make_all(src: Path, scratch: Path, *, ffmpeg: Path, ffprobe: Path, box: tup
     preview_facts = _verify_mp4(src.name, preview, None, ffprobe=ffprobe, limits=limits)
     stills = _stills(src.name, video, video_facts, scratch, ffmpeg=ffmpeg, poster_at=poster_at,
                      card_width=card_width, threads=threads, limits=limits)
+    ladder = () if hls is None or not hls.wants(video_facts.duration) else make_hls(
+        src, container, facts, scratch, ffmpeg=ffmpeg, ffprobe=ffprobe, rate=plan.rate,
+        seconds=video_facts.duration or 0.0, plan=hls, threads=threads, limits=limits)
     return (_media("video", video, (video_facts.width, video_facts.height), video_facts),
-            _media("preview", preview, (preview_facts.width, preview_facts.height), preview_facts), *stills)
+            _media("preview", preview, (preview_facts.width, preview_facts.height), preview_facts), *stills, *ladder)
 
 
 def check_facts(name: str, facts: VideoFacts, limits: AttachedLimits) -> None:

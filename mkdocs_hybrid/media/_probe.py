@@ -201,6 +201,8 @@ def file_url(path: Path) -> str:
 # ---- recognising the container from its first bytes ---------------------------------------------------------
 
 _BMFF_BOXES = frozenset({b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"})
+_SEGMENT_BOXES = frozenset({b"styp", b"moof", b"sidx", b"emsg", b"prft"})
+"""First boxes of an fMP4 media segment (``.m4s``): no ``moov``, so nothing to decode on its own."""
 _IMAGE_BRANDS = frozenset({b"avif", b"avis", b"heic", b"heix", b"hevc", b"mif1", b"msf1"})
 """ISO BMFF brands of still images (AVIF, HEIF/HEIC): the mov demuxer would read them as one-frame videos."""
 _NOT_VIDEO: tuple[tuple[bytes, str], ...] = (
@@ -223,6 +225,9 @@ def sniff_container(path: Path) -> str:
         head = handle.read(64)
     if head[4:8] == b"ftyp" and head[8:12] in _IMAGE_BRANDS:
         raise AttachedVideoError(f"{path.name} is an AVIF/HEIF image, not a video: {_ADVICE}")
+    if head[4:8] in _SEGMENT_BOXES:
+        raise AttachedVideoError(f"{path.name} is a streaming segment (fragmented MP4 without its index: a piece "
+                                 f"of an HLS or DASH stream), not a whole video: {_ADVICE}")
     if head[4:8] in _BMFF_BOXES:
         return "mov"
     if head.startswith(b"\x1a\x45\xdf\xa3"):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.config.manifest import VideoOptions
 from mkdocs_hybrid.media._settings import CaptureSettings
+from mkdocs_hybrid.media._streams import hls_key, hls_of, remove_stale_hls
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, make_temp_dir, sweep, write_atomic
@@ -177,7 +178,7 @@ class MediaStage:
             return None
         if request.attached is not None:
             digest = request.attached_sha256 or file_sha256(request.attached)
-            kind: list[object] = ["attached", digest, asdict(limits_of(self.options))]
+            kind: list[object] = ["attached", digest, asdict(limits_of(self.options)), hls_key(self.options)]
         else:
             kind = ["video" if request.video else "poster", served]
         return hashlib.sha256(json.dumps([self.settings_key, kind], sort_keys=True).encode()).hexdigest()
@@ -270,7 +271,8 @@ class MediaStage:
                                  ffprobe=self.tools.ffprobe, width=self.settings.width,
                                  height=self.settings.height, fps=self.settings.fps,
                                  poster_at=self.settings.poster_at, card_width=self.settings.card_width,
-                                 threads=self.settings.threads, limits=limits_of(self.options))
+                                 threads=self.settings.threads, limits=limits_of(self.options),
+                                 **hls_of(self.options))
             except AttachedVideoError as exc:
                 thread, _, version = request.ref.partition("/")
                 return SnapshotError(f"video {request.attached_name!r}: {exc}", thread=thread, version=version,
@@ -292,6 +294,7 @@ class MediaStage:
         staging = out_dir / ".entry"
         staging.mkdir()
         for media in files:
+            (staging / media.name).parent.mkdir(parents=True, exist_ok=True)  # hls/{rung}/
             os.replace(out_dir / media.name, staging / media.name)
         manifest = {"format": MEDIA_FORMAT, "files": [asdict(m) for m in files]}
         write_atomic(staging / "media.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -312,6 +315,7 @@ def install(site_dir: Path, parts: Parts, entry: Path, files: Iterable[MediaFile
     for media in files:
         target = folder / media.name
         if not _same_file(target, media, installed):
+            target.parent.mkdir(parents=True, exist_ok=True)  # hls/{rung}/
             copy_atomic(entry / media.name, target)
             _remember(installed, target, media)
     return files
@@ -348,3 +352,4 @@ def clear_media(site_dir: Path, parts: Parts) -> None:
 def _remove_media(folder: Path, *, keep: set[str]) -> None:
     for name in MEDIA_NAMES - keep:
         (folder / name).unlink(missing_ok=True)
+    remove_stale_hls(folder, keep)

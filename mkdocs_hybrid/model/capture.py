@@ -23,3 +23,5 @@ ATTACHED_MAX_MB = 200
 """Largest attached video file, in MiB."""
 ATTACHED_MAX_SECONDS = 60
 """Longest attached video, in seconds."""
+HLS_AFTER_SECONDS = 60
+"""Attached videos longer than this, in seconds, are also streamed as HLS (``media/_hls.py``)."""

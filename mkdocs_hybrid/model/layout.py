@@ -63,3 +63,24 @@ the site root."""
 
 LOCK_FILE = "hybrid-lock.json"
 """The project's npm lock, beside the manifest: the versions every dependency spec resolved to."""
+
+HLS = "hls"
+"""``artifacts/{thread}/{version}/hls/``: a long attached video's HLS ladder (``media/_hls.py``), made from the
+attached file on every build like the other media (a derived folder: never part of what the ledger publishes)."""
+HLS_MASTER = "master.m3u8"
+"""``hls/master.m3u8``: the master playlist pages play."""
+HLS_PLAYLIST = "index.m3u8"
+HLS_INIT = "init.mp4"
+HLS_SEGMENTS = "seg-%05d.m4s"
+"""``hls/{height}p/index.m3u8``, ``init.mp4`` and ``seg-00000.m4s``...: one rendition (ffmpeg's pattern)."""
+
+
+def hls_rung(height: int) -> str:
+    """The folder of the rendition ``height`` pixels high, in ``hls/``: ``720p``."""
+    return f"{height}p"
+
+
+def is_hls_file(name: str) -> bool:
+    """Whether the site path ``name`` is a file of a version's HLS ladder (``artifacts/.../hls/...``)."""
+    parts = name.split("/")
+    return len(parts) >= 5 and parts[0] == ARTIFACTS and parts[3] == HLS

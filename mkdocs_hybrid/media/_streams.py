@@ -1,0 +1,55 @@
+"""What the media stage needs to know about HLS without loading the prober or the transcoder: the plan a
+manifest asks for (part of an attached video's cache key), and the removal of a ladder a version no longer has.
+
+The ladder itself is made by :mod:`mkdocs_hybrid.media._hls`, loaded only when an attached video is transcoded.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mkdocs_hybrid.config.manifest import VideoOptions
+from mkdocs_hybrid.model.layout import HLS
+
+LADDER = (360, 720, 1080)
+"""Rung heights; a video gets those at or below its own height (never upscaled), or its own height alone."""
+SEGMENT_SECONDS = 4
+"""Target segment length; a keyframe is forced at every boundary so all rungs switch at the same times."""
+
+
+@dataclass(frozen=True)
+class HlsPlan:
+    """Whether and how a long video is streamed: part of the media cache key."""
+
+    after_seconds: float
+    """Videos longer than this get a ladder."""
+    heights: tuple[int, ...] = LADDER
+    segment_seconds: int = SEGMENT_SECONDS
+
+    def wants(self, seconds: float | None) -> bool:
+        return seconds is not None and seconds > self.after_seconds
+
+
+def hls_plan(options: VideoOptions) -> HlsPlan:
+    return HlsPlan(after_seconds=float(options.hls_after_seconds))
+
+
+def hls_of(options: VideoOptions) -> dict[str, HlsPlan]:
+    """The transcoder's ``hls`` argument for these options."""
+    return {"hls": hls_plan(options)}
+
+
+def hls_key(options: VideoOptions) -> dict[str, object]:
+    """Everything about HLS that changes an attached video's files (the threshold decides whether there is a
+    ladder at all)."""
+    return {"hls": asdict(hls_plan(options))}
+
+
+def remove_stale_hls(folder: Path, keep: Collection[str]) -> None:
+    """Remove a version's ``hls/`` folder when none of the media it keeps is in it (a video made shorter, the
+    threshold raised, media turned off)."""
+    if not any(name.startswith(f"{HLS}/") for name in keep):
+        shutil.rmtree(folder / HLS, ignore_errors=True)
