@@ -44,7 +44,14 @@ create-deployment on 8000000, so such a refusal costs it three attempts.)
 A deployment's outcome is decided when it is created (``deploy_outcome``);
 a successful production deployment becomes :meth:`FakeCloudflare.live` at
 once, a failed one never does. Reads of it report ``queued``/``active`` for
-the first ``polls_before_done`` polls, then ``deploy``/``success|failure``.
+the first ``polls_before_done`` polls, then ``deploy``/``success|failure``. The
+create call's answer is the same deployment object, ``queued``/``active`` as
+Cloudflare's usually is, or already ``deploy``/``success|failure`` when
+``done_when_created`` is set (the API answers with the deployment's state at
+that moment: a client must read it, not assume it).
+
+:meth:`FakeCloudflare.transport` serves the same API to an ``httpx`` client in
+process (no socket, no server thread), for tests that inject a transport.
 
 Asset storage is one store per fake (one account), keyed by hash; the server
 cannot know a file's extension, so it does not recompute hashes: tests do,
@@ -71,6 +78,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
+    import httpx
     from typing_extensions import Self
 
 API_PREFIX = "/client/v4"
@@ -288,7 +296,8 @@ class FakeCloudflare:
     ``max_file_count`` files. Attributes tests may change at any time:
     ``jwt_lifetime`` (0 makes every new JWT expire at once), ``deploy_outcome``
     (``"success"``/``"failure"``), ``polls_before_done`` (how many reads of a
-    deployment still say ``queued``/``active``) and ``failure_log``.
+    deployment still say ``queued``/``active``), ``done_when_created`` (the create call's answer already
+    reports the outcome) and ``failure_log``.
     """
 
     def __init__(self, account_id: str = "acct", token: str = "test-token", *, max_file_count: int = 20_000,
@@ -300,6 +309,7 @@ class FakeCloudflare:
         self.jwt_lifetime = jwt_lifetime
         self.deploy_outcome: DeployOutcome = "success"
         self.polls_before_done = 0
+        self.done_when_created = False
         self.failure_log = "Error: Failed to publish your Function. Got error: Uncaught TypeError: injected failure"
         self.assets: dict[str, StoredAsset] = {}
         self.upserted: set[str] = set()
@@ -398,6 +408,39 @@ class FakeCloudflare:
         with self._lock:
             live_id = self.projects[project].live_deployment_id if project in self.projects else None
             return self._deployment(live_id) if live_id else None
+
+    def transport(self) -> httpx.MockTransport:
+        """This API for an ``httpx`` client in this process (base URL ``http://cloudflare.test/client/v4``):
+        the same routes, checks, faults and request log as over HTTP, without a socket (needs no :meth:`start`;
+        an injected ``delay`` sleeps in the caller's thread, ``drop`` raises a connection error)."""
+        import httpx
+
+        def handle(outgoing: httpx.Request) -> httpx.Response:
+            headers = {name.lower(): value for name, value in outgoing.headers.items()}
+            body = outgoing.read()
+            json_body, form = _parsed_body(headers, body)
+            request = RecordedRequest(method=outgoing.method, path=outgoing.url.path,
+                                      query=dict(outgoing.url.params), headers=headers, body=body, json=json_body,
+                                      form=form, received_at=time.monotonic())
+            if not request.path.startswith(API_PREFIX + "/"):
+                return httpx.Response(404, json=_envelope(None, [{"code": NO_ROUTE, "message": "No route"}]))
+            request.path = request.path[len(API_PREFIX):]
+            self._record(request)
+            try:
+                reply = self._answer(request)
+            except _Drop:
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.",
+                                                request=outgoing) from None
+            request.status = reply.status
+            if reply.content_type == "application/json":
+                request.response = json.loads(reply.body)
+            return httpx.Response(reply.status, content=reply.body,
+                                  headers=[("Content-Type", reply.content_type), *reply.headers])
+
+        return httpx.MockTransport(handle)
+
+    IN_PROCESS_BASE_URL = "http://cloudflare.test" + API_PREFIX
+    """The base URL to give a client that uses :meth:`transport`."""
 
     # -- faults --------------------------------------------------------------------------------------------
 
@@ -617,7 +660,7 @@ class FakeCloudflare:
         project.latest_deployment_id = deployment.id
         if deployment.outcome == "success" and environment == "production":
             project.live_deployment_id = deployment.id
-        return self._deployment_result(deployment, stage=("queued", "active"))
+        return self._deployment_result(deployment, stage=None if self.done_when_created else ("queued", "active"))
 
     def _checked_manifest(self, text: str) -> dict[str, str]:
         try:

@@ -39,6 +39,7 @@ from mkdocs_hybrid.deploy._api import (
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
 from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
 from mkdocs_hybrid.deploy._result import DeployResult, mib
+from mkdocs_hybrid.deploy._status import wait_until_live
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, is_hls_file
@@ -80,6 +81,8 @@ class RetryPolicy:
     """Extra wait after a gateway error (502-524), which also drops upload concurrency to 1."""
     deployment_attempts: int = 3
     status_polls: int = 5
+    """The status wait's patience, as wrangler's polls at 2^n x base_delay; polled sooner and more often
+    (:func:`~mkdocs_hybrid.deploy._status.status_waits`)."""
     sleep: Callable[[float], None] = time.sleep
 
 
@@ -237,7 +240,8 @@ class _Deployment:
     def activate(self, result: DeployResult) -> None:
         deployment = self._create_deployment(self._fields, _deployment_parts(self._routing, self._redirects))
         result.deployment_id, result.url = str(deployment.get("id")), deployment.get("url")
-        self._wait_until_live(result.deployment_id)
+        wait_until_live(deployment, lambda: self.api.get_deployment(self.project, str(deployment.get("id"))),
+                        base_delay=self.retry.base_delay, polls=self.retry.status_polls, sleep=self.retry.sleep)
 
     def _project(self, branch: str, create: bool) -> None:
         try:
@@ -351,23 +355,6 @@ class _Deployment:
                                       "rerun the deploy") from None
                 self.retry.sleep(error.retry_after or 2 ** attempt * self.retry.base_delay)
         raise AssertionError("unreachable")
-
-    def _wait_until_live(self, deployment_id: str) -> None:
-        stage: dict[str, Any] = {}
-        for attempt in range(self.retry.status_polls):
-            self.retry.sleep(2 ** attempt * self.retry.base_delay)
-            try:
-                stage = self.api.get_deployment(self.project, deployment_id).get("latest_stage") or {}
-            except CloudflareAPIError:
-                continue
-            if stage.get("name") == "deploy" and stage.get("status") in ("success", "failure"):
-                break
-        if stage.get("name") == "deploy" and stage.get("status") == "success":
-            return
-        if stage.get("status") == "failure":
-            raise DeployError(f"deployment {deployment_id} failed on Cloudflare's side; see the Pages dashboard")
-        raise DeployError(f"deployment {deployment_id} was created but did not report success in time; "
-                          "check the Pages dashboard")
 
 
 def split_site_files(files: list[SiteFile], *, in_store: bool) -> tuple[list[SiteFile], list[SiteFile]]:
