@@ -467,3 +467,4 @@ def _add_live_commands() -> None:
 
 _add_live_commands()
 main.add_command(__import__("mkdocs_hybrid.cli_export", fromlist=["export"]).export)  # issue 23: `export git`
+main.add_command(__import__("mkdocs_hybrid.cli_verify", fromlist=["verify"]).verify)  # issue 25: signed histories

@@ -28,6 +28,7 @@ from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey, site_parts
 from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
+from mkdocs_hybrid.history.publish import publish_history
 from mkdocs_hybrid.media import MEDIA_ENV, MediaRequest, MediaStage, MediaTools, clear_media, plan_media
 from mkdocs_hybrid.media.settled import SettledMedia
 from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, ThreadEntry, VersionEntry
@@ -189,6 +190,7 @@ class Export:
                             pages_index)
             if self.manifest.editor.enabled:
                 publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs(), self.pages.site_url)
+            publish_history(ledger, site_dir, catalog, self.unlisted_key, self.report.notices)  # signed, with a key
         else:
             # a shard's own preview; the merge writes the site's
             edge_writer(self.manifest.deploy.target)(site_dir, catalog, signed_links=self.origin.url is not None)

@@ -52,7 +52,7 @@ from mkdocs_hybrid.gallery.streaming import stream_assets
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.durable import storage_error, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
-from mkdocs_hybrid.model.layout import GALLERY
+from mkdocs_hybrid.model.layout import GALLERY, HISTORY_FILE
 from mkdocs_hybrid.model.words import counted
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.progress import ProgressLines
@@ -137,7 +137,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self._close_fragments()
         self._fragments = BundleCache(self.manifest.cache_dir / CACHE_FILE)  # thread pages made before
         self._add_gallery(files, config)
-        keep_only(site_dir / GALLERY, {file.dest_uri for file in self._generated}, f"{GALLERY}/")
+        histories = {f"{GALLERY}/{thread.id}/{HISTORY_FILE}" for thread in self.catalog.listed}  # signed, with a key
+        keep_only(site_dir / GALLERY, {file.dest_uri for file in self._generated} | histories, f"{GALLERY}/")
         return files
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment | None:

@@ -55,7 +55,16 @@ PREVIEW = "_preview"
 """``_preview/host.{hash}.html``: the editor's preview host on the artifact origin (``deploy.artifacts: r2``)."""
 ASSETS = "assets"
 """``gallery/assets/`` and ``editor/assets/``: the gallery's and the editor's scripts and styles."""
-FOLDERS = frozenset({ARTIFACTS, SHARE, LATEST, UNLISTED, SIGNED, VENDOR, GALLERY, EDITOR, PREVIEW})
+WELL_KNOWN = ".well-known"
+"""``.well-known/``: the site's fixed-path files (RFC 8615): the history's keys and signed index."""
+HISTORY_FILE = "history.json"
+"""``gallery/{thread}/history.json``: a listed thread's signed history, beside its thread page (mutable like it: a
+version's own folders are immutable, and the thread page folder holds nothing a version id could name)."""
+HISTORY_KEYS = "mkdocs-hybrid-keys.json"
+"""``.well-known/mkdocs-hybrid-keys.json``: every public key that ever signed a history record (rotation keeps them)."""
+HISTORY_INDEX = "mkdocs-hybrid-history.json"
+"""``.well-known/mkdocs-hybrid-history.json``: the signed list of listed threads with each history's length and head."""
+FOLDERS = frozenset({ARTIFACTS, SHARE, LATEST, UNLISTED, SIGNED, VENDOR, GALLERY, EDITOR, PREVIEW, WELL_KNOWN})
 """The site's folder and route names that only this module spells (``tests/test_layout.py`` checks the others)."""
 SITE_ROOT = "../../../"
 """From an artifact folder (``artifacts/{thread}/{version}/``) or a share page (``p/{thread}/{version}/``) back to

@@ -1,0 +1,162 @@
+"""How ``verify`` reads a site: a built folder, or a deployed site over HTTP (httpx, loaded only then).
+
+Both answer the same questions: a file's bytes (``None`` when it is not there), the version a thread's
+``latest`` route serves, and, where a folder can be listed, the version folders and the unlisted folders a
+site holds (over HTTP those are not listed: an unlisted path is secret, so its records go unchecked).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from mkdocs_hybrid.edge.static import LATEST_META_NAME
+from mkdocs_hybrid.model.errors import HybridError
+from mkdocs_hybrid.model.layout import ARTIFACTS, LATEST, SHARE, UNLISTED
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["FolderSite", "HttpSite", "SiteReader", "open_site"]
+
+_LATEST_META = re.compile(rf'<meta name="{LATEST_META_NAME}" content="([^"]+)">')
+HTTP_WORKERS = 16
+"""Requests in flight at once over HTTP."""
+
+
+class SiteReader(Protocol):
+    """A site to verify."""
+
+    @property
+    def where(self) -> str: ...
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        """Each site path's bytes, ``None`` for a missing file."""
+        ...
+
+    def latest_served(self, thread: str) -> list[tuple[str, str | None]]:
+        """Where ``p/{thread}/latest`` is answered and the version each place leads to (``None``: nowhere)."""
+        ...
+
+    def version_folders(self, thread: str) -> list[str] | None:
+        """The version folders under ``artifacts/{thread}/`` (``None``: the site cannot be listed)."""
+        ...
+
+    def unlisted_folders(self) -> list[str] | None:
+        """The token folders under ``artifacts/_u/`` (``None``: the site cannot be listed)."""
+        ...
+
+
+def _latest_from_page(page: bytes | None) -> str | None:
+    match = _LATEST_META.search(page.decode("utf-8", "replace")) if page else None
+    return match.group(1) if match else None
+
+
+class FolderSite:
+    """A site folder on disk (what ``mkdocs build`` or ``mkdocs-hybrid build`` wrote)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.where = str(root)
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        return {path: self._read(path) for path in paths}
+
+    def _read(self, path: str) -> bytes | None:
+        try:
+            with open(os.path.join(self.root, *path.split("/")), "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def latest_served(self, thread: str) -> list[tuple[str, str | None]]:
+        """The fallback page's version, and the edge's where ``_redirects`` has rules for it (each is served)."""
+        page = f"{SHARE}/{thread}/{LATEST}/index.html"
+        served: list[tuple[str, str | None]] = [(page, _latest_from_page(self._read(page)))]
+        rule = re.compile(rf"^/{SHARE}/{re.escape(thread)}/{LATEST}/?[ \t]+/{SHARE}/{re.escape(thread)}/([^/\s]+)/",
+                          re.MULTILINE)
+        redirects = self._read("_redirects")
+        text = redirects.decode("utf-8", "replace") if redirects else ""
+        served += [("_redirects", version) for version in sorted(set(rule.findall(text)))]
+        return served
+
+    def version_folders(self, thread: str) -> list[str] | None:
+        return self._folders(f"{ARTIFACTS}/{thread}")
+
+    def unlisted_folders(self) -> list[str] | None:
+        return self._folders(f"{ARTIFACTS}/{UNLISTED}")
+
+    def _folders(self, relative: str) -> list[str]:
+        try:
+            with os.scandir(os.path.join(self.root, *relative.split("/"))) as entries:
+                return sorted(entry.name for entry in entries if entry.is_dir(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+
+class HttpSite:
+    """A deployed site at a base URL: files fetched over HTTP, redirects not followed for ``latest``."""
+
+    def __init__(self, base_url: str, client: httpx.Client | None = None) -> None:
+        import httpx
+
+        self.where = base_url.rstrip("/") + "/"
+        self.client = client or httpx.Client(timeout=30, follow_redirects=True,
+                                             limits=httpx.Limits(max_connections=HTTP_WORKERS))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
+        wanted = list(paths)
+        with ThreadPoolExecutor(max_workers=HTTP_WORKERS) as pool:
+            return dict(zip(wanted, pool.map(self._get, wanted)))
+
+    def _get(self, path: str) -> bytes | None:
+        import httpx
+
+        try:
+            response = self.client.get(self.where + path)
+        except httpx.HTTPError as exc:
+            raise HybridError(f"{self.where}{path}: cannot be read ({exc})") from None
+        if response.status_code in (404, 410):
+            return None
+        if response.status_code != 200:
+            raise HybridError(f"{self.where}{path}: HTTP {response.status_code}")
+        return response.content
+
+    def latest_served(self, thread: str) -> list[tuple[str, str | None]]:
+        return [(f"{SHARE}/{thread}/{LATEST}/", self._latest(thread))]
+
+    def _latest(self, thread: str) -> str | None:
+        import httpx
+
+        url = f"{self.where}{SHARE}/{thread}/{LATEST}/"
+        try:
+            response = self.client.get(url, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            raise HybridError(f"{url}: cannot be read ({exc})") from None
+        if response.is_redirect:
+            match = re.search(rf"/{SHARE}/{re.escape(thread)}/([^/?#]+)/?", response.headers.get("location", ""))
+            return match.group(1) if match else None
+        return _latest_from_page(response.content) if response.status_code == 200 else None
+
+    def version_folders(self, thread: str) -> list[str] | None:
+        return None
+
+    def unlisted_folders(self) -> list[str] | None:
+        return None
+
+
+def open_site(target: str) -> FolderSite | HttpSite:
+    """A folder path or an ``http(s)://`` base URL."""
+    if re.match(r"https?://", target):
+        return HttpSite(target)
+    root = Path(target)
+    if not root.is_dir():
+        raise HybridError(f"{target}: no such site folder (give a built site's folder or an http(s):// URL)")
+    return FolderSite(root)
