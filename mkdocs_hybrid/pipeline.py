@@ -55,6 +55,7 @@ from mkdocs_hybrid.report import BuildReport
 from mkdocs_hybrid.scale.shards import Shard, ThreadSet
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
 from mkdocs_hybrid.templates import compiled_template_cache, environment, template_digest
+from mkdocs_hybrid.whole_build import WholeBuild
 
 SITE_INDEXES_KEPT = 8
 ProgressCallback = Callable[[int, int], None]
@@ -93,6 +94,8 @@ class Export:
         self.media_progress = media_progress
         self.media_tools = media_tools
         self.pages_progress = pages_progress
+        self.shortcut: WholeBuild | None = None
+        """The whole-build short cut of the last :meth:`run` (``whole_build.py``)."""
         self.vendor_names: list[str] = []
         """The site paths of the vendor files this build's versions load (``vendor/<hash>.js``)."""
 
@@ -100,6 +103,10 @@ class Export:
         """Write artifacts, share pages and edge routes into ``site_dir``; return what was built."""
         site_dir.mkdir(parents=True, exist_ok=True)
         keep_journal(self.manifest.cache_dir)  # first, remove what a killed build left half-written
+        whole = self.shortcut = WholeBuild.of(self, site_dir)
+        if (last := whole.last_result()) is not None:  # nothing changed since the last build
+            return last.applied(self.report)
+        whole.forget()
         environment().bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
         # Opened first so that an unusable ledger stops the build before bundling; the with block
         # closes it (rolling back anything uncommitted) on every path, so no error keeps its write lock.
@@ -123,6 +130,7 @@ class Export:
             with self._timed("routes"):
                 catalog = self._publish(ledger, site_dir, scan, built, media, toolchain)
         self.report.threads = len(catalog.threads)
+        whole.record(catalog, self.report)
         return catalog
 
     def check(self) -> Scan:
@@ -158,7 +166,8 @@ class Export:
 
     def _scan(self) -> Scan:
         """The sources' snapshots (this shard's only), their errors reported; notes which versions are hidden."""
-        scan = scan_sources(self.manifest, owns=self.shard.owns if self.shard else None)
+        scan = scan_sources(self.manifest, owns=self.shard.owns if self.shard else None,
+                            listing=self.shortcut.list_sources() if self.shortcut and not self.shard else None)
         if self.shard:
             scan = self.shard.select(scan)
         self.report.failed.extend(scan.errors)

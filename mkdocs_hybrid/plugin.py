@@ -60,6 +60,7 @@ from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
 from mkdocs_hybrid.sources.registry import kind_of
 from mkdocs_hybrid.templates import compiled_template_cache
+from mkdocs_hybrid.whole_build import set_aside_names
 
 if TYPE_CHECKING:
     import jinja2
@@ -119,8 +120,10 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        # Runs just before MkDocs empties the site folder (unless --dirty).
-        set_aside(Path(config.site_dir))
+        # Runs just before MkDocs empties the site folder (unless --dirty); the export's other outputs wait too, in
+        # case nothing changed since they were written (the export then takes them back, see whole_build.py).
+        site_dir = Path(config.site_dir)
+        set_aside(site_dir, also=set_aside_names(self.manifest, site_dir) if self.manifest else ())
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         assert self.manifest is not None
@@ -228,6 +231,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
             # The theme wrote its 404.html after ours (in on_files): ours wins, linking the gallery.
             with _one_line():
                 write_not_found_page(Path(config.site_dir), _site_path(config.site_url) + f"{GALLERY}/")
+        if self.export.shortcut is not None:  # MkDocs wrote over some of the export's files: their stat now
+            self.export.shortcut.settle()
         if config.strict and report.failed:
             refs = ", ".join(sorted({error.ref for error in report.failed}))
             raise PluginError(f"strict mode: {counted(len(report.failed), 'snapshot')} failed: {refs} "

@@ -69,6 +69,9 @@ class BuildReport:
     notices: list[str] = field(default_factory=list)
     """One line each: media the machine cannot make (said once), captures that failed (the version is
     published without a poster)."""
+    unchanged: int = 0
+    """Versions of a build that changed nothing: its inputs and site were as the last build left them, so it
+    returned that build's result (``whole_build.py``); nothing was built, cached or checked one by one."""
 
     def note_media(self, outcome: MediaOutcome, notices: list[str]) -> None:
         """Record the media stage: rejected attached videos fail their version (it is still published)."""
@@ -97,6 +100,9 @@ class BuildReport:
         total = sum(self.timings.values())
         line = (f"{len(self.built)} built, {len(self.cached)} cached, {len(self.failed)} failed "
                 f"({counted(self.threads, 'thread')}) in {total:.1f} s")
+        if self.unchanged:
+            line = (f"nothing changed since the last build: {counted(self.unchanged, 'version')} kept "
+                    f"({counted(self.threads, 'thread')}) in {total:.1f} s")
         line += f"; {len(self.kept)} kept as published" if self.kept else ""
         if self.media_made or self.media_cached:
             line += f"; media: {len(self.media_made)} made, {len(self.media_cached)} cached"
@@ -112,7 +118,7 @@ class BuildReport:
             "esbuild": self.esbuild_version,
             "sandbox": self.sandbox,
             "counts": {"built": len(self.built), "cached": len(self.cached), "failed": len(self.failed),
-                       "kept": len(self.kept), "threads": self.threads},
+                       "kept": len(self.kept), "threads": self.threads, "unchanged": self.unchanged},
             "built": sorted(self.built),
             "cached": sorted(self.cached),
             "kept": sorted(self.kept),

@@ -203,6 +203,16 @@ def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stat_index, "RACY_SECONDS", -60)
 
 
+@pytest.fixture
+def full_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build takes the full path, never the whole-build short cut (``whole_build.py``): for tests of what the
+    full path's own indexes skip on a rebuild."""
+    from mkdocs_hybrid import whole_build
+    from mkdocs_hybrid.publish.unchanged import Decision
+
+    monkeypatch.setattr(whole_build, "decide", lambda *args: Decision(False, "turned off by the test"))
+
+
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     """Debian's Chromium through Playwright, one per test module (a module that starts Playwright itself must

@@ -283,7 +283,7 @@ def test_report_is_written_beside_mkdocs_yml_with_counts(site: Path, versions: l
     assert not (site / "hybrid-report.json").exists(), "the build report must not be published"
     report = json.loads((project / "hybrid-report.json").read_bytes())
     assert report["counts"] == {"built": len(versions), "cached": 0, "failed": 0, "kept": 0,
-                                "threads": len({v.thread for v in versions})}
+                                "threads": len({v.thread for v in versions}), "unchanged": 0}
     assert report["built"] == sorted(v.ref for v in versions)
 
 

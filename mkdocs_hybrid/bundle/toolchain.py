@@ -41,6 +41,14 @@ def find_toolchain(start: Path | None = None) -> Toolchain:
     return _find_toolchain(str((start or Path.cwd()).resolve()), os.environ.get(NODE_MODULES_ENV, ""))
 
 
+def toolchain_files(start: Path | None = None) -> list[Path]:
+    """The files whose stat changes when the toolchain :func:`find_toolchain` finds does (esbuild's binary, both
+    packages' manifests, npm's record of the folder), found without starting esbuild."""
+    node_modules = _node_modules(Path(str((start or Path.cwd()).resolve())), os.environ.get(NODE_MODULES_ENV, ""))
+    return [_binary(node_modules), node_modules / "esbuild" / "package.json",
+            node_modules / "esbuild-wasm" / "package.json", node_modules / ".package-lock.json"]
+
+
 @lru_cache(maxsize=8)
 def _find_toolchain(start: str, override: str) -> Toolchain:
     node_modules = _node_modules(Path(start), override)

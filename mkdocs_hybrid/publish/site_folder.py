@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 from mkdocs_hybrid.edge.unlisted import UnlistedKey, site_parts
@@ -27,8 +28,10 @@ KEEP_DIR = ".mkdocs-hybrid-kept"
 """Where they wait during the clean: a hidden folder of the site dir, which MkDocs' clean leaves alone."""
 
 
-def set_aside(site_dir: Path) -> None:
-    """Move the kept trees into the hidden :data:`KEEP_DIR`, one rename each.
+def set_aside(site_dir: Path, also: Iterable[str] = ()) -> None:
+    """Move the kept trees, and the top-level entries ``also`` names, into the hidden :data:`KEEP_DIR`, one
+    rename each. ``also``: the export's other outputs, which :func:`put_back` leaves there for the export (it
+    puts them back only when nothing changed since the build that wrote them, see ``whole_build.py``).
 
     A build that failed before ``on_files`` leaves its trees there; the site's own trees replace them,
     else they are used (the export checks every artifact against its build key anyway).
@@ -40,6 +43,12 @@ def set_aside(site_dir: Path) -> None:
             shutil.rmtree(kept, ignore_errors=True)
             stash.mkdir(exist_ok=True)
             tree.rename(kept)
+    for name in also:
+        entry, kept = site_dir / name, stash / name
+        if name not in KEPT_TREES and os.path.lexists(entry):
+            _remove_path(kept)
+            stash.mkdir(exist_ok=True)
+            entry.rename(kept)
 
 
 def put_back(site_dir: Path) -> None:
@@ -51,7 +60,11 @@ def put_back(site_dir: Path) -> None:
         kept = stash / name
         if kept.is_dir() and not (site_dir / name).exists():
             kept.rename(site_dir / name)
-    shutil.rmtree(stash, ignore_errors=True)
+        shutil.rmtree(kept, ignore_errors=True)
+    try:
+        stash.rmdir()
+    except OSError:
+        pass  # the export's other outputs (``set_aside(also=...)``) wait there for the export
 
 
 def prune(site_dir: Path, catalog: Catalog, key: UnlistedKey | None = None) -> None:
@@ -103,6 +116,13 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
             return list(entries)
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def _remove_path(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _remove(entry: os.DirEntry[str]) -> None:

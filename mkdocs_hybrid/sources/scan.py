@@ -12,7 +12,7 @@ anything (:mod:`mkdocs_hybrid.sources.reading`, over :mod:`mkdocs_hybrid.model.f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,7 @@ from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.snapshot import Snapshot, Thread
 from mkdocs_hybrid.sources._validate import SKIPPED_NAMES, check_dependencies
 from mkdocs_hybrid.sources.directory import METADATA_FILES
-from mkdocs_hybrid.sources.kind import Reading
+from mkdocs_hybrid.sources.kind import Listed, Reading
 from mkdocs_hybrid.sources.reading import SOURCE_INDEX_FILE, open_source_index, read_listed
 from mkdocs_hybrid.sources.registry import kind_of
 from mkdocs_hybrid.sources.snapshot_json import (
@@ -35,9 +35,9 @@ from mkdocs_hybrid.sources.store_source import read_stored_snapshot
 if TYPE_CHECKING:
     from mkdocs_hybrid.config.manifest import Manifest
 
-__all__ = ["METADATA_FILES", "SKIPPED_NAMES", "SNAPSHOT_FORMAT", "SNAPSHOT_JSON_KEYS", "SOURCE_INDEX_FILE", "Scan",
-           "check_dependencies", "max_snapshot_json_bytes", "open_source_index", "parse_snapshot_json",
-           "read_snapshot_json", "read_stored_snapshot", "scan_sources"]
+__all__ = ["METADATA_FILES", "SKIPPED_NAMES", "SNAPSHOT_FORMAT", "SNAPSHOT_JSON_KEYS", "SOURCE_INDEX_FILE", "Listing",
+           "Scan", "check_dependencies", "list_sources", "max_snapshot_json_bytes", "open_source_index",
+           "parse_snapshot_json", "read_snapshot_json", "read_stored_snapshot", "scan_sources"]
 
 
 @dataclass
@@ -49,28 +49,49 @@ class Scan:
     errors: list[SnapshotError] = field(default_factory=list)
 
 
-def scan_sources(manifest: Manifest, *, owns: Callable[[str], bool] | None = None) -> Scan:
+@dataclass
+class Listing:
+    """What the sources list before anything is read: each snapshot's place and stat signature (see
+    :class:`~mkdocs_hybrid.sources.kind.Listed`), with the reading under way (its index, threads and errors)."""
+
+    reading: Reading
+    items: list[Listed]
+
+    def signatures(self) -> Iterator[tuple[str, str]]:
+        """Each listed snapshot's origin and signature (a thread's ``thread.yml`` is in its versions')."""
+        return ((item.origin, item.signature) for item in self.items)
+
+
+def list_sources(manifest: Manifest, *, owns: Callable[[str], bool] | None = None) -> Listing:
+    """List every source of the manifest (walk and stat only: no snapshot is read or built)."""
+    reading = Reading(manifest.build, open_source_index(manifest), owns or (lambda thread: True), [], {})
+    items = [listed for source in manifest.sources for listed in kind_of(source).listing(source, reading)]
+    return Listing(reading, items)
+
+
+def scan_sources(manifest: Manifest, *, owns: Callable[[str], bool] | None = None,
+                 listing: Listing | None = None) -> Scan:
     """Read every source of the manifest; duplicates across sources are errors.
 
-    ``owns`` limits the scan to some threads (a shard): other threads' folders are not read.
+    ``owns`` limits the scan to some threads (a shard): other threads' folders are not read. ``listing`` is
+    what :func:`list_sources` found for the same ``owns``, when the caller listed the sources already.
     """
-    scan = Scan()
+    listing = listing or list_sources(manifest, owns=owns)
+    reading = listing.reading
+    scan = Scan(reading.threads, [], reading.errors)
     seen: dict[tuple[str, str], str] = {}
-    reading = Reading(manifest.build, open_source_index(manifest), owns or (lambda thread: True),
-                      scan.errors, scan.threads)
-    for source in manifest.sources:
-        for listed in kind_of(source).listing(source, reading):
-            item = read_listed(listed, reading)
-            if item is None or not reading.owns(item.thread):
-                continue
-            key = (item.thread, item.version)
-            if key in seen:
-                scan.errors.append(SnapshotError(
-                    f"duplicate version: also defined in {seen[key]}; give one of them a new version id",
-                    thread=item.thread, version=item.version, path=item.origin))
-                continue
-            seen[key] = item.origin
-            scan.snapshots.append(item)
+    for listed in listing.items:
+        item = read_listed(listed, reading)
+        if item is None or not reading.owns(item.thread):
+            continue
+        key = (item.thread, item.version)
+        if key in seen:
+            scan.errors.append(SnapshotError(
+                f"duplicate version: also defined in {seen[key]}; give one of them a new version id",
+                thread=item.thread, version=item.version, path=item.origin))
+            continue
+        seen[key] = item.origin
+        scan.snapshots.append(item)
     reading.index.save(prune=owns is None)
     _check_pins(scan)
     scan.snapshots.sort(key=lambda s: (s.thread, s.version))

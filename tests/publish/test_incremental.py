@@ -13,6 +13,8 @@ from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish import artifacts, writer
 from tests.factory import manifest_for, write_tree
 
+pytestmark = pytest.mark.usefixtures("full_builds")  # the full path's own indexes (see test_whole_build.py)
+
 
 def project(root: Path) -> Path:
     write_tree(root, {f"demos/t/v{i}/index.js": f"document.title = 'v{i}'\n" for i in (1, 2, 3)})
