@@ -2,6 +2,7 @@
 
     python benchmarks/media.py [--runs 3] [--rounds 2] [--site SITE_DIR] [--code CHECKOUT]
     python benchmarks/media.py --fixtures [--posters 9] [--videos 3] [--keep DIR]
+    python benchmarks/media.py --pdf [--runs 3] [--rounds 2] [--site SITE_DIR]
 
 By default: the posters of the sample demos (the repository's sample projects and exports, built with
 ``--no-media`` into a temporary folder, or the artifacts of ``--site``) against their floor, measured in the same
@@ -10,6 +11,10 @@ tabs, routing, clock and clearing are the capture's own) with no screenshot, no 
 measures the floor and the posters alternately (ABBA order across runs), ``--rounds`` passes over the demos;
 the table has one row per run with the load average, and the medians against the issue's target.
 ``--code CHECKOUT`` measures another checkout's ``mkdocs_hybrid`` (the code before a change) with this script.
+
+``--pdf`` (issue 25): the cost of the PDF export (``exports.pdf``) per version, against its floor in the same run:
+the same capture of the same demos with posters alone, and with posters and their PDFs (Chromium's print and
+pikepdf's rewrite), alternately (ABBA); CPU and wall per version as marginals, with the load.
 
 ``--fixtures``: the older table. Writes small artifacts (a blank page, a CSS @keyframes animation, a
 requestAnimationFrame canvas, an SVG SMIL animation: the test fixtures of ``tests/media/test_capture.py``)
@@ -68,6 +73,8 @@ def child(site: Path, kind: str, count: int, video: bool) -> None:
     if kind == "sample-floor":
         kind = "sample"
         _capture._Run.render = floor_render  # type: ignore[method-assign]
+    pdf = kind.endswith("-pdf")  # the PDF export too (issue 25)
+    kind = kind.removesuffix("-pdf")
     if kind.endswith("-fresh"):  # the same run without tab reuse: a fresh context per version (the baseline)
         kind = kind.removesuffix("-fresh")
         _capture._Run = functools.partial(_capture._Run, reuse=False)  # type: ignore[misc]
@@ -77,7 +84,8 @@ def child(site: Path, kind: str, count: int, video: bool) -> None:
     pages = cycled(built_pages(site), count) if kind == "sample" else [
         f"artifacts/{kind}{i}/v1/page.html" for i in range(count)]
     out = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-media-bench-out-"))
-    jobs = [CaptureJob(page, page, out / str(i), video) for i, page in enumerate(pages)]
+    jobs = [CaptureJob(page, page, out / str(i), video, **({"pdf": True} if pdf else {}))
+            for i, page in enumerate(pages)]
     outcomes = capture(site, jobs, CaptureSettings(), MediaTools.find())
     shutil.rmtree(out, ignore_errors=True)
     failed = [o.error for o in outcomes if o.error]
@@ -150,6 +158,7 @@ def main() -> None:
     parser.add_argument("--site", type=Path, help="a built site folder whose artifacts are the demos (default: "
                         "the sample projects, built with --no-media)")
     parser.add_argument("--code", type=Path, help="measure this checkout's mkdocs_hybrid (e.g. the commit before)")
+    parser.add_argument("--pdf", action="store_true", help="the PDF export's cost against posters alone instead")
     parser.add_argument("--fixtures", action="store_true", help="the fixtures' table (posters and videos) instead")
     parser.add_argument("--posters", type=int, default=9, help="--fixtures: versions per poster run (default 9)")
     parser.add_argument("--videos", type=int, default=3, help="--fixtures: versions per video run (default 3; 0: no "
@@ -166,6 +175,9 @@ def main() -> None:
     become_subreaper()
     work = Path(tempfile.mkdtemp(prefix="mkdocs-hybrid-media-bench-"))
     try:
+        if args.pdf:
+            report_pdf(args.site.resolve() if args.site else sample_site(work), args.runs, args.rounds)
+            return
         if not args.fixtures:
             report_sample(args.site.resolve() if args.site else sample_site(work), args.runs, args.rounds)
             return
@@ -222,6 +234,33 @@ def report_sample(site: Path, runs: int, rounds: int) -> None:
     median = statistics.median(ratios)
     print(f"| median | {statistics.median(posters) * 1000:.0f} | {statistics.median(floors) * 1000:.0f} "
           f"| **{median:.2f}x** | <= {TARGET}x: {'met' if median <= TARGET else 'not met'} | | | |")
+
+
+def report_pdf(site: Path, runs: int, rounds: int) -> None:
+    """One row per run: posters with their PDFs and posters alone (alternating), CPU and wall per version."""
+    pages = built_pages(site)
+    if not pages:
+        raise SystemExit(f"{site} has no artifact pages")
+    count = len(pages) * rounds
+    print(f"PDF export of {len(pages)} demos ({site}); CPU of the whole process tree per version, the marginal of "
+          f"{count} versions ({rounds} passes) over 1; cores: {os.cpu_count()}, default workers and settings")
+    print("| run | poster + PDF CPU ms / version | floor: poster alone, same run | PDF's own CPU ms | ratio "
+          "| poster + PDF wall ms / version | floor wall | load average (1 min), start / end |")
+    print("|---|---|---|---|---|---|---|---|")
+    ratios, extras = [], []
+    for run in range(1, runs + 1):
+        load = os.getloadavg()[0]
+        kinds = ("sample-pdf", "sample") if run % 2 else ("sample", "sample-pdf")
+        ones = {kind: measured(site, kind, 1, False) for kind in kinds}
+        manys = {kind: measured(site, kind, count, False) for kind in kinds}
+        cpu = {kind: (manys[kind][0] - ones[kind][0]) / (count - 1) for kind in kinds}
+        wall = {kind: (manys[kind][1] - ones[kind][1]) / (count - 1) for kind in kinds}
+        ratios.append(cpu["sample-pdf"] / cpu["sample"])
+        extras.append(cpu["sample-pdf"] - cpu["sample"])
+        print(f"| {run} | {cpu['sample-pdf'] * 1000:.0f} | {cpu['sample'] * 1000:.0f} | {extras[-1] * 1000:.0f} "
+              f"| {ratios[-1]:.2f}x | {wall['sample-pdf'] * 1000:.0f} | {wall['sample'] * 1000:.0f} "
+              f"| {load:.1f} / {os.getloadavg()[0]:.1f} |", flush=True)
+    print(f"| median | | | {statistics.median(extras) * 1000:.0f} | **{statistics.median(ratios):.2f}x** | | | |")
 
 
 def report(site: Path, posters: int, videos: int) -> None:

@@ -46,6 +46,7 @@ from mkdocs_hybrid.publish.artifacts import (
     write_published,
     write_vendor_files,
 )
+from mkdocs_hybrid.publish.email_card import email_notice
 from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
 from mkdocs_hybrid.publish.policy import CHANGED, ServeDecision, reconcile
 from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, edge_writer, publish_catalog
@@ -190,7 +191,9 @@ class Export:
         pages_index = _site_index(self.manifest.cache_dir / "pages", site_dir)
         write_version_pages(site_dir, catalog, parts_of=self.site_parts, origin=self.origin,
                             site_url=self.pages.site_url, site_name=self.pages.site_name, index=pages_index,
-                            progress=self.pages_progress, editor=self.manifest.editor.enabled)
+                            progress=self.pages_progress, editor=self.manifest.editor.enabled,
+                            exports=frozenset({"email"} if self.manifest.exports.email else ()))
+        self.report.notices.extend(email_notice(self.manifest.exports.email, self.pages.site_url))
         # Committed only once the routes are written: a routes error rolls the ledger back, so
         # its latest and the site's latest links never disagree.
         if self.shard is None:
@@ -241,7 +244,7 @@ class Export:
         salt = "off"
         if self.media:
             tools = self.media_tools or MediaTools.find(self.manifest.cache_dir / "media")
-            requests, notices = plan_media(versions, self.manifest.video, tools)
+            requests, notices = plan_media(versions, self.manifest.video, tools, pdf=self.manifest.exports.pdf)
             stage = MediaStage(self.manifest.video, self.manifest.cache_dir, tools, workers=self.jobs,
                                progress=self.media_progress)
             salt = stage.settings_key
@@ -411,7 +414,7 @@ def _asked(request: MediaRequest) -> str:
     attached = (str(request.attached), request.attached_name, request.attached_sha256) if request.attached else None
     # an attached video without the scan's digest is never settled: the stage reads its digest from the file
     unknown = time.time_ns() if request.attached and request.attached_sha256 is None else None
-    return repr((request.video, attached, unknown))
+    return repr((request.video, attached, unknown, *(["pdf"] if request.pdf else [])))
 
 
 def _gallery_threads(scan: Scan, jobs: list[BundleJob]) -> set[str]:

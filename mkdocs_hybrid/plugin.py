@@ -81,6 +81,8 @@ class HybridConfig(Config):
     """Inline manifest: build options."""
     video = opt.Optional(opt.Type(dict))
     """Inline manifest: video options."""
+    exports = opt.Optional(opt.Type(dict))
+    """Inline manifest: the PDF and email exports (``exports: {pdf: true, email: true}``)."""
     deploy = opt.Optional(opt.Type(dict))
     """Inline manifest: deploy options."""
     report = opt.Type(str, default="hybrid-report.json")
@@ -263,7 +265,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return gallery.search_thread_html(self.catalog.thread(thread_id))
 
     def _load_manifest(self, config_dir: Path) -> Manifest:
-        inline = {key: self.config[key] for key in ("sources", "build", "video", "deploy") if self.config[key]}
+        inline = {key: self.config[key] for key in ("sources", "build", "video", "exports", "deploy")
+                  if self.config[key]}
         try:
             if self.config.manifest and inline:
                 raise HybridError("plugins.hybrid: give either 'manifest' or inline 'sources', not both")

@@ -83,6 +83,16 @@ VIDEO_LIMITS = {"seconds": (1, 30), "fps": (1, 60), "width": (160, 1920), "heigh
 
 
 @dataclass(frozen=True)
+class ExportOptions:
+    """Per-version exports beside the media (``exports:``), both off unless asked for."""
+
+    pdf: bool = False
+    """A one-page PDF of each demo at the poster's time (``demo.pdf``, printed by the poster's capture)."""
+    email: bool = False
+    """An email-safe HTML card of each version (``email.html``: poster, title, share link); needs a site URL."""
+
+
+@dataclass(frozen=True)
 class EditorOptions:
     """The Mode A editor published at ``editor/`` (esbuild-wasm in the browser)."""
 
@@ -142,7 +152,7 @@ class DeployOptions(CloudflarePagesOptions):
         return self if self.section is None else self.section
 
 
-_Section = TypeVar("_Section", BuildOptions, VideoOptions, EditorOptions, CloudflarePagesOptions)
+_Section = TypeVar("_Section", BuildOptions, VideoOptions, EditorOptions, CloudflarePagesOptions, ExportOptions)
 """A manifest section: its dataclass is its schema (:func:`_options`)."""
 
 
@@ -157,6 +167,7 @@ class Manifest:
     video: VideoOptions = field(default_factory=VideoOptions)
     deploy: DeployOptions = field(default_factory=DeployOptions)
     editor: EditorOptions = field(default_factory=EditorOptions)
+    exports: ExportOptions = field(default_factory=ExportOptions)
 
     @property
     def cache_dir(self) -> Path:
@@ -182,16 +193,18 @@ def parse_manifest(data: object, *, base_dir: str | Path, origin: str = "manifes
     base = Path(base_dir).resolve()
     mapping = _mapping(data, origin, "the manifest")
     problems = Problems()  # every problem of the manifest at once, not only the first
-    problems.check(lambda: _reject_unknown(mapping, {"sources", "build", "video", "deploy", "editor"}, origin,
-                                           "the manifest"), None)
+    problems.check(lambda: _reject_unknown(mapping, {"sources", "build", "video", "deploy", "editor", "exports"},
+                                           origin, "the manifest"), None)
     sources: list[SourceConfig] = problems.check(lambda: _sources(mapping.get("sources"), base, origin), [])
     video = problems.check(lambda: _video_options(mapping.get("video"), origin), VideoOptions())
     deploy = problems.check(lambda: _deploy_options(mapping.get("deploy"), origin), DeployOptions())
     build = problems.check(lambda: _build_options(mapping.get("build"), base, origin), BuildOptions())
     editor = problems.check(lambda: _editor_options(mapping.get("editor"), origin), EditorOptions())
+    exports = problems.check(lambda: _options(ExportOptions, mapping.get("exports"), origin, "exports"),
+                             ExportOptions())
     problems.raise_any()
     return Manifest(sources=tuple(sources), base_dir=base, origin=origin, build=build, video=video, deploy=deploy,
-                    editor=editor)
+                    editor=editor, exports=exports)
 
 
 def _sources(raw_sources: object, base: Path, origin: str) -> list[SourceConfig]:

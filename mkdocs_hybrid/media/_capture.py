@@ -21,6 +21,7 @@ import mimetypes
 import os
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -35,6 +36,7 @@ from mkdocs_hybrid.media._frames import (
     start_and_step,
     write_posters,
 )
+from mkdocs_hybrid.media._pdf import write_pdf
 from mkdocs_hybrid.media._settings import LAUNCH_ARGS, CaptureSettings, clock_script
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
@@ -74,6 +76,8 @@ class CaptureJob:
     out_dir: Path
     """Where ``poster.webp`` and ``card.webp`` (and with ``video``, ``video.mp4`` and ``preview.mp4``) go."""
     video: bool
+    pdf: bool = False
+    """Also print the demo at the poster's time to ``demo.pdf`` (``exports.pdf``: see :mod:`._pdf`)."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ class _Run:
         missing = self.tools.missing_for_video() if job.video else None
         if missing is not None:
             return CaptureOutcome(job, (), missing)
-        files = PartFiles(job.out_dir, job.video)
+        files = PartFiles(job.out_dir, job.video, job.pdf)
         tab: _Tab | None = None
         reusable = False
         try:
@@ -272,12 +276,15 @@ class _Run:
         response = await page.goto(f"{ORIGIN}/{job.page.lstrip('/')}", wait_until="load", timeout=0)
         if response is None or response.status != 200:
             raise CaptureError(f"{job.page} is not in the site folder")
+        printed = partial(write_pdf, cdp, settings, files) if job.pdf else None
         if job.video:
             await start(page)
-            await record_video(page, cdp, settings, self.tools, files)
+            await record_video(page, cdp, settings, self.tools, files, printed)
         else:
             await start_and_step(page, settings.poster_at, settings)
             await write_posters(await screenshot(cdp, settings), settings, files)
+            if printed is not None:
+                await printed()
         return await files.finish(settings, self.tools)
 
 

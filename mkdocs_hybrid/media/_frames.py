@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,8 +90,9 @@ async def write_posters(frame: bytes, settings: CaptureSettings, files: PartFile
 
 
 async def record_video(page: Page, cdp: CDPSession, settings: CaptureSettings, tools: MediaTools,
-                       files: PartFiles) -> None:
-    """Every frame in order in this one tab (stateful canvases), the poster at its time on the way."""
+                       files: PartFiles, at_poster: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Every frame in order in this one tab (stateful canvases), the poster at its time on the way (and then
+    ``at_poster``: the PDF export is printed there)."""
     assert tools.ffmpeg is not None
     command = [str(tools.ffmpeg), *FFMPEG_QUIET, "-f", "image2pipe", "-framerate", str(settings.fps), "-c:v", "png",
                "-i", "pipe:0", "-frames:v", str(settings.frames), *h264_args(threads=settings.threads),
@@ -98,7 +100,7 @@ async def record_video(page: Page, cdp: CDPSession, settings: CaptureSettings, t
     encoder = await asyncio.create_subprocess_exec(*command, stdin=asyncio.subprocess.PIPE,
                                                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     try:
-        await _frames(page, cdp, settings, files, encoder)
+        await _frames(page, cdp, settings, files, encoder, at_poster)
         await _finish(encoder, "encoding the video")
         preview = preview_args(threads=settings.threads, fps=settings.fps)
         await _ffmpeg(tools, ["-f", "mov", "-i", str(files.part("video")), *preview,
@@ -110,26 +112,32 @@ async def record_video(page: Page, cdp: CDPSession, settings: CaptureSettings, t
 
 
 async def _frames(page: Page, cdp: CDPSession, settings: CaptureSettings, files: PartFiles,
-                  encoder: asyncio.subprocess.Process) -> None:
+                  encoder: asyncio.subprocess.Process, at_poster: Callable[[], Awaitable[None]] | None) -> None:
     assert encoder.stdin is not None
+
+    async def poster(frame: bytes) -> None:
+        await write_posters(frame, settings, files)
+        if at_poster is not None:
+            await at_poster()
+
     times = [index / settings.fps for index in range(settings.frames)]
     poster_done = False
     for time in times:
         if not poster_done and settings.poster_at < time:  # between two frames: a step of its own
             await step(page, settings.poster_at, settings)
-            await write_posters(await screenshot(cdp, settings), settings, files)
+            await poster(await screenshot(cdp, settings))
             poster_done = True
         await step(page, time, settings)
         frame = await screenshot(cdp, settings)
         if not poster_done and settings.poster_at == time:  # on a frame: that frame
-            await write_posters(frame, settings, files)
+            await poster(frame)
             poster_done = True
         encoder.stdin.write(frame)
         await encoder.stdin.drain()
     encoder.stdin.close()
     if not poster_done:
         await step(page, settings.poster_at, settings)
-        await write_posters(await screenshot(cdp, settings), settings, files)
+        await poster(await screenshot(cdp, settings))
 
 
 async def _finish(process: asyncio.subprocess.Process, what: str) -> None:
@@ -161,12 +169,15 @@ class PartFiles:
 
     out_dir: Path
     video: bool
+    pdf: bool = False
+    """With the PDF export (``demo.pdf``)."""
     written: dict[str, tuple[str, int]] = field(default_factory=dict)
     """sha256 and size of the stills written here: :meth:`checked` need not read them back."""
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return ("poster", "card", "video", "preview") if self.video else ("poster", "card")
+        stills = ("poster", "card", "video", "preview") if self.video else ("poster", "card")
+        return (*stills, "pdf") if self.pdf else stills
 
     def part(self, role: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -189,6 +200,8 @@ class PartFiles:
         else:
             data = self.part(role).read_bytes()
             digest, size = hashlib.sha256(data).hexdigest(), len(data)
+        if role == "pdf":  # one page of the viewport's size (checked by _pdf.reproducible_pdf)
+            return MediaFile(role, MEDIA_FILES[role], digest, size, settings.width, settings.height)
         if role in ("poster", "card"):  # their size checked when they were made (webp_stills)
             want = (settings.width, settings.height) if role == "poster" else (settings.card_width,
                                                                                settings.card_height)

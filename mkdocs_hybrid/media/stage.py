@@ -65,6 +65,8 @@ class MediaRequest:
     """The attached file's name in the snapshot, for messages."""
     attached_sha256: str | None = None
     """Its digest as the scan took it (read from the file when not given)."""
+    pdf: bool = False
+    """Also a PDF of the demo at the poster's time (``exports.pdf``; a captured version only)."""
 
 
 @dataclass
@@ -93,10 +95,11 @@ def limits_of(options: VideoOptions) -> AttachedLimits:
                           max_seconds=float(options.attached_max_seconds))
 
 
-def plan_media(snapshots: Iterable[tuple[Snapshot, Parts]], options: VideoOptions, tools: MediaTools
-               ) -> tuple[list[MediaRequest], list[str]]:
+def plan_media(snapshots: Iterable[tuple[Snapshot, Parts]], options: VideoOptions, tools: MediaTools, *,
+               pdf: bool = False) -> tuple[list[MediaRequest], list[str]]:
     """The requests of the versions a build serves, and a notice for each kind of media the machine cannot make
-    (said once per build, not once per version)."""
+    (said once per build, not once per version). With ``pdf``, every version the browser captures (not an
+    attached video's: it opens no browser) is printed to a PDF as well."""
     notices: list[str] = []
     poster_problem = tools.missing_for_posters() if options.posters else None
     video_problem = tools.missing_for_video()
@@ -112,9 +115,9 @@ def plan_media(snapshots: Iterable[tuple[Snapshot, Parts]], options: VideoOption
             requests.append(MediaRequest(snapshot.ref, parts, attached=path, attached_name=attached,
                                          attached_sha256=snapshot.digests.get(attached)))
         elif generated and video_problem is None:
-            requests.append(MediaRequest(snapshot.ref, parts, video=True))
+            requests.append(MediaRequest(snapshot.ref, parts, video=True, pdf=pdf))
         elif options.posters and poster_problem is None:
-            requests.append(MediaRequest(snapshot.ref, parts))
+            requests.append(MediaRequest(snapshot.ref, parts, pdf=pdf))
     if options.posters and poster_problem:
         notices.append(f"{poster_problem}; the gallery shows monograms instead")
     if (wants_video or wants_attached) and video_problem:
@@ -181,6 +184,10 @@ class MediaStage:
             kind: list[object] = ["attached", digest, asdict(limits_of(self.options)), hls_key(self.options)]
         else:
             kind = ["video" if request.video else "poster", served]
+            if request.pdf:
+                from mkdocs_hybrid.media._pdf import pdf_key  # here: a build without PDFs loads none of it
+
+                kind.append(pdf_key(self.settings))
         return hashlib.sha256(json.dumps([self.settings_key, kind], sort_keys=True).encode()).hexdigest()
 
     def _entry(self, key: str) -> Path:
@@ -229,7 +236,7 @@ class MediaStage:
         from mkdocs_hybrid.media._capture import CaptureJob, capture
 
         jobs = [CaptureJob(ref=r.ref, page="/".join((ARTIFACTS, *r.parts, "page.html")),
-                           out_dir=work / f"{index}", video=r.video) for index, r in enumerate(requests)]
+                           out_dir=work / f"{index}", video=r.video, pdf=r.pdf) for index, r in enumerate(requests)]
         for job in jobs:
             job.out_dir.mkdir()
         before = tally.done  # the attached videos transcoded first
@@ -241,7 +248,8 @@ class MediaStage:
                                     progress=captured):
             request = by_ref[result.job.ref]
             if result.error is not None:
-                outcome.warnings.append(f"{request.ref}: no poster or video: {result.error}")
+                made = "poster, video or PDF" if request.pdf else "poster or video"
+                outcome.warnings.append(f"{request.ref}: no {made}: {result.error}")
                 finished(request, None, result.job.out_dir)
             else:
                 finished(request, result.files, result.job.out_dir)

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 PUBLISHED_FILES = ("page.html", "style.css", "meta.json")
 """What a version publishes: its demo page, its CSS and its record (the ledger keeps these bytes)."""
-MEDIA_FILES = {"poster": "poster.webp", "card": "card.webp", "video": "video.mp4", "preview": "preview.mp4"}
-"""The file each kind of media is written as, by role."""
+MEDIA_FILES = {"poster": "poster.webp", "card": "card.webp", "video": "video.mp4", "preview": "preview.mp4",
+               "pdf": "demo.pdf"}
+"""The file each kind of media is written as, by role (``pdf``: only with ``exports.pdf``)."""
 OEMBED_FILE = "oembed.json"
+EMAIL_FILE = "email.html"
+"""The email-safe card of a version (only with ``exports.email``), listed in its ``meta.json`` under ``exports``."""
 DERIVED_KINDS = {
     OEMBED_FILE: "mkdocs_hybrid.publish.oembed",
+    EMAIL_FILE: "mkdocs_hybrid.publish.email_card",
 }
 """The derived kinds, each a file name and the module that renders it (see :mod:`mkdocs_hybrid.publish.derived`):
 a new kind is its module and one line here."""
 DERIVED_FILES = frozenset({*MEDIA_FILES.values(), *DERIVED_KINDS})
 """Files of an artifact folder made from its published bytes on every build (posters, videos, the oEmbed JSON):
 not part of what the ledger publishes, so making them (or making them again) never changes a published version."""
-SIGNED_FILES = (*PUBLISHED_FILES, *MEDIA_FILES.values())
+SIGNED_FILES = (*PUBLISHED_FILES, *(name for role, name in MEDIA_FILES.items() if role != "pdf"))
 """The files a signed link may name: the demo files and the media (an unlisted version's poster and video are
-in the private bucket too, reached the same way)."""
+in the private bucket too, reached the same way); not the PDF export (the edge worker's bytes stay as they were)."""
 
 Parts = tuple[str, str]
 """A version's two path parts under ``artifacts/`` and ``p/``: its ids, or ``_u`` and its token when it is

@@ -155,14 +155,16 @@ def rendered_meta(data: bytes) -> bytes:
         meta = json.loads(data)
     except ValueError:
         return data
-    if not isinstance(meta, dict) or "media" not in meta:
+    if not isinstance(meta, dict) or ("media" not in meta and "exports" not in meta):
         return data
     return _meta_bytes(_without_media(meta))
 
 
 def _without_media(meta: dict[str, object]) -> dict[str, object]:
-    """A parsed ``meta.json`` as rendered: no ``media``, ``video`` unset (media are listed after rendering)."""
+    """A parsed ``meta.json`` as rendered: no ``media`` or ``exports``, ``video`` unset (both are listed after
+    rendering)."""
     meta.pop("media", None)
+    meta.pop("exports", None)
     meta["video"] = None
     return meta
 
@@ -177,6 +179,7 @@ def write_media_meta(site_dir: Path, parts: Parts, media: Iterable[MediaFile]) -
     path = safe_join(site_dir, ARTIFACTS, *parts) / "meta.json"
     current = path.read_bytes()
     meta = _without_media(json.loads(current))
+    exports = json.loads(current).get("exports")  # the version pages' listing (write_exports_meta), kept
     listed = {m.name: {key: value for key, value in (("role", m.role), ("sha256", m.sha256), ("size", m.size),
                                                       ("width", m.width), ("height", m.height),
                                                       ("duration", m.duration), ("fps", m.fps), ("url", m.url))
@@ -185,6 +188,29 @@ def write_media_meta(site_dir: Path, parts: Parts, media: Iterable[MediaFile]) -
         meta["video"] = next(({"name": name, **info} for name, info in listed.items() if info["role"] == "video"),
                              None)
         meta["media"] = listed
+    if exports:
+        meta["exports"] = exports
+    data = _meta_bytes(meta)
+    if data != current:
+        write_atomic(path, data)
+
+
+def write_exports_meta(folder: Path, exports: Mapping[str, bytes | None]) -> None:
+    """List a version's exports made from the catalog (the email card) in its ``meta.json`` (``exports``: name ->
+    sha256, size), after its media; a ``None`` is an export it does not have. Written only when that changes it."""
+    path = folder / "meta.json"
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        return  # a folder being removed
+    meta = json.loads(current)
+    listed = dict(meta.pop("exports", None) or {})
+    for name, data in exports.items():
+        listed.pop(name, None)
+        if data is not None:
+            listed[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    if listed:
+        meta["exports"] = dict(sorted(listed.items()))
     data = _meta_bytes(meta)
     if data != current:
         write_atomic(path, data)

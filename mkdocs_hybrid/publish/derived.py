@@ -33,6 +33,8 @@ class VersionView:
     origin: ArtifactOrigin
     site_url: str | None
     site_name: str | None
+    exports: frozenset[str] = frozenset()
+    """The exports the manifest asks for (``exports:``, e.g. ``email``): an export's kind renders only when named."""
 
 
 @dataclass(frozen=True)

@@ -20,26 +20,28 @@ from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.gallery import social
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.files import StatIndex, check_parts, stat_signature, write_if_changed
-from mkdocs_hybrid.model.layout import ARTIFACTS, EDITOR, SHARE, SITE_ROOT, Parts
+from mkdocs_hybrid.model.layout import ARTIFACTS, EDITOR, EMAIL_FILE, SHARE, SITE_ROOT, Parts
 from mkdocs_hybrid.publish import artifacts
-from mkdocs_hybrid.publish.artifacts import share_html
+from mkdocs_hybrid.publish.artifacts import share_html, write_exports_meta
 from mkdocs_hybrid.publish.derived import VersionView, derived_kinds
 from mkdocs_hybrid.templates import template_digest
 
 __all__ = ["write_version_pages"]
 
+LISTED_EXPORTS = (EMAIL_FILE,)
+"""Derived files listed in ``meta.json`` (``exports``: sha256 and size), as the media are."""
 SOURCE_JSON = "source.json"  # the version's files for the editor (publish.artifacts.render_artifact)
 
 
 def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[[str, str], Parts],
                         origin: ArtifactOrigin, site_url: str | None, site_name: str | None = None,
                         index: StatIndex | None = None, progress: Callable[[int, int], None] | None = None,
-                        editor: bool = False) -> None:
+                        editor: bool = False, exports: frozenset[str] = frozenset()) -> None:
     """Write each version's share page and ``oembed.json`` (none for unlisted versions); with an ``index``, skip
     versions whose inputs and files did not change since it recorded them. ``progress(done, total)`` is called
     after each version. With the ``editor`` on, a share page whose version has its ``source.json`` links to the
-    editor opened on it."""
-    salt = repr((_renderer_digest(), origin, site_url, site_name, editor))
+    editor opened on it. ``exports`` names the exports made from the catalog (``email``), listed in ``meta.json``."""
+    salt = repr((_renderer_digest(), origin, site_url, site_name, editor, *([sorted(exports)] if exports else [])))
     total, done = sum(len(thread.versions) for thread in catalog.threads), 0
     # Plain strings, not Path objects, on this path: it runs once per version on every rebuild.
     site, names = os.path.abspath(site_dir), [kind.name for kind in derived_kinds()]
@@ -54,7 +56,7 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
             editable = editor and os.path.isfile(os.path.join(folder, SOURCE_JSON))
             key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}\0{editable}".encode()).hexdigest()
             if index is None or index.lookup(share, _signature(key, *files)[0]) is None:
-                view = VersionView(thread, version, parts, origin, site_url, site_name)
+                view = VersionView(thread, version, parts, origin, site_url, site_name, exports=exports)
                 _write(view, Path(share), Path(folder), editable=editable)
                 if index is not None:
                     index.store(share, *_signature(key, *files), {})
@@ -73,8 +75,10 @@ def _write(view: VersionView, share: Path, folder: Path, *, editable: bool) -> N
                           editor_href=_editor_href(thread.id, version.version) if editable else None)
         write_if_changed(share, page.encode("utf-8"))
     if folder.is_dir():
-        for kind in derived_kinds():
-            write_if_changed(folder / kind.name, kind.render(view))
+        rendered = {kind.name: kind.render(view) for kind in derived_kinds()}
+        for name, data in rendered.items():
+            write_if_changed(folder / name, data)
+        write_exports_meta(folder, {name: rendered.get(name) for name in LISTED_EXPORTS})
 
 
 def _editor_href(thread: str, version: str) -> str:
