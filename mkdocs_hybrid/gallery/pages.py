@@ -49,7 +49,7 @@ from mkdocs_hybrid.gallery.cards import (
 )
 from mkdocs_hybrid.gallery.data import data_file
 from mkdocs_hybrid.gallery.kept import KeptPages, code_digest
-from mkdocs_hybrid.gallery.streaming import stream_assets, stream_urls, stream_version
+from mkdocs_hybrid.gallery.streaming import StreamingTemplate, stream_assets, stream_version
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.files import StatIndex, write_if_changed
 from mkdocs_hybrid.model.layout import ASSETS, GALLERY, GALLERY_PAGES, LATEST, SHARE
@@ -303,7 +303,7 @@ def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, edit
     gallery_url = f"{base}{GALLERY}/"
     versions = [version_view(thread, v, base=base, site_url=site_url, editor=editor, origin=origin)
                 for v in visible_versions(thread)]
-    template = environment().get_template("gallery_thread.html")
+    template = StreamingTemplate(environment().get_template("gallery_thread.html"), thread, base)
     return _THREAD_START + template.render(
         thread=thread,
         tags=[(tag, _tag_filter_url(gallery_url, tag)) for tag in thread.tags],
@@ -314,7 +314,7 @@ def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, edit
         latest_link=share_link(f"{SHARE}/{thread.id}/{LATEST}/", base=base, site_url=site_url),
         gallery_url=gallery_url,
         sandbox=origin.sandbox,
-        **_asset_urls(base), **stream_urls(base, thread),
+        **_asset_urls(base),
     ) + _THREAD_END
 
 

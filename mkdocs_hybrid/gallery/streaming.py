@@ -3,10 +3,14 @@
 Two files are published under ``gallery/assets/``, named by content hash (served immutable), and only in sites
 whose thread pages have such a video (every other site's bytes stay as they were): ``hls.{hash}.js``, hls.js's
 light build copied from the ``node_modules`` that ``package.json`` pins (``npm ci``), and ``stream.{hash}.js``,
-the gallery's player (``site_template/assets/stream.js``). The player picks, per video, the browser's own HLS
+the gallery's player (``stream.js`` beside this module). The player picks, per video, the browser's own HLS
 where ``canPlayType`` says so, else hls.js where ``MediaSource`` exists, else the MP4 in the ``src`` attribute;
 it loads hls.js only when a recording is opened. Without ``node_modules`` (hls.js not installed) no player is
 published and the pages play the MP4, as before.
+
+The player is spliced into the rendered thread page (:class:`StreamingTemplate`) instead of being written in
+``site_template/``: every artifact's build key covers the templates' digest, so a template edit would change
+every ``meta.json`` of every site, streaming or not.
 
 hls.js fetches the playlists and segments (same origin, or the artifact origin, whose CORS rules already let the
 site read) and plays them through a ``blob:`` MediaSource URL; ``enableWorker: false`` keeps it off ``blob:``
@@ -23,14 +27,16 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
 
 from mkdocs_hybrid.bundle.toolchain import NODE_MODULES_ENV, PACKAGE_ROOT
 from mkdocs_hybrid.gallery.cards import visible_versions
 from mkdocs_hybrid.model.catalog import ThreadEntry
 from mkdocs_hybrid.model.layout import ASSETS, GALLERY
-from mkdocs_hybrid.templates import template_dir
 
-__all__ = ["HLS_JS_DIST", "STREAM_ROLE", "hls_js", "stream_assets", "stream_urls", "stream_version"]
+__all__ = ["HLS_JS_DIST", "STREAM_ROLE", "StreamingTemplate", "hls_js", "stream_assets", "stream_version"]
 
 HLS_JS_DIST = Path("hls.js") / "dist" / "hls.light.min.js"
 """In ``node_modules``: the build without subtitles, alternate audio or DRM (a screen recording has none)."""
@@ -64,7 +70,7 @@ def _files() -> dict[str, bytes]:
     found = hls_js()
     if found is None:
         return {}
-    player = (template_dir() / ASSETS / PLAYER).read_bytes()
+    player = Path(__file__).with_name(PLAYER).read_bytes()
     return {_hashed("hls", found[1]): found[1], _hashed("stream", player): player}
 
 
@@ -82,14 +88,36 @@ def stream_assets(threads: Iterable[ThreadEntry]) -> dict[str, bytes]:
     return dict(_files()) if any(map(streams, threads)) else {}
 
 
-def stream_urls(base: str, thread: ThreadEntry) -> dict[str, str | None]:
-    """The thread template's ``stream_js_url`` and ``hls_js_url`` (``None`` when the page plays no HLS)."""
+def stream_urls(base: str, thread: ThreadEntry) -> dict[str, str] | None:
+    """The player's and hls.js's URLs for a thread page that plays HLS, else ``None``."""
     files = list(_files()) if streams(thread) else []
     if len(files) != 2:
-        return {"stream_js_url": None, "hls_js_url": None}
-    return {"stream_js_url": base + files[1], "hls_js_url": base + files[0]}
+        return None
+    return {"player": base + files[1], "hls_js": base + files[0]}
 
 
 def stream_version() -> str:
-    """What rendered thread fragments depend on here (their cache keys): the published names."""
-    return ",".join(_files())
+    """What rendered thread fragments depend on here (their cache keys): the published names, this code."""
+    return ",".join([*_files(), hashlib.sha256(Path(__file__).read_bytes()).hexdigest()])
+
+
+class StreamingTemplate:
+    """The thread page's template, whose output gets the player when the page plays HLS: each long recording's
+    ``<video>`` its ``data-hg-hls`` playlist, and the player's ``<script>`` before the gallery's."""
+
+    def __init__(self, template: Any, thread: ThreadEntry, base: str) -> None:
+        self.template, self.thread, self.base = template, thread, base
+
+    def render(self, **context: Any) -> str:
+        html: str = self.template.render(**context)
+        urls = stream_urls(self.base, self.thread)
+        if urls is None:
+            return html
+        for view in context["versions"]:
+            if view.video is None or view.video.stream_url is None:
+                continue
+            tag = f'<video class="hg-video" controls preload="none" src="{escape(view.video.url)}"'
+            html = html.replace(tag, f'{tag} data-hg-hls="{escape(view.video.stream_url)}"', 1)
+        gallery_js = f'<script src="{escape(context["js_url"])}" defer></script>'
+        player = f'<script src="{escape(urls["player"])}" data-hg-hls-js="{escape(urls["hls_js"])}" defer></script>'
+        return html.replace(gallery_js, f"{player}\n{gallery_js}", 1)
