@@ -39,8 +39,8 @@ const previewStep = config.preview !== false;
 const artifactsRoot = new URL(config.artifacts ?? "../", location.href);
 const api = serveApi(location, history);
 
-// The worker builds nothing (not even its warm-up) until the published preview is on screen, or until it is
-// known that there is none: on two busy cores its warm-up took the CPU the preview's first run needed.
+// The worker builds nothing (not even its warm-up) until the published preview's files are in, or until it is
+// known that there is none: on two busy cores its warm-up took the CPU that fetching and reading them needed.
 let openGate = () => {};
 const gate = new Promise((resolve) => {
   openGate = resolve;
@@ -59,6 +59,8 @@ const builder = new Builder({
   warm: previewStep,
   gate,
 });
+// Then that version's files: they need neither the recipe nor IndexedDB, which load meanwhile.
+const early = earlyFetches(urlParams);
 
 const state = {
   thread: "",
@@ -323,9 +325,25 @@ let published = null; // the result made of the share link's files, while no liv
 let showingPublished = false;
 let loads = 0; // counts load(): a published preview that arrives after another load is dropped
 
-/** The share link's files of `thread/version` as a build result, or null when they are not all there. */
-async function publishedResult(thread, version) {
-  const folder = new URL(`artifacts/${encodeURIComponent(thread)}/${encodeURIComponent(version)}/`, artifactsRoot);
+function versionFolder(thread, version) {
+  return new URL(`artifacts/${encodeURIComponent(thread)}/${encodeURIComponent(version)}/`, artifactsRoot);
+}
+
+/** The address's version (`?thread=T&version=V`, no `#s=` link), asked for as the page starts: its
+ * `source.json` (what fetchVersion reads for a published version) and, with the preview step, its share link's
+ * files and the vendor file they name. Only used if that version is what opens (openFromUrl decides). */
+function earlyFetches(params) {
+  const thread = params.get("thread");
+  const version = params.get("version");
+  if (!thread || !version || location.hash.startsWith("#s=")) return null;
+  const folder = versionFolder(thread, version);
+  const source = fetch(new URL("source.json", folder)).catch(() => null);
+  return { thread, version, source, files: previewStep ? shareLinkFiles(folder) : null };
+}
+
+/** `{page, css, vendor}` of a share link's folder (null when a file is missing); the vendor file (the path the
+ * page's vendor tag names, `site_root` + `vendor/…` as publish/artifacts.py writes it) starts loading at once. */
+async function shareLinkFiles(folder) {
   const text = async (name) => {
     const response = await fetch(new URL(name, folder));
     if (!response.ok) throw new Error(`${name}: ${response.status}`);
@@ -333,13 +351,21 @@ async function publishedResult(thread, version) {
   };
   try {
     const [page, css] = await Promise.all([text("page.html"), text("style.css")]);
-    // The vendor tag publish/artifacts.py writes: site_root + the set's vendor path (the build's `vendor`).
     const tag = /<script src="([^"]*?)(vendor\/[^"/]+\.js)"><\/script>/.exec(page);
-    if (tag && tag[1] !== siteRoot) return null;
-    return { ok: true, published: true, page, css, vendor: tag ? tag[2] : null };
+    if (tag) preview.vendorSource(tag[2]).catch(() => {}); // preview.show awaits it (fetched once per path)
+    return { page, css, root: tag ? tag[1] : null, vendor: tag ? tag[2] : null };
   } catch {
-    return null; // the live build shows the preview, as for any other snapshot
+    return null;
   }
+}
+
+/** The share link's files of `thread/version` as a build result, or null when they are not all there. */
+async function publishedResult(thread, version) {
+  const mine = early?.files && early.thread === thread && early.version === version;
+  const files = await (mine ? early.files : shareLinkFiles(versionFolder(thread, version)));
+  // The vendor tag must name site_root + the set's vendor path (the build's `vendor`), as the build writes it.
+  if (!files || (files.vendor && files.root !== siteRoot)) return null; // the live build shows the preview
+  return { ok: true, published: true, page: files.page, css: files.css, vendor: files.vendor };
 }
 
 /** Show the published files of the snapshot just loaded, unless an edit or a live build came first. */
@@ -347,10 +373,9 @@ async function showPublished(loading) {
   const count = loads;
   const result = await loading;
   mark("published");
-  if (!result || count !== loads || state.dirty || window.hybridEditor.lastResult) {
-    openGate();
-    return;
-  }
+  // The files are in: from here the worker's warm-up and first build overlap the frame's first run.
+  openGate();
+  if (!result || count !== loads || state.dirty || window.hybridEditor.lastResult) return;
   published = result;
   $("preview-state").textContent = "";
   preview.show(result);
@@ -403,7 +428,6 @@ builder.onresult = (result) => {
 function previewShown(result, errors, logs) {
   mark("preview");
   if (!result.published) mark("live");
-  else openGate();
   state.runtime = [...errors];
   consolePanel.replace(logs);
   $("preview-state").textContent = errors.length ? "runtime error" : "";
@@ -477,9 +501,11 @@ async function fetchVersion(thread, version, where = null) {
     if (saved) return saved;
     if (where === "convex") throw new Error(`${thread}/${version} is not in the Convex store (or not yours to see)`);
   }
-  const url = new URL(`artifacts/${encodeURIComponent(thread)}/${encodeURIComponent(version)}/source.json`,
-    artifactsRoot);
-  const response = await fetch(url).catch(() => null);
+  const url = new URL("source.json", versionFolder(thread, version));
+  const mine = early?.source && early.thread === thread && early.version === version;
+  const asked = mine ? early.source : fetch(url).catch(() => null);
+  if (mine) early.source = null; // a response is read once
+  const response = await asked;
   if (!response?.ok) {
     // Published without a source.json (an image is not text): the Convex store the nightly build read has it.
     const saved = store && onSite ? await store.get(thread, version, format).catch(() => null) : null;

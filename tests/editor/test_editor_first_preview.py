@@ -37,17 +37,24 @@ def context(chromium: Browser) -> Iterator[BrowserContext]:
     opened.close()
 
 
-class HeldWorker:
-    """Holds the request for the build worker's script until ``release``: no worker, no build, no wasm."""
+class Held:
+    """Holds every request matching ``pattern`` until ``release``."""
 
-    def __init__(self, context: BrowserContext) -> None:
+    def __init__(self, context: BrowserContext, pattern: str) -> None:
         self.held: list[Route] = []
-        context.route("**/editor/assets/worker.*.js", lambda route: self.held.append(route))
+        context.route(pattern, lambda route: self.held.append(route))
 
     def release(self) -> None:
         for route in self.held:
             route.fallback()
         self.held.clear()
+
+
+class HeldWorker(Held):
+    """Holds the request for the build worker's script until ``release``: no worker, no build, no wasm."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        super().__init__(context, "**/editor/assets/worker.*.js")
 
 
 def open_published(context: BrowserContext, base_url: str) -> Page:
@@ -119,3 +126,36 @@ def test_a_restored_draft_waits_for_its_own_build(context: BrowserContext, site:
     worker.release()
     wait_for_build(reopened)
     expect(preview(reopened).get_by_text("My edited tasks")).to_be_visible(timeout=EDITOR_TIMEOUT_MS)
+
+
+def test_the_version_and_its_vendor_file_are_asked_for_before_the_recipe_is_in(
+        context: BrowserContext, site: tuple[str, Path]) -> None:
+    """They need neither the recipe nor IndexedDB: waiting for those first put a round trip or two on the way."""
+    base_url, _ = site
+    recipe = Held(context, "**/editor/recipe.*.json")
+    asked: list[str] = []
+    context.on("request", lambda request: asked.append(request.url))
+    page = open_published(context, base_url)
+    page.wait_for_event("request", lambda request: "/vendor/" in request.url)
+    folder = f"/artifacts/{REF}/"
+    assert {f"{folder}page.html", f"{folder}style.css", f"{folder}source.json"} <= {
+        url.removeprefix(base_url) for url in asked}
+    assert recipe.held, "the recipe is still held"
+    assert page.evaluate("() => window.hybridEditor.marks.code") is None, "nothing opens before the recipe"
+    recipe.release()
+    expect(preview(page).get_by_text(SHOWN)).to_be_visible(timeout=EDITOR_TIMEOUT_MS)
+    assert page.evaluate("() => window.hybridEditor.marks.published < window.hybridEditor.marks.preview")
+
+
+def test_the_worker_builds_once_the_published_files_are_in_not_once_they_are_on_screen(
+        context: BrowserContext, site: tuple[str, Path]) -> None:
+    base_url, _ = site
+    vendor = Held(context, "**/vendor/*.js")  # the published frame cannot be drawn without it
+    page = open_published(context, base_url)
+    page.wait_for_function("() => window.hybridEditor?.marks.build")
+    assert page.evaluate("() => window.hybridEditor.marks.published") is not None
+    assert page.evaluate("() => window.hybridEditor.marks.preview") is None
+    assert page.locator("#preview iframe:not(.loading)").count() == 0
+    vendor.release()
+    expect(preview(page).get_by_text(SHOWN)).to_be_visible(timeout=EDITOR_TIMEOUT_MS)
+    expect(page.locator("#status-build")).to_contain_text("built in")
