@@ -3,7 +3,8 @@
     python benchmarks/noop_mkdocs.py [--count 500] [--runs 3] [--code DIR] [--keep DIR]
 
 Generates ``--count`` synthetic versions with ``bulk.py``'s generator, builds them once with ``mkdocs build``
-(search and the hybrid plugin, untimed: the cold build), then times, alternating run by run:
+(search and the hybrid plugin, untimed: the cold build), settles them with one untimed no-op (as ``noop_cli.py``
+does), then times, alternating run by run:
 
 - ours: a no-op ``mkdocs build``; then, in a second series, one after 1% of the versions were saved as new
   versions (each round adds new ones, untimed, before its build);
@@ -14,6 +15,8 @@ Each figure is the median of ``--runs``, as wall seconds and as CPU seconds of t
 (fairer on a shared machine), with the ratio and the issue's target (1.25x) beside it and the load average
 taken before each pair. ``--code DIR`` runs ``mkdocs`` against another checkout of mkdocs-hybrid (its
 ``PYTHONPATH``), to measure the code before a change on the same corpus and machine.
+The children write bytecode, as an installed package has it (``PYTHONDONTWRITEBYTECODE`` is removed from their
+environment).
 
 Then one more no-op build of each, and one with 1% new versions, in-process and instrumented, split the CPU
 seconds (no profiler, whose overhead would distort the split): mkdocs-hybrid's imports, the export
@@ -53,11 +56,17 @@ Sample = tuple[float, float, float]
 """CPU seconds, wall seconds, 1-minute load average before the run."""
 
 
+def environment(code: Path) -> dict[str, str]:
+    """The children's environment: ``code`` first on the path, and bytecode written as an installed package has
+    it (a shell's ``PYTHONDONTWRITEBYTECODE`` would make every start compile our modules again)."""
+    return {**{key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"},
+            "PYTHONPATH": str(code)}
+
+
 def mkdocs(folder: Path, code: Path) -> Sample:
     """One ``mkdocs build -q`` in ``folder`` with ``code`` on the path: its tree's CPU and wall seconds."""
     load = os.getloadavg()[0]
-    cpu, wall = tree_cpu([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=folder,
-                         env={**os.environ, "PYTHONPATH": str(code)})
+    cpu, wall = tree_cpu([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=folder, env=environment(code))
     return cpu, wall, load
 
 
@@ -136,7 +145,7 @@ def split_child() -> None:
 
 def split(folder: Path, code: Path) -> dict[str, float]:
     command = [sys.executable, str(Path(__file__).resolve()), "--split-child"]
-    out = subprocess.run(command, cwd=folder, env={**os.environ, "PYTHONPATH": str(code)}, check=True,
+    out = subprocess.run(command, cwd=folder, env=environment(code), check=True,
                          capture_output=True, text=True).stdout
     parts: dict[str, float] = json.loads(out.splitlines()[-1])
     return parts
@@ -171,6 +180,7 @@ def main() -> None:
     pages = sum(1 for _ in (root / "site" / "gallery").rglob("index.html"))
     floor = plain_mkdocs_project(root, pages)
     mkdocs(floor, args.code)  # warms the floor's files as ours are warm
+    mkdocs(project, args.code)  # one untimed no-op settles the indexes (the cold build's sources were too fresh)
     noop = series(args.runs, lambda _: None, project, floor, args.code)
     added = series(args.runs, lambda run: change_one_percent(root, 50 + run), project, floor, args.code)
     print(f"{args.count} versions, {pages} gallery pages, {os.cpu_count()} CPUs, code: {args.code}")
