@@ -180,7 +180,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return gallery.render_thread(self.catalog.thread(thread_id), base=base, site_url=config.site_url,
                                      store=self._fragments,
                                      editor=bool(self.manifest and self.manifest.editor.enabled),
-                                     origin=origin)
+                                     origin=origin, site_dir=Path(config.site_dir))
 
     @event_priority(100)
     def _on_page_context_compact(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,

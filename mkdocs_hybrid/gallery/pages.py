@@ -33,7 +33,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
-from mkdocs_hybrid.gallery import cards, social
+from mkdocs_hybrid.gallery import cards, diffs, social
 from mkdocs_hybrid.gallery import data as data_module
 from mkdocs_hybrid.gallery.cards import (
     TagChip,
@@ -274,18 +274,22 @@ class HtmlStore(Protocol):
 
 
 def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None,
-                  store: HtmlStore | None = None, editor: bool = False, origin: ArtifactOrigin = SAME_SITE) -> str:
-    """HTML fragment of one thread's page: its versions newest first, with share links and previews.
+                  store: HtmlStore | None = None, editor: bool = False, origin: ArtifactOrigin = SAME_SITE,
+                  site_dir: Path | None = None) -> str:
+    """HTML fragment of one thread's page: its versions newest first, with share links and previews, and with a
+    ``site_dir`` each version's changes since the previous listed one (:mod:`.diffs`, from its ``source.json``).
 
     With a ``store``, a fragment made before from the same inputs is reused: the key covers the thread's whole
-    entry, the arguments, the assets as this build read them, the templates, and this module's code."""
+    entry, the arguments, the assets as this build read them, the templates, and this module's code (a version's
+    ``source.json`` follows from its entry and ``editor``)."""
     if store is None:
-        return _render_thread(thread, base=base, site_url=site_url, editor=editor, origin=origin)
+        return _render_thread(thread, base=base, site_url=site_url, editor=editor, origin=origin, site_dir=site_dir)
     inputs = [repr(thread), base, site_url, editor, origin.url, _asset_version(_read_assets()), _renderer_digest()]
-    key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps(inputs + ([True] if site_dir else [])).encode()).hexdigest()
     fragment = store.get_html(key)
     if fragment is None:
-        fragment = _render_thread(thread, base=base, site_url=site_url, editor=editor, origin=origin)
+        fragment = _render_thread(thread, base=base, site_url=site_url, editor=editor, origin=origin,
+                                  site_dir=site_dir)
         store.put_html(key, fragment)
     return fragment
 
@@ -294,17 +298,18 @@ def render_thread(thread: ThreadEntry, *, base: str, site_url: str | None = None
 def _renderer_digest() -> str:
     """What a fragment depends on besides its arguments: the site templates and assets, this module and the one
     that makes its views."""
-    code = "".join(Path(path).read_text(encoding="utf-8") for path in (__file__, cards.__file__ or ""))
+    code = "".join(Path(path or "").read_text(encoding="utf-8") for path in (__file__, cards.__file__, diffs.__file__))
     return hashlib.sha256((template_digest() + code + stream_version()).encode()).hexdigest()
 
 
 def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, editor: bool,
-                   origin: ArtifactOrigin) -> str:
+                   origin: ArtifactOrigin, site_dir: Path | None = None) -> str:
     gallery_url = f"{base}{GALLERY}/"
     versions = [version_view(thread, v, base=base, site_url=site_url, editor=editor, origin=origin)
                 for v in visible_versions(thread)]
     template = StreamingTemplate(environment().get_template("gallery_thread.html"), thread, base)
-    return _THREAD_START + template.render(
+    changes = diffs.thread_changes(site_dir, thread) if site_dir else {}
+    return _THREAD_START + diffs.splice_changes(template.render(
         thread=thread,
         tags=[(tag, _tag_filter_url(gallery_url, tag)) for tag in thread.tags],
         created=shown_date(thread.created),
@@ -315,7 +320,7 @@ def _render_thread(thread: ThreadEntry, *, base: str, site_url: str | None, edit
         gallery_url=gallery_url,
         sandbox=origin.sandbox,
         **_asset_urls(base),
-    ) + _THREAD_END
+    ), thread, changes, base=base, origin=origin) + _THREAD_END
 
 
 # --- search entries ---------------------------------------------------------------------------
@@ -433,7 +438,7 @@ def write_standalone(site_dir: Path, catalog: Catalog, *, site_url: str | None =
     for thread, key in zip(listed, keys):
         paths.append(thread_page_path(thread.id))
         kept.render(key, paths[-1], partial(standalone_thread_page, thread, site_url=site_url, editor=editor,
-                                            origin=origin))
+                                            origin=origin, site_dir=site_dir))
     rest = dict(sorted({**asset_files(), **stream_assets(listed)}.items()))
     if _root_is_ours(site_dir):  # last: the page it leads to is written first
         rest["index.html"] = render_root_page()
@@ -464,9 +469,10 @@ def thread_page_path(thread_id: str) -> str:
 
 
 def standalone_thread_page(thread: ThreadEntry, *, site_url: str | None = None, editor: bool = False,
-                           origin: ArtifactOrigin = SAME_SITE) -> bytes:
+                           origin: ArtifactOrigin = SAME_SITE, site_dir: Path | None = None) -> bytes:
     """One thread's page as :func:`write_standalone` writes it (``publish-version`` writes it alone)."""
-    fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor, origin=origin)
+    fragment = render_thread(thread, base="../../", site_url=site_url, editor=editor, origin=origin,
+                             site_dir=site_dir)
     head = social.thread_head(thread, site_url=site_url, origin=origin)
     return _standalone_page(f"{thread.title} · Gallery", fragment, head)
 

@@ -18,6 +18,7 @@ EMAIL_FILE = "email.html"
 """The email-safe card of a version (only with ``exports.email``), listed in its ``meta.json`` under ``exports``."""
 DERIVED_KINDS = {
     OEMBED_FILE: "mkdocs_hybrid.publish.oembed",
+    "diff.html": "mkdocs_hybrid.publish.diff_file",
     EMAIL_FILE: "mkdocs_hybrid.publish.email_card",
 }
 """The derived kinds, each a file name and the module that renders it (see :mod:`mkdocs_hybrid.publish.derived`):

@@ -1,7 +1,9 @@
 """Derived files: what every build makes again, for each version, from the catalog (never a published byte).
 
 A derived kind is one module with a ``render(view: VersionView) -> bytes | None`` function (``None``: the
-version gets no such file, and a stale one is removed), registered by one line in
+version gets no such file, and a stale one is removed), and, when its file depends on more than the version's
+own entry (another version of the thread, say), an ``inputs(view) -> str`` naming that (a build whose inputs are
+as the last one's skips the version), registered by one line in
 :data:`mkdocs_hybrid.model.layout.DERIVED_KINDS` that names its file and its module. The layout's
 ``DERIVED_FILES`` follows from that table, so the publisher, the ledger and the deploy targets treat the new
 file as derived (rewritten on every build, cached briefly) without a change of their own.
@@ -33,6 +35,8 @@ class VersionView:
     origin: ArtifactOrigin
     site_url: str | None
     site_name: str | None
+    site_dir: Path | None = None
+    """The site being written, for kinds made from other published files (the diff reads ``source.json``)."""
     exports: frozenset[str] = frozenset()
     """The exports the manifest asks for (``exports:``, e.g. ``email``): an export's kind renders only when named."""
 
@@ -44,6 +48,7 @@ class DerivedKind:
     name: str
     render: Callable[[VersionView], bytes | None]
     source: Path
+    inputs: Callable[[VersionView], str] | None = None
 
 
 @cache
@@ -53,5 +58,5 @@ def derived_kinds() -> tuple[DerivedKind, ...]:
     for name, module_name in DERIVED_KINDS.items():
         module = importlib.import_module(module_name)
         render = cast("Callable[[VersionView], bytes | None]", module.render)
-        kinds.append(DerivedKind(name, render, Path(module.__file__ or "")))
+        kinds.append(DerivedKind(name, render, Path(module.__file__ or ""), getattr(module, "inputs", None)))
     return tuple(kinds)

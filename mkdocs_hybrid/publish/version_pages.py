@@ -45,6 +45,7 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
     total, done = sum(len(thread.versions) for thread in catalog.threads), 0
     # Plain strings, not Path objects, on this path: it runs once per version on every rebuild.
     site, names = os.path.abspath(site_dir), [kind.name for kind in derived_kinds()]
+    site_path, kind_inputs = Path(site), [kind.inputs for kind in derived_kinds() if kind.inputs]
     for thread in catalog.threads:
         about = repr((thread.id, thread.title, thread.description, thread.unlisted))
         for version in thread.versions:
@@ -54,9 +55,10 @@ def write_version_pages(site_dir: Path, catalog: Catalog, *, parts_of: Callable[
             folder = os.path.join(site, ARTIFACTS, *parts)
             files = [share, *(os.path.join(folder, name) for name in names)]
             editable = editor and os.path.isfile(os.path.join(folder, SOURCE_JSON))
-            key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}\0{editable}".encode()).hexdigest()
+            view = VersionView(thread, version, parts, origin, site_url, site_name, site_path, exports=exports)
+            more = "".join(inputs(view) for inputs in kind_inputs)  # what a kind reads beyond this version
+            key = hashlib.sha256(f"{salt}\0{about}\0{version!r}\0{parts}\0{editable}{more}".encode()).hexdigest()
             if index is None or index.lookup(share, _signature(key, *files)[0]) is None:
-                view = VersionView(thread, version, parts, origin, site_url, site_name, exports=exports)
                 _write(view, Path(share), Path(folder), editable=editable)
                 if index is not None:
                     index.store(share, *_signature(key, *files), {})

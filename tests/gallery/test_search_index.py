@@ -115,7 +115,8 @@ def test_gallery_pages_still_render_the_whole_gallery(seeded_project: Path, them
     assert catalog.listed
     for entry in catalog.listed:
         page = (site / "gallery" / entry.id / "index.html").read_text(encoding="utf-8")
-        assert gallery.render_thread(entry, base="../../", site_url=site_url, editor=True) in page, entry.id
+        fragment = gallery.render_thread(entry, base="../../", site_url=site_url, editor=True, site_dir=site)
+        assert fragment in page, entry.id
         assert "hybrid-gallery" not in search_docs(site)[f"gallery/{entry.id}/"]["text"]
 
 
