@@ -15,6 +15,7 @@ import pytest
 
 from mkdocs_hybrid.deploy._files import content_type
 from mkdocs_hybrid.edge.headers import FRAME_DENIED_PREFIXES, FRAME_DENY
+from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.gallery.pages import asset_files, standalone_thread_page, thread_page_path
 from mkdocs_hybrid.gallery.streaming import hls_js, stream_assets
 from mkdocs_hybrid.model.catalog import ThreadEntry, VersionEntry
@@ -28,7 +29,8 @@ PLAY_SECONDS = 2.0
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    """A static server with the deploy's content types and the gallery pages' headers (their only CSP)."""
+    """A static server with the deploy's content types and ``_headers``' CSP rules: the gallery pages' (their only
+    CSP) and the artifact folder's (the demos' sandbox, on the ladder's files too, and ``nosniff``)."""
 
     def guess_type(self, path: Any) -> str:
         return content_type(str(path))
@@ -37,6 +39,9 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if self.path.startswith(FRAME_DENIED_PREFIXES):  # as _headers says
             for name, value in FRAME_DENY:
                 self.send_header(name, value)
+        if self.path.startswith("/artifacts/"):
+            self.send_header("Content-Security-Policy", DEMO_CSP)
+            self.send_header("X-Content-Type-Options", "nosniff")
         super().end_headers()
 
     def log_message(self, *args: Any) -> None:
