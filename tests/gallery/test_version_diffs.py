@@ -28,6 +28,7 @@ from tests.browser import serve_static
 from tests.factory import write_tree
 from tests.gallery.test_gallery import find, parse
 from tests.gallery.test_gallery_scale import FIRST_LOAD_BUDGET, generated_catalog
+from tests.test_accessibility import Scheme, blocking_violations, open_page
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -219,3 +220,15 @@ def test_an_opened_diff_shows_the_changes_and_both_posters_and_runs_no_source(po
             page.locator("#v-v3").screenshot(path=str(shots / "thread-version-diff.png"))
     finally:
         page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_diff_page_has_no_serious_accessibility_violations(poster_diff_site: Path, chromium: Browser,
+                                                              scheme: Scheme) -> None:
+    with serve_static(poster_diff_site) as base_url:
+        page = open_page(chromium, f"{base_url}/artifacts/steps/v3/diff.html", scheme=scheme)
+        try:
+            assert blocking_violations(page) == []
+        finally:
+            page.context.close()
