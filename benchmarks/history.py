@@ -3,15 +3,17 @@
     python benchmarks/history.py [--count 10000] [--per-thread 10] [--http] [--keep DIR]
 
 Generates a synthetic site as a build leaves it (``artifacts/{thread}/{version}/`` with ``page.html``,
-``style.css``, ``meta.json`` and ``source.json`` of realistic sizes, and each thread's ``p/{thread}/latest/``
-fallback page), then measures, in one run:
+``style.css``, ``meta.json`` and ``source.json`` of realistic sizes, each thread's ``p/{thread}/latest/``
+fallback page and its ``_redirects`` rules), then measures, in one run:
 
 - sign: the build's history step for N new versions (records planned, chained and signed, appended to the
-  ledger's tables in one transaction, ``history.json`` per thread, the keys and the signed index written);
+  ledger's tables in one transaction, ``history.json`` per thread, the keys and the signed index written), and
+  the same step again with nothing new (what every later build pays: the chains read, the files compared);
 - verify: ``verify_site`` on the folder (every published file read and hashed, every record's chain and
-  signature checked, every ``latest`` page read);
-- floor: reading every file ``verify`` reads and hashing it with sha256, nothing else (what any check of every
-  published byte costs);
+  history's last signature checked, which covers the records before it through their hashes, every ``latest``
+  page and ``_redirects`` rule read); and again with ``--every-signature`` (each record's signature checked);
+- floor: walking the site and reading and hashing every file in it with sha256, nothing else (what any check
+  of every published byte costs; the site holds a little more than verify reads);
 - with ``--http``: ``verify_site`` over HTTP against Python's ``http.server`` serving the folder (same process).
 
 Wall and CPU seconds of each, the verify/floor ratios, and the issue's target (verify 10,000 versions in under
@@ -42,7 +44,7 @@ from mkdocs_hybrid.history.keys import SigningKey
 from mkdocs_hybrid.history.publish import write_site_files
 from mkdocs_hybrid.history.readers import FolderSite, HttpSite
 from mkdocs_hybrid.history.records import Chain, VersionFacts, plan_records
-from mkdocs_hybrid.history.store import add_key, append_records, ensure_tables, listed_keys
+from mkdocs_hybrid.history.store import add_key, append_records, ensure_tables, listed_keys, read_chains
 from mkdocs_hybrid.history.verify import verify_site
 from mkdocs_hybrid.model.layout import ARTIFACTS, LATEST, SHARE
 
@@ -75,39 +77,44 @@ def generate(site: Path, count: int, per_thread: int) -> dict[str, list[VersionF
             (folder / name).write_text(data)
         digests = {name: hashlib.sha256(data.encode()).hexdigest() for name, data in files.items()}
         threads.setdefault(thread, []).append(VersionFacts(version, None, None, digests, False))
+    rules = []
     for thread, versions in threads.items():
         latest = site / SHARE / thread / LATEST / "index.html"
         latest.parent.mkdir(parents=True)
         latest.write_text(f'<meta name="mkdocs-hybrid-latest" content="{versions[-1].version}">\n')
+        rules += [f"/{SHARE}/{thread}/{LATEST}{end} /{SHARE}/{thread}/{versions[-1].version}/ 302" for end in ("", "/")]
+    (site / "_redirects").write_text("\n".join(rules) + "\n")  # Cloudflare's latest rules, as the build writes
     return threads
 
 
 def sign(site: Path, ledger: Path, threads: dict[str, list[VersionFacts]]) -> int:
-    """What a build's history step does for these versions (all new); the records made."""
+    """What a build's history step does for these versions (``publish_history`` without the catalog): the
+    ledger's chains read, the records planned, signed and appended in one transaction, the site's files written
+    (each only when its bytes change); the records made (none when the ledger already states every version)."""
     key = SigningKey.parse(KEY)
     db = sqlite3.connect(ledger, isolation_level=None)
     db.execute("BEGIN IMMEDIATE")
     ensure_tables(db)
     add_key(db, key.public)
-    chains, made = [], []
+    chains, made = read_chains(db), []
     for thread, versions in threads.items():
-        chain = Chain(thread)
+        chain = chains.setdefault(thread, Chain(thread))
         for body in plan_records(chain, versions, versions[-1].version, None, None):
             made.append(chain.append(body, key.sign, key.public.id))
-        chains.append(chain)
     append_records(db, made)
-    write_site_files(site, chains, listed_keys(db), key)
+    write_site_files(site, list(chains.values()), listed_keys(db), key)
     db.execute("COMMIT")
     db.close()
     return len(made)
 
 
 def floor(site: Path) -> int:
-    """Read and hash every file verify reads; the bytes read."""
+    """Walk the site and read and hash every file in it (what verify reads, and a little more); the bytes read."""
     total = 0
-    for path in sorted(site.rglob("*")):
-        if path.is_file():
-            data = path.read_bytes()
+    for folder, _dirs, names in os.walk(site):
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as handle:
+                data = handle.read()
             hashlib.sha256(data).hexdigest()
             total += len(data)
     return total
@@ -153,6 +160,9 @@ def main() -> None:
     print(f"{args.count} versions in {len(threads)} threads; load {os.getloadavg()[0]:.2f}")
     sign_wall, sign_cpu, records = timed(lambda: sign(site, work / "ledger.sqlite", threads))
     print(f"sign:   {sign_wall:6.2f} s wall {sign_cpu:6.2f} s CPU  ({records} records)")
+    again_wall, again_cpu, none = timed(lambda: sign(site, work / "ledger.sqlite", threads))
+    assert none == 0
+    print(f"sign, nothing new (a rebuild): {again_wall:6.2f} s wall {again_cpu:6.2f} s CPU")
     floor_wall, floor_cpu, size = timed(lambda: floor(site))
     print(f"floor:  {floor_wall:6.2f} s wall {floor_cpu:6.2f} s CPU  (read + sha256 of {size / 1e6:.1f} MB)")
     verify_wall, verify_cpu, result = timed(lambda: verify_site(FolderSite(site)))
@@ -160,6 +170,10 @@ def main() -> None:
     print(f"verify: {verify_wall:6.2f} s wall {verify_cpu:6.2f} s CPU  ({result.summary()})")
     print(f"verify / floor: {verify_wall / floor_wall:.2f}x wall, {verify_cpu / floor_cpu:.2f}x CPU; "
           f"target {TARGET_SECONDS:.0f} s for 10,000 versions: {'met' if verify_wall < TARGET_SECONDS else 'MISSED'}")
+    every_wall, every_cpu, every = timed(lambda: verify_site(FolderSite(site), every_signature=True))
+    assert every.ok, every.problems[:3]
+    print(f"verify --every-signature: {every_wall:6.2f} s wall {every_cpu:6.2f} s CPU  "
+          f"({every_cpu / floor_cpu:.2f}x the floor's CPU)")
     if args.http:
         with served(site) as url:
             reader = HttpSite(url)

@@ -26,7 +26,10 @@ __all__ = ["verify"]
 @click.option("--key", "keys", multiple=True, metavar="PUBLIC_KEY",
               help="Trust only this Ed25519 public key (base64, as the keys file lists it); repeatable. "
                    "Without it, every key the site's keys file lists is trusted.")
-def verify(site: str, keys: tuple[str, ...]) -> None:
+@click.option("--every-signature", is_flag=True,
+              help="Check each record's signature (by default each history's last one is checked: it covers the "
+                   "records before it through their hashes).")
+def verify(site: str, keys: tuple[str, ...], every_signature: bool) -> None:
     """Check SITE (a built site folder or an http(s):// base URL) against its signed histories: every published
     file of every version, the records' chain and signatures, and where each thread's latest leads."""
     started = time.perf_counter()
@@ -34,7 +37,7 @@ def verify(site: str, keys: tuple[str, ...]) -> None:
         trusted = [PublicKey.decode(key) for key in keys]
         reader = open_site(site)
         try:
-            result = verify_site(reader, trusted)
+            result = verify_site(reader, trusted, every_signature)
         finally:
             if isinstance(reader, HttpSite):
                 reader.close()

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["FolderSite", "HttpSite", "SiteReader", "open_site"]
 
 _LATEST_META = re.compile(rf'<meta name="{LATEST_META_NAME}" content="([^"]+)">')
+_LATEST_RULE = re.compile(rf"^/{SHARE}/([^/\s]+)/{LATEST}/?[ \t]+/{SHARE}/([^/\s]+)/([^/\s]+)/", re.MULTILINE)
+"""A ``_redirects`` rule for a thread's ``latest`` (Cloudflare's edge answers with it before any file)."""
 HTTP_WORKERS = 16
 """Requests in flight at once over HTTP."""
 
@@ -62,6 +64,7 @@ class FolderSite:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.where = str(root)
+        self._latest_rules: dict[str, list[str]] | None = None
 
     def read_many(self, paths: Iterable[str]) -> dict[str, bytes | None]:
         return {path: self._read(path) for path in paths}
@@ -77,12 +80,18 @@ class FolderSite:
         """The fallback page's version, and the edge's where ``_redirects`` has rules for it (each is served)."""
         page = f"{SHARE}/{thread}/{LATEST}/index.html"
         served: list[tuple[str, str | None]] = [(page, _latest_from_page(self._read(page)))]
-        rule = re.compile(rf"^/{SHARE}/{re.escape(thread)}/{LATEST}/?[ \t]+/{SHARE}/{re.escape(thread)}/([^/\s]+)/",
-                          re.MULTILINE)
-        redirects = self._read("_redirects")
-        text = redirects.decode("utf-8", "replace") if redirects else ""
-        served += [("_redirects", version) for version in sorted(set(rule.findall(text)))]
-        return served
+        return served + [("_redirects", version) for version in self._redirects().get(thread, [])]
+
+    def _redirects(self) -> dict[str, list[str]]:
+        """thread -> the versions ``_redirects`` sends its ``latest`` to (read once)."""
+        if self._latest_rules is None:
+            data = self._read("_redirects")
+            rules: dict[str, set[str]] = {}
+            for thread, target, version in _LATEST_RULE.findall(data.decode("utf-8", "replace") if data else ""):
+                if thread == target:
+                    rules.setdefault(thread, set()).add(version)
+            self._latest_rules = {thread: sorted(versions) for thread, versions in rules.items()}
+        return self._latest_rules
 
     def version_folders(self, thread: str) -> list[str] | None:
         return self._folders(f"{ARTIFACTS}/{thread}")

@@ -35,6 +35,7 @@ from mkdocs_hybrid.history.records import (
     Chain,
     Record,
     index_signed_bytes,
+    record_hash,
     signed_bytes,
 )
 from mkdocs_hybrid.model.layout import (
@@ -89,8 +90,9 @@ class Verification:
         return line
 
 
-def verify_site(site: SiteReader, trusted: Iterable[PublicKey] = ()) -> Verification:
-    """Check ``site`` against its histories (see the module's docstring); every problem in the result."""
+def verify_site(site: SiteReader, trusted: Iterable[PublicKey] = (), every_signature: bool = False) -> Verification:
+    """Check ``site`` against its histories (see the module's docstring); every problem in the result.
+    ``every_signature`` checks each record's signature, not only each history's last (see :func:`_chain`)."""
     result = Verification()
     keys = _keys(site, list(trusted), result)
     if keys is None:
@@ -101,7 +103,7 @@ def verify_site(site: SiteReader, trusted: Iterable[PublicKey] = ()) -> Verifica
     paths = [f"{GALLERY}/{thread}/{HISTORY_FILE}" for thread in index]
     chains = []
     for (thread, expected), (path, data) in zip(index.items(), site.read_many(paths).items()):
-        chain = _chain(thread, path, data, keys, expected, result)
+        chain = _chain(thread, path, data, keys, expected, result, every_signature)
         if chain is not None:
             chains.append(chain)
     result.threads = len(chains)
@@ -167,8 +169,12 @@ def _signature_problem(signed: Mapping[str, Any], message: bytes, keys: Mapping[
 
 
 def _chain(thread: str, path: str, data: bytes | None, keys: Mapping[str, PublicKey], expected: Any,
-           result: Verification) -> Chain | None:
-    """The thread's history up to its first break (reported), or ``None`` when it cannot be read at all."""
+           result: Verification, every_signature: bool) -> Chain | None:
+    """The thread's history up to its first break (reported), or ``None`` when it cannot be read at all.
+
+    Each record's hash is in the next one's ``prev``, so the last record's signature covers every record before
+    it: only that one is checked (and, on a break, the one before it, to say which is forged), unless
+    ``every_signature``. Every record's key must be listed either way."""
     document = _load(data)
     if data is None:
         result.problems.append(Problem(path, "missing: the signed index lists this thread's history"))
@@ -179,30 +185,50 @@ def _chain(thread: str, path: str, data: bytes | None, keys: Mapping[str, Public
     chain = Chain(thread)
     listed = document.get("records")
     records: list[Any] = listed if isinstance(listed, list) else []
+    head: str | None = None
     for position, record in enumerate(records):
-        problem = _record_problem(record, position, thread, chain.head, keys)
-        if problem:
+        problem = _link_problem(record, position, thread, head, keys)
+        if problem is None and (every_signature or position == len(records) - 1):
+            problem = _signature_problem(record, signed_bytes(record), keys)
+        if problem is not None:
+            if not every_signature and position == len(records) - 1 and problem.startswith("forged"):
+                # the last record's signature covers the others: say where the first changed one is
+                position, problem = next(((n, p) for n, r in enumerate(records)
+                                          if (p := _signature_problem(r, signed_bytes(r), keys))), (position, problem))
+                del chain.records[position:]
+            elif problem == _BROKEN_LINK and chain.records:
+                earlier = _signature_problem(chain.records[-1], signed_bytes(chain.records[-1]), keys)
+                if earlier is not None:  # the record before was changed, not this one moved
+                    position, problem = position - 1, earlier
+                    chain.records.pop()
             result.problems.append(Problem(f"{path} record #{position}", problem))
             result.records += len(chain.records)
             return chain
         chain.records.append(record)
+        head = record_hash(record)
     result.records += len(chain.records)
-    if isinstance(expected, dict) and (expected.get("records"), expected.get("head")) != (len(records), chain.head):
+    if isinstance(expected, dict) and (expected.get("records"), expected.get("head")) != (len(records), head):
         result.problems.append(Problem(path, f"has {len(records)} records, the signed index says "
                                              f"{expected.get('records')}: records were removed or added"))
     return chain
 
 
-def _record_problem(record: Any, position: int, thread: str, prev: str | None,
-                    keys: Mapping[str, PublicKey]) -> str | None:
+_BROKEN_LINK = "does not follow the record before it (its prev hash differs): a record was swapped or removed"
+
+
+def _link_problem(record: Any, position: int, thread: str, prev: str | None,
+                  keys: Mapping[str, PublicKey]) -> str | None:
+    """What is wrong with a record's place in the chain and its signer, its signature aside."""
     if not isinstance(record, dict):
         return "not a record"
     if record.get("seq") != position or record.get("thread") != thread:
         return (f"out of order: it says it is #{record.get('seq')} of {record.get('thread')!r} "
                 "(records were swapped, removed or moved)")
+    if record.get("key") not in keys:
+        return f"signed by an unknown key {record.get('key')!r} (not in {KEYS_PATH})"
     if record.get("prev") != prev:
-        return "does not follow the record before it (its prev hash differs): a record was swapped or removed"
-    return _signature_problem(record, signed_bytes(record), keys)
+        return _BROKEN_LINK
+    return None
 
 
 def _check_versions(site: SiteReader, chain: Chain, result: Verification,

@@ -261,3 +261,17 @@ def test_verify_over_http_passes_a_clean_site_and_finds_a_changed_byte(signed: P
         site.close()
     run = run_cli("verify", served, cwd=signed.parent)
     assert run.returncode == 1 and "error artifacts/t/v2/style.css: changed" in run.stderr
+
+
+def test_a_record_changed_and_the_chain_rehashed_after_it_is_found_where_it_was_changed(signed: Path) -> None:
+    """Only the last signature is checked on a clean chain: a rewrite that keeps every link whole still fails
+    there, and the report names the first record whose own signature fails."""
+    records = history(signed)["records"]
+    assert isinstance(records, list)
+    changed = [{**records[0], "author": "mallory"}]
+    for record in records[1:]:
+        changed.append({**record, "prev": record_hash(changed[-1])})
+    rewrite_history(signed, "t", changed)
+    for every in (False, True):
+        found = [str(p) for p in verify_site(FolderSite(signed), every_signature=every).problems]
+        assert found[0].startswith("gallery/t/history.json record #0: forged"), (every, found)
