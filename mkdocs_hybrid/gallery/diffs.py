@@ -79,12 +79,19 @@ def previous_listed(thread: ThreadEntry, version: VersionEntry) -> VersionEntry 
     ones; ``None`` for the oldest listed version, and for an unlisted version or thread (never diffed)."""
     if thread.unlisted or version.unlisted:
         return None
-    older = False
-    for entry in thread.versions:
-        if older and not entry.unlisted:
-            return entry
-        older = older or entry.version == version.version
-    return None
+    cached = _previous.get(id(thread))
+    if cached is None or cached[0] is not thread:
+        listed = [entry for entry in thread.versions if not entry.unlisted]
+        cached = (thread, {newer.version: older for newer, older in pairwise(listed)})
+        _previous.clear()  # the builds ask thread after thread: one at a time is enough
+        _previous[id(thread)] = cached
+    return cached[1].get(version.version)
+
+
+_previous: dict[int, tuple[ThreadEntry, dict[str, VersionEntry]]] = {}
+"""The last thread asked about and its versions' previous listed ones (by identity: the entry is held, so its id
+is not reused meanwhile): each version of a 1,000-version thread asks once, and a scan each time would be
+quadratic."""
 
 
 def read_sources(site_dir: Path, thread: str, version: str) -> dict[str, str] | None:

@@ -8,8 +8,7 @@ The page itself is :mod:`mkdocs_hybrid.gallery.diff_page`'s; the thread page fra
 from __future__ import annotations
 
 from mkdocs_hybrid.gallery.diff_page import render_diff_page
-from mkdocs_hybrid.gallery.diffs import SOURCE_FILE, previous_listed, read_sources
-from mkdocs_hybrid.model.layout import ARTIFACTS
+from mkdocs_hybrid.gallery.diffs import previous_listed, read_sources
 from mkdocs_hybrid.publish.derived import VersionView
 
 __all__ = ["inputs", "render"]
@@ -29,11 +28,12 @@ def render(view: VersionView) -> bytes | None:
 
 
 def inputs(view: VersionView) -> str:
-    """What the diff reads besides the version itself: the previous listed version (its id, build key and media;
-    its ``source.json`` is a published file and never changes), and whether each side has sources now."""
+    """What the diff reads besides the version itself: the previous listed version (its id, build key, title and
+    media: the caption and poster it shows).
+    Whether either has a ``source.json`` follows from its entry and the editor option (the salt's), and a
+    published one never changes: no file is looked at (this runs for every version on every rebuild)."""
     previous = previous_listed(view.thread, view.version)
-    if previous is None or view.site_dir is None:
+    if previous is None:
         return ""
-    folder = view.site_dir / ARTIFACTS / view.thread.id
-    present = [(folder / name / SOURCE_FILE).is_file() for name in (view.version.version, previous.version)]
-    return repr((previous, present))
+    media = "".join(f"\0{medium.sha256}{medium.url or ''}" for medium in previous.media)  # its poster's file
+    return f"\0{previous.version}\0{previous.build_key}\0{previous.title}{media}"

@@ -17,16 +17,19 @@ import pytest
 import yaml
 
 from mkdocs_hybrid.config.manifest import parse_manifest
+from mkdocs_hybrid.edge.sandbox import SAME_SITE
 from mkdocs_hybrid.gallery import diffs
 from mkdocs_hybrid.gallery import pages as gallery
-from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
+from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+from mkdocs_hybrid.model.files import StatIndex
 from mkdocs_hybrid.model.layout import DERIVED_KINDS
 from mkdocs_hybrid.model.snapshot import SNAPSHOT_FORMAT
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.site import SitePages
+from mkdocs_hybrid.publish.version_pages import write_version_pages
 from tests.browser import serve_static
 from tests.factory import write_tree
-from tests.gallery.test_gallery import find, parse
+from tests.gallery.test_gallery import find, parse, thread, version
 from tests.gallery.test_gallery_scale import FIRST_LOAD_BUDGET, generated_catalog
 from tests.test_accessibility import Scheme, blocking_violations, open_page
 
@@ -139,6 +142,30 @@ def test_two_builds_of_the_same_sources_give_the_same_bytes(diff_site: Path, tmp
     for name in [*diff_files, "gallery/steps/index.html"]:
         assert first[name] == second[name], name
 
+
+def test_a_rebuild_diffs_a_version_again_when_the_one_before_it_is_unlisted(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The version pages skip a version whose inputs did not change; its diff's inputs include the previous
+    listed version, so unlisting that one makes the next version's diff again, against the one before."""
+    monkeypatch.setattr("mkdocs_hybrid.model.files.RACY_SECONDS", -60)  # trust files written just now
+    site = tmp_path / "site"
+    for name in ("v1", "v2", "v3"):
+        folder = site / "artifacts/t" / name
+        folder.mkdir(parents=True)
+        source = {"format": SNAPSHOT_FORMAT, "files": {"a.txt": f"{name}\n"}}
+        (folder / diffs.SOURCE_FILE).write_text(json.dumps(source))
+    index = StatIndex(tmp_path / "index.json", "test")
+    listed = (version("v3", day=3), version("v2", day=2), version("v1", day=1))
+
+    def write(*versions: VersionEntry) -> str:
+        write_version_pages(site, Catalog(threads=(thread("t", "T", versions),)), parts_of=lambda t, v: (t, v),
+                            origin=SAME_SITE, site_url=None, index=index)
+        return (site / "artifacts/t/v3" / diffs.DIFF_FILE).read_text()
+
+    assert "Changes in <code>v3</code> since <code>v2</code>" in write(*listed)
+    assert "Changes in <code>v3</code> since <code>v2</code>" in write(*listed)  # skipped: nothing changed
+    unlisted = (listed[0], dataclasses.replace(listed[1], unlisted=True), listed[2])
+    assert "Changes in <code>v3</code> since <code>v1</code>" in write(*unlisted)
 
 # --- the thread page's size -------------------------------------------------------------------------------
 
