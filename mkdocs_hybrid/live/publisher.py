@@ -224,9 +224,11 @@ class LivePublisher:
             online, page = self._store().read(name), None
             if online is not None:
                 page = splice_thread(online, render_thread(thread, base="../../", site_url=self.site_url,
-                                                           editor=editor, origin=export.origin))
+                                                           editor=editor, origin=export.origin,
+                                                           site_dir=self.work_dir))
             if page is None:
-                page = standalone_thread_page(thread, site_url=self.site_url, editor=editor, origin=export.origin)
+                page = standalone_thread_page(thread, site_url=self.site_url, editor=editor, origin=export.origin,
+                                              site_dir=self.work_dir)
             path = self.work_dir / name
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(path, page)

@@ -81,6 +81,7 @@ def test_a_version_goes_online_as_objects_without_a_deploy_and_the_next_one_join
     assert published_files(second, "t/v1") == published_files(first, "t/v1")  # never changed
     thread_page = text(s3_endpoint, bucket, "gallery/t/index.html")
     assert "Second" in thread_page and "First" in thread_page
+    assert "Changes since v1: 1 changed" in thread_page and "artifacts/t/v2/diff.html" in second
     assert "published t (latest v2)" in result.output
 
 
