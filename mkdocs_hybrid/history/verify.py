@@ -234,8 +234,13 @@ def _link_problem(record: Any, position: int, thread: str, prev: str | None,
 def _check_versions(site: SiteReader, chain: Chain, result: Verification,
                     unlisted: list[tuple[Chain, int, Mapping[str, str]]]) -> None:
     last: dict[str, tuple[int, Record]] = {}
-    for record in chain.records:
-        if record.get("kind") != VERSION:
+    published = [record for record in chain.records if record.get("kind") == VERSION]
+    # A version listed again (or unlisted) gets a new record with the same files: only the later one says where
+    # it lives now. Its meta.json names it, so the same meta.json digest is the same version.
+    latest_of = {str((record.get("files") or {}).get("meta.json")): int(record["seq"]) for record in published}
+    for record in published:
+        meta = (record.get("files") or {}).get("meta.json")
+        if meta is not None and latest_of[str(meta)] != record["seq"]:
             continue
         if "version" in record:
             last[str(record["version"])] = (int(record["seq"]), record)

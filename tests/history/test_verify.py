@@ -275,3 +275,18 @@ def test_a_record_changed_and_the_chain_rehashed_after_it_is_found_where_it_was_
     for every in (False, True):
         found = [str(p) for p in verify_site(FolderSite(signed), every_signature=every).problems]
         assert found[0].startswith("gallery/t/history.json record #0: forged"), (every, found)
+
+
+def test_a_version_listed_again_is_checked_where_it_lives_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demos(tmp_path, "v1", "v2")
+    (tmp_path / "demos/t/thread.yml").write_text("unlisted: true\n")
+    build(tmp_path, KEY_A, monkeypatch)
+    assert not (tmp_path / "site/gallery/t/history.json").exists(), "an unlisted thread's history is not published"
+    (tmp_path / "demos/t/thread.yml").unlink()
+    build(tmp_path, KEY_A, monkeypatch)
+    records = history(tmp_path / "site")["records"]
+    assert isinstance(records, list)
+    assert [("commitment" in r, r.get("version")) for r in records] == [
+        (True, None), (True, None), (False, "v1"), (False, "v2"), (False, "v2")]
+    result = check(tmp_path / "site")
+    assert result.ok and result.versions == 2, lines(result)
