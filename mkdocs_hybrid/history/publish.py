@@ -34,7 +34,8 @@ from mkdocs_hybrid.publish.ledger import BuildLedger, Published
 
 __all__ = ["keys_bytes", "publish_history"]
 
-log = logging.getLogger("mkdocs.plugins.hybrid")
+log = logging.getLogger("mkdocs.plugins.mkdocs_hybrid.history")
+"""Under MkDocs, among the plugin's lines (an INFO line: the CLI shows warnings only)."""
 _said: set[str] = set()
 
 
@@ -51,7 +52,7 @@ def publish_history(ledger: BuildLedger, site_dir: Path, catalog: Catalog, unlis
             notices.append(f"{KEY_ENV} is not set: this build's versions are not in the signed history")
         elif KEY_ENV not in _said:
             _said.add(KEY_ENV)
-            log.info("mkdocs-hybrid: no %s: no signed revision history is written", KEY_ENV)
+            log.info("mkdocs_hybrid: no %s: no signed revision history is written", KEY_ENV)
         return []
     ensure_tables(db)
     add_key(db, key.public)

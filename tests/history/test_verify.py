@@ -290,3 +290,14 @@ def test_a_version_listed_again_is_checked_where_it_lives_now(tmp_path: Path, mo
         (True, None), (True, None), (False, "v1"), (False, "v2"), (False, "v2")]
     result = check(tmp_path / "site")
     assert result.ok and result.versions == 2, lines(result)
+
+
+def test_a_build_without_the_key_after_signed_ones_says_its_versions_go_unsigned(
+        signed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demos(signed.parent, "v3")
+    before = (signed / "gallery/t/history.json").read_bytes()
+    export = build(signed.parent, None, monkeypatch)
+    assert any(KEY_ENV in notice and "not in the signed history" in notice for notice in export.report.notices)
+    assert (signed / "gallery/t/history.json").read_bytes() == before, "no key: nothing written"
+    found = lines(check(signed))
+    assert "artifacts/t/v3/: no record of the history publishes this version" in found
