@@ -74,6 +74,9 @@ class VideoOptions:
     """Longest attached video, in seconds (at most 600)."""
     hls_after_seconds: int = defaults.HLS_AFTER_SECONDS
     """Attached videos longer than this are also published as HLS (a 360p/720p/1080p ladder, never upscaled)."""
+    host: str = "site"
+    """Where those long videos stream from: ``site`` (the ladder in the artifact folder) or ``stream``
+    (uploaded to Cloudflare Stream, credentials from CLOUDFLARE_ACCOUNT_ID/CLOUDFLARE_API_TOKEN)."""
 
 
 VIDEO_LIMITS = {"seconds": (1, 30), "fps": (1, 60), "width": (160, 1920), "height": (90, 1080),
@@ -336,6 +339,8 @@ def _video_options(data: object, origin: str) -> VideoOptions:
     for name in ("width", "height"):
         if getattr(options, name) % 2:
             problems.append(f"video.{name} must be even (H.264 with yuv420p), not {shown(getattr(options, name))}")
+    if options.host not in ("site", "stream"):
+        problems.append(f"video.host must be site or stream, not {shown(options.host)}")
     if not 0 <= options.poster_at <= options.seconds:
         problems.append(f"video.poster_at must be between 0 and video.seconds ({options.seconds}), "
                         f"not {shown(options.poster_at)}")

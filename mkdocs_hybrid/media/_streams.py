@@ -7,11 +7,12 @@ The ladder itself is made by :mod:`mkdocs_hybrid.media._hls`, loaded only when a
 from __future__ import annotations
 
 import shutil
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mkdocs_hybrid.config.manifest import VideoOptions
+from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.layout import HLS
 
 LADDER = (360, 720, 1080)
@@ -37,15 +38,15 @@ def hls_plan(options: VideoOptions) -> HlsPlan:
     return HlsPlan(after_seconds=float(options.hls_after_seconds))
 
 
-def hls_of(options: VideoOptions) -> dict[str, HlsPlan]:
-    """The transcoder's ``hls`` argument for these options."""
-    return {"hls": hls_plan(options)}
+def hls_of(options: VideoOptions) -> dict[str, HlsPlan | None]:
+    """The transcoder's ``hls`` argument for these options (none when Cloudflare Stream hosts long videos)."""
+    return {"hls": None if options.host == "stream" else hls_plan(options)}
 
 
 def hls_key(options: VideoOptions) -> dict[str, object]:
     """Everything about HLS that changes an attached video's files (the threshold decides whether there is a
     ladder at all)."""
-    return {"hls": asdict(hls_plan(options))}
+    return {"hls": asdict(hls_plan(options)), **({"host": options.host} if options.host != "site" else {})}
 
 
 def remove_stale_hls(folder: Path, keep: Collection[str]) -> None:
@@ -53,3 +54,14 @@ def remove_stale_hls(folder: Path, keep: Collection[str]) -> None:
     threshold raised, media turned off)."""
     if not any(name.startswith(f"{HLS}/") for name in keep):
         shutil.rmtree(folder / HLS, ignore_errors=True)
+
+
+def with_stream(files: Sequence[MediaFile], src: Path, out_dir: Path, options: VideoOptions
+                ) -> tuple[MediaFile, ...]:
+    """``files`` and, with ``video.host: stream``, a long video's Cloudflare Stream entry (``_stream_host``)."""
+    video = next((m for m in files if m.role == "video"), None)
+    if options.host != "stream" or video is None or not hls_plan(options).wants(video.duration):
+        return tuple(files)
+    from mkdocs_hybrid.media._stream_host import StreamHost, stream_video  # loads httpx: only when streaming
+
+    return (*files, stream_video(src, out_dir, video, StreamHost.from_env()))

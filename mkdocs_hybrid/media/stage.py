@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.config.manifest import VideoOptions
 from mkdocs_hybrid.media._settings import CaptureSettings
-from mkdocs_hybrid.media._streams import hls_key, hls_of, remove_stale_hls
+from mkdocs_hybrid.media._streams import hls_key, hls_of, remove_stale_hls, with_stream
 from mkdocs_hybrid.media._tools import MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, make_temp_dir, sweep, write_atomic
@@ -275,12 +275,13 @@ class MediaStage:
             out_dir = work / f"a{index}"
             out_dir.mkdir()
             try:
-                return transcode(request.attached, out_dir, ffmpeg=self.tools.ffmpeg,
-                                 ffprobe=self.tools.ffprobe, width=self.settings.width,
-                                 height=self.settings.height, fps=self.settings.fps,
-                                 poster_at=self.settings.poster_at, card_width=self.settings.card_width,
-                                 threads=self.settings.threads, limits=limits_of(self.options),
-                                 **hls_of(self.options))
+                files = transcode(request.attached, out_dir, ffmpeg=self.tools.ffmpeg,
+                                  ffprobe=self.tools.ffprobe, width=self.settings.width,
+                                  height=self.settings.height, fps=self.settings.fps,
+                                  poster_at=self.settings.poster_at, card_width=self.settings.card_width,
+                                  threads=self.settings.threads, limits=limits_of(self.options),
+                                  **hls_of(self.options))
+                return with_stream(files, request.attached, out_dir, self.options)
             except AttachedVideoError as exc:
                 thread, _, version = request.ref.partition("/")
                 return SnapshotError(f"video {request.attached_name!r}: {exc}", thread=thread, version=version,
