@@ -12,7 +12,7 @@ anything (:mod:`mkdocs_hybrid.sources.reading`, over :mod:`mkdocs_hybrid.model.f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -56,10 +56,7 @@ class Listing:
 
     reading: Reading
     items: list[Listed]
-
-    def signatures(self) -> Iterator[tuple[str, str]]:
-        """Each listed snapshot's origin and signature (a thread's ``thread.yml`` is in its versions')."""
-        return ((item.origin, item.signature) for item in self.items)
+    """Each snapshot's place and signature (a thread's ``thread.yml`` is in its versions' signatures)."""
 
 
 def list_sources(manifest: Manifest, *, owns: Callable[[str], bool] | None = None) -> Listing:
