@@ -335,9 +335,10 @@ def _restore_set_aside(site_dir: Path, files: dict[str, FileStat]) -> list[str]:
     if not stash.is_dir():
         return restored
     for name in files:
-        top = name.split("/", 1)[0]
+        if name.split("/", 1)[0] in KEPT_TREES:
+            continue  # put back whole by the generator's adapter (``put_back``): no path made per file
         kept, place = stash / name, site_dir / name
-        if top in KEPT_TREES or not os.path.lexists(kept) or os.path.lexists(place):
+        if not os.path.lexists(kept) or os.path.lexists(place):
             continue
         for folder in reversed(place.relative_to(site_dir).parents[:-1]):
             if not (site_dir / folder).exists():
