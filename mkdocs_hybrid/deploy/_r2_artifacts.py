@@ -40,7 +40,16 @@ from mkdocs_hybrid.deploy._r2_pages import PAGE_FOLDERS, is_site_page, page_cach
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
 from mkdocs_hybrid.edge.headers import REFRESHED
-from mkdocs_hybrid.model.layout import ARTIFACTS, DERIVED_FILES, PREVIEW, SHARE, UNLISTED, VENDOR, is_hls_file
+from mkdocs_hybrid.model.layout import (
+    ARTIFACTS,
+    DERIVED_FILES,
+    DERIVED_KINDS,
+    PREVIEW,
+    SHARE,
+    UNLISTED,
+    VENDOR,
+    is_hls_file,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -69,6 +78,13 @@ def is_refreshed(name: str) -> bool:
         return True
     folder, _, base = name.rpartition("/")
     return folder.startswith(f"{ARTIFACTS}/") and (base in DERIVED_FILES or base == "meta.json")
+
+
+def is_cached_briefly(name: str) -> bool:
+    """Whether an artifact object may change under one URL and so is cached briefly, as ``_headers`` says for
+    Pages: ``meta.json`` and every derived kind (media and HLS objects keep their long cache)."""
+    folder, _, base = name.rpartition("/")
+    return folder.startswith(f"{ARTIFACTS}/") and (base == "meta.json" or base in DERIVED_KINDS)
 
 
 def is_artifact(name: str) -> bool:
@@ -414,7 +430,7 @@ class ArtifactStore:
 
     def _headers(self, plan: Plan) -> ObjectHeaders:
         cache = page_cache_control(plan.key) if is_site_page(plan.key) \
-            else REFRESHED if plan.key.endswith(".json") and is_refreshed(plan.key) else IMMUTABLE_CACHE_CONTROL
+            else REFRESHED if is_cached_briefly(plan.key) else IMMUTABLE_CACHE_CONTROL
         return {"Bucket": self.config.bucket, "Key": plan.key, "ContentType": plan.content_type,
                 "CacheControl": cache, "Metadata": {SHA256_METADATA: plan.sha256}}
 

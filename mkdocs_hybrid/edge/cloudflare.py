@@ -62,7 +62,7 @@ from mkdocs_hybrid.edge.worker import (
     write_worker_files,
 )
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
-from mkdocs_hybrid.model.layout import ARTIFACTS, LATEST, LATEST_MAP, SHARE
+from mkdocs_hybrid.model.layout import ARTIFACTS, HTML_DERIVED_KINDS, LATEST, LATEST_MAP, SHARE
 
 __all__ = [
     "ARTIFACT_REWRITES",
@@ -122,10 +122,12 @@ class RedirectRule:
 
 
 # Pages answers `/x/page.html` with a 308 to `/x/page` (measured), which would cost
-# every artifact iframe a round trip. A 200 rewrite serves page.html directly; it is
-# one dynamic rule, so it goes after every static rule.
-ARTIFACT_REWRITES: tuple[RedirectRule, ...] = (
-    RedirectRule(f"/{ARTIFACTS}/:thread/:version/page.html", f"/{ARTIFACTS}/:thread/:version/page", 200),
+# every artifact iframe a round trip, and a derived page (a diff, the email card) a
+# redirect to a URL no header rule names. A 200 rewrite serves each directly; they are
+# dynamic rules, so they go after every static rule.
+ARTIFACT_REWRITES: tuple[RedirectRule, ...] = tuple(
+    RedirectRule(f"/{ARTIFACTS}/:thread/:version/{name}", f"/{ARTIFACTS}/:thread/:version/{name[:-5]}", 200)
+    for name in ("page.html", *HTML_DERIVED_KINDS)
 )
 
 

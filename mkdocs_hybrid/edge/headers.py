@@ -11,7 +11,17 @@ from dataclasses import dataclass
 
 from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.edge.static import GENERATED_MARK
-from mkdocs_hybrid.model.layout import ARTIFACTS, ASSETS, EDITOR, GALLERY, LATEST, SHARE, VENDOR
+from mkdocs_hybrid.model.layout import (
+    ARTIFACTS,
+    ASSETS,
+    DERIVED_KINDS,
+    EDITOR,
+    GALLERY,
+    HTML_DERIVED_KINDS,
+    LATEST,
+    SHARE,
+    VENDOR,
+)
 
 __all__ = [
     "FRAME_DENIED_PREFIXES",
@@ -86,9 +96,10 @@ HEADER_RULES: tuple[HeaderRule, ...] = (
     # A demo's page opened directly (a posted /artifacts/... link) runs in an opaque origin, as in its frames.
     HeaderRule(f"/{ARTIFACTS}/*", (), (("Cache-Control", IMMUTABLE), ("X-Content-Type-Options", "nosniff"),
                                     ("Content-Security-Policy", DEMO_CSP))),
-    # A build may list new media in meta.json and write oembed.json again (DERIVED_FILES): cached briefly.
+    # A build may list new media in meta.json and make every derived kind again (oEmbed, a diff against the
+    # version before, which moves when that one is unlisted): cached briefly, each kind by its registered name.
     *(HeaderRule(f"/{ARTIFACTS}/:thread/:version/{name}", ("Cache-Control",), (("Cache-Control", REFRESHED),))
-      for name in ("meta.json", "oembed.json")),
+      for name in ("meta.json", *DERIVED_KINDS, *(name[:-5] for name in HTML_DERIVED_KINDS))),
     HeaderRule(f"/{SHARE}/:thread/:version/*", (), (("Cache-Control", IMMUTABLE),)),
     HeaderRule(f"/{VENDOR}/*", (), (("Cache-Control", IMMUTABLE),)),
     # The editor: its assets are named by content hash; its page names the current ones, so it revalidates.

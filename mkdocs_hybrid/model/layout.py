@@ -23,6 +23,8 @@ DERIVED_KINDS = {
 }
 """The derived kinds, each a file name and the module that renders it (see :mod:`mkdocs_hybrid.publish.derived`):
 a new kind is its module and one line here."""
+HTML_DERIVED_KINDS = tuple(name for name in DERIVED_KINDS if name.endswith(".html"))
+"""The derived kinds that are pages: Cloudflare Pages would answer their ``.html`` URL with a redirect."""
 DERIVED_FILES = frozenset({*MEDIA_FILES.values(), *DERIVED_KINDS})
 """Files of an artifact folder made from its published bytes on every build (posters, videos, the oEmbed JSON):
 not part of what the ledger publishes, so making them (or making them again) never changes a published version."""

@@ -38,6 +38,7 @@ from mkdocs_hybrid.deploy._r2_artifacts import is_artifact, refusal
 from mkdocs_hybrid.deploy._r2_pages import is_site_page
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.editor.preview_host import write_preview_host
+from mkdocs_hybrid.model.layout import DERIVED_KINDS
 from tests.cloudflare_api import FakeCloudflare
 from tests.deploy.test_r2 import bucket, dummy_credentials, fresh_bucket, listen, s3_endpoint, s3_process_endpoint  # noqa: F401 (fixtures)
 from tests.factory import write_tree
@@ -133,6 +134,7 @@ def test_artifacts_go_to_r2_at_their_site_paths_and_pages_keeps_the_rest(store: 
     assert live.files["_headers"] == (site / "_headers").read_bytes()
     assert live.files["_redirects"] == (site / "_redirects").read_bytes()
     assert result.files == 4
+
     counts = result.to_dict()["artifact_store"]
     assert counts == {"bucket": store.config.bucket, "url": ARTIFACTS_URL, "files": 11, "uploaded": 11,
                       "uploaded_bytes": sum((site / n).stat().st_size for n in names), "skipped": 0,
@@ -141,6 +143,20 @@ def test_artifacts_go_to_r2_at_their_site_paths_and_pages_keeps_the_rest(store: 
     assert len(puts) == 11 and all(headers.get("if-none-match") == "*" for _, headers in puts), \
         "every object is a conditional write"
     assert wire.operations()[0] == "HeadBucket", "the bucket is checked before anything else"
+
+
+def test_every_derived_file_a_build_can_remake_is_cached_briefly_and_media_stays_immutable(
+        store: ArtifactStore, tmp_path: Path) -> None:
+    site = small_site(tmp_path / "site", ("t", "v1"))
+    derived = {f"artifacts/t/v1/{name}": f"<p>{name}</p>" for name in DERIVED_KINDS}  # a diff moves when v0 goes
+    write_tree(site, {**derived, "artifacts/t/v1/poster.webp": "RIFF"})
+    with FakeCloudflare() as fake:
+        deploy(fake, site, store)
+
+    cache = {name: store.client.head_object(Bucket=store.config.bucket, Key=name)["CacheControl"]
+             for name in [*derived, "artifacts/t/v1/meta.json", "artifacts/t/v1/poster.webp"]}
+    assert cache == {**dict.fromkeys([*derived, "artifacts/t/v1/meta.json"], REFRESHED),
+                     "artifacts/t/v1/poster.webp": IMMUTABLE}
 
 
 def test_r2_objects_are_written_before_any_pages_upload(store: ArtifactStore, tmp_path: Path) -> None:

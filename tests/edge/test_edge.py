@@ -79,6 +79,7 @@ def write_fake_version(site_dir: Path, thread_id: str, version: str) -> None:
     (artifact / "page.html").write_text(f"<!doctype html><p>{thread_id} {version}</p>\n")
     (artifact / "style.css").write_text("p { color: teal; }\n")
     (artifact / "meta.json").write_text(json.dumps({"thread": thread_id, "version": version}) + "\n")
+    (artifact / "diff.html").write_text(f"<!doctype html><p>what changed in {version}</p>\n")  # a derived kind
     share = site_dir / "p" / thread_id / version
     share.mkdir(parents=True)
     (share / "index.html").write_text(f"<!doctype html><title>share {thread_id} {version}</title>\n")
@@ -154,13 +155,15 @@ def test_share_pages_are_immutable(edge: httpx.Client, path: str) -> None:
     assert response.headers.get_list("cache-control") == [IMMUTABLE]
 
 
-@pytest.mark.parametrize("name", ["style.css", "meta.json", "page"])
+@pytest.mark.parametrize("name", ["style.css", "meta.json", "page", "diff.html", "diff"])
 def test_artifacts_are_immutable_and_nosniff(edge: httpx.Client, name: str) -> None:
     response = edge.get(f"/artifacts/demo/v1/{name}")
 
     assert response.status_code == 200
-    # meta.json lists the media a later build may make again: the one artifact file cached briefly
-    assert response.headers.get_list("cache-control") == ["public, max-age=300" if name == "meta.json" else IMMUTABLE]
+    # meta.json lists the media a later build may make again, and a derived kind is made again by every build
+    # (a diff moves when the version before is unlisted): the artifact files cached briefly
+    assert response.headers.get_list("cache-control") == \
+        ["public, max-age=300" if name in ("meta.json", "diff.html", "diff") else IMMUTABLE]
     assert response.headers.get_list("x-content-type-options") == ["nosniff"]
 
 

@@ -157,8 +157,10 @@ def files_under(root: Path) -> dict[str, bytes]:
     }
 
 
-ARTIFACT_PAGE_REWRITE = ("/artifacts/:thread/:version/page.html", "/artifacts/:thread/:version/page", 200)
-"""Serves page.html without the 308 Pages gives ``.html`` URLs (see test_edge.py)."""
+ARTIFACT_PAGE_REWRITES = [(f"/artifacts/:thread/:version/{name}.html", f"/artifacts/:thread/:version/{name}", 200)
+                          for name in ("page", "diff", "email")]
+"""Serve page.html and the derived pages (a version's diff, its email card) without the 308 Pages gives ``.html``
+URLs (see test_edge.py)."""
 
 LATEST_META = re.compile(r'<meta name="mkdocs-hybrid-latest" content="([^"]+)">')
 
@@ -233,7 +235,7 @@ def test_redirect_rules_cover_both_latest_paths_sorted_by_thread(tmp_path: Path)
         ("/p/alpha/latest/", "/p/alpha/v9/", 302),
         ("/p/zeta/latest", "/p/zeta/b/", 302),
         ("/p/zeta/latest/", "/p/zeta/b/", 302),
-        ARTIFACT_PAGE_REWRITE,
+        *ARTIFACT_PAGE_REWRITES,
     ]
 
 
@@ -301,7 +303,7 @@ def test_worker_mode_can_be_forced_on_a_small_site(tmp_path: Path) -> None:
     summary = write_routes(tmp_path, make_catalog(make_thread("alpha")), worker_threshold=0)
 
     assert summary.mode == "worker"
-    assert parse_redirects((tmp_path / "_redirects").read_text()) == [ARTIFACT_PAGE_REWRITE]
+    assert parse_redirects((tmp_path / "_redirects").read_text()) == ARTIFACT_PAGE_REWRITES
     assert (tmp_path / "_worker.js").is_file()
     assert_valid_routes_json(tmp_path / "_routes.json")
     assert summary.worker_route_rules == len(json.loads((tmp_path / "_routes.json").read_text())["include"])
@@ -368,8 +370,8 @@ def test_default_threshold_is_the_static_rule_limit(tmp_path: Path) -> None:
 
     sources = [source for source, _, _ in parse_redirects((tmp_path / "at/_redirects").read_text())]
     assert at_limit.mode == "redirects"
-    assert count_static_dynamic(sources) == (2_000, 1)
-    assert (at_limit.static_redirect_rules, at_limit.dynamic_redirect_rules) == (2_000, 1)
+    assert count_static_dynamic(sources) == (2_000, 3)
+    assert (at_limit.static_redirect_rules, at_limit.dynamic_redirect_rules) == (2_000, 3)
     assert_static_rules_first(sources)
     assert over_limit.mode == "worker"
 
