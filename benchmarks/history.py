@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import functools
 import hashlib
 import http.server
 import json
@@ -33,10 +32,8 @@ import random
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -47,6 +44,7 @@ from mkdocs_hybrid.history.records import Chain, VersionFacts, plan_records
 from mkdocs_hybrid.history.store import add_key, append_records, ensure_tables, listed_keys, read_chains
 from mkdocs_hybrid.history.verify import verify_site
 from mkdocs_hybrid.model.layout import ARTIFACTS, LATEST, SHARE
+from tests.browser import serve_in_thread
 
 T = TypeVar("T")
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -120,19 +118,6 @@ def floor(site: Path) -> int:
     return total
 
 
-@contextmanager
-def served(site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a CDN answers (HTTP/1.0 would open a connection per file)
 
@@ -177,7 +162,7 @@ def main() -> None:
     print(f"verify --every-signature: {every_wall:6.2f} s wall {every_cpu:6.2f} s CPU  "
           f"({every_cpu / floor_cpu:.2f}x the floor's CPU)")
     if args.http:
-        with served(site) as url:
+        with serve_in_thread(site, _QuietHandler) as url:
             reader = HttpSite(url)
             http_wall, http_cpu, over_http = timed(lambda: verify_site(reader))
             reader.close()

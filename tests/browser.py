@@ -6,9 +6,12 @@ test module owns the Playwright objects so that one browser serves the module.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -138,6 +141,22 @@ def source_text(project_dir: Path, thread: str) -> str:
 
 
 # ---- servers ---------------------------------------------------------------------------------
+
+@contextmanager
+def serve_in_thread(site_dir: Path, handler: type[http.server.SimpleHTTPRequestHandler]
+                    = http.server.SimpleHTTPRequestHandler) -> Iterator[str]:
+    """``site_dir`` behind ``handler`` (Python's file server by default) on a free port, in a thread of this
+    process; yields the base URL without a trailing slash and stops the server afterwards."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
 
 
 @contextmanager

@@ -18,14 +18,12 @@ Share links are enumerated from ``artifacts/*/*/meta.json``; which version
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from functools import partial
 from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -43,6 +41,7 @@ from tests.browser import (
     built_versions,
     expected_latest,
     has_content,
+    serve_in_thread,
     serve_static,
     source_text,
     thread_config,
@@ -591,15 +590,8 @@ class NotFoundHandler(SimpleHTTPRequestHandler):
 @contextmanager
 def serve_with_not_found(site_dir: Path) -> Iterator[str]:
     """Serve ``site_dir`` in a thread of this process, with ``404.html`` for unknown paths; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(NotFoundHandler, directory=str(site_dir)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_in_thread(site_dir, NotFoundHandler) as base_url:
+        yield base_url
 
 
 def own_not_found(messages: list[str], url: str) -> list[str]:

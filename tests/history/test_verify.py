@@ -6,11 +6,8 @@ site passes; a rotated key keeps the old records valid; a pin is a signed record
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from mkdocs_hybrid.history.verify import Verification, verify_site
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.ledger import Ledger
 from mkdocs_hybrid.publish.site import SitePages
+from tests.browser import serve_in_thread
 from tests.factory import cli_env, manifest_for, run_cli, write_tree
 
 KEY_A = base64.b64encode(bytes(range(32))).decode()
@@ -237,15 +235,8 @@ def test_a_key_configured_later_chains_every_served_version_from_then(tmp_path: 
 @pytest.fixture
 def served(signed: Path) -> Iterator[str]:
     """The built site behind Python's http.server, on a free port, in a thread."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(signed))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_in_thread(signed) as base_url:
+        yield base_url + "/"
 
 
 def test_verify_over_http_passes_a_clean_site_and_finds_a_changed_byte(signed: Path, served: str) -> None:

@@ -4,10 +4,8 @@ with the deploy's content types and the gallery's own CSP header."""
 
 from __future__ import annotations
 
-import functools
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from mkdocs_hybrid.edge.sandbox import DEMO_CSP
 from mkdocs_hybrid.gallery.pages import asset_files, standalone_thread_page, thread_page_path
 from mkdocs_hybrid.gallery.streaming import hls_js, stream_assets
 from mkdocs_hybrid.model.catalog import ThreadEntry, VersionEntry
-from tests.browser import CHROMIUM, LAUNCH_ARGS
+from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_in_thread
 from tests.media.test_hls import PLAN, long_source, transcode
 
 pytestmark = [pytest.mark.browser,
@@ -69,14 +67,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SiteHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_in_thread(site, SiteHandler) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
