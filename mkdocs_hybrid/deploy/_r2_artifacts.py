@@ -49,6 +49,7 @@ from mkdocs_hybrid.model.layout import (
     UNLISTED,
     VENDOR,
     is_hls_file,
+    is_hls_ladder_file,
 )
 
 if TYPE_CHECKING:
@@ -73,8 +74,12 @@ _Result = TypeVar("_Result")
 
 def is_refreshed(name: str) -> bool:
     """Whether a build may replace this object: a version's derived files and the ``meta.json`` listing them,
-    and the share and thread pages (:mod:`~mkdocs_hybrid.deploy._r2_pages`)."""
-    if is_site_page(name) or is_hls_file(name):  # an HLS ladder is derived media too
+    and the share and thread pages (:mod:`~mkdocs_hybrid.deploy._r2_pages`). Not an HLS ladder's files: their
+    keys are content-addressed (``hls/{digest}/``), so a ladder made again is new objects under new keys, and
+    other bytes under a ladder key are refused like a published file's."""
+    if is_hls_ladder_file(name):
+        return False
+    if is_site_page(name) or is_hls_file(name):  # the Stream record (hls/stream.json) is derived media too
         return True
     folder, _, base = name.rpartition("/")
     return folder.startswith(f"{ARTIFACTS}/") and (base in DERIVED_FILES or base == "meta.json")

@@ -1,13 +1,24 @@
 """Adaptive streaming for long attached videos: an fMP4 HLS ladder and a master playlist that describes it.
 
 An attached video longer than ``video.hls_after_seconds`` is also published as HLS under its artifact folder
-(``hls/master.m3u8``, ``hls/{height}p/index.m3u8``, ``init.mp4``, ``seg-NNNNN.m4s``: names from
+(``hls/{digest}/master.m3u8``, ``hls/{digest}/{height}p/index.m3u8``, ``init.mp4``, ``seg-NNNNN.m4s``: names from
 :mod:`~mkdocs_hybrid.model.layout`). The ladder is made from the attached file itself (so a 1080p recording gets
 a 1080p rung while ``video.mp4`` stays at the preview size), under the same confinement as the MP4's transcode:
 the demuxer sniffed from the first bytes, local files only, whitelisted decoders, rlimits, a wall timeout. One
 ffmpeg run decodes once and encodes every rung, each with one pinned encoder thread, ``bitexact`` flags and no
 metadata: the same input gives the same bytes with the same ffmpeg (whose version is in the media cache key; the
 HLS muxer of ffmpeg 5.1 writes its own version string into ``init.mp4`` whatever the flags say).
+
+Every URL of a ladder is content-addressed, so all its files (not only the master playlist) can be served with
+the immutable one-year cache: the ladder is made in a scratch folder, then moved to ``hls/{digest}/``, where the
+digest is a sha256 over each file's name and sha256, the master playlist's included. A ladder made again with
+other bytes (a newer ffmpeg, which writes its version into ``init.mp4``; another ladder setting; another
+attached video) gets another folder, so a viewer's browser or CDN can never play an old cached segment against a
+new playlist; the same input gives the same folder name and bytes. Pages name the master by that path (with
+``?v=`` like every medium), not by a stable, briefly cached name: a stable master would need its own cache rule
+on Pages and R2 and a revalidation on every play, while the page that names it is already cached briefly. The
+media stage keeps one ladder per version in the site folder (``_streams.remove_stale_hls``); on R2 a new
+ladder is new objects under new keys and no ladder object is ever overwritten (``deploy/_r2_artifacts.py``).
 
 The master playlist is written here, not by ffmpeg: each rung is probed after it is made, and its ``CODECS``
 (``avc1.PPCCLL`` from the stream's AVC configuration record, ``mp4a.40.N`` from the AAC audio specific config,
@@ -17,11 +28,15 @@ bit rate, from the segments' sizes and durations) come from what was produced, n
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -39,7 +54,7 @@ from mkdocs_hybrid.media._probe import (
 from mkdocs_hybrid.media._streams import LADDER, HlsPlan
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import write_atomic
-from mkdocs_hybrid.model.layout import HLS, HLS_INIT, HLS_MASTER, HLS_PLAYLIST, HLS_SEGMENTS, hls_rung
+from mkdocs_hybrid.model.layout import HLS, HLS_INIT, HLS_MASTER, HLS_PLAYLIST, HLS_SEGMENTS, hls_ladder, hls_rung
 from mkdocs_hybrid.model.snapshot import file_sha256
 
 __all__ = ["HlsPlan", "Rung", "ladder", "make_hls"]
@@ -81,14 +96,38 @@ def ladder(display: tuple[int, int], heights: Sequence[int] = LADDER) -> list[Ru
 def make_hls(src: Path, container: str, facts: VideoFacts, out_dir: Path, *, ffmpeg: Path, ffprobe: Path,
              rate: Fraction, seconds: float, plan: HlsPlan, threads: int, limits: AttachedLimits
              ) -> tuple[MediaFile, ...]:
-    """Write ``out_dir/hls/``: every rung of :func:`ladder` and the master playlist; return their catalog entries.
+    """Write ``out_dir/hls/{digest}/``: every rung of :func:`ladder` and the master playlist; return their
+    catalog entries, master first (names relative to ``out_dir``).
 
     ``seconds`` is the played duration of our ``video.mp4`` (the ladder is read to the same length); ``rate``
     the frame rate it was made at. Raises :class:`AttachedVideoError` when ffmpeg fails or a rung is not what
     was planned.
     """
+    (out_dir / HLS).mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".ladder-", dir=out_dir / HLS))
+    try:
+        files = _make_ladder(src, container, facts, scratch, ffmpeg=ffmpeg, ffprobe=ffprobe, rate=rate,
+                             seconds=seconds, plan=plan, threads=threads, limits=limits)
+        folder = hls_ladder(ladder_digest(files))
+        shutil.rmtree(out_dir / folder, ignore_errors=True)
+        os.replace(scratch, out_dir / folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return tuple(replace(m, name=f"{folder}/{m.name}") for m in files)
+
+
+def ladder_digest(files: Sequence[MediaFile]) -> str:
+    """The sha256 over a ladder's files (names within the ladder and their sha256, the master's included): what
+    names its folder."""
+    listed = sorted((m.name, m.sha256) for m in files)
+    return hashlib.sha256(json.dumps(listed).encode()).hexdigest()
+
+
+def _make_ladder(src: Path, container: str, facts: VideoFacts, root: Path, *, ffmpeg: Path, ffprobe: Path,
+                 rate: Fraction, seconds: float, plan: HlsPlan, threads: int, limits: AttachedLimits
+                 ) -> list[MediaFile]:
+    """Write the ladder into ``root``; its files' entries named within it, master first."""
     rungs = ladder(facts.display_size, plan.heights)
-    root = out_dir / HLS
     for rung in rungs:
         (root / rung.folder).mkdir(parents=True, exist_ok=True)
     audio = _audio_index(src, container, ffprobe=ffprobe, limits=limits)
@@ -113,10 +152,10 @@ def make_hls(src: Path, container: str, facts: VideoFacts, out_dir: Path, *, ffm
     master = root / HLS_MASTER
     write_atomic(master, master_playlist(variants))
     top = rungs[-1]
-    files.insert(0, MediaFile(role=ROLES["master"], name=f"{HLS}/{HLS_MASTER}", sha256=file_sha256(master),
+    files.insert(0, MediaFile(role=ROLES["master"], name=HLS_MASTER, sha256=file_sha256(master),
                               size=master.stat().st_size, width=top.width, height=top.height,
                               duration=variants[-1][1]["duration"], fps=float(rate)))
-    return tuple(files)
+    return files
 
 
 def _filters(index: int, rate: Fraction, rungs: Sequence[Rung]) -> str:
@@ -221,7 +260,7 @@ def _verify_rung(name: str, folder: Path, rung: Rung, seconds: float, audio: boo
              "duration": duration}
     listed = [(ROLES["playlist"], HLS_PLAYLIST), (ROLES["init"], HLS_INIT),
               *((ROLES["segment"], uri) for uri, _ in segments)]
-    files = [MediaFile(role=role, name=f"{HLS}/{rung.folder}/{file}", sha256=file_sha256(folder / file),
+    files = [MediaFile(role=role, name=f"{rung.folder}/{file}", sha256=file_sha256(folder / file),
                        size=(folder / file).stat().st_size, width=rung.width, height=rung.height,
                        duration=duration if role == ROLES["playlist"] else None) for role, file in listed]
     return facts, files

@@ -50,10 +50,25 @@ def hls_key(options: VideoOptions) -> dict[str, object]:
 
 
 def remove_stale_hls(folder: Path, keep: Collection[str]) -> None:
-    """Remove a version's ``hls/`` folder when none of the media it keeps is in it (a video made shorter, the
-    threshold raised, media turned off)."""
-    if not any(name.startswith(f"{HLS}/") for name in keep):
-        shutil.rmtree(folder / HLS, ignore_errors=True)
+    """Remove from a version's ``hls/`` folder what the media it keeps does not name: a ladder replaced by one
+    with other bytes (another ``hls/{digest}/``), a Stream record, or the whole folder (a video made shorter,
+    the threshold raised, media turned off). The site holds one ladder per version."""
+    root = folder / HLS
+    kept = {name for name in keep if name.startswith(f"{HLS}/")}
+    if not kept:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        name = f"{HLS}/{entry.name}"
+        if entry.is_dir() and not entry.is_symlink():
+            if not any(k.startswith(f"{name}/") for k in kept):
+                shutil.rmtree(entry, ignore_errors=True)
+        elif name not in kept:
+            entry.unlink(missing_ok=True)
 
 
 def with_stream(files: Sequence[MediaFile], src: Path, out_dir: Path, options: VideoOptions

@@ -83,20 +83,36 @@ LOCK_FILE = "hybrid-lock.json"
 HLS = "hls"
 """``artifacts/{thread}/{version}/hls/``: a long attached video's HLS ladder (``media/_hls.py``), made from the
 attached file on every build like the other media (a derived folder: never part of what the ledger publishes)."""
+HLS_DIGEST_CHARS = 16
+"""Hex digits of the digest that names a ladder's folder (``hls/{digest}/``: 64 bits of its bytes' sha256)."""
 HLS_MASTER = "master.m3u8"
-"""``hls/master.m3u8``: the master playlist pages play."""
+"""``hls/{digest}/master.m3u8``: the master playlist pages play."""
 HLS_PLAYLIST = "index.m3u8"
 HLS_INIT = "init.mp4"
 HLS_SEGMENTS = "seg-%05d.m4s"
-"""``hls/{height}p/index.m3u8``, ``init.mp4`` and ``seg-00000.m4s``...: one rendition (ffmpeg's pattern)."""
+"""``hls/{digest}/{height}p/index.m3u8``, ``init.mp4`` and ``seg-00000.m4s``...: one rendition (ffmpeg's
+pattern)."""
+
+
+def hls_ladder(digest: str) -> str:
+    """The folder of the ladder whose bytes hash to ``digest``, in the artifact folder: ``hls/0123456789abcdef``.
+    Every URL of a ladder is content-addressed by it, so its files can be cached for good (``media/_hls.py``)."""
+    return f"{HLS}/{digest[:HLS_DIGEST_CHARS]}"
 
 
 def hls_rung(height: int) -> str:
-    """The folder of the rendition ``height`` pixels high, in ``hls/``: ``720p``."""
+    """The folder of the rendition ``height`` pixels high, in its ladder's folder: ``720p``."""
     return f"{height}p"
 
 
 def is_hls_file(name: str) -> bool:
-    """Whether the site path ``name`` is a file of a version's HLS ladder (``artifacts/.../hls/...``)."""
+    """Whether the site path ``name`` is a file of a version's ``hls/`` folder (``artifacts/.../hls/...``): its
+    ladder or, with Cloudflare Stream, the Stream record."""
     parts = name.split("/")
     return len(parts) >= 5 and parts[0] == ARTIFACTS and parts[3] == HLS
+
+
+def is_hls_ladder_file(name: str) -> bool:
+    """Whether the site path ``name`` is in a content-addressed ladder folder (``artifacts/.../hls/{digest}/...``):
+    its bytes never change under its name."""
+    return is_hls_file(name) and len(name.split("/")) >= 6

@@ -65,12 +65,25 @@ def ladder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, tuple[
     return src, out, transcode(src, out)
 
 
+def ladder_folder(out: Path, files: tuple[MediaFile, ...]) -> Path:
+    """The folder of the ladder: the master playlist's (``hls/{digest}/``)."""
+    [master] = [m for m in files if m.role == "hls"]
+    return out / Path(master.name).parent
+
+
+def ladder_files(files: tuple[MediaFile, ...]) -> dict[str, str]:
+    """Name -> sha256 of the ladder's files."""
+    return {m.name: m.sha256 for m in files if m.name.startswith("hls/")}
+
+
 def test_a_long_video_gets_a_rendition_per_rung_up_to_its_own_height_each_as_ffprobe_sees_it(
         ladder: tuple[Path, Path, tuple[MediaFile, ...]]) -> None:
     _, out, files = ladder
-    assert sorted(p.name for p in (out / "hls").iterdir()) == ["360p", "720p", "master.m3u8"]  # no 1080p: no upscale
+    root = ladder_folder(out, files)
+    assert [p for p in (out / "hls").iterdir()] == [root]  # one ladder, in one folder
+    assert sorted(p.name for p in root.iterdir()) == ["360p", "720p", "master.m3u8"]  # no 1080p: no upscale
     for height, width in ((360, 640), (720, 1280)):
-        report = ffprobe(out / "hls" / f"{height}p" / "index.m3u8")
+        report = ffprobe(root / f"{height}p" / "index.m3u8")
         video = next(s for s in report["streams"] if s["codec_type"] == "video")
         audio = next(s for s in report["streams"] if s["codec_type"] == "audio")
         assert (video["codec_name"], video["profile"], video["width"], video["height"]) == (
@@ -84,11 +97,11 @@ def test_a_long_video_gets_a_rendition_per_rung_up_to_its_own_height_each_as_ffp
 
 def test_the_master_playlist_parses_and_its_codecs_resolutions_and_bandwidths_match_the_renditions(
         ladder: tuple[Path, Path, tuple[MediaFile, ...]]) -> None:
-    _, out, _ = ladder
-    master = m3u8.load(str(out / "hls" / "master.m3u8"))
+    _, out, files = ladder
+    master = m3u8.load(str(ladder_folder(out, files) / "master.m3u8"))
     assert master.is_variant and len(master.playlists) == 2
     for variant in master.playlists:
-        folder = out / "hls" / Path(variant.uri).parent
+        folder = ladder_folder(out, files) / Path(variant.uri).parent
         report = ffprobe(folder / "index.m3u8")
         video = next(s for s in report["streams"] if s["codec_type"] == "video")
         assert variant.stream_info.resolution == (video["width"], video["height"])
@@ -104,7 +117,7 @@ def test_the_master_playlist_parses_and_its_codecs_resolutions_and_bandwidths_ma
                                                                            for v in master.playlists)
 
 
-def test_the_same_video_gives_the_same_ladder_bytes_twice(ladder: tuple[Path, Path, tuple[MediaFile, ...]],
+def test_the_same_video_gives_the_same_ladder_names_and_bytes_twice(ladder: tuple[Path, Path, tuple[MediaFile, ...]],
                                                           tmp_path: Path) -> None:
     src, out, files = ladder
     again = transcode(src, tmp_path / "again")
@@ -122,19 +135,19 @@ def test_a_video_shorter_than_the_threshold_gets_no_hls(tmp_path: Path) -> None:
 
 def test_a_small_silent_video_gets_one_rung_at_its_own_height_with_video_only_codecs(tmp_path: Path) -> None:
     src = long_source(tmp_path / "small.mp4", size="320x240", seconds=4, sound=False)
-    transcode(src, tmp_path / "out")
-    master = m3u8.load(str(tmp_path / "out" / "hls" / "master.m3u8"))
+    root = ladder_folder(tmp_path / "out", transcode(src, tmp_path / "out"))
+    master = m3u8.load(str(root / "master.m3u8"))
     assert [(v.uri, v.stream_info.resolution) for v in master.playlists] == [("240p/index.m3u8", (320, 240))]
-    assert master.playlists[0].stream_info.codecs == avc1_from_boxes(tmp_path / "out" / "hls" / "240p" / "init.mp4")
+    assert master.playlists[0].stream_info.codecs == avc1_from_boxes(root / "240p" / "init.mp4")
 
 
 def test_a_hostile_playlist_or_segment_attached_as_the_video_is_refused_with_what_it_is(
         ladder: tuple[Path, Path, tuple[MediaFile, ...]], tmp_path: Path) -> None:
-    _, out, _ = ladder
+    _, out, files = ladder
     outside = tmp_path / "outside.m3u8"
     outside.write_text('#EXTM3U\n#EXT-X-MAP:URI="file:///etc/passwd"\n#EXTINF:2,\nhttp://example.com/x.m4s\n')
     renamed = shutil.copy(outside, tmp_path / "demo.mp4")
-    segment = shutil.copy(out / "hls" / "360p" / "seg-00001.m4s", tmp_path / "segment.mp4")
+    segment = shutil.copy(ladder_folder(out, files) / "360p" / "seg-00001.m4s", tmp_path / "segment.mp4")
     text = tmp_path / "fake.m4s"
     text.write_text("this is not a segment\n")
     cases = {outside: "HLS playlist", Path(renamed): "HLS playlist", Path(segment): "streaming segment",
@@ -144,3 +157,30 @@ def test_a_hostile_playlist_or_segment_attached_as_the_video_is_refused_with_wha
             transcode(path, tmp_path / f"out-{path.name}")
         assert path.name in str(refused.value) and said in str(refused.value), str(refused.value)
         assert not (tmp_path / f"out-{path.name}" / "hls").exists()
+
+
+def test_every_uri_of_the_master_and_rendition_playlists_is_a_listed_file_in_the_ladder_folder(
+        ladder: tuple[Path, Path, tuple[MediaFile, ...]]) -> None:
+    _, out, files = ladder
+    root = ladder_folder(out, files)
+    named = {root / "master.m3u8"}
+    for variant in m3u8.load(str(root / "master.m3u8")).playlists:
+        playlist = m3u8.load(str(root / variant.uri))
+        folder = (root / variant.uri).parent
+        named |= {root / variant.uri, folder / playlist.segment_map[0].uri,
+                  *(folder / s.uri for s in playlist.segments)}
+    listed = {out / name for name in ladder_files(files)}
+    assert named == listed and all(path.is_file() for path in named)
+
+
+def test_the_ladder_folder_is_named_by_its_bytes_so_other_settings_or_another_video_share_no_url(
+        ladder: tuple[Path, Path, tuple[MediaFile, ...]], tmp_path: Path) -> None:
+    src, _, files = ladder
+    other_setting = transcode(src, tmp_path / "segments", HlsPlan(after_seconds=3, segment_seconds=3))
+    other_video = transcode(long_source(tmp_path / "other.mp4", size="640x360"), tmp_path / "other")
+    names = [set(ladder_files(made)) for made in (files, other_setting, other_video)]
+    assert all(names) and not (names[0] & names[1] or names[0] & names[2] or names[1] & names[2])
+    for made in (files, other_setting, other_video):
+        folder = ladder_folder(Path(), made).name
+        assert all(name.startswith(f"hls/{folder}/") for name in ladder_files(made))
+        assert len(folder) == 16 and int(folder, 16) >= 0

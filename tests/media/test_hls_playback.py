@@ -81,7 +81,7 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-FORCED_LEVEL_JS = """async ([src, level]) => {
+FORCED_LEVEL_JS = """async ([src, master, level]) => {
   await new Promise((resolve, reject) => {
     const tag = document.createElement('script'); tag.src = src; tag.onload = resolve; tag.onerror = reject;
     document.head.appendChild(tag);
@@ -91,7 +91,7 @@ FORCED_LEVEL_JS = """async ([src, level]) => {
   const loaded = [];
   hls.on(Hls.Events.FRAG_LOADED, (_, data) => { if (data.frag.type === 'main') loaded.push(data.frag.level); });
   hls.on(Hls.Events.MANIFEST_PARSED, () => { hls.currentLevel = level; video.play(); });
-  hls.loadSource('/artifacts/talk/v1/hls/master.m3u8');
+  hls.loadSource(master);
   hls.attachMedia(video);
   window.played = {loaded, heights: () => hls.levels.map(l => l.height), hls};
 }"""
@@ -110,13 +110,19 @@ def test_hls_js_plays_every_rendition_of_the_ladder_past_two_seconds(site: Path,
         page = browser.new_page()
         try:
             page.goto(f"{base_url}/harness.html")
-            page.evaluate(FORCED_LEVEL_JS, [f"/{hls_path}", level])
+            page.evaluate(FORCED_LEVEL_JS, [f"/{hls_path}", f"/{master_path(site)}", level])
             assert wait_played(page) >= PLAY_SECONDS
             assert page.evaluate("window.played.heights()") == [360, 720]
             loaded = page.evaluate("window.played.loaded")
             assert loaded and set(loaded) == {level}, (height, loaded)
         finally:
             page.close()
+
+
+def master_path(site: Path) -> str:
+    """The site path of the one ladder's master playlist (in its content-addressed folder)."""
+    [master] = (site / "artifacts" / "talk" / "v1" / "hls").glob("*/master.m3u8")
+    return master.relative_to(site).as_posix()
 
 
 def _assets(site: Path) -> list[str]:
@@ -144,6 +150,8 @@ def test_the_thread_page_plays_the_recording_natively_through_hls_js_or_as_the_m
         page = context.new_page()
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("response", lambda response: errors.append(response.url) if response.status >= 400 else None)
+        fetched: list[str] = []
+        page.on("request", lambda request: fetched.append(request.url) if "/hls/" in request.url else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(f"{base_url}/{thread_page_path('talk')}")
         assert page.get_attribute("video.hg-video", "data-hg-hls-mode") is None  # nothing loads until opened
@@ -154,5 +162,8 @@ def test_the_thread_page_plays_the_recording_natively_through_hls_js_or_as_the_m
                                timeout=60_000)
         assert plays in page.evaluate("document.querySelector('video.hg-video').currentSrc")
         assert errors == []
+        ladder = master_path(site).rpartition("/")[0]  # every ladder URL the player asked for is in its folder
+        assert all(f"/{ladder}/" in url for url in fetched), fetched
+        assert mode != "hls.js" or any(url.endswith(".m4s") for url in fetched), fetched
     finally:
         context.close()

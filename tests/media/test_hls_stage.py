@@ -48,7 +48,8 @@ def test_a_long_attached_video_streams_from_its_artifact_folder_and_a_hostile_se
         m.name for m in ladder)
     write_media_meta(site, ("a", "v1"), media)
     listed = json.loads((folder / "meta.json").read_text())["media"]
-    assert listed["hls/master.m3u8"]["role"] == "hls" and listed["video.mp4"]["role"] == "video"
+    [master] = [m.name for m in ladder if m.role == "hls"]
+    assert listed[master]["role"] == "hls" and listed["video.mp4"]["role"] == "video"
     published = read_artifact(site, Snapshot(thread="a", version="v1", files={}, entry="index.js", title="a",
                                              origin=""))
     assert set(published) == {"page.html", "meta.json"}  # the ladder is derived media, never published
@@ -57,3 +58,22 @@ def test_a_long_attached_video_streams_from_its_artifact_folder_and_a_hostile_se
     assert again.made == ["a/v1"]
     assert not any(m.name.startswith("hls/") for m in again.media["a/v1"])
     assert not (folder / "hls").exists() and (folder / "video.mp4").is_file()
+
+
+def test_a_video_attached_again_replaces_the_ladder_folder_and_leaves_no_stale_file(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    artifact(site, ("a", "v1"))
+    folder = site / "artifacts" / "a" / "v1"
+    stage = media_stage(tmp_path, after=3)
+
+    def ladder_of(video: Path) -> set[str]:
+        request = MediaRequest("a/v1", ("a", "v1"), attached=video, attached_name="talk.mp4")
+        media = stage.run(site, [request]).media["a/v1"]
+        on_disk = {p.relative_to(folder).as_posix() for p in (folder / "hls").rglob("*") if p.is_file()}
+        ladder = {m.name for m in media if m.name.startswith("hls/")}
+        assert on_disk == ladder and len({name.split("/")[1] for name in ladder}) == 1
+        return ladder
+
+    first = ladder_of(long_source(tmp_path / "first.mp4", size="640x360", seconds=4))
+    second = ladder_of(long_source(tmp_path / "second.mp4", size="480x270", seconds=4))
+    assert first and second and not first & second  # new names; the old folder is gone from the site
