@@ -43,10 +43,16 @@ def hls_of(options: VideoOptions) -> dict[str, HlsPlan | None]:
     return {"hls": None if options.host == "stream" else hls_plan(options)}
 
 
+LADDER_LAYOUT = 2
+"""How a ladder's files are named (2: in a content-addressed ``hls/{digest}/``): part of the media cache key, so a
+cache entry made with another layout is made again, not installed under its old names."""
+
+
 def hls_key(options: VideoOptions) -> dict[str, object]:
     """Everything about HLS that changes an attached video's files (the threshold decides whether there is a
     ladder at all)."""
-    return {"hls": asdict(hls_plan(options)), **({"host": options.host} if options.host != "site" else {})}
+    return {"hls": asdict(hls_plan(options)), "layout": LADDER_LAYOUT,
+            **({"host": options.host} if options.host != "site" else {})}
 
 
 def remove_stale_hls(folder: Path, keep: Collection[str]) -> None:
