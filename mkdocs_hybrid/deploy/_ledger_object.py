@@ -16,9 +16,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
 from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, error_code
+from mkdocs_hybrid.history.durable import ChainFork
 from mkdocs_hybrid.publish.ledger import Ledger, open_existing_ledger
 from mkdocs_hybrid.publish.ledger_shards import SHARDS, restore_shards, save_shards, shard_of
-from mkdocs_hybrid.publish.ledger_store import LostRace, Merge
+from mkdocs_hybrid.publish.ledger_store import Conflict, LostRace, Merge
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -142,7 +143,8 @@ def restore_durable_ledger(manifest: Manifest, ledger: Ledger, threads: Collecti
 def claim_versions(manifest: Manifest, threads: Collection[str] | None = None) -> None:
     """Before a deploy or a publication: save the project ledger's records to their durable shards (only those of
     ``threads`` when given), each a compare-and-swap; a version another publisher published first with other
-    files raises, one line naming each, before anything is sent."""
+    files, or a thread whose signed history another publisher extended since this run restored it, raises, one
+    line naming each, before anything is sent."""
     durable = ledger_records(manifest)
     if durable is None:
         return
@@ -151,11 +153,14 @@ def claim_versions(manifest: Manifest, threads: Collection[str] | None = None) -
         merged = save_shards(ledger, durable.shards, threads, durable.legacy)
     finally:
         ledger.close()
-    if merged.conflicts:
-        lines = "; ".join(conflict.line(durable.where) for conflict in merged.conflicts[:5])
-        more = f" (and {len(merged.conflicts) - 5} more)" if len(merged.conflicts) > 5 else ""
+    # a version published first with other files; a signed history another publisher extended meanwhile
+    refusals: list[Conflict | ChainFork] = [*merged.conflicts, *merged.forks]
+    if refusals:
+        lines = "; ".join(refusal.line(durable.where) for refusal in refusals[:5])
+        more = f" (and {len(refusals) - 5} more)" if len(refusals) > 5 else ""
         raise LedgerConflict(f"{lines}{more}; nothing was deployed")
 
 
 class LedgerConflict(R2Error):
-    """Versions this run would deploy were published first, with other files, by another publisher."""
+    """Versions this run would deploy were published first, with other files, by another publisher (or their
+    signed histories were extended by another publisher meanwhile)."""

@@ -9,18 +9,31 @@ The ledger (:mod:`mkdocs_hybrid.publish.ledger`) is what survives builds, so the
 
 The tables are created the first time a build signs (``CREATE ... IF NOT EXISTS`` in the build's transaction):
 a ledger from before histories reads as one without records, and opening a ledger still writes nothing.
+
+The durable ledger (:mod:`mkdocs_hybrid.publish.ledger_store`) carries both tables as they are here
+(:func:`stored_chains`, :func:`stored_keys`) and puts them back with :func:`put_chains`, so a fresh runner appends
+to the same chain. The one place a record is ever removed is there: a local tail that forked from the durable
+chain, which no deploy published (the deploy's save refused it), gives way to the durable records.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping, Sequence
 
 from mkdocs_hybrid.history.keys import PublicKey
 from mkdocs_hybrid.history.records import Chain, Record, canonical
 
-__all__ = ["add_key", "append_records", "ensure_tables", "has_records", "listed_keys", "read_chains"]
+__all__ = ["add_key", "append_records", "common_length", "ensure_tables", "has_records", "listed_keys", "put_chains",
+           "read_chains", "stored_chains", "stored_keys"]
 
+StoredChain = tuple[str, ...]
+"""A thread's records as the table holds them (canonical JSON), by ``seq``."""
+StoredKey = tuple[str, str]
+"""(id, public key) as ``history_keys`` holds it."""
+
+_NO_DELETE = "history_records_delete"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS history_records("
     "thread TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (thread, seq))",
@@ -71,3 +84,53 @@ def listed_keys(db: sqlite3.Connection) -> list[PublicKey]:
         return []
     rows = db.execute("SELECT public_key FROM history_keys ORDER BY rowid")
     return [PublicKey.decode(encoded) for (encoded,) in rows]
+
+
+def stored_chains(db: sqlite3.Connection) -> dict[str, StoredChain]:
+    """Every thread's records as stored (canonical JSON), oldest first: what the durable ledger carries."""
+    chains: dict[str, list[str]] = {}
+    if _has_tables(db):
+        for thread, record in db.execute("SELECT thread, record FROM history_records ORDER BY thread, seq"):
+            chains.setdefault(thread, []).append(record)
+    return {thread: tuple(records) for thread, records in chains.items()}
+
+
+def stored_keys(db: sqlite3.Connection) -> tuple[StoredKey, ...]:
+    """Every key that signed, oldest first, as stored."""
+    if not _has_tables(db):
+        return ()
+    rows = db.execute("SELECT id, public_key FROM history_keys ORDER BY rowid")
+    return tuple((str(kid), str(key)) for kid, key in rows)
+
+
+def put_chains(db: sqlite3.Connection, chains: Mapping[str, StoredChain], keys: Sequence[StoredKey]) -> None:
+    """Make the tables hold ``chains`` and ``keys`` (in the caller's transaction): records the ledger lacks are
+    appended; a local tail that differs from ``chains`` (a fork no deploy published) is replaced. Nothing given,
+    nothing written: a ledger without histories stays without the tables."""
+    if not chains and not keys:
+        return
+    ensure_tables(db)
+    local = stored_chains(db)
+    for thread, records in sorted(chains.items()):
+        mine = local.get(thread, ())
+        same = common_length(mine, records)
+        if same < len(mine):
+            _drop_unsaved(db, thread, same)
+        db.executemany("INSERT INTO history_records VALUES (?, ?, ?)",
+                       [(thread, seq, records[seq]) for seq in range(same, len(records))])
+    db.executemany("INSERT OR IGNORE INTO history_keys VALUES (?, ?)", keys)
+
+
+def common_length(a: Sequence[str], b: Sequence[str]) -> int:
+    """How many records two chains share from the start."""
+    same = 0
+    while same < min(len(a), len(b)) and a[same] == b[same]:
+        same += 1
+    return same
+
+
+def _drop_unsaved(db: sqlite3.Connection, thread: str, start: int) -> None:
+    """Remove ``thread``'s records from ``start`` on, past the trigger that refuses it (put back at once)."""
+    db.execute(f"DROP TRIGGER {_NO_DELETE}")
+    db.execute("DELETE FROM history_records WHERE thread = ? AND seq >= ?", (thread, start))
+    ensure_tables(db)

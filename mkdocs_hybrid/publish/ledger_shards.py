@@ -3,8 +3,9 @@
 Why: one object for every record (:mod:`~mkdocs_hybrid.publish.ledger_store`) is 8 MB of JSON at 10,000 versions
 and 81 MB at 100,000 (measured: ``benchmarks/ledger_object.py``), and every publication read it twice and wrote
 it once: seconds of JSON and transfer to publish one version. So the records are split by thread into
-:data:`SHARDS` objects (:func:`shard_of`, a hash of the thread id): a thread's versions, ``latest`` history and
-pin always live in the same shard, each shard is merged and compare-and-swapped exactly as the single object
+:data:`SHARDS` objects (:func:`shard_of`, a hash of the thread id): a thread's versions, ``latest`` history,
+pin and signed history always live in the same shard (with the list of signing keys, in each shard that holds a
+signed history), each shard is merged and compare-and-swapped exactly as the single object
 was, and a publication of a few threads touches only their shards. A whole build reads every shard (in
 parallel) and a deploy saves every shard whose records it changes.
 
@@ -18,6 +19,8 @@ import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from mkdocs_hybrid.history.durable import merge_keys
+from mkdocs_hybrid.history.store import StoredChain, StoredKey
 from mkdocs_hybrid.publish.ledger import Ledger
 from mkdocs_hybrid.publish.ledger_store import (
     SAVE_ATTEMPTS,
@@ -53,14 +56,18 @@ def partition(records: Records, count: int = SHARDS) -> dict[int, Records]:
     versions: dict[int, dict[tuple[str, str], VersionRecord]] = {}
     history: dict[int, list[HistoryRow]] = {}
     pins: dict[int, dict[str, Pin]] = {}
+    chains: dict[int, dict[str, StoredChain]] = {}
     for key, record in records.versions.items():
         versions.setdefault(shard_of(key[0], count), {})[key] = record
     for row in records.history:
         history.setdefault(shard_of(row[0], count), []).append(row)
     for thread, pin in records.pins.items():
         pins.setdefault(shard_of(thread, count), {})[thread] = pin
-    return {index: Records(versions.get(index, {}), tuple(history.get(index, ())), pins.get(index, {}))
-            for index in {*versions, *history, *pins}}
+    for thread, chain in records.chains.items():
+        chains.setdefault(shard_of(thread, count), {})[thread] = chain
+    return {index: Records(versions.get(index, {}), tuple(history.get(index, ())), pins.get(index, {}),
+                           chains.get(index, {}), records.keys if index in chains else ())
+            for index in {*versions, *history, *pins, *chains}}
 
 
 def union(parts: Iterable[Records]) -> Records:
@@ -68,11 +75,15 @@ def union(parts: Iterable[Records]) -> Records:
     versions: dict[tuple[str, str], VersionRecord] = {}
     history: list[HistoryRow] = []
     pins: dict[str, Pin] = {}
+    chains: dict[str, StoredChain] = {}
+    keys: tuple[StoredKey, ...] = ()
     for records in parts:
         versions.update(records.versions)
         history += records.history
         pins.update(records.pins)
-    return Records(versions, tuple(sorted(history, key=lambda row: row[2])), pins)
+        chains.update(records.chains)
+        keys = merge_keys(keys, records.keys)
+    return Records(versions, tuple(sorted(history, key=lambda row: row[2])), pins, chains, keys)
 
 
 def restore_shards(ledger: Ledger, shards: Sequence[RecordStore], legacy: RecordStore | None = None) -> Merge:
@@ -106,7 +117,8 @@ def save_shards(ledger: Ledger, shards: Sequence[RecordStore], threads: Collecti
                                                         old.get(index)), wanted))
     held = union([*(result.records for result in saved), *(part for i, part in mine.items() if i not in wanted)])
     write_records(ledger, held)
-    return Merge(held, tuple(conflict for result in saved for conflict in result.conflicts))
+    return Merge(held, tuple(conflict for result in saved for conflict in result.conflicts),
+                 tuple(fork for result in saved for fork in result.forks))
 
 
 def _save_shard(ours: Records, store: RecordStore, attempts: int, legacy: Records | None = None) -> Merge:
@@ -118,7 +130,8 @@ def _save_shard(ours: Records, store: RecordStore, attempts: int, legacy: Record
         merged = merge(ours, theirs)
         data = encode(merged.records)
         if (stored is None and not merged.records.versions and not merged.records.pins
-                and not merged.records.history) or (stored is not None and data == stored[0]):
+                and not merged.records.history and not merged.records.chains) or \
+                (stored is not None and data == stored[0]):
             return merged  # nothing to write
         try:
             store.write(data, etag)

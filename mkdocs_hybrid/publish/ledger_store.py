@@ -28,8 +28,15 @@ by thread into 256 such objects (``mkdocs-hybrid/ledger/{00..ff}.json``), so a p
   Pins are merged by thread, the last change winning (a :class:`Pin` is a version, or ``None`` once cleared, with
   the time of the ``pin``; on the same second the local one wins), so a pin cleared on one runner stays cleared
   on the next fresh one, and of two runners pinning a thread at once the later wins.
-- **Document versions**: version 2 keeps each pin's time and cleared pins; version 1 objects (pins without
-  times, read as older than any timed change) are read and rewritten as version 2 on the next save.
+- **Signed histories** (:mod:`mkdocs_hybrid.history`): each thread's history records and the keys that signed
+  travel with its records (:mod:`mkdocs_hybrid.history.durable`), so a fresh runner appends to the same chain. A
+  chain is never interleaved: of two chains of a thread the longer is kept when one starts the other; a fork
+  (two runners appended after the same record) keeps the durable one, and the save reports it in
+  :attr:`Merge.forks` so that the deploy refuses, naming the thread.
+- **Document versions**: version 3 adds the histories, and is written only when there are some (a site without a
+  history key writes version 2, the same bytes as before, which older releases read); version 2 keeps each pin's
+  time and cleared pins; version 1 objects (pins without times, read as older than any timed change) are read
+  and rewritten on the next save; objects without histories restore none, and the next signed build starts then.
 - **A foreign or damaged object** (not JSON, or not this format) stops the run with one line before anything
   is built or deployed: it is never overwritten, since it may be the only copy of the records.
 
@@ -44,6 +51,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mkdocs_hybrid.history.durable import (
+    ChainFork,
+    chains_json,
+    keys_json,
+    merge_chains,
+    merge_keys,
+    read_chains_json,
+    read_keys_json,
+)
+from mkdocs_hybrid.history.store import StoredChain, StoredKey, put_chains, stored_chains, stored_keys
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.publish.ledger import Ledger, insert_sql, select_sql
 
@@ -52,8 +69,10 @@ __all__ = ["DOCUMENT_FORMAT", "SAVE_ATTEMPTS", "Conflict", "LedgerObjectError", 
            "save", "write_records"]
 
 DOCUMENT_FORMAT = "mkdocs-hybrid-ledger-records"
-DOCUMENT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+DOCUMENT_VERSION = 3
+PLAIN_VERSION = 2
+"""The version written when there are no histories: the bytes of the releases before them."""
+READABLE_VERSIONS = (1, 2, 3)
 SAVE_ATTEMPTS = 8
 """Compare-and-swap tries before a save gives up: each lost race means another publisher saved meanwhile."""
 
@@ -108,6 +127,10 @@ class Records:
     versions: Mapping[tuple[str, str], VersionRecord] = field(default_factory=dict)
     history: tuple[HistoryRow, ...] = ()
     pins: Mapping[str, Pin] = field(default_factory=dict)
+    chains: Mapping[str, StoredChain] = field(default_factory=dict)
+    """thread -> its signed history records (canonical JSON), oldest first."""
+    keys: tuple[StoredKey, ...] = ()
+    """Every key that signed a history record, oldest first."""
 
     def pinned(self) -> dict[str, str]:
         """thread -> pinned version, for the threads whose pin is set (not cleared)."""
@@ -132,6 +155,8 @@ class Merge:
     records: Records
     conflicts: tuple[Conflict, ...] = ()
     """Versions ours holds with other files than theirs, where theirs won."""
+    forks: tuple[ChainFork, ...] = ()
+    """Threads whose signed history ours and theirs extended apart, where theirs won."""
 
 
 # -- pure: the document and the merge ----------------------------------------------------------------------
@@ -140,11 +165,14 @@ class Merge:
 def encode(records: Records) -> bytes:
     """The object's bytes: sorted, so the same records always give the same bytes (and ETag)."""
     document = {
-        "format": DOCUMENT_FORMAT, "version": DOCUMENT_VERSION,
+        "format": DOCUMENT_FORMAT, "version": PLAIN_VERSION,
         "versions": [_version_json(records.versions[key]) for key in sorted(records.versions)],
         "latest_history": [list(row) for row in records.history],
         "pins": {thread: {"version": pin.version, "at": pin.at} for thread, pin in sorted(records.pins.items())},
     }
+    if records.chains or records.keys:
+        document.update(version=DOCUMENT_VERSION, history_records=chains_json(records.chains),
+                        history_keys=keys_json(records.keys))
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -163,9 +191,11 @@ def decode(data: bytes, where: str) -> Records:
         versions = [_version_record(item) for item in document["versions"]]
         history = tuple((str(t), str(v), str(at), str(reason)) for t, v, at, reason in document["latest_history"])
         pins = {str(thread): _pin(value, document["version"]) for thread, value in dict(document["pins"]).items()}
-    except (KeyError, TypeError, ValueError):
+        chains = read_chains_json(dict(document.get("history_records", {})))
+        keys = read_keys_json(document.get("history_keys", []))
+    except (KeyError, TypeError, ValueError, AttributeError):
         raise _foreign(where, "its records are incomplete or of the wrong shape (damaged?)") from None
-    return Records({(r.thread, r.version): r for r in versions}, history, pins)
+    return Records({(r.thread, r.version): r for r in versions}, history, pins, chains, keys)
 
 
 def merge(ours: Records, theirs: Records) -> Merge:
@@ -186,7 +216,10 @@ def merge(ours: Records, theirs: Records) -> Merge:
         else:
             conflicts.append(Conflict(kept=other, lost=mine))
     history = _merged_history(theirs.history, ours.history)
-    return Merge(Records(versions, history, _merged_pins(theirs.pins, ours.pins)), tuple(conflicts))
+    chains, forks = merge_chains(ours.chains, theirs.chains)
+    keys = merge_keys(theirs.keys, ours.keys)
+    records = Records(versions, history, _merged_pins(theirs.pins, ours.pins), chains, keys)
+    return Merge(records, tuple(conflicts), forks)
 
 
 def _merged_pins(theirs: Mapping[str, Pin], ours: Mapping[str, Pin]) -> dict[str, Pin]:
@@ -249,7 +282,7 @@ def read_records(ledger: Ledger) -> Records:
     versions = {(t, v): VersionRecord(t, v, at, again, skey, bkey, entry, tuple(sorted(files.get((t, v), []))))
                 for t, v, at, again, skey, bkey, entry in db.execute(select_sql("versions"))}
     history = tuple(db.execute(select_sql("latest_history", "ORDER BY id")))
-    return Records(versions, history, _local_pins(ledger))
+    return Records(versions, history, _local_pins(ledger), stored_chains(db), stored_keys(db))
 
 
 def _local_pins(ledger: Ledger) -> dict[str, Pin]:
@@ -269,7 +302,8 @@ def write_records(ledger: Ledger, records: Records) -> None:
     """Make the local ledger hold ``records`` (a superset of its own, from :func:`merge`), in one transaction.
 
     A version the local ledger lacks gets its rows without bytes (they stay in the live site and the artifact
-    store); a version whose record lost a conflict gets the winner's rows, and its local bytes stay unused.
+    store); a version whose record lost a conflict gets the winner's rows, and its local bytes stay unused. A
+    signed history gets the records it lacks; a tail that forked from the durable chain gives way to it.
     """
     mine = read_records(ledger)
     where = "WHERE thread = ? AND version = ?"
@@ -293,6 +327,8 @@ def write_records(ledger: Ledger, records: Records) -> None:
             else:
                 ledger.db.execute("INSERT OR REPLACE INTO pins VALUES (?, ?)", (thread, pin.version))
             ledger.db.execute("INSERT OR REPLACE INTO pin_changes VALUES (?, ?, ?)", (thread, pin.version, pin.at))
+        if records.chains != mine.chains or records.keys != mine.keys:
+            put_chains(ledger.db, records.chains, records.keys)
 
 
 # -- applying: restore and save through a store ------------------------------------------------------------
