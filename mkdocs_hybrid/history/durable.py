@@ -15,12 +15,13 @@ do not fork.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mkdocs_hybrid.history.records import canonical, record_hash
+from mkdocs_hybrid.history.records import canonical
 from mkdocs_hybrid.history.store import StoredChain, StoredKey, common_length
 
 __all__ = ["ChainFork", "chains_json", "keys_json", "merge_chains", "merge_keys", "read_chains_json",
@@ -75,8 +76,8 @@ def read_chains_json(value: Mapping[str, Any]) -> dict[str, StoredChain]:
     for thread, records in value.items():
         stored = tuple(canonical(record).decode("utf-8") for record in records)
         for seq, record in enumerate(records):
-            if record.get("thread") != thread or record.get("seq") != seq or \
-                    record.get("prev") != (record_hash(records[seq - 1]) if seq else None):
+            before = hashlib.sha256(stored[seq - 1].encode("utf-8")).hexdigest() if seq else None  # record_hash
+            if record.get("thread") != thread or record.get("seq") != seq or record.get("prev") != before:
                 raise ValueError(f"{thread}: history record {seq} is not chained in its place")
         chains[str(thread)] = stored
     return chains

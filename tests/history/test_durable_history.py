@@ -50,6 +50,16 @@ def deployed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         assert code == 0, output
 
 
+def published(tmp_path: Path, public: str, endpoint: str, monkeypatch: pytest.MonkeyPatch,
+              key: str | None = KEY) -> tuple[Path, str]:
+    """Runner a built (signed with ``key``) and deployed v1 and v2; its checkout and the ledger's bucket."""
+    private = fresh_bucket(endpoint)
+    first = runner(tmp_path, "a", public, private, endpoint)
+    signed_build(first, monkeypatch, key)
+    deployed(first, monkeypatch)
+    return first, private
+
+
 def records(root: Path, thread: str = "t") -> list[dict[str, object]]:
     """The records of the thread's ``history.json`` in the runner's built site."""
     found: list[dict[str, object]] = json.loads((root / "site" / "gallery" / thread / "history.json").read_bytes())[
@@ -74,10 +84,7 @@ def ledger_documents(endpoint: str, name: str) -> list[dict[str, object]]:
 
 def test_a_fresh_runner_appends_to_the_signed_history_the_bucket_carries(
         bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    private = fresh_bucket(s3_endpoint)
-    first = runner(tmp_path, "a", bucket, private, s3_endpoint)
-    signed_build(first, monkeypatch)
-    deployed(first, monkeypatch)
+    first, private = published(tmp_path, bucket, s3_endpoint, monkeypatch)
     second = runner(tmp_path, "b", bucket, private, s3_endpoint, version(3, 3))  # a fresh cache, same bucket
 
     signed_build(second, monkeypatch)
@@ -95,10 +102,7 @@ def test_a_fresh_runner_appends_to_the_signed_history_the_bucket_carries(
 
 def test_an_object_written_before_histories_restores_none_and_the_first_signed_build_starts_the_chain(
         bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    private = fresh_bucket(s3_endpoint)
-    first = runner(tmp_path, "a", bucket, private, s3_endpoint)
-    signed_build(first, monkeypatch, key=None)
-    deployed(first, monkeypatch)
+    first, private = published(tmp_path, bucket, s3_endpoint, monkeypatch, key=None)
     documents = ledger_documents(s3_endpoint, private)
     assert documents and all(set(document) == {"format", "version", "versions", "latest_history", "pins"}
                              and document["version"] == 2 for document in documents), \
@@ -119,10 +123,7 @@ def test_an_object_written_before_histories_restores_none_and_the_first_signed_b
 
 def test_of_two_runners_extending_a_history_apart_the_second_deploy_refuses_and_its_next_build_appends_after(
         bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    private = fresh_bucket(s3_endpoint)
-    first = runner(tmp_path, "a", bucket, private, s3_endpoint)
-    signed_build(first, monkeypatch)
-    deployed(first, monkeypatch)
+    first, private = published(tmp_path, bucket, s3_endpoint, monkeypatch)
     second = runner(tmp_path, "b", bucket, private, s3_endpoint, version(4, 4))
     signed_build(second, monkeypatch)  # restores a's chain, appends v4 ...
     write_tree(first, version(3, 3))
@@ -155,10 +156,7 @@ def test_of_two_runners_extending_a_history_apart_the_second_deploy_refuses_and_
 
 def test_two_runners_signing_the_same_publication_agree_and_both_deploy(
         bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    private = fresh_bucket(s3_endpoint)
-    first = runner(tmp_path, "a", bucket, private, s3_endpoint)
-    signed_build(first, monkeypatch)
-    deployed(first, monkeypatch)
+    _, private = published(tmp_path, bucket, s3_endpoint, monkeypatch)
     nightly, action = (runner(tmp_path, name, bucket, private, s3_endpoint, version(3, 3)) for name in ("n", "c"))
     signed_build(nightly, monkeypatch)
     signed_build(action, monkeypatch)
@@ -173,10 +171,7 @@ def test_two_runners_signing_the_same_publication_agree_and_both_deploy(
 
 def test_a_damaged_history_in_a_ledger_object_stops_the_build_with_one_line(
         bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    private = fresh_bucket(s3_endpoint)
-    first = runner(tmp_path, "a", bucket, private, s3_endpoint)
-    signed_build(first, monkeypatch)
-    deployed(first, monkeypatch)
+    _, private = published(tmp_path, bucket, s3_endpoint, monkeypatch)
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="auto")
     (key,) = [item["Key"] for item in client.list_objects_v2(Bucket=private, Prefix=LEDGER_PREFIX)["Contents"]]
     document = json.loads(client.get_object(Bucket=private, Key=key)["Body"].read())
