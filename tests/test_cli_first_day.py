@@ -195,7 +195,7 @@ def test_every_bad_key_of_the_manifest_is_reported_at_once(tmp_path: Path) -> No
     assert (result.exit_code, result.stdout) == (2, "")
     origin = root / "hybrid.yml"
     assert result.stderr == (
-        f"error {origin}: the manifest: unknown key(s) color; allowed: build, deploy, editor, sources, video; "
+        f"error {origin}: the manifest: unknown key(s) color; allowed: build, deploy, editor, exports, sources, video; "
         "video.fps must be between 1 and 60, not 500; video.width must be even (H.264 with yuv420p), not 161; "
         "build: unknown key(s) colour; allowed: batch_size, cache_dir, ledger, max_file_bytes, max_files, "
         "max_snapshot_bytes, minify, target, vendor; build.minify must be bool, not str ('yes')\n")

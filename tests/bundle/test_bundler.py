@@ -172,9 +172,9 @@ def test_every_kind_of_bad_input_fails_alone_and_the_good_ones_are_built(tmp_pat
                            "escape/v1", "good/v1"}, failed
     assert "duplicate version" in failed["good/v1"]
     assert [t.id for t in catalog.threads] == ["good"]
-    for ref in ("good/v1", "good/v2"):
-        assert sorted(p.name for p in (site / "artifacts" / ref).iterdir()) == ["meta.json", "page.html", "source.json",
-                                                                          "style.css"]
+    for ref, diff in (("good/v1", []), ("good/v2", ["diff.html"])):  # v2's changes since v1, a derived page
+        assert sorted(p.name for p in (site / "artifacts" / ref).iterdir()) == sorted(
+            ["meta.json", "page.html", "source.json", "style.css", *diff])
     assert sorted(p.name for p in (site / "artifacts").iterdir()) == ["good"]
 
 

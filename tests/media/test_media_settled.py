@@ -14,7 +14,7 @@ from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.site import SitePages
 from tests.factory import write_tree
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("full_builds")]  # the media stage's own index
 
 VIDEO = {"enabled": False, "seconds": 1, "fps": 10, "width": 320, "height": 180, "poster_at": 0.5}
 
