@@ -142,9 +142,10 @@ def merge(shard_dirs: tuple[Path, ...], manifest_path: Path, site_dir: Path, sit
                               SitePages(standalone_gallery=True, site_url=site_url))
     except HybridError as exc:
         _fail(exc)
+    notices = "".join(f"; {notice}" for notice in merged.notices)  # as a build's summary line has them
     click.echo(f"mkdocs-hybrid: merged {counted(len(shard_dirs), 'shard')}: "
                f"{counted(len(merged.catalog.threads), 'thread')} into {site_dir}; the ledger took "
-               f"{counted(len(merged.published), 'newly published version')}")
+               f"{counted(len(merged.published), 'newly published version')}{notices}")
 
 
 @contextmanager

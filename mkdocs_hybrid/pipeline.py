@@ -202,7 +202,7 @@ class Export:
                             pages_index)
             if self.manifest.editor.enabled:
                 publish_editor(site_dir, toolchain, self.manifest, catalog, self.editor_inputs(), self.pages.site_url)
-            publish_history(ledger, site_dir, catalog, self.unlisted_key, self.report.notices)  # signed, with a key
+            publish_history(ledger.ledger, site_dir, catalog, self.unlisted_key, self.report.notices)  # with a key
         else:
             # a shard's own preview; the merge writes the site's
             edge_writer(self.manifest.deploy.target)(site_dir, catalog, signed_links=self.origin.url is not None)

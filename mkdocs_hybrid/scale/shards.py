@@ -14,13 +14,15 @@ import hashlib
 import json
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mkdocs_hybrid.bundle.toolchain import find_toolchain
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
+from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
+from mkdocs_hybrid.history.publish import publish_history
 from mkdocs_hybrid.model.catalog import Catalog, catalog_from_json, catalog_to_json, merge_catalogs
 from mkdocs_hybrid.model.durable import copy_atomic, write_atomic
 from mkdocs_hybrid.model.errors import HybridError
@@ -109,6 +111,8 @@ class MergedShards:
     catalog: Catalog
     published: list[str]
     """Versions the project ledger took from the shards (new or republished)."""
+    notices: list[str] = field(default_factory=list)
+    """Lines for the user (the signed history's, as a build's report has them)."""
 
 
 def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | None,
@@ -136,7 +140,23 @@ def merge_shards(shard_dirs: list[Path], site_dir: Path, manifest: Manifest | No
                  for folder in shard_dirs if (folder / SHARD_DIR / EDITOR_FILE).is_file()]
         publish_editor(site_dir, find_toolchain(manifest.base_dir), manifest, catalog, EditorInputs.merged(parts),
                        pages.site_url)
-    return MergedShards(catalog=catalog, published=published)
+    return MergedShards(catalog=catalog, published=published, notices=_sign_histories(manifest, site_dir, catalog))
+
+
+def _sign_histories(manifest: Manifest | None, site_dir: Path, catalog: Catalog) -> list[str]:
+    """Shard builds sign nothing (each holds part of the ledger): the merge signs what the merged ledger
+    published, as an unsharded build does, and writes the histories into the merged site."""
+    path = ledger_path(manifest) if manifest is not None else None
+    notices: list[str] = []
+    if path is None:
+        return notices
+    ledger = Ledger(path)
+    try:
+        with ledger.transaction():
+            publish_history(ledger, site_dir, catalog, UnlistedKey.from_env(), notices)
+    finally:
+        ledger.close()
+    return notices
 
 
 def _read_shard(folder: Path) -> tuple[Shard, Catalog]:
