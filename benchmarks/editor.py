@@ -42,12 +42,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +53,7 @@ sys.path.insert(0, str(REPO))
 
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
 
-from tests.browser import CHROMIUM, LAUNCH_ARGS  # noqa: E402
+from tests.browser import CHROMIUM, LAUNCH_ARGS, serve_in_thread  # noqa: E402
 from tests.editor_harness import EditorFiles  # noqa: E402
 
 EDIT_DEMOS = {"react-todo/v4": ("src/App.tsx", "<h1>My tasks</h1>", "My tasks"),
@@ -124,17 +121,6 @@ class CachingHandler(SimpleHTTPRequestHandler):
         immutable = self.path.startswith(("/editor/assets/", "/vendor/"))
         self.send_header("Cache-Control", "public, max-age=31536000, immutable" if immutable else "no-cache")
         super().end_headers()
-
-
-@contextmanager
-def serve(site: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(CachingHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
 
 
 def first_contentful_paint(browser: Browser, url: str) -> float:
@@ -370,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     files = EditorFiles.of(site)
     (site / VIEW_TIME_PAGE).write_text(VIEW_TIME_HTML % json.dumps(files.__dict__), encoding="utf-8")
     results: dict[str, Any] = {}
-    with serve(site) as base, sync_playwright() as playwright:
+    with serve_in_thread(site, CachingHandler) as base, sync_playwright() as playwright:
         results["cold_load"] = load_runs(playwright, base, args.runs, args.loads)
         if not args.load_only:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
