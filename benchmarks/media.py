@@ -220,10 +220,7 @@ def report_sample(site: Path, runs: int, rounds: int) -> None:
     for run in range(1, runs + 1):
         load = os.getloadavg()[0]
         kinds = ("sample", "sample-floor") if run % 2 else ("sample-floor", "sample")
-        ones = {kind: measured(site, kind, 1, False) for kind in kinds}
-        manys = {kind: measured(site, kind, count, False) for kind in kinds}
-        cpu = {kind: (manys[kind][0] - ones[kind][0]) / (count - 1) for kind in kinds}
-        wall = {kind: (manys[kind][1] - ones[kind][1]) / (count - 1) for kind in kinds}
+        cpu, wall = marginals(site, kinds, count)
         ratio = cpu["sample"] / cpu["sample-floor"]
         ratios.append(ratio)
         posters.append(cpu["sample"])
@@ -234,6 +231,17 @@ def report_sample(site: Path, runs: int, rounds: int) -> None:
     median = statistics.median(ratios)
     print(f"| median | {statistics.median(posters) * 1000:.0f} | {statistics.median(floors) * 1000:.0f} "
           f"| **{median:.2f}x** | <= {TARGET}x: {'met' if median <= TARGET else 'not met'} | | | |")
+
+
+def marginals(site: Path, kinds: tuple[str, ...], count: int) -> tuple[dict[str, float], dict[str, float]]:
+    """CPU and wall seconds per version of each kind, both as the marginal of ``count`` versions over one (so
+    start-up cancels out in the wall column too, unlike :func:`marginal`'s); every kind's one-version run first,
+    then every kind's ``count`` run, in the order given (the callers alternate it between runs)."""
+    ones = {kind: measured(site, kind, 1, False) for kind in kinds}
+    manys = {kind: measured(site, kind, count, False) for kind in kinds}
+    cpu = {kind: (manys[kind][0] - ones[kind][0]) / (count - 1) for kind in kinds}
+    wall = {kind: (manys[kind][1] - ones[kind][1]) / (count - 1) for kind in kinds}
+    return cpu, wall
 
 
 def report_pdf(site: Path, runs: int, rounds: int) -> None:
@@ -251,10 +259,7 @@ def report_pdf(site: Path, runs: int, rounds: int) -> None:
     for run in range(1, runs + 1):
         load = os.getloadavg()[0]
         kinds = ("sample-pdf", "sample") if run % 2 else ("sample", "sample-pdf")
-        ones = {kind: measured(site, kind, 1, False) for kind in kinds}
-        manys = {kind: measured(site, kind, count, False) for kind in kinds}
-        cpu = {kind: (manys[kind][0] - ones[kind][0]) / (count - 1) for kind in kinds}
-        wall = {kind: (manys[kind][1] - ones[kind][1]) / (count - 1) for kind in kinds}
+        cpu, wall = marginals(site, kinds, count)
         ratios.append(cpu["sample-pdf"] / cpu["sample"])
         extras.append(cpu["sample-pdf"] - cpu["sample"])
         print(f"| {run} | {cpu['sample-pdf'] * 1000:.0f} | {cpu['sample'] * 1000:.0f} | {extras[-1] * 1000:.0f} "
