@@ -118,7 +118,7 @@ def verify_site(site: SiteReader, trusted: Iterable[PublicKey] = (), every_signa
 def _load(data: bytes | None) -> Any:
     try:
         return json.loads(data) if data is not None else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes: not a signed file
         return None
 
 

@@ -292,3 +292,11 @@ def test_a_build_without_the_key_after_signed_ones_says_its_versions_go_unsigned
     assert (signed / "gallery/t/history.json").read_bytes() == before, "no key: nothing written"
     found = lines(check(signed))
     assert "artifacts/t/v3/: no record of the history publishes this version" in found
+
+
+def test_a_history_nested_past_the_parsers_depth_is_reported_as_not_a_history_not_a_crash(signed: Path) -> None:
+    (signed / "gallery/t/history.json").write_text('{"records": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+    result = check(signed)
+
+    assert not result.ok and any("gallery/t/history.json" in line for line in lines(result)), lines(result)
