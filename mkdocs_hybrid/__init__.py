@@ -15,15 +15,19 @@ browser editor, ``serve`` and ``live`` save and publish versions one at a time, 
 
 from __future__ import annotations
 
-from mkdocs_hybrid.bundle.dependencies import DependencyError
-from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
-from mkdocs_hybrid.edge.static import RoutesError
-from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
-from mkdocs_hybrid.model.errors import HybridError, ManifestError, SnapshotError, ToolchainError
-from mkdocs_hybrid.model.snapshot import Snapshot, Thread
-from mkdocs_hybrid.pipeline import Export
-from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.scale.shards import MergedShards, Shard, merge_shards
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.bundle.dependencies import DependencyError
+    from mkdocs_hybrid.config.manifest import Manifest, load_manifest, parse_manifest
+    from mkdocs_hybrid.edge.static import RoutesError
+    from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry
+    from mkdocs_hybrid.model.errors import HybridError, ManifestError, SnapshotError, ToolchainError
+    from mkdocs_hybrid.model.snapshot import Snapshot, Thread
+    from mkdocs_hybrid.pipeline import Export
+    from mkdocs_hybrid.report import BuildReport
+    from mkdocs_hybrid.scale.shards import MergedShards, Shard, merge_shards
 
 __version__ = "0.1.0"
 
@@ -49,3 +53,33 @@ __all__ = [
     "merge_shards",
     "parse_manifest",
 ]
+
+_HOMES = {
+    "DependencyError": "bundle.dependencies",
+    "Manifest": "config.manifest", "load_manifest": "config.manifest", "parse_manifest": "config.manifest",
+    "RoutesError": "edge.static",
+    "Catalog": "model.catalog", "ThreadEntry": "model.catalog", "VersionEntry": "model.catalog",
+    "HybridError": "model.errors", "ManifestError": "model.errors", "SnapshotError": "model.errors",
+    "ToolchainError": "model.errors",
+    "Snapshot": "model.snapshot", "Thread": "model.snapshot",
+    "Export": "pipeline",
+    "BuildReport": "report",
+    "MergedShards": "scale.shards", "Shard": "scale.shards", "merge_shards": "scale.shards",
+}
+"""Where each public name lives. The package imports none of them up front: ``mkdocs-hybrid --version``, a
+no-op build (the whole-build short cut) and the MkDocs plugin's start load only the modules they use, not
+the bundler, the gallery's templates or the media stack (issue 24)."""
+
+
+def __getattr__(name: str) -> object:
+    """``mkdocs_hybrid.Export`` and the other public names, imported from their module on first use."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

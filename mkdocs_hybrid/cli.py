@@ -6,46 +6,48 @@ what happened (0 ok, 1 failed snapshots with --strict, 2 bad manifest or tools).
 
 from __future__ import annotations
 
-import json
+import importlib
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 import click
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mkdocs_hybrid import __version__
-from mkdocs_hybrid.cli_support import MANIFEST, err, mkdocs_site_url
+from mkdocs_hybrid.cli_support import MANIFEST, dask_executor, err, mkdocs_site_url, print_error
 from mkdocs_hybrid.cli_support import fail as _fail
 from mkdocs_hybrid.config.manifest import BuildOptions, DeployOptions, Manifest, load_manifest
-from mkdocs_hybrid.edge.unlisted import UnlistedKey
 from mkdocs_hybrid.model.durable import storage_error
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.words import counted
-from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.progress import ProgressLines
-from mkdocs_hybrid.publish.freshness import pages_left, read_ledger_facts
-from mkdocs_hybrid.publish.ledger import Ledger, ledger_path, open_existing_ledger
-from mkdocs_hybrid.publish.names import unknown_refs
-from mkdocs_hybrid.publish.share_link import known_names, share_path
-from mkdocs_hybrid.publish.site import SitePages
-from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.scale.shards import Shard, merge_shards, write_shard_files
 from mkdocs_hybrid.sources.starters import STARTERS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported by the command that runs it (issue 24: start-up loads what `build` needs)
+    from rich.progress import Progress
     from typing_extensions import Unpack
+
+    from mkdocs_hybrid.publish.ledger import Ledger
+    from mkdocs_hybrid.report import BuildReport
+    from mkdocs_hybrid.scale.shards import Shard
 
 
 class _Commands(click.Group):
     """The commands, with a last net under them: an error of ours that a command did not catch, and a full
-    disk (or quota, or read-only folder) from anywhere, is one line naming the folder, not a traceback."""
+    disk (or quota, or read-only folder) from anywhere, is one line naming the folder, not a traceback. The
+    commands of their own modules are imported when asked for by name (or listed in the help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, name = LAZY_COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(f"mkdocs_hybrid.{module}"), name))
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -57,6 +59,12 @@ class _Commands(click.Group):
             _fail(error)
         except HybridError as exc:
             _fail(exc)
+
+
+LAZY_COMMANDS = {"export": ("cli_export", "export"), "verify": ("cli_verify", "verify"), "pin": ("cli_live", "pin"),
+                 "publish-version": ("cli_live", "publish_version"), "worker": ("cli_live", "worker")}
+"""``export git`` (issue 23), ``verify`` (issue 25) and the live commands, by module and name: a start-up (a no-op
+``build`` above all, issue 24) loads none of them."""
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,16 +95,19 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
           jobs: int | None, shard: str | None, executor_address: str | None, republish: tuple[str, ...] = (),
           republish_all: bool = False, quiet: bool = False, no_media: bool = False) -> None:
     """Build artifacts, share routes and a standalone gallery (no MkDocs needed)."""
+    from mkdocs_hybrid.pipeline import Export
+    from mkdocs_hybrid.publish.site import SitePages
+
     try:
         manifest = load_manifest(manifest_path)
         if republish and not republish_all:
             _check_republish(manifest, republish)
-        with _progress(quiet) as progress, _dask_executor(executor_address) as executor:
+        with _progress(quiet) as progress, dask_executor(executor_address) as executor:
             task = progress.add_task("bundling", total=None)
             media_task = progress.add_task("posters and videos", total=None, visible=False)
             pages_task = progress.add_task("pages", total=None, visible=False)
             export = Export(manifest, progress=lambda done, total: progress.update(task, completed=done, total=total),
-                            jobs=jobs, executor=executor, shard=Shard.parse(shard) if shard else None,
+                            jobs=jobs, executor=executor, shard=_shard(shard) if shard else None,
                             republish=True if republish_all else set(republish),
                             pages=SitePages(standalone_gallery=True, site_url=site_url),
                             media=False if no_media else None,
@@ -106,13 +117,15 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
                                                                                total=total, visible=True))
             catalog = export.run(site_dir)
         if export.shard:
+            from mkdocs_hybrid.scale.shards import write_shard_files
+
             write_shard_files(site_dir, export.shard, catalog, manifest, export.editor_inputs())
     except HybridError as exc:
         _fail(exc)
     report = export.report
     report.write(report_path)
     for error in report.failed:
-        err.print(f"[red]error[/red] {escape(str(error))}", soft_wrap=True)  # a file named [/x] is not markup
+        print_error(error)
     if not quiet:
         click.echo("mkdocs-hybrid: " + report.summary())
     if strict and not report.ok:
@@ -121,6 +134,9 @@ def build(manifest_path: Path, site_dir: Path, report_path: Path, site_url: str 
 
 def _check_republish(manifest: Manifest, refs: tuple[str, ...]) -> None:
     """Every --republish names a snapshot of the sources, checked before anything is built."""
+    from mkdocs_hybrid.publish.names import unknown_refs
+    from mkdocs_hybrid.publish.share_link import known_names
+
     unknown = unknown_refs(known_names(manifest), refs)
     if unknown:
         raise HybridError(f"build --republish: not in the sources of {manifest.origin}: {'; '.join(unknown)}; "
@@ -135,6 +151,9 @@ def _check_republish(manifest: Manifest, refs: tuple[str, ...]) -> None:
 @click.option("--site-url", default=None, help="Public URL of the site, for absolute share links.")
 def merge(shard_dirs: tuple[Path, ...], manifest_path: Path, site_dir: Path, site_url: str | None) -> None:
     """Merge shard builds (build --shard I/N) into one site and the project's publish ledger."""
+    from mkdocs_hybrid.publish.site import SitePages
+    from mkdocs_hybrid.scale.shards import merge_shards
+
     try:
         # Without a manifest there is no project ledger: merge_shards refuses shards that carry one.
         manifest = load_manifest(manifest_path) if manifest_path.exists() else None
@@ -148,18 +167,11 @@ def merge(shard_dirs: tuple[Path, ...], manifest_path: Path, site_dir: Path, sit
                f"{counted(len(merged.published), 'newly published version')}{notices}")
 
 
-@contextmanager
-def _dask_executor(address: str | None) -> Iterator[Executor | None]:
-    """dask.distributed's Executor for a scheduler address (the optional ``dask`` extra)."""
-    if not address:
-        yield None
-        return
-    try:
-        from distributed import Client
-    except ImportError:
-        raise HybridError("--executor needs dask.distributed: pip install 'mkdocs-hybrid[dask]'") from None
-    with Client(address, timeout="30s") as client:
-        yield client.get_executor(pure=False)
+def _shard(text: str) -> Shard:
+    """``--shard I/N``: the merge's stages load only for a shard's build."""
+    from mkdocs_hybrid.scale.shards import Shard
+
+    return Shard.parse(text)
 
 
 @main.command()
@@ -171,6 +183,8 @@ def check(manifest_path: Path, jobs: int | None) -> None:
     Bundles go into the bundle cache only, so a second check (and the build) reuses them. Exits 1 when any
     snapshot fails, naming each with its error.
     """
+    from mkdocs_hybrid.pipeline import Export
+
     try:
         manifest = load_manifest(manifest_path)
         with _progress() as progress:
@@ -182,7 +196,7 @@ def check(manifest_path: Path, jobs: int | None) -> None:
         _fail(exc)
     report = export.report
     for error in report.failed:
-        err.print(f"[red]error[/red] {escape(str(error))}", soft_wrap=True)  # a file named [/x] is not markup
+        print_error(error)
     click.echo(f"{counted(len(scan.snapshots), 'snapshot')} in {counted(report.threads, 'thread')}, "
                f"{counted(len(report.failed), 'error')}; "
                f"{len(report.built)} bundled, {len(report.cached)} from the bundle cache")
@@ -198,6 +212,7 @@ def check(manifest_path: Path, jobs: int | None) -> None:
               help="The source to save into [the manifest's first directory source, else its store].")
 def new(thread: str, starter: str, manifest_path: Path, into: Path | None) -> None:
     """Start THREAD with a first version (v1) that builds at once."""
+    from mkdocs_hybrid.publish.share_link import known_names
     from mkdocs_hybrid.sources.starters import FIRST_VERSION, load_starter, scaffold
 
     try:
@@ -252,6 +267,8 @@ def share(thread: str, version: str, manifest_path: Path, site_url: str | None, 
     With --expires (deploy.artifacts: r2, unlisted versions), a signed link that the site's edge stops
     answering after that long.
     """
+    from mkdocs_hybrid.publish.share_link import share_path
+
     try:
         base = site_url or mkdocs_site_url()
         path = share_path(load_manifest(manifest_path), thread, version, expires)
@@ -267,6 +284,9 @@ def share(thread: str, version: str, manifest_path: Path, site_url: str | None, 
 @MANIFEST
 def history(thread: str, manifest_path: Path) -> None:
     """Show THREAD's latest history and its published versions with their file hashes."""
+    from mkdocs_hybrid.publish.ledger import open_existing_ledger
+    from mkdocs_hybrid.publish.share_link import known_names
+
     try:
         manifest = load_manifest(manifest_path)
         ledger = open_existing_ledger(manifest)
@@ -388,12 +408,14 @@ def _stop_on_failures(report: BuildReport, allow_failures: bool) -> None:
     if not allow_failures:
         _fail(HybridError(f"{counted(len(report.failed), 'snapshot')} failed, nothing was deployed: {refs}; "
                           "fix them or pass --allow-failures"), code=1)
-    err.print(f"[yellow]warning[/yellow] not published (build failed): {escape(refs)}", soft_wrap=True)
+    print_error(refs, "[yellow]warning[/yellow] not published (build failed):")
 
 
 def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | None, branch: str | None,
                 dry_run: bool, as_json: bool, create_project: bool, commit_hash: str | None,
                 commit_message: str | None, commit_dirty: bool | None, site_url: str | None) -> None:
+    import json
+
     from mkdocs_hybrid.deploy import DeployRequest, deploy_target, run_deploy
 
     settings = manifest.deploy if manifest else DeployOptions()
@@ -429,6 +451,10 @@ def _run_deploy(site_dir: Path, manifest: Manifest | None, *, project: str | Non
 
 def _pages_left(site_dir: Path, manifest: Manifest) -> frozenset[str]:
     """The pages of threads another publisher changed since this site was built, which the deploy leaves alone."""
+    from mkdocs_hybrid.edge.unlisted import UnlistedKey
+    from mkdocs_hybrid.publish.freshness import pages_left, read_ledger_facts
+    from mkdocs_hybrid.publish.ledger import ledger_path
+
     key = UnlistedKey.from_env()
     stale, pages = pages_left(site_dir, read_ledger_facts(ledger_path(manifest)), key.token if key else None)
     if stale:
@@ -451,21 +477,14 @@ def _git_facts() -> _GitFacts:
 
 
 def _progress(quiet: bool = False) -> Progress | ProgressLines:
-    """Bars in a terminal; elsewhere (CI, a pipe) a few plain lines on stderr, so a long build is not silent."""
-    if quiet or err.is_terminal:
+    """Bars in a terminal; elsewhere (CI, a pipe) a few plain lines on stderr, so a long build is not silent;
+    with ``quiet``, nothing (lines that go nowhere: rich's bars are not even loaded)."""
+    if quiet:
+        return ProgressLines(lambda line: None)
+    if err.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err, transient=True, disable=quiet)
+                        console=err, transient=True)
     return ProgressLines(lambda line: click.echo(line, err=True))
 
-
-def _add_live_commands() -> None:
-    """``publish-version``, ``worker`` and ``pin``: their own module (they publish into the artifact store)."""
-    from mkdocs_hybrid.cli_live import pin, publish_version, worker
-
-    for command in (pin, publish_version, worker):
-        main.add_command(command)
-
-
-_add_live_commands()
-main.add_command(__import__("mkdocs_hybrid.cli_export", fromlist=["export"]).export)  # issue 23: `export git`
-main.add_command(__import__("mkdocs_hybrid.cli_verify", fromlist=["verify"]).verify)  # issue 25: signed histories

@@ -1,31 +1,60 @@
-"""What the command modules share: the error console, the ``--manifest`` option, the one-line failure, and the
-site facts read from ``mkdocs.yml`` when a command is run beside one."""
+"""What the command modules share: the error console, the ``--manifest`` option, the one-line failure, the site
+facts read from ``mkdocs.yml`` when a command is run beside one, and dask's executor for ``--executor``."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from mkdocs_hybrid.config.yaml_loader import load_yaml
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.snapshot import read_regular
 
-__all__ = ["MANIFEST", "err", "fail", "mkdocs_site_name", "mkdocs_site_url"]
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
-err = Console(stderr=True, highlight=False)
+    from rich.console import Console
+
+__all__ = ["MANIFEST", "dask_executor", "err", "fail", "mkdocs_site_name", "mkdocs_site_url", "print_error"]
+
+
+class _Stderr:
+    """rich's console on stderr, made (and rich imported) when something is first printed on it: a command that
+    prints no error and no bar, such as a no-op ``build -q``, never loads rich (issue 24)."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False)
+        return getattr(self._console, name)
+
+
+err = cast("Console", _Stderr())
 MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
                         default="hybrid.yml", show_default=True, help="The manifest to read.")
 
 
 def fail(exc: HybridError, code: int = 2) -> NoReturn:
     """Print ``exc`` as one line and exit with ``code`` (2: bad manifest, tools or store)."""
-    err.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)  # a file named [/x] is not markup
+    print_error(exc)
     sys.exit(code)
+
+
+def print_error(message: object, label: str = "[red]error[/red]") -> None:
+    """``message`` as one line on stderr after ``label`` (rich markup: the message is escaped, so a file named
+    [/x] is not markup)."""
+    from rich.markup import escape
+
+    err.print(f"{label} {escape(str(message))}", soft_wrap=True)
 
 
 def mkdocs_site_url() -> str | None:
@@ -47,3 +76,17 @@ def _mkdocs_text(key: str) -> str | None:
         return None
     value = config.get(key) if isinstance(config, dict) else None
     return value if isinstance(value, str) and value else None
+
+
+@contextmanager
+def dask_executor(address: str | None) -> Iterator[Executor | None]:
+    """dask.distributed's Executor for a scheduler address (the optional ``dask`` extra)."""
+    if not address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise HybridError("--executor needs dask.distributed: pip install 'mkdocs-hybrid[dask]'") from None
+    with Client(address, timeout="30s") as client:
+        yield client.get_executor(pure=False)

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mkdocs_hybrid.bundle.dependencies import InstalledSet, UnmetPeer
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.words import counted
 
 if TYPE_CHECKING:
+    from mkdocs_hybrid.bundle.dependencies import InstalledSet, UnmetPeer
     from mkdocs_hybrid.media.stage import MediaOutcome
 
 REPORT_FORMAT = "mkdocs-hybrid/report@1"

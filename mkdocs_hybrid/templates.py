@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
 __all__ = ["compiled_template_cache", "environment", "template_digest", "template_dir"]
 
@@ -33,7 +35,10 @@ def template_dir() -> Path:
 
 @cache
 def environment() -> jinja2.Environment:
-    """The shared Jinja2 environment: autoescape on, undefined names are errors."""
+    """The shared Jinja2 environment: autoescape on, undefined names are errors. Jinja2 is imported here, not
+    with the module: a build that renders nothing (the whole-build short cut) never loads it."""
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir()),
         autoescape=True,
@@ -48,6 +53,8 @@ def environment() -> jinja2.Environment:
 def compiled_template_cache(cache_dir: Path) -> jinja2.BytecodeCache:
     """A cache of compiled Jinja2 templates under ``cache_dir`` (keyed by each template's source, so an edited
     template is compiled again): compiling the site's templates cost a tenth of a no-op ``mkdocs build``."""
+    import jinja2
+
     folder = cache_dir / "jinja"
     folder.mkdir(parents=True, exist_ok=True)
     return jinja2.FileSystemBytecodeCache(str(folder))

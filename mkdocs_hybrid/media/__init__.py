@@ -9,7 +9,24 @@ video under hard limits.
 
 from __future__ import annotations
 
-from mkdocs_hybrid.media._tools import MediaTools
-from mkdocs_hybrid.media.stage import MEDIA_ENV, MediaOutcome, MediaRequest, MediaStage, clear_media, plan_media
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.media._tools import MEDIA_ENV, MediaTools
+    from mkdocs_hybrid.media.stage import MediaOutcome, MediaRequest, MediaStage, clear_media, plan_media
 
 __all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "MediaTools", "clear_media", "plan_media"]
+
+_TOOLS = frozenset({"MEDIA_ENV", "MediaTools"})
+"""Names from ``_tools``: what a build that makes no media needs (the switch, the tools' versions). The stage and
+what it loads wait for a build that looks at media (issue 24: a no-op build loads none of it)."""
+
+
+def __getattr__(name: str) -> object:
+    if name not in __all__:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{'_tools' if name in _TOOLS else 'stage'}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value

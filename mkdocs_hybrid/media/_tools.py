@@ -18,8 +18,10 @@ from pathlib import Path
 
 from mkdocs_hybrid.model.durable import write_atomic
 
-__all__ = ["CHROMIUM_CANDIDATES", "CHROMIUM_ENV", "FFMPEG_ENV", "MediaTools"]
+__all__ = ["CHROMIUM_CANDIDATES", "CHROMIUM_ENV", "FFMPEG_ENV", "MEDIA_ENV", "MediaTools"]
 
+MEDIA_ENV = "MKDOCS_HYBRID_MEDIA"
+"""``off`` makes no posters or videos (a quick local build; the test suite's default)."""
 CHROMIUM_ENV = "MKDOCS_HYBRID_CHROMIUM"
 FFMPEG_ENV = "MKDOCS_HYBRID_FFMPEG"
 CHROMIUM_CANDIDATES = (Path("/usr/lib/chromium/chromium-headless-shell"), Path("/usr/lib/chromium/chromium"))

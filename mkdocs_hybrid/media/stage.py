@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from mkdocs_hybrid.config.manifest import VideoOptions
 from mkdocs_hybrid.media._settings import CaptureSettings
 from mkdocs_hybrid.media._streams import hls_key, hls_of, remove_stale_hls, with_stream
-from mkdocs_hybrid.media._tools import MediaTools
+from mkdocs_hybrid.media._tools import MEDIA_ENV, MediaTools
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.durable import copy_atomic, make_temp_dir, sweep, write_atomic
 from mkdocs_hybrid.model.errors import SnapshotError
@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from mkdocs_hybrid.media._capture import CaptureOutcome
 
 __all__ = ["MEDIA_ENV", "MediaOutcome", "MediaRequest", "MediaStage", "clear_media", "plan_media", "settings_of"]
-
-MEDIA_ENV = "MKDOCS_HYBRID_MEDIA"
-"""``off`` makes no posters or videos (a quick local build; the test suite's default)."""
 
 MEDIA_FORMAT = 1
 """Part of every key: bump it when what a key's files hold changes."""

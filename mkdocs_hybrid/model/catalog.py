@@ -7,10 +7,11 @@ the gallery (``gallery/``) read it. Only versions with an artifact appear.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 
-from mkdocs_hybrid.model.snapshot import Snapshot
+from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
 
 CATALOG_FORMAT = "mkdocs-hybrid/catalog@1"
 
@@ -143,3 +144,44 @@ def merge_catalogs(catalogs: list[Catalog]) -> Catalog:
                 raise ValueError(f"thread {thread.id!r} is in two shards; build shards with the same --shard N")
             seen[thread.id] = thread
     return Catalog(threads=tuple(seen[tid] for tid in sorted(seen)))
+
+
+def build_catalog(threads: dict[str, Thread], built: list[BuiltVersion],
+                  pins: dict[str, str] | None = None,
+                  media: Mapping[str, tuple[MediaFile, ...]] | None = None) -> Catalog:
+    """Group built versions into threads, newest first, and choose each thread's latest
+    (a ledger pin, from ``mkdocs-hybrid pin``, overrides ``thread.yml: latest``)."""
+    by_thread: dict[str, list[BuiltVersion]] = {}
+    for item in built:
+        by_thread.setdefault(item.snapshot.thread, []).append(item)
+    entries = []
+    for thread_id, items in sorted(by_thread.items()):
+        items.sort(key=lambda item: version_sort_key(item.snapshot), reverse=True)
+        thread = threads.get(thread_id) or Thread(id=thread_id, origin="")
+        if pins and thread_id in pins:
+            thread = replace(thread, latest=pins[thread_id])
+        entries.append(_thread_entry(thread, items, media or {}))
+    return Catalog(threads=tuple(entries))
+
+
+def _thread_entry(thread: Thread, items: list[BuiltVersion], media: Mapping[str, tuple[MediaFile, ...]]
+                  ) -> ThreadEntry:
+    versions = tuple(
+        VersionEntry(version=i.snapshot.version, title=i.snapshot.title, created=i.snapshot.created,
+                     author=i.snapshot.author, tags=i.snapshot.tags, entry=i.snapshot.entry,
+                     unlisted=i.snapshot.unlisted, build_key=i.build_key, media=media.get(i.snapshot.ref, ()))
+        for i in items)
+    names = [v.version for v in versions]
+    listed = [v.version for v in versions if not v.unlisted]
+    # latest never leads to an unlisted version: a pin on one is refused when sources are read (scan), and a
+    # thread whose versions are all unlisted is itself unlisted (nothing of it is listed anywhere).
+    latest = thread.latest if thread.latest in listed else (listed or names)[0]
+    return ThreadEntry(
+        id=thread.id,
+        title=thread.title or next(v.title for v in versions if v.version == latest),
+        description=thread.description,
+        tags=thread.tags,
+        versions=versions,
+        latest=latest,
+        unlisted=thread.unlisted or not listed,
+    )

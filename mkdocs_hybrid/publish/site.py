@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.edge.sandbox import SAME_SITE, ArtifactOrigin
-from mkdocs_hybrid.edge.static import EdgeWriter
-from mkdocs_hybrid.gallery import pages as gallery
-from mkdocs_hybrid.model.catalog import Catalog
-from mkdocs_hybrid.model.files import StatIndex
+
+if TYPE_CHECKING:
+    from mkdocs_hybrid.edge.static import EdgeWriter
+    from mkdocs_hybrid.model.catalog import Catalog
+    from mkdocs_hybrid.model.files import StatIndex
 
 __all__ = ["ROUTES_ONLY", "SitePages", "edge_writer", "publish_catalog"]
 
@@ -44,6 +46,9 @@ ROUTES_ONLY = SitePages()
 def publish_catalog(site_dir: Path, catalog: Catalog, pages: SitePages, index: StatIndex | None = None) -> None:
     """Write the routes (limits checked before any write) and the gallery pages that show ``catalog`` (with an
     ``index``, gallery pages as the last build left them are not rendered again)."""
+    from mkdocs_hybrid.gallery import pages as gallery  # here: a caller that only names its pages (a no-op
+    # build's options, the plugin's start) loads no template
+
     write_edge = edge_writer(pages.target)
     write_edge(site_dir, catalog, signed_links=pages.origin.url is not None)  # r2 mode: /s/ and /vendor/ at the edge
     if pages.standalone_gallery:

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from mkdocs_hybrid import pipeline
+from mkdocs_hybrid.bundle import bundler
 from mkdocs_hybrid.cli import main
 from mkdocs_hybrid.edge.static import RoutesError
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError, ToolchainError
@@ -129,7 +130,7 @@ def test_a_failing_rebuild_keeps_the_published_artifact(tmp_path: Path, monkeypa
         for job in jobs:
             finish(job, SnapshotError("esbuild crashed", thread=job.snapshot.thread, version=job.snapshot.version))
 
-    monkeypatch.setattr(pipeline, "bundle_jobs", broken_bundler)
+    monkeypatch.setattr(bundler, "bundle_jobs", broken_bundler)  # the export imports it when it bundles
     (root / ".cache" / "bundles.sqlite").unlink()
     shutil.rmtree(site)
     failed = build(root, site)
