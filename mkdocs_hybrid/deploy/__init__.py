@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         pages_hash,
     )
     from mkdocs_hybrid.deploy._ledger_object import (
+        LedgerConflict,
         claim_versions,
         restore_durable_ledger,
     )
@@ -95,6 +96,7 @@ __all__ = [
     "DeployRequest",
     "DeployResult",
     "DeployTarget",
+    "LedgerConflict",
     "MediaError",
     "MediaStore",
     "PageRace",
@@ -127,7 +129,7 @@ _HOMES = {
     "_api": ("CloudflareAPIError", "Credentials", "DeployError", "PagesAPI", "UploadToken"),
     "_buckets": ("Bucket", "pack_buckets"),
     "_files": ("SiteFile", "collect_files_under", "collect_site_files", "content_type", "pages_hash"),
-    "_ledger_object": ("claim_versions", "restore_durable_ledger"),
+    "_ledger_object": ("LedgerConflict", "claim_versions", "restore_durable_ledger"),
     "_pages": ("RetryPolicy", "deploy_site"),
     "_pending_marks": ("PendingMarks", "pending_marks"),
     "_published_bytes": ("published_bytes_source",),

@@ -158,9 +158,16 @@ def claim_versions(manifest: Manifest, threads: Collection[str] | None = None) -
     if refusals:
         lines = "; ".join(refusal.line(durable.where) for refusal in refusals[:5])
         more = f" (and {len(refusals) - 5} more)" if len(refusals) > 5 else ""
-        raise LedgerConflict(f"{lines}{more}; nothing was deployed")
+        raise LedgerConflict(f"{lines}{more}; nothing was deployed",
+                             forks=() if merged.conflicts else tuple(fork.thread for fork in merged.forks))
 
 
 class LedgerConflict(R2Error):
     """Versions this run would deploy were published first, with other files, by another publisher (or their
     signed histories were extended by another publisher meanwhile)."""
+
+    def __init__(self, message: str, *, forks: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.forks = forks
+        """The threads whose history forked, when that is the whole refusal: the local ledger holds the durable
+        chains now, so a live publication builds again and appends after them (a version conflict never)."""

@@ -271,8 +271,8 @@ class ArtifactStore:
 
     def _in_rank_order(self, jobs: Sequence[tuple[Callable[[Plan], bool], Plan]],
                        each: Callable[[], None] | None) -> list[bool]:
-        """Run ``jobs`` phase by phase (:func:`upload_rank`: artifacts, share pages, thread pages), so no page is
-        written before what it links; results in the order of ``jobs``."""
+        """Run ``jobs`` phase by phase (:func:`upload_rank`: artifacts, share pages, thread pages, histories), so no
+        page is written before what it links; results in the order of ``jobs``."""
         sent = [False] * len(jobs)
         for rank in sorted({upload_rank(plan.key) for _, plan in jobs}):
             indexes = [i for i, (_, plan) in enumerate(jobs) if upload_rank(plan.key) == rank]
@@ -298,15 +298,20 @@ class ArtifactStore:
     def read(self, key: str) -> bytes | None:
         """The bytes of the object at ``key``, or ``None`` when there is none (a publication reads the thread page
         a site generator made, to put its new versions into it)."""
+        found = self.read_tagged(key)
+        return found[0] if found is not None else None
+
+    def read_tagged(self, key: str) -> tuple[bytes, str] | None:
+        """:meth:`read` and the object's ETag (a publication signs over the history it read: only that is replaced)."""
         try:
-            body: bytes = self.client.get_object(Bucket=self.config.bucket, Key=key)["Body"].read()
+            answer = self.client.get_object(Bucket=self.config.bucket, Key=key)
+            return answer["Body"].read(), answer["ETag"]
         except ClientError as error:
             if error_code(error) in MISSING_CODES:
                 return None
             raise self._error(error, "reading", key) from None
         except BotoCoreError as error:
             raise self._error(error, "reading", key) from None
-        return body
 
     def _plan(self, item: SiteFile) -> Plan:
         return replace(plan_upload(item.path, self.config, item.content_type), key=item.name)

@@ -20,6 +20,13 @@ older build: the deploy stops before Pages, naming the page, and a rerun compare
 pages it links or names, so a page never points at a missing object; and the worker caches thread pages for
 :data:`THREAD_PAGE_CACHE` only, so a replaced one is seen within a minute (share pages keep the immutable
 caching that ``_headers`` gives them on Pages).
+
+The signed history's files (:mod:`mkdocs_hybrid.history`) are objects too: each ``gallery/{thread}/history.json``,
+``.well-known/mkdocs-hybrid-keys.json`` and the signed index ``.well-known/mkdocs-hybrid-history.json``
+(:func:`is_history_file`). A publication appends records to its threads' histories and moves their entries in
+the index, so these files change without a deploy like a thread page: replaced the same way (``If-Match``), never
+cached (``no-cache``), uploaded after the pages (the keys with the thread pages, each ``history.json`` after them,
+the index last of all, so it never names a record that is not online yet).
 """
 
 from __future__ import annotations
@@ -29,19 +36,31 @@ import re
 from mkdocs_hybrid.edge.headers import IMMUTABLE, NO_CACHE
 from mkdocs_hybrid.edge.unlisted import TOKEN_HEX
 from mkdocs_hybrid.edge.worker import THREAD_PAGE_CACHE
-from mkdocs_hybrid.model.layout import GALLERY, LATEST, SHARE, UNLISTED
+from mkdocs_hybrid.model.layout import (
+    GALLERY,
+    HISTORY_FILE,
+    HISTORY_INDEX,
+    HISTORY_KEYS,
+    LATEST,
+    SHARE,
+    UNLISTED,
+    WELL_KNOWN,
+)
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 
-__all__ = ["PAGE_FOLDERS", "is_latest_page", "is_share_page", "is_site_page", "is_thread_page", "page_cache_control",
-           "upload_rank"]
+__all__ = ["HISTORY_INDEX_PATH", "HISTORY_KEYS_PATH", "PAGE_FOLDERS", "is_history_file", "is_latest_page",
+           "is_share_page", "is_site_page", "is_thread_page", "page_cache_control", "upload_rank"]
 
-PAGE_FOLDERS = (f"{SHARE}/", f"{GALLERY}/")
+PAGE_FOLDERS = (f"{SHARE}/", f"{GALLERY}/", f"{WELL_KNOWN}/")
 """Key prefixes the store lists to find the pages it already holds."""
+HISTORY_KEYS_PATH = f"{WELL_KNOWN}/{HISTORY_KEYS}"
+HISTORY_INDEX_PATH = f"{WELL_KNOWN}/{HISTORY_INDEX}"
 _ID = ID_PATTERN.pattern
 _SHARE_PAGE = re.compile(rf"{SHARE}/(?:{_ID})/({_ID})/index\.html")
 _UNLISTED_PAGE = re.compile(rf"{SHARE}/{UNLISTED}/[0-9a-f]{{{TOKEN_HEX}}}/index\.html")
 _THREAD_PAGE = re.compile(rf"{GALLERY}/{_ID}/index\.html")
 _LATEST_PAGE = re.compile(rf"{SHARE}/{_ID}/{LATEST}/index\.html")
+_HISTORY_FILE = re.compile(rf"{GALLERY}/{_ID}/{re.escape(HISTORY_FILE)}")
 
 
 def is_share_page(name: str) -> bool:
@@ -60,22 +79,34 @@ def is_latest_page(name: str) -> bool:
     return _LATEST_PAGE.fullmatch(name) is not None
 
 
+def is_history_file(name: str) -> bool:
+    """A thread's ``gallery/{thread}/history.json``, the keys or the signed index under ``.well-known/``."""
+    return name in (HISTORY_KEYS_PATH, HISTORY_INDEX_PATH) or _HISTORY_FILE.fullmatch(name) is not None
+
+
 def is_site_page(name: str) -> bool:
     """Whether the site file ``name`` is a page the artifact store holds in this mode (and may replace)."""
-    return is_share_page(name) or is_thread_page(name) or is_latest_page(name)
+    return is_share_page(name) or is_thread_page(name) or is_latest_page(name) or is_history_file(name)
 
 
 def page_cache_control(name: str) -> str:
     """The Cache-Control stored with a page object: what the worker answers with (and Pages would have)."""
-    if is_latest_page(name):
+    if is_latest_page(name) or is_history_file(name):
         # What _headers gives latest on Pages: it moves with every publish or pin, and the worker answers the
         # redirect no-cache too, so whoever reads the object itself (the bucket's public origin) revalidates.
+        # A history moves with every publication as well: a verifier must see the records of what is served.
         return NO_CACHE
     return THREAD_PAGE_CACHE if is_thread_page(name) else IMMUTABLE
 
 
 def upload_rank(name: str) -> int:
-    """Upload order: artifacts (0), then share pages (1), then thread and latest pages (2), each phase done before
-    the next: a latest page never names a version whose share page is not there yet."""
-    return 2 if is_thread_page(name) or is_latest_page(name) else 1 if is_share_page(name) else 0
+    """Upload order: artifacts (0), then share pages (1), then thread and latest pages and the history's keys (2),
+    then each ``history.json`` (3), then the signed index (4), each phase done before the next: a latest page
+    never names a version whose share page is not there yet, and the index never a record not online yet."""
+    if name == HISTORY_INDEX_PATH:
+        return 4
+    if _HISTORY_FILE.fullmatch(name):
+        return 3
+    return 2 if is_thread_page(name) or is_latest_page(name) or name == HISTORY_KEYS_PATH \
+        else 1 if is_share_page(name) else 0
 

@@ -3,8 +3,9 @@
 The worker answers ``/p/{thread}/latest`` with a real 302 (worker mode, chosen by thread count in
 :mod:`mkdocs_hybrid.edge.cloudflare`) and, in the artifact store mode, the signed links to unlisted versions
 (``/s/*``), the vendor files (``/vendor/*``) and the share and thread pages the Pages deployment does not hold
-(``/p/*``, ``/gallery/{thread}/``: objects in R2, see :mod:`mkdocs_hybrid.deploy._r2_pages`); everything else
-goes on to the static assets. It reads the
+(``/p/*``, ``/gallery/{thread}/``: objects in R2, see :mod:`mkdocs_hybrid.deploy._r2_pages`), and the signed
+history's files, which a publication replaces with its pages (``/gallery/{thread}/history.json`` and the keys and
+index under ``/.well-known/``); everything else goes on to the static assets. It reads the
 target version from the fallback page's ``<meta name="mkdocs-hybrid-latest">`` (on Pages, or in the artifact
 store mode the same page as an object in R2, which a publisher replaces without a deploy), so the edge redirect
 and the static page can never disagree, and it holds no per-thread data: the same bytes for every catalog.
@@ -27,12 +28,16 @@ from mkdocs_hybrid.model.layout import (
     ASSETS,
     GALLERY,
     GALLERY_PAGES,
+    HISTORY_FILE,
+    HISTORY_INDEX,
+    HISTORY_KEYS,
     LATEST,
     SHARE,
     SIGNED,
     SIGNED_FILES,
     UNLISTED,
     VENDOR,
+    WELL_KNOWN,
 )
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 
@@ -64,9 +69,10 @@ ROUTES_JSON_FILE = "_routes.json"
 # reported to work in production but was not verified here. The trailing-slash
 # form is listed explicitly rather than relying on wrangler's optional `/`.
 WORKER_ROUTES: tuple[str, ...] = (f"/{SHARE}/*/{LATEST}", f"/{SHARE}/*/{LATEST}/")
-SIGNED_ROUTES: tuple[str, ...] = (f"/{SIGNED}/*", f"/{VENDOR}/*", f"/{SHARE}/*", f"/{GALLERY}/*")
-"""Artifact store mode: signed links to unlisted versions, vendor files from the public bucket, and the share
-and thread pages (objects in R2 too): every share-page view is one worker request."""
+SIGNED_ROUTES: tuple[str, ...] = (f"/{SIGNED}/*", f"/{VENDOR}/*", f"/{SHARE}/*", f"/{GALLERY}/*",
+                                  f"/{WELL_KNOWN}/{HISTORY_KEYS}", f"/{WELL_KNOWN}/{HISTORY_INDEX}")
+"""Artifact store mode: signed links to unlisted versions, vendor files from the public bucket, the share and
+thread pages and the signed history's files (objects in R2 too): every share-page view is one worker request."""
 SIGNED_EXCLUDED: tuple[str, ...] = (f"/{GALLERY}/", f"/{GALLERY}/{GALLERY_PAGES}/*", f"/{GALLERY}/{ASSETS}/*",
                                     f"/{GALLERY}/threads.*")
 """What Pages serves alone under those routes (exclusions win): the gallery index, its later pages, its assets
@@ -211,9 +217,13 @@ async function vendorFile(env, pathname) {
 // unlisted version) in the private UNLISTED bucket only, never cached; /__GALLERY__/{thread}/ in ARTIFACTS, cached
 // briefly (a deploy rewrites it when the thread changes) and never framed, as _headers says for the gallery.
 // /__SHARE__/{thread}/__LATEST_ROUTE__/ is never served as a page: its object is only read by latestRedirect.
+// The signed history's files (/__GALLERY__/{thread}/__HISTORY_FILE_NAME__, /__WELL_KNOWN__/__HISTORY_KEYS__ and
+// /__WELL_KNOWN__/__HISTORY_INDEX__) are objects at their own paths, JSON, never cached: a publication replaces them.
 const SHARE_PAGE = /^\\/__SHARE__\\/(__ID__)\\/(__ID__)(\\/?)$/;
 const UNLISTED_PAGE = /^\\/__SHARE__\\/__UNLISTED__\\/[0-9a-f]{__TOKEN_HEX__}(\\/?)$/;
 const THREAD_PAGE = /^\\/__GALLERY__\\/(__ID__)(\\/?)$/;
+const HISTORY_FILE = /^\\/__GALLERY__\\/(__ID__)\\/__HISTORY_FILE__$/;
+const HISTORY_PATHS = ["/__WELL_KNOWN__/__HISTORY_KEYS__", "/__WELL_KNOWN__/__HISTORY_INDEX__"];
 const THREAD_PAGE_CACHE = "__THREAD_PAGE_CACHE__";
 const FRAME_DENY = __FRAME_DENY__;
 
@@ -232,6 +242,11 @@ function pageSource(env, pathname) {
     return { bucket: env.ARTIFACTS, slash: thread[2],
              headers: { "Cache-Control": THREAD_PAGE_CACHE, ...FRAME_DENY } };
   }
+  const history = HISTORY_FILE.exec(pathname);
+  if ((history !== null && history[1] !== "__GALLERY_PAGES__" && history[1] !== "__ASSETS__")
+      || HISTORY_PATHS.includes(pathname)) {
+    return { bucket: env.ARTIFACTS, file: "application/json", headers: { "Cache-Control": NO_CACHE } };
+  }
   return null;
 }
 
@@ -245,7 +260,7 @@ async function storedPage(env, request, url) {
       "This site's share pages are in R2: bind the artifact bucket to the Pages project as ARTIFACTS\\n",
       { status: 500, headers: { "Cache-Control": "no-store" } });
   }
-  const key = `${url.pathname.slice(1).replace(/\\/$/, "")}/index.html`;
+  const key = source.file ? url.pathname.slice(1) : `${url.pathname.slice(1).replace(/\\/$/, "")}/index.html`;
   const object = request.method === "HEAD" ? await source.bucket.head(key) : await source.bucket.get(key);
   if (object === null) {
     return null;
@@ -256,7 +271,7 @@ async function storedPage(env, request, url) {
   }
   return new Response(request.method === "HEAD" ? null : object.body, {
     headers: {
-      "Content-Type": "text/html; charset=utf-8",
+      "Content-Type": source.file || "text/html; charset=utf-8",
       "ETag": object.httpEtag,
       "X-Content-Type-Options": "nosniff",
       ...source.headers,
@@ -313,7 +328,9 @@ def render_worker(*, latest: bool = True, signed: bool = False) -> str:
         "__CSP__": DEMO_CSP, "__IMMUTABLE__": IMMUTABLE, "__UNLISTED__": UNLISTED,
         "__ARTIFACTS__": ARTIFACTS, "__SHARE__": SHARE, "__LATEST_ROUTE__": LATEST,
         "__SIGNED_ROUTE__": SIGNED, "__VENDOR__": VENDOR, "__GALLERY__": GALLERY, "__GALLERY_PAGES__": GALLERY_PAGES,
-        "__ASSETS__": ASSETS, "__THREAD_PAGE_CACHE__": THREAD_PAGE_CACHE,
+        "__ASSETS__": ASSETS, "__THREAD_PAGE_CACHE__": THREAD_PAGE_CACHE, "__WELL_KNOWN__": WELL_KNOWN,
+        "__HISTORY_FILE_NAME__": HISTORY_FILE, "__HISTORY_FILE__": re.escape(HISTORY_FILE),
+        "__HISTORY_KEYS__": HISTORY_KEYS, "__HISTORY_INDEX__": HISTORY_INDEX,
         "__FRAME_DENY__": json.dumps(dict(FRAME_DENY), separators=(", ", ": ")),
     }
     text = _WORKER_TEMPLATE

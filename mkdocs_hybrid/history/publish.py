@@ -32,7 +32,7 @@ from mkdocs_hybrid.model.files import safe_join, write_if_changed
 from mkdocs_hybrid.model.layout import GALLERY, HISTORY_FILE, HISTORY_INDEX, HISTORY_KEYS, WELL_KNOWN
 from mkdocs_hybrid.publish.ledger import Ledger, Published
 
-__all__ = ["keys_bytes", "publish_history"]
+__all__ = ["append_signed", "keys_bytes", "publish_history", "signing_key", "write_site_files"]
 
 log = logging.getLogger("mkdocs.plugins.mkdocs_hybrid.history")
 """Under MkDocs, among the plugin's lines (an INFO line: the CLI shows warnings only)."""
@@ -44,17 +44,34 @@ def publish_history(ledger: Ledger | None, site_dir: Path, catalog: Catalog, unl
     """Sign this build's records (in the ledger's open transaction) and write ``gallery/{thread}/history.json``,
     the keys and the index; the site paths written (none without a ledger or a key: see the module's docstring).
     ``key`` defaults to the environment's."""
-    if ledger is None:
+    key = signing_key(ledger, notices, key)
+    if ledger is None or key is None:
         return []
+    chains = append_signed(ledger, catalog, unlisted, key)
+    shown = [chains[thread.id] for thread in catalog.listed if chains[thread.id].records]
+    return write_site_files(site_dir, shown, listed_keys(ledger.db), key)
+
+
+def signing_key(ledger: Ledger | None, notices: list[str], key: SigningKey | None = None) -> SigningKey | None:
+    """``key`` or the environment's; ``None`` without a ledger or a key (said once, or in the build's notices when
+    the ledger already holds records: this build's versions go unsigned)."""
+    if ledger is None:
+        return None
     key = key or SigningKey.from_env()
-    db = ledger.db
     if key is None:
-        if has_records(db):
+        if has_records(ledger.db):
             notices.append(f"{KEY_ENV} is not set: this build's versions are not in the signed history")
         elif KEY_ENV not in _said:
             _said.add(KEY_ENV)
             log.info("mkdocs_hybrid: no %s: no signed revision history is written", KEY_ENV)
-        return []
+    return key
+
+
+def append_signed(ledger: Ledger, catalog: Catalog, unlisted: UnlistedKey | None, key: SigningKey
+                  ) -> dict[str, Chain]:
+    """Append the records of what ``catalog``'s threads published (in the ledger's open transaction); every chain
+    the ledger holds afterwards, by thread (each of ``catalog``'s threads has one, perhaps empty)."""
+    db = ledger.db
     ensure_tables(db)
     add_key(db, key.public)
     chains = read_chains(db)
@@ -68,8 +85,7 @@ def publish_history(ledger: Ledger | None, site_dir: Path, catalog: Catalog, unl
                               pins.get(thread.id), secret)
         new += [chain.append(body, key.sign, key.public.id) for body in bodies]
     append_records(db, new)
-    shown = [chains[thread.id] for thread in catalog.listed if chains[thread.id].records]
-    return write_site_files(site_dir, shown, listed_keys(db), key)
+    return chains
 
 
 def _facts(thread: ThreadEntry, published: dict[tuple[str, str], Published]) -> list[VersionFacts]:
@@ -85,8 +101,10 @@ def _facts(thread: ThreadEntry, published: dict[tuple[str, str], Published]) -> 
     return [facts for _at, _age, facts in sorted(rows, key=lambda item: (item[0], item[1]))]
 
 
-def write_site_files(site_dir: Path, chains: Iterable[Chain], keys: list[PublicKey], key: SigningKey) -> list[str]:
-    """Each listed thread's ``history.json``, then the keys and the index (last: they name the histories)."""
+def write_site_files(site_dir: Path, chains: Iterable[Chain], keys: list[PublicKey], key: SigningKey,
+                     index: bytes | None = None) -> list[str]:
+    """Each listed thread's ``history.json``, then the keys and the index (last: they name the histories); the
+    index is made from ``chains`` unless given (a live publication's holds the other threads' entries too)."""
     chains = list(chains)
     written = []
     for chain in chains:
@@ -94,7 +112,7 @@ def write_site_files(site_dir: Path, chains: Iterable[Chain], keys: list[PublicK
         write_if_changed(path, history_bytes(chain))
         written.append(f"{GALLERY}/{chain.thread}/{HISTORY_FILE}")
     write_if_changed(site_dir / WELL_KNOWN / HISTORY_KEYS, keys_bytes(keys, key.public.id))
-    write_if_changed(site_dir / WELL_KNOWN / HISTORY_INDEX, index_bytes(chains, key.sign, key.public.id))
+    write_if_changed(site_dir / WELL_KNOWN / HISTORY_INDEX, index or index_bytes(chains, key.sign, key.public.id))
     return [*written, f"{WELL_KNOWN}/{HISTORY_KEYS}", f"{WELL_KNOWN}/{HISTORY_INDEX}"]
 
 

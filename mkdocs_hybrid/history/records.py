@@ -28,7 +28,8 @@ from typing import Any
 from mkdocs_hybrid.model.layout import LATEST
 
 __all__ = ["HISTORY_FORMAT", "INDEX_FORMAT", "KEYS_FORMAT", "LATEST_MOVE", "PIN", "VERSION", "Chain", "Record",
-           "VersionFacts", "canonical", "commitment", "index_bytes", "plan_records", "record_hash", "signed_bytes"]
+           "VersionFacts", "canonical", "commitment", "entries_index_bytes", "index_bytes", "index_entry",
+           "plan_records", "record_hash", "signed_bytes"]
 
 HISTORY_FORMAT = "mkdocs-hybrid/history@1"
 INDEX_FORMAT = "mkdocs-hybrid/history-index@1"
@@ -151,7 +152,16 @@ def plan_records(chain: Chain, versions: Iterable[VersionFacts], latest: str | N
 def index_bytes(chains: Iterable[Chain], sign: Callable[[bytes], str], key: str) -> bytes:
     """The signed site index: each published thread's record count and head, so a history cut short (or one
     removed with its thread) is seen."""
-    threads = {chain.thread: {"records": len(chain.records), "head": chain.head} for chain in chains}
+    return entries_index_bytes({chain.thread: index_entry(chain) for chain in chains}, sign, key)
+
+
+def index_entry(chain: Chain) -> dict[str, Any]:
+    """A thread's entry in the signed index: its record count and head."""
+    return {"records": len(chain.records), "head": chain.head}
+
+
+def entries_index_bytes(threads: Mapping[str, Any], sign: Callable[[bytes], str], key: str) -> bytes:
+    """The signed index of ``threads`` (thread -> its entry, as :func:`index_entry` makes it or an index read)."""
     index: Record = {"format": INDEX_FORMAT, "key": key, "threads": dict(sorted(threads.items()))}
     index["signature"] = sign(index_signed_bytes(index))
     return pretty(index)

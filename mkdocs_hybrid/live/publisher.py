@@ -1,21 +1,26 @@
 """Publish threads now: build them alone with the warm caches and put them online in the artifact store.
 
 Why no Pages deploy is needed: in the artifact store mode (``deploy.artifacts: r2``) everything a new version
-changes lives in R2 (:mod:`mkdocs_hybrid.deploy._r2_pages`): its artifacts, its share page, its thread's page
-and the thread's ``latest`` page, all served by the site's constant ``_worker.js``. The default mode keeps
+changes lives in R2 (:mod:`mkdocs_hybrid.deploy._r2_pages`): its artifacts, its share page, its thread's page,
+the thread's ``latest`` page and, with ``MKDOCS_HYBRID_HISTORY_KEY``, the thread's signed history and the site's
+history index, all served by the site's constant ``_worker.js``. The default mode keeps
 every file on Pages, where only a whole deployment changes anything, so it is refused with what to do.
 
 The steps, each leaving the live site whole if the next one fails:
 
 1. **Build** the threads into the work folder (an :class:`~mkdocs_hybrid.pipeline.Export` of a
    :class:`~mkdocs_hybrid.scale.shards.ThreadSet`, with the project's caches): the durable ledger is restored
-   first, the publish policy refuses a changed published version, the local ledger records the new ones.
+   first, the publish policy refuses a changed published version, the local ledger records the new ones and,
+   with a key, signs them into the threads' histories over the index the site serves
+   (:class:`~mkdocs_hybrid.history.online.LiveHistory`).
 2. **Claim** the new versions in the durable ledger (``deploy.ledger_bucket``, a compare-and-swap) before
-   anything is uploaded: a version another publisher published first with other bytes stops here.
+   anything is uploaded: a version another publisher published first with other bytes stops here (a history
+   another publisher signed into meanwhile is taken into the local ledger, and the threads are built again).
 3. **Upload** in rank order: artifacts (never overwritten), then share pages, then thread and latest pages
-   (replaced only if unchanged since read). A share link answers the whole version or 404, never a part.
-4. A page another publisher replaced meanwhile (:class:`~mkdocs_hybrid.deploy.PageRace`) means the thread
-   changed: build again, now seeing what that one published, and retry (:data:`RACE_ATTEMPTS` times).
+   (replaced only if unchanged since read), then the histories and last the index (replaced only if unchanged
+   since the signing read them). A share link answers the whole version or 404, never a part.
+4. A page another publisher replaced meanwhile (:class:`~mkdocs_hybrid.deploy.PageRace`) means the thread (or the
+   index) changed: build again, now seeing what that one published, and retry (:data:`RACE_ATTEMPTS` times).
 
 What stays as the last deploy left it: the gallery's index pages on Pages (a new thread is reachable by its
 links and thread page, and listed in the gallery index from the next deploy). A thread page MkDocs made keeps
@@ -36,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.gallery.pages import render_thread, splice_thread, standalone_thread_page, thread_page_path
+from mkdocs_hybrid.history.online import LiveHistory
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.durable import write_atomic
 from mkdocs_hybrid.model.errors import HybridError, SnapshotError
@@ -52,6 +58,7 @@ from mkdocs_hybrid.scale.shards import ThreadSet
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.deploy import ArtifactStore, PendingMarks
+    from mkdocs_hybrid.deploy._r2_artifacts import ArtifactPlan
 
 __all__ = ["RACE_ATTEMPTS", "LivePublisher", "LiveResult", "check_live_mode", "live_work_dir"]
 
@@ -186,15 +193,16 @@ class LivePublisher:
         write_atomic(self.work_dir / PENDING_FILE, json.dumps(sorted(threads)) + "\n")
 
     def _publish_once(self, wanted: frozenset[str]) -> LiveResult:
-        from mkdocs_hybrid.deploy import claim_versions, collect_files_under
+        from mkdocs_hybrid.deploy import collect_files_under
 
         export = Export(self.manifest, shard=ThreadSet.of(wanted), media=self.media, jobs=self.jobs,
                         pages=SitePages(site_url=self.site_url, site_name=self.site_name))
+        history = export.live_history = LiveHistory(self._store().read_tagged)
         catalog = export.run(self.work_dir)
         entries = tuple(thread for thread in catalog.threads if thread.id in wanted)
         self._write_thread_pages(catalog, export)
-        files = collect_files_under(self.work_dir, published_names(export, entries))
-        claim_versions(self.manifest, wanted)  # before any upload: a version someone else published first stops
+        files = collect_files_under(self.work_dir, published_names(export, entries) + history.written)
+        self._claim(wanted)  # before any upload: a version someone else published first stops
         key = export.unlisted_key
         stale = stale_threads(self.work_dir, [entry.id for entry in entries], read_ledger_facts(ledger_path(
             self.manifest)), key.token if key else None)  # the claim merged in every publisher's records
@@ -202,9 +210,23 @@ class LivePublisher:
             raise ChangedMeanwhile(f"{', '.join(sorted(stale))} changed meanwhile (another publisher)")
         store = self._store()
         staged = store.stage(files, listing=False)  # a HEAD per key: no listing of the whole bucket
+        replace_only_as_read(staged, history.etags)
         staged.withdrawn = self._withdrawn(store, export, entries, {item.name for item in files})
         sent = store.publish(staged)
         return LiveResult(entries, export.report, uploaded=sum(sent), present=len(files) - sum(sent))
+
+    def _claim(self, wanted: frozenset[str]) -> None:
+        """Save the threads' records in the durable ledger; a history another publisher signed into since this
+        build restored it (a fork: the local ledger holds that one's chain now) means building again."""
+        from mkdocs_hybrid.deploy import LedgerConflict, claim_versions
+
+        try:
+            claim_versions(self.manifest, wanted)
+        except LedgerConflict as conflict:
+            if not conflict.forks:
+                raise
+            raise ChangedMeanwhile(f"{', '.join(conflict.forks)}: another publisher signed into the history "
+                                   "meanwhile") from None
 
     def _withdrawn(self, store: ArtifactStore, export: Export, entries: tuple[ThreadEntry, ...],
                    sent: set[str]) -> list[str]:
@@ -254,6 +276,19 @@ def published_names(export: Export, threads: Iterable[ThreadEntry]) -> list[str]
             if parts != (thread.id, version.version):
                 names += [f"{ARTIFACTS}/{'/'.join(parts)}", f"{SHARE}/{'/'.join(parts)}"]
     return names
+
+
+def replace_only_as_read(staged: ArtifactPlan, etags: dict[str, str | None]) -> None:
+    """Make each history file the signing read be replaced only if it still has the ETag it was read with (not
+    the one staging saw a moment later: an index another publication wrote in between lacks this one's entries,
+    and the publication's own lacks that one's); one that appeared since the read means building again."""
+    for plan in staged.replaced:
+        if plan.key not in etags:
+            continue
+        read = etags[plan.key]
+        if read is None:
+            raise ChangedMeanwhile(f"{plan.key} was written by another publisher while this one signed")
+        staged.etags[plan.key] = read
 
 
 def check_live_mode(manifest: Manifest) -> None:

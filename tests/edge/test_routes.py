@@ -446,15 +446,17 @@ def assert_valid_routes_json(path: Path) -> None:
 def test_signed_links_add_s_and_vendor_to_the_worker_in_either_mode(tmp_path: Path, threshold: int) -> None:
     """The artifact store mode always has a worker; it answers latest too, from each listed thread's fallback
     page (the deploy puts it in R2, where a publisher moves it without a deploy), and the share and thread pages
-    held in R2 (``/p/*`` covers the latest routes: wrangler refuses overlapping rules); Pages alone answers the
-    gallery index and its assets."""
+    held in R2 (``/p/*`` covers the latest routes: wrangler refuses overlapping rules), and the signed history's
+    files (``/gallery/*`` covers each thread's ``history.json``; the keys and the index by their own paths);
+    Pages alone answers the gallery index and its assets."""
     summary = write_routes(tmp_path, make_catalog(make_thread("alpha", ("v2", "v1")), make_thread(
         "quiet", unlisted=True)), worker_threshold=threshold, signed_links=True)
 
     spec = json.loads((tmp_path / "_routes.json").read_text())
     routes = spec["include"]
     worker = (tmp_path / "_worker.js").read_text()
-    assert routes == ["/s/*", "/vendor/*", "/p/*", "/gallery/*"]
+    assert routes == ["/s/*", "/vendor/*", "/p/*", "/gallery/*", "/.well-known/mkdocs-hybrid-keys.json",
+                      "/.well-known/mkdocs-hybrid-history.json"]
     assert spec["exclude"] == ["/gallery/", "/gallery/page/*", "/gallery/assets/*", "/gallery/threads.*"]
     assert_valid_routes_json(tmp_path / "_routes.json")
     assert summary.worker_route_rules == len(routes) + len(spec["exclude"]) and summary.latest_pages == 1
