@@ -10,54 +10,42 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
-from mkdocs_hybrid.bundle.bundler import Bundle, BundleJob, bundle_jobs
-from mkdocs_hybrid.bundle.confinement import sandbox_in_use
-from mkdocs_hybrid.bundle.keys import KEY_FORMAT, bundle_key, toolchain_inputs
-from mkdocs_hybrid.bundle.plan import DependencyFacts, Workers, plan_jobs
 from mkdocs_hybrid.bundle.toolchain import Toolchain, find_toolchain
-from mkdocs_hybrid.bundle.trial import BundleTrial
-from mkdocs_hybrid.bundle.vendor import VendorFile
 from mkdocs_hybrid.config.manifest import Manifest
 from mkdocs_hybrid.edge.sandbox import ArtifactOrigin
 from mkdocs_hybrid.edge.unlisted import KEY_ENV, UnlistedKey, site_parts
-from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
-from mkdocs_hybrid.editor.site import EditorInputs, publish_editor
-from mkdocs_hybrid.history.online import LiveHistory
-from mkdocs_hybrid.history.publish import publish_history
-from mkdocs_hybrid.media import MEDIA_ENV, MediaRequest, MediaStage, MediaTools, clear_media, plan_media
-from mkdocs_hybrid.media.settled import SettledMedia
-from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, ThreadEntry, VersionEntry
+from mkdocs_hybrid.media import MEDIA_ENV, MediaTools
+from mkdocs_hybrid.model.catalog import BuiltVersion, Catalog, MediaFile, build_catalog
 from mkdocs_hybrid.model.durable import keep_journal
 from mkdocs_hybrid.model.errors import SnapshotError
 from mkdocs_hybrid.model.files import StatIndex
 from mkdocs_hybrid.model.layout import ARTIFACTS, LOCK_FILE, SHARE, UNLISTED, Parts
-from mkdocs_hybrid.model.snapshot import Snapshot, Thread, version_sort_key
-from mkdocs_hybrid.publish.artifacts import (
-    artifact_digests,
-    keep_vendor_files,
-    read_artifact,
-    remove_version,
-    write_media_meta,
-    write_published,
-    write_vendor_files,
-)
-from mkdocs_hybrid.publish.email_card import email_notice
-from mkdocs_hybrid.publish.ledger import BuildLedger, open_build_ledger, vendor_archive
-from mkdocs_hybrid.publish.policy import CHANGED, ServeDecision, reconcile
-from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages, edge_writer, publish_catalog
-from mkdocs_hybrid.publish.version_pages import write_version_pages
-from mkdocs_hybrid.publish.writer import ArtifactInputs, ArtifactWriter
+from mkdocs_hybrid.model.snapshot import Snapshot
+from mkdocs_hybrid.publish.site import ROUTES_ONLY, SitePages
 from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.scale.shards import Shard, ThreadSet
 from mkdocs_hybrid.sources.scan import Scan, scan_sources
 from mkdocs_hybrid.templates import compiled_template_cache, environment, template_digest
 from mkdocs_hybrid.whole_build import WholeBuild
+
+if TYPE_CHECKING:  # what only a full build runs is imported where it runs (issue 24: a no-op loads none of it)
+    from concurrent.futures import Executor
+
+    from mkdocs_hybrid.bundle.bundle_cache import BundleCache
+    from mkdocs_hybrid.bundle.bundler import Bundle, BundleJob
+    from mkdocs_hybrid.bundle.plan import DependencyFacts, Workers
+    from mkdocs_hybrid.bundle.vendor import VendorFile
+    from mkdocs_hybrid.editor.site import EditorInputs
+    from mkdocs_hybrid.history.online import LiveHistory
+    from mkdocs_hybrid.media import MediaRequest
+    from mkdocs_hybrid.media.settled import SettledMedia
+    from mkdocs_hybrid.publish.ledger import BuildLedger
+    from mkdocs_hybrid.publish.policy import ServeDecision
+    from mkdocs_hybrid.scale.shards import Shard
 
 SITE_INDEXES_KEPT = 8
 ProgressCallback = Callable[[int, int], None]
@@ -111,6 +99,9 @@ class Export:
         if (last := whole.last_result()) is not None:  # nothing changed since the last build
             return last.applied(self.report)
         whole.forget()
+        from mkdocs_hybrid.publish.ledger import open_build_ledger
+        from mkdocs_hybrid.scale.shards import ThreadSet
+
         environment().bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
         # Opened first so that an unusable ledger stops the build before bundling; the with block
         # closes it (rolling back anything uncommitted) on every path, so no error keeps its write lock.
@@ -142,6 +133,10 @@ class Export:
         version's outcome goes to the report (``built``: bundled now, ``cached``: its bundle was in the bundle
         cache, ``failed``: its located error). Only the caches are written (npm sets, vendor files, the bundle
         cache), so the build that follows reuses what the check made."""
+        from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
+        from mkdocs_hybrid.bundle.keys import toolchain_inputs
+        from mkdocs_hybrid.bundle.trial import BundleTrial
+
         keep_journal(self.manifest.cache_dir)  # as run does: it installs and bundles into the cache's folders
         scan, toolchain, jobs = self._prepare()
         with self._timed("bundle"), BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
@@ -155,6 +150,10 @@ class Export:
 
     def _prepare(self) -> tuple[Scan, Toolchain, list[BundleJob]]:
         """What a build and a check both start from: the scan, the toolchain and the planned bundle jobs."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from mkdocs_hybrid.bundle.confinement import sandbox_in_use
+
         # The sandbox probe starts a process (0.1-0.3 s of waiting): it runs while the sources are scanned.
         probe = ThreadPoolExecutor(max_workers=1)
         sandbox = probe.submit(sandbox_in_use)
@@ -189,6 +188,12 @@ class Export:
                  media: Mapping[str, tuple[MediaFile, ...]], toolchain: Toolchain) -> Catalog:
         """Record the catalog, write the version pages and the site-wide pages (a shard: its own preview's
         routes), then commit the ledger."""
+        from mkdocs_hybrid.editor.site import publish_editor
+        from mkdocs_hybrid.history.publish import publish_history
+        from mkdocs_hybrid.publish.email_card import email_notice
+        from mkdocs_hybrid.publish.site import edge_writer, publish_catalog
+        from mkdocs_hybrid.publish.version_pages import write_version_pages
+
         catalog = build_catalog(scan.threads, built, pins=ledger.pins(), media=media)
         ledger.record(catalog)
         pages_index = _site_index(self.manifest.cache_dir / "pages", site_dir)
@@ -219,6 +224,9 @@ class Export:
                    listed: set[str]) -> list[BuiltVersion]:
         """Apply the publish policy: store new publications, put published bytes back where the policy
         serves them, and report it; the versions the site holds."""
+        from mkdocs_hybrid.publish.artifacts import artifact_digests, read_artifact, remove_version
+        from mkdocs_hybrid.publish.policy import reconcile
+
         if not ledger.enabled:
             return built
         plan = reconcile(built, ledger.begin(), scanned=scan.snapshots, failed={e.ref for e in self.report.failed},
@@ -242,6 +250,9 @@ class Export:
         """Posters and videos for every version the site serves (made from its served bytes), listed in its
         ``meta.json``; without media (``media=False``), any an earlier build made are removed. A version whose
         artifact folder is as the last build left it, for the same request, is not looked at (``settled``)."""
+        from mkdocs_hybrid.media import MediaStage, clear_media, plan_media
+        from mkdocs_hybrid.publish.artifacts import write_media_meta
+
         current = {snapshot.ref: snapshot for snapshot in scan.snapshots}
         versions = [(current.get(item.snapshot.ref, item.snapshot), self._parts(item.snapshot)) for item in built]
         made: dict[str, tuple[MediaFile, ...]] = {}
@@ -279,6 +290,8 @@ class Export:
         return hosted
 
     def _settled_media(self, site_dir: Path, salt: str) -> SettledMedia:
+        from mkdocs_hybrid.media.settled import SettledMedia
+
         deploy = self.manifest.deploy  # where videos are hosted changes what meta.json lists
         hosting = repr((deploy.artifacts, deploy.r2_bucket, deploy.r2_public_url))
         return SettledMedia(site_dir, _site_index(self.manifest.cache_dir / "media_sites", site_dir),
@@ -296,6 +309,9 @@ class Export:
 
     def _serve(self, ledger: BuildLedger, site_dir: Path, serve: ServeDecision, scan: Scan, listed: set[str]
                ) -> BuiltVersion | None:
+        from mkdocs_hybrid.publish.artifacts import write_published
+        from mkdocs_hybrid.publish.policy import CHANGED
+
         published = serve.published
         thread = scan.threads.get(published.thread)
         if serve.built.snapshot.unlisted or (thread is not None and thread.unlisted):
@@ -318,6 +334,8 @@ class Export:
 
     def _plan(self, snapshots: list[Snapshot], toolchain: Toolchain) -> list[BundleJob]:
         """Each snapshot's installed npm set and vendor file; the versions that cannot have them are reported."""
+        from mkdocs_hybrid.bundle.plan import plan_jobs
+
         plan = plan_jobs(snapshots, self.manifest, toolchain, self._workers, lock=self.manifest.base_dir / LOCK_FILE,
                          refuse=self._refusal)
         self.report.failed.extend(plan.failed)
@@ -335,6 +353,9 @@ class Export:
 
     def _build(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str]
                ) -> list[BuiltVersion]:
+        from mkdocs_hybrid.bundle.bundle_cache import CACHE_FILE, BundleCache
+        from mkdocs_hybrid.publish.artifacts import write_vendor_files
+
         site_index = _site_index(self.manifest.cache_dir / "sites", site_dir)
         with BundleCache(self.manifest.cache_dir / CACHE_FILE) as cache:
             built = self._render(jobs, toolchain, site_dir, listed, cache, site_index)
@@ -349,6 +370,9 @@ class Export:
     def _render(self, jobs: list[BundleJob], toolchain: Toolchain, site_dir: Path, listed: set[str],
                 cache: BundleCache, site_index: StatIndex) -> list[BuiltVersion]:
         """Write each job's artifact: kept when the site has it, from the cache, or bundled now."""
+        from mkdocs_hybrid.bundle.keys import bundle_key, toolchain_inputs
+        from mkdocs_hybrid.publish.writer import ArtifactInputs, ArtifactWriter
+
         inputs = ArtifactInputs(template_digest(), toolchain.version, self.manifest.build,
                                 self.manifest.editor.enabled, self.origin)
         writer = ArtifactWriter(site_dir, inputs, cache, site_index, listed=listed, parts=self._parts,
@@ -363,6 +387,8 @@ class Export:
     def _bundle(self, jobs: list[BundleJob], toolchain: Toolchain,
                 on_done: Callable[[BundleJob, Bundle | SnapshotError], None]) -> None:
         """Bundle ``jobs`` on the build's workers, handing each outcome to ``on_done`` (in this thread)."""
+        from mkdocs_hybrid.bundle.bundler import bundle_jobs
+
         with self._workers.for_work(len(jobs)) as executor:
             bundle_jobs(jobs, toolchain, self.manifest.build, on_done, executor=executor)
 
@@ -370,6 +396,8 @@ class Export:
         """An unlisted version leaves nothing at its ids' paths (an earlier build may have put it there), and
         a version listed again leaves nothing at its unguessable one. Run on every build, so a site without
         unlisted folders pays one stat per tree, not a key and a stat per version."""
+        from mkdocs_hybrid.publish.artifacts import remove_version
+
         unlisted_folders = self.unlisted_key is not None and any(
             (site_dir / tree / UNLISTED).is_dir() for tree in (ARTIFACTS, SHARE))
         for job in jobs:
@@ -389,6 +417,9 @@ class Export:
 
     def editor_inputs(self) -> EditorInputs:
         """What this build learned about npm sets, as the editor's recipe lists it (after :meth:`run`)."""
+        from mkdocs_hybrid.editor.recipe import UsedVendor, set_entries
+        from mkdocs_hybrid.editor.site import EditorInputs
+
         facts = self._dependencies
         if facts is None:
             return EditorInputs()
@@ -396,6 +427,9 @@ class Export:
         return EditorInputs(locked=dict(sorted(facts.locked.items())), sets=set_entries(facts.sets, used))
 
     def _keep_vendor_files(self, site_dir: Path, used: dict[str, VendorFile]) -> None:
+        from mkdocs_hybrid.publish.artifacts import keep_vendor_files
+        from mkdocs_hybrid.publish.ledger import vendor_archive
+
         archive = vendor_archive(self.manifest) if self.use_ledger else None
         if archive is not None:
             keep_vendor_files(archive, site_dir, used)
@@ -403,6 +437,8 @@ class Export:
     @property
     def _workers(self) -> Workers:
         """Where esbuild batches run: the caller's executor, else threads (see ``bundle/plan.py``)."""
+        from mkdocs_hybrid.bundle.plan import Workers
+
         return Workers(self.jobs, self.manifest.build.batch_size, self.executor)
 
     @contextmanager
@@ -431,6 +467,8 @@ def _gallery_threads(scan: Scan, jobs: list[BundleJob]) -> set[str]:
 def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> StatIndex:
     """The stat index of an output folder's artifacts; only the most recently used few are kept
     (``mkdocs serve`` builds into a new temporary folder each time)."""
+    from mkdocs_hybrid.bundle.keys import KEY_FORMAT
+
     name = hashlib.sha256(str(site_dir.resolve()).encode()).hexdigest()[:16] + ".json"
     try:
         others = sorted((p for p in folder.glob("*.json") if p.name != name), key=lambda p: p.stat().st_mtime)
@@ -439,44 +477,3 @@ def _site_index(folder: Path, site_dir: Path, keep: int = SITE_INDEXES_KEPT) -> 
     except OSError:
         pass  # only a cache
     return StatIndex(folder / name, KEY_FORMAT)
-
-
-def build_catalog(threads: dict[str, Thread], built: list[BuiltVersion],
-                  pins: dict[str, str] | None = None,
-                  media: Mapping[str, tuple[MediaFile, ...]] | None = None) -> Catalog:
-    """Group built versions into threads, newest first, and choose each thread's latest
-    (a ledger pin, from ``mkdocs-hybrid pin``, overrides ``thread.yml: latest``)."""
-    by_thread: dict[str, list[BuiltVersion]] = {}
-    for item in built:
-        by_thread.setdefault(item.snapshot.thread, []).append(item)
-    entries = []
-    for thread_id, items in sorted(by_thread.items()):
-        items.sort(key=lambda item: version_sort_key(item.snapshot), reverse=True)
-        thread = threads.get(thread_id) or Thread(id=thread_id, origin="")
-        if pins and thread_id in pins:
-            thread = replace(thread, latest=pins[thread_id])
-        entries.append(_thread_entry(thread, items, media or {}))
-    return Catalog(threads=tuple(entries))
-
-
-def _thread_entry(thread: Thread, items: list[BuiltVersion], media: Mapping[str, tuple[MediaFile, ...]]
-                  ) -> ThreadEntry:
-    versions = tuple(
-        VersionEntry(version=i.snapshot.version, title=i.snapshot.title, created=i.snapshot.created,
-                     author=i.snapshot.author, tags=i.snapshot.tags, entry=i.snapshot.entry,
-                     unlisted=i.snapshot.unlisted, build_key=i.build_key, media=media.get(i.snapshot.ref, ()))
-        for i in items)
-    names = [v.version for v in versions]
-    listed = [v.version for v in versions if not v.unlisted]
-    # latest never leads to an unlisted version: a pin on one is refused when sources are read (scan), and a
-    # thread whose versions are all unlisted is itself unlisted (nothing of it is listed anywhere).
-    latest = thread.latest if thread.latest in listed else (listed or names)[0]
-    return ThreadEntry(
-        id=thread.id,
-        title=thread.title or next(v.title for v in versions if v.version == latest),
-        description=thread.description,
-        tags=thread.tags,
-        versions=versions,
-        latest=latest,
-        unlisted=thread.unlisted or not listed,
-    )
