@@ -29,13 +29,16 @@ __all__ = ["verify"]
 @click.option("--every-signature", is_flag=True,
               help="Check each record's signature (by default each history's last one is checked: it covers the "
                    "records before it through their hashes).")
-def verify(site: str, keys: tuple[str, ...], every_signature: bool) -> None:
+@click.option("--artifacts-url", metavar="URL", default=None,
+              help="Where the site serves artifacts/ when not at SITE (deploy.artifacts_url in the artifact store "
+                   "mode); over HTTP only.")
+def verify(site: str, keys: tuple[str, ...], every_signature: bool, artifacts_url: str | None) -> None:
     """Check SITE (a built site folder or an http(s):// base URL) against its signed histories: every published
     file of every version, the records' chain and signatures, and where each thread's latest leads."""
     started = time.perf_counter()
     try:
         trusted = [PublicKey.decode(key) for key in keys]
-        reader = open_site(site)
+        reader = open_site(site, artifacts_url)
         try:
             result = verify_site(reader, trusted, every_signature)
         finally:

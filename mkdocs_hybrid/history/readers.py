@@ -3,6 +3,9 @@
 Both answer the same questions: a file's bytes (``None`` when it is not there), the version a thread's
 ``latest`` route serves, and, where a folder can be listed, the version folders and the unlisted folders a
 site holds (over HTTP those are not listed: an unlisted path is secret, so its records go unchecked).
+
+In the artifact store mode (``deploy.artifacts: r2``) a version's files are served from the artifact origin
+(``deploy.artifacts_url``), not the site's: :class:`HttpSite` reads ``artifacts/`` there when given it.
 """
 
 from __future__ import annotations
@@ -108,12 +111,14 @@ class FolderSite:
 
 
 class HttpSite:
-    """A deployed site at a base URL: files fetched over HTTP, redirects not followed for ``latest``."""
+    """A deployed site at a base URL: files fetched over HTTP, redirects not followed for ``latest``;
+    ``artifacts_url``: where ``artifacts/`` is served when not at the site (the artifact store mode)."""
 
-    def __init__(self, base_url: str, client: httpx.Client | None = None) -> None:
+    def __init__(self, base_url: str, client: httpx.Client | None = None, artifacts_url: str | None = None) -> None:
         import httpx
 
         self.where = base_url.rstrip("/") + "/"
+        self.artifacts = artifacts_url.rstrip("/") + "/" if artifacts_url else self.where
         self.client = client or httpx.Client(timeout=30, follow_redirects=True,
                                              limits=httpx.Limits(max_connections=HTTP_WORKERS))
 
@@ -128,14 +133,15 @@ class HttpSite:
     def _get(self, path: str) -> bytes | None:
         import httpx
 
+        url = (self.artifacts if path.startswith(f"{ARTIFACTS}/") else self.where) + path
         try:
-            response = self.client.get(self.where + path)
+            response = self.client.get(url)
         except httpx.HTTPError as exc:
-            raise HybridError(f"{self.where}{path}: cannot be read ({exc})") from None
+            raise HybridError(f"{url}: cannot be read ({exc})") from None
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:
-            raise HybridError(f"{self.where}{path}: HTTP {response.status_code}")
+            raise HybridError(f"{url}: HTTP {response.status_code}")
         return response.content
 
     def latest_served(self, thread: str) -> list[tuple[str, str | None]]:
@@ -161,10 +167,13 @@ class HttpSite:
         return None
 
 
-def open_site(target: str) -> FolderSite | HttpSite:
-    """A folder path or an ``http(s)://`` base URL."""
+def open_site(target: str, artifacts_url: str | None = None) -> FolderSite | HttpSite:
+    """A folder path or an ``http(s)://`` base URL (``artifacts_url``: see :class:`HttpSite`)."""
     if re.match(r"https?://", target):
-        return HttpSite(target)
+        return HttpSite(target, artifacts_url=artifacts_url)
+    if artifacts_url:
+        raise HybridError(f"--artifacts-url is for a site read over HTTP; {target} is a folder, which holds its "
+                          "artifacts/ (in the artifact store mode, copy the bucket's objects into it)")
     root = Path(target)
     if not root.is_dir():
         raise HybridError(f"{target}: no such site folder (give a built site's folder or an http(s):// URL)")
