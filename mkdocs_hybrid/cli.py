@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar
 import click
 
 from mkdocs_hybrid import __version__
-from mkdocs_hybrid.cli_support import MANIFEST, dask_executor, err, mkdocs_site_url, print_error
+from mkdocs_hybrid.cli_support import MANIFEST, dask_executor, err, mkdocs_site_url, print_error, rich_console
 from mkdocs_hybrid.cli_support import fail as _fail
 from mkdocs_hybrid.config.manifest import BuildOptions, DeployOptions, Manifest, load_manifest
 from mkdocs_hybrid.model.durable import storage_error
@@ -485,6 +485,6 @@ def _progress(quiet: bool = False) -> Progress | ProgressLines:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=err, transient=True)
+                        console=rich_console(err), transient=True)
     return ProgressLines(lambda line: click.echo(line, err=True))
 

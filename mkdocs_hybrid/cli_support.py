@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
-__all__ = ["MANIFEST", "dask_executor", "err", "fail", "mkdocs_site_name", "mkdocs_site_url", "print_error"]
+__all__ = ["MANIFEST", "dask_executor", "err", "fail", "mkdocs_site_name", "mkdocs_site_url", "print_error",
+           "rich_console"]
 
 
 class _Stderr:
@@ -30,15 +31,24 @@ class _Stderr:
     def __init__(self) -> None:
         self._console: Console | None = None
 
-    def __getattr__(self, name: str) -> Any:
+    def made(self) -> Console:
         if self._console is None:
             from rich.console import Console
 
             self._console = Console(stderr=True, highlight=False)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
 
 
 err = cast("Console", _Stderr())
+
+
+def rich_console(console: Console) -> Console:
+    """``console`` itself, or the one behind the lazy :data:`err`: rich's bars use their console as a context
+    manager, which a stand-in cannot pass on (Python looks ``__enter__`` up on the type)."""
+    return console.made() if isinstance(console, _Stderr) else console
 MANIFEST = click.option("--manifest", "-m", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
                         default="hybrid.yml", show_default=True, help="The manifest to read.")
 

@@ -17,7 +17,7 @@ from mkdocs_hybrid.progress import ProgressLines
 from tests.cloudflare_api import FakeCloudflare
 from tests.deploy.test_r2 import bucket, dummy_credentials, s3_endpoint  # noqa: F401 (fixtures)
 from tests.deploy.test_r2_artifacts import SITE_URL, _cli_project
-from tests.factory import manifest_for, write_tree
+from tests.factory import cli_env, manifest_for, run_cli, write_tree
 
 RATE = r"(, [\d.]+/s)?"
 
@@ -139,6 +139,16 @@ def test_a_cli_build_in_a_terminal_keeps_the_bars_and_prints_no_lines(tmp_path: 
     assert result.exit_code == 0, result.output
     assert "bundling" in result.stderr and "\x1b[" in result.stderr, "rich draws the bars"
     assert "bundling: " not in result.stderr and "pages: " not in result.stderr, result.stderr
+
+
+def test_a_cli_build_in_a_terminal_draws_the_bars_on_its_own_error_console(tmp_path: Path) -> None:
+    """As a user's terminal runs it: the command's own stderr console, made when the bars start (FORCE_COLOR makes
+    rich treat the pipe as a terminal)."""
+    project = small_project(tmp_path / "project")
+    result = run_cli("build", "--no-media", "-d", str(tmp_path / "site"), cwd=project, env=cli_env(FORCE_COLOR="1"))
+    assert result.returncode == 0, result.stderr
+    assert "bundling" in result.stderr and "\x1b[" in result.stderr, "rich draws the bars"
+    assert "Error" not in result.stderr and "bundling: " not in result.stderr, result.stderr
 
 
 def test_a_deploy_in_a_pipe_prints_the_progress_of_the_r2_upload_then_of_the_pages_upload(
