@@ -458,6 +458,9 @@ def _pages_left(site_dir: Path, manifest: Manifest) -> frozenset[str]:
     key = UnlistedKey.from_env()
     stale, pages = pages_left(site_dir, read_ledger_facts(ledger_path(manifest)), key.token if key else None)
     if stale:
+        from mkdocs_hybrid.history.online import refresh_stale  # their histories as the ledger holds them now
+
+        refresh_stale(ledger_path(manifest), site_dir, stale)
         named = ", ".join(sorted(stale)[:5]) + (", ..." if len(stale) > 5 else "")
         click.echo(f"mkdocs-hybrid: {counted(len(stale), 'thread')} changed since this build ({named}): their thread "
                    "and latest pages stay as the other publisher wrote them; the next build shows both", err=True)

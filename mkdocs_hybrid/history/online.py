@@ -18,6 +18,9 @@ entries replaced. In the build's ledger transaction, before it commits (:meth:`L
 Each file read keeps its ETag (:attr:`LiveHistory.etags`): the publisher replaces a file only if it still has it
 (``If-Match``), so two publications that read the same index never lose each other's entry: the later one gets a
 :class:`~mkdocs_hybrid.deploy.PageRace` and builds again. Without a key nothing is read or signed, as in a build.
+
+The other way round, a full build deployed after a live publication overtook it (:func:`refresh_stale`): the
+deploy leaves the overtaken threads' pages as that publication wrote them, and their histories must agree.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
-from mkdocs_hybrid.history.keys import HistoryKeyError, PublicKey, verify_signature
+from mkdocs_hybrid.history.keys import HistoryKeyError, PublicKey, SigningKey, verify_signature
 from mkdocs_hybrid.history.publish import append_signed, signing_key, write_site_files
 from mkdocs_hybrid.history.records import (
     HISTORY_FORMAT,
@@ -41,13 +44,13 @@ from mkdocs_hybrid.history.records import (
     index_entry,
     index_signed_bytes,
 )
-from mkdocs_hybrid.history.store import listed_keys
+from mkdocs_hybrid.history.store import listed_keys, read_chains
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.errors import HybridError
 from mkdocs_hybrid.model.layout import GALLERY, HISTORY_FILE, HISTORY_INDEX, HISTORY_KEYS, WELL_KNOWN
 from mkdocs_hybrid.publish.ledger import Ledger
 
-__all__ = ["LiveHistory", "OnlineHistoryError", "Read"]
+__all__ = ["LiveHistory", "OnlineHistoryError", "Read", "refresh_stale"]
 
 Read = Callable[[str], "tuple[bytes, str] | None"]
 """A site path's object in the artifact store: its bytes and ETag, ``None`` when there is none."""
@@ -163,3 +166,27 @@ def _check_prefix(thread: str, online: list[bytes], chain: Chain) -> None:
             f"that this ledger does not (record #{same} differs or is missing here): another machine published "
             "them and this one has not restored its ledger (set deploy.ledger_bucket), or the object was changed "
             f"(run `mkdocs-hybrid verify` on the site); {_NOTHING}")
+
+
+def refresh_stale(ledger_file: Path | None, site_dir: Path, threads: Iterable[str], key: SigningKey | None = None
+                  ) -> list[str]:
+    """Before the deploy of a build that live publications overtook (``threads``: their thread and latest pages
+    are left as those wrote them): put those threads' histories into the built site as the ledger holds them now
+    (the durable chains the deploy's claim merged in, which the publications uploaded) and sign the site's index
+    again with their entries, so the deploy does not put back histories older than the pages it leaves. Without
+    a key, a ledger or a signed index in the site nothing changes; the site paths rewritten."""
+    key = key or SigningKey.from_env()
+    path = site_dir / INDEX_PATH
+    if key is None or ledger_file is None or not ledger_file.is_file() or not path.is_file():
+        return []
+    entries = dict(json.loads(path.read_bytes()).get("threads") or {})
+    ledger = Ledger(ledger_file)
+    try:
+        chains, keys = read_chains(ledger.db), listed_keys(ledger.db)
+    finally:
+        ledger.close()
+    shown = [chains[thread] for thread in sorted(set(threads)) if thread in entries and thread in chains]
+    if not shown:
+        return []
+    entries.update((chain.thread, index_entry(chain)) for chain in shown)
+    return write_site_files(site_dir, shown, keys, key, entries_index_bytes(entries, key.sign, key.public.id))

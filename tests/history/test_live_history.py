@@ -28,7 +28,7 @@ from mkdocs_hybrid.live.publisher import LivePublisher, live_work_dir
 from tests.deploy.test_fresh_runner import SITE_URL, cli
 from tests.deploy.test_r2 import bucket, dummy_credentials, fresh_bucket, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import write_tree
-from tests.history.test_durable_history import KEY, described, published, runner, version
+from tests.history.test_durable_history import KEY, deployed, described, published, runner, version
 
 ROUTING_FILES = ("_headers", "_redirects", "_routes.json", "_worker.js")
 INDEX = ".well-known/mkdocs-hybrid-history.json"
@@ -95,6 +95,22 @@ def test_a_version_published_without_a_deploy_is_signed_and_the_served_site_veri
     assert described(after[len(before["records"]):]) == [("version", "v3"), ("latest", "v3")]
     index = online(s3_endpoint, bucket, INDEX)
     assert index["threads"]["t"]["records"] == len(after) and index["headers"][1] == "no-cache"
+
+
+def test_a_full_build_deployed_after_a_live_publication_overtook_it_keeps_that_publications_history(
+        bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    first, _ = published(tmp_path, bucket, s3_endpoint, monkeypatch)  # site/ holds the build of v1 and v2 ...
+    write_tree(first, version(3, 3))
+    code, output = live(first, monkeypatch, "publish-version", "t", "v3")  # ... which v3's publication overtakes
+    assert code == 0, output
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+    deployed(first, monkeypatch)  # t's thread and latest pages stay as the publication wrote them
+
+    result = check(first, s3_endpoint, bucket)
+    assert result.ok, problems(result)
+    records = online(s3_endpoint, bucket, "gallery/t/history.json")["records"]
+    assert described(records)[-2:] == [("version", "v3"), ("latest", "v3")]
 
 
 def test_a_pin_through_pin_is_a_signed_pin_record_and_the_served_site_verifies(
