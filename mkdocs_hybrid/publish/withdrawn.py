@@ -10,14 +10,15 @@ A version is **withdrawn** when this build holds it at its unguessable path (``p
 the unlisted key) and not at its ids, while the bucket still holds objects at its ids. Only then: a version
 missing from this build for another reason (published by another publisher after this build started) is never
 touched. A thread with a withdrawn version whose thread page and ``latest`` page this build does not write (the
-thread is unlisted now) loses those too. Pure: the caller lists the bucket and deletes.
+thread is unlisted now) loses those too, and its signed ``history.json`` (an unlisted thread's history stays in
+the ledger; the site's index no longer lists it). Pure: the caller lists the bucket and deletes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
-from mkdocs_hybrid.model.layout import ARTIFACTS, GALLERY, LATEST, SHARE, UNLISTED
+from mkdocs_hybrid.model.layout import ARTIFACTS, GALLERY, HISTORY_FILE, LATEST, SHARE, UNLISTED
 
 __all__ = ["withdrawn_keys"]
 
@@ -43,8 +44,8 @@ def withdrawn_keys(held: Iterable[str], sent: Collection[str], token: Callable[[
             withdrawn += keys
             threads.add(thread)
     for thread in sorted(threads):
-        withdrawn += [page for page in (f"{GALLERY}/{thread}/index.html", f"{SHARE}/{thread}/{LATEST}/index.html")
-                      if page in pages and page not in sent]
+        withdrawn += [page for page in (f"{GALLERY}/{thread}/index.html", f"{GALLERY}/{thread}/{HISTORY_FILE}",
+                                        f"{SHARE}/{thread}/{LATEST}/index.html") if page in pages and page not in sent]
     return sorted(withdrawn)
 
 

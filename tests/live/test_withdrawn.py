@@ -5,6 +5,8 @@ latest pages. A version merely missing from a build (published by someone else m
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,12 @@ from click.testing import CliRunner
 
 from mkdocs_hybrid.cli import main
 from mkdocs_hybrid.edge.unlisted import UnlistedKey
+from mkdocs_hybrid.history.keys import KEY_ENV
 from mkdocs_hybrid.publish.withdrawn import withdrawn_keys
 from tests.cloudflare_api import FakeCloudflare
 from tests.deploy.test_r2 import dummy_credentials, fresh_bucket, s3_endpoint  # noqa: F401 (fixtures)
 from tests.factory import write_tree
-from tests.live.test_publish_version import SITE_URL, objects, project
+from tests.live.test_publish_version import SITE_URL, objects, project, text
 from tests.live.test_worker import V2
 
 KEY = "k" * 40
@@ -67,6 +70,26 @@ def test_a_publication_withdraws_a_version_made_unlisted_from_its_public_paths(
     result = CliRunner().invoke(main, publish)
     assert result.exit_code == 0, result.output
     assert not [key for key in objects(s3_endpoint, bucket) if key.startswith(("p/t/", "gallery/t/", "artifacts/t/"))]
+
+
+def test_a_thread_unlisted_whole_loses_its_signed_history_object_and_its_entry_in_the_index(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unlisting: UnlistedKey) -> None:  # noqa: F811
+    bucket, private = fresh_bucket(s3_endpoint), fresh_bucket(s3_endpoint)
+    root = project(tmp_path, s3_endpoint, bucket, r2_private_bucket=private)
+    write_tree(root, {"demos/u/v1/index.js": "document.body.textContent = 'u';\n"})
+    monkeypatch.setenv(KEY_ENV, base64.b64encode(bytes(range(32))).decode())
+    monkeypatch.chdir(root)
+    publish = ["publish-version", "t", "--site-url", SITE_URL, "--no-media"]
+    assert CliRunner().invoke(main, [*publish[:1], "u", *publish[2:]]).exit_code == 0
+    assert CliRunner().invoke(main, publish).exit_code == 0
+    assert {"gallery/t/history.json", "gallery/u/history.json"} <= set(objects(s3_endpoint, bucket))
+
+    write_tree(root, {"demos/t/thread.yml": "unlisted: true\n"})
+    result = CliRunner().invoke(main, publish)
+
+    assert result.exit_code == 0, result.output
+    assert not [key for key in objects(s3_endpoint, bucket) if key.startswith("gallery/t/")]
+    assert set(json.loads(text(s3_endpoint, bucket, ".well-known/mkdocs-hybrid-history.json"))["threads"]) == {"u"}
 
 
 def test_a_deploy_withdraws_a_version_made_unlisted_and_its_dry_run_says_so(
