@@ -15,7 +15,7 @@ from types import FrameType
 
 import click
 
-from mkdocs_hybrid.cli_support import MANIFEST, err, fail, mkdocs_site_name, mkdocs_site_url
+from mkdocs_hybrid.cli_support import MANIFEST, err, fail, mkdocs_site_name, mkdocs_site_url, print_error
 from mkdocs_hybrid.config.manifest import Manifest, load_manifest
 from mkdocs_hybrid.live.follow import DEFAULT_INTERVAL, DEFAULT_SETTLE, Follower
 from mkdocs_hybrid.live.publisher import LivePublisher, LiveResult, live_work_dir
@@ -134,7 +134,7 @@ def _publisher(manifest: Manifest, site_url: str | None, work_dir: Path | None, 
 
 def _print_failures(result: LiveResult) -> None:
     for error in result.failed:
-        err.print(f"[red]error[/red] {error}", soft_wrap=True, markup=False)
+        print_error(error)
 
 
 def _say(line: str) -> None:

@@ -95,8 +95,9 @@ class LiveResult:
         """One line for people."""
         names = ", ".join(f"{entry.id} (latest {entry.latest})" for entry in self.threads) or "nothing"
         failed = f", {counted(len(self.failed), 'version')} failed" if self.failed else ""
+        notices = "".join(f"; {notice}" for notice in self.report.notices)  # as a build's summary line has them
         return (f"published {names}: {counted(self.uploaded, 'object')} uploaded, {self.present} already there"
-                f"{failed}, in {self.seconds:.1f} s")
+                f"{failed}, in {self.seconds:.1f} s{notices}")
 
 
 @dataclass

@@ -97,6 +97,20 @@ def test_a_version_published_without_a_deploy_is_signed_and_the_served_site_veri
     assert index["threads"]["t"]["records"] == len(after) and index["headers"][1] == "no-cache"
 
 
+def test_a_version_published_without_the_key_after_signed_deploys_says_it_is_not_in_the_history(
+        bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    first, _ = published(tmp_path, bucket, s3_endpoint, monkeypatch)
+    before = online(s3_endpoint, bucket, "gallery/t/history.json")["records"]
+    write_tree(first, version(3, 3))
+    monkeypatch.delenv(KEY_ENV, raising=False)
+
+    code, output = cli(first, monkeypatch, "publish-version", "t", "v3", "--site-url", SITE_URL, "--no-media")
+
+    assert code == 0, output
+    assert f"{KEY_ENV} is not set: this build's versions are not in the signed history" in output
+    assert online(s3_endpoint, bucket, "gallery/t/history.json")["records"] == before, "nothing signed without it"
+
+
 def test_a_full_build_deployed_after_a_live_publication_overtook_it_keeps_that_publications_history(
         bucket: str, s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     first, _ = published(tmp_path, bucket, s3_endpoint, monkeypatch)  # site/ holds the build of v1 and v2 ...

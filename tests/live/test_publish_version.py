@@ -130,6 +130,8 @@ def test_a_version_that_fails_exits_1_with_its_error_and_the_others_go_online(
     assert result.exit_code == 1, result.output
     assert "t/v2" in result.output and "missing.js" in result.output
     assert "t/v2 is not online: it failed (above)" in result.output
+    failure = next(line for line in result.output.splitlines() if "missing.js" in line)
+    assert failure.startswith("error ") and "[red]" not in result.output, "a label, not rich's markup as text"
     keys = set(objects(s3_endpoint, bucket))
     assert "p/t/v1/index.html" in keys and not any("/v2/" in key for key in keys)
 
