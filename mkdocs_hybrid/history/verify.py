@@ -287,7 +287,10 @@ def _check_latest(site: SiteReader, chain: Chain, result: Verification) -> None:
     for where, served in site.latest_served(chain.thread):
         if served == expected:
             continue
-        if served is not None and order.get(served, -1) < order.get(expected, -1):
+        if served is not None and served not in order:
+            result.problems.append(Problem(where, f"serves {served}, which no record of the history publishes "
+                                                  f"(record #{seq} made {expected} the latest)"))
+        elif served is not None and order[served] < order.get(expected, -1):
             result.problems.append(Problem(where, f"rolled back: serves {served}, older than {expected}, which "
                                                   f"record #{seq} made latest, and no pin record moved it back"))
         else:

@@ -160,6 +160,13 @@ def test_a_forged_record_and_one_signed_by_an_unknown_key_are_reported(signed: P
                         "(not in .well-known/mkdocs-hybrid-keys.json)")
 
 
+def test_a_latest_naming_a_version_no_record_publishes_is_not_called_a_roll_back(signed: Path) -> None:
+    page = signed / "p/t/latest/index.html"
+    page.write_text(page.read_text().replace("v2", "v9"))
+    assert lines(check(signed)) == ["p/t/latest/index.html: serves v9, which no record of the history publishes "
+                                    "(record #2 made v2 the latest)"]
+
+
 def test_a_rolled_back_latest_without_a_pin_record_is_reported(signed: Path) -> None:
     page = signed / "p/t/latest/index.html"
     page.write_text(page.read_text().replace("v2", "v1"))
