@@ -13,6 +13,10 @@ cache), a file whose stat (size, mtime, ctime, inode: :func:`~mkdocs_hybrid.mode
 matches the one recorded when it was last hashed keeps that hash, and only the other files are read and
 hashed. The stat is taken before the file is read, so a file written during the read is hashed again next
 time; and a file changed within ``RACY_SECONDS`` of the scan is not recorded (the index's rule).
+
+Only the files Pages receives need that hash: a deploy first lists the site (:func:`list_site_files`: names,
+stats and types, nothing read), so that the files that go to an R2 store are never read for it, and a site over
+the plan's file limit is refused before a single file is read (:func:`hash_site_files` runs after the check).
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from blake3 import blake3
 
@@ -57,6 +62,31 @@ class SiteFile:
     content_type: str
 
 
+@dataclass(frozen=True)
+class SiteEntry:
+    """One asset as the walk found it, not read: what the file limit and the R2 stores need, without a hash."""
+
+    name: str
+    path: Path
+    size: int
+    content_type: str
+    stat: os.stat_result = field(repr=False, compare=False)
+    """Taken before any read: a file changed after it is recorded under its old stat (the index's rule)."""
+
+
+class NamedFile(Protocol):
+    """What an R2 store reads of a site file: a :class:`SiteEntry` or a :class:`SiteFile`."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+
 def pages_hash(content: bytes, name: str) -> str:
     """wrangler's asset hash: ``blake3(base64(content) + extension)``, first 32 hex digits."""
     extension = os.path.splitext(name)[1][1:]
@@ -83,10 +113,21 @@ def hash_index(cache_dir: Path, site_dir: Path) -> StatIndex:
 def collect_site_files(site_dir: Path, *, cache_dir: Path | None = None) -> list[SiteFile]:
     """Every asset under ``site_dir`` that a deployment uploads, sorted by name; with ``cache_dir`` (the build
     cache), through the site's :func:`hash_index`: unchanged files are not read (the module's docstring)."""
-    index = hash_index(cache_dir, site_dir) if cache_dir is not None else None
+    return hash_site_files(site_dir, list_site_files(site_dir), cache_dir=cache_dir)
+
+
+def list_site_files(site_dir: Path) -> list[SiteEntry]:
+    """:func:`collect_site_files` without reading a file: names, stats and types, sorted by name."""
     found = _walk(str(site_dir), "")
     found.sort(key=lambda item: item[0])
-    files = [_site_file(site_dir, name, stat, index) for name, stat in found]
+    return [SiteEntry(name, site_dir / name, stat.st_size, content_type(name), stat) for name, stat in found]
+
+
+def hash_site_files(site_dir: Path, entries: Iterable[SiteEntry], *, cache_dir: Path | None = None) -> list[SiteFile]:
+    """The Pages hash of each of ``entries`` (of ``site_dir``), through the site's :func:`hash_index` with
+    ``cache_dir``; the index keeps only these entries."""
+    index = hash_index(cache_dir, site_dir) if cache_dir is not None else None
+    files = [_site_file(site_dir, entry.name, entry.stat, index) for entry in entries]
     if index is not None:
         index.save()  # only a cache of hashes: right whatever becomes of the deployment
     return files

@@ -37,7 +37,15 @@ from mkdocs_hybrid.deploy._api import (
     UploadToken,
 )
 from mkdocs_hybrid.deploy._buckets import UPLOAD_CONCURRENCY, Bucket, pack_buckets
-from mkdocs_hybrid.deploy._files import DEFAULT_MAX_FILES, MAX_FILE_BYTES, ROUTING_FILES, SiteFile, collect_site_files
+from mkdocs_hybrid.deploy._files import (
+    DEFAULT_MAX_FILES,
+    MAX_FILE_BYTES,
+    ROUTING_FILES,
+    SiteEntry,
+    SiteFile,
+    hash_site_files,
+    list_site_files,
+)
 from mkdocs_hybrid.deploy._result import DeployResult, mib
 from mkdocs_hybrid.deploy._status import wait_until_live
 from mkdocs_hybrid.edge.cloudflare import MAX_STATIC_REDIRECT_RULES, count_redirect_rules
@@ -57,6 +65,7 @@ MEDIA_EXTENSIONS = (".mp4", ".webm", ".mov", ".m4v")
 """Served from R2 when a media store is configured: Pages answers range requests with 200, not 206."""
 ProgressCallback = Callable[[int, int], None]
 _Result = TypeVar("_Result")
+_Listed = TypeVar("_Listed", SiteEntry, SiteFile)
 
 
 class MediaUploader(Protocol):
@@ -130,8 +139,8 @@ def plan_site(site_dir: Path, *, project: str, branch: str, credentials: Credent
     site_dir = Path(site_dir)
     if not site_dir.is_dir():
         raise DeployError(f"{site_dir} is not a folder: build the site first (mkdocs build)")
-    collected = collect_site_files(site_dir, cache_dir=cache_dir)
-    files, artifact_files = split_site_files(collected, in_store=artifacts is not None)
+    listed = list_site_files(site_dir)  # read only for Pages' hashes, after its file limit is checked
+    files, artifact_files = split_site_files(listed, in_store=artifacts is not None)
     artifact_files = [item for item in artifact_files if item.name not in left_pages]
     pages_files, media_files = _split_media(files, media)
     result = DeployResult(project=project, branch=branch, files=len(pages_files), media_files=len(media_files),
@@ -149,7 +158,8 @@ def plan_site(site_dir: Path, *, project: str, branch: str, credentials: Credent
         run.artifacts, run.staged, run.media = artifacts, staged, media
         run.r2_progress = r2_progress or run.r2_progress
         run.plan(pages_files, media_files, _routing_parts(site_dir), result, dry_run=dry_run, branch=branch,
-                 commit=_commit_fields(commit_hash, commit_message, commit_dirty), create=create_project)
+                 commit=_commit_fields(commit_hash, commit_message, commit_dirty), create=create_project,
+                 hashed=lambda listed: hash_site_files(site_dir, listed, cache_dir=cache_dir))
     except BaseException:
         api.close()
         raise
@@ -207,19 +217,22 @@ class _Deployment:
         self._serial = threading.Lock()
         self._gateway_trouble = threading.Event()
         self._files: list[SiteFile] = []
-        self._media_files: list[SiteFile] = []
+        self._media_files: list[SiteEntry] = []
         self._missing: list[SiteFile] = []
         self._routing: dict[str, bytes] = {}
         self._redirects: list[str] = []
         self._fields: dict[str, str] = {}
 
-    def plan(self, files: list[SiteFile], media_files: list[SiteFile], routing: dict[str, bytes],
-             result: DeployResult, *, dry_run: bool, branch: str, commit: dict[str, str], create: bool) -> None:
+    def plan(self, listed: list[SiteEntry], media_files: list[SiteEntry], routing: dict[str, bytes],
+             result: DeployResult, *, dry_run: bool, branch: str, commit: dict[str, str], create: bool,
+             hashed: Callable[[list[SiteEntry]], list[SiteFile]]) -> None:
+        """``hashed`` reads the Pages files for their hashes: only once their number is within the plan's limit."""
         if self.media is not None and media_files and not dry_run:
             self.media.check_bucket()  # a missing bucket or refused keys stop the deploy before anything is sent
         self._project(branch, create)
         self.token = self.api.upload_token(self.project)
-        _check_file_count(files, self.token.max_files or DEFAULT_MAX_FILES)
+        _check_file_count(listed, self.token.max_files or DEFAULT_MAX_FILES)
+        files = hashed(listed)
         hashes = [f.hash for f in files]
         missing_hashes = set(self._with_retries("check-missing", lambda: self.api.check_missing(self._jwt(), hashes)))
         self._missing = _unique_by_hash(f for f in files if f.hash in missing_hashes)
@@ -328,7 +341,7 @@ class _Deployment:
         counts.skipped = counts.files - counts.uploaded
         counts.cors = "set" if self.staged.cors_needed else "unchanged"
 
-    def _upload_media(self, media_files: list[SiteFile], media: MediaUploader | None,
+    def _upload_media(self, media_files: list[SiteEntry], media: MediaUploader | None,
                       result: DeployResult, r2: Tally) -> list[str]:
         """Every media file to R2, several at a time; the redirect rule of each, in site order."""
         if not media_files:
@@ -357,7 +370,7 @@ class _Deployment:
         raise AssertionError("unreachable")
 
 
-def split_site_files(files: list[SiteFile], *, in_store: bool) -> tuple[list[SiteFile], list[SiteFile]]:
+def split_site_files(files: list[_Listed], *, in_store: bool) -> tuple[list[_Listed], list[_Listed]]:
     """Files for Pages (and media) and files for the artifact store (artifacts, vendor files, share and thread
     pages); all for Pages without one (``in_store`` False: the default mode, unchanged)."""
     if not in_store:
@@ -369,7 +382,7 @@ def split_site_files(files: list[SiteFile], *, in_store: bool) -> tuple[list[Sit
     return [f for f in files if not (is_artifact(f.name) or is_site_page(f.name))], stored
 
 
-def _stage_artifacts(artifacts: ArtifactStore | None, files: list[SiteFile], result: DeployResult, *,
+def _stage_artifacts(artifacts: ArtifactStore | None, files: list[SiteEntry], result: DeployResult, *,
                      dry_run: bool) -> ArtifactPlan | None:
     """Compare the artifacts with the bucket before anything is written; a changed one stops a real deploy."""
     if artifacts is None:
@@ -390,7 +403,7 @@ def _stage_artifacts(artifacts: ArtifactStore | None, files: list[SiteFile], res
     return staged
 
 
-def _split_media(files: list[SiteFile], media: MediaUploader | None) -> tuple[list[SiteFile], list[SiteFile]]:
+def _split_media(files: list[SiteEntry], media: MediaUploader | None) -> tuple[list[SiteEntry], list[SiteEntry]]:
     """Files for Pages and files for R2; files too large for Pages are an error without R2."""
     if media is None:
         too_large = [f for f in files if f.size > MAX_FILE_BYTES]
@@ -404,7 +417,7 @@ def _split_media(files: list[SiteFile], media: MediaUploader | None) -> tuple[li
     return [f for f in files if f not in to_r2], to_r2
 
 
-def _linked_by_url(media_files: Sequence[SiteFile]) -> dict[str, str]:
+def _linked_by_url(media_files: Sequence[SiteEntry]) -> dict[str, str]:
     """Site path -> URL of the generated videos that their version's pages and ``meta.json`` link by their R2
     URL: no page names their path, so they need no redirect rule (Pages allows 2,000 static rules, and a site
     with videos has two MP4s per version)."""
@@ -422,7 +435,7 @@ def _linked_by_url(media_files: Sequence[SiteFile]) -> dict[str, str]:
     return links
 
 
-def _check_file_count(files: Sequence[SiteFile], limit: int) -> None:
+def _check_file_count(files: Sequence[SiteEntry], limit: int) -> None:
     if len(files) > limit:
         raise DeployError(f"the site has {len(files):,} files but this Pages plan allows {limit:,} per deployment: "
                           "move media to R2 (deploy.r2_bucket), shard the gallery, or upgrade the plan")

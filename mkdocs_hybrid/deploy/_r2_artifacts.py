@@ -32,12 +32,12 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mkdocs_hybrid.deploy._files import SiteFile
+from mkdocs_hybrid.deploy._files import NamedFile
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
 from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, error_code, unreadable
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_pages import PAGE_FOLDERS, is_site_page, page_cache_control, upload_rank
-from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload
+from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload, single_body
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
 from mkdocs_hybrid.edge.headers import REFRESHED
 from mkdocs_hybrid.model.layout import (
@@ -210,7 +210,7 @@ class ArtifactStore:
     def counts(self) -> ArtifactCounts:
         return ArtifactCounts(bucket=self.config.bucket, url=self.config.public_url)
 
-    def stage(self, files: Sequence[SiteFile], *, listing: bool = True) -> ArtifactPlan:
+    def stage(self, files: Sequence[NamedFile], *, listing: bool = True) -> ArtifactPlan:
         """Hash every file and compare it with the bucket (listing, then a HEAD of each key both hold).
 
         Reads only; safe in a dry run. Unlisted versions' files are staged in the private store. Without
@@ -230,7 +230,7 @@ class ArtifactStore:
             staged.unlisted = self.unlisted.stage(unlisted, listing=listing)
         return staged
 
-    def _stage_own(self, files: Sequence[SiteFile], *, listing: bool = True) -> ArtifactPlan:
+    def _stage_own(self, files: Sequence[NamedFile], *, listing: bool = True) -> ArtifactPlan:
         """:meth:`stage` for this store's own bucket."""
         MediaStore(self.config, client=self.client).check_bucket()
         plans = self._each(self._plan, list(files))
@@ -313,7 +313,7 @@ class ArtifactStore:
         except BotoCoreError as error:
             raise self._error(error, "reading", key) from None
 
-    def _plan(self, item: SiteFile) -> Plan:
+    def _plan(self, item: NamedFile) -> Plan:
         return replace(plan_upload(item.path, self.config, item.content_type), key=item.name)
 
     def _listed_keys(self) -> set[str]:
@@ -421,7 +421,7 @@ class ArtifactStore:
 
     def _put_single(self, plan: Plan, conditional: bool = True, if_match: str | None = None) -> None:
         try:
-            with plan.path.open("rb") as body:
+            with single_body(plan, self.config.bucket) as body:
                 condition: dict[str, str] = {"IfNoneMatch": "*"} if conditional \
                     else {"IfMatch": if_match} if if_match else {}
                 self.client.put_object(Body=body, ContentLength=plan.size, ContentMD5=plan.content_md5(),

@@ -13,7 +13,8 @@ import base64
 import hashlib
 import mimetypes
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -23,6 +24,10 @@ from mkdocs_hybrid.deploy._r2_errors import changed, unreadable
 
 MAX_PARTS = 10_000
 READ_CHUNK = 1 * MiB
+IN_MEMORY_BODY = 1 * MiB
+"""A single PutObject of at most this many bytes sends them from memory, read in one call and checked against the
+MD5 taken when the file was hashed: botocore handles a file body in Python (its size by seeking, and over plain
+http its bytes read again for the signature), which cost more than the read itself for a site's small files."""
 
 MEDIA_CONTENT_TYPES: Mapping[str, str] = {
     ".mp4": "video/mp4",
@@ -123,6 +128,21 @@ def read_part(plan: Plan, number: int, bucket: str) -> bytes:
     if len(data) != length or hashlib.md5(data, usedforsecurity=False).digest() != plan.md5s[number - 1]:
         raise changed(plan.path, bucket, plan.key)
     return data
+
+
+@contextmanager
+def single_body(plan: Plan, bucket: str) -> Iterator[bytes | BinaryIO]:
+    """The body of a single PutObject: the file's bytes when small (:data:`IN_MEMORY_BODY`), else the open file;
+    a file that no longer has the hashed bytes is refused (:func:`~mkdocs_hybrid.deploy._r2_errors.changed`)."""
+    if plan.size <= IN_MEMORY_BODY:
+        yield read_part(plan, 1, bucket)
+        return
+    try:
+        stream = plan.path.open("rb")
+    except OSError as error:
+        raise unreadable(plan.path, error, bucket, plan.key) from None
+    with stream:
+        yield stream
 
 
 def _part_size_for(size: int, part_size: int) -> int:

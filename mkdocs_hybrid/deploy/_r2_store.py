@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from mkdocs_hybrid.deploy._r2_config import R2Config, r2_client
 from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, error_code, unreadable
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
-from mkdocs_hybrid.deploy._r2_plan import Plan, media_key, plan_upload, sha256_file
+from mkdocs_hybrid.deploy._r2_plan import Plan, media_key, plan_upload, sha256_file, single_body
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -147,7 +147,7 @@ class MediaStore:
 
     def _put_single(self, plan: Plan) -> None:
         try:
-            with plan.path.open("rb") as body:
+            with single_body(plan, self.config.bucket) as body:
                 self.client.put_object(Body=body, ContentLength=plan.size, ContentMD5=plan.content_md5(),
                                        **self._object_headers(plan))
         except OSError as error:

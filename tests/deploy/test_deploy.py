@@ -154,6 +154,35 @@ def test_too_many_files_for_the_plan_is_refused_before_any_upload(tmp_path: Path
         assert "upload" not in fake.endpoints() and "check-missing" not in fake.endpoints()
 
 
+def test_too_many_files_for_the_plan_are_refused_before_a_file_is_read(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 35,000-file site over the free plan's 20,000 used to be read and hashed whole before the refusal."""
+    site = write_tree(tmp_path / "site", {f"f{i}.txt": str(i) for i in range(12)})
+    hashed = _hashed_names(monkeypatch)
+    with FakeCloudflare(max_file_count=10) as fake, \
+            pytest.raises(DeployError, match=r"12 files but this Pages plan allows 10 per deployment"):
+        deploy(fake, site)
+    assert hashed == []
+    with FakeCloudflare(max_file_count=12) as fake:
+        deploy(fake, site)
+    assert sorted(hashed) == sorted(f"f{i}.txt" for i in range(12))
+
+
+def _hashed_names(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the deploy reads for their Pages hash, as it reads them."""
+    from mkdocs_hybrid.deploy import _files
+
+    hashed: list[str] = []
+    real = _files.pages_hash
+
+    def recorded(content: bytes, name: str) -> str:
+        hashed.append(name)
+        return real(content, name)
+
+    monkeypatch.setattr(_files, "pages_hash", recorded)
+    return hashed
+
+
 def test_a_missing_project_is_named_or_created(tmp_path: Path) -> None:
     site = write_tree(tmp_path / "site", {"index.html": "x"})
     with FakeCloudflare(projects=()) as fake:

@@ -357,6 +357,23 @@ def test_file_changed_during_upload_is_refused(multipart_store: MediaStore, tmp_
     assert "Uploads" not in multipart_store.client.list_multipart_uploads(Bucket=bucket)
 
 
+def test_a_small_file_changed_after_it_was_hashed_is_refused_before_it_is_sent(store: MediaStore,
+                                                                               tmp_path: Path) -> None:
+    data = os.urandom(64 * 1024)
+    poster = write(tmp_path / "poster.png", data)
+    wire = listen(store.client)
+
+    def rewrite(**_: Any) -> None:
+        poster.write_bytes(os.urandom(len(data)))  # the same size: only the bytes tell
+
+    store.client.meta.events.register("before-call.s3.HeadObject", rewrite)
+    with pytest.raises(R2Error, match=r"poster\.png changed while it was being uploaded"):
+        store.upload(poster)
+
+    assert "PutObject" not in wire.operations(), "the file's bytes are checked before they are sent"
+    assert not store.exists(store.media_key(data, "poster.png"))
+
+
 # -- upload_many ------------------------------------------------------------------------
 
 

@@ -145,6 +145,21 @@ def test_artifacts_go_to_r2_at_their_site_paths_and_pages_keeps_the_rest(store: 
     assert wire.operations()[0] == "HeadBucket", "the bucket is checked before anything else"
 
 
+def test_files_that_go_to_the_store_are_never_read_for_a_pages_hash(store: ArtifactStore, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """35,000 store objects of a 10,000-version site used to be read and hashed for Pages, which gets 3 files."""
+    from tests.deploy.test_deploy import _hashed_names
+
+    site = small_site(tmp_path / "site")
+    hashed = _hashed_names(monkeypatch)
+    with FakeCloudflare() as fake:
+        result = deploy(fake, site, store)
+        live = fake.live()
+    assert sorted(hashed) == ["404.html", "editor/index.html", "gallery/index.html", "index.html"]
+    assert live is not None and live.id == result.deployment_id and sorted(live.manifest) == [f"/{n}" for n in hashed]
+    assert result.artifact_store is not None and result.artifact_store.uploaded == 11 == len(bucket_keys(store))
+
+
 def test_every_derived_file_a_build_can_remake_is_cached_briefly_and_media_stays_immutable(
         store: ArtifactStore, tmp_path: Path) -> None:
     site = small_site(tmp_path / "site", ("t", "v1"))
