@@ -12,6 +12,8 @@ fallback page and its ``_redirects`` rules), then measures, in one run:
 - verify: ``verify_site`` on the folder (every published file read and hashed, every record's chain and
   history's last signature checked, which covers the records before it through their hashes, every ``latest``
   page and ``_redirects`` rule read); and again with ``--every-signature`` (each record's signature checked);
+- a live publication's index step: what ``publish-version`` does to the site's signed index besides its own
+  threads (parse it, check its signature, replace one entry, sign it again), which grows with the threads;
 - floor: walking the site and reading and hashing every file in it with sha256, nothing else (what any check
   of every published byte costs; the site holds a little more than verify reads);
 - with ``--http``: ``verify_site`` over HTTP against Python's ``http.server`` serving the folder (same process).
@@ -31,19 +33,26 @@ import os
 import random
 import shutil
 import sqlite3
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from mkdocs_hybrid.history.keys import SigningKey
+from mkdocs_hybrid.history.keys import SigningKey, verify_signature
 from mkdocs_hybrid.history.publish import write_site_files
 from mkdocs_hybrid.history.readers import FolderSite, HttpSite
-from mkdocs_hybrid.history.records import Chain, VersionFacts, plan_records
+from mkdocs_hybrid.history.records import (
+    Chain,
+    VersionFacts,
+    entries_index_bytes,
+    index_signed_bytes,
+    plan_records,
+)
 from mkdocs_hybrid.history.store import add_key, append_records, ensure_tables, listed_keys, read_chains
 from mkdocs_hybrid.history.verify import verify_site
-from mkdocs_hybrid.model.layout import ARTIFACTS, LATEST, SHARE
+from mkdocs_hybrid.model.layout import ARTIFACTS, HISTORY_INDEX, LATEST, SHARE, WELL_KNOWN
 from tests.browser import serve_in_thread
 
 T = TypeVar("T")
@@ -106,6 +115,21 @@ def sign(site: Path, ledger: Path, threads: dict[str, list[VersionFacts]]) -> in
     return len(made)
 
 
+def live_index_step(site: Path) -> int:
+    """What each live publication (``publish-version``) does to the site's signed index besides its own threads'
+    records (``history/online.LiveHistory.sign``): parse the online index, check its signature under the listed
+    key, replace one thread's entry, sign and render it again. The index's size in bytes."""
+    key = SigningKey.parse(KEY)
+    data = (site / WELL_KNOWN / HISTORY_INDEX).read_bytes()
+    index = json.loads(data)
+    assert verify_signature(key.public, index_signed_bytes(index), index["signature"])
+    entries = dict(index["threads"])
+    first = next(iter(entries))
+    entries[first] = {"records": entries[first]["records"] + 1, "head": "0" * 64}
+    entries_index_bytes(entries, key.sign, key.public.id)
+    return len(data)
+
+
 def floor(site: Path) -> int:
     """Walk the site and read and hash every file in it (what verify reads, and a little more); the bytes read."""
     total = 0
@@ -150,6 +174,10 @@ def main() -> None:
     again_wall, again_cpu, none = timed(lambda: sign(site, work / "ledger.sqlite", threads))
     assert none == 0
     print(f"sign, nothing new (a rebuild): {again_wall:6.2f} s wall {again_cpu:6.2f} s CPU")
+    steps = [timed(lambda: live_index_step(site)) for _ in range(7)]
+    index_size = steps[0][2]
+    print(f"a live publication's index step ({len(threads)} threads, index {index_size / 1e6:.2f} MB): "
+          f"{statistics.median(cpu for _wall, cpu, _size in steps) * 1000:.0f} ms CPU (median of 7)")
     floor_wall, floor_cpu, size = timed(lambda: floor(site))
     print(f"floor:  {floor_wall:6.2f} s wall {floor_cpu:6.2f} s CPU  (read + sha256 of {size / 1e6:.1f} MB)")
     verify_wall, verify_cpu, result = timed(lambda: verify_site(FolderSite(site)))
