@@ -90,7 +90,8 @@ class ExportOptions:
     """Per-version exports beside the media (``exports:``), both off unless asked for."""
 
     pdf: bool = False
-    """A one-page PDF of each demo at the poster's time (``demo.pdf``, printed by the poster's capture)."""
+    """A one-page PDF of each demo at the poster's time (``demo.pdf``, printed by the poster's capture; for an
+    attached video, by a capture that only prints)."""
     email: bool = False
     """An email-safe HTML card of each version (``email.html``: poster, title, share link); needs a site URL."""
 

@@ -78,6 +78,9 @@ class CaptureJob:
     video: bool
     pdf: bool = False
     """Also print the demo at the poster's time to ``demo.pdf`` (``exports.pdf``: see :mod:`._pdf`)."""
+    posters: bool = True
+    """False for a PDF-only job (no video): the version's poster and card come from its attached video, the
+    browser only prints the demo at the poster's time."""
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ class _Run:
         missing = self.tools.missing_for_video() if job.video else None
         if missing is not None:
             return CaptureOutcome(job, (), missing)
-        files = PartFiles(job.out_dir, job.video, job.pdf)
+        files = PartFiles(job.out_dir, job.video, job.pdf, job.posters)
         tab: _Tab | None = None
         reusable = False
         try:
@@ -282,7 +285,8 @@ class _Run:
             await record_video(page, cdp, settings, self.tools, files, printed)
         else:
             await start_and_step(page, settings.poster_at, settings)
-            await write_posters(await screenshot(cdp, settings), settings, files)
+            if job.posters:
+                await write_posters(await screenshot(cdp, settings), settings, files)
             if printed is not None:
                 await printed()
         return await files.finish(settings, self.tools)

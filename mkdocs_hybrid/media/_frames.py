@@ -171,13 +171,15 @@ class PartFiles:
     video: bool
     pdf: bool = False
     """With the PDF export (``demo.pdf``)."""
+    posters: bool = True
+    """With the poster and the card (not for a PDF-only job: an attached video's poster comes from the video)."""
     written: dict[str, tuple[str, int]] = field(default_factory=dict)
     """sha256 and size of the stills written here: :meth:`checked` need not read them back."""
 
     @property
     def roles(self) -> tuple[str, ...]:
-        stills = ("poster", "card", "video", "preview") if self.video else ("poster", "card")
-        return (*stills, "pdf") if self.pdf else stills
+        made = (*(("poster", "card") if self.posters else ()), *(("video", "preview") if self.video else ()))
+        return (*made, "pdf") if self.pdf else made
 
     def part(self, role: str) -> Path:
         self.out_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,8 @@ rebuild with the same key starts no browser and no ffmpeg; it copies what change
 :func:`plan_media` decides what each version needs (pure); :class:`MediaStage` makes what the cache lacks and
 puts every version's files in its artifact folder. One version's failure never stops the others: a capture that
 fails is a warning (the version is published without media), a rejected attached video an error of that version.
+With ``exports.pdf``, a version with an attached video also gets a PDF-only capture: the browser prints its demo
+(its poster stays the video's), cached under a key of its own, so neither is made again when only the other changes.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,7 +65,18 @@ class MediaRequest:
     attached_sha256: str | None = None
     """Its digest as the scan took it (read from the file when not given)."""
     pdf: bool = False
-    """Also a PDF of the demo at the poster's time (``exports.pdf``; a captured version only)."""
+    """Also a PDF of the demo at the poster's time (``exports.pdf``); for an attached video, a capture of its own
+    that prints the demo and makes no poster (see :class:`_Work`)."""
+
+
+@dataclass(frozen=True)
+class _Work:
+    """One thing to make for a request under one cache key: its media, or (``pdf_only``) the PDF of an attached
+    video's demo, which the capture browser prints while the transcoder makes the rest."""
+
+    request: MediaRequest
+    key: str
+    pdf_only: bool = False
 
 
 @dataclass
@@ -95,8 +108,8 @@ def limits_of(options: VideoOptions) -> AttachedLimits:
 def plan_media(snapshots: Iterable[tuple[Snapshot, Parts]], options: VideoOptions, tools: MediaTools, *,
                pdf: bool = False) -> tuple[list[MediaRequest], list[str]]:
     """The requests of the versions a build serves, and a notice for each kind of media the machine cannot make
-    (said once per build, not once per version). With ``pdf``, every version the browser captures (not an
-    attached video's: it opens no browser) is printed to a PDF as well."""
+    (said once per build, not once per version). With ``pdf``, every version is printed to a PDF as well (one
+    with an attached video by a PDF-only capture: attached videos are transcoded only where the browser is)."""
     notices: list[str] = []
     poster_problem = tools.missing_for_posters() if options.posters else None
     video_problem = tools.missing_for_video()
@@ -110,7 +123,7 @@ def plan_media(snapshots: Iterable[tuple[Snapshot, Parts]], options: VideoOption
         if attached is not None and video_problem is None:
             path = Path(snapshot.origin) / attached
             requests.append(MediaRequest(snapshot.ref, parts, attached=path, attached_name=attached,
-                                         attached_sha256=snapshot.digests.get(attached)))
+                                         attached_sha256=snapshot.digests.get(attached), pdf=pdf))
         elif generated and video_problem is None:
             requests.append(MediaRequest(snapshot.ref, parts, video=True, pdf=pdf))
         elif options.posters and poster_problem is None:
@@ -144,43 +157,57 @@ class MediaStage:
 
     def run(self, site_dir: Path, requests: Sequence[MediaRequest]) -> MediaOutcome:
         outcome = MediaOutcome()
-        keys: dict[str, str] = {}
-        found: dict[str, tuple[MediaFile, ...] | None] = {}
+        works: dict[str, list[_Work]] = {}
+        found: dict[tuple[str, bool], tuple[MediaFile, ...] | None] = {}
+        """By ``(ref, pdf_only)``: what each piece of work has in the cache, or made."""
         missing = []
         for request in requests:
-            key = self.key(site_dir, request)
-            if key is None:
+            served = self._served(site_dir, request)
+            if served is None:
                 continue  # no artifact in the site (it failed): nothing to show
-            keys[request.ref] = key
-            found[request.ref] = self._cached(key)
-            if found[request.ref] is not None:
+            works[request.ref] = [_Work(request, self._key(request, served))]
+            if request.attached is not None and request.pdf:
+                works[request.ref].append(_Work(request, self._key(request, served, pdf_only=True), pdf_only=True))
+            for work in works[request.ref]:
+                found[request.ref, work.pdf_only] = self._cached(work.key)
+                if found[request.ref, work.pdf_only] is None:
+                    missing.append(work)
+            if all(found[request.ref, work.pdf_only] is not None for work in works[request.ref]):
                 outcome.cached.append(request.ref)
-            else:
-                missing.append(request)
-        self._make(site_dir, missing, keys, found, outcome)
+        self._make(site_dir, missing, found, outcome)
         installed = StatIndex(self.folder / INSTALLED_INDEX, MEDIA_FORMAT)
         for request in requests:
-            if request.ref in keys:
-                outcome.media[request.ref] = install(site_dir, request.parts, self._entry(keys[request.ref]),
-                                                     found[request.ref] or (), installed)
+            if request.ref in works:
+                sources = [(self._entry(work.key), found[request.ref, work.pdf_only] or ())
+                           for work in works[request.ref]]
+                outcome.media[request.ref] = install(site_dir, request.parts, sources, installed)
         installed.save()
         return outcome
 
     def key(self, site_dir: Path, request: MediaRequest) -> str | None:
         """The content key of a version's media: what its page loads (digests from its ``meta.json``), or its
         attached file's bytes, with the settings and the tools that make them."""
+        served = self._served(site_dir, request)
+        return None if served is None else self._key(request, served)
+
+    def _served(self, site_dir: Path, request: MediaRequest) -> list[str | None] | None:
+        """The digests of what the version's page loads, from its ``meta.json`` (``None``: no artifact)."""
         try:
             meta = json.loads((safe_join(site_dir, ARTIFACTS, *request.parts) / "meta.json").read_bytes())
             files = meta["files"]
-            served = [files["page.html"]["sha256"], files.get("style.css", {}).get("sha256"),
-                      (meta.get("vendor") or {}).get("sha256")]
+            return [files["page.html"]["sha256"], files.get("style.css", {}).get("sha256"),
+                    (meta.get("vendor") or {}).get("sha256")]
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if request.attached is not None:
+
+    def _key(self, request: MediaRequest, served: list[str | None], *, pdf_only: bool = False) -> str:
+        """``pdf_only``: the key of an attached video's PDF, which depends on the demo, not on the video."""
+        kind: list[object]
+        if request.attached is not None and not pdf_only:
             digest = request.attached_sha256 or file_sha256(request.attached)
-            kind: list[object] = ["attached", digest, asdict(limits_of(self.options)), hls_key(self.options)]
+            kind = ["attached", digest, asdict(limits_of(self.options)), hls_key(self.options)]
         else:
-            kind = ["video" if request.video else "poster", served]
+            kind = ["pdf" if pdf_only else "video" if request.video else "poster", served]
             if request.pdf:
                 from mkdocs_hybrid.media._pdf import pdf_key  # here: a build without PDFs loads none of it
 
@@ -197,8 +224,8 @@ class MediaStage:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def _make(self, site_dir: Path, missing: list[MediaRequest], keys: Mapping[str, str],
-              found: dict[str, tuple[MediaFile, ...] | None], outcome: MediaOutcome) -> None:
+    def _make(self, site_dir: Path, missing: list[_Work], found: dict[tuple[str, bool], tuple[MediaFile, ...] | None],
+              outcome: MediaOutcome) -> None:
         if not missing:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -208,32 +235,33 @@ class MediaStage:
         sweep(self.folder, "making-")  # what a killed build was making (never a running build's)
         work = make_temp_dir(self.folder, "making-")
         try:
-            def finished(request: MediaRequest, files: tuple[MediaFile, ...] | None, out_dir: Path) -> None:
+            def finished(item: _Work, files: tuple[MediaFile, ...] | None, out_dir: Path) -> None:
                 nonlocal done
                 done += 1
                 if files is not None:
-                    self._store(keys[request.ref], files, out_dir)
-                    found[request.ref] = files
-                    outcome.made.append(request.ref)
+                    self._store(item.key, files, out_dir)
+                    found[item.request.ref, item.pdf_only] = files
+                    if item.request.ref not in outcome.made:  # an attached video and its PDF: one version made
+                        outcome.made.append(item.request.ref)
                 tally.reach(done)  # already reported by the workers unless a capture made nothing
 
-            attached = [r for r in missing if r.attached is not None]
-            captured = [r for r in missing if r.attached is None]
+            attached = [w for w in missing if w.request.attached is not None and not w.pdf_only]
+            captured = [w for w in missing if w.request.attached is None or w.pdf_only]
             self._transcode_all(attached, work, outcome, finished, tally)
             self._capture_all(site_dir, captured, work, outcome, finished, tally)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _capture_all(self, site_dir: Path, requests: list[MediaRequest], work: Path, outcome: MediaOutcome,
-                     finished: Callable[[MediaRequest, tuple[MediaFile, ...] | None, Path], None],
-                     tally: Tally) -> None:
-        if not requests:
+    def _capture_all(self, site_dir: Path, items: list[_Work], work: Path, outcome: MediaOutcome,
+                     finished: Callable[[_Work, tuple[MediaFile, ...] | None, Path], None], tally: Tally) -> None:
+        if not items:
             return
-        by_ref = {r.ref: r for r in requests}
+        by_ref = {w.request.ref: w for w in items}
         from mkdocs_hybrid.media._capture import CaptureJob, capture
 
-        jobs = [CaptureJob(ref=r.ref, page="/".join((ARTIFACTS, *r.parts, "page.html")),
-                           out_dir=work / f"{index}", video=r.video, pdf=r.pdf) for index, r in enumerate(requests)]
+        jobs = [CaptureJob(ref=w.request.ref, page="/".join((ARTIFACTS, *w.request.parts, "page.html")),
+                           out_dir=work / f"{index}", video=w.request.video and not w.pdf_only, pdf=w.request.pdf,
+                           posters=not w.pdf_only) for index, w in enumerate(items)]
         for job in jobs:
             job.out_dir.mkdir()
         before = tally.done  # the attached videos transcoded first
@@ -243,19 +271,19 @@ class MediaStage:
 
         for result in (self._capture or capture)(site_dir, jobs, self.settings, self.tools, workers=self.workers,
                                     progress=captured):
-            request = by_ref[result.job.ref]
+            item = by_ref[result.job.ref]
             if result.error is not None:
-                made = "poster, video or PDF" if request.pdf else "poster or video"
-                outcome.warnings.append(f"{request.ref}: no {made}: {result.error}")
-                finished(request, None, result.job.out_dir)
+                made = "PDF" if item.pdf_only else "poster, video or PDF" if item.request.pdf else "poster or video"
+                outcome.warnings.append(f"{item.request.ref}: no {made}: {result.error}")
+                finished(item, None, result.job.out_dir)
             else:
-                finished(request, result.files, result.job.out_dir)
+                finished(item, result.files, result.job.out_dir)
 
-    def _transcode_all(self, requests: list[MediaRequest], work: Path, outcome: MediaOutcome,
-                       finished: Callable[[MediaRequest, tuple[MediaFile, ...] | None, Path], None],
-                       tally: Tally) -> None:
-        if not requests:
+    def _transcode_all(self, items: list[_Work], work: Path, outcome: MediaOutcome,
+                       finished: Callable[[_Work, tuple[MediaFile, ...] | None, Path], None], tally: Tally) -> None:
+        if not items:
             return
+        requests = [w.request for w in items]
         assert self.tools.ffmpeg is not None and self.tools.ffprobe is not None
         from mkdocs_hybrid.media._attached import AttachedVideoError, transcode_attached
 
@@ -287,12 +315,12 @@ class MediaStage:
         # ffmpeg runs with one pinned thread per video (bytes depend on it): one video per core.
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             results = list(pool.map(one, range(len(requests)), requests))
-        for index, (request, result) in enumerate(zip(requests, results)):
+        for index, (item, result) in enumerate(zip(items, results)):
             if isinstance(result, SnapshotError):
                 outcome.errors.append(result)
-                finished(request, None, work / f"a{index}")
+                finished(item, None, work / f"a{index}")
             else:
-                finished(request, result, work / f"a{index}")
+                finished(item, result, work / f"a{index}")
 
     def _store(self, key: str, files: tuple[MediaFile, ...], out_dir: Path) -> None:
         """Move a version's new files into the cache under their key, all or nothing."""
@@ -310,15 +338,17 @@ class MediaStage:
         os.replace(staging, entry)
 
 
-def install(site_dir: Path, parts: Parts, entry: Path, files: Iterable[MediaFile],
+def install(site_dir: Path, parts: Parts, sources: Iterable[tuple[Path, Iterable[MediaFile]]],
             installed: StatIndex | None = None) -> tuple[MediaFile, ...]:
-    """Copy a version's media from its cache entry into its artifact folder where they differ, and remove media
-    it no longer has (a video turned off). Returns the files in the site, sorted by name. ``installed`` holds
-    the stat of files already checked: while it matches, a file is not hashed again."""
+    """Copy a version's media from their cache entries (``(entry, files)``: an attached video's PDF has an entry
+    of its own) into its artifact folder where they differ, and remove media it no longer has (a video turned
+    off). Returns the files in the site, sorted by name. ``installed`` holds the stat of files already checked:
+    while it matches, a file is not hashed again."""
     folder = safe_join(site_dir, ARTIFACTS, *parts)
-    files = tuple(sorted(files, key=lambda m: m.name))
-    _remove_media(folder, keep={m.name for m in files})
-    for media in files:
+    entries = {media.name: (entry, media) for entry, files in sources for media in files}
+    files = tuple(media for _, media in sorted(entries.values(), key=lambda pair: pair[1].name))
+    _remove_media(folder, keep=set(entries))
+    for entry, media in (entries[name] for name in sorted(entries)):
         target = folder / media.name
         if not _same_file(target, media, installed):
             target.parent.mkdir(parents=True, exist_ok=True)  # hls/{rung}/

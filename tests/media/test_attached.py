@@ -32,7 +32,8 @@ HOSTILE_SECONDS = 15.0
 """Every hostile file must be refused within this wall time."""
 
 VIDEO_ROLES = ("video", "preview", "poster", "card")
-"""What an attached video becomes (a PDF is printed only by the capture browser, which an attached video skips)."""
+"""What the transcoder makes of an attached video (its PDF, with ``exports.pdf``, is printed by the capture browser
+in a PDF-only capture of the stage's: see test_stage.py and test_exports.py)."""
 
 
 def make(path: Path, *args: str, pipe: bool = False) -> Path:

@@ -2,8 +2,10 @@
 its poster's time through the capture stage, and each version gets an email-safe card.
 
 Two projects with the same demos are built apart (each its own cache and site), so every PDF is printed twice;
-the first also holds a demo that hangs. The PDFs are read with pypdf, the cards parsed with html5lib in strict
-mode (a parse error is an exception): the parser of the HTML standard, as a plain viewer reads them.
+the first also holds a demo that hangs. One demo has an attached video (made once by ffmpeg, the same bytes in
+every project): its poster comes from the video, its PDF from a capture that only prints. The PDFs are read
+with pypdf, the cards parsed with html5lib in strict mode (a parse error is an exception): the parser of the
+HTML standard, as a plain viewer reads them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ import hashlib
 import io
 import json
 import os
+import subprocess
+import tempfile
+from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import html5lib
@@ -22,6 +28,7 @@ import pytest
 import yaml
 
 from mkdocs_hybrid.config.manifest import parse_manifest
+from mkdocs_hybrid.media import _capture
 from mkdocs_hybrid.media._pdf import reproducible_pdf
 from mkdocs_hybrid.pipeline import Export
 from mkdocs_hybrid.publish.site import SitePages
@@ -46,14 +53,30 @@ DEMOS = {
         "requestAnimationFrame(frame);\n"),
     "demos/moving/v1/index.html": "<h2>A recorded demo</h2>",
     "demos/moving/v1/snapshot.yml": "video: true\n",
+    "demos/attached/v1/index.html": "<h2>A demo with its own video</h2>",
+    "demos/attached/v1/snapshot.yml": "video: clip.mov\n",
 }
 HANGS = {"demos/hangs/v1/index.html": "<p>never drawn</p><script>while (true) {}</script>"}
 VIDEO = {"seconds": 1, "fps": 10, "width": 320, "height": 180, "poster_at": 0.5}
-EXPORTED = ("words/v1", "canvas/v1", "moving/v1")
+EXPORTED = ("words/v1", "canvas/v1", "moving/v1", "attached/v1")
+VIDEO_FILES = ("poster.webp", "card.webp", "video.mp4", "preview.mp4")
+"""What an attached video is transcoded into."""
+
+
+@cache
+def clip() -> bytes:
+    """A small MPEG-4 .mov from ffmpeg's test source, made once for every project of this module."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "clip.mov"
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                        "testsrc=size=640x360:rate=25:duration=2", "-c:v", "mpeg4", str(path)], check=True)
+        return path.read_bytes()
 
 
 def project(root: Path, demos: dict[str, str], exports: dict[str, bool] | None) -> Path:
     write_tree(root, demos)
+    if "demos/attached/v1/snapshot.yml" in demos:
+        (root / "demos/attached/v1/clip.mov").write_bytes(clip())
     data: dict[str, object] = {"sources": [{"type": "directory", "path": "demos"}],
                                "build": {"cache_dir": ".cache"}, "video": VIDEO}
     if exports is not None:
@@ -62,17 +85,38 @@ def project(root: Path, demos: dict[str, str], exports: dict[str, bool] | None) 
     return root
 
 
-def export(root: Path, site_url: str | None = SITE_URL) -> Export:
+def export(root: Path, site_url: str | None = SITE_URL, jobs: list[_capture.CaptureJob] | None = None) -> Export:
+    """Build ``root`` into its ``site``; every capture job the browser gets is added to ``jobs``."""
     manifest = parse_manifest(yaml.safe_load((root / "hybrid.yml").read_text()), base_dir=root)
     build = Export(manifest, media=True, pages=SitePages(standalone_gallery=True, site_url=site_url))
-    build.run(root / "site")
+    real = _capture.capture
+
+    def recorded(site_dir: Path, given: list[_capture.CaptureJob], *args: Any, **kwargs: Any) -> Any:
+        (jobs if jobs is not None else []).extend(given)
+        return real(site_dir, given, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_capture, "capture", recorded)
+        build.run(root / "site")
     return build
+
+
+FIRST_JOBS: list[_capture.CaptureJob] = []
+PLAIN_JOBS: list[_capture.CaptureJob] = []
 
 
 @pytest.fixture(scope="module")
 def first(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Export]:
     root = project(tmp_path_factory.mktemp("first"), {**DEMOS, **HANGS}, {"pdf": True, "email": True})
-    return root, export(root)
+    return root, export(root, jobs=FIRST_JOBS)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same demos without exports."""
+    root = project(tmp_path_factory.mktemp("plain"), DEMOS, None)
+    export(root, jobs=PLAIN_JOBS)
+    return root
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +153,18 @@ def test_each_pdf_is_one_page_of_the_posters_size_with_the_demos_text(first: tup
     assert "Quarterly totals" in texts["words/v1"] and "Revenue grew by 12 percent." in texts["words/v1"]
     assert "Canvas demo at work" in texts["canvas/v1"]
     assert "A recorded demo" in texts["moving/v1"]  # a version with a video is printed at its poster's time too
+    assert "A demo with its own video" in texts["attached/v1"]  # and one whose video is attached
+
+
+def test_an_attached_video_is_printed_by_the_browser_and_keeps_the_videos_poster(
+        first: tuple[Path, Export], plain: Path) -> None:
+    root = first[0]
+    for name in VIDEO_FILES:  # the same bytes as without exports: the poster is still made from the video
+        assert artifact(root, "attached/v1", name) == artifact(plain, "attached/v1", name), name
+    [job] = [job for job in FIRST_JOBS if job.ref == "attached/v1"]
+    assert (job.pdf, job.posters, job.video) == (True, False, False)  # the browser only printed it
+    assert "attached/v1" not in {job.ref for job in PLAIN_JOBS}  # without exports.pdf, no browser work for it
+    assert not (plain / "site/artifacts/attached/v1/demo.pdf").exists()
 
 
 def test_meta_json_lists_the_pdf_and_the_card_with_their_digests(first: tuple[Path, Export]) -> None:
@@ -170,9 +226,7 @@ def test_the_ledger_keeps_the_published_files_and_not_the_exports(second: tuple[
 
 
 def test_exports_are_off_by_default_and_turning_them_off_removes_them(second: tuple[Path, Export],
-                                                                      tmp_path: Path) -> None:
-    plain = project(tmp_path / "plain", DEMOS, None)
-    export(plain)
+                                                                      plain: Path) -> None:
     for ref in EXPORTED:
         meta = json.loads(artifact(plain, ref, "meta.json"))
         assert "exports" not in meta and "demo.pdf" not in meta["media"], ref

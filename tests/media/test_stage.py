@@ -18,7 +18,7 @@ import pytest
 from mkdocs_hybrid.config.manifest import VideoOptions
 from mkdocs_hybrid.media import MediaRequest, MediaStage, MediaTools, plan_media
 from mkdocs_hybrid.media._attached import AttachedVideoError
-from mkdocs_hybrid.media._capture import CaptureOutcome
+from mkdocs_hybrid.media._capture import CaptureJob, CaptureOutcome
 from mkdocs_hybrid.model.catalog import MediaFile
 from mkdocs_hybrid.model.snapshot import Snapshot
 from mkdocs_hybrid.publish.artifacts import read_artifact, rendered_meta, write_media_meta
@@ -38,7 +38,8 @@ def artifact(site: Path, parts: tuple[str, str], page: bytes = b"<p>demo</p>") -
 
 
 def fake_media(out_dir: Path, roles: list[str], seed: str) -> tuple[MediaFile, ...]:
-    names = {"poster": "poster.webp", "card": "card.webp", "video": "video.mp4", "preview": "preview.mp4"}
+    names = {"poster": "poster.webp", "card": "card.webp", "video": "video.mp4", "preview": "preview.mp4",
+             "pdf": "demo.pdf"}
     files = []
     for role in roles:
         data = f"{role}:{seed}".encode()
@@ -53,17 +54,20 @@ class Recorder:
 
     def __init__(self) -> None:
         self.captured: list[str] = []
+        self.jobs: list[CaptureJob] = []
         self.transcoded: list[Path] = []
 
     def capture(self, site_dir: Path, jobs: Any, settings: Any, tools: Any, **_: Any) -> list[CaptureOutcome]:
         outcomes = []
         for job in jobs:
             self.captured.append(job.ref)
+            self.jobs.append(job)
             page = (site_dir / job.page).read_text()
             if "hang" in page:
                 outcomes.append(CaptureOutcome(job=job, files=(), error="the page did not settle in 15 s"))
                 continue
-            roles = ["poster", "card"] + (["video", "preview"] if job.video else [])
+            roles = (["poster", "card"] if job.posters else []) + (["video", "preview"] if job.video else [])
+            roles += ["pdf"] if job.pdf else []
             outcomes.append(CaptureOutcome(job=job, files=fake_media(job.out_dir, roles, page + str(settings)),
                                            error=None))
         return outcomes
@@ -216,6 +220,73 @@ def test_a_rejected_attached_video_is_an_error_of_its_version_only(tmp_path: Pat
     assert "video 'bad.mp4': is a playlist" in str(error)
     assert outcome.media["bad/v1"] == () and len(outcome.media["good/v1"]) == 4 and len(outcome.media["other/v1"]) == 2
     assert recorder.captured == ["other/v1"]  # an attached video's poster comes from the video, not a browser
+
+
+def test_with_pdf_exports_an_attached_video_is_printed_by_the_browser_and_its_poster_stays_the_videos(
+        tmp_path: Path) -> None:
+    """The browser prints the demo only (a PDF-only capture under a key of its own): editing the demo prints it
+    again without transcoding the video, a new video is transcoded without printing again."""
+    site, recorder = tmp_path / "site", Recorder()
+    artifact(site, ("a", "v1"), page=b"<p>a</p>")
+    clip = tmp_path / "clip.mov"
+    clip.write_text("a video")
+
+    def run(pdf: bool = True) -> Any:
+        for seen in (recorder.captured, recorder.jobs, recorder.transcoded):
+            seen.clear()
+        request = MediaRequest("a/v1", ("a", "v1"), attached=clip, attached_name="clip.mov", pdf=pdf)
+        return stage(tmp_path, recorder).run(site, [request])
+
+    outcome = run()
+    [job] = recorder.jobs
+    assert (job.ref, job.video, job.posters, job.pdf) == ("a/v1", False, False, True)
+    assert recorder.transcoded == [clip] and outcome.made == ["a/v1"] and outcome.warnings == []
+    assert [m.name for m in outcome.media["a/v1"]] == ["card.webp", "demo.pdf", "poster.webp", "preview.mp4",
+                                                       "video.mp4"]
+    folder = site / "artifacts/a/v1"
+    assert (folder / "poster.webp").read_bytes() == b"poster:a video"  # the transcoder's, not the browser's
+    assert (folder / "demo.pdf").read_bytes().startswith(b"pdf:<p>a</p>")
+    for media in outcome.media["a/v1"]:
+        assert hashlib.sha256((folder / media.name).read_bytes()).hexdigest() == media.sha256
+
+    again = run()
+    assert recorder.captured == [] and recorder.transcoded == []
+    assert again.cached == ["a/v1"] and again.made == [] and again.media == outcome.media
+
+    artifact(site, ("a", "v1"), page=b"<p>a, edited</p>")
+    edited = run()
+    assert recorder.captured == ["a/v1"] and recorder.transcoded == [] and edited.made == ["a/v1"]
+    assert (folder / "demo.pdf").read_bytes().startswith(b"pdf:<p>a, edited</p>")
+
+    clip.write_text("another video")
+    run()
+    assert recorder.captured == [] and recorder.transcoded == [clip]
+    assert (folder / "poster.webp").read_bytes() == b"poster:another video"
+
+    off = run(pdf=False)
+    assert recorder.captured == [] and recorder.transcoded == []  # the video's own entry, and no browser
+    assert [m.name for m in off.media["a/v1"]] == ["card.webp", "poster.webp", "preview.mp4", "video.mp4"]
+    assert not (folder / "demo.pdf").exists()
+
+
+def test_an_attached_videos_pdf_that_fails_is_a_warning_and_the_version_keeps_its_video(tmp_path: Path) -> None:
+    site, recorder = tmp_path / "site", Recorder()
+    artifact(site, ("a", "v1"), page=b"<script>hang()</script>")
+    (tmp_path / "clip.mov").write_text("a video")
+    outcome = stage(tmp_path, recorder).run(site, [
+        MediaRequest("a/v1", ("a", "v1"), attached=tmp_path / "clip.mov", attached_name="clip.mov", pdf=True)])
+    assert outcome.warnings == ["a/v1: no PDF: the page did not settle in 15 s"] and outcome.errors == []
+    assert [m.name for m in outcome.media["a/v1"]] == ["card.webp", "poster.webp", "preview.mp4", "video.mp4"]
+    assert not (site / "artifacts/a/v1/demo.pdf").exists()
+
+
+def test_pdf_exports_ask_every_kind_of_version_for_a_pdf(tmp_path: Path) -> None:
+    versions = [(snapshot("a/v1"), ("a", "v1")), (snapshot("a/v2", video=True), ("a", "v2")),
+                (snapshot("b/v1", video="demo.mov", origin=str(tmp_path)), ("b", "v1"))]
+    requests, _ = plan_media(versions, VideoOptions(), TOOLS, pdf=True)
+    assert [(r.ref, r.pdf) for r in requests] == [("a/v1", True), ("a/v2", True), ("b/v1", True)]
+    requests, _ = plan_media(versions, VideoOptions(), TOOLS)
+    assert [(r.ref, r.pdf) for r in requests] == [("a/v1", False), ("a/v2", False), ("b/v1", False)]
 
 
 def test_meta_json_lists_the_media_and_the_ledger_never_sees_them(tmp_path: Path) -> None:
