@@ -48,7 +48,6 @@ if TYPE_CHECKING:
         published_bytes_source,
     )
     from mkdocs_hybrid.deploy._r2_artifacts import (
-        ArtifactConflict,
         ArtifactCounts,
         ArtifactStore,
         PageRace,
@@ -63,6 +62,9 @@ if TYPE_CHECKING:
     )
     from mkdocs_hybrid.deploy._r2_plan import (
         media_url,
+    )
+    from mkdocs_hybrid.deploy._r2_refusal import (
+        ArtifactConflict,
     )
     from mkdocs_hybrid.deploy._r2_store import (
         MediaStore,
@@ -133,10 +135,11 @@ _HOMES = {
     "_pages": ("RetryPolicy", "deploy_site"),
     "_pending_marks": ("PendingMarks", "pending_marks"),
     "_published_bytes": ("published_bytes_source",),
-    "_r2_artifacts": ("ArtifactConflict", "ArtifactCounts", "ArtifactStore", "PageRace"),
+    "_r2_artifacts": ("ArtifactCounts", "ArtifactStore", "PageRace"),
     "_r2_config": ("R2Config", "r2_client"),
     "_r2_errors": ("MediaError", "R2Error"),
     "_r2_plan": ("media_url",),
+    "_r2_refusal": ("ArtifactConflict",),
     "_r2_store": ("MediaStore", "UploadedMedia"),
     "_result": ("DeployResult",),
     "cloudflare_pages": ("artifact_store",),

@@ -12,7 +12,8 @@ build makes from a version's published bytes, :data:`~mkdocs_hybrid.model.layout
 their content hash, and the two JSON files are cached briefly):
 
 - :meth:`ArtifactStore.stage` reads before anything is written: every object the site would store is
-  compared by the sha256 kept in its metadata, so a refusal (same key, other bytes) leaves the bucket, the
+  compared by the MD5 its listing shows (a single-part object's ETag), else by the sha256 kept in its metadata
+  (a HEAD), so a refusal (same key, other bytes) leaves the bucket, the
   Pages project and the live site exactly as they were;
 - :meth:`ArtifactStore.publish` then sets the CORS rules and uploads only the missing objects, each with a
   conditional write (``If-None-Match: *``), so even a concurrent deploy cannot overwrite one.
@@ -38,6 +39,8 @@ from mkdocs_hybrid.deploy._r2_errors import MISSING_CODES, R2Error, describe, er
 from mkdocs_hybrid.deploy._r2_multipart import MultipartUpload, ObjectHeaders
 from mkdocs_hybrid.deploy._r2_pages import PAGE_FOLDERS, is_site_page, page_cache_control, upload_rank
 from mkdocs_hybrid.deploy._r2_plan import Plan, plan_upload, single_body
+from mkdocs_hybrid.deploy._r2_refusal import ArtifactConflict as ArtifactConflict  # re-exported: its old home
+from mkdocs_hybrid.deploy._r2_refusal import refusal as refusal
 from mkdocs_hybrid.deploy._r2_store import IMMUTABLE_CACHE_CONTROL, MediaStore, _run_all
 from mkdocs_hybrid.edge.headers import REFRESHED
 from mkdocs_hybrid.model.layout import (
@@ -162,10 +165,6 @@ class ArtifactCounts:
         return refusal(self.bucket, self.refused) if self.refused else None
 
 
-class ArtifactConflict(R2Error):
-    """The bucket holds other bytes at a key the site would write: a published version changed."""
-
-
 class PageRace(R2Error):
     """A share, thread or latest page was written by another deploy or publish between this one's read and
     write: it was left as that one wrote it. Building again (with what that one published) and retrying is safe."""
@@ -211,7 +210,8 @@ class ArtifactStore:
         return ArtifactCounts(bucket=self.config.bucket, url=self.config.public_url)
 
     def stage(self, files: Sequence[NamedFile], *, listing: bool = True) -> ArtifactPlan:
-        """Hash every file and compare it with the bucket (listing, then a HEAD of each key both hold).
+        """Hash every file and compare it with the bucket (listing, then a HEAD of each key both hold whose listed
+        ETag is not the file's MD5).
 
         Reads only; safe in a dry run. Unlisted versions' files are staged in the private store. Without
         ``listing`` every key gets a HEAD and nothing is listed: one thread's few files (``publish-version``)
@@ -234,12 +234,13 @@ class ArtifactStore:
         """:meth:`stage` for this store's own bucket."""
         MediaStore(self.config, client=self.client).check_bucket()
         plans = self._each(self._plan, list(files))
-        listed = self._listed_keys() if listing else None
-        held = plans if listed is None else [plan for plan in plans if plan.key in listed]
-        listed_keys = listed or set()
+        listed = self._listed_objects() if listing else None
+        known = {plan.key for plan in plans if listed is not None and _listed_same(plan, listed.get(plan.key))}
+        held = plans if listed is None else [plan for plan in plans if plan.key in listed and plan.key not in known]
         seen: dict[str, str] = {}
-        verdicts = dict(zip((plan.key for plan in held), self._each(lambda plan: self._same_bytes(plan, seen), held)))
-        staged = ArtifactPlan(cors_needed=not self.is_private and not self._cors_ok(), held=listed_keys)
+        verdicts = dict.fromkeys(known, True) | dict(zip((plan.key for plan in held),
+                                                         self._each(lambda plan: self._same_bytes(plan, seen), held)))
+        staged = ArtifactPlan(cors_needed=not self.is_private and not self._cors_ok(), held=set(listed or ()))
         for plan in plans:
             verdict = verdicts.get(plan.key)
             if verdict is None:
@@ -316,21 +317,27 @@ class ArtifactStore:
     def _plan(self, item: NamedFile) -> Plan:
         return replace(plan_upload(item.path, self.config, item.content_type), key=item.name)
 
-    def _listed_keys(self) -> set[str]:
-        """Every key under the artifact folders: one request per 1,000 keys, so a first deploy sends no HEAD."""
-        return self.keys(ARTIFACT_FOLDERS + PAGE_FOLDERS)
+    def _listed_objects(self) -> dict[str, tuple[str, int]]:
+        """Every key under the artifact folders: one request per 1,000 keys, so a first deploy sends no HEAD, and a
+        redeploy none for an object whose listed ETag is its file's MD5 (:func:`_listed_same`)."""
+        return self.objects(ARTIFACT_FOLDERS + PAGE_FOLDERS)
 
     def keys(self, prefixes: Sequence[str]) -> set[str]:
         """Every key under ``prefixes``."""
-        keys: set[str] = set()
+        return set(self.objects(prefixes))
+
+    def objects(self, prefixes: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Every key under ``prefixes``, with its ETag and size as listed."""
+        found: dict[str, tuple[str, int]] = {}
         try:
             pages = self.client.get_paginator("list_objects_v2")
             for folder in prefixes:
                 for page in pages.paginate(Bucket=self.config.bucket, Prefix=folder):
-                    keys.update(item["Key"] for item in page.get("Contents", []) if "Key" in item)
+                    found.update((item["Key"], (item.get("ETag", ""), int(item.get("Size", -1))))
+                                 for item in page.get("Contents", []) if "Key" in item)
         except (ClientError, BotoCoreError) as error:
             raise self._error(error, "listing", None) from None
-        return keys
+        return found
 
     def delete(self, keys: Sequence[str]) -> None:
         """Delete ``keys`` (objects of versions now unlisted: :mod:`mkdocs_hybrid.publish.withdrawn`)."""
@@ -456,6 +463,13 @@ class ArtifactStore:
                         path=plan.path if plan else None, endpoint=self.config.endpoint)
 
 
+def _listed_same(plan: Plan, listed: tuple[str, int] | None) -> bool:
+    """Whether a listing already shows the file's bytes at its key: a single-part object's ETag is the MD5 of its
+    bytes, which the plan holds (a multipart ETag never matches). Anything else is compared by a HEAD."""
+    return listed is not None and not plan.multipart and listed[1] == plan.size \
+        and listed[0].strip('"') == plan.md5s[0].hex()
+
+
 def _counted(call: Callable[[_Item], _Result], each: Callable[[], None]) -> Callable[[_Item], _Result]:
     """``call``, then ``each()``: progress counted as each object is done."""
     def run(item: _Item) -> _Result:
@@ -464,33 +478,6 @@ def _counted(call: Callable[[_Item], _Result], each: Callable[[], None]) -> Call
         return result
 
     return run
-
-
-def refusal(bucket: str, keys: Sequence[str], *, raced: bool = False) -> ArtifactConflict:
-    """One line naming the changed versions and vendor files, and what to do."""
-    versions = sorted({version for key in keys if (version := _version_of(key))})
-    others = sorted(key for key in keys if not _version_of(key))
-    named = " and ".join(filter(None, (_listed("version", versions), _listed("", others))))
-    state = ("another deploy wrote them while this one ran; nothing was deployed and the live site is unchanged"
-             if raced else "nothing was uploaded or deployed and the live site is unchanged")
-    return ArtifactConflict(
-        f"R2 bucket {bucket!r} already holds other bytes for {named} ({keys[0]}): a published version never "
-        f"changes, so {state}; publish the change as a new version, or, to republish deliberately, delete its "
-        "objects from the bucket and deploy again (vendor files are named by their content hash: other bytes "
-        "there mean a corrupt copy)", bucket=bucket, key=keys[0], code="ArtifactChanged")
-
-
-def _version_of(key: str) -> str | None:
-    """``thread/version`` for ``artifacts/thread/version/...``."""
-    parts = key.split("/")
-    return f"{parts[1]}/{parts[2]}" if parts[0] == ARTIFACTS and len(parts) >= 4 else None
-
-
-def _listed(label: str, names: Sequence[str], shown: int = 10) -> str:
-    if not names:
-        return ""
-    more = f" (and {len(names) - shown} more)" if len(names) > shown else ""
-    return f"{label} {', '.join(names[:shown])}{more}".strip()
 
 
 def _rule_shape(rule: Mapping[str, Any]) -> tuple[Any, ...]:
