@@ -15,8 +15,9 @@ browser editor, ``serve`` and ``live`` save and publish versions one at a time, 
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from mkdocs_hybrid.model.lazy import lazy_names
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.bundle.dependencies import DependencyError
@@ -71,15 +72,4 @@ no-op build (the whole-build short cut) and the MkDocs plugin's start load only 
 the bundler, the gallery's templates or the media stack (issue 24)."""
 
 
-def __getattr__(name: str) -> object:
-    """``mkdocs_hybrid.Export`` and the other public names, imported from their module on first use."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(__name__, _HOMES)

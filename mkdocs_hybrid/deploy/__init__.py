@@ -9,8 +9,9 @@ S3 clients (httpx, boto3) that only a deployment needs.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mkdocs_hybrid.model.lazy import lazy_names
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.deploy._api import (
@@ -145,18 +146,5 @@ _HOMES = {
     "cloudflare_pages": ("artifact_store",),
     "targets": ("DEFAULT_TARGET", "DeployOutcome", "DeployRequest", "DeployTarget", "deploy_target", "run_deploy"),
 }
-_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use (PEP 562)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, {name: module for module, names in _HOMES.items() for name in names})

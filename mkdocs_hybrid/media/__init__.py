@@ -9,8 +9,9 @@ video under hard limits.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from mkdocs_hybrid.model.lazy import lazy_names
 
 if TYPE_CHECKING:
     from mkdocs_hybrid.media._tools import MEDIA_ENV, MediaTools
@@ -23,10 +24,4 @@ _TOOLS = frozenset({"MEDIA_ENV", "MediaTools"})
 what it loads wait for a build that looks at media (issue 24: a no-op build loads none of it)."""
 
 
-def __getattr__(name: str) -> object:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{'_tools' if name in _TOOLS else 'stage'}")
-    value = getattr(module, name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, {name: "_tools" if name in _TOOLS else "stage" for name in __all__})
