@@ -67,11 +67,17 @@ class SiteEntry:
     """One asset as the walk found it, not read: what the file limit and the R2 stores need, without a hash."""
 
     name: str
-    path: Path
+    root: Path = field(repr=False)
+    """The site folder: :attr:`path` is joined when asked for (a site has tens of thousands of entries, and most
+    are only counted and hashed through the stat index)."""
     size: int
     content_type: str
     stat: os.stat_result = field(repr=False, compare=False)
     """Taken before any read: a file changed after it is recorded under its old stat (the index's rule)."""
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.name
 
 
 class NamedFile(Protocol):
@@ -120,14 +126,14 @@ def list_site_files(site_dir: Path) -> list[SiteEntry]:
     """:func:`collect_site_files` without reading a file: names, stats and types, sorted by name."""
     found = _walk(str(site_dir), "")
     found.sort(key=lambda item: item[0])
-    return [SiteEntry(name, site_dir / name, stat.st_size, content_type(name), stat) for name, stat in found]
+    return [SiteEntry(name, site_dir, stat.st_size, content_type(name), stat) for name, stat in found]
 
 
 def hash_site_files(site_dir: Path, entries: Iterable[SiteEntry], *, cache_dir: Path | None = None) -> list[SiteFile]:
     """The Pages hash of each of ``entries`` (of ``site_dir``), through the site's :func:`hash_index` with
     ``cache_dir``; the index keeps only these entries."""
     index = hash_index(cache_dir, site_dir) if cache_dir is not None else None
-    files = [_site_file(site_dir, entry.name, entry.stat, index) for entry in entries]
+    files = [_site_file(site_dir, entry.name, entry.stat, index, entry.content_type) for entry in entries]
     if index is not None:
         index.save()  # only a cache of hashes: right whatever becomes of the deployment
     return files
@@ -149,20 +155,23 @@ def collect_files_under(site_dir: Path, names: Iterable[str]) -> list[SiteFile]:
     return [_site_file(site_dir, name, found[name], None) for name in sorted(found)]
 
 
-def _site_file(site_dir: Path, name: str, stat: os.stat_result, index: StatIndex | None) -> SiteFile:
-    """``stat`` was taken before the read: a file changed after it is recorded under its old stat."""
+def _site_file(site_dir: Path, name: str, stat: os.stat_result, index: StatIndex | None,
+               kind: str | None = None) -> SiteFile:
+    """``stat`` was taken before the read: a file changed after it is recorded under its old stat; ``kind``: the
+    content type when the caller has it."""
     path = site_dir / name
+    kind = kind or content_type(name)
     # stat_signature's four fields, without its digest: one file per entry, named by the entry itself
     signature = f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
     record = index.lookup(name, signature) if index is not None else None
     recorded = record.get("hash") if record is not None else None
     if isinstance(recorded, str) and len(recorded) == 32:
-        return SiteFile(name=name, path=path, size=stat.st_size, hash=recorded, content_type=content_type(name))
+        return SiteFile(name=name, path=path, size=stat.st_size, hash=recorded, content_type=kind)
     data = path.read_bytes()
     digest = pages_hash(data, name)
     if index is not None:
         index.store(name, signature, max(stat.st_mtime_ns, stat.st_ctime_ns), {"hash": digest})
-    return SiteFile(name=name, path=path, size=len(data), hash=digest, content_type=content_type(name))
+    return SiteFile(name=name, path=path, size=len(data), hash=digest, content_type=kind)
 
 
 def _walk(folder: str, prefix: str) -> list[tuple[str, os.stat_result]]:
