@@ -39,8 +39,8 @@ from mkdocs_hybrid.edge.worker import THREAD_PAGE_CACHE
 from mkdocs_hybrid.model.layout import (
     GALLERY,
     HISTORY_FILE,
-    HISTORY_INDEX,
-    HISTORY_KEYS,
+    HISTORY_INDEX_PATH,
+    HISTORY_KEYS_PATH,
     LATEST,
     SHARE,
     UNLISTED,
@@ -48,13 +48,11 @@ from mkdocs_hybrid.model.layout import (
 )
 from mkdocs_hybrid.model.snapshot import ID_PATTERN
 
-__all__ = ["HISTORY_INDEX_PATH", "HISTORY_KEYS_PATH", "PAGE_FOLDERS", "is_history_file", "is_latest_page",
-           "is_share_page", "is_site_page", "is_thread_page", "page_cache_control", "upload_rank"]
+__all__ = ["PAGE_FOLDERS", "is_history_file", "is_latest_page", "is_share_page", "is_site_page", "is_thread_page",
+           "page_cache_control", "upload_rank"]
 
 PAGE_FOLDERS = (f"{SHARE}/", f"{GALLERY}/", f"{WELL_KNOWN}/")
 """Key prefixes the store lists to find the pages it already holds."""
-HISTORY_KEYS_PATH = f"{WELL_KNOWN}/{HISTORY_KEYS}"
-HISTORY_INDEX_PATH = f"{WELL_KNOWN}/{HISTORY_INDEX}"
 _ID = ID_PATTERN.pattern
 _SHARE_PAGE = re.compile(rf"{SHARE}/(?:{_ID})/({_ID})/index\.html")
 _UNLISTED_PAGE = re.compile(rf"{SHARE}/{UNLISTED}/[0-9a-f]{{{TOKEN_HEX}}}/index\.html")

@@ -30,7 +30,9 @@ from mkdocs_hybrid.model.layout import (
     GALLERY_PAGES,
     HISTORY_FILE,
     HISTORY_INDEX,
+    HISTORY_INDEX_PATH,
     HISTORY_KEYS,
+    HISTORY_KEYS_PATH,
     LATEST,
     SHARE,
     SIGNED,
@@ -70,7 +72,7 @@ ROUTES_JSON_FILE = "_routes.json"
 # form is listed explicitly rather than relying on wrangler's optional `/`.
 WORKER_ROUTES: tuple[str, ...] = (f"/{SHARE}/*/{LATEST}", f"/{SHARE}/*/{LATEST}/")
 SIGNED_ROUTES: tuple[str, ...] = (f"/{SIGNED}/*", f"/{VENDOR}/*", f"/{SHARE}/*", f"/{GALLERY}/*",
-                                  f"/{WELL_KNOWN}/{HISTORY_KEYS}", f"/{WELL_KNOWN}/{HISTORY_INDEX}")
+                                  f"/{HISTORY_KEYS_PATH}", f"/{HISTORY_INDEX_PATH}")
 """Artifact store mode: signed links to unlisted versions, vendor files from the public bucket, the share and
 thread pages and the signed history's files (objects in R2 too): every share-page view is one worker request."""
 SIGNED_EXCLUDED: tuple[str, ...] = (f"/{GALLERY}/", f"/{GALLERY}/{GALLERY_PAGES}/*", f"/{GALLERY}/{ASSETS}/*",

@@ -47,15 +47,15 @@ from mkdocs_hybrid.history.records import (
 from mkdocs_hybrid.history.store import listed_keys, read_chains
 from mkdocs_hybrid.model.catalog import Catalog
 from mkdocs_hybrid.model.errors import HybridError
-from mkdocs_hybrid.model.layout import GALLERY, HISTORY_FILE, HISTORY_INDEX, HISTORY_KEYS, WELL_KNOWN
+from mkdocs_hybrid.model.layout import GALLERY, HISTORY_FILE
+from mkdocs_hybrid.model.layout import HISTORY_INDEX_PATH as INDEX_PATH
+from mkdocs_hybrid.model.layout import HISTORY_KEYS_PATH as KEYS_PATH
 from mkdocs_hybrid.publish.ledger import Ledger
 
 __all__ = ["LiveHistory", "OnlineHistoryError", "Read", "refresh_stale"]
 
 Read = Callable[[str], "tuple[bytes, str] | None"]
 """A site path's object in the artifact store: its bytes and ETag, ``None`` when there is none."""
-KEYS_PATH = f"{WELL_KNOWN}/{HISTORY_KEYS}"
-INDEX_PATH = f"{WELL_KNOWN}/{HISTORY_INDEX}"
 _NOTHING = "nothing was published"
 
 

@@ -29,7 +29,7 @@ from mkdocs_hybrid.history.records import (
 from mkdocs_hybrid.history.store import add_key, append_records, ensure_tables, has_records, listed_keys, read_chains
 from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry
 from mkdocs_hybrid.model.files import safe_join, write_if_changed
-from mkdocs_hybrid.model.layout import GALLERY, HISTORY_FILE, HISTORY_INDEX, HISTORY_KEYS, WELL_KNOWN
+from mkdocs_hybrid.model.layout import GALLERY, HISTORY_FILE, HISTORY_INDEX_PATH, HISTORY_KEYS_PATH
 from mkdocs_hybrid.publish.ledger import Ledger, Published
 
 __all__ = ["append_signed", "keys_bytes", "publish_history", "signing_key", "write_site_files"]
@@ -111,9 +111,9 @@ def write_site_files(site_dir: Path, chains: Iterable[Chain], keys: list[PublicK
         path = safe_join(site_dir, GALLERY, chain.thread, HISTORY_FILE)
         write_if_changed(path, history_bytes(chain))
         written.append(f"{GALLERY}/{chain.thread}/{HISTORY_FILE}")
-    write_if_changed(site_dir / WELL_KNOWN / HISTORY_KEYS, keys_bytes(keys, key.public.id))
-    write_if_changed(site_dir / WELL_KNOWN / HISTORY_INDEX, index or index_bytes(chains, key.sign, key.public.id))
-    return [*written, f"{WELL_KNOWN}/{HISTORY_KEYS}", f"{WELL_KNOWN}/{HISTORY_INDEX}"]
+    write_if_changed(site_dir / HISTORY_KEYS_PATH, keys_bytes(keys, key.public.id))
+    write_if_changed(site_dir / HISTORY_INDEX_PATH, index or index_bytes(chains, key.sign, key.public.id))
+    return [*written, HISTORY_KEYS_PATH, HISTORY_INDEX_PATH]
 
 
 def keys_bytes(keys: Iterable[PublicKey], current: str) -> bytes:

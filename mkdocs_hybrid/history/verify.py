@@ -42,17 +42,18 @@ from mkdocs_hybrid.model.layout import (
     ARTIFACTS,
     GALLERY,
     HISTORY_FILE,
-    HISTORY_INDEX,
-    HISTORY_KEYS,
     UNLISTED,
-    WELL_KNOWN,
+)
+from mkdocs_hybrid.model.layout import (
+    HISTORY_INDEX_PATH as INDEX_PATH,
+)
+from mkdocs_hybrid.model.layout import (
+    HISTORY_KEYS_PATH as KEYS_PATH,
 )
 from mkdocs_hybrid.publish.artifacts import rendered_meta
 
 __all__ = ["Problem", "Verification", "verify_site"]
 
-KEYS_PATH = f"{WELL_KNOWN}/{HISTORY_KEYS}"
-INDEX_PATH = f"{WELL_KNOWN}/{HISTORY_INDEX}"
 
 
 @dataclass(frozen=True)
