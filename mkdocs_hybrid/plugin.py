@@ -59,7 +59,7 @@ from mkdocs_hybrid.progress import ProgressLines
 from mkdocs_hybrid.publish.site import SitePages
 from mkdocs_hybrid.publish.site_folder import keep_only, prune, put_back, set_aside
 from mkdocs_hybrid.sources.registry import kind_of
-from mkdocs_hybrid.templates import compiled_template_cache
+from mkdocs_hybrid.templates import compiled_template_cache, environment
 from mkdocs_hybrid.whole_build import set_aside_names
 
 if TYPE_CHECKING:
@@ -147,8 +147,11 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return files
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment | None:
-        if self.manifest is not None:  # the theme's templates are compiled once, not on every build
+        if self.manifest is not None:  # the theme's templates and the gallery's are compiled once, not every build
             env.bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
+            # A full build's export gives the gallery's environment the cache too; a build that took the whole-build
+            # short cut did not, and would compile the index and 404 templates again (a twentieth of a no-op).
+            environment().bytecode_cache = env.bytecode_cache
         # A generated file another plugin took out of the build is not written: drop its copy from the last build.
         final = {file.dest_uri for file in files}
         for file in self._generated:
