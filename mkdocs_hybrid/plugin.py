@@ -131,6 +131,9 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         assert self.manifest is not None
         site_dir = Path(config.site_dir)
         put_back(site_dir)
+        # The gallery's templates are compiled once too (before the page events, which come before ``on_env``): a
+        # full build's export sets this cache, a build that takes the whole-build short cut would not.
+        environment().bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
         lines = ProgressLines(log.info)  # MkDocs has no progress bars: a few INFO lines per stage instead
         self.export = Export(self.manifest, progress=lines.stage("bundling"),
                              ledger=not getattr(self, "_serving", False),
@@ -147,11 +150,8 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return files
 
     def on_env(self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files) -> jinja2.Environment | None:
-        if self.manifest is not None:  # the theme's templates and the gallery's are compiled once, not every build
+        if self.manifest is not None:  # the theme's templates are compiled once, not on every build
             env.bytecode_cache = compiled_template_cache(self.manifest.cache_dir)
-            # A full build's export gives the gallery's environment the cache too; a build that took the whole-build
-            # short cut did not, and would compile the index and 404 templates again (a twentieth of a no-op).
-            environment().bytecode_cache = env.bytecode_cache
         # A generated file another plugin took out of the build is not written: drop its copy from the last build.
         final = {file.dest_uri for file in files}
         for file in self._generated:

@@ -9,12 +9,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from mkdocs_hybrid import whole_build
 from mkdocs_hybrid.publish.unchanged import Decision
+from mkdocs_hybrid.templates import environment
 from tests.factory import manifest_for, read_tree, write_tree
 
 EPOCH = "1767225600"
@@ -68,3 +70,20 @@ def test_a_change_after_a_mkdocs_no_op_builds_what_a_full_build_builds(tmp_path:
     site = read_tree(tmp_path / "project/site")
     assert site == read_tree(reference / "site")
     assert "Second title" in site["gallery/t/index.html"].decode() and "p/t/v3/index.html" in site
+
+
+def test_a_mkdocs_no_op_in_a_new_process_compiles_none_of_the_templates_again(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    environment.cache_clear()  # each build as in a new process: no template of the gallery's in memory yet
+    mkdocs_build(project(tmp_path))
+    environment.cache_clear()
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return compile_template(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    assert mkdocs_build(tmp_path)["counts"]["unchanged"] == 3
+    assert compiled == [], "a no-op compiled templates the last build had compiled already"
