@@ -45,7 +45,7 @@ from mkdocs_hybrid.publish.ledger import ledger_path
 from mkdocs_hybrid.publish.site_folder import KEEP_DIR, KEPT_TREES
 from mkdocs_hybrid.publish.unchanged import Decision, LastBuild, decide, may_record
 from mkdocs_hybrid.report import BuildReport
-from mkdocs_hybrid.sources.scan import Listing, list_sources
+from mkdocs_hybrid.sources.scan import Listing, collector_paused, list_sources
 from mkdocs_hybrid.templates import template_dir
 
 if TYPE_CHECKING:
@@ -123,6 +123,10 @@ class WholeBuild:
         """The last full build's result when nothing changed since (the site is then as that build left it),
         else ``None``, with anything set aside by a site generator's clean put back as it would be without the
         short cut (see :func:`set_aside_names`)."""
+        with collector_paused():  # the listing, the record and the catalog: many objects, no cycle
+            return self._last_result()
+
+    def _last_result(self) -> Recorded | None:
         head = self._read(self.head_path) if self.eligible else None
         last = _last_build(head)
         if last is not None:
@@ -267,7 +271,7 @@ def _last_build(head: dict[str, Any] | None) -> LastBuild | None:
         return None
 
 
-def _stamp(path: Path) -> str:
+def _stamp(path: Path | str) -> str:
     """A file's size, mtime, ctime and inode, or ``-`` when it is missing."""
     try:
         stat = os.stat(path)
@@ -281,7 +285,7 @@ def _tree_stamps(root: Path) -> list[str]:
     stamps: list[str] = []
     for folder, folders, names in os.walk(root):
         folders[:] = sorted(name for name in folders if name != "__pycache__")
-        stamps.extend(f"{folder}/{name}={_stamp(Path(folder, name))}" for name in sorted(names))
+        stamps.extend(f"{folder}/{name}={_stamp(f'{folder}/{name}')}" for name in sorted(names))
     return stamps
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from functools import partial
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, Any
@@ -64,6 +66,11 @@ SNAPSHOT_YML_KEYS = {"title", "entry", "created", "author", "tags", "video", "un
 METADATA_FILES = {"snapshot.yml", "package.json"}
 SNAPSHOT_YML_FIELDS = ("title", "entry", "created", "author", "tags", "unlisted")
 """The snapshot JSON fields a directory source keeps in ``snapshot.yml`` (what ``serve`` writes)."""
+_NAME, _FIRST = attrgetter("name"), itemgetter(0)
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.@+=,~-]+")
+"""A file name that :func:`check_relative_path` accepts at any depth of a snapshot (no control, bidi or non-UTF-8
+character, no backslash, no colon to read as a drive; hidden names are skipped before): such a name needs no
+other check. Any other name gets the full one, which names its problem."""
 
 
 class DirectoryKind:
@@ -83,25 +90,24 @@ class DirectoryKind:
         except OSError as exc:
             reading.errors.append(as_error(exc, path=root))
             return
-        for thread_dir in thread_dirs:
-            name = os.path.basename(thread_dir)
+        for thread_dir, name, linked in thread_dirs:
             try:
                 thread_id = check_id(name, "thread")
                 if not reading.owns(thread_id):
                     continue
-                _check_folder_link(thread_dir, root, thread=thread_id)
+                if linked:
+                    _check_folder_link(thread_dir, root, thread=thread_id)
                 thread, thread_signature = _thread(reading, thread_dir, thread_id)
                 version_dirs = _subfolders(thread_dir)
             except (ValueError, SnapshotError, OSError) as exc:
                 reading.errors.append(as_error(exc, thread=name, path=thread_dir))
                 continue
             reading.threads.setdefault(thread_id, thread)
-            for version_dir in version_dirs:
+            for version_dir, version, linked in version_dirs:
                 try:
-                    listed = _version(version_dir, thread, thread_signature, root, reading.limits)
+                    listed = _version(version_dir, version, linked, thread, thread_signature, root, reading.limits)
                 except (ValueError, SnapshotError, OSError) as exc:
-                    reading.errors.append(as_error(exc, thread=thread_id, version=os.path.basename(version_dir),
-                                                   path=version_dir))
+                    reading.errors.append(as_error(exc, thread=thread_id, version=version, path=version_dir))
                     continue
                 yield listed
 
@@ -120,7 +126,7 @@ def _thread(reading: Reading, thread_dir: str, thread_id: str) -> tuple[Thread, 
     stat = stat_file(path, thread_dir, thread=thread_id)
     signature, newest = stat_signature([("thread.yml", stat)] if stat else [], salt=thread_id)
     limit = reading.limits.max_file_bytes
-    load = partial(_read_thread_yml, Path(path), thread_id, exists=stat is not None, limit=limit)
+    load = partial(_read_thread_yml, path, thread_id, exists=stat is not None, limit=limit)
     return indexed_thread(reading, path, signature, newest, load), signature
 
 
@@ -138,15 +144,17 @@ def indexed_thread(reading: Reading, origin: str, signature: str, newest: int, l
     return thread
 
 
-def _version(version_dir: str, thread: Thread, thread_signature: str, root: str, limits: BuildOptions) -> Listed:
-    version = check_id(os.path.basename(version_dir), "version")
-    _check_folder_link(version_dir, root, thread=thread.id, version=version)
+def _version(version_dir: str, name: str, linked: bool, thread: Thread, thread_signature: str, root: str,
+             limits: BuildOptions) -> Listed:
+    version = check_id(name, "version")
+    if linked:
+        _check_folder_link(version_dir, root, thread=thread.id, version=version)
     listing = _list_files(version_dir, limits, thread=thread.id, version=version)
     signature, newest = stat_signature(listing, salt=thread_signature)
-    names = [name for name, _ in listing]
+    names = [file for file, _ in listing]  # kept instead of the stats: fewer objects for the collector at scale
     return Listed(version_dir, signature, newest, _FolderReader(version_dir),
                   lambda: _read_version_dir(Path(version_dir), thread, version, names, limits),
-                  dependencies_origin=_package_json(Path(version_dir)), thread=thread.id, version=version)
+                  dependencies_origin=_package_json(version_dir), thread=thread.id, version=version)
 
 
 def _package_json(version_dir: Path | str) -> str:
@@ -154,19 +162,19 @@ def _package_json(version_dir: Path | str) -> str:
     return f"{version_dir}/package.json"
 
 
-def _subfolders(root: str) -> list[str]:
-    """Sorted non-hidden subfolders (symlinked folders count, as ``Path.is_dir`` counts them: the caller checks
-    where they point with :func:`_check_folder_link`)."""
+def _subfolders(root: str) -> list[tuple[str, str, bool]]:
+    """Sorted non-hidden subfolders: path, name and whether it is a symlink (symlinked folders count, as
+    ``Path.is_dir`` counts them: the caller checks where they point with :func:`_check_folder_link`). The listing
+    says which entries are symlinks, so a folder that is none costs no ``lstat`` of its own."""
     with os.scandir(root) as entries:
-        return sorted(e.path for e in entries if not e.name.startswith(".") and e.is_dir())
+        return sorted((e.path, e.name, e.is_symlink()) for e in entries if not e.name.startswith(".") and e.is_dir())
 
 
 def _check_folder_link(folder: str, root: str, **where: Unpack[Ref]) -> None:
     """A thread or version folder that is a symlink is followed only when it stays inside the source root, as a
     symlinked file is only when it stays inside its snapshot (the root itself may be a symlink: the manifest
     resolved it)."""
-    if os.path.islink(folder):
-        check_link(folder, root, [], within="the source folder", **where)
+    check_link(folder, root, [], within="the source folder", **where)
 
 
 class _FolderReader:
@@ -182,8 +190,8 @@ class _FolderReader:
         return {path: self.read(path) for path in paths}
 
 
-def _read_thread_yml(path: Path, thread_id: str, *, exists: bool, limit: int) -> Thread:
-    return thread_from_yml(read_file(str(path), limit, thread=thread_id) if exists else None, thread_id, str(path))
+def _read_thread_yml(path: str, thread_id: str, *, exists: bool, limit: int) -> Thread:
+    return thread_from_yml(read_file(path, limit, thread=thread_id) if exists else None, thread_id, path)
 
 
 def thread_from_yml(text: bytes | None, thread_id: str, origin: str) -> Thread:
@@ -266,15 +274,19 @@ def _list_files(folder: str, limits: BuildOptions, **where: Unpack[Ref]) -> list
     boundary: list[str] = []  # the resolved folder, computed at the first symlink
     problems = Problems()
     pending = [("", folder)]
+    max_file_bytes = limits.max_file_bytes
     while pending:
         prefix, directory = pending.pop()
         with os.scandir(directory) as scanned:
-            entries = sorted(scanned, key=lambda entry: entry.name)
+            entries = sorted(scanned, key=_NAME)
         for entry in entries:
-            if skipped(entry.name):
+            name = entry.name
+            if skipped(name):
                 continue
-            relative = prefix + entry.name
-            stat = problems.check(partial(_file_stat, entry, relative, folder, boundary, limits, where), None)
+            relative = prefix + name
+            stat = _plain_stat(entry, max_file_bytes) if _PLAIN_NAME.fullmatch(name) else None
+            if stat is None:  # anything else is checked in full, and refused with its reason
+                stat = problems.check(partial(_file_stat, entry, relative, folder, boundary, limits, where), None)
             if stat is True:
                 pending.append((f"{relative}/", entry.path))
             if not isinstance(stat, os.stat_result):
@@ -289,7 +301,20 @@ def _list_files(folder: str, limits: BuildOptions, **where: Unpack[Ref]) -> list
                 pending.clear()
                 break
     problems.raise_any()
-    return sorted(found, key=lambda item: item[0])
+    found.sort(key=_FIRST)
+    return found
+
+
+def _plain_stat(entry: os.DirEntry[str], max_file_bytes: int) -> os.stat_result | bool | None:
+    """What :func:`_file_stat` finds for a plainly named entry that is a folder (``True``) or a regular file
+    within the size limit (its stat: the one ``lstat`` the entry costs, kept by the entry for :func:`_file_stat`),
+    or ``None``: a symlink, or anything :func:`_file_stat` refuses, is left to it."""
+    if entry.is_symlink():
+        return None
+    if entry.is_dir(follow_symlinks=False):
+        return True
+    stat = entry.stat(follow_symlinks=False)
+    return stat if S_ISREG(stat.st_mode) and stat.st_size <= max_file_bytes else None
 
 
 def _file_stat(entry: os.DirEntry[str], relative: str, folder: str, boundary: list[str], limits: BuildOptions,

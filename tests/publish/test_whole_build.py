@@ -36,6 +36,7 @@ def steady(monkeypatch: pytest.MonkeyPatch, trusting: None) -> None:
 def project(root: Path) -> Path:
     write_tree(root, {**{f"demos/t/v{i}/index.js": f"document.title = 'v{i}'\n" for i in (1, 2)},
                       "demos/u/v1/index.js": "document.title = 'u'\n",
+                      "demos/u/v1/src/lib/util.js": "export const name = 'u'\n",
                       "demos/t/thread.yml": "title: First title\n"})
     return root
 
@@ -94,6 +95,11 @@ def edit_in_place(path: Path, old: bytes, new: bytes) -> None:
     assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
 
 
+def relink(folder: Path, target: str) -> None:
+    shutil.rmtree(folder)
+    os.symlink(target, folder)
+
+
 def pin(root: Path) -> None:
     result = CliRunner().invoke(main, ["pin", "t", "v1", "--manifest", str(root / "hybrid.yml")])
     assert result.exit_code == 0, result.output
@@ -104,6 +110,12 @@ CHANGES: dict[str, tuple[Change, dict[str, Any]]] = {
     "a source file edited with its size and mtime kept": (
         lambda root, _: edit_in_place(root / "demos/t/v1/index.js", b"'v1'", b"'x1'"), {}),
     "a new version": (lambda root, _: write_tree(root, {"demos/t/v3/index.js": "document.title = 'v3'\n"}), {}),
+    "a new file in a version's subfolder": (
+        lambda root, _: write_tree(root, {"demos/t/v1/src/lib/extra.js": "export const x = 1\n"}), {}),
+    "a file in a version's subfolder edited with its size and mtime kept": (
+        lambda root, _: edit_in_place(root / "demos/u/v1/src/lib/util.js", b"'u'", b"'w'"), {}),
+    "a version folder replaced by a symlink to another version": (
+        lambda root, _: relink(root / "demos/t/v2", "v1"), {}),
     "a removed version": (lambda root, _: shutil.rmtree(root / "demos/t/v2"), {}),
     "a new thread": (lambda root, _: write_tree(root, {"demos/w/v1/index.js": "document.title = 'w'\n"}), {}),
     "a removed thread": (lambda root, _: shutil.rmtree(root / "demos/u"), {}),

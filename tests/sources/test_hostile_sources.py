@@ -251,6 +251,31 @@ def test_a_symlinked_thread_yml_outside_its_folder_is_refused(tmp_path: Path) ->
     assert message.startswith("t: ") and "symlink points outside" in message
 
 
+# -- 6. what the listing's quick path for plain names must still refuse, and still read ---------------------
+
+
+@pytest.mark.parametrize(("name", "size", "expected"), [
+    ("C:evil.js", 1, "must be relative and use '/' separators"),
+    ("back\\slash.js", 1, "must be relative and use '/' separators"),
+    ("src/deep/big.js", 2048, "over the 1,024-byte limit (build.max_file_bytes)"),
+])
+def test_a_name_or_size_the_full_check_refuses_fails_that_version_at_any_depth(tmp_path: Path, name: str, size: int,
+                                                                               expected: str) -> None:
+    write_tree(tmp_path, {"demos/t/v1/index.js": "x", f"demos/t/v1/{name}": "y" * size})
+    message = only_error(scan(tmp_path, max_file_bytes=1024))
+    assert message.startswith("t/v1: ") and expected in message, message
+
+
+def test_names_outside_the_plain_ones_are_still_read_when_the_full_check_accepts_them(tmp_path: Path) -> None:
+    names = ["src/café.js", "a b (1).txt", "src/a:b.js", "src/deep/ünïcode/x.css"]
+    write_tree(tmp_path, {"demos/t/v1/index.js": "x", **{f"demos/t/v1/{name}": name for name in names}})
+    result = scan(tmp_path)
+    assert result.errors == []
+    snapshot = next(s for s in result.snapshots if s.thread == "t")
+    assert sorted(snapshot.files) == sorted([*names, "index.js"])
+    assert snapshot.files["src/café.js"] == "src/café.js".encode()
+
+
 @pytest.mark.parametrize("extra", [{"title": "\udc80"}, {"tags": ["ok", "\udcff"]}, {"author": "a\ud800"},
                                    {"files": {"index.js": "x\udc80"}}])
 def test_lone_surrogate_escapes_in_snapshot_json_are_refused(tmp_path: Path, extra: dict[str, object]) -> None:

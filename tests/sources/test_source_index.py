@@ -157,3 +157,16 @@ def test_a_snapshot_edited_during_the_build_fails_alone(tmp_path: Path, monkeypa
     [error] = export.report.failed
     assert error.ref == "t/v2" and "changed during the build" in str(error) and "rerun" in str(error)
     assert not (tmp_path / "site/artifacts/t/v2").exists()
+
+
+def test_the_cycle_collector_is_back_on_after_a_listing_even_one_that_fails(tmp_path: Path) -> None:
+    """The listing pauses Python's cycle collector (its objects hold no cycle); the rest of the build needs it."""
+    import gc
+
+    write_tree(tmp_path, FILES)
+    sources.list_sources(manifest_for(tmp_path, snapshots="exports"))
+    assert gc.isenabled()
+    with pytest.raises(OSError), sources.collector_paused():
+        assert not gc.isenabled()
+        raise OSError("a listing that stops")
+    assert gc.isenabled()
