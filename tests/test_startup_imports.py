@@ -17,9 +17,12 @@ from tests.factory import cli_env, write_tree
 SKIPPED_STAGES = ("mkdocs_hybrid.bundle.bundler", "mkdocs_hybrid.bundle.plan", "mkdocs_hybrid.media.stage",
                   "mkdocs_hybrid.publish.artifacts", "mkdocs_hybrid.editor.site", "mkdocs_hybrid.scale.shards")
 """What only a build with work to do runs: bundling, media, artifacts, the editor's site, shards."""
-NO_OP_SKIPS = SKIPPED_STAGES + ("jinja2", "rich", "mkdocs_hybrid.gallery.pages", "mkdocs_hybrid.cli_live",
-                                "mkdocs_hybrid.cli_verify")
-"""What a no-op ``mkdocs-hybrid build -q`` does not load either: the templates, the bars, the other commands."""
+OTHER_KINDS = ("mkdocs_hybrid.sources.convex", "mkdocs_hybrid.sources.convex_export", "mkdocs_hybrid.sources.git")
+"""Source kinds a manifest of directory sources does not use (the registry imports a kind when asked for it)."""
+NO_OP_SKIPS = SKIPPED_STAGES + OTHER_KINDS + ("jinja2", "rich", "mkdocs_hybrid.gallery.pages",
+                                              "mkdocs_hybrid.cli_live", "mkdocs_hybrid.cli_verify")
+"""What a no-op ``mkdocs-hybrid build -q`` of directory sources does not load either: the templates, the bars, the
+other commands, the other source kinds."""
 CLI_ONLY = NO_OP_SKIPS + ("mkdocs_hybrid.pipeline", "mkdocs_hybrid.history.publish")
 """What ``mkdocs-hybrid --version`` does not load: no command's work at all."""
 PROBE = """
