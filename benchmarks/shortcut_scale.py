@@ -9,8 +9,14 @@ machine. Then, in this process and alternating run by run, it times (wall and CP
 - the floor: ``os.walk`` and ``lstat`` of every entry of ``demos/`` (as ``noop_cli.py``'s, minus start-up);
 - the signature: ``WholeBuild``'s digest of every input (the sources' listing through the source index, the
   package's and toolchain's stats), what a no-op computes before anything else;
-- reading a recorded catalog of ``--count`` versions back (``catalog_from_json``);
-- ``--site-files`` ``lstat`` calls (the site check: one per file the last build left; source files stand in).
+- the record read back and the site checked against it: a JSON body as ``WholeBuild.record`` writes it (the
+  catalog of ``--count`` versions and the stat of ``--site-files`` files: source files stand in for the site's),
+  loaded, the catalog made (``catalog_from_json``) and every file ``lstat``-ed and compared
+  (``whole_build._site_difference``), with the cycle collector paused where the checkout pauses it.
+
+The parent holds no large structure between parts (the body is kept as bytes), so the collector runs as often as
+in a real no-op's process; ``--code`` is imported after ``bulk.py``'s import, which loads this checkout (before,
+``--code`` measured this checkout).
 
 A no-op's cost is about their sum plus the start-up (``mkdocs-hybrid --version``).
 """
@@ -18,11 +24,13 @@ A no-op's cost is about their sum plus the start-up (``mkdocs-hybrid --version``
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -34,15 +42,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs (the median is reported)")
     parser.add_argument("--keep", type=Path, required=True, help="the corpus folder (made when missing)")
     parser.add_argument("--code", type=Path, default=REPO, help="mkdocs-hybrid checkout to measure")
-    parser.add_argument("--site-files", type=int, default=150000, help="lstat calls standing for the site check")
+    parser.add_argument("--site-files", type=int, default=150000, help="files of the site check (at most the sources')")
     args = parser.parse_args()
-    sys.path[:0] = [str(args.code), str(REPO / "benchmarks")]
-    from bulk import generate
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bulk import generate  # it puts this checkout first on sys.path and imports from it: --code replaces it
 
+    for name in [name for name in sys.modules if name.split(".")[0] == "mkdocs_hybrid"]:
+        del sys.modules[name]
+    sys.path.insert(0, str(args.code))
     from mkdocs_hybrid.config.manifest import load_manifest
     from mkdocs_hybrid.model.catalog import Catalog, ThreadEntry, VersionEntry, catalog_from_json, catalog_to_json
+    from mkdocs_hybrid.sources import scan as scan_module
     from mkdocs_hybrid.sources.scan import scan_sources
-    from mkdocs_hybrid.whole_build import WholeBuild
+    from mkdocs_hybrid.whole_build import WholeBuild, _site_difference
+
+    paused = getattr(scan_module, "collector_paused", nullcontext)  # the code before it did not pause it
+    print(f"code: {Path(scan_module.__file__).parents[2]}", flush=True)
 
     root: Path = args.keep
     if not (root / "demos").is_dir():
@@ -65,16 +80,23 @@ def main() -> None:
     text = catalog_to_json(Catalog(threads=tuple(
         ThreadEntry(id=f"t{t:05d}", title=f"Thread {t}", description=None, tags=(), latest="v4", unlisted=False,
                     versions=versions) for t in range(args.count // 4))))
-    files = [os.path.join(folder, name) for folder, _, names in os.walk(root / "demos") for name in names]
-    files = (files * (args.site_files // max(1, len(files)) + 1))[:args.site_files]
+    demos = root / "demos"
+    names = [os.path.relpath(os.path.join(folder, name), demos) for folder, _, found in os.walk(demos)
+             for name in found][:args.site_files]
+    stats = [(name, os.lstat(demos / name)) for name in names]
+    body = json.dumps({"format": 1, "signature": "s", "catalog": text, "report": {},
+                       "files": {name: [s.st_size, s.st_mtime_ns, s.st_ino, s.st_ctime_ns] for name, s in stats}},
+                      separators=(",", ":")).encode()
+    del names, stats
 
-    def site_stats() -> None:
-        for path in files:
-            os.lstat(path)
+    def record_and_site() -> None:
+        with paused():
+            record = json.loads(body)
+            catalog_from_json(record["catalog"])
+            assert _site_difference(demos, record["files"], moved=set()) is None
 
     parts: dict[str, Callable[[], object]] = {"walk and lstat (floor)": walk, "signature": signature,
-                                              "catalog read": lambda: catalog_from_json(text),
-                                              f"{len(files):,} site lstats": site_stats}
+                                              "record and site check": record_and_site}
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in parts}
     for run in range(args.runs):
         for name, part in parts.items():
