@@ -108,6 +108,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         self._generated: list[File] = []
         """The gallery's generated files (pages and assets) of the current build."""
         self._full_content: tuple[Page, str | None] | None = None
+        self._site_dir: Path | None = None
         self._fragments: BundleCache | None = None
         """Thread page fragments kept between builds (open from ``on_files`` to ``on_post_build``)."""
         """The gallery page being rendered and its HTML, while search indexes its compact text."""
@@ -129,7 +130,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         assert self.manifest is not None
-        site_dir = Path(config.site_dir)
+        site_dir = self._site_dir = Path(config.site_dir)  # once, not a Path per gallery page
         put_back(site_dir)
         # The gallery's templates are compiled once too (before the page events, which come before ``on_env``): a
         # full build's export sets this cache, a build that takes the whole-build short cut would not.
@@ -183,7 +184,7 @@ class HybridPlugin(BasePlugin[HybridConfig]):
         return gallery.render_thread(self.catalog.thread(thread_id), base=base, site_url=config.site_url,
                                      store=self._fragments,
                                      editor=bool(self.manifest and self.manifest.editor.enabled),
-                                     origin=origin, site_dir=Path(config.site_dir))
+                                     origin=origin, site_dir=self._site_dir or Path(config.site_dir))
 
     @event_priority(100)
     def _on_page_context_compact(self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig,
