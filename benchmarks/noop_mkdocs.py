@@ -185,7 +185,8 @@ def main() -> None:
     from bulk import change_one_percent, generate, plain_mkdocs_project  # here: it puts this checkout first on sys.path
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="hybrid-noop-mkdocs-"))
-    generate(root, args.count, 0.3)
+    if not (root / "hybrid.yml").exists():  # a kept corpus is reused as it is (with the versions it gained)
+        generate(root, args.count, 0.3)
     project = ours(root)
     mkdocs(project, args.code)  # the cold build (npm install included), untimed
     pages = sum(1 for _ in (root / "site" / "gallery").rglob("index.html"))
