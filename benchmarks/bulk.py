@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -246,6 +247,12 @@ def change_one_percent(root: Path, round_: int) -> None:
         shutil.copytree(folder, new)
         entry = next((new / "src").glob("index.*"))
         entry.write_text(entry.read_text() + f"\nconsole.debug('changed in round {round_}');\n")
+
+
+def next_round(root: Path, start: int) -> int:
+    """The first round from ``start`` that :func:`change_one_percent` has not made yet (a kept corpus has some)."""
+    made = {int(p.name.rsplit("-r", 1)[1]) for p in (root / "demos").glob("*/*-r*")}
+    return next(round_ for round_ in itertools.count(start) if round_ not in made)
 
 
 def median_of(runs: int, action) -> float:
