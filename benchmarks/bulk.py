@@ -240,7 +240,9 @@ class SetAside:
 
 
 def change_one_percent(root: Path, round_: int) -> None:
-    """Save a new version of one version in a hundred (published versions are immutable)."""
+    """Save a new version of one version in a hundred (published versions are immutable). A round a kept corpus
+    already has is skipped for the next one it has not (its new versions exist)."""
+    round_ = _next_round(root, round_)
     folders = sorted(p for p in (root / "demos").glob("*/*/") if "-r" not in p.name)
     for folder in folders[round_ % 100:: 100]:
         new = folder.parent / f"{folder.name}-r{round_}"
@@ -249,8 +251,8 @@ def change_one_percent(root: Path, round_: int) -> None:
         entry.write_text(entry.read_text() + f"\nconsole.debug('changed in round {round_}');\n")
 
 
-def next_round(root: Path, start: int) -> int:
-    """The first round from ``start`` that :func:`change_one_percent` has not made yet (a kept corpus has some)."""
+def _next_round(root: Path, start: int) -> int:
+    """The first round from ``start`` that :func:`change_one_percent` has not made yet."""
     made = {int(p.name.rsplit("-r", 1)[1]) for p in (root / "demos").glob("*/*-r*")}
     return next(round_ for round_ in itertools.count(start) if round_ not in made)
 

@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="work folder to keep (default: a temp folder)")
     args = parser.parse_args()
     # Imported here: bulk puts this checkout first on sys.path.
-    from bulk import change_one_percent, generate, next_round, plain_mkdocs_project
+    from bulk import change_one_percent, generate, plain_mkdocs_project
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="hybrid-noop-mkdocs-"))
     if not (root / "hybrid.yml").exists():  # a kept corpus is reused as it is (with the versions it gained)
@@ -195,8 +195,7 @@ def main() -> None:
     mkdocs(floor, args.code)  # warms the floor's files as ours are warm
     settle(project, args.code)  # untimed no-ops settle the indexes (the cold build's sources were too fresh)
     noop = series(args.runs, lambda _: None, project, floor, args.code)
-    first = next_round(root, 50)
-    added = series(args.runs, lambda run: change_one_percent(root, first + run), project, floor, args.code)
+    added = series(args.runs, lambda run: change_one_percent(root, 50 + run), project, floor, args.code)
     print(f"{args.count} versions, {pages} gallery pages, {os.cpu_count()} CPUs, code: {args.code}")
     print(f"{'median of ' + str(args.runs):24} {'wall s':>7} {'floor':>7} {'ratio':>7} {'CPU s':>7} {'floor':>7} "
           f"{'ratio':>7} {'target':>6}  {'wall ratio/run':16} load")
@@ -205,7 +204,7 @@ def main() -> None:
     settle(project, args.code)  # the 1% series' last build was a full one: the split is of a no-op
     for line in split_rows("no-op build", project, floor, args.code):
         print(line)
-    change_one_percent(root, first + args.runs)
+    change_one_percent(root, 50 + args.runs)
     for line in split_rows("build with 1% new versions", project, floor, args.code):
         print(line)
     if not args.keep:
